@@ -1,0 +1,149 @@
+"""Database tables (SQLAlchemy 2). The schema is the same on SQLite and PostgreSQL."""
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+class Unit(Base):
+    """A unit of the directory: handling units, the committee, the government office."""
+
+    __tablename__ = "units"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    deputy: Mapped[str | None] = mapped_column(String(80))
+
+
+class User(Base):
+    """A person who logs in. `roles` is a comma-separated list of role codes."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    unit_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"))
+    roles: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    @property
+    def role_set(self) -> set[str]:
+        """The user's roles as a set."""
+        return {r for r in self.roles.split(",") if r}
+
+
+class ProcessDefinition(Base):
+    """One version of the diagrams, stored whole and identified by content hash."""
+
+    __tablename__ = "process_definitions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    files: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Proposal(Base):
+    """A proposal with the fields people search by; its case is in `cases`."""
+
+    __tablename__ = "proposals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    suggestions: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str | None] = mapped_column(String(40), index=True)
+    proposer: Mapped[str] = mapped_column(String(80), index=True)
+    status: Mapped[str] = mapped_column(String(40), index=True)
+    is_key: Mapped[bool] = mapped_column(Boolean, default=False)
+    lead_unit: Mapped[str | None] = mapped_column(String(40), index=True)
+    reply_class: Mapped[str | None] = mapped_column(String(20), index=True)
+    satisfaction: Mapped[str | None] = mapped_column(String(40), index=True)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ProposalPerson(Base):
+    """Who proposed or co-signed a proposal (for a proposer's own list)."""
+
+    __tablename__ = "proposal_people"
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))  # proposer | cosigner
+    __table_args__ = (Index("ix_proposal_people_username", "username"),)
+
+
+class ProposalUnit(Base):
+    """A unit's part in a proposal: lead, assist or returned, with its reply class and rating."""
+
+    __tablename__ = "proposal_units"
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))
+    reply_class: Mapped[str | None] = mapped_column(String(20))
+    satisfaction: Mapped[str | None] = mapped_column(String(40))
+    __table_args__ = (Index("ix_proposal_units_unit", "unit_id", "role"),)
+
+
+class Case(Base):
+    """The running workflow of a proposal. `version` guards against stale writes."""
+
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), unique=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
+    state: Mapped[dict] = mapped_column(JSON)
+    state_format: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    completed: Mapped[bool] = mapped_column(Boolean, default=False)
+    completed_tasks: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __mapper_args__ = {"version_id_col": version}
+
+
+class OpenTask(Base):
+    """A user task waiting to be done: the task list is one indexed query on this table."""
+
+    __tablename__ = "open_tasks"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
+    name: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(200))
+    form: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(40))
+    unit_id: Mapped[str | None] = mapped_column(String(40))
+    assignee: Mapped[str | None] = mapped_column(String(80), index=True)
+    stage: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (Index("ix_open_tasks_role_unit", "role", "unit_id", "created_at"),)
+
+
+class Event(Base):
+    """Append-only log of every step: the proposal's timeline is read from here."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str | None] = mapped_column(String(80))
+    actor_name: Mapped[str | None] = mapped_column(String(80))
+    unit_id: Mapped[str | None] = mapped_column(String(40))
+    task_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    task_name: Mapped[str | None] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(200))
+    data: Mapped[dict | None] = mapped_column(JSON)
+    __table_args__ = (Index("ix_events_proposal", "proposal_id", "id"),)
+
+
+class Counter(Base):
+    """Named counters, e.g. the proposal number sequence of a year."""
+
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (UniqueConstraint("name"),)
