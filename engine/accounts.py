@@ -3,6 +3,8 @@
 Passwords are hashed with werkzeug.security (scrypt); tokens are signed and
 time-limited with itsdangerous. Both come with Flask and are widely used.
 """
+import os
+
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -14,8 +16,9 @@ _SALT = "cppcc-api-token"
 
 
 def hash_password(password: str) -> str:
-    """A salted scrypt hash of `password`."""
-    return generate_password_hash(password)
+    """A salted hash of `password` (scrypt; CPPCC_PASSWORD_HASH may name a
+    cheaper werkzeug method such as "pbkdf2:sha256:1000" for test suites)."""
+    return generate_password_hash(password, method=os.environ.get("CPPCC_PASSWORD_HASH", "scrypt"))
 
 
 def authenticate(session, username: str, password: str) -> User:

@@ -1,0 +1,270 @@
+"""Read-side service functions: what people see of proposals and tasks.
+
+Each function takes a session (inside a UnitOfWork) and the acting user, and
+returns plain JSON-ready dicts. Visibility is decided here, once, so every
+entry point (HTTP API, command line) shows the same things to the same people.
+"""
+import json
+from datetime import datetime, timezone
+from uuid import UUID
+
+from sqlalchemy import and_, exists, false, func, or_, select, true
+
+from . import state
+from .cases import case_definition, may_do
+from .errors import Conflict, EngineError, Forbidden, NotFound
+from .models import Case, Event, OpenTask, Proposal, ProposalPerson, ProposalUnit, Unit, User
+from .runtime import Runtime
+
+SEE_ALL_ROLES = {"committee", "gov_office", "supervisor", "deputy_head"}
+UNIT_ROLES = {"unit_clerk", "unit_head"}
+MAX_PER_PAGE = 100
+PROPOSAL_FILTERS = ("q", "status", "category", "unit", "reply_class", "satisfaction", "is_key")
+_TRUE, _FALSE = {"1", "true", "yes", "是"}, {"0", "false", "no", "否"}
+
+
+def visible_proposals_clause(user: User):
+    """A WHERE clause on `Proposal` selecting the proposals `user` may see.
+
+    The committee, government office, supervision office and deputy heads see
+    all; unit staff see proposals their unit has a part in; proposers see the
+    ones they proposed or co-signed. Several roles combine with OR.
+    """
+    roles = user.role_set
+    if roles & SEE_ALL_ROLES:
+        return true()
+    clauses = []
+    if roles & UNIT_ROLES and user.unit_id:
+        clauses.append(exists().where(ProposalUnit.proposal_id == Proposal.id, ProposalUnit.unit_id == user.unit_id))
+    if "proposer" in roles:
+        clauses.append(exists().where(ProposalPerson.proposal_id == Proposal.id,
+                                      ProposalPerson.username == user.username))
+    return or_(*clauses) if clauses else false()
+
+
+def my_tasks_clause(user: User):
+    """A WHERE clause on `OpenTask` selecting the tasks `user` may do (see `cases.may_do`)."""
+    unit = OpenTask.unit_id.is_(None)
+    if user.unit_id:
+        unit = or_(unit, OpenTask.unit_id == user.unit_id)
+    return and_(OpenTask.role.in_(sorted(user.role_set)), unit,
+                or_(OpenTask.assignee.is_(None), OpenTask.assignee == user.username))
+
+
+def paging(page=None, per_page=None) -> tuple[int, int]:
+    """Check page numbers given as text or int; return (page, per_page) or raise a 400."""
+    errors = []
+    page_no = _positive_int(page, 1)
+    if page_no is None:
+        errors.append({"field": "page", "message": "页码应为正整数"})
+    size = _positive_int(per_page, 20)
+    if size is None or size > MAX_PER_PAGE:
+        errors.append({"field": "per_page", "message": f"每页条数应为 1–{MAX_PER_PAGE} 之间的整数"})
+    if errors:
+        raise EngineError("分页参数不正确", errors=errors)
+    return page_no, size
+
+
+def user_info(session, user: User) -> dict:
+    """The user as shown to clients: username, name, unit and roles."""
+    unit = session.get(Unit, user.unit_id) if user.unit_id else None
+    return {"username": user.username, "name": user.name, "unit_id": user.unit_id,
+            "unit_name": unit.name if unit else None, "roles": sorted(user.role_set)}
+
+
+def proposal_summary(session, rt: Runtime, proposal_id: int) -> dict:
+    """The summary of one proposal, without checking visibility (callers do)."""
+    row = session.execute(_summary_select().where(Proposal.id == proposal_id)).one_or_none()
+    if row is None:
+        raise NotFound("找不到该提案")
+    return _summary(rt, row)
+
+
+def list_proposals(session, rt: Runtime, user: User, filters: dict, page: int = 1, per_page: int = 20) -> dict:
+    """The proposals `user` may see that match `filters`, newest first, one page.
+
+    Filters (all optional): q (title or number contains), status, category,
+    unit (a unit with a part in it), reply_class, satisfaction, is_key.
+    """
+    where = [visible_proposals_clause(user), *_proposal_filters(filters)]
+    total = session.scalar(select(func.count()).select_from(Proposal).where(*where))
+    rows = session.execute(_summary_select().where(*where)
+                           .order_by(Proposal.submitted_at.desc(), Proposal.id.desc())
+                           .offset((page - 1) * per_page).limit(per_page))
+    return {"items": [_summary(rt, r) for r in rows], "total": total, "page": page, "per_page": per_page}
+
+
+def proposal_detail(session, rt: Runtime, user: User, proposal_id: int) -> dict:
+    """Everything about one proposal `user` may see: text, people, units, timeline, open tasks.
+
+    Raises NotFound both when it does not exist and when the user may not see it.
+    """
+    visible = session.scalar(select(Proposal.id).where(Proposal.id == proposal_id, visible_proposals_clause(user)))
+    if visible is None:
+        raise NotFound("找不到该提案")
+    proposal = session.get(Proposal, proposal_id)
+    people = session.execute(
+        select(ProposalPerson.username, User.name, ProposalPerson.role)
+        .outerjoin(User, User.username == ProposalPerson.username)
+        .where(ProposalPerson.proposal_id == proposal_id)
+        .order_by(ProposalPerson.role.desc(), ProposalPerson.username))  # proposer before cosigner
+    units = session.execute(
+        select(ProposalUnit, Unit.name).outerjoin(Unit, Unit.id == ProposalUnit.unit_id)
+        .where(ProposalUnit.proposal_id == proposal_id).order_by(ProposalUnit.role.desc(), ProposalUnit.unit_id))
+    events = list(session.scalars(select(Event).where(Event.proposal_id == proposal_id).order_by(Event.id)))
+    unit_names = _unit_names(session, {e.unit_id for e in events})
+    tasks = session.scalars(select(OpenTask).where(OpenTask.proposal_id == proposal_id)
+                            .order_by(OpenTask.created_at, OpenTask.id))
+    return {
+        **proposal_summary(session, rt, proposal_id),
+        "body": proposal.body,
+        "suggestions": proposal.suggestions,
+        "people": [{"username": u, "name": n, "role": r} for u, n, r in people],
+        "units": [{"unit_id": pu.unit_id, "unit_name": name, "role": pu.role, "reply_class": pu.reply_class,
+                   "satisfaction": pu.satisfaction} for pu, name in units],
+        "timeline": [{"at": _iso(e.at), "kind": e.kind, "title": e.title, "actor": e.actor,
+                      "actor_name": e.actor_name, "unit_id": e.unit_id, "unit_name": unit_names.get(e.unit_id),
+                      "task_id": e.task_id, "task_name": e.task_name, "data": e.data} for e in events],
+        "open_tasks": [{"id": t.id, "name": t.name, "title": t.title, "unit_id": t.unit_id, "role": t.role,
+                        "assignee": t.assignee} for t in tasks],
+    }
+
+
+def list_tasks(session, rt: Runtime, user: User, name: str | None = None, stage: str | None = None,
+               proposal_id: int | None = None, page: int = 1, per_page: int = 20) -> dict:
+    """The open tasks `user` may do, oldest first, one page, with a count per task name.
+
+    One indexed query on `open_tasks` joined to proposals (no workflow is
+    loaded); `counts` ignores the `name` filter so a client can show tabs.
+    """
+    where = [my_tasks_clause(user)]
+    if stage:
+        where.append(OpenTask.stage == stage)
+    if proposal_id is not None:
+        where.append(OpenTask.proposal_id == proposal_id)
+    counts = dict(session.execute(select(OpenTask.name, func.count()).where(*where).group_by(OpenTask.name)).all())
+    if name:
+        where.append(OpenTask.name == name)
+    rows = session.execute(
+        select(OpenTask, Proposal.title, Proposal.number, Unit.name)
+        .join(Proposal, Proposal.id == OpenTask.proposal_id)
+        .outerjoin(Unit, Unit.id == OpenTask.unit_id)
+        .where(*where).order_by(OpenTask.created_at, OpenTask.id)
+        .offset((page - 1) * per_page).limit(per_page))
+    items = [_task_item(rt, *row) for row in rows]
+    total = counts.get(name, 0) if name else sum(counts.values())
+    return {"items": items, "total": total, "page": page, "per_page": per_page, "counts": counts}
+
+
+def task_detail(session, rt: Runtime, user: User, task_id: str) -> dict:
+    """One open task `user` may do, with its form schema, prefill data and context.
+
+    Raises NotFound (no such task), Conflict (already completed) or Forbidden
+    (not the user's task). Loads the case's workflow to read the task's data.
+    """
+    row = session.get(OpenTask, task_id)
+    if row is None:
+        done = session.scalar(select(Event).where(Event.task_id == task_id, Event.kind == "task_completed").limit(1))
+        if done is not None:
+            raise Conflict("该任务已经办理完成", completed_by=done.actor_name, completed_at=_iso(done.at))
+        raise NotFound("找不到该任务")
+    if not may_do(user, row):
+        raise Forbidden("该任务不属于您的单位或角色")
+    case = session.get(Case, row.case_id)
+    bundle = rt.bundle_for(case_definition(session, case))
+    workflow = state.load(case.state, bundle.spec, bundle.subprocess_specs, rt.script_engine(session))
+    try:
+        task = workflow.get_task_from_id(UUID(task_id))
+    except Exception:  # TaskNotFoundException: the index and the state disagree
+        raise Conflict("该任务当前不可办理，请刷新后重试") from None
+    meta = rt.task_meta(bundle, task)
+    context = _json_safe(task.data)
+    source = context.get(meta.result) if meta and meta.result else context
+    fields = rt.forms.schemas[row.form].get("properties", {})
+    prefill = {k: source[k] for k in fields if isinstance(source, dict) and k in source}
+    proposal = session.execute(select(Proposal.title, Proposal.number).where(Proposal.id == row.proposal_id)).one()
+    unit = session.get(Unit, row.unit_id) if row.unit_id else None
+    return {
+        **_task_item(rt, row, proposal.title, proposal.number, unit.name if unit else None),
+        "schema": rt.forms.resolved(row.form),
+        "data": prefill,
+        "context": context,
+        "proposal": proposal_summary(session, rt, row.proposal_id),
+        "case_version": case.version,
+    }
+
+
+def _summary_select():
+    lead = Unit.__table__.alias("lead")
+    return (select(Proposal, User.name.label("proposer_name"), lead.c.name.label("lead_unit_name"))
+            .outerjoin(User, User.username == Proposal.proposer)
+            .outerjoin(lead, lead.c.id == Proposal.lead_unit))
+
+
+def _summary(rt: Runtime, row) -> dict:
+    p = row[0]
+    return {
+        "id": p.id, "number": p.number, "title": p.title,
+        "category": p.category, "category_label": rt.region.labels("categories").get(p.category),
+        "proposer": p.proposer, "proposer_name": row.proposer_name,
+        "status": p.status, "status_label": rt.stage_labels.get(p.status, p.status),
+        "is_key": bool(p.is_key), "lead_unit": p.lead_unit, "lead_unit_name": row.lead_unit_name,
+        "reply_class": p.reply_class, "satisfaction": p.satisfaction,
+        "submitted_at": _iso(p.submitted_at), "updated_at": _iso(p.updated_at),
+    }
+
+
+def _proposal_filters(filters: dict) -> list:
+    where = []
+    q = (filters.get("q") or "").strip()
+    if q:
+        where.append(or_(Proposal.title.icontains(q, autoescape=True),
+                         Proposal.number.icontains(q, autoescape=True)))
+    for key in ("status", "category", "reply_class", "satisfaction"):
+        if filters.get(key):
+            where.append(getattr(Proposal, key) == filters[key])
+    if filters.get("unit"):
+        where.append(exists().where(ProposalUnit.proposal_id == Proposal.id, ProposalUnit.unit_id == filters["unit"]))
+    is_key = filters.get("is_key")
+    if is_key not in (None, ""):
+        text = str(is_key).strip().lower()
+        if text not in _TRUE | _FALSE:
+            raise EngineError("筛选条件不正确", errors=[{"field": "is_key", "message": "重点提案应为 true 或 false"}])
+        where.append(Proposal.is_key.is_(text in _TRUE))
+    return where
+
+
+def _task_item(rt: Runtime, task: OpenTask, title, number, unit_name) -> dict:
+    return {"id": task.id, "name": task.name, "title": task.title, "form": task.form, "stage": task.stage,
+            "stage_label": rt.stage_labels.get(task.stage, task.stage), "proposal_id": task.proposal_id,
+            "proposal_title": title, "proposal_number": number, "unit_id": task.unit_id, "unit_name": unit_name,
+            "role": task.role, "assignee": task.assignee, "created_at": _iso(task.created_at)}
+
+
+def _unit_names(session, ids) -> dict:
+    ids = {i for i in ids if i}
+    return dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all()) if ids else {}
+
+
+def _positive_int(value, default):
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        return None
+    return number if number >= 1 else None
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite drops the zone; the engine always writes UTC
+        value = value.replace(tzinfo=timezone.utc)
+    return value.isoformat()
+
+
+def _json_safe(data) -> dict:
+    return json.loads(json.dumps(data, default=str, ensure_ascii=False))

@@ -1,0 +1,85 @@
+"""Fixtures for lifecycle scenarios driven through the HTTP API."""
+import os
+
+import pytest
+
+from api import create_app
+from engine.config import Settings
+from engine.db import Database, UnitOfWork
+from engine.demo import seed_people
+
+
+@pytest.fixture
+def settings(tmp_path):
+    url = os.environ.get("CPPCC_TEST_DATABASE_URL") or f"sqlite:///{tmp_path}/scenario.db"
+    return Settings.from_env(database_url=url)
+
+
+@pytest.fixture
+def app(settings):
+    database = Database(settings.database_url)
+    database.drop_schema()
+    app = create_app(settings)
+    ext = app.extensions["cppcc"]
+    with UnitOfWork(ext["db"]) as uow:
+        seed_people(uow.session, ext["runtime"])
+        uow.commit()
+    yield app
+    ext["db"].engine.dispose()
+    database.engine.dispose()
+
+
+class Api:
+    """A client that acts as any demo user, one token per user."""
+
+    def __init__(self, client):
+        self.client = client
+        self.tokens = {}
+
+    def _headers(self, username):
+        if username not in self.tokens:
+            r = self.client.post("/api/auth/login", json={"username": username, "password": "demo123"})
+            assert r.status_code == 200, r.get_json()
+            self.tokens[username] = r.get_json()["token"]
+        return {"Authorization": f"Bearer {self.tokens[username]}"}
+
+    def get(self, username, url, **kw):
+        return self.client.get(url, headers=self._headers(username), **kw)
+
+    def post(self, username, url, json=None):
+        return self.client.post(url, headers=self._headers(username), json=json)
+
+    def submit(self, username, title="关于加强停车管理的建议", category="urban", cosigners=()):
+        r = self.post(username, "/api/proposals", json={
+            "title": title, "category": category, "body": "停车难问题日益突出，群众反映强烈，需要综合治理。",
+            "suggestions": "一是建设立体停车库；二是推行错时共享停车。", "cosigners": list(cosigners)})
+        assert r.status_code == 201, r.get_json()
+        return r.get_json()["id"]
+
+    def tasks(self, username, proposal_id, name=None):
+        params = {"proposal_id": proposal_id, **({"name": name} if name else {})}
+        r = self.get(username, "/api/tasks", query_string=params)
+        assert r.status_code == 200, r.get_json()
+        return r.get_json()["items"]
+
+    def do(self, username, name, proposal_id, data, expect=200):
+        """Complete the user's open task `name` of a proposal with form data."""
+        found = self.tasks(username, proposal_id, name)
+        assert found, f"{username} has no open task {name} on proposal {proposal_id}; open: {self.open(proposal_id)}"
+        r = self.post(username, f"/api/tasks/{found[0]['id']}/complete", json={"data": data})
+        assert r.status_code == expect, r.get_json()
+        return r.get_json()
+
+    def proposal(self, proposal_id, username="tawei_li"):
+        r = self.get(username, f"/api/proposals/{proposal_id}")
+        assert r.status_code == 200, r.get_json()
+        return r.get_json()
+
+    def open(self, proposal_id):
+        """Names of the open tasks of a proposal, sorted."""
+        return sorted(t["name"] for t in self.proposal(proposal_id)["open_tasks"])
+
+
+@pytest.fixture
+def api(app):
+    return Api(app.test_client())
