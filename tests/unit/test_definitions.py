@@ -1,0 +1,76 @@
+"""Definition checks report every problem with its file and element id."""
+from pathlib import Path
+
+import pytest
+
+from engine.definitions import build_bundle, read_files
+from engine.errors import DefinitionError
+
+PROCESSES = Path(__file__).resolve().parents[2] / "processes"
+FORMS = {p.stem for p in (PROCESSES.parent / "forms").glob("*.json")}
+
+
+@pytest.fixture
+def files():
+    return read_files(PROCESSES)
+
+
+def problems(files):
+    with pytest.raises(DefinitionError) as caught:
+        build_bundle(files, FORMS)
+    return caught.value.problems
+
+
+def test_shipped_definitions_are_valid(files):
+    bundle = build_bundle(files, FORMS)
+    assert {"review", "assign", "accept", "reply_draft", "rate_reply", "progress_report"} <= set(bundle.user_tasks)
+    assert all(meta.form in FORMS for meta in bundle.user_tasks.values())
+
+
+def test_same_content_same_hash(files):
+    assert build_bundle(files, FORMS).hash == build_bundle(dict(files), FORMS).hash
+    changed = {**files, "follow_up.dmn": files["follow_up.dmn"].replace('"B"', '"C"')}
+    assert build_bundle(changed, FORMS).hash != build_bundle(files, FORMS).hash
+
+
+def test_every_problem_is_named_with_file_and_element(files):
+    bad = files["handling.bpmn"]
+    bad = bad.replace('<spiffworkflow:property name="role" value="unit_head" />\n          <spiffworkflow:property name="unit" value="lead_unit" />\n          <spiffworkflow:property name="form" value="approve" />\n          <spiffworkflow:property name="stage" value="handling" />',
+                      '<spiffworkflow:property name="unit" value="lead_unit" />\n          <spiffworkflow:property name="form" value="approve" />\n          <spiffworkflow:property name="stage" value="handling" />', 1)
+    bad = bad.replace('value="accept" />', 'value="no_such_form" />', 1)
+    bad = bad.replace("<bpmn:conditionExpression>accept_decision == 'return'</bpmn:conditionExpression>",
+                      "<bpmn:conditionExpression>__import__('os').system('id')</bpmn:conditionExpression>")
+    bad = bad.replace("report_count = report_count + 1", "import os")
+    found = problems({**files, "handling.bpmn": bad})
+    where = {(p["file"], p["element"]) for p in found}
+    assert ("processes/handling.bpmn", "plan_approve") in where  # role missing
+    assert ("processes/handling.bpmn", "accept") in where  # form does not exist
+    assert ("processes/handling.bpmn", "f_returned") in where  # forbidden condition
+    assert ("processes/handling.bpmn", "count_report") in where  # forbidden script
+    assert len(found) >= 4
+
+
+def test_dmn_cell_is_checked(files):
+    bad = files["approval_chain.dmn"].replace("<text>True</text>", "<text>__import__('os')</text>", 1)
+    found = problems({**files, "approval_chain.dmn": bad})
+    assert found[0]["file"] == "processes/approval_chain.dmn"
+    assert found[0]["element"].startswith("approval_chain_r")
+
+
+def test_broken_xml_and_schema_errors(files):
+    found = problems({**files, "proposal.bpmn": files["proposal.bpmn"][:500]})
+    assert found[0]["file"] == "processes/proposal.bpmn" and "XML" in found[0]["message"]
+    bad = files["proposal.bpmn"].replace("<spiffworkflow:parameters />", "")
+    found = problems({**files, "proposal.bpmn": bad})
+    assert "serviceTaskOperator" in found[0]["message"]
+
+
+def test_missing_called_process(files):
+    found = problems({k: v for k, v in files.items() if k != "handling.bpmn"})
+    assert any("handling" in p["message"] for p in found)
+
+
+def test_bad_index_property(files):
+    bad = files["proposal.bpmn"].replace('value="category=category"', 'value="secret=category"')
+    found = problems({**files, "proposal.bpmn": bad})
+    assert found[0]["element"] == "review" and "index" in found[0]["message"]
