@@ -1,0 +1,28 @@
+"""The HTTP API: a thin JSON layer over the engine's service functions.
+
+`create_app` wires settings, database and runtime into a Flask app; each
+module registers its routes or handlers through `init_app(app)`.
+"""
+from flask import Flask
+
+from engine.config import Settings
+from engine.db import Database
+from engine.runtime import Runtime
+
+from . import auth, errors, openapi, proposals, tasks
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
+               database: Database | None = None) -> Flask:
+    """Build the app: settings from the environment unless given, schema created."""
+    settings = settings or Settings.from_env()
+    database = database or Database(settings.database_url)
+    runtime = runtime or Runtime(settings)
+    database.create_schema()
+    app = Flask(__name__)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.extensions["cppcc"] = {"settings": settings, "db": database, "runtime": runtime}
+    for module in (errors, auth, proposals, tasks, openapi):
+        module.init_app(app)
+    return app

@@ -2,5 +2,5 @@
 
 Nothing in this package imports Flask. Entry points (the HTTP API, the command
 line) call the service functions in `engine.cases`, `engine.queries` and
-`engine.accounts`, each inside a `engine.uow.UnitOfWork`.
+`engine.accounts`, each inside an `engine.db.UnitOfWork`.
 """

@@ -8,14 +8,14 @@ from datetime import datetime, timezone
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.exceptions import TaskNotFoundException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import state
 from .db import UnitOfWork
-from .errors import Conflict, EngineError, Forbidden, InvalidForm, NotFound
+from .errors import Conflict, Forbidden, InvalidForm, NotFound, ProcessFault
 from .models import Case, Event, OpenTask, ProcessDefinition, Proposal, ProposalPerson, ProposalUnit, User
 from .runtime import Runtime
 
@@ -24,6 +24,11 @@ SUBMISSION_FORM = "submission"
 
 def _now():
     return datetime.now(timezone.utc)
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every stored time is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def submit_proposal(uow: UnitOfWork, rt: Runtime, user: User, data: dict) -> Proposal:
@@ -39,8 +44,9 @@ def submit_proposal(uow: UnitOfWork, rt: Runtime, user: User, data: dict) -> Pro
     cosigners = list(dict.fromkeys(fields.get("cosigners") or []))
     if user.username in cosigners:
         raise InvalidForm("不能邀请自己作为联名人", [{"field": "cosigners", "message": "联名人不能是提案者本人"}])
-    known = set(session.scalars(select(User.username).where(User.username.in_(cosigners))))
-    missing = [c for c in cosigners if c not in known]
+    members = {u.username for u in session.scalars(select(User).where(User.username.in_(cosigners)))
+               if u.active and "proposer" in u.role_set}
+    missing = [c for c in cosigners if c not in members]
     if missing:
         raise InvalidForm("联名人不存在", [{"field": "cosigners", "message": f"找不到委员账号：{', '.join(missing)}"}])
     now = _now()
@@ -85,7 +91,8 @@ def complete_task(uow: UnitOfWork, rt: Runtime, user: User, task_id: str, data: 
     if row is None:
         done = session.scalar(select(Event).where(Event.task_id == task_id, Event.kind == "task_completed"))
         if done is not None:
-            raise Conflict("该任务已经办理完成，不能重复提交", completed_by=done.actor_name, completed_at=done.at.isoformat())
+            raise Conflict("该任务已经办理完成，不能重复提交", completed_by=done.actor_name,
+                           completed_at=_aware(done.at).isoformat())
         raise NotFound("找不到该任务")
     if not may_do(user, row):
         raise Forbidden("该任务不属于您的单位或角色")
@@ -96,7 +103,10 @@ def complete_task(uow: UnitOfWork, rt: Runtime, user: User, task_id: str, data: 
     proposal = session.get(Proposal, case.proposal_id)
     bundle = rt.bundle_for(case_definition(session, case))
     workflow = state.load(case.state, bundle.spec, bundle.subprocess_specs, rt.script_engine(session))
-    task = workflow.get_task_from_id(UUID(task_id))
+    try:
+        task = workflow.get_task_from_id(UUID(task_id))
+    except TaskNotFoundException:
+        task = None
     if task is None or task.state != TaskState.READY:
         raise Conflict("该任务当前不可办理，请刷新后重试")
     meta = rt.task_meta(bundle, task)
@@ -108,7 +118,7 @@ def complete_task(uow: UnitOfWork, rt: Runtime, user: User, task_id: str, data: 
     try:
         task.run()
     except WorkflowException as err:
-        raise EngineError(f"流程执行出错：{err}") from err
+        raise ProcessFault(f"流程执行出错：{_describe(err)}") from err
     step.task_done(task, meta, fields)
     step.advance(workflow)
     step.save(workflow)
@@ -166,7 +176,7 @@ class _Step:
         try:
             workflow.do_engine_steps(did_complete_task=done)
         except WorkflowException as err:
-            raise EngineError(f"流程执行出错：{_describe(err)}") from err
+            raise ProcessFault(f"流程执行出错：{_describe(err)}") from err
 
     def _index(self, task):
         index = self.bundle.task_index.get(task.task_spec.bpmn_id)

@@ -46,6 +46,12 @@ class InvalidForm(EngineError):
         self.errors = errors
 
 
+class ProcessFault(EngineError):
+    """A diagram failed while running (a script or condition raised): not the user's fault."""
+
+    status = 500
+
+
 class DefinitionError(EngineError):
     """A diagram, decision table or form is invalid; `problems` name file and element."""
 

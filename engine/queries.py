@@ -8,7 +8,8 @@ import json
 from datetime import datetime, timezone
 from uuid import UUID
 
-from sqlalchemy import and_, exists, false, func, or_, select, true
+from SpiffWorkflow.exceptions import TaskNotFoundException
+from sqlalchemy import and_, case as sql_case, exists, false, func, or_, select, true
 
 from . import state
 from .cases import case_definition, may_do
@@ -110,7 +111,8 @@ def proposal_detail(session, rt: Runtime, user: User, proposal_id: int) -> dict:
         .order_by(ProposalPerson.role.desc(), ProposalPerson.username))  # proposer before cosigner
     units = session.execute(
         select(ProposalUnit, Unit.name).outerjoin(Unit, Unit.id == ProposalUnit.unit_id)
-        .where(ProposalUnit.proposal_id == proposal_id).order_by(ProposalUnit.role.desc(), ProposalUnit.unit_id))
+        .where(ProposalUnit.proposal_id == proposal_id)
+        .order_by(sql_case({"lead": 0, "assist": 1}, value=ProposalUnit.role, else_=2), ProposalUnit.unit_id))
     events = list(session.scalars(select(Event).where(Event.proposal_id == proposal_id).order_by(Event.id)))
     unit_names = _unit_names(session, {e.unit_id for e in events})
     tasks = session.scalars(select(OpenTask).where(OpenTask.proposal_id == proposal_id)
@@ -175,7 +177,7 @@ def task_detail(session, rt: Runtime, user: User, task_id: str) -> dict:
     workflow = state.load(case.state, bundle.spec, bundle.subprocess_specs, rt.script_engine(session))
     try:
         task = workflow.get_task_from_id(UUID(task_id))
-    except Exception:  # TaskNotFoundException: the index and the state disagree
+    except TaskNotFoundException:  # the open-task index and the stored state disagree
         raise Conflict("该任务当前不可办理，请刷新后重试") from None
     meta = rt.task_meta(bundle, task)
     context = _json_safe(task.data)

@@ -15,6 +15,7 @@ iteration limit.
 `STATE_FORMAT` is stamped on every stored state; `MIGRATIONS` upgrades older
 formats step by step when a case is loaded.
 """
+import copy
 import threading
 from contextvars import ContextVar
 from uuid import UUID
@@ -72,21 +73,48 @@ def dump(workflow: BpmnWorkflow) -> dict:
 
 
 def load(state: dict, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
-    """Rebuild a workflow from stored state and its definition's specs."""
+    """Rebuild a workflow from stored state and its definition's specs.
+
+    `state` is left as it was, so the same stored state may be loaded again.
+    """
     state = migrate(state)
+    stored = dict(state["workflow"])
+    # SpiffWorkflow pops restored subprocesses from the mapping it is given, and
+    # rebuilds a task's data from its parent's: hand it fresh mappings with
+    # parents first, whatever key order the stored JSON came back in (JSONB sorts keys).
+    stored["tasks"] = _parents_first(stored["tasks"])
+    stored["subprocesses"] = {key: {**sub, "tasks": _parents_first(sub["tasks"])}
+                              for key, sub in stored.get("subprocesses", {}).items()}
     token = _specs.set((spec, subprocess_specs))
     try:
-        workflow = _registry().restore(dict(state["workflow"]))
+        workflow = _registry().restore(stored)
     finally:
         _specs.reset(token)
     workflow.script_engine = script_engine
     return workflow
 
 
+def _parents_first(tasks: dict) -> dict:
+    """The stored tasks reordered so that every task comes after its parent."""
+    ordered = {}
+    for task_id in tasks:
+        chain = []
+        while task_id is not None and task_id in tasks and task_id not in ordered:
+            chain.append(task_id)
+            task_id = tasks[task_id]["parent"]
+        for tid in reversed(chain):
+            ordered[tid] = tasks[tid]
+    return ordered
+
+
 def migrate(state: dict) -> dict:
     """Upgrade a stored state to STATE_FORMAT, one format at a time."""
     fmt = state.get("format", 1)
+    if fmt < STATE_FORMAT:
+        state = copy.deepcopy(state)  # migrations may edit in place: keep the caller's copy intact
     while fmt < STATE_FORMAT:
+        if fmt not in MIGRATIONS:
+            raise ValueError(f"no migration from case state format {fmt} (this program writes {STATE_FORMAT})")
         state = MIGRATIONS[fmt](state)
         fmt += 1
         state["format"] = fmt

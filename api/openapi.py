@@ -1,0 +1,188 @@
+"""The OpenAPI 3.1 document of the API, written by hand and served at /api/openapi.json.
+
+tests/api/test_api_errors.py checks that every /api route of the app is
+described here (and nothing else), so the document cannot drift.
+"""
+from flask import Blueprint, Flask, jsonify
+
+bp = Blueprint("openapi", __name__, url_prefix="/api")
+
+
+def _ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema, description):
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes):
+    names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
+             409: "Conflict", 422: "InvalidForm", 500: "InternalError"}
+    return {str(c): {"$ref": f"#/components/responses/{names[c]}"} for c in (*codes, 500)}
+
+
+def _obj(properties, required=None, **extra):
+    return {"type": "object", "properties": properties, "required": required or list(properties), **extra}
+
+
+_STR, _INT, _BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+_NSTR, _NINT = {"type": ["string", "null"]}, {"type": ["integer", "null"]}
+_TIME = {"type": "string", "format": "date-time"}
+_PAGE_PARAMS = [
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+]
+
+
+def _query(name, description, schema=_STR):
+    return {"name": name, "in": "query", "description": description, "schema": schema}
+
+
+def _page_of(item):
+    return _obj({"items": {"type": "array", "items": _ref(item)}, "total": _INT, "page": _INT, "per_page": _INT})
+
+
+SCHEMAS = {
+    "FieldError": _obj({"field": {"type": "string", "description": "字段路径，如 review_reason 或 a/b"},
+                        "message": _STR}),
+    "Error": _obj({"error": _obj({
+        "status": _INT,
+        "message": {"type": "string", "description": "给用户看的中文说明"},
+        "errors": {"type": "array", "items": _ref("FieldError"), "description": "逐字段的错误（400、422）"},
+    }, required=["status", "message"], additionalProperties=True,
+        description="其他键为细节，如 409 的 completed_by、completed_at、current_version")}),
+    "User": _obj({"username": _STR, "name": _STR, "unit_id": _NSTR, "unit_name": _NSTR,
+                  "roles": {"type": "array", "items": {"type": "string", "enum": [
+                      "proposer", "committee", "gov_office", "supervisor", "deputy_head", "unit_clerk",
+                      "unit_head"]}}}),
+    "LoginRequest": _obj({"username": _STR, "password": _STR}),
+    "LoginResponse": _obj({"token": _STR, "user": _ref("User")}),
+    "ProposalSubmission": _obj({
+        "title": {"type": "string", "minLength": 4, "maxLength": 200, "description": "案由"},
+        "category": {"type": "string", "description": "类别代码（地区配置）"},
+        "body": {"type": "string", "minLength": 10, "description": "情况和分析"},
+        "suggestions": {"type": "string", "minLength": 1, "description": "具体建议"},
+        "cosigners": {"type": "array", "items": _STR, "uniqueItems": True, "description": "联名委员的用户名"},
+    }, required=["title", "category", "body", "suggestions"], description="forms/submission.json"),
+    "ProposalSummary": _obj({
+        "id": _INT, "number": _NSTR, "title": _STR, "category": _NSTR, "category_label": _NSTR,
+        "proposer": _STR, "proposer_name": _NSTR, "status": _STR, "status_label": _STR, "is_key": _BOOL,
+        "lead_unit": _NSTR, "lead_unit_name": _NSTR, "reply_class": _NSTR, "satisfaction": _NSTR,
+        "submitted_at": _TIME, "updated_at": _TIME}),
+    "ProposalPage": _page_of("ProposalSummary"),
+    "Person": _obj({"username": _STR, "name": _NSTR, "role": {"type": "string", "enum": ["proposer", "cosigner"]}}),
+    "ProposalUnit": _obj({"unit_id": _STR, "unit_name": _NSTR,
+                          "role": {"type": "string", "enum": ["lead", "assist", "returned"]},
+                          "reply_class": _NSTR, "satisfaction": _NSTR}),
+    "TimelineEvent": _obj({"at": _TIME,
+                           "kind": {"type": "string", "description": "submitted、task_completed、status_changed"},
+                           "title": _STR, "actor": _NSTR, "actor_name": _NSTR, "unit_id": _NSTR, "unit_name": _NSTR,
+                           "task_id": _NSTR, "task_name": _NSTR, "data": {"type": ["object", "null"]}}),
+    "OpenTaskRef": _obj({"id": _STR, "name": _STR, "title": _STR, "unit_id": _NSTR, "role": _STR, "assignee": _NSTR}),
+    "ProposalDetail": {"allOf": [_ref("ProposalSummary"), _obj({
+        "body": _STR, "suggestions": _STR,
+        "people": {"type": "array", "items": _ref("Person")},
+        "units": {"type": "array", "items": _ref("ProposalUnit")},
+        "timeline": {"type": "array", "items": _ref("TimelineEvent")},
+        "open_tasks": {"type": "array", "items": _ref("OpenTaskRef")}})]},
+    "TaskItem": _obj({"id": {"type": "string", "format": "uuid"}, "name": _STR, "title": _STR, "form": _STR,
+                      "stage": _NSTR, "stage_label": _NSTR, "proposal_id": _INT, "proposal_title": _STR,
+                      "proposal_number": _NSTR, "unit_id": _NSTR, "unit_name": _NSTR, "role": _STR,
+                      "assignee": _NSTR, "created_at": _TIME}),
+    "TaskPage": {"allOf": [_page_of("TaskItem"), _obj({"counts": {
+        "type": "object", "additionalProperties": _INT, "description": "每种任务的数量（不受 name 筛选影响）"}})]},
+    "TaskDetail": {"allOf": [_ref("TaskItem"), _obj({
+        "schema": {"type": "object", "description": "任务表单的 JSON Schema（已展开地区列表）"},
+        "data": {"type": "object", "description": "表单字段的当前值（预填）"},
+        "context": {"type": "object", "description": "任务的流程数据：提案信息、已有意见等"},
+        "proposal": _ref("ProposalSummary"),
+        "case_version": {"type": "integer", "description": "提交时作为 version 传回，防止覆盖他人的更新"}})]},
+    "CompleteRequest": _obj({"data": {"type": "object", "description": "表单数据，按任务的 schema"},
+                             "version": {"type": "integer", "description": "读取任务时的 case_version（可选）"}},
+                            required=["data"]),
+    "CompleteResult": _obj({"proposal_id": _INT, "version": _INT, "status": _STR}),
+}
+
+_ERROR_RESPONSES = {
+    "BadRequest": "请求无效：不是 JSON、缺少字段或分页参数错误",
+    "Unauthorized": "未登录或登录凭证无效",
+    "Forbidden": "没有权限",
+    "NotFound": "不存在，或无权查看",
+    "Conflict": "任务已办理，或案件已被他人更新",
+    "InvalidForm": "表单有错误，errors 逐项列出",
+    "InternalError": "服务器内部错误（详情只记录在日志中）",
+}
+
+_PROPOSAL_ID = {"name": "proposal_id", "in": "path", "required": True, "schema": _INT}
+_TASK_ID = {"name": "task_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+
+PATHS = {
+    "/api/auth/login": {"post": {
+        "summary": "登录", "operationId": "login", "tags": ["auth"], "security": [],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("LoginRequest")}}},
+        "responses": {"200": _json(_ref("LoginResponse"), "令牌和用户"), **_errors(400, 401)}}},
+    "/api/me": {"get": {
+        "summary": "当前用户", "operationId": "me", "tags": ["auth"],
+        "responses": {"200": _json(_ref("User"), "当前用户"), **_errors(401)}}},
+    "/api/proposals": {
+        "post": {
+            "summary": "提交提案", "operationId": "submitProposal", "tags": ["proposals"],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ProposalSubmission")}}},
+            "responses": {"201": _json(_ref("ProposalSummary"), "新提案"), **_errors(400, 401, 403, 422)}},
+        "get": {
+            "summary": "查询提案（仅限可见的）", "operationId": "listProposals", "tags": ["proposals"],
+            "parameters": [
+                _query("q", "案由或案号包含"), _query("status", "状态代码"), _query("category", "类别代码"),
+                _query("unit", "承办单位（主办、协办或退回）"), _query("reply_class", "答复类别"),
+                _query("satisfaction", "满意度"), _query("is_key", "重点提案", _BOOL), *_PAGE_PARAMS],
+            "responses": {"200": _json(_ref("ProposalPage"), "一页提案，最新的在前"), **_errors(400, 401)}},
+    },
+    "/api/proposals/{proposal_id}": {"get": {
+        "summary": "提案详情", "operationId": "getProposal", "tags": ["proposals"], "parameters": [_PROPOSAL_ID],
+        "responses": {"200": _json(_ref("ProposalDetail"), "提案全部信息"), **_errors(401, 404)}}},
+    "/api/tasks": {"get": {
+        "summary": "我的待办", "operationId": "listTasks", "tags": ["tasks"],
+        "parameters": [_query("name", "任务名（如 review）"), _query("stage", "阶段代码"),
+                       _query("proposal_id", "提案 ID", _INT), *_PAGE_PARAMS],
+        "responses": {"200": _json(_ref("TaskPage"), "一页待办，最早的在前"), **_errors(400, 401)}}},
+    "/api/tasks/{task_id}": {"get": {
+        "summary": "待办详情和表单", "operationId": "getTask", "tags": ["tasks"], "parameters": [_TASK_ID],
+        "responses": {"200": _json(_ref("TaskDetail"), "任务、表单和上下文"), **_errors(401, 403, 404, 409)}}},
+    "/api/tasks/{task_id}/complete": {"post": {
+        "summary": "办理待办", "operationId": "completeTask", "tags": ["tasks"], "parameters": [_TASK_ID],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("CompleteRequest")}}},
+        "responses": {"200": _json(_ref("CompleteResult"), "办理完成"), **_errors(400, 401, 403, 404, 409, 422)}}},
+    "/api/openapi.json": {"get": {
+        "summary": "本文档", "operationId": "openapi", "tags": ["meta"], "security": [],
+        "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1 文档"), **_errors()}}},
+}
+
+
+def document() -> dict:
+    """The OpenAPI 3.1 document as a dict."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "政协提案办理系统 API", "version": "0.1.0",
+                 "description": "所有错误都是 JSON：{\"error\": {\"status\", \"message\", \"errors\"?}}。"},
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "paths": PATHS,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                           "description": "POST /api/auth/login 得到的 token"}},
+            "schemas": SCHEMAS,
+            "responses": {name: _json(_ref("Error"), text) for name, text in _ERROR_RESPONSES.items()},
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    """Serve the OpenAPI document."""
+    return jsonify(document())
+
+
+def init_app(app: Flask) -> None:
+    """Register the document's route."""
+    app.register_blueprint(bp)

@@ -1,0 +1,41 @@
+"""Proposals: submit, search, and one proposal's full record."""
+from flask import Blueprint, Flask, jsonify, request
+
+from engine import cases, queries
+
+from .auth import current_user
+from .common import json_body, runtime, unit_of_work
+
+bp = Blueprint("proposals", __name__, url_prefix="/api/proposals")
+
+
+@bp.post("")
+def submit():
+    """Submit a new proposal as the logged-in proposer."""
+    with unit_of_work() as uow:
+        user = current_user(uow.session)
+        proposal = cases.submit_proposal(uow, runtime(), user, json_body())
+        return jsonify(queries.proposal_summary(uow.session, runtime(), proposal.id)), 201
+
+
+@bp.get("")
+def search():
+    """The proposals the user may see, filtered and paged."""
+    with unit_of_work() as uow:
+        user = current_user(uow.session)
+        page, per_page = queries.paging(request.args.get("page"), request.args.get("per_page"))
+        filters = {key: request.args.get(key) for key in queries.PROPOSAL_FILTERS}
+        return jsonify(queries.list_proposals(uow.session, runtime(), user, filters, page, per_page))
+
+
+@bp.get("/<int:proposal_id>")
+def detail(proposal_id: int):
+    """One proposal with its people, units, timeline and open tasks."""
+    with unit_of_work() as uow:
+        user = current_user(uow.session)
+        return jsonify(queries.proposal_detail(uow.session, runtime(), user, proposal_id))
+
+
+def init_app(app: Flask) -> None:
+    """Register the proposal routes."""
+    app.register_blueprint(bp)

@@ -1,0 +1,54 @@
+"""Tasks: the user's own task list, one task's form, and completing it."""
+from flask import Blueprint, Flask, jsonify, request
+
+from engine import cases, queries
+from engine.errors import EngineError
+
+from .auth import current_user
+from .common import json_body, runtime, unit_of_work
+
+bp = Blueprint("tasks", __name__, url_prefix="/api/tasks")
+
+
+@bp.get("")
+def my_tasks():
+    """The open tasks the user may do, oldest first."""
+    with unit_of_work() as uow:
+        user = current_user(uow.session)
+        page, per_page = queries.paging(request.args.get("page"), request.args.get("per_page"))
+        proposal_id = request.args.get("proposal_id") or None
+        if proposal_id is not None and not (proposal_id.isascii() and proposal_id.isdigit()):
+            raise EngineError("筛选条件不正确", errors=[{"field": "proposal_id", "message": "提案 ID 应为整数"}])
+        return jsonify(queries.list_tasks(
+            uow.session, runtime(), user, name=request.args.get("name"), stage=request.args.get("stage"),
+            proposal_id=int(proposal_id) if proposal_id else None, page=page, per_page=per_page))
+
+
+@bp.get("/<task_id>")
+def detail(task_id: str):
+    """One task with its form schema, prefill data and context."""
+    with unit_of_work() as uow:
+        user = current_user(uow.session)
+        return jsonify(queries.task_detail(uow.session, runtime(), user, task_id))
+
+
+@bp.post("/<task_id>/complete")
+def complete(task_id: str):
+    """Complete a task with form data; `version` guards against stale pages."""
+    with unit_of_work() as uow:
+        user = current_user(uow.session)
+        body = json_body()
+        data, version = body.get("data"), body.get("version")
+        errors = []
+        if not isinstance(data, dict):
+            errors.append({"field": "data", "message": "应为表单数据对象"})
+        if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+            errors.append({"field": "version", "message": "应为整数"})
+        if errors:
+            raise EngineError("请求内容不完整", errors=errors)
+        return jsonify(cases.complete_task(uow, runtime(), user, task_id, data, expected_version=version))
+
+
+def init_app(app: Flask) -> None:
+    """Register the task routes."""
+    app.register_blueprint(bp)

@@ -1,0 +1,161 @@
+"""Fixtures for the HTTP API tests: a fresh app and database per test, people for
+every role, and a small world of proposals with open tasks of several kinds.
+
+Runs on a temporary SQLite file, or on CPPCC_TEST_DATABASE_URL (e.g.
+postgresql+psycopg://postgres@127.0.0.1:5432/test) whose schema is dropped and
+re-created at the start of each test.
+"""
+import os
+
+import pytest
+
+from api import create_app
+from engine.config import Settings
+from engine.db import Database, UnitOfWork
+from engine.directory import add_user, sync_units
+from engine.runtime import Runtime
+
+PASSWORD = "pw-测试"
+# username: (name, roles, unit)
+PEOPLE = {
+    "wy_chen": ("陈委员", ["proposer"], None),       # author of p1 and p2
+    "wy_lin": ("林委员", ["proposer"], None),        # co-signer of p1 and p2
+    "wy_wu": ("吴委员", ["proposer"], None),         # author of p3 only
+    "tw_li": ("提案委李", ["committee"], None),
+    "zfb_wang": ("政府办王", ["gov_office"], None),
+    "dcs_zhou": ("督查室周", ["supervisor"], None),
+    "deputy_zhao": ("赵副区长", ["deputy_head"], None),
+    "fgw_clerk": ("发改委经办人", ["unit_clerk"], "fgw"),  # lead unit of p1
+    "fgw_head": ("发改委负责人", ["unit_head"], "fgw"),
+    "jw_clerk": ("经委经办人", ["unit_clerk"], "jw"),      # assisting unit of p1
+    "jtw_clerk": ("交通委经办人", ["unit_clerk"], "jtw"),  # no part in any proposal
+}
+PROPOSAL = {"title": "关于加强停车管理的建议", "category": "urban",
+            "body": "停车难问题日益突出，需要综合治理。", "suggestions": "建设立体停车库"}
+# Valid form data for every task the world leaves open.
+FORM_DATA = {
+    "cosigner_confirm": {"agree": True},
+    "review": {"review_decision": "file", "category": "urban"},
+    "consultation": {"contact_date": "2026-11-01", "contact_way": "phone", "contact_people": "张科长",
+                     "contact_content": "电话沟通办理思路", "proposer_view": "赞同", "more_contacts": False},
+    "assist_opinion": {"opinion_text": "同意主办单位意见", "contact_person": "王科长"},
+}
+
+
+@pytest.fixture
+def people():
+    """PEOPLE: every account of the test app."""
+    return PEOPLE
+
+
+@pytest.fixture
+def form_data():
+    """FORM_DATA: valid form data for each task the world leaves open."""
+    return FORM_DATA
+
+
+@pytest.fixture(scope="session")
+def runtime():
+    """The parsed region, forms and diagrams, shared by every test."""
+    return Runtime(Settings())
+
+
+@pytest.fixture
+def app(tmp_path, runtime):
+    """A fresh app on an empty database, with the region's units and PEOPLE."""
+    url = os.environ.get("CPPCC_TEST_DATABASE_URL") or f"sqlite:///{tmp_path}/t.db"
+    database = Database(url)
+    database.drop_schema()
+    app = create_app(Settings(database_url=url), runtime=runtime, database=database)
+    with UnitOfWork(database) as uow:
+        sync_units(uow.session, runtime.region)
+        for username, (name, roles, unit) in PEOPLE.items():
+            add_user(uow.session, username, name, PASSWORD, roles, unit)
+        uow.commit()
+    yield app
+    database.engine.dispose()
+
+
+class Api:
+    """The test client, acting as one of PEOPLE per call (logged in through the API)."""
+
+    def __init__(self, app):
+        self.client = app.test_client()
+        self._tokens = {}
+
+    def headers(self, username: str) -> dict:
+        """The Authorization header of `username`, logging in on first use."""
+        if username not in self._tokens:
+            response = self.client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
+            assert response.status_code == 200, response.get_json()
+            self._tokens[username] = response.get_json()["token"]
+        return {"Authorization": f"Bearer {self._tokens[username]}"}
+
+    def get(self, username: str, path: str, **kwargs):
+        """GET `path` as `username`."""
+        return self.client.get(path, headers=self.headers(username), **kwargs)
+
+    def post(self, username: str, path: str, body=None, **kwargs):
+        """POST a JSON body to `path` as `username`."""
+        return self.client.post(path, json=body, headers=self.headers(username), **kwargs)
+
+    def submit(self, username: str, **fields) -> int:
+        """Submit a proposal as `username`; return its id."""
+        response = self.post(username, "/api/proposals", {**PROPOSAL, **fields})
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["id"]
+
+    def my_tasks(self, username: str, **query) -> list[dict]:
+        """The task list of `username`."""
+        response = self.get(username, "/api/tasks", query_string=query)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["items"]
+
+    def task_id(self, username: str, name: str, proposal_id: int) -> str:
+        """The id of the open task `name` of a proposal in `username`'s list."""
+        items = self.my_tasks(username, name=name, proposal_id=proposal_id)
+        assert items, f"{username} has no task {name} on proposal {proposal_id}"
+        return items[0]["id"]
+
+    def do(self, username: str, name: str, proposal_id: int, data: dict) -> dict:
+        """Complete `username`'s task `name` on a proposal; return the result."""
+        task_id = self.task_id(username, name, proposal_id)
+        response = self.post(username, f"/api/tasks/{task_id}/complete", {"data": data})
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+
+@pytest.fixture
+def api(app):
+    """An Api over the fresh app."""
+    return Api(app)
+
+
+@pytest.fixture
+def world(api):
+    """Three proposals, walked through the API, leaving four kinds of open task.
+
+    p1 (陈委员, co-signed by 林委员): filed and assigned to fgw (lead) with jw
+       assisting; open: consultation (fgw clerk), assist_opinion (jw clerk).
+    p2 (陈委员, co-signer 林委员 invited): open: cosigner_confirm (林委员 only).
+    p3 (吴委员): open: review (committee).
+    Returns {"p1": id, ..., "tasks": {task name: task id}}.
+    """
+    p1 = api.submit("wy_chen", cosigners=["wy_lin"])
+    api.do("wy_lin", "cosigner_confirm", p1, {"agree": True})
+    api.do("tw_li", "review", p1, FORM_DATA["review"])
+    api.do("tw_li", "assign", p1, {"assign_mode": "joint", "lead_unit_ids": ["fgw"],
+                                   "assisting_unit_ids": ["jw"], "is_key": False})
+    api.do("fgw_clerk", "accept", p1, {"accept_decision": "accept"})
+    api.do("fgw_clerk", "plan_draft", p1, {"plan_content": "分步建设立体停车库", "plan_responsible": "张科长",
+                                           "plan_finish_date": "2026-12-01"})
+    api.do("fgw_head", "plan_approve", p1, {"approved": True})
+    p2 = api.submit("wy_chen", title="关于增设社区养老服务点的建议", cosigners=["wy_lin"])
+    p3 = api.submit("wy_wu", title="关于改善菜市场环境的建议")
+    tasks = {
+        "consultation": api.task_id("fgw_clerk", "consultation", p1),
+        "assist_opinion": api.task_id("jw_clerk", "assist_opinion", p1),
+        "cosigner_confirm": api.task_id("wy_lin", "cosigner_confirm", p2),
+        "review": api.task_id("tw_li", "review", p3),
+    }
+    return {"p1": p1, "p2": p2, "p3": p3, "tasks": tasks}
