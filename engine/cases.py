@@ -220,6 +220,7 @@ class _Step:
         self.case.completed = workflow.is_completed()
         self.case.completed_tasks += self.completed
         self.case.state = state.dump(workflow)
+        self.case.state_format = state.STATE_FORMAT
         self.case.updated_at = _now()
         self.session.flush()
 
