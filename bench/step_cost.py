@@ -44,7 +44,8 @@ from engine.config import Settings
 from engine.db import Database, UnitOfWork
 from engine.directory import add_user, sync_units
 from engine.models import Case, OpenTask, User
-from engine.runtime import Runtime
+from engine.region import load_region
+from engine.runtime import Runtime, detached_script_engine
 from engine.sandbox import ConfinedScriptEngine
 
 REPORT = {"report_date": "2026-12-01", "report_progress": "按计划推进", "report_done": False}
@@ -143,10 +144,7 @@ def prepare_database(url: str, rt: Runtime) -> Database:
 # --- naively, with SpiffWorkflow's own serializer ----------------------------
 
 def _script_engine() -> ConfinedScriptEngine:
-    return ConfinedScriptEngine(
-        functions={"setting": lambda name: 1, "unit_deputy": lambda unit: "deputy_zhao",
-                   "unit_name": lambda unit: unit},
-        services={"next_proposal_number": lambda: "2026-001"})
+    return detached_script_engine(load_region(Settings.from_env().region_dir))
 
 
 class NaiveCase:

@@ -4,6 +4,7 @@ script engine is built.
 A `Runtime` is created by the app factory or the command line and passed to
 the service functions; it holds no database session.
 """
+import itertools
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,7 +15,7 @@ from .config import Settings
 from .definitions import ProcessBundle, TaskMeta, build_bundle, load_bundle
 from .forms import FormCatalog
 from .models import Counter, ProcessDefinition, Unit
-from .region import load_region
+from .region import Region, load_region
 from .sandbox import ConfinedScriptEngine
 
 
@@ -79,3 +80,18 @@ class Runtime:
             functions={"setting": region.setting, "unit_deputy": unit_deputy, "unit_name": unit_name},
             services={"next_proposal_number": next_proposal_number},
         )
+
+
+def detached_script_engine(region: Region) -> ConfinedScriptEngine:
+    """A script engine whose helpers read the region profile, not a database:
+    for running diagrams without one (benchmarks, tests, dry runs).
+    Proposal numbers count from 1 in memory."""
+    units = {u["id"]: u for u in region.units}
+    numbers = itertools.count(1)
+    year = datetime.now(timezone.utc).astimezone().year
+    return ConfinedScriptEngine(
+        functions={"setting": region.setting,
+                   "unit_deputy": lambda unit_id: units.get(unit_id, {}).get("deputy"),
+                   "unit_name": lambda unit_id: units.get(unit_id, {}).get("name", unit_id)},
+        services={"next_proposal_number": lambda: region.number_format.format(year=year, seq=next(numbers))},
+    )

@@ -12,7 +12,9 @@ from sqlalchemy import func, select
 from engine import cases, state
 from engine.db import Database, UnitOfWork
 from engine.models import Case, Event, OpenTask, Proposal, User
-from engine.runtime import Runtime
+from engine.config import Settings
+from engine.region import load_region
+from engine.runtime import Runtime, detached_script_engine
 from engine.sandbox import ConfinedScriptEngine
 
 UNITS = ("fgw", "jw", "kw")
@@ -93,12 +95,12 @@ class Walk:
                 Event.proposal_id == proposal_id, Event.kind == kind))
 
 
+REGION_DIR = Settings().region_dir
+
+
 def script_engine() -> ConfinedScriptEngine:
-    """A confined script engine with fixed helpers, for workflows run without a database."""
-    return ConfinedScriptEngine(
-        functions={"setting": lambda name: 1, "unit_deputy": lambda unit: "deputy_zhao",
-                   "unit_name": lambda unit: unit},
-        services={"next_proposal_number": lambda: "2026-001"})
+    """A confined script engine for workflows run without a database (default region)."""
+    return detached_script_engine(load_region(REGION_DIR))
 
 
 class Flow:
