@@ -179,11 +179,8 @@ def task_detail(session, rt: Runtime, user: User, task_id: str) -> dict:
         task = workflow.get_task_from_id(UUID(task_id))
     except TaskNotFoundException:  # the open-task index and the stored state disagree
         raise Conflict("该任务当前不可办理，请刷新后重试") from None
-    meta = rt.task_meta(bundle, task)
     context = _json_safe(task.data)
-    source = context.get(meta.result) if meta and meta.result else context
-    fields = rt.forms.schemas[row.form].get("properties", {})
-    prefill = {k: source[k] for k in fields if isinstance(source, dict) and k in source}
+    prefill = _previous_answer(session, rt, row)
     proposal = session.execute(select(Proposal.title, Proposal.number).where(Proposal.id == row.proposal_id)).one()
     unit = session.get(Unit, row.unit_id) if row.unit_id else None
     return {
@@ -194,6 +191,20 @@ def task_detail(session, rt: Runtime, user: User, task_id: str) -> dict:
         "proposal": proposal_summary(session, rt, row.proposal_id),
         "case_version": case.version,
     }
+
+
+def _previous_answer(session, rt: Runtime, row: OpenTask) -> dict:
+    """What was last submitted for the same task of the same proposal and unit
+    (a reply draft sent back for changes), without yes/no decisions, which are
+    made afresh each time."""
+    last = session.scalar(select(Event).where(
+        Event.proposal_id == row.proposal_id, Event.kind == "task_completed", Event.task_name == row.name,
+        Event.unit_id.is_(None) if row.unit_id is None else Event.unit_id == row.unit_id,
+    ).order_by(Event.id.desc()).limit(1))
+    if last is None or not isinstance(last.data, dict):
+        return {}
+    fields = rt.forms.schemas[row.form].get("properties", {})
+    return {k: v for k, v in last.data.items() if k in fields and fields[k].get("type") != "boolean"}
 
 
 def _summary_select():

@@ -1,0 +1,52 @@
+"""The handler pages (Chinese, server-rendered with Jinja).
+
+Safe by default: CSRF tokens on every form (Flask-WTF), Jinja autoescaping,
+HttpOnly SameSite session cookies that expire (8 hours, 2 idle), and error
+pages in Chinese instead of stack traces.
+"""
+from datetime import timedelta, timezone, datetime
+
+from flask import Flask, g, request
+from flask_wtf.csrf import CSRFError
+
+from . import session as web_session
+from . import views
+from .guard import csrf, error_page
+
+CHINA = timezone(timedelta(hours=8))
+
+
+def is_page_request() -> bool:
+    """Whether the current request is for a page (not the JSON API or assets)."""
+    return not request.path.startswith(("/api/", "/static/"))
+
+
+def local_time(value) -> str:
+    """An ISO or datetime value as Beijing time, 'YYYY-MM-DD HH:MM'."""
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def init_app(app: Flask) -> None:
+    """Register the pages, CSRF protection, session settings and template helpers."""
+    app.config.update(
+        SECRET_KEY=app.extensions["cppcc"]["settings"].secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    csrf.init_app(app)
+    for bp in (web_session.bp, views.bp):
+        app.register_blueprint(bp)
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.globals["current_user"] = lambda: g.get("user")
+
+    @app.errorhandler(CSRFError)
+    def _csrf(err):
+        return error_page(400, "页面已过期或表单来源无效，请刷新页面后重新提交。")

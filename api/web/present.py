@@ -1,0 +1,68 @@
+"""Say stored values the way people read them: labels instead of codes, and
+form fields with their Chinese titles instead of raw data."""
+from engine.runtime import Runtime
+
+HIDDEN_CONTEXT = {"proposal_id", "status", "leads", "raters", "handling_round", "min_consultations",
+                  "reassign_count", "report_count", "cosigners", "cosigners_confirmed", "proposer",
+                  "gov_review", "deputy_approval", "supervision_review", "next_step", "needs_follow_up",
+                  "previous_lead", "handling_results", "cosigner_confirmations", "title", "category",
+                  # decisions of earlier steps: the timeline shows who decided what
+                  "approved", "approve_comment", "accept_decision", "more_contacts", "report_done",
+                  "close_approved", "review_decision"}
+
+
+# Multi-instance results kept per unit or per person, and what to call them.
+COLLECTIONS = {"opinions": "协办意见", "cosigns": "会签意见", "ratings": "评价"}
+
+
+class Presenter:
+    """Labels for every field of every form, from the forms and the region profile."""
+
+    def __init__(self, rt: Runtime, unit_names: dict, user_names: dict):
+        self.rt, self.unit_names, self.user_names = rt, unit_names, user_names
+        self.fields = {}
+        for name in rt.forms.schemas:
+            for key, prop in rt.forms.resolved(name).get("properties", {}).items():
+                self.fields.setdefault(key, prop)
+
+    def title(self, key: str) -> str:
+        """The Chinese title of a form field, or the key itself."""
+        return self.fields.get(key, {}).get("title", key)
+
+    def value(self, key: str, value) -> str:
+        """A stored value as text: enum labels, 是/否, unit and person names."""
+        prop = self.fields.get(key, {})
+        if value is None or value == "" or value == [] or value == {}:
+            return "—"
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        if isinstance(value, list):
+            item = prop.get("items", {})
+            labels = item.get("x-labels", {})
+            return "、".join(labels.get(v, self.user_names.get(v, str(v))) for v in value)
+        if isinstance(value, dict):
+            inner = prop.get("additionalProperties", {}).get("x-labels", {})
+            return "；".join(f"{self.unit_names.get(k, k)}：{inner.get(v, v) if isinstance(v, str) else v}"
+                            for k, v in value.items())
+        labels = prop.get("x-labels", {})
+        return labels.get(value, self.unit_names.get(value, str(value)) if key.endswith("unit") else str(value))
+
+    def rows(self, data: dict, skip=()) -> list[tuple[str, str]]:
+        """(title, text) rows for a dict of form data, in a stable order, known fields only."""
+        if not isinstance(data, dict):
+            return []
+        return [(self.title(k), self.value(k, v)) for k, v in data.items()
+                if k in self.fields and k not in skip and v not in (None, "", [], {})]
+
+    def context_rows(self, context: dict) -> list[tuple[str, str]]:
+        """What a handler needs to know of the case so far (drafts, decisions), as rows."""
+        return self.rows({k: v for k, v in context.items() if k not in HIDDEN_CONTEXT})
+
+    def collections(self, context: dict) -> list[tuple[str, list]]:
+        """(heading, rows) per unit or person for multi-instance results such as opinions."""
+        out = []
+        for key, heading in COLLECTIONS.items():
+            for who, data in (context.get(key) or {}).items():
+                name = self.unit_names.get(who) or self.user_names.get(who) or who
+                out.append((f"{heading}（{name}）", self.rows(data)))
+        return out

@@ -1,0 +1,179 @@
+"""The handler pages: inbox, task, proposal dossier, search, new proposal."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from engine import cases, queries
+from engine.errors import Conflict, EngineError, InvalidForm
+from engine.models import Unit, User
+
+from .guard import protect
+from ..common import runtime, unit_of_work
+from .formview import build_fields, field_errors, parse_form
+from .present import Presenter
+from .session import acting
+
+bp = protect(Blueprint("pages", __name__))
+PER_PAGE = 20
+
+
+def presenter(session) -> Presenter:
+    """A Presenter with the unit directory and people's names."""
+    units = dict(session.execute(select(Unit.id, Unit.name)).all())
+    people = dict(session.execute(select(User.username, User.name)).all())
+    return Presenter(runtime(), units, people)
+
+
+def _choices(session, user=None) -> dict:
+    proposers = session.scalars(select(User).where(User.roles.like("%proposer%"), User.active.is_(True))
+                                .order_by(User.username))
+    return {"proposers": [(u.username, u.name) for u in proposers if user is None or u.id != user.id],
+            "unit_names": dict(session.execute(select(Unit.id, Unit.name)).all())}
+
+
+def _page() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
+
+
+@bp.get("/")
+def home():
+    """The inbox is the home page."""
+    return redirect(url_for("pages.inbox"))
+
+
+@bp.get("/tasks")
+def inbox():
+    """My tasks (my unit and role), oldest first, with filters and counts by type."""
+    with acting() as (uow, user):
+        name, stage = request.args.get("name") or None, request.args.get("stage") or None
+        result = queries.list_tasks(uow.session, runtime(), user, name=name, stage=stage,
+                                    page=_page(), per_page=PER_PAGE)
+        titles = {t["name"]: t["title"] for t in result["items"]}
+        titles.update({n: runtime().current.user_tasks[n].title for n in result["counts"]
+                       if n in runtime().current.user_tasks})
+        stages = sorted({runtime().current.user_tasks[n].stage for n in result["counts"]
+                         if n in runtime().current.user_tasks} - {None}, key=runtime().stages.index)
+        return render_template("inbox.html", result=result, name=name, stage=stage, titles=titles,
+                               stages=[(s, runtime().stage_labels[s]) for s in stages])
+
+
+@bp.route("/tasks/<task_id>", methods=["GET", "POST"])
+def task(task_id):
+    """A task: the proposal, its history, and the form; the form again with messages if refused."""
+    errors, data, message = {}, None, None
+    if request.method == "POST":
+        with acting() as (uow, user):
+            detail = queries.task_detail(uow.session, runtime(), user, task_id)
+        data = parse_form(detail["schema"], request.form)
+        data = _with_uploads(detail, data)
+        version = request.form.get("version", "")
+        with acting() as (uow, user):
+            try:
+                cases.complete_task(uow, runtime(), user, task_id, data,
+                                    expected_version=int(version) if version.isdigit() else None)
+            except InvalidForm as err:
+                errors, message = field_errors(err.errors), err.message
+            except Conflict as err:
+                message = err.message
+            else:
+                flash(f"“{detail['title']}”已办理完成", "success")
+                return redirect(url_for("pages.proposal", proposal_id=detail["proposal_id"]))
+    with acting() as (uow, user):
+        detail = queries.task_detail(uow.session, runtime(), user, task_id)
+        p = presenter(uow.session)
+        record = queries.proposal_detail(uow.session, runtime(), user, detail["proposal_id"])
+        fields = build_fields(detail["schema"], data if data is not None else detail["data"], errors,
+                              _choices(uow.session, user), detail["context"])
+        return render_template("task.html", task=detail, fields=fields, message=message, errors=errors,
+                               proposal=record, context_rows=p.context_rows(detail["context"]),
+                               collections=p.collections(detail["context"]), p=p), (422 if errors else 200)
+
+
+def _with_uploads(detail, data):
+    """Save files posted for attachment fields; their ids join the field's list."""
+    from engine import attachments
+    from ..common import services
+    for name, prop in detail["schema"].get("properties", {}).items():
+        if prop.get("x-widget") != "attachments":
+            continue
+        files = [f for f in request.files.getlist(name) if f and f.filename]
+        if not files:
+            continue
+        with acting() as (uow, user):
+            for f in files:
+                try:
+                    saved = attachments.save_attachment(uow.session, services()["settings"], user,
+                                                        detail["proposal_id"], f.filename, f.stream,
+                                                        f.mimetype, task_id=detail["id"], field=name)
+                except InvalidForm:
+                    raise
+                data.setdefault(name, []).append(saved["id"])
+            uow.commit()
+    return data
+
+
+@bp.get("/proposals")
+def proposals():
+    """Search the proposals the user may see."""
+    with acting() as (uow, user):
+        filters = {k: v for k in queries.PROPOSAL_FILTERS if (v := request.args.get(k, "").strip())}
+        try:
+            result = queries.list_proposals(uow.session, runtime(), user, filters, page=_page(), per_page=PER_PAGE)
+        except EngineError as err:
+            flash(err.message, "error")
+            result = {"items": [], "total": 0, "page": 1, "per_page": PER_PAGE}
+        region = runtime().region
+        return render_template("proposals.html", result=result, filters=filters,
+                               categories=region.labels("categories"), classes=region.labels("reply_classes"),
+                               scale=region.labels("satisfaction_scale"),
+                               statuses=runtime().stage_labels,
+                               units=_choices(uow.session)["unit_names"])
+
+
+@bp.get("/proposals/<int:proposal_id>")
+def proposal(proposal_id):
+    """The dossier (一案一册) of one proposal: everything that happened, printable."""
+    with acting() as (uow, user):
+        record = queries.proposal_detail(uow.session, runtime(), user, proposal_id)
+        diagram = _diagram(uow.session, proposal_id)
+        files = _attachments(uow.session, proposal_id)
+        return render_template("proposal.html", proposal=record, p=presenter(uow.session),
+                               diagram=diagram, files=files)
+
+
+def _diagram(session, proposal_id):
+    try:
+        from engine.diagram import case_diagram
+    except ImportError:
+        return None
+    return case_diagram(session, runtime(), proposal_id)
+
+
+def _attachments(session, proposal_id):
+    try:
+        from engine.attachments import list_attachments
+    except ImportError:
+        return []
+    return list_attachments(session, proposal_id)
+
+
+@bp.route("/proposals/new", methods=["GET", "POST"])
+def new_proposal():
+    """A proposer writes a proposal and invites co-signers."""
+    errors, message, data = {}, None, {}
+    with acting() as (uow, user):
+        if "proposer" not in user.role_set:
+            abort(403)
+        schema = runtime().forms.resolved(cases.SUBMISSION_FORM)
+        if request.method == "POST":
+            data = parse_form(schema, request.form)
+            try:
+                created = cases.submit_proposal(uow, runtime(), user, data)
+            except InvalidForm as err:
+                errors, message = field_errors(err.errors), err.message
+            else:
+                flash("提案已提交", "success")
+                return redirect(url_for("pages.proposal", proposal_id=created.id))
+        fields = build_fields(schema, data, errors, _choices(uow.session, user), {})
+        return render_template("new_proposal.html", schema=schema, fields=fields, message=message), \
+            (422 if errors else 200)
