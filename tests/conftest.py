@@ -5,4 +5,35 @@ to run every database test on PostgreSQL instead of a temporary SQLite file.
 """
 import os
 
+import pytest
+
 os.environ.setdefault("CPPCC_PASSWORD_HASH", "pbkdf2:sha256:1000")
+
+from api import create_app  # noqa: E402  (after the hash setting above)
+from engine.config import Settings  # noqa: E402
+from engine.db import Database, UnitOfWork  # noqa: E402
+from engine.demo import seed_people  # noqa: E402
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """Settings on the test database, uploads under tmp_path."""
+    url = os.environ.get("CPPCC_TEST_DATABASE_URL") or f"sqlite:///{tmp_path}/scenario.db"
+    return Settings.from_env(database_url=url)
+
+
+@pytest.fixture
+def app(settings):
+    """The app on a fresh database with the demo people (no proposals)."""
+    database = Database(settings.database_url)
+    database.drop_schema()
+    app = create_app(settings)
+    ext = app.extensions["cppcc"]
+    with UnitOfWork(ext["db"]) as uow:
+        seed_people(uow.session, ext["runtime"])
+        uow.commit()
+    yield app
+    ext["db"].engine.dispose()
+    database.engine.dispose()
+
+

@@ -1,32 +1,5 @@
 """Fixtures for lifecycle scenarios driven through the HTTP API."""
-import os
-
 import pytest
-
-from api import create_app
-from engine.config import Settings
-from engine.db import Database, UnitOfWork
-from engine.demo import seed_people
-
-
-@pytest.fixture
-def settings(tmp_path):
-    url = os.environ.get("CPPCC_TEST_DATABASE_URL") or f"sqlite:///{tmp_path}/scenario.db"
-    return Settings.from_env(database_url=url)
-
-
-@pytest.fixture
-def app(settings):
-    database = Database(settings.database_url)
-    database.drop_schema()
-    app = create_app(settings)
-    ext = app.extensions["cppcc"]
-    with UnitOfWork(ext["db"]) as uow:
-        seed_people(uow.session, ext["runtime"])
-        uow.commit()
-    yield app
-    ext["db"].engine.dispose()
-    database.engine.dispose()
 
 
 class Api:
