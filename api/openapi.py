@@ -18,7 +18,7 @@ def _json(schema, description):
 
 def _errors(*codes):
     names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
-             409: "Conflict", 422: "InvalidForm", 500: "InternalError"}
+             409: "Conflict", 413: "PayloadTooLarge", 422: "InvalidForm", 500: "InternalError"}
     return {str(c): {"$ref": f"#/components/responses/{names[c]}"} for c in (*codes, 500)}
 
 
@@ -102,6 +102,19 @@ SCHEMAS = {
                              "version": {"type": "integer", "description": "读取任务时的 case_version（可选）"}},
                             required=["data"]),
     "CompleteResult": _obj({"proposal_id": _INT, "version": _INT, "status": _STR}),
+    "AttachmentUpload": _obj({
+        "file": {"type": "string", "contentMediaType": "application/octet-stream",
+                 "description": "文件；文件名保留原名（可含中文），扩展名须为允许的类型"
+                                "（pdf、doc、docx、xls、xlsx、ppt、pptx、wps、txt、jpg、jpeg、png、zip），"
+                                "不能为空，最大 20 MB（可配置）"},
+        "task_id": {"type": "string", "format": "uuid", "description": "为哪个待办上传（须是本人可办理的本提案待办）"},
+        "field": {"type": "string", "maxLength": 80, "description": "对应的表单字段"},
+    }, required=["file"]),
+    "Attachment": _obj({
+        "id": _INT, "filename": {"type": "string", "description": "原文件名"}, "content_type": _STR,
+        "size": {"type": "integer", "description": "字节数"}, "uploaded_by": _STR, "uploaded_at": _TIME,
+        "task_id": _NSTR, "field": _NSTR, "url": {"type": "string", "description": "下载地址"}}),
+    "AttachmentList": _obj({"items": {"type": "array", "items": _ref("Attachment")}}),
 }
 
 _ERROR_RESPONSES = {
@@ -110,12 +123,14 @@ _ERROR_RESPONSES = {
     "Forbidden": "没有权限",
     "NotFound": "不存在，或无权查看",
     "Conflict": "任务已办理，或案件已被他人更新",
+    "PayloadTooLarge": "上传内容过大",
     "InvalidForm": "表单有错误，errors 逐项列出",
     "InternalError": "服务器内部错误（详情只记录在日志中）",
 }
 
 _PROPOSAL_ID = {"name": "proposal_id", "in": "path", "required": True, "schema": _INT}
 _TASK_ID = {"name": "task_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+_ATTACHMENT_ID = {"name": "attachment_id", "in": "path", "required": True, "schema": _INT}
 
 PATHS = {
     "/api/auth/login": {"post": {
@@ -153,6 +168,27 @@ PATHS = {
         "summary": "办理待办", "operationId": "completeTask", "tags": ["tasks"], "parameters": [_TASK_ID],
         "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("CompleteRequest")}}},
         "responses": {"200": _json(_ref("CompleteResult"), "办理完成"), **_errors(400, 401, 403, 404, 409, 422)}}},
+    "/api/proposals/{proposal_id}/attachments": {
+        "post": {
+            "summary": "上传附件", "operationId": "uploadAttachment", "tags": ["attachments"],
+            "parameters": [_PROPOSAL_ID],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {
+                "schema": _ref("AttachmentUpload"), "encoding": {"file": {"contentType": "application/octet-stream"}}}}},
+            "responses": {"201": _json(_ref("Attachment"), "已保存的附件"), **_errors(401, 403, 404, 413, 422)}},
+        "get": {
+            "summary": "提案的附件", "operationId": "listAttachments", "tags": ["attachments"],
+            "parameters": [_PROPOSAL_ID],
+            "responses": {"200": _json(_ref("AttachmentList"), "附件，最早的在前"), **_errors(401, 404)}},
+    },
+    "/api/attachments/{attachment_id}": {"get": {
+        "summary": "下载附件", "operationId": "downloadAttachment", "tags": ["attachments"],
+        "parameters": [_ATTACHMENT_ID],
+        "responses": {
+            "200": {"description": "文件内容；Content-Disposition: attachment 带原文件名（filename*=UTF-8''…）",
+                    "headers": {"Content-Disposition": {"schema": _STR}},
+                    "content": {"application/octet-stream": {"schema": {
+                        "type": "string", "contentMediaType": "application/octet-stream"}}}},
+            **_errors(401, 404)}}},
     "/api/openapi.json": {"get": {
         "summary": "本文档", "operationId": "openapi", "tags": ["meta"], "security": [],
         "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1 文档"), **_errors()}}},

@@ -12,7 +12,8 @@ HIDDEN_CONTEXT = {"proposal_id", "status", "leads", "raters", "handling_round", 
 
 
 # Multi-instance results kept per unit or per person, and what to call them.
-COLLECTIONS = {"opinions": "协办意见", "cosigns": "会签意见", "ratings": "评价"}
+COLLECTIONS = {"opinions": ("协办意见", "assist_opinion"), "cosigns": ("会签意见", "cosign_reply"),
+               "ratings": ("评价", "rate_reply")}
 
 
 class Presenter:
@@ -20,18 +21,24 @@ class Presenter:
 
     def __init__(self, rt: Runtime, unit_names: dict, user_names: dict):
         self.rt, self.unit_names, self.user_names = rt, unit_names, user_names
-        self.fields = {}
+        self.fields, self.by_form = {}, {}
         for name in rt.forms.schemas:
-            for key, prop in rt.forms.resolved(name).get("properties", {}).items():
+            props = rt.forms.resolved(name).get("properties", {})
+            self.by_form[name] = props
+            for key, prop in props.items():
                 self.fields.setdefault(key, prop)
+        self.task_forms = {name: meta.form for name, meta in rt.current.user_tasks.items()}
 
-    def title(self, key: str) -> str:
-        """The Chinese title of a form field, or the key itself."""
-        return self.fields.get(key, {}).get("title", key)
+    def _props(self, task_name):
+        return self.by_form.get(self.task_forms.get(task_name), self.fields) if task_name else self.fields
 
-    def value(self, key: str, value) -> str:
+    def title(self, key: str, task_name: str | None = None) -> str:
+        """The Chinese title of a form field (as the task's own form names it), or the key."""
+        return self._props(task_name).get(key, self.fields.get(key, {})).get("title", key)
+
+    def value(self, key: str, value, task_name: str | None = None) -> str:
         """A stored value as text: enum labels, 是/否, unit and person names."""
-        prop = self.fields.get(key, {})
+        prop = self._props(task_name).get(key, self.fields.get(key, {}))
         if value is None or value == "" or value == [] or value == {}:
             return "—"
         if isinstance(value, bool):
@@ -47,11 +54,12 @@ class Presenter:
         labels = prop.get("x-labels", {})
         return labels.get(value, self.unit_names.get(value, str(value)) if key.endswith("unit") else str(value))
 
-    def rows(self, data: dict, skip=()) -> list[tuple[str, str]]:
-        """(title, text) rows for a dict of form data, in a stable order, known fields only."""
+    def rows(self, data: dict, skip=(), task_name: str | None = None) -> list[tuple[str, str]]:
+        """(title, text) rows for a dict of form data, known fields only; `task_name`
+        picks that task's form for titles and labels."""
         if not isinstance(data, dict):
             return []
-        return [(self.title(k), self.value(k, v)) for k, v in data.items()
+        return [(self.title(k, task_name), self.value(k, v, task_name)) for k, v in data.items()
                 if k in self.fields and k not in skip and v not in (None, "", [], {})]
 
     def context_rows(self, context: dict) -> list[tuple[str, str]]:
@@ -61,8 +69,8 @@ class Presenter:
     def collections(self, context: dict) -> list[tuple[str, list]]:
         """(heading, rows) per unit or person for multi-instance results such as opinions."""
         out = []
-        for key, heading in COLLECTIONS.items():
+        for key, (heading, task_name) in COLLECTIONS.items():
             for who, data in (context.get(key) or {}).items():
                 name = self.unit_names.get(who) or self.user_names.get(who) or who
-                out.append((f"{heading}（{name}）", self.rows(data)))
+                out.append((f"{heading}（{name}）", self.rows(data, task_name=task_name)))
         return out

@@ -1,0 +1,59 @@
+"""Attachments: upload a file to a proposal (or one of its open tasks), list them, download one."""
+from flask import Blueprint, Flask, jsonify, request, send_file
+
+from engine import attachments
+
+from .auth import current_user
+from .common import services, unit_of_work
+
+bp = Blueprint("attachments", __name__, url_prefix="/api")
+_BODY_SLACK = 1024 * 1024  # room for the multipart envelope and the other form fields
+
+
+@bp.post("/proposals/<int:proposal_id>/attachments")
+def upload(proposal_id: int):
+    """Upload one file (multipart/form-data `file`, optional `task_id` and `field`)."""
+    with unit_of_work() as uow:
+        user = current_user(uow.session)
+        file = request.files.get("file")
+        info = attachments.save_attachment(
+            uow.session, services()["settings"], user, proposal_id,
+            filename=file.filename if file else None, stream=file.stream if file else None,
+            content_type=file.mimetype if file else None,
+            task_id=request.form.get("task_id") or None, field=request.form.get("field") or None)
+        uow.commit()
+        return jsonify(info), 201
+
+
+@bp.get("/proposals/<int:proposal_id>/attachments")
+def index(proposal_id: int):
+    """The attachments of a proposal the user may see."""
+    with unit_of_work() as uow:
+        user = current_user(uow.session)
+        attachments.check_proposal_visible(uow.session, user, proposal_id)
+        return jsonify({"items": attachments.list_attachments(uow.session, proposal_id)})
+
+
+@bp.get("/attachments/<int:attachment_id>")
+def download(attachment_id: int):
+    """The file, as a download under its original name."""
+    with unit_of_work() as uow:
+        user = current_user(uow.session)
+        info, path = attachments.open_attachment(uow.session, services()["settings"], user, attachment_id)
+    mimetype = info["content_type"] if info["content_type"] in attachments.SAFE_CONTENT_TYPES \
+        else "application/octet-stream"
+    # download_name: Werkzeug sends filename*=UTF-8''... (RFC 5987/6266) so Chinese names survive
+    response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=info["filename"],
+                         etag=f"attachment-{info['id']}")  # stored files never change
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.cache_control.private = True
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register the attachment routes and cap request bodies; harmless when called twice."""
+    settings = app.extensions["cppcc"]["settings"]
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes + _BODY_SLACK
+    if bp.name not in app.blueprints:
+        app.register_blueprint(bp)

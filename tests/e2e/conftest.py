@@ -1,0 +1,128 @@
+"""End-to-end fixtures: the app served on a local port, Debian's Chromium driven by Playwright.
+
+Set CPPCC_E2E_REQUIRED=1 (CI does) to fail instead of skip when Chromium or
+Playwright is missing. Screenshots go to CPPCC_E2E_SHOTS (default
+instance/e2e-screenshots).
+"""
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = os.environ.get("CPPCC_CHROMIUM", "/usr/bin/chromium")
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+
+
+def _unavailable(reason):
+    if os.environ.get("CPPCC_E2E_REQUIRED") == "1":
+        pytest.fail(f"browser tests required but unavailable: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def live_server(app):
+    """The app on 127.0.0.1:<free port>; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """A headless Debian Chromium launched by Playwright (never a downloaded browser)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed")
+    if not Path(CHROMIUM).exists():
+        _unavailable(f"{CHROMIUM} not found (apt-get install chromium)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def shots(request):
+    """A folder for this test's screenshots."""
+    root = Path(os.environ.get("CPPCC_E2E_SHOTS", Path(__file__).resolve().parents[2] / "instance" / "e2e-screenshots"))
+    folder = root / request.node.name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
+class Person:
+    """One user's browser tab: log in, open tasks by title, fill forms, screenshot."""
+
+    def __init__(self, page, base, shots, username):
+        self.page, self.base, self.shots, self.username = page, base, shots, username
+        self.counter = 0
+
+    def shot(self, label):
+        Person.seq = getattr(Person, "seq", 0) + 1
+        self.page.screenshot(path=str(self.shots / f"{Person.seq:02d}-{self.username}-{label}.png"), full_page=True)
+
+    def login(self):
+        self.page.goto(self.base + "/login")
+        self.page.fill("input[name=username]", self.username)
+        self.page.fill("input[name=password]", "demo123")
+        self.page.click("button[type=submit]")
+        self.page.wait_for_url("**/tasks")
+        return self
+
+    def open_task(self, title, proposal_title=None):
+        """Open the first inbox task with this title (optionally of this proposal)."""
+        self.page.goto(self.base + "/tasks")
+        items = self.page.locator(".task-item a", has_text=title)
+        if proposal_title:
+            items = items.filter(has_text=proposal_title)
+        items.first.click()
+        self.page.wait_for_selector("form.form")
+        return self
+
+    def fill(self, data):
+        """Fill form fields by name: radios, checkboxes, selects, text and textareas."""
+        for name, value in data.items():
+            values = value if isinstance(value, list) else [value]
+            for v in values:
+                v = {True: "true", False: "false"}.get(v, v)
+                target = self.page.locator(f'[name="{name}"]').first
+                kind = target.get_attribute("type") or target.evaluate("e => e.tagName.toLowerCase()")
+                if kind in ("radio", "checkbox"):
+                    self.page.check(f'[name="{name}"][value="{v}"]')
+                elif kind == "select":
+                    target.select_option(v)
+                else:
+                    target.fill(str(v))
+        return self
+
+    def submit(self, label):
+        """Screenshot the filled form, submit, screenshot the result."""
+        self.shot(f"{label}-form")
+        self.page.click("form.form button[type=submit]")
+        self.page.wait_for_load_state()
+        self.shot(f"{label}-done")
+        return self
+
+
+@pytest.fixture
+def person(chromium, live_server, shots):
+    """person(username) -> a logged-in Person in its own browser context."""
+    contexts = []
+
+    def make(username):
+        context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        contexts.append(context)
+        return Person(context.new_page(), live_server, shots, username).login()
+
+    yield make
+    for context in contexts:
+        context.close()
