@@ -40,6 +40,11 @@ def download(attachment_id: int):
     with unit_of_work() as uow:
         user = current_user(uow.session)
         info, path = attachments.open_attachment(uow.session, services()["settings"], user, attachment_id)
+    return send_attachment(info, path)
+
+
+def send_attachment(info: dict, path):
+    """The stored file as a download under its original name, never rendered inline."""
     mimetype = info["content_type"] if info["content_type"] in attachments.SAFE_CONTENT_TYPES \
         else "application/octet-stream"
     # download_name: Werkzeug sends filename*=UTF-8''... (RFC 5987/6266) so Chinese names survive

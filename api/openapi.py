@@ -173,7 +173,8 @@ PATHS = {
             "summary": "上传附件", "operationId": "uploadAttachment", "tags": ["attachments"],
             "parameters": [_PROPOSAL_ID],
             "requestBody": {"required": True, "content": {"multipart/form-data": {
-                "schema": _ref("AttachmentUpload"), "encoding": {"file": {"contentType": "application/octet-stream"}}}}},
+                "schema": _ref("AttachmentUpload"),
+                "encoding": {"file": {"contentType": "application/octet-stream"}}}}},
             "responses": {"201": _json(_ref("Attachment"), "已保存的附件"), **_errors(401, 403, 404, 413, 422)}},
         "get": {
             "summary": "提案的附件", "operationId": "listAttachments", "tags": ["attachments"],

@@ -39,7 +39,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from engine import cases
+from engine import cases, permissions
 from engine.config import Settings
 from engine.db import Database, UnitOfWork
 from engine.directory import add_user, sync_units
@@ -93,7 +93,7 @@ class EngineCase:
             user = uow.session.scalar(select(User).where(User.username == username))
             rows = uow.session.scalars(select(OpenTask).where(OpenTask.proposal_id == self.proposal_id,
                                                               OpenTask.name == name))
-            row = next(r for r in rows if cases.may_do(user, r))
+            row = next(r for r in rows if permissions.may_do(user, r))
             return row.id, user.id
 
     def step(self, name: str, username: str, data: dict) -> float:

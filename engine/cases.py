@@ -13,10 +13,11 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import state
+from . import attachments, state
 from .db import UnitOfWork
 from .errors import Conflict, Forbidden, InvalidForm, NotFound, ProcessFault
 from .models import Case, Event, OpenTask, ProcessDefinition, Proposal, ProposalPerson, ProposalUnit, User
+from .permissions import may_do
 from .runtime import Runtime
 
 SUBMISSION_FORM = "submission"
@@ -100,6 +101,7 @@ def complete_task(uow: UnitOfWork, rt: Runtime, user: User, task_id: str, data: 
     if expected_version is not None and expected_version != case.version:
         raise Conflict("案件已被他人更新，请刷新后重试", current_version=case.version)
     fields = rt.forms.validate(row.form, data)
+    _check_attachments(session, rt, row, fields)
     proposal = session.get(Proposal, case.proposal_id)
     bundle = rt.bundle_for(case_definition(session, case))
     workflow = state.load(case.state, bundle.spec, bundle.subprocess_specs, rt.script_engine(session))
@@ -129,13 +131,16 @@ def complete_task(uow: UnitOfWork, rt: Runtime, user: User, task_id: str, data: 
     return {"proposal_id": proposal.id, "version": case.version, "status": proposal.status}
 
 
-def may_do(user: User, task: OpenTask) -> bool:
-    """Whether `user` may see and complete an open task (role, unit and assignee match)."""
-    if task.role not in user.role_set:
-        return False
-    if task.unit_id is not None and task.unit_id != user.unit_id:
-        return False
-    return task.assignee is None or task.assignee == user.username
+
+def _check_attachments(session, rt: Runtime, row: OpenTask, fields: dict) -> None:
+    """Attachment fields may only name files uploaded to this proposal."""
+    errors = []
+    for name, prop in rt.forms.schemas[row.form].get("properties", {}).items():
+        if prop.get("x-widget") == "attachments" and fields.get(name):
+            errors += [{"field": name, "message": m}
+                       for m in attachments.check_attachment_ids(session, row.proposal_id, fields[name])]
+    if errors:
+        raise InvalidForm("附件有误", errors)
 
 
 def case_definition(session, case: Case):

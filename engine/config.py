@@ -8,7 +8,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the database, the diagrams, the forms and the region profile are."""
+    """Where the database, the diagrams, the forms, the region profile and the uploads are."""
 
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'instance' / 'cppcc.sqlite3'}"
     processes_dir: Path = PROJECT_ROOT / "processes"
@@ -16,6 +16,10 @@ class Settings:
     region_dir: Path = PROJECT_ROOT / "regions" / "default"
     secret_key: str = "dev-only-secret-change-me"
     token_max_age: int = 8 * 3600
+    upload_dir: Path = PROJECT_ROOT / "instance" / "uploads"  # attachment files, outside the database
+    max_upload_bytes: int = 20 * 1024 * 1024  # one attachment
+    allowed_upload_types: tuple = ("pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "wps", "txt",
+                                   "jpg", "jpeg", "png", "zip")  # file name extensions, lower case
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -27,10 +31,25 @@ class Settings:
             "forms_dir": os.environ.get("CPPCC_FORMS_DIR"),
             "region_dir": os.environ.get("CPPCC_REGION_DIR"),
             "secret_key": os.environ.get("CPPCC_SECRET_KEY"),
+            "upload_dir": os.environ.get("CPPCC_UPLOAD_DIR"),
         }
         values = {k: v for k, v in env.items() if v}
-        for key in ("processes_dir", "forms_dir", "region_dir"):
+        for key in ("processes_dir", "forms_dir", "region_dir", "upload_dir"):
             if key in values:
                 values[key] = Path(values[key])
+        max_mb = os.environ.get("CPPCC_MAX_UPLOAD_MB", "").strip()
+        if max_mb:
+            values["max_upload_bytes"] = _megabytes(max_mb)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+
+def _megabytes(text: str) -> int:
+    """CPPCC_MAX_UPLOAD_MB (a positive number of MB, e.g. 20 or 0.5) as bytes."""
+    try:
+        size = int(float(text) * 1024 * 1024)
+    except (ValueError, OverflowError):  # not a number, nan, inf
+        size = 0
+    if size <= 0:
+        raise ValueError(f"CPPCC_MAX_UPLOAD_MB 应为正数（单位 MB），现在是 {text!r}")
+    return size

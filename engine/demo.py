@@ -5,7 +5,7 @@ Every demo account has the password `demo123`.
 """
 from sqlalchemy import select
 
-from . import cases
+from . import cases, permissions
 from .db import Database, UnitOfWork
 from .directory import add_user, sync_units
 from .errors import NotFound
@@ -51,7 +51,7 @@ def act(database: Database, runtime: Runtime, username: str, task_name: str, dat
         user = uow.session.scalar(select(User).where(User.username == username))
         rows = uow.session.scalars(select(OpenTask).where(
             OpenTask.proposal_id == proposal_id, OpenTask.name == task_name).order_by(OpenTask.created_at))
-        row = next((r for r in rows if cases.may_do(user, r)), None)
+        row = next((r for r in rows if permissions.may_do(user, r)), None)
         if row is None:
             raise NotFound(f"{username} 没有提案 {proposal_id} 的待办任务 {task_name}")
         return cases.complete_task(uow, runtime, user, row.id, data)

@@ -1,7 +1,8 @@
 """Database tables (SQLAlchemy 2). The schema is the same on SQLite and PostgreSQL."""
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -147,3 +148,25 @@ class Counter(Base):
     name: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[int] = mapped_column(Integer)
     __table_args__ = (UniqueConstraint("name"),)
+
+
+class Attachment(Base):
+    """A file attached to a proposal (its text, a consultation record, a reply...).
+
+    Only the description is stored here; the bytes are in the upload directory
+    at `storage_key` (`<sha256[:2]>/<sha256>`, content-addressed), see
+    engine/attachments.py. `filename` is the original name, shown to people.
+    """
+
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))  # the open task it was uploaded for
+    field: Mapped[str | None] = mapped_column(String(80))  # the form field
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(200))
+    uploaded_by: Mapped[str] = mapped_column(String(80))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -9,47 +9,20 @@ from datetime import datetime, timezone
 from uuid import UUID
 
 from SpiffWorkflow.exceptions import TaskNotFoundException
-from sqlalchemy import and_, case as sql_case, exists, false, func, or_, select, true
+from sqlalchemy import case as sql_case, exists, func, or_, select
 
 from . import state
-from .cases import case_definition, may_do
+from .cases import case_definition
+from .permissions import may_do, my_tasks_clause, visible_proposals_clause
 from .errors import Conflict, EngineError, Forbidden, NotFound
 from .models import Case, Event, OpenTask, Proposal, ProposalPerson, ProposalUnit, Unit, User
 from .runtime import Runtime
 
-SEE_ALL_ROLES = {"committee", "gov_office", "supervisor", "deputy_head"}
-UNIT_ROLES = {"unit_clerk", "unit_head"}
 MAX_PER_PAGE = 100
 PROPOSAL_FILTERS = ("q", "status", "category", "unit", "reply_class", "satisfaction", "is_key")
 _TRUE, _FALSE = {"1", "true", "yes", "是"}, {"0", "false", "no", "否"}
 
 
-def visible_proposals_clause(user: User):
-    """A WHERE clause on `Proposal` selecting the proposals `user` may see.
-
-    The committee, government office, supervision office and deputy heads see
-    all; unit staff see proposals their unit has a part in; proposers see the
-    ones they proposed or co-signed. Several roles combine with OR.
-    """
-    roles = user.role_set
-    if roles & SEE_ALL_ROLES:
-        return true()
-    clauses = []
-    if roles & UNIT_ROLES and user.unit_id:
-        clauses.append(exists().where(ProposalUnit.proposal_id == Proposal.id, ProposalUnit.unit_id == user.unit_id))
-    if "proposer" in roles:
-        clauses.append(exists().where(ProposalPerson.proposal_id == Proposal.id,
-                                      ProposalPerson.username == user.username))
-    return or_(*clauses) if clauses else false()
-
-
-def my_tasks_clause(user: User):
-    """A WHERE clause on `OpenTask` selecting the tasks `user` may do (see `cases.may_do`)."""
-    unit = OpenTask.unit_id.is_(None)
-    if user.unit_id:
-        unit = or_(unit, OpenTask.unit_id == user.unit_id)
-    return and_(OpenTask.role.in_(sorted(user.role_set)), unit,
-                or_(OpenTask.assignee.is_(None), OpenTask.assignee == user.username))
 
 
 def paging(page=None, per_page=None) -> tuple[int, int]:

@@ -19,7 +19,7 @@ from engine.demo import seed_people  # noqa: E402
 def settings(tmp_path):
     """Settings on the test database, uploads under tmp_path."""
     url = os.environ.get("CPPCC_TEST_DATABASE_URL") or f"sqlite:///{tmp_path}/scenario.db"
-    return Settings.from_env(database_url=url)
+    return Settings.from_env(database_url=url, upload_dir=tmp_path / "uploads")
 
 
 @pytest.fixture

@@ -2,12 +2,13 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from engine import cases, queries
+from engine import attachments, cases, queries
 from engine.errors import Conflict, EngineError, InvalidForm
 from engine.models import Unit, User
 
 from .guard import protect
-from ..common import runtime, unit_of_work
+from ..attachments import send_attachment
+from ..common import runtime, services
 from .formview import build_fields, field_errors, parse_form
 from .present import Presenter
 from .session import acting
@@ -65,19 +66,19 @@ def task(task_id):
         with acting() as (uow, user):
             detail = queries.task_detail(uow.session, runtime(), user, task_id)
         data = parse_form(detail["schema"], request.form)
-        data = _with_uploads(detail, data)
         version = request.form.get("version", "")
-        with acting() as (uow, user):
-            try:
+        try:
+            data = _with_uploads(detail, data)
+            with acting() as (uow, user):
                 cases.complete_task(uow, runtime(), user, task_id, data,
                                     expected_version=int(version) if version.isdigit() else None)
-            except InvalidForm as err:
-                errors, message = field_errors(err.errors), err.message
-            except Conflict as err:
-                message = err.message
-            else:
-                flash(f"“{detail['title']}”已办理完成", "success")
-                return redirect(url_for("pages.proposal", proposal_id=detail["proposal_id"]))
+        except InvalidForm as err:
+            errors, message = field_errors(err.errors), err.message
+        except Conflict as err:
+            message = err.message
+        else:
+            flash(f"“{detail['title']}”已办理完成", "success")
+            return redirect(url_for("pages.proposal", proposal_id=detail["proposal_id"]))
     with acting() as (uow, user):
         detail = queries.task_detail(uow.session, runtime(), user, task_id)
         p = presenter(uow.session)
@@ -91,8 +92,6 @@ def task(task_id):
 
 def _with_uploads(detail, data):
     """Save files posted for attachment fields; their ids join the field's list."""
-    from engine import attachments
-    from ..common import services
     for name, prop in detail["schema"].get("properties", {}).items():
         if prop.get("x-widget") != "attachments":
             continue
@@ -105,8 +104,8 @@ def _with_uploads(detail, data):
                     saved = attachments.save_attachment(uow.session, services()["settings"], user,
                                                         detail["proposal_id"], f.filename, f.stream,
                                                         f.mimetype, task_id=detail["id"], field=name)
-                except InvalidForm:
-                    raise
+                except InvalidForm as err:  # name the form field, not the upload's "file"
+                    raise InvalidForm(err.message, [{**e, "field": name} for e in err.errors]) from None
                 data.setdefault(name, []).append(saved["id"])
             uow.commit()
     return data
@@ -138,7 +137,8 @@ def proposal(proposal_id):
         diagram = _diagram(uow.session, proposal_id)
         files = _attachments(uow.session, proposal_id)
         return render_template("proposal.html", proposal=record, p=presenter(uow.session),
-                               diagram=diagram, files=files)
+                               diagram=diagram, files=files,
+                               max_upload_mb=services()["settings"].max_upload_bytes // (1024 * 1024))
 
 
 def _diagram(session, proposal_id):
@@ -150,11 +150,8 @@ def _diagram(session, proposal_id):
 
 
 def _attachments(session, proposal_id):
-    try:
-        from engine.attachments import list_attachments
-    except ImportError:
-        return []
-    return list_attachments(session, proposal_id)
+    return [{**f, "url": url_for("pages.attachment", attachment_id=f["id"])}
+            for f in attachments.list_attachments(session, proposal_id)]
 
 
 @bp.route("/proposals/new", methods=["GET", "POST"])
@@ -177,3 +174,31 @@ def new_proposal():
         fields = build_fields(schema, data, errors, _choices(uow.session, user), {})
         return render_template("new_proposal.html", schema=schema, fields=fields, message=message), \
             (422 if errors else 200)
+
+
+@bp.get("/attachments/<int:attachment_id>")
+def attachment(attachment_id):
+    """Download an attachment of a proposal the user may see (404 otherwise)."""
+    with acting() as (uow, user):
+        meta, path = attachments.open_attachment(uow.session, services()["settings"], user, attachment_id)
+    return send_attachment(meta, path)
+
+
+@bp.post("/proposals/<int:proposal_id>/attachments")
+def upload(proposal_id):
+    """Attach files to a proposal from its dossier page."""
+    files = [f for f in request.files.getlist("file") if f and f.filename]
+    if not files:
+        flash("请选择要上传的文件", "error")
+        return redirect(url_for("pages.proposal", proposal_id=proposal_id))
+    with acting() as (uow, user):
+        try:
+            for f in files:
+                attachments.save_attachment(uow.session, services()["settings"], user, proposal_id,
+                                            f.filename, f.stream, f.mimetype)
+        except InvalidForm as err:
+            flash("；".join(e["message"] for e in err.errors) or err.message, "error")
+        else:
+            uow.commit()
+            flash(f"已上传 {len(files)} 个附件", "success")
+    return redirect(url_for("pages.proposal", proposal_id=proposal_id))

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from api import create_app
+from api import attachments, create_app
 from engine.config import Settings
 from engine.db import Database, UnitOfWork
 from engine.directory import add_user, sync_units
@@ -61,12 +61,20 @@ def runtime():
 
 
 @pytest.fixture
-def app(tmp_path, runtime):
-    """A fresh app on an empty database, with the region's units and PEOPLE."""
+def settings_overrides():
+    """Extra Settings fields for the test's app; parametrize it to change e.g. max_upload_bytes."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path, runtime, settings_overrides):
+    """A fresh app on an empty database, with the region's units and PEOPLE; uploads go to tmp_path/uploads."""
     url = os.environ.get("CPPCC_TEST_DATABASE_URL") or f"sqlite:///{tmp_path}/t.db"
     database = Database(url)
     database.drop_schema()
-    app = create_app(Settings(database_url=url), runtime=runtime, database=database)
+    settings = Settings(database_url=url, upload_dir=tmp_path / "uploads", **settings_overrides)
+    app = create_app(settings, runtime=runtime, database=database)
+    attachments.init_app(app)  # until api/__init__.py registers it (a second call is harmless)
     with UnitOfWork(database) as uow:
         sync_units(uow.session, runtime.region)
         for username, (name, roles, unit) in PEOPLE.items():

@@ -9,7 +9,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 
-from engine import cases, state
+from engine import cases, permissions, state
 from engine.db import Database, UnitOfWork
 from engine.models import Case, Event, OpenTask, Proposal, User
 from engine.config import Settings
@@ -56,7 +56,7 @@ class Walk:
         with UnitOfWork(self.db) as uow:
             user = self.user(uow.session, username)
             rows = uow.session.scalars(select(OpenTask).where(OpenTask.name == task_name).order_by(OpenTask.id))
-            row = next((t for t in rows if cases.may_do(user, t)), None)
+            row = next((t for t in rows if permissions.may_do(user, t)), None)
             assert row is not None, f"{username} has no open task {task_name}; open: {self.open_tasks()}"
             result = cases.complete_task(uow, self.rt, user, row.id, data)
         self.user_tasks += 1

@@ -1,7 +1,7 @@
 """The pages: login, inbox, task forms, dossier, proposer and committee pages, safety."""
 import re
 
-from engine.demo import ACCEPT, APPROVE, PLAN
+from engine.demo import ACCEPT, PLAN
 
 BODY = "停车难问题日益突出，需要综合治理。"
 
@@ -67,7 +67,7 @@ def test_submit_review_and_dossier(browser):
     dossier = tw.text(f"/proposals/{pid}")
     for text in ("提交提案", "审查立案", "立案", "林晓梅（委员）", "李明（提案委）", "打印档案"):
         assert text in dossier
-    assert "{" not in re.sub(r"<(script|style)[^>]*>.*?</\1>", "", dossier, flags=re.S)  # no raw JSON
+    assert "{" not in re.sub(r"<(script|style|template)[^>]*>.*?</\1>", "", dossier, flags=re.S)  # no raw JSON
 
 
 def test_refused_form_keeps_data_and_says_why_in_chinese(browser):
@@ -144,3 +144,44 @@ def test_committee_search_filters(browser):
     html = tw.text("/proposals?q=学校")
     assert "关于学校安全的建议" in html and "关于停车管理的建议" not in html
     assert "没有符合条件的提案" in tw.text("/proposals?status=closed")
+
+
+def test_attachments_on_dossier_and_task_form(browser):
+    import io
+    pid = submit(browser)
+    chen = browser().login("wy_chen")
+    chen.get(f"/proposals/{pid}")
+    response = chen.client.post(f"/proposals/{pid}/attachments", data={
+        "csrf_token": chen.token, "file": (io.BytesIO(b"%PDF-1.4 demo"), "调研报告.pdf")})
+    assert response.status_code == 302
+    dossier = chen.text(f"/proposals/{pid}")
+    assert "调研报告.pdf" in dossier
+    link = re.search(r'href="(/attachments/\d+)"', dossier).group(1)
+    download = chen.get(link)
+    assert download.status_code == 200 and download.data == b"%PDF-1.4 demo"
+    assert "attachment" in download.headers["Content-Disposition"]
+    assert browser().login("wy_lin").get(link).status_code == 404  # not her proposal
+    bad = chen.client.post(f"/proposals/{pid}/attachments", data={
+        "csrf_token": chen.token, "file": (io.BytesIO(b"MZ..."), "tool.exe")}, follow_redirects=True)
+    assert "不支持的文件类型" in bad.get_data(as_text=True)
+    # an attachment uploaded with a task form is kept when the form is refused
+    tw = browser().login("tawei_li")
+    tw.post(f"/tasks/{task_id(tw, '审查立案')}", {"review_decision": "file", "category": "urban"})
+    tw.post(f"/tasks/{task_id(tw, '交办')}", {"assign_mode": "single", "lead_unit_ids": "jtw", "is_key": "false"})
+    clerk = browser().login("jtw_clerk")
+    clerk.post(f"/tasks/{task_id(clerk, '签收或退回')}", ACCEPT)
+    clerk.post(f"/tasks/{task_id(clerk, '拟定办理方案')}", PLAN)
+    head = browser().login("jtw_head")
+    head.post(f"/tasks/{task_id(head, '审批办理方案')}", {"approved": "true"})
+    tid = task_id(clerk, "记录沟通协商")
+    clerk.get(f"/tasks/{tid}")
+    refused = clerk.client.post(f"/tasks/{tid}", data={
+        "csrf_token": clerk.token, "contact_way": "phone", "attachments": (io.BytesIO(b"%PDF minutes"), "座谈纪要.pdf")})
+    assert refused.status_code == 422
+    kept = re.search(r'name="attachments" value="(\d+)"', refused.get_data(as_text=True))
+    assert kept, "the uploaded file is kept on the refused form"
+    done = clerk.post(f"/tasks/{tid}", {"contact_date": "2026-05-01", "contact_way": "phone", "contact_people": "陈委员",
+                                         "contact_content": "电话沟通", "proposer_view": "同意", "more_contacts": "false",
+                                         "attachments": kept.group(1)})
+    assert done.status_code == 302
+    assert "座谈纪要.pdf" in clerk.text(f"/proposals/{pid}")
