@@ -1,8 +1,11 @@
-"""Every error as JSON: {"error": {"status", "message", "errors"?, ...details}}."""
-from flask import Flask, current_app, jsonify
+"""Every API error as JSON: {"error": {"status", "message", "errors"?, ...details}};
+the same errors on a page request as a Chinese error page."""
+from flask import Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import EngineError
+
+from .web.guard import error_page
 
 _HTTP_MESSAGES = {
     400: "请求无效",
@@ -25,11 +28,19 @@ def error_response(status: int, message: str, **details):
     return response
 
 
+def _wants_page() -> bool:
+    return not request.path.startswith(("/api/", "/static/"))
+
+
 def _engine_error(err: EngineError):
+    if _wants_page():
+        return error_page(err.status, err.message)
     return error_response(err.status, err.message, **err.details)
 
 
 def _http_error(err: HTTPException):
+    if _wants_page():
+        return error_page(err.code, _HTTP_MESSAGES.get(err.code, err.name))
     response = error_response(err.code, _HTTP_MESSAGES.get(err.code, err.name))
     if err.code == 405 and getattr(err, "valid_methods", None):
         response.headers["Allow"] = ", ".join(err.valid_methods)
@@ -38,6 +49,8 @@ def _http_error(err: HTTPException):
 
 def _unexpected(err: Exception):
     current_app.logger.exception("unexpected error: %s", err)
+    if _wants_page():
+        return error_page(500, INTERNAL_MESSAGE)
     return error_response(500, INTERNAL_MESSAGE)
 
 

@@ -144,9 +144,14 @@ def test_proposal_not_visible_looks_unknown(api, world):
     assert error_of(hidden, 404) == error_of(unknown, 404)
 
 
-@pytest.mark.parametrize("path", ["/api/nope", "/api/proposals/abc", "/nope"])
+@pytest.mark.parametrize("path", ["/api/nope", "/api/proposals/abc"])
 def test_unknown_route(api, path):
     error_of(api.client.get(path), 404)
+
+
+def test_unknown_page_is_an_html_page(api):
+    response = api.client.get("/nope")
+    assert response.status_code == 404 and response.mimetype == "text/html"
 
 
 # 405
@@ -204,8 +209,8 @@ def test_unexpected_error_is_generic_json(app, caplog):
     def boom():
         raise RuntimeError("secret internals")
 
-    app.add_url_rule("/boom", "boom", boom)
-    response = app.test_client().get("/boom")
+    app.add_url_rule("/api/boom", "boom", boom)
+    response = app.test_client().get("/api/boom")
     error = error_of(response, 500)
     assert "secret" not in response.get_data(as_text=True) and "Traceback" not in response.get_data(as_text=True)
     assert error == {"status": 500, "message": error["message"]}

@@ -185,3 +185,11 @@ def test_attachments_on_dossier_and_task_form(browser):
                                          "attachments": kept.group(1)})
     assert done.status_code == 302
     assert "座谈纪要.pdf" in clerk.text(f"/proposals/{pid}")
+
+
+def test_unknown_page_is_a_chinese_404_page(browser):
+    b = browser().login("tawei_li")
+    response = b.get("/no/such/page")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404 and "页面不存在" in html and "<html" in html
+    assert browser().client.get("/api/no/such").get_json()["error"]["status"] == 404
