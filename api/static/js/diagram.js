@@ -14,7 +14,9 @@
   'use strict';
 
   var MIN_HEIGHT = 160;
-  var MAX_HEIGHT = 1400;
+  var MAX_HEIGHT = 1600;
+  var MIN_SCALE = 0.6;  /* labels stay readable; narrower screens scroll sideways */
+  var PAD = 20;
 
   function readXml(id) {
     var holder = document.getElementById(id);
@@ -53,30 +55,33 @@
 
   function unavailable(el, text) {
     el.classList.add('bpmn-unavailable');
-    el.style.height = '';
     setStatus(el, text, 'error');
   }
 
-  /* Height that shows the whole diagram at the container's width, then fit. */
-  function fit(el, viewer) {
+  /* Size the stage so the whole diagram shows at the container's width, but never
+   * smaller than MIN_SCALE (the canvas then scrolls sideways) nor larger than 1:1;
+   * then centre the drawing with a little air around it. */
+  function fit(el, stage, viewer) {
     var canvas = viewer.get('canvas');
     var inner = canvas.viewbox().inner;
-    if (inner && inner.width > 0) {
-      var width = el.clientWidth || 800;
-      var height = Math.round(width * (inner.height + 40) / (inner.width + 40));
-      el.style.height = Math.max(MIN_HEIGHT, Math.min(MAX_HEIGHT, height)) + 'px';
+    if (!inner || !(inner.width > 0)) {
+      canvas.zoom('fit-viewport', 'auto');
+      return;
     }
+    var boxWidth = inner.width + 2 * PAD;
+    var boxHeight = inner.height + 2 * PAD;
+    var available = el.clientWidth || 800;
+    var scale = Math.max(MIN_SCALE, Math.min(1, available / boxWidth));
+    var height = Math.max(MIN_HEIGHT, Math.min(MAX_HEIGHT, Math.round(boxHeight * scale)));
+    scale = Math.min(scale, height / boxHeight);
+    stage.style.width = Math.max(available, Math.round(boxWidth * scale)) + 'px';
+    stage.style.height = height + 'px';
     canvas.resized();
-    canvas.zoom('fit-viewport', 'auto');
-    if (inner && inner.width > 0) {  /* a little air around the drawing, centred */
-      var pad = 20;
-      var outer = canvas.viewbox().outer;
-      var scale = Math.min(outer.width / (inner.width + 2 * pad), outer.height / (inner.height + 2 * pad));
-      var width = outer.width / scale;
-      var height = outer.height / scale;
-      canvas.viewbox({ x: inner.x + inner.width / 2 - width / 2, y: inner.y + inner.height / 2 - height / 2,
-                       width: width, height: height });
-    }
+    var outer = canvas.viewbox().outer;
+    var width = outer.width / scale;
+    var tall = outer.height / scale;
+    canvas.viewbox({ x: inner.x + inner.width / 2 - width / 2, y: inner.y + inner.height / 2 - tall / 2,
+                     width: width, height: tall });
   }
 
   function addMarkers(viewer, ids, marker) {
@@ -93,20 +98,24 @@
       unavailable(el, '流程图数据缺失');
       return;
     }
-    var viewer = new window.BpmnJS({ container: el });
+    var stage = document.createElement('div');
+    stage.className = 'bpmn-stage';
+    el.appendChild(stage);
+    var viewer = new window.BpmnJS({ container: stage });
     setStatus(el, '流程图加载中…');
     viewer.importXML(xml).then(function () {
       setStatus(el, '');
-      fit(el, viewer);
+      fit(el, stage, viewer);
       addMarkers(viewer, readIds(el, 'data-done'), 'done');
       addMarkers(viewer, readIds(el, 'data-current'), 'current');
       var pending;
       window.addEventListener('resize', function () {
         clearTimeout(pending);
-        pending = setTimeout(function () { fit(el, viewer); }, 150);
+        pending = setTimeout(function () { fit(el, stage, viewer); }, 150);
       });
     }).catch(function (err) {
       viewer.destroy();
+      el.removeChild(stage);
       unavailable(el, '流程图无法显示：' + (err && err.message ? err.message : err));
     });
   }
