@@ -17,3 +17,12 @@ document.querySelectorAll('.group').forEach(function (group) {
     group.insertBefore(row, button);
   });
 });
+
+// File pickers: a Chinese button and the chosen names instead of the browser's own wording.
+document.querySelectorAll('.file-pick input[type=file]').forEach(function (input) {
+  var names = input.parentNode.querySelector('.file-names');
+  input.addEventListener('change', function () {
+    var list = Array.prototype.map.call(input.files, function (f) { return f.name; });
+    names.textContent = list.length ? list.join('、') : '未选择文件';
+  });
+});
