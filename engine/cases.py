@@ -15,9 +15,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from . import attachments, state
 from .db import UnitOfWork
-from .errors import Conflict, Forbidden, InvalidForm, NotFound, ProcessFault
+from .errors import Conflict, Forbidden, InvalidForm, ProcessFault
 from .models import Case, Event, OpenTask, ProcessDefinition, Proposal, ProposalPerson, ProposalUnit, User
-from .permissions import may_do
+from .permissions import task_for
 from .runtime import Runtime
 
 SUBMISSION_FORM = "submission"
@@ -88,15 +88,7 @@ def complete_task(uow: UnitOfWork, rt: Runtime, user: User, task_id: str, data: 
     InvalidForm (field errors). Returns {"proposal_id", "version", "status"}.
     """
     session = uow.session
-    row = session.get(OpenTask, task_id)
-    if row is None:
-        done = session.scalar(select(Event).where(Event.task_id == task_id, Event.kind == "task_completed"))
-        if done is not None:
-            raise Conflict("该任务已经办理完成，不能重复提交", completed_by=done.actor_name,
-                           completed_at=_aware(done.at).isoformat())
-        raise NotFound("找不到该任务")
-    if not may_do(user, row):
-        raise Forbidden("该任务不属于您的单位或角色")
+    row = task_for(session, user, task_id)
     case = session.get(Case, row.case_id)
     if expected_version is not None and expected_version != case.version:
         raise Conflict("案件已被他人更新，请刷新后重试", current_version=case.version)
@@ -246,8 +238,8 @@ class _Step:
             self.session.add(OpenTask(id=task_id, case_id=self.case.id, proposal_id=self.proposal.id,
                                       name=meta.name, title=meta.title, form=meta.form, role=meta.role,
                                       unit_id=unit, assignee=assignee, stage=meta.stage, created_at=_now()))
-        self._open_stages = [self.rt.task_meta(self.bundle, t).stage for t in ready.values()
-                             if self.rt.task_meta(self.bundle, t) is not None]
+        metas = (self.rt.task_meta(self.bundle, t) for t in ready.values())
+        self._open_stages = [meta.stage for meta in metas if meta is not None]
 
     def _status(self, workflow):
         stages = [s for s in self._open_stages if s in self.rt.stages]

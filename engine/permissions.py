@@ -5,9 +5,12 @@ see every proposal; unit staff see the proposals their unit has a part in;
 proposers see the ones they proposed or co-signed. A task is done by users
 with its role, of its unit (if it has one), and its assignee (if it has one).
 """
-from sqlalchemy import and_, exists, false, or_, true
+from datetime import timezone
 
-from .models import OpenTask, Proposal, ProposalPerson, ProposalUnit, User
+from sqlalchemy import and_, exists, false, or_, select, true
+
+from .errors import Conflict, Forbidden, NotFound
+from .models import Event, OpenTask, Proposal, ProposalPerson, ProposalUnit, User
 
 SEE_ALL_ROLES = {"committee", "gov_office", "supervisor", "deputy_head"}
 UNIT_ROLES = {"unit_clerk", "unit_head"}
@@ -20,6 +23,21 @@ def may_do(user: User, task: OpenTask) -> bool:
     if task.unit_id is not None and task.unit_id != user.unit_id:
         return False
     return task.assignee is None or task.assignee == user.username
+
+
+def task_for(session, user: User, task_id: str) -> OpenTask:
+    """The open task `user` may do; NotFound (no such task), Conflict (already
+    completed, with who and when) or Forbidden (another unit's or role's task)."""
+    row = session.get(OpenTask, task_id)
+    if row is None:
+        done = session.scalar(select(Event).where(Event.task_id == task_id, Event.kind == "task_completed").limit(1))
+        if done is not None:
+            at = done.at if done.at.tzinfo else done.at.replace(tzinfo=timezone.utc)  # SQLite: naive UTC
+            raise Conflict("该任务已经办理完成，不能重复提交", completed_by=done.actor_name, completed_at=at.isoformat())
+        raise NotFound("找不到该任务")
+    if not may_do(user, row):
+        raise Forbidden("该任务不属于您的单位或角色")
+    return row
 
 
 def visible_proposals_clause(user: User):

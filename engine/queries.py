@@ -13,8 +13,8 @@ from sqlalchemy import case as sql_case, exists, func, or_, select
 
 from . import state
 from .cases import case_definition
-from .permissions import may_do, my_tasks_clause, visible_proposals_clause
-from .errors import Conflict, EngineError, Forbidden, NotFound
+from .permissions import my_tasks_clause, task_for, visible_proposals_clause
+from .errors import Conflict, EngineError, NotFound
 from .models import Case, Event, OpenTask, Proposal, ProposalPerson, ProposalUnit, Unit, User
 from .runtime import Runtime
 
@@ -131,20 +131,26 @@ def list_tasks(session, rt: Runtime, user: User, name: str | None = None, stage:
     return {"items": items, "total": total, "page": page, "per_page": per_page, "counts": counts}
 
 
+def open_task(session, rt: Runtime, user: User, task_id: str) -> dict:
+    """An open task `user` may do, with its form schema, without loading the workflow.
+
+    Raises NotFound, Conflict (already completed) or Forbidden, as `task_detail`.
+    """
+    row = task_for(session, user, task_id)
+    proposal = session.execute(select(Proposal.title, Proposal.number).where(Proposal.id == row.proposal_id)).one()
+    unit = session.get(Unit, row.unit_id) if row.unit_id else None
+    return {**_task_item(rt, row, proposal.title, proposal.number, unit.name if unit else None),
+            "schema": rt.forms.resolved(row.form)}
+
+
 def task_detail(session, rt: Runtime, user: User, task_id: str) -> dict:
     """One open task `user` may do, with its form schema, prefill data and context.
 
     Raises NotFound (no such task), Conflict (already completed) or Forbidden
     (not the user's task). Loads the case's workflow to read the task's data.
     """
+    item = open_task(session, rt, user, task_id)
     row = session.get(OpenTask, task_id)
-    if row is None:
-        done = session.scalar(select(Event).where(Event.task_id == task_id, Event.kind == "task_completed").limit(1))
-        if done is not None:
-            raise Conflict("该任务已经办理完成", completed_by=done.actor_name, completed_at=_iso(done.at))
-        raise NotFound("找不到该任务")
-    if not may_do(user, row):
-        raise Forbidden("该任务不属于您的单位或角色")
     case = session.get(Case, row.case_id)
     bundle = rt.bundle_for(case_definition(session, case))
     workflow = state.load(case.state, bundle.spec, bundle.subprocess_specs, rt.script_engine(session))
@@ -152,15 +158,10 @@ def task_detail(session, rt: Runtime, user: User, task_id: str) -> dict:
         task = workflow.get_task_from_id(UUID(task_id))
     except TaskNotFoundException:  # the open-task index and the stored state disagree
         raise Conflict("该任务当前不可办理，请刷新后重试") from None
-    context = _json_safe(task.data)
-    prefill = _previous_answer(session, rt, row)
-    proposal = session.execute(select(Proposal.title, Proposal.number).where(Proposal.id == row.proposal_id)).one()
-    unit = session.get(Unit, row.unit_id) if row.unit_id else None
     return {
-        **_task_item(rt, row, proposal.title, proposal.number, unit.name if unit else None),
-        "schema": rt.forms.resolved(row.form),
-        "data": prefill,
-        "context": context,
+        **item,
+        "data": _previous_answer(session, rt, row),
+        "context": _json_safe(task.data),
         "proposal": proposal_summary(session, rt, row.proposal_id),
         "case_version": case.version,
     }

@@ -64,7 +64,7 @@ def task(task_id):
     errors, data, message = {}, None, None
     if request.method == "POST":
         with acting() as (uow, user):
-            detail = queries.task_detail(uow.session, runtime(), user, task_id)
+            detail = queries.open_task(uow.session, runtime(), user, task_id)
         data = parse_form(detail["schema"], request.form)
         version = request.form.get("version", "")
         try:
