@@ -107,7 +107,7 @@ class EngineCase:
     def case(self) -> Case:
         """The case row, freshly read."""
         with UnitOfWork(self.db) as uow:
-            return uow.session.scalar(select(Case).where(Case.proposal_id == self.proposal_id))
+            return uow.session.scalar(select(Case).where(Case.proposal_id == self.proposal_id, Case.process == "proposal"))
 
 
 def engine_rows(db: Database, rt: Runtime, levels: list[int], repeat: int) -> list[tuple]:

@@ -67,7 +67,7 @@ def submit_proposal(uow: UnitOfWork, rt: Runtime, user: User, data: dict) -> Pro
         "proposal_id": proposal.id, "title": proposal.title, "category": proposal.category,
         "proposer": user.username, "cosigners": {c: c for c in cosigners},
     })
-    case = Case(proposal_id=proposal.id, definition_id=definition.id, state={}, state_format=state.STATE_FORMAT,
+    case = Case(proposal_id=proposal.id, process="proposal", definition_id=definition.id, state={}, state_format=state.STATE_FORMAT,
                 completed=False, completed_tasks=0, updated_at=now)
     session.add(case)
     session.flush()

@@ -29,7 +29,7 @@ def case_diagram(session, runtime: Runtime, proposal_id: int) -> dict:
     user tasks open now. Each id is listed under the diagram that contains it.
     Raises NotFound when the proposal has no case.
     """
-    case = session.scalar(select(Case).where(Case.proposal_id == proposal_id))
+    case = session.scalar(select(Case).where(Case.proposal_id == proposal_id, Case.process == "proposal"))
     if case is None:
         raise NotFound("找不到该提案的办理流程")
     definition = session.get(ProcessDefinition, case.definition_id)

@@ -30,6 +30,8 @@ class User(Base):
     unit_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"))
     roles: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    email: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))
 
     @property
     def role_set(self) -> set[str]:
@@ -90,11 +92,16 @@ class ProposalUnit(Base):
 
 
 class Case(Base):
-    """The running workflow of a proposal. `version` guards against stale writes."""
+    """A running workflow of a proposal: its life (`process` "proposal") or a side
+    process such as a deadline extension request. `version` guards against stale
+    writes; `next_timer_at` is the earliest armed timer, so the worker finds due
+    cases with one indexed query."""
 
     __tablename__ = "cases"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), unique=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    process: Mapped[str] = mapped_column(String(40), default="proposal")
+    next_timer_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
     state: Mapped[dict] = mapped_column(JSON)
     state_format: Mapped[int] = mapped_column(Integer)
@@ -120,6 +127,7 @@ class OpenTask(Base):
     assignee: Mapped[str | None] = mapped_column(String(80), index=True)
     stage: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     __table_args__ = (Index("ix_open_tasks_role_unit", "role", "unit_id", "created_at"),)
 
 
@@ -170,3 +178,75 @@ class Attachment(Base):
     storage_key: Mapped[str] = mapped_column(String(200))
     uploaded_by: Mapped[str] = mapped_column(String(80))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Notification(Base):
+    """The outbox: one message to one person on one channel, kept until delivered.
+
+    `status` is pending, sent or failed (gave up after the retries; kept, never
+    deleted). In-app messages are delivered on insert and read with `read_at`.
+    """
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(80), index=True)
+    channel: Mapped[str] = mapped_column(String(20))  # inapp | email | sms
+    kind: Mapped[str] = mapped_column(String(40))  # task | assigned | reminder | overdue | rate_request | ...
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (Index("ix_notifications_due", "status", "next_attempt_at"),
+                      Index("ix_notifications_unread", "recipient", "channel", "read_at"))
+
+
+class OverdueRecord(Base):
+    """A deadline a unit missed (acceptance, first contact, opinion, reply, ...), written
+    when the overdue timer fires; `resolved_at` when the late step is finally done."""
+
+    __tablename__ = "overdue_records"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    unit_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SupervisionSample(Base):
+    """A reproducible random draw of assigned proposals for joint supervision."""
+
+    __tablename__ = "supervision_samples"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    drawn_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    drawn_by: Mapped[str] = mapped_column(String(80))
+    label: Mapped[str] = mapped_column(String(200))
+    rate_percent: Mapped[float] = mapped_column(Float)
+    seed: Mapped[str] = mapped_column(String(80))
+    population: Mapped[list] = mapped_column(JSON)  # proposal ids, sorted
+    selected: Mapped[list] = mapped_column(JSON)  # proposal ids drawn
+
+
+class DeadlineExtension(Base):
+    """A unit's request to extend a deadline, decided by the committee and the
+    government office in its own small process (processes/extension.bpmn)."""
+
+    __tablename__ = "deadline_extensions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    unit_id: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40))  # reply
+    reason: Mapped[str] = mapped_column(Text)
+    requested_due: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | approved | refused
+    requested_by: Mapped[str] = mapped_column(String(80))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

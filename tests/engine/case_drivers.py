@@ -81,7 +81,7 @@ class Walk:
     def case(self, proposal_id: int) -> Case:
         """The case row of a proposal (detached, readable)."""
         with UnitOfWork(self.db) as uow:
-            return uow.session.scalar(select(Case).where(Case.proposal_id == proposal_id))
+            return uow.session.scalar(select(Case).where(Case.proposal_id == proposal_id, Case.process == "proposal"))
 
     def proposal(self, proposal_id: int) -> Proposal:
         """The proposal row (detached, readable)."""
