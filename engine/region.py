@@ -40,6 +40,25 @@ class Region:
         return self.raw["units"]
 
     @property
+    def deadlines(self) -> dict:
+        """Deadline rules by name: {unit, count, remind_before?}."""
+        return self.raw["deadlines"]
+
+    @property
+    def calendar(self) -> dict:
+        """Days the region adds to or removes from the national holiday table (ISO dates)."""
+        return {"extra_holidays": [], "extra_workdays": [], **self.raw.get("calendar", {})}
+
+    def channels(self, kind: str) -> list[str]:
+        """The notification channels for a kind of message (inapp when not set)."""
+        return self.raw["notifications"]["channels"].get(kind, ["inapp"])
+
+    @property
+    def sample_rate_percent(self) -> float:
+        """Share of assigned proposals drawn for joint supervision."""
+        return self.raw["supervision"]["sample_rate_percent"]
+
+    @property
     def number_format(self) -> str:
         """Format of filed proposal numbers, with {year} and {seq}."""
         return self.raw.get("proposal_number_format", "{year}-{seq:03d}")
