@@ -9,7 +9,7 @@ from engine.config import Settings
 from engine.db import Database
 from engine.runtime import Runtime
 
-from . import attachments, auth, diagram_assets, errors, openapi, proposals, tasks, web
+from . import attachments, auth, diagram_assets, errors, notifications, openapi, proposals, supervision, tasks, web
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
@@ -23,6 +23,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["cppcc"] = {"settings": settings, "db": database, "runtime": runtime}
-    for module in (errors, auth, proposals, tasks, attachments, diagram_assets, openapi, web):
+    for module in (errors, auth, proposals, tasks, attachments, supervision, notifications, diagram_assets, openapi,
+                   web):
         module.init_app(app)
     return app

@@ -115,6 +115,56 @@ SCHEMAS = {
         "size": {"type": "integer", "description": "字节数"}, "uploaded_by": _STR, "uploaded_at": _TIME,
         "task_id": _NSTR, "field": _NSTR, "url": {"type": "string", "description": "下载地址"}}),
     "AttachmentList": _obj({"items": {"type": "array", "items": _ref("Attachment")}}),
+    "Notification": _obj({
+        "id": _INT,
+        "kind": {"type": "string", "description": "task、assigned、reminder、overdue、rate_request、extension 等"},
+        "title": _STR, "body": _STR, "proposal_id": _NINT, "task_id": _NSTR, "created_at": _TIME,
+        "read_at": {"type": ["string", "null"], "format": "date-time"}, "read": _BOOL}),
+    "NotificationPage": {"allOf": [_page_of("Notification"), _obj({"unread": {
+        "type": "integer", "description": "未读站内消息总数"}})]},
+    "MarkReadRequest": _obj({"ids": {"type": "array", "items": _INT, "maxItems": 1000,
+                                     "description": "要标为已读的消息 ID；省略则全部标为已读"}}, required=[]),
+    "MarkReadResult": _obj({"marked": {"type": "integer", "description": "本次标为已读的条数"},
+                            "unread": {"type": "integer", "description": "剩余未读条数"}}),
+    "SampleRequest": _obj({
+        "rate_percent": {"type": ["number", "null"], "exclusiveMinimum": 0, "maximum": 100,
+                         "description": "抽查比例（百分比）；不填为地区配置的 supervision.sample_rate_percent"},
+        "seed": {"type": ["string", "null"], "maxLength": 80, "description": "随机种子；不填则随机生成，可凭种子复核"},
+        "label": {"type": ["string", "null"], "maxLength": 200, "description": "名称；不填为“<日期> 随机抽查”"},
+    }, required=[]),
+    "SampleSummary": _obj({
+        "id": _INT, "label": _STR, "drawn_at": _TIME, "drawn_by": _STR, "drawn_by_name": _NSTR,
+        "rate_percent": {"type": "number"}, "seed": _STR,
+        "population_size": {"type": "integer", "description": "抽取时已交办（有主办单位）的提案数"},
+        "selected_count": {"type": "integer", "description": "抽中数 = ceil(总数 × 比例 / 100)，至少 1"}}),
+    "SampleList": _obj({"items": {"type": "array", "items": _ref("SampleSummary")}}),
+    "SampledProposal": _obj({
+        "id": _INT, "number": _NSTR, "title": _STR, "status": _NSTR, "is_key": _BOOL,
+        "lead_units": {"type": "array", "items": _obj({"unit_id": _STR, "unit_name": _STR})},
+        "lead_unit_name": {"type": ["string", "null"], "description": "主办单位名称，多个以“、”分隔"}}),
+    "SampleDetail": {"allOf": [_ref("SampleSummary"), _obj({
+        "selected": {"type": "array", "items": _ref("SampledProposal"), "description": "抽中的提案，按 ID 升序"},
+        "verified": {"type": "boolean",
+                     "description": "用保存的提案集合、比例和种子重新抽取，结果与保存的一致"}})]},
+    "OverdueUnitRow": _obj({
+        "unit_id": _NSTR, "unit_name": _STR,
+        "counts": {"type": "object", "additionalProperties": _INT, "description": "按超期事项代码计数"},
+        "unresolved": {"type": "object", "additionalProperties": _INT, "description": "其中尚未纠正的，按事项"},
+        "total": _INT, "unresolved_total": _INT}),
+    "OverdueItem": _obj({
+        "id": _INT, "proposal_id": _INT, "proposal_number": _NSTR, "proposal_title": _STR,
+        "unit_id": _NSTR, "unit_name": _STR,
+        "kind": {"type": "string", "description": "accept、first_contact、opinion、reply、feedback 或其他代码"},
+        "kind_label": _STR, "due_at": _TIME, "detected_at": _TIME,
+        "resolved_at": {"type": ["string", "null"], "format": "date-time"}}),
+    "OverdueReport": _obj({
+        "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+        "kinds": {"type": "array", "items": _obj({"code": _STR, "label": _STR})},
+        "units": {"type": "array", "items": _ref("OverdueUnitRow"), "description": "按合计降序"},
+        "totals": _obj({"counts": {"type": "object", "additionalProperties": _INT},
+                        "unresolved": {"type": "object", "additionalProperties": _INT},
+                        "total": _INT, "unresolved_total": _INT}),
+        "items": {"type": "array", "items": _ref("OverdueItem"), "description": "明细，按发现时间"}}),
 }
 
 _ERROR_RESPONSES = {
@@ -190,6 +240,51 @@ PATHS = {
                     "content": {"application/octet-stream": {"schema": {
                         "type": "string", "contentMediaType": "application/octet-stream"}}}},
             **_errors(401, 404)}}},
+    "/api/supervision/samples": {
+        "post": {
+            "summary": "随机抽取督办提案（提案委、政府办、督查室）", "operationId": "drawSample",
+            "tags": ["supervision"],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("SampleRequest")}}},
+            "responses": {"201": {**_json(_ref("SampleDetail"), "已保存的抽查结果"),
+                                  "headers": {"Location": {"schema": _STR}}},
+                          **_errors(400, 401, 403)}},
+        "get": {
+            "summary": "历次抽查", "operationId": "listSamples", "tags": ["supervision"],
+            "responses": {"200": _json(_ref("SampleList"), "历次抽查，最新的在前"), **_errors(401, 403)}},
+    },
+    "/api/supervision/samples/{sample_id}": {"get": {
+        "summary": "抽查详情（含凭种子复核结果）", "operationId": "getSample", "tags": ["supervision"],
+        "parameters": [{"name": "sample_id", "in": "path", "required": True, "schema": _INT}],
+        "responses": {"200": _json(_ref("SampleDetail"), "抽中的提案和复核结果"), **_errors(401, 403, 404)}}},
+    "/api/reports/overdue": {"get": {
+        "summary": "超期情况报告（按单位、超期事项统计）", "operationId": "overdueReport", "tags": ["supervision"],
+        "parameters": [
+            _query("from", "开始日期（北京时间，含当天）；默认今年 1 月 1 日", {"type": "string", "format": "date"}),
+            _query("to", "结束日期（北京时间，含当天）；默认今年 12 月 31 日；区间不超过 3 年",
+                   {"type": "string", "format": "date"}),
+            _query("format", "json（默认）、xlsx 或 csv（带 BOM 的 UTF-8）",
+                   {"type": "string", "enum": ["json", "xlsx", "csv"], "default": "json"})],
+        "responses": {
+            "200": {"description": "报告；xlsx、csv 为下载，文件名为“超期情况报告_<from>_<to>.<格式>”"
+                                   "（Content-Disposition: attachment; filename*=UTF-8''…）",
+                    "headers": {"Content-Disposition": {"schema": _STR}},
+                    "content": {
+                        "application/json": {"schema": _ref("OverdueReport")},
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {
+                            "type": "string", "contentMediaType":
+                                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                            "description": "工作表“按单位汇总”和“明细”"}},
+                        "text/csv": {"schema": {"type": "string", "description": "按单位汇总"}}}},
+            **_errors(400, 401, 403)}}},
+    "/api/notifications": {"get": {
+        "summary": "我的站内消息", "operationId": "listNotifications", "tags": ["notifications"],
+        "parameters": [_query("unread", "只看未读（1）", {"type": "string", "enum": ["1", "0", "true", "false"]}),
+                       *_PAGE_PARAMS],
+        "responses": {"200": _json(_ref("NotificationPage"), "一页消息，最新的在前"), **_errors(400, 401)}}},
+    "/api/notifications/read": {"post": {
+        "summary": "标为已读", "operationId": "markNotificationsRead", "tags": ["notifications"],
+        "requestBody": {"required": False, "content": {"application/json": {"schema": _ref("MarkReadRequest")}}},
+        "responses": {"200": _json(_ref("MarkReadResult"), "已标为已读"), **_errors(400, 401)}}},
     "/api/openapi.json": {"get": {
         "summary": "本文档", "operationId": "openapi", "tags": ["meta"], "security": [],
         "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1 文档"), **_errors()}}},

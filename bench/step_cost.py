@@ -154,7 +154,8 @@ class NaiveCase:
         self.bundle = bundle
         self.completed = 0
         self.workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=_script_engine())
-        self.workflow.task_tree.data.update({"proposal_id": 1, "proposer": "wy", "cosigners": {}, **SUBMISSION})
+        self.workflow.task_tree.data.update({"proposal_id": 1, "proposer": "wy", "cosigners": {}, "source": "ordinary",
+                                             **SUBMISSION})
         self.advance()
 
     def advance(self):

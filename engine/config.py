@@ -20,6 +20,15 @@ class Settings:
     max_upload_bytes: int = 20 * 1024 * 1024  # one attachment
     allowed_upload_types: tuple = ("pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "wps", "txt",
                                    "jpg", "jpeg", "png", "zip")  # file name extensions, lower case
+    # Outbox delivery (engine/notify.py): a channel without its host/URL keeps its messages pending.
+    smtp_host: str | None = None  # e-mail: the SMTP server
+    smtp_port: int = 25
+    smtp_sender: str = "noreply@cppcc.local"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    sms_gateway_url: str | None = None  # text messages: the HTTP gateway receiving {"to", "text"}
+    sms_gateway_token: str | None = None  # sent as Authorization: Bearer <token>
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -32,6 +41,12 @@ class Settings:
             "region_dir": os.environ.get("CPPCC_REGION_DIR"),
             "secret_key": os.environ.get("CPPCC_SECRET_KEY"),
             "upload_dir": os.environ.get("CPPCC_UPLOAD_DIR"),
+            "smtp_host": os.environ.get("CPPCC_SMTP_HOST"),
+            "smtp_sender": os.environ.get("CPPCC_SMTP_SENDER"),
+            "smtp_username": os.environ.get("CPPCC_SMTP_USERNAME"),
+            "smtp_password": os.environ.get("CPPCC_SMTP_PASSWORD"),
+            "sms_gateway_url": os.environ.get("CPPCC_SMS_URL"),
+            "sms_gateway_token": os.environ.get("CPPCC_SMS_TOKEN"),
         }
         values = {k: v for k, v in env.items() if v}
         for key in ("processes_dir", "forms_dir", "region_dir", "upload_dir"):
@@ -40,6 +55,12 @@ class Settings:
         max_mb = os.environ.get("CPPCC_MAX_UPLOAD_MB", "").strip()
         if max_mb:
             values["max_upload_bytes"] = _megabytes(max_mb)
+        smtp_port = os.environ.get("CPPCC_SMTP_PORT", "").strip()
+        if smtp_port:
+            values["smtp_port"] = _port(smtp_port)
+        starttls = os.environ.get("CPPCC_SMTP_STARTTLS", "").strip()
+        if starttls:
+            values["smtp_starttls"] = _flag("CPPCC_SMTP_STARTTLS", starttls)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -53,3 +74,20 @@ def _megabytes(text: str) -> int:
     if size <= 0:
         raise ValueError(f"CPPCC_MAX_UPLOAD_MB 应为正数（单位 MB），现在是 {text!r}")
     return size
+
+
+def _port(text: str) -> int:
+    """CPPCC_SMTP_PORT (1–65535) as an int."""
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 65535:
+        raise ValueError(f"CPPCC_SMTP_PORT 应为 1–65535 之间的端口号，现在是 {text!r}")
+    return int(text)
+
+
+def _flag(name: str, text: str) -> bool:
+    """A yes/no environment variable (1/0, true/false, yes/no, on/off)."""
+    value = text.lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} 应为 true 或 false，现在是 {text!r}")

@@ -18,9 +18,12 @@ from .errors import DefinitionError
 from .sandbox import compile_check
 
 ROOT_PROCESS = "proposal"
+# Processes a case can be started on: the proposal's life, and side processes
+# (a deadline extension request). Only the proposal process is required.
+SIDE_PROCESSES = ("extension",)
 ROLES = {"proposer", "committee", "gov_office", "supervisor", "deputy_head", "unit_clerk", "unit_head"}
 INDEX_COLUMNS = {"number", "category", "is_key", "reply_class", "satisfaction", "units"}
-EXPRESSION_PROPERTIES = ("unit", "assignee")
+EXPRESSION_PROPERTIES = ("unit", "assignee", "due")
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
     "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
@@ -38,6 +41,8 @@ class TaskMeta:
     stage: str | None = None
     unit: str | None = None
     assignee: str | None = None
+    due: str | None = None
+    notify: str = "task"
     result: str | None = None
     index: dict = field(default_factory=dict)
 
@@ -52,6 +57,15 @@ class ProcessBundle:
     subprocess_specs: dict
     user_tasks: dict
     task_index: dict
+    side_specs: dict = field(default_factory=dict)  # process id -> (spec, subprocess specs)
+    timers: dict = field(default_factory=dict)  # boundary/catch event id -> its properties
+    resolves: dict = field(default_factory=dict)  # element id -> the deadline kind its completion meets
+
+    def specs_for(self, process: str):
+        """(spec, subprocess specs) of a case's process; KeyError if this version lacks it."""
+        if process == ROOT_PROCESS:
+            return self.spec, self.subprocess_specs
+        return self.side_specs[process]
 
 
 def content_hash(files: dict) -> str:
@@ -110,18 +124,36 @@ def build_bundle(files: dict, form_names=None) -> ProcessBundle:
             problems += _check_bpmn(name, doc, form_names, user_tasks, task_index)
         else:
             problems += _check_dmn(name, doc)
-    spec = subprocess_specs = None
+    specs = {}
     if not problems:
-        try:
-            spec = parser.get_spec(ROOT_PROCESS)
-            subprocess_specs = parser.get_subprocess_specs(ROOT_PROCESS)
-        except ValidationException as err:
-            problems.append(_problem(err.file_name or "?", err.id or None, _first_line(err)))
-        except Exception as err:  # the parser reports missing processes with bare errors
-            problems.append(_problem("?", None, f"无法解析主流程 '{ROOT_PROCESS}'：{err}"))
+        available = set(parser.get_process_ids())
+        for process in (ROOT_PROCESS, *SIDE_PROCESSES):
+            if process != ROOT_PROCESS and process not in available:
+                continue
+            try:
+                specs[process] = (parser.get_spec(process), parser.get_subprocess_specs(process))
+            except ValidationException as err:
+                problems.append(_problem(err.file_name or "?", err.id or None, _first_line(err)))
+            except Exception as err:  # the parser reports missing processes with bare errors
+                problems.append(_problem("?", None, f"无法解析流程 '{process}'：{err}"))
     if problems:
         raise DefinitionError(problems)
-    return ProcessBundle(content_hash(files), dict(files), spec, subprocess_specs, user_tasks, task_index)
+    spec, subprocess_specs = specs.pop(ROOT_PROCESS)
+    timers = {node_id: props for name, doc in documents.items() if name.endswith(".bpmn")
+              for node_id, props in _timer_properties(doc).items()}
+    resolves = {node.get("id"): _properties(node)["resolves"] for doc in documents.values()
+                for node in doc.iter() if isinstance(node.tag, str) and "resolves" in _properties(node)}
+    return ProcessBundle(content_hash(files), dict(files), spec, subprocess_specs, user_tasks, task_index,
+                         side_specs=specs, timers=timers, resolves=resolves)
+
+
+def _timer_properties(doc) -> dict:
+    """Properties of the timer events (e.g. which deadline a boundary timer watches)."""
+    found = {}
+    for node in doc.iter():
+        if isinstance(node.tag, str) and node.find("bpmn:timerEventDefinition", NS) is not None:
+            found[node.get("id")] = _properties(node)
+    return found
 
 
 def _check_bpmn(name, doc, form_names, user_tasks, task_index):
@@ -129,6 +161,9 @@ def _check_bpmn(name, doc, form_names, user_tasks, task_index):
     for node in doc.iterfind(".//bpmn:sequenceFlow/bpmn:conditionExpression", NS):
         flow_id = node.getparent().get("id")
         problems += [_problem(name, flow_id, f"条件表达式：{p}") for p in compile_check(node.text or "", "eval")]
+    for node in doc.iterfind(".//bpmn:timerEventDefinition/*", NS):
+        owner = node.getparent().getparent().get("id")
+        problems += [_problem(name, owner, f"定时表达式：{p}") for p in compile_check(node.text or "", "eval")]
     for node in doc.iterfind(".//bpmn:scriptTask", NS):
         script = node.find("bpmn:script", NS)
         if script is None or not (script.text or "").strip():
@@ -145,7 +180,8 @@ def _check_bpmn(name, doc, form_names, user_tasks, task_index):
         task_id, props = node.get("id"), _properties(node)
         meta = TaskMeta(name=task_id, title=node.get("name") or task_id, role=props.get("role", ""),
                         form=props.get("form", ""), stage=props.get("stage"), unit=props.get("unit"),
-                        assignee=props.get("assignee"), result=props.get("result"),
+                        assignee=props.get("assignee"), result=props.get("result"), due=props.get("due"),
+                        notify=props.get("notify", "task"),
                         index=task_index.get(task_id, {}))
         if meta.role not in ROLES:
             problems.append(_problem(name, task_id, f"用户任务的 role 属性缺失或无效（可选：{', '.join(sorted(ROLES))}）"))

@@ -9,7 +9,7 @@ by the caller.
 from lxml import etree
 from sqlalchemy import select
 
-from .definitions import NS, ROOT_PROCESS
+from .definitions import NS, ROOT_PROCESS, SIDE_PROCESSES
 from .errors import NotFound
 from .models import Case, Event, OpenTask, ProcessDefinition
 from .runtime import Runtime
@@ -40,6 +40,8 @@ def case_diagram(session, runtime: Runtime, proposal_id: int) -> dict:
     diagrams = []
     for name in _diagram_files(definition.hash, files):
         for process_id, title, elements in _processes(definition.hash, name, files[name]):
+            if process_id in SIDE_PROCESSES:
+                continue  # e.g. an extension request: its own small case, not a step of the proposal
             diagrams.append({
                 "process_id": process_id,
                 "name": title,

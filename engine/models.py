@@ -59,6 +59,7 @@ class Proposal(Base):
     body: Mapped[str] = mapped_column(Text)
     suggestions: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str | None] = mapped_column(String(40), index=True)
+    source: Mapped[str] = mapped_column(String(20), default="ordinary")  # plenary | ordinary
     proposer: Mapped[str] = mapped_column(String(80), index=True)
     status: Mapped[str] = mapped_column(String(40), index=True)
     is_key: Mapped[bool] = mapped_column(Boolean, default=False)

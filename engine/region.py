@@ -76,6 +76,7 @@ def load_region(region_dir: Path) -> Region:
         raise DefinitionError([{"file": str(path), "element": None, "message": "找不到地区配置文件"}]) from None
     except yaml.YAMLError as err:
         raise DefinitionError([{"file": str(path), "element": None, "message": f"YAML 格式错误：{err}"}]) from None
+    raw = _plain(raw)
     problems = [
         {"file": path.name, "element": "/".join(str(p) for p in e.absolute_path) or "(根)", "message": e.message}
         for e in Draft202012Validator(_SCHEMA).iter_errors(raw)
@@ -88,3 +89,14 @@ def load_region(region_dir: Path) -> Region:
     if problems:
         raise DefinitionError(problems)
     return Region(code=raw["code"], name=raw["name"], raw=raw)
+
+
+def _plain(value):
+    """YAML turns unquoted dates into date objects; the profile keeps them as ISO text."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value

@@ -6,17 +6,22 @@ the service functions; it holds no database session.
 """
 import itertools
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
 
+from . import clock
 from .config import Settings
+from .deadlines import Deadlines
 from .definitions import ProcessBundle, TaskMeta, build_bundle, load_bundle
 from .forms import FormCatalog
 from .models import Counter, ProcessDefinition, Unit
 from .region import Region, load_region
 from .sandbox import ConfinedScriptEngine
+from .workcal import WorkCalendar
+
+NEVER = "9999-12-31T00:00:00+08:00"
 
 
 class Runtime:
@@ -31,6 +36,9 @@ class Runtime:
         stages = json.loads((Path(settings.processes_dir) / "stages.json").read_text(encoding="utf-8"))
         self.stages = [s["code"] for s in stages["stages"]]
         self.stage_labels = {s["code"]: s["label"] for s in stages["stages"]}
+        self.calendar = WorkCalendar.for_region(self.region)
+        self.deadlines = Deadlines(self.region, self.calendar)
+        clock.use(clock.current())  # SpiffWorkflow's timers read the engine's clock
 
     def bundle_for(self, definition: ProcessDefinition) -> ProcessBundle:
         """The parsed bundle of a stored definition (parsed once, then cached)."""
@@ -43,8 +51,7 @@ class Runtime:
         """The stored row of the current definition, inserted on first use."""
         row = session.scalar(select(ProcessDefinition).where(ProcessDefinition.hash == self.current.hash))
         if row is None:
-            row = ProcessDefinition(hash=self.current.hash, files=self.current.files,
-                                    created_at=datetime.now(timezone.utc))
+            row = ProcessDefinition(hash=self.current.hash, files=self.current.files, created_at=clock.now())
             session.add(row)
             session.flush()
         return row
@@ -53,8 +60,13 @@ class Runtime:
         """The user-task metadata of a Spiff task, or None for engine tasks."""
         return bundle.user_tasks.get(task.task_spec.bpmn_id)
 
-    def script_engine(self, session) -> ConfinedScriptEngine:
-        """A confined script engine whose helpers read this transaction's data."""
+    def script_engine(self, session, services: dict | None = None, extension_due=None) -> ConfinedScriptEngine:
+        """A confined script engine whose helpers read this transaction's data.
+
+        `services` adds service-task operations bound to a case (reminders,
+        escalations); `extension_due(kind, unit)` returns an approved extended
+        deadline, which `due_date` then uses.
+        """
         region = self.region
 
         def unit_deputy(unit_id):
@@ -66,7 +78,7 @@ class Runtime:
             return unit.name if unit else unit_id
 
         def next_proposal_number():
-            year = datetime.now(timezone.utc).astimezone().year
+            year = clock.now().astimezone(clock.CHINA).year
             name = f"proposal_number:{year}"
             counter = session.get(Counter, name, with_for_update=True)
             if counter is None:
@@ -77,9 +89,37 @@ class Runtime:
             return region.number_format.format(year=year, seq=counter.value)
 
         return ConfinedScriptEngine(
-            functions={"setting": region.setting, "unit_deputy": unit_deputy, "unit_name": unit_name},
-            services={"next_proposal_number": next_proposal_number},
+            functions={"setting": region.setting, "unit_deputy": unit_deputy, "unit_name": unit_name,
+                       **deadline_functions(self.deadlines, extension_due)},
+            services={"next_proposal_number": next_proposal_number, **(services or {})},
         )
+
+
+def deadline_functions(deadlines: Deadlines, extension_due=None) -> dict:
+    """Helpers diagrams use in timer and `due` expressions; every date is ISO 8601 with +08:00.
+
+    due_date(rule, start, kind=None, unit=None): the deadline of region rule
+    `rule` counted from `start`; with `kind` and `unit`, an approved extension
+    for that unit replaces it. remind_date(rule, start): when to remind (the
+    deadline itself when the rule sets no reminder). end_of(day): 23:59:59 of
+    an ISO date. never(): a time that never comes (a timer that must not fire).
+    """
+
+    def moment(text):
+        value = datetime.fromisoformat(str(text))
+        return value if value.tzinfo else value.replace(tzinfo=clock.CHINA)  # a plain date is China time
+
+    def due_date(rule, start, kind=None, unit=None):
+        extended = extension_due(kind, unit) if (extension_due and kind) else None
+        return deadlines.iso(extended or deadlines.due(rule, moment(start)))
+
+    def remind_date(rule, start):
+        return deadlines.iso(deadlines.remind_at(rule, moment(start)) or deadlines.due(rule, moment(start)))
+
+    def end_of(day):
+        return f"{str(day)[:10]}T23:59:59+08:00"
+
+    return {"due_date": due_date, "remind_date": remind_date, "end_of": end_of, "never": lambda: NEVER}
 
 
 def detached_script_engine(region: Region) -> ConfinedScriptEngine:
@@ -88,10 +128,11 @@ def detached_script_engine(region: Region) -> ConfinedScriptEngine:
     Proposal numbers count from 1 in memory."""
     units = {u["id"]: u for u in region.units}
     numbers = itertools.count(1)
-    year = datetime.now(timezone.utc).astimezone().year
+    year = clock.now().astimezone(clock.CHINA).year
     return ConfinedScriptEngine(
         functions={"setting": region.setting,
                    "unit_deputy": lambda unit_id: units.get(unit_id, {}).get("deputy"),
-                   "unit_name": lambda unit_id: units.get(unit_id, {}).get("name", unit_id)},
+                   "unit_name": lambda unit_id: units.get(unit_id, {}).get("name", unit_id),
+                   **deadline_functions(Deadlines(region, WorkCalendar.for_region(region)))},
         services={"next_proposal_number": lambda: region.number_format.format(year=year, seq=next(numbers))},
     )

@@ -33,6 +33,8 @@ from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from . import clock
+
 MAX_SOURCE_CHARS = 10_000
 MAX_AST_NODES = 2_000
 MAX_POWER_EXPONENT = 64
@@ -129,12 +131,12 @@ def _guarded_binop(op, left, right):
 
 def today():
     """Today's date in China (+08:00) as an ISO string, e.g. '2024-05-01'."""
-    return datetime.datetime.now(CHINA_TZ).date().isoformat()
+    return clock.now().astimezone(CHINA_TZ).date().isoformat()
 
 
 def now():
     """The current time in China as an ISO string with '+08:00' offset."""
-    return datetime.datetime.now(CHINA_TZ).isoformat(timespec="seconds")
+    return clock.now().astimezone(CHINA_TZ).isoformat(timespec="seconds")
 
 
 SAFE_BUILTINS = {

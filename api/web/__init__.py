@@ -9,8 +9,11 @@ from datetime import timedelta, timezone, datetime
 from flask import Flask, g, request
 from flask_wtf.csrf import CSRFError
 
+from engine import notify
+
 from . import session as web_session
-from . import views
+from . import notices, supervision_pages, views
+from ..common import unit_of_work
 from .guard import csrf, error_page
 
 CHINA = timezone(timedelta(hours=8))
@@ -31,6 +34,18 @@ def local_time(value) -> str:
     return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
+def unread_notifications() -> int:
+    """The logged-in user's (g.user) unread in-app messages, for the nav badge; 0 when nobody
+    is logged in. One indexed COUNT in a short transaction of its own, once per request."""
+    user = g.get("user")
+    if user is None:
+        return 0
+    if "unread_notifications" not in g:
+        with unit_of_work() as uow:
+            g.unread_notifications = notify.unread_count(uow.session, user.username)
+    return g.unread_notifications
+
+
 def init_app(app: Flask) -> None:
     """Register the pages, CSRF protection, session settings and template helpers."""
     app.config.update(
@@ -42,10 +57,11 @@ def init_app(app: Flask) -> None:
         WTF_CSRF_TIME_LIMIT=None,
     )
     csrf.init_app(app)
-    for bp in (web_session.bp, views.bp):
+    for bp in (web_session.bp, views.bp, supervision_pages.bp, notices.bp):
         app.register_blueprint(bp)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.globals["current_user"] = lambda: g.get("user")
+    app.jinja_env.globals["unread_notifications"] = unread_notifications
 
     @app.errorhandler(CSRFError)
     def _csrf(err):

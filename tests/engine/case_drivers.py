@@ -115,6 +115,7 @@ class Flow:
         self.bundle = bundle
         self.workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=script_engine())
         self.workflow.task_tree.data.update({"proposal_id": 1, "title": PROPOSAL["title"], "category": "urban",
+                                             "source": "ordinary",
                                              "proposer": "wy", "cosigners": {c: c for c in cosigners}})
         self.workflow.do_engine_steps()
 

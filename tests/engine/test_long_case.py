@@ -24,7 +24,12 @@ def stored_task_count(stored: dict) -> int:
 
 def stored_data(stored: dict, name: str):
     """The value of variable `name` in any task of a stored state (None if absent)."""
-    return next((t["data"][name] for t in stored["workflow"]["tasks"].values() if name in t["data"]), None)
+    for task in stored["workflow"]["tasks"].values():
+        # the root holds its whole data; other tasks hold what changed from their parent
+        for data in (task.get("data") or {}, (task.get("delta") or {}).get("updates") or {}):
+            if name in data:
+                return data[name]
+    return None
 
 
 @pytest.mark.slow

@@ -1,0 +1,35 @@
+"""The messages page: the logged-in user's in-app notifications, and marking them read."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from engine import notify
+
+from .guard import protect
+from .session import acting
+
+bp = protect(Blueprint("notices", __name__))
+PER_PAGE = 20
+KIND_LABELS = {"task": "新待办", "assigned": "交办", "reminder": "催办提醒", "overdue": "逾期",
+               "rate_request": "请评价", "extension": "延期申请"}
+
+
+def _page() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
+
+
+@bp.get("/notifications")
+def index():
+    """My messages, newest first, unread ones highlighted."""
+    with acting() as (uow, user):
+        result = notify.list_for(uow.session, user.username, page=_page(), per_page=PER_PAGE)
+        return render_template("notifications.html", result=result, kinds=KIND_LABELS)
+
+
+@bp.post("/notifications/read")
+def read_all():
+    """Mark all my messages read (the form carries the CSRF token)."""
+    with acting() as (uow, user):
+        marked = notify.mark_read(uow.session, user.username)
+        uow.commit()
+    flash(f"已将 {marked} 条消息标为已读" if marked else "没有未读消息", "success")
+    return redirect(url_for("notices.index"))

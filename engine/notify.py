@@ -1,0 +1,334 @@
+"""The notification outbox and its delivery (no Flask here).
+
+Every message people get — a new task, an assignment, a reminder, an overdue
+notice, a request to rate — is first written to the `notifications` table by
+`enqueue`, in the same transaction as the step that caused it, one row per
+person per channel. The region profile decides the channels of each kind of
+message (`notifications.channels` in region.yaml).
+
+- inapp rows are delivered by being stored (status "sent"); people read them
+  in the pages and through /api/notifications (`list_for`, `unread_count`,
+  `mark_read`).
+- email and sms rows wait as "pending" until `deliver_due` (run by a worker)
+  sends them through the channel adapters (`EmailChannel` over SMTP,
+  `SmsChannel` over an HTTP gateway). A failed send is retried with backoff
+  (1, 5, 30, 120, 720 minutes); after MAX_ATTEMPTS the row is "failed", kept
+  with its last error. A row that cannot be sent at all (no e-mail address,
+  no phone number) is stored as "failed" with the reason, never dropped. A
+  channel that is not configured leaves its rows pending ("渠道未配置") so
+  nothing is lost when it is configured later.
+
+On PostgreSQL several workers may run `deliver_due` at once: each message is
+claimed with `SELECT ... FOR UPDATE SKIP LOCKED` and held until its outcome is
+committed, so no message is sent twice. On SQLite (one process) a plain
+select is used; run a single worker there.
+"""
+import json
+import smtplib
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta, timezone
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select, update
+
+from .db import Database, UnitOfWork
+from .models import Notification, User
+from .region import Region
+
+INAPP, EMAIL, SMS = "inapp", "email", "sms"
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+BACKOFF_MINUTES = (1, 5, 30, 120, 720)  # wait after the 1st, 2nd, ... failed attempt
+MAX_ATTEMPTS = len(BACKOFF_MINUTES) + 1  # the 6th failure gives up
+UNCONFIGURED_RETRY = timedelta(minutes=5)  # look again at rows of a channel that is not configured
+NO_EMAIL, NO_PHONE, NO_USER = "没有邮箱地址", "没有手机号码", "收件人不存在或已停用"
+NOT_CONFIGURED = "渠道未配置"
+SMS_PREFIX = "【政协提案】"
+_TITLE_MAX, _ERROR_MAX = 300, 2000
+
+
+def _utc(moment: datetime) -> datetime:
+    """`moment` in UTC (a naive value is taken as UTC, as SQLite returns it)."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else _utc(moment).isoformat()
+
+
+# Writing the outbox
+
+def enqueue(session, region: Region, recipients: list[User], kind: str, title: str, body: str = "",
+            proposal_id: int | None = None, task_id: str | None = None, *, now: datetime) -> int:
+    """Write one Notification per recipient per channel of `kind` (from the region profile).
+
+    Runs in the caller's transaction (nothing is committed here). In-app rows
+    are stored as sent at `now`; an email row for a user without an e-mail
+    address, or an sms row for a user without a phone number, is stored as
+    failed with the reason; every other row is pending, due at `now`. A user
+    listed twice gets one message. Returns the number of rows created.
+    """
+    now = _utc(now)
+    channels = region.channels(kind)
+    title = (title or "")[:_TITLE_MAX]
+    created, seen = 0, set()
+    for user in recipients:
+        if user.username in seen:
+            continue
+        seen.add(user.username)
+        for channel in channels:
+            row = Notification(recipient=user.username, channel=channel, kind=kind, title=title, body=body or "",
+                               proposal_id=proposal_id, task_id=task_id, created_at=now, attempts=0)
+            missing = _missing_address(channel, user)
+            if channel == INAPP:
+                row.status, row.sent_at = SENT, now
+            elif missing:
+                row.status, row.last_error = FAILED, missing
+            else:
+                row.status, row.next_attempt_at = PENDING, now
+            session.add(row)
+            created += 1
+    session.flush()
+    return created
+
+
+def _missing_address(channel: str, user: User | None) -> str | None:
+    """Why `user` cannot be reached on `channel`, or None."""
+    if user is None or not user.active:
+        return NO_USER
+    if channel == EMAIL and not (user.email or "").strip():
+        return NO_EMAIL
+    if channel == SMS and not (user.phone or "").strip():
+        return NO_PHONE
+    return None
+
+
+def recipients_for(session, role: str, unit_id: str | None = None, assignee: str | None = None) -> list[User]:
+    """The active users who would see a task of `role` (of `unit_id`, for `assignee` when given).
+
+    The same rule as engine.permissions.may_do: the role is one of the user's
+    roles, the unit is the user's unit if the task has one, and the user is the
+    assignee if the task names one. Ordered by username.
+    """
+    query = select(User).where(User.active.is_(True), User.roles.contains(role))
+    if unit_id is not None:
+        query = query.where(User.unit_id == unit_id)
+    if assignee is not None:
+        query = query.where(User.username == assignee)
+    return [u for u in session.scalars(query.order_by(User.username)) if role in u.role_set]
+
+
+# Channel adapters: send(notification, user) -> None, raising on failure
+
+class EmailChannel:
+    """Sends a notification as a plain-text UTF-8 e-mail through an SMTP server."""
+
+    name = EMAIL
+
+    def __init__(self, host: str, port: int = 25, sender: str = "noreply@cppcc.local", username: str | None = None,
+                 password: str | None = None, starttls: bool = False, timeout: float = 10):
+        self.host, self.port, self.sender = host, int(port), sender
+        self.username, self.password, self.starttls, self.timeout = username, password, starttls, timeout
+
+    def message(self, notification: Notification, user: User) -> EmailMessage:
+        """The e-mail for `notification` to `user` (Subject and body in UTF-8)."""
+        message = EmailMessage()
+        message["Subject"] = " ".join(notification.title.split())  # no line breaks in a header
+        message["From"] = self.sender
+        message["To"] = user.email.strip()
+        message["Date"] = formatdate(localtime=False)
+        message["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
+        text = notification.body or notification.title
+        message.set_content(f"{user.name}：\n\n{text}\n\n—— 政协提案办理系统（本邮件由系统自动发送，请勿回复）\n",
+                            charset="utf-8", cte="base64")  # 7-bit safe on every server
+        return message
+
+    def send(self, notification: Notification, user: User) -> None:
+        """Deliver one e-mail; raises (smtplib.SMTPException, OSError, ValueError) on failure."""
+        if not user.email or not user.email.strip():
+            raise ValueError(NO_EMAIL)
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            if self.starttls:
+                smtp.starttls()
+            if self.username:
+                smtp.login(self.username, self.password or "")
+            refused = smtp.send_message(self.message(notification, user))
+            if refused:
+                raise smtplib.SMTPRecipientsRefused(refused)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Do not follow redirects: a 3xx answer from the gateway is a failure."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+class SmsChannel:
+    """Sends a notification as a text message through an HTTP gateway.
+
+    POSTs JSON {"to": phone, "text": "【政协提案】" + title} to `url` (with
+    `Authorization: Bearer <token>` when a token is set); any answer other
+    than 2xx is a failure.
+    """
+
+    name = SMS
+
+    def __init__(self, url: str, token: str | None = None, timeout: float = 10):
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise ValueError(f"短信网关地址应为 http(s) 地址：{url!r}")
+        self.url, self.token, self.timeout = url, token, timeout
+        self._opener = urllib.request.build_opener(_NoRedirect)
+
+    def send(self, notification: Notification, user: User) -> None:
+        """Deliver one text message; raises (urllib.error.URLError, OSError, ValueError) on failure."""
+        if not user.phone or not user.phone.strip():
+            raise ValueError(NO_PHONE)
+        payload = {"to": user.phone.strip(), "text": SMS_PREFIX + notification.title}
+        headers = {"Content-Type": "application/json; charset=utf-8", "Accept": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        request = urllib.request.Request(self.url, data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+                                         headers=headers, method="POST")
+        try:
+            with self._opener.open(request, timeout=self.timeout) as response:
+                status = response.status
+                response.read()
+        except urllib.error.HTTPError as err:
+            err.close()
+            raise RuntimeError(f"短信网关返回 HTTP {err.code}") from None
+        if not 200 <= status < 300:
+            raise RuntimeError(f"短信网关返回 HTTP {status}")
+
+
+def channels_from_settings(settings) -> dict:
+    """The configured channel adapters by name: "email" when an SMTP host is set,
+    "sms" when a gateway URL is set (inapp needs no adapter)."""
+    adapters = {}
+    if getattr(settings, "smtp_host", None):
+        adapters[EMAIL] = EmailChannel(settings.smtp_host, settings.smtp_port, settings.smtp_sender,
+                                       settings.smtp_username, settings.smtp_password, settings.smtp_starttls)
+    if getattr(settings, "sms_gateway_url", None):
+        adapters[SMS] = SmsChannel(settings.sms_gateway_url, settings.sms_gateway_token)
+    return adapters
+
+
+# Delivery
+
+def deliver_due(database: Database, settings, now: datetime, limit: int = 100, channels: dict | None = None) -> dict:
+    """Send up to `limit` pending messages due at `now`; returns counts
+    {"sent", "failed", "retried", "unconfigured"}.
+
+    Each message is claimed, sent and its outcome committed in its own
+    transaction (on PostgreSQL the row stays locked with FOR UPDATE SKIP
+    LOCKED until then, so concurrent workers never send it twice). A failed
+    send increments `attempts`, records `last_error` and is retried after
+    1, 5, 30, 120, 720 minutes; the 6th failure marks it "failed" (kept).
+    Rows of a channel without configuration (`channels` defaults to
+    `channels_from_settings(settings)`) stay pending with "渠道未配置" and are
+    looked at again after UNCONFIGURED_RETRY; they do not use up attempts.
+    """
+    now = _utc(now)
+    adapters = channels_from_settings(settings) if channels is None else channels
+    counts = {"sent": 0, "failed": 0, "retried": 0, "unconfigured": _defer_unconfigured(database, adapters, now)}
+    postgres = database.engine.dialect.name == "postgresql"
+    for _ in range(max(limit, 0) if adapters else 0):
+        with UnitOfWork(database) as uow:
+            query = (select(Notification)
+                     .where(Notification.status == PENDING, Notification.next_attempt_at <= now,
+                            Notification.channel.in_(sorted(adapters)))
+                     .order_by(Notification.next_attempt_at, Notification.id).limit(1))
+            if postgres:
+                query = query.with_for_update(skip_locked=True)
+            row = uow.session.scalar(query)
+            if row is None:
+                break
+            outcome = _attempt(uow.session, row, adapters[row.channel], now)
+            uow.commit()
+            counts[outcome] += 1
+    return counts
+
+
+def _defer_unconfigured(database: Database, adapters: dict, now: datetime) -> int:
+    """Mark due rows of channels without an adapter "渠道未配置" and look again later; returns how many."""
+    due = (Notification.status == PENDING, Notification.next_attempt_at <= now,
+           Notification.channel.not_in(sorted(adapters) or [INAPP]))
+    with UnitOfWork(database) as uow:
+        if database.engine.dialect.name == "postgresql":
+            claimed = select(Notification.id).where(*due).with_for_update(skip_locked=True)
+            statement = update(Notification).where(Notification.id.in_(claimed))
+        else:
+            statement = update(Notification).where(*due)
+        result = uow.session.execute(statement.values(last_error=NOT_CONFIGURED,
+                                                      next_attempt_at=now + UNCONFIGURED_RETRY)
+                                     .execution_options(synchronize_session=False))
+        uow.commit()
+        return result.rowcount or 0
+
+
+def _attempt(session, row: Notification, adapter, now: datetime) -> str:
+    """Send `row` once and record the outcome on it: "sent", "retried" or "failed"."""
+    user = session.scalar(select(User).where(User.username == row.recipient))
+    missing = _missing_address(row.channel, user)
+    if missing:  # cannot succeed by retrying
+        row.status, row.last_error, row.next_attempt_at = FAILED, missing, None
+        return "failed"
+    row.attempts = (row.attempts or 0) + 1
+    try:
+        adapter.send(row, user)
+    except Exception as err:  # noqa: BLE001 — any failure of the channel is recorded and retried
+        row.last_error = (f"{type(err).__name__}: {err}")[:_ERROR_MAX]
+        if row.attempts >= MAX_ATTEMPTS:
+            row.status, row.next_attempt_at = FAILED, None
+            return "failed"
+        row.next_attempt_at = now + timedelta(minutes=BACKOFF_MINUTES[row.attempts - 1])
+        return "retried"
+    row.status, row.sent_at, row.next_attempt_at, row.last_error = SENT, now, None, None
+    return "sent"
+
+
+# Reading in-app messages
+
+def _mine(username: str):
+    return (Notification.recipient == username, Notification.channel == INAPP)
+
+
+def unread_count(session, username: str) -> int:
+    """How many in-app messages of `username` are unread (one indexed COUNT)."""
+    return session.scalar(select(func.count()).select_from(Notification)
+                          .where(*_mine(username), Notification.read_at.is_(None))) or 0
+
+
+def list_for(session, username: str, unread_only: bool = False, page: int = 1, per_page: int = 20) -> dict:
+    """One page of `username`'s in-app messages, newest first:
+    {"items", "total", "unread", "page", "per_page"}."""
+    where = list(_mine(username))
+    if unread_only:
+        where.append(Notification.read_at.is_(None))
+    total = session.scalar(select(func.count()).select_from(Notification).where(*where)) or 0
+    rows = session.scalars(select(Notification).where(*where)
+                           .order_by(Notification.created_at.desc(), Notification.id.desc())
+                           .offset((page - 1) * per_page).limit(per_page))
+    items = [{"id": n.id, "kind": n.kind, "title": n.title, "body": n.body, "proposal_id": n.proposal_id,
+              "task_id": n.task_id, "created_at": _iso(n.created_at), "read_at": _iso(n.read_at),
+              "read": n.read_at is not None} for n in rows]
+    unread = total if unread_only else unread_count(session, username)
+    return {"items": items, "total": total, "unread": unread, "page": page, "per_page": per_page}
+
+
+def mark_read(session, username: str, ids: list[int] | None = None, now: datetime | None = None) -> int:
+    """Mark `username`'s unread in-app messages read (those in `ids`, or all when None).
+
+    Other people's messages and ids that do not exist are ignored. Runs in the
+    caller's transaction; returns how many were marked.
+    """
+    statement = update(Notification).where(*_mine(username), Notification.read_at.is_(None))
+    if ids is not None:
+        if not ids:
+            return 0
+        statement = statement.where(Notification.id.in_(sorted(set(ids))))
+    result = session.execute(statement.values(read_at=_utc(now or datetime.now(timezone.utc)))
+                             .execution_options(synchronize_session=False))
+    return result.rowcount or 0

@@ -1,0 +1,107 @@
+"""The timer worker: fire the timers that are due, case by case.
+
+Due cases are found through the indexed `cases.next_timer_at` column, never by
+loading every case. Each case is handled in its own transaction; on
+PostgreSQL the rows are claimed with FOR UPDATE SKIP LOCKED so several workers
+share the work, and the case version check means a timer whose firing
+another worker already committed is never applied twice (its reminders and
+records roll back with it).
+"""
+import logging
+import threading
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from . import clock, notify, steps
+from .db import UnitOfWork
+from .errors import EngineError
+from .eventlog import aware
+from .models import Case, ProcessDefinition, Proposal
+
+log = logging.getLogger(__name__)
+
+
+def due_cases(session, now, limit: int = 50, lock: bool = False) -> list[int]:
+    """Ids of running cases with a timer due at `now`, earliest first."""
+    query = (select(Case.id).where(Case.completed.is_(False), Case.next_timer_at.is_not(None),
+                                   Case.next_timer_at <= now)
+             .order_by(Case.next_timer_at).limit(limit))
+    if lock:
+        query = query.with_for_update(skip_locked=True)
+    return list(session.scalars(query))
+
+
+def fire_case(database, rt, case_id: int) -> bool:
+    """Fire the due timers of one case and run what follows; True if it was handled here."""
+    with UnitOfWork(database) as uow:
+        session = uow.session
+        query = select(Case).where(Case.id == case_id)
+        if database.engine.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        case = session.scalar(query)
+        now = clock.now()
+        if case is None or case.completed or case.next_timer_at is None or aware(case.next_timer_at) > now:
+            return False  # another worker has it, or got there first
+        proposal = session.get(Proposal, case.proposal_id)
+        bundle = rt.bundle_for(session.get(ProcessDefinition, case.definition_id))
+        step = steps.Step(uow, rt, case, proposal, bundle, None)
+        workflow = step.load()
+        workflow.refresh_timers()
+        step.advance(workflow)
+        step.save(workflow)
+        try:
+            uow.commit()
+        except StaleDataError:
+            return False
+        return True
+
+
+def run_once(database, rt, limit: int = 50) -> dict:
+    """Fire every due timer once, then deliver due notifications; returns counts."""
+    now = clock.now()
+    lock = database.engine.dialect.name == "postgresql"
+    fired = failed = 0
+    with UnitOfWork(database) as uow:
+        ids = due_cases(uow.session, now, limit)
+    for case_id in ids:
+        try:
+            fired += fire_case(database, rt, case_id)
+        except EngineError as err:
+            failed += 1
+            log.error("case %s: timers failed: %s", case_id, err.message)
+    delivered = notify.deliver_due(database, rt.settings, clock.now())
+    return {"cases": len(ids), "fired": fired, "failed": failed, "lock": lock, "delivery": delivered}
+
+
+class Worker:
+    """Runs `run_once` every `interval` seconds until stopped (a thread or the foreground)."""
+
+    def __init__(self, database, rt, interval: float = 30.0):
+        self.database, self.rt, self.interval = database, rt, interval
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        """Loop until `stop()`; errors are logged and the loop goes on."""
+        while not self._stop.is_set():
+            try:
+                result = self.run_once()
+                if result["fired"] or result["failed"]:
+                    log.info("timers: %s", result)
+            except Exception:  # keep the worker alive; the case stays due and is retried
+                log.exception("timer worker round failed")
+            self._stop.wait(self.interval)
+
+    def run_once(self) -> dict:
+        """One round: due timers, then due notifications."""
+        return run_once(self.database, self.rt)
+
+    def start_thread(self) -> threading.Thread:
+        """Run in a daemon thread (the embedded default: the server runs the worker)."""
+        thread = threading.Thread(target=self.run, name="cppcc-timers", daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        """Ask the loop to end after the current round."""
+        self._stop.set()
