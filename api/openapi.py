@@ -67,7 +67,7 @@ SCHEMAS = {
     }, required=["title", "category", "body", "suggestions"], description="forms/submission.json"),
     "ProposalSummary": _obj({
         "id": _INT, "number": _NSTR, "title": _STR, "category": _NSTR, "category_label": _NSTR,
-        "proposer": _STR, "proposer_name": _NSTR, "status": _STR, "status_label": _STR, "is_key": _BOOL,
+        "proposer": _STR, "proposer_name": _NSTR, "status": _STR, "status_label": _STR, "is_key": _BOOL, "supervising_leader": _NSTR,
         "lead_unit": _NSTR, "lead_unit_name": _NSTR, "reply_class": _NSTR, "satisfaction": _NSTR,
         "submitted_at": _TIME, "updated_at": _TIME}),
     "ProposalPage": _page_of("ProposalSummary"),
@@ -89,7 +89,8 @@ SCHEMAS = {
     "TaskItem": _obj({"id": {"type": "string", "format": "uuid"}, "name": _STR, "title": _STR, "form": _STR,
                       "stage": _NSTR, "stage_label": _NSTR, "proposal_id": _INT, "proposal_title": _STR,
                       "proposal_number": _NSTR, "unit_id": _NSTR, "unit_name": _NSTR, "role": _STR,
-                      "assignee": _NSTR, "created_at": _TIME}),
+                      "assignee": _NSTR, "created_at": _TIME, "due_at": {**_TIME, "type": ["string", "null"]},
+                      "overdue": {"type": "boolean"}}),
     "TaskPage": {"allOf": [_page_of("TaskItem"), _obj({"counts": {
         "type": "object", "additionalProperties": _INT, "description": "每种任务的数量（不受 name 筛选影响）"}})]},
     "TaskDetail": {"allOf": [_ref("TaskItem"), _obj({
@@ -200,17 +201,27 @@ PATHS = {
             "parameters": [
                 _query("q", "案由或案号包含"), _query("status", "状态代码"), _query("category", "类别代码"),
                 _query("unit", "承办单位（主办、协办或退回）"), _query("reply_class", "答复类别"),
-                _query("satisfaction", "满意度"), _query("is_key", "重点提案", _BOOL), *_PAGE_PARAMS],
+                _query("satisfaction", "满意度"), _query("is_key", "重点提案", _BOOL),
+                _query("leader", "督办领导（用户名）"), *_PAGE_PARAMS],
             "responses": {"200": _json(_ref("ProposalPage"), "一页提案，最新的在前"), **_errors(400, 401)}},
     },
     "/api/proposals/{proposal_id}": {"get": {
         "summary": "提案详情", "operationId": "getProposal", "tags": ["proposals"], "parameters": [_PROPOSAL_ID],
         "responses": {"200": _json(_ref("ProposalDetail"), "提案全部信息"), **_errors(401, 404)}}},
+    "/api/proposals/{proposal_id}/extensions": {"post": {
+        "summary": "申请延期答复（主办单位）", "operationId": "requestExtension", "tags": ["proposals"],
+        "parameters": [_PROPOSAL_ID],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["requested_due", "reason"],
+            "properties": {"requested_due": {"type": "string", "format": "date"}, "reason": _STR,
+                           "cross_year_note": _STR}}}}},
+        "responses": {"201": _json(_obj({"extension_id": _INT, "current_due": _TIME, "max_due": _TIME}),
+                                   "已提交，待提案委和政府办审批"), **_errors(400, 401, 403, 404, 409, 422)}}},
     "/api/tasks": {"get": {
         "summary": "我的待办", "operationId": "listTasks", "tags": ["tasks"],
         "parameters": [_query("name", "任务名（如 review）"), _query("stage", "阶段代码"),
                        _query("proposal_id", "提案 ID", _INT), *_PAGE_PARAMS],
-        "responses": {"200": _json(_ref("TaskPage"), "一页待办，最早的在前"), **_errors(400, 401)}}},
+        "responses": {"200": _json(_ref("TaskPage"), "一页待办，期限最近的在前"), **_errors(400, 401)}}},
     "/api/tasks/{task_id}": {"get": {
         "summary": "待办详情和表单", "operationId": "getTask", "tags": ["tasks"], "parameters": [_TASK_ID],
         "responses": {"200": _json(_ref("TaskDetail"), "任务、表单和上下文"), **_errors(401, 403, 404, 409)}}},

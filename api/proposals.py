@@ -1,7 +1,7 @@
 """Proposals: submit, search, and one proposal's full record."""
 from flask import Blueprint, Flask, jsonify, request
 
-from engine import cases, queries
+from engine import cases, extensions, queries
 
 from .auth import current_user
 from .common import json_body, runtime, unit_of_work
@@ -34,6 +34,14 @@ def detail(proposal_id: int):
     with unit_of_work() as uow:
         user = current_user(uow.session)
         return jsonify(queries.proposal_detail(uow.session, runtime(), user, proposal_id))
+
+
+@bp.post("/<int:proposal_id>/extensions")
+def request_extension(proposal_id: int):
+    """A lead unit asks to extend its reply deadline."""
+    with unit_of_work() as uow:
+        user = current_user(uow.session)
+        return jsonify(extensions.request_extension(uow, runtime(), user, proposal_id, json_body())), 201
 
 
 def init_app(app: Flask) -> None:

@@ -12,7 +12,7 @@ bp = Blueprint("tasks", __name__, url_prefix="/api/tasks")
 
 @bp.get("")
 def my_tasks():
-    """The open tasks the user may do, oldest first."""
+    """The open tasks the user may do, most urgent first (earliest due date)."""
     with unit_of_work() as uow:
         user = current_user(uow.session)
         page, per_page = queries.paging(request.args.get("page"), request.args.get("per_page"))

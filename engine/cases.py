@@ -80,7 +80,7 @@ def complete_task(uow: UnitOfWork, rt: Runtime, user: User, task_id: str, data: 
     if expected_version is not None and expected_version != case.version:
         raise Conflict("案件已被他人更新，请刷新后重试", current_version=case.version)
     fields = rt.forms.validate(row.form, data)
-    _check_attachments(session, rt, row, fields)
+    _check_references(session, rt, row, fields)
     proposal = session.get(Proposal, case.proposal_id)
     step = steps.Step(uow, rt, case, proposal, rt.bundle_for(case_definition(session, case)), user)
     workflow = step.load()
@@ -110,15 +110,21 @@ def complete_task(uow: UnitOfWork, rt: Runtime, user: User, task_id: str, data: 
 
 
 
-def _check_attachments(session, rt: Runtime, row: OpenTask, fields: dict) -> None:
-    """Attachment fields may only name files uploaded to this proposal."""
+def _check_references(session, rt: Runtime, row: OpenTask, fields: dict) -> None:
+    """Fields that name things in the database: attachments of this proposal, and
+    leaders (active deputy-head accounts) for a key proposal's supervision."""
     errors = []
     for name, prop in rt.forms.schemas[row.form].get("properties", {}).items():
-        if prop.get("x-widget") == "attachments" and fields.get(name):
+        value, widget = fields.get(name), prop.get("x-widget")
+        if widget == "attachments" and value:
             errors += [{"field": name, "message": m}
-                       for m in attachments.check_attachment_ids(session, row.proposal_id, fields[name])]
+                       for m in attachments.check_attachment_ids(session, row.proposal_id, value)]
+        if widget == "leaders" and value:
+            leader = session.scalar(select(User).where(User.username == value, User.active.is_(True)))
+            if leader is None or "deputy_head" not in leader.role_set:
+                errors.append({"field": name, "message": f"{prop.get('title', name)}：找不到该领导账号"})
     if errors:
-        raise InvalidForm("附件有误", errors)
+        raise InvalidForm("表单有误", errors)
 
 
 def case_definition(session, case: Case):

@@ -4,7 +4,12 @@
     cppcc load-demo             demo accounts and proposals (empty database only)
     cppcc check                 parse and check every diagram, DMN table and form
     cppcc serve [--demo]        start the HTTP service (waitress); --demo creates
-                                the database and loads the demo data if empty
+                                the database and loads the demo data if empty; on
+                                SQLite the timer worker runs inside the server
+    cppcc worker [--once]       fire due timers and deliver notifications (PostgreSQL:
+                                run one or more of these beside the server)
+    cppcc run-timers --at TIME  demo: fire what would be due at TIME (ISO, e.g.
+                                2027-03-01T10:00+08:00) and say what happened
     cppcc add-user USERNAME NAME --role R [--unit U] (password read from stdin)
 
 The database is CPPCC_DATABASE_URL (default: SQLite in instance/).
@@ -65,16 +70,70 @@ def cmd_check(args, settings):
 
 
 def cmd_serve(args, settings):
-    """Serve the app with waitress; with --demo, set up the database first."""
+    """Serve the app with waitress; with --demo, set up the database first.
+
+    On SQLite (the embedded default) the timer worker runs in a thread of the
+    server process; on PostgreSQL start `cppcc worker` separately.
+    """
     from waitress import serve
 
     from api import create_app
+
+    from .timers import Worker
     if args.demo:
         cmd_load_demo(args, settings)
     app = create_app(settings)
-    print(f"服务已启动：http://{args.host}:{args.port}/  （API 文档：/api/openapi.json）", flush=True)
+    ext = app.extensions["cppcc"]
+    embedded = settings.database_url.startswith("sqlite")
+    if embedded and not args.no_worker:
+        Worker(ext["db"], ext["runtime"], interval=args.timer_interval).start_thread()
+    print(f"服务已启动：http://{args.host}:{args.port}/  （API 文档：/api/openapi.json）"
+          + ("；定时任务在本进程中运行" if embedded and not args.no_worker else ""), flush=True)
     serve(app, host=args.host, port=args.port, threads=8)
     return 0
+
+
+def cmd_worker(args, settings):
+    """Fire due timers and deliver notifications, every --interval seconds (or once)."""
+    from .runtime import Runtime
+    from .timers import Worker
+    worker = Worker(_database(settings), Runtime(settings), interval=args.interval)
+    if args.once:
+        print(_describe_round(worker.run_once()))
+        return 0
+    print(f"定时任务已启动：每 {args.interval:g} 秒检查一次到期的提醒、超期和消息", flush=True)
+    worker.run()
+    return 0
+
+
+def cmd_run_timers(args, settings):
+    """Demo: move the clock to --at, fire what is due then, and report it."""
+    from datetime import datetime
+
+    from . import clock
+    from .models import Event
+    from .runtime import Runtime
+    from .timers import run_once
+    at = datetime.fromisoformat(args.at)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=clock.CHINA)
+    clock.use(clock.MovableClock(at))
+    database = _database(settings)
+    with UnitOfWork(database) as uow:
+        last = uow.session.scalar(select(func.max(Event.id))) or 0
+    result = run_once(database, Runtime(settings))
+    print(f"时间拨到 {at.isoformat()}：{_describe_round(result)}")
+    with UnitOfWork(database) as uow:
+        for event in uow.session.scalars(select(Event).where(Event.id > last, Event.kind.in_(("timer", "overdue")))
+                                         .order_by(Event.id)):
+            print(f"  提案 {event.proposal_id}：{event.title}")
+    return 0
+
+
+def _describe_round(result: dict) -> str:
+    delivery = result.get("delivery") or {}
+    return (f"到期案件 {result['cases']} 件，已处理 {result['fired']} 件，出错 {result['failed']} 件；"
+            f"消息发出 {delivery.get('sent', 0)} 条，失败 {delivery.get('failed', 0)} 条，待重试 {delivery.get('retried', 0)} 条")
 
 
 def cmd_add_user(args, settings):
@@ -106,7 +165,16 @@ def main(argv=None) -> int:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5000)
     p.add_argument("--demo", action="store_true", help="数据库为空时加载演示数据")
+    p.add_argument("--no-worker", action="store_true", help="不在本进程中运行定时任务")
+    p.add_argument("--timer-interval", type=float, default=30.0, help="定时任务检查间隔（秒）")
     p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("worker", help="运行定时任务：提醒、超期督办、消息发送")
+    p.add_argument("--interval", type=float, default=30.0, help="检查间隔（秒）")
+    p.add_argument("--once", action="store_true", help="只运行一轮")
+    p.set_defaults(func=cmd_worker)
+    p = sub.add_parser("run-timers", help="演示：把时间拨到指定时刻，触发届时到期的提醒和超期")
+    p.add_argument("--at", required=True, help="ISO 时间，如 2027-03-01T10:00+08:00")
+    p.set_defaults(func=cmd_run_timers)
     p = sub.add_parser("add-user", help="添加用户（密码从标准输入读取）")
     p.add_argument("username")
     p.add_argument("name")

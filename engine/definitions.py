@@ -22,7 +22,7 @@ ROOT_PROCESS = "proposal"
 # (a deadline extension request). Only the proposal process is required.
 SIDE_PROCESSES = ("extension",)
 ROLES = {"proposer", "committee", "gov_office", "supervisor", "deputy_head", "unit_clerk", "unit_head"}
-INDEX_COLUMNS = {"number", "category", "is_key", "reply_class", "satisfaction", "units"}
+INDEX_COLUMNS = {"number", "category", "is_key", "supervising_leader", "reply_class", "satisfaction", "units"}
 EXPRESSION_PROPERTIES = ("unit", "assignee", "due")
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",

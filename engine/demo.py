@@ -102,7 +102,8 @@ def load_demo(database: Database, runtime: Runtime) -> list[int]:
     def filed_and_assigned(pid, mode="single", leads=("jtw",), assists=(), key=False, category="urban"):
         a("tawei_li", "review", {**FILE, "category": category}, pid)
         a("tawei_li", "assign", {"assign_mode": mode, "lead_unit_ids": list(leads),
-                                 "assisting_unit_ids": list(assists), "is_key": key}, pid)
+                                 "assisting_unit_ids": list(assists), "is_key": key,
+                                 **({"supervising_leader": "deputy_qian"} if key else {})}, pid)
 
     def handled(pid, unit, assists=()):
         a(f"{unit}_clerk", "accept", ACCEPT, pid)
@@ -120,7 +121,7 @@ def load_demo(database: Database, runtime: Runtime) -> list[int]:
         if key:
             a("zfb_wang", "gov_review", APPROVE, pid)
         if key or klass == "C":
-            deputy = next(u["deputy"] for u in runtime.region.units if u["id"] == unit)
+            deputy = "deputy_qian" if key else next(u["deputy"] for u in runtime.region.units if u["id"] == unit)
             a(deputy, "deputy_approve", APPROVE, pid)
         a("dcs_zhou", "supervise_review", {"final_class": klass, "approved": True}, pid)
 

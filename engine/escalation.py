@@ -6,7 +6,7 @@ of the case data (which is as old as the timer): open tasks, the event log
 and the proposal's units. A kind of deadline ("accept", "opinion", "reply",
 ...) is met by the diagram elements whose `resolves` property names it.
 """
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import select
 
@@ -39,9 +39,11 @@ def remind(step, kind: str, unit: str | None = None) -> int:
 
 def escalate(step, kind: str, unit: str | None = None, due: str | None = None) -> int:
     """Record who missed deadline `kind` (once per unit) and tell them and the committee."""
-    base_due = datetime.fromisoformat(due) if due else step.now
+    base_due = datetime.fromisoformat(due).astimezone(timezone.utc) if due else step.now
     label = KIND_LABELS.get(kind, kind)
     committee = notify.recipients_for(step.session, "committee")
+    if step.proposal.is_key and step.proposal.supervising_leader:  # 重点提案: the supervising leader too
+        committee += notify.recipients_for(step.session, "deputy_head", assignee=step.proposal.supervising_leader)
     recorded = 0
     for unit_id, people in _late(step, kind, unit):
         due_at = extensions.extended_due(step.session, step.proposal.id, kind, unit_id) if unit_id else None

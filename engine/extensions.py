@@ -3,7 +3,7 @@ committee and the government office decide in processes/extension.bpmn, and an
 approved extension moves the armed timers of the proposal's case, never past
 the maximum the region allows (deadline rule `reply_max_rule` of the case).
 """
-from datetime import datetime, time
+from datetime import datetime, time, timezone
 
 from sqlalchemy import func, select
 
@@ -68,7 +68,7 @@ def request_extension(uow, rt, user: User, proposal_id: int, data: dict) -> dict
                                           "message": f"延期后不得晚于 {_day(maximum)}（地区规定的最长答复期限）"}])
     now = clock.now()
     extension = DeadlineExtension(proposal_id=proposal_id, unit_id=user.unit_id, kind="reply", reason=fields["reason"],
-                                  requested_due=requested, status="pending", requested_by=user.username,
+                                  requested_due=requested.astimezone(timezone.utc), status="pending", requested_by=user.username,
                                   requested_at=now)
     session.add(extension)
     session.flush()

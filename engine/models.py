@@ -63,6 +63,7 @@ class Proposal(Base):
     proposer: Mapped[str] = mapped_column(String(80), index=True)
     status: Mapped[str] = mapped_column(String(40), index=True)
     is_key: Mapped[bool] = mapped_column(Boolean, default=False)
+    supervising_leader: Mapped[str | None] = mapped_column(String(80), index=True)  # 督办领导 of a key proposal
     lead_unit: Mapped[str | None] = mapped_column(String(40), index=True)
     reply_class: Mapped[str | None] = mapped_column(String(20), index=True)
     satisfaction: Mapped[str | None] = mapped_column(String(40), index=True)

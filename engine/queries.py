@@ -11,15 +11,16 @@ from uuid import UUID
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from sqlalchemy import case as sql_case, exists, func, or_, select
 
-from . import state
+from . import clock, state
 from .cases import case_definition
 from .permissions import my_tasks_clause, task_for, visible_proposals_clause
 from .errors import Conflict, EngineError, NotFound
 from .models import Case, Event, OpenTask, Proposal, ProposalPerson, ProposalUnit, Unit, User
+from .eventlog import aware
 from .runtime import Runtime
 
 MAX_PER_PAGE = 100
-PROPOSAL_FILTERS = ("q", "status", "category", "unit", "reply_class", "satisfaction", "is_key")
+PROPOSAL_FILTERS = ("q", "status", "category", "unit", "reply_class", "satisfaction", "is_key", "leader")
 _TRUE, _FALSE = {"1", "true", "yes", "是"}, {"0", "false", "no", "否"}
 
 
@@ -107,7 +108,8 @@ def proposal_detail(session, rt: Runtime, user: User, proposal_id: int) -> dict:
 
 def list_tasks(session, rt: Runtime, user: User, name: str | None = None, stage: str | None = None,
                proposal_id: int | None = None, page: int = 1, per_page: int = 20) -> dict:
-    """The open tasks `user` may do, oldest first, one page, with a count per task name.
+    """The open tasks `user` may do, most urgent first (earliest due date, then oldest), one page,
+    with a count per task name.
 
     One indexed query on `open_tasks` joined to proposals (no workflow is
     loaded); `counts` ignores the `name` filter so a client can show tabs.
@@ -124,7 +126,7 @@ def list_tasks(session, rt: Runtime, user: User, name: str | None = None, stage:
         select(OpenTask, Proposal.title, Proposal.number, Unit.name)
         .join(Proposal, Proposal.id == OpenTask.proposal_id)
         .outerjoin(Unit, Unit.id == OpenTask.unit_id)
-        .where(*where).order_by(OpenTask.created_at, OpenTask.id)
+        .where(*where).order_by(OpenTask.due_at.is_(None), OpenTask.due_at, OpenTask.created_at, OpenTask.id)
         .offset((page - 1) * per_page).limit(per_page))
     items = [_task_item(rt, *row) for row in rows]
     total = counts.get(name, 0) if name else sum(counts.values())
@@ -195,7 +197,7 @@ def _summary(rt: Runtime, row) -> dict:
         "category": p.category, "category_label": rt.region.labels("categories").get(p.category),
         "proposer": p.proposer, "proposer_name": row.proposer_name,
         "status": p.status, "status_label": rt.stage_labels.get(p.status, p.status),
-        "is_key": bool(p.is_key), "lead_unit": p.lead_unit, "lead_unit_name": row.lead_unit_name,
+        "is_key": bool(p.is_key), "supervising_leader": p.supervising_leader, "lead_unit": p.lead_unit, "lead_unit_name": row.lead_unit_name,
         "reply_class": p.reply_class, "satisfaction": p.satisfaction,
         "submitted_at": _iso(p.submitted_at), "updated_at": _iso(p.updated_at),
     }
@@ -210,6 +212,8 @@ def _proposal_filters(filters: dict) -> list:
     for key in ("status", "category", "reply_class", "satisfaction"):
         if filters.get(key):
             where.append(getattr(Proposal, key) == filters[key])
+    if filters.get("leader"):
+        where.append(Proposal.supervising_leader == filters["leader"])
     if filters.get("unit"):
         where.append(exists().where(ProposalUnit.proposal_id == Proposal.id, ProposalUnit.unit_id == filters["unit"]))
     is_key = filters.get("is_key")
@@ -225,7 +229,9 @@ def _task_item(rt: Runtime, task: OpenTask, title, number, unit_name) -> dict:
     return {"id": task.id, "name": task.name, "title": task.title, "form": task.form, "stage": task.stage,
             "stage_label": rt.stage_labels.get(task.stage, task.stage), "proposal_id": task.proposal_id,
             "proposal_title": title, "proposal_number": number, "unit_id": task.unit_id, "unit_name": unit_name,
-            "role": task.role, "assignee": task.assignee, "created_at": _iso(task.created_at)}
+            "role": task.role, "assignee": task.assignee, "created_at": _iso(task.created_at),
+            "due_at": _iso(task.due_at),
+            "overdue": task.due_at is not None and aware(task.due_at) < clock.now()}
 
 
 def _unit_names(session, ids) -> dict:

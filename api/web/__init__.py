@@ -9,6 +9,8 @@ from datetime import timedelta, timezone, datetime
 from flask import Flask, g, request
 from flask_wtf.csrf import CSRFError
 
+from engine.supervision import may_supervise
+
 from engine import notify
 
 from . import session as web_session
@@ -60,6 +62,8 @@ def init_app(app: Flask) -> None:
     for bp in (web_session.bp, views.bp, supervision_pages.bp, notices.bp):
         app.register_blueprint(bp)
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["local_date"] = lambda value: local_time(value)[:10]
+    app.jinja_env.globals["may_supervise"] = may_supervise
     app.jinja_env.globals["current_user"] = lambda: g.get("user")
     app.jinja_env.globals["unread_notifications"] = unread_notifications
 

@@ -33,7 +33,7 @@ class Field:
 def widget_of(prop: dict) -> str:
     """The widget name for one property schema."""
     kind, xw = prop.get("type"), prop.get("x-widget")
-    if xw in ("textarea", "proposers", "attachments"):
+    if xw in ("textarea", "proposers", "attachments", "leaders"):
         return xw
     if kind == "boolean":
         return "yesno"
@@ -79,6 +79,8 @@ def build_fields(schema: dict, data: dict, errors: dict, choices: dict, context:
             f.options = _options(prop["items"])
         elif w == "proposers":
             f.options = choices.get("proposers", [])
+        elif w == "leaders":
+            f.options = choices.get("leaders", [])
         elif w == "keyed":
             keys = context.get(prop["x-keys"]) or {}
             labels = choices.get("unit_names", {})

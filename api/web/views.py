@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from engine import attachments, cases, queries
+from engine import attachments, cases, extensions, queries
 from engine.errors import Conflict, EngineError, InvalidForm
 from engine.models import Unit, User
 
@@ -27,7 +27,10 @@ def presenter(session) -> Presenter:
 def _choices(session, user=None) -> dict:
     proposers = session.scalars(select(User).where(User.roles.like("%proposer%"), User.active.is_(True))
                                 .order_by(User.username))
+    leaders = session.scalars(select(User).where(User.roles.like("%deputy_head%"), User.active.is_(True))
+                              .order_by(User.username))
     return {"proposers": [(u.username, u.name) for u in proposers if user is None or u.id != user.id],
+            "leaders": [(u.username, u.name) for u in leaders],
             "unit_names": dict(session.execute(select(Unit.id, Unit.name)).all())}
 
 
@@ -44,7 +47,7 @@ def home():
 
 @bp.get("/tasks")
 def inbox():
-    """My tasks (my unit and role), oldest first, with filters and counts by type."""
+    """My tasks (my unit and role), most urgent first, with filters and counts by type."""
     with acting() as (uow, user):
         name, stage = request.args.get("name") or None, request.args.get("stage") or None
         result = queries.list_tasks(uow.session, runtime(), user, name=name, stage=stage,
@@ -202,3 +205,25 @@ def upload(proposal_id):
             uow.commit()
             flash(f"已上传 {len(files)} 个附件", "success")
     return redirect(url_for("pages.proposal", proposal_id=proposal_id))
+
+
+@bp.route("/proposals/<int:proposal_id>/extension", methods=["GET", "POST"])
+def extension(proposal_id):
+    """A lead unit asks to extend its reply deadline (延期答复)."""
+    errors, message, data = {}, None, {}
+    schema = runtime().forms.resolved(extensions.REQUEST_FORM)
+    with acting() as (uow, user):
+        record = queries.proposal_detail(uow.session, runtime(), user, proposal_id)
+        if request.method == "POST":
+            data = parse_form(schema, request.form)
+            try:
+                result = extensions.request_extension(uow, runtime(), user, proposal_id, data)
+            except InvalidForm as err:
+                errors, message = field_errors(err.errors), err.message
+            else:
+                flash(f"延期申请已提交（现期限 {result['current_due'][:10]}，最长可延至 {result['max_due'][:10]}），"
+                      "待提案委员会和政府办审批", "success")
+                return redirect(url_for("pages.proposal", proposal_id=proposal_id))
+        fields = build_fields(schema, data, errors, {}, {})
+        return render_template("extension.html", schema=schema, fields=fields, message=message,
+                               proposal=record), (422 if errors else 200)

@@ -5,10 +5,11 @@ from engine.demo import ACCEPT, APPROVE, CONSULT, OPINION, PLAN, RATE_OK, reply
 COMMITTEE = "tawei_li"
 
 
-def file_and_assign(api, pid, mode="single", leads=("jtw",), assists=(), key=False):
+def file_and_assign(api, pid, mode="single", leads=("jtw",), assists=(), key=False, leader=None):
     api.do(COMMITTEE, "review", pid, {"review_decision": "file", "category": "urban"})
     api.do(COMMITTEE, "assign", pid, {"assign_mode": mode, "lead_unit_ids": list(leads),
-                                      "assisting_unit_ids": list(assists), "is_key": key})
+                                      "assisting_unit_ids": list(assists), "is_key": key,
+                                      **({"supervising_leader": leader} if leader else {})})
 
 
 def handle(api, pid, unit, assists=()):
@@ -152,9 +153,14 @@ def test_separate_leads_reply_on_their_own(api):
     assert {u["unit_id"]: u["reply_class"] for u in p["units"]} == {"sthj": "A", "jsgl": "B"}
 
 
-def test_key_proposal_goes_to_government_office_and_deputy(api):
+def test_key_proposal_goes_to_government_office_and_its_supervising_leader(api):
     pid = api.submit("wy_chen")
-    file_and_assign(api, pid, leads=("jtw",), key=True)  # jtw's deputy head is deputy_qian
+    api.do(COMMITTEE, "review", pid, {"review_decision": "file", "category": "urban"})
+    refused = api.do(COMMITTEE, "assign", pid, {"assign_mode": "single", "lead_unit_ids": ["jtw"], "is_key": True},
+                     expect=422)
+    assert [e["field"] for e in refused["error"]["errors"]] == ["supervising_leader"]
+    api.do(COMMITTEE, "assign", pid, {"assign_mode": "single", "lead_unit_ids": ["jtw"], "is_key": True,
+                                      "supervising_leader": "deputy_sun"})
     handle(api, pid, "jtw")
     draft_and_head(api, pid, "jtw", "A")
     assert api.open(pid) == ["gov_review"]
@@ -162,12 +168,12 @@ def test_key_proposal_goes_to_government_office_and_deputy(api):
     assert api.open(pid) == ["reply_draft"]
     draft_and_head(api, pid, "jtw", "A")
     api.do("zfb_wang", "gov_review", pid, APPROVE)
-    assert api.tasks("deputy_zhao", pid) == []  # only the deputy in charge of the unit
-    api.do("deputy_qian", "deputy_approve", pid, APPROVE)
+    assert api.tasks("deputy_qian", pid) == []  # jtw's own deputy head: the supervising leader approves instead
+    api.do("deputy_sun", "deputy_approve", pid, APPROVE)
     supervise(api, pid, "A")
     api.do("wy_chen", "rate_reply", pid, RATE_OK)
     p = api.proposal(pid)
-    assert p["status"] == "closed" and p["is_key"] is True
+    assert p["status"] == "closed" and p["is_key"] is True and p["supervising_leader"] == "deputy_sun"
 
 
 def test_class_c_needs_deputy_approval_and_supervisor_may_change_class(api):
