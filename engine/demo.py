@@ -33,16 +33,15 @@ SURNAMES = "刘杨吴郑冯蒋沈韩朱秦许何吕施"
 def seed_people(session, runtime: Runtime) -> int:
     """Create the unit directory and every demo account; return accounts made."""
     sync_units(session, runtime.region)
-    made = 0
-    for username, name, roles, unit in PEOPLE:
-        add_user(session, username, name, DEMO_PASSWORD, roles, unit)
-        made += 1
+    accounts = [*PEOPLE]
     for i, unit in enumerate(runtime.region.units):
         surname = SURNAMES[i % len(SURNAMES)]
-        add_user(session, f"{unit['id']}_head", f"{surname}主任（{unit['name']}）", DEMO_PASSWORD, ["unit_head"], unit["id"])
-        add_user(session, f"{unit['id']}_clerk", f"{surname}干事（{unit['name']}）", DEMO_PASSWORD, ["unit_clerk"], unit["id"])
-        made += 2
-    return made
+        accounts.append((f"{unit['id']}_head", f"{surname}主任（{unit['name']}）", ["unit_head"], unit["id"]))
+        accounts.append((f"{unit['id']}_clerk", f"{surname}干事（{unit['name']}）", ["unit_clerk"], unit["id"]))
+    for n, (username, name, roles, unit) in enumerate(accounts):
+        add_user(session, username, name, DEMO_PASSWORD, roles, unit,
+                 email=f"{username}@demo.cppcc.local", phone=f"1390000{n:04d}")
+    return len(accounts)
 
 
 def act(database: Database, runtime: Runtime, username: str, task_name: str, data: dict, proposal_id: int) -> dict:

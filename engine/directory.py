@@ -18,14 +18,16 @@ def sync_units(session, region: Region) -> int:
     return len(region.units)
 
 
-def add_user(session, username: str, name: str, password: str, roles, unit_id: str | None = None) -> User:
-    """Create a user; refuses a username that exists, or an unknown unit."""
+def add_user(session, username: str, name: str, password: str, roles, unit_id: str | None = None,
+             email: str | None = None, phone: str | None = None) -> User:
+    """Create a user (e-mail and mobile number for notifications are optional);
+    refuses a username that exists, or an unknown unit."""
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise ValueError(f"用户名 {username} 已存在")
     if unit_id is not None and session.get(Unit, unit_id) is None:
         raise ValueError(f"单位 {unit_id} 不在单位名录中")
     user = User(username=username, name=name, password_hash=hash_password(password),
-                roles=",".join(sorted(set(roles))), unit_id=unit_id, active=True)
+                roles=",".join(sorted(set(roles))), unit_id=unit_id, active=True, email=email, phone=phone)
     session.add(user)
     session.flush()
     return user
