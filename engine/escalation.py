@@ -21,23 +21,26 @@ KIND_LABELS = {"accept": "签收", "first_contact": "首次联系提案者", "op
 def services(step) -> dict:
     """The service-task operations bound to one step."""
     return {
-        "remind": lambda kind, unit=None, due=None: remind(step, kind, unit),
-        "escalate": lambda kind, unit=None, due=None: escalate(step, kind, unit, due),
+        "remind": lambda kind, unit=None, due=None, leads=False: remind(step, kind, unit, leads),
+        "escalate": lambda kind, unit=None, due=None, leads=False: escalate(step, kind, unit, due, leads),
         "close_cosigning": lambda: close_cosigning(step),
     }
 
 
-def remind(step, kind: str, unit: str | None = None) -> int:
-    """Remind whoever still has to meet deadline `kind`; returns messages queued."""
+def remind(step, kind: str, unit: str | None = None, leads: bool = False) -> int:
+    """Remind whoever still has to meet deadline `kind`; returns messages queued.
+
+    `leads`: the deadline belongs to the lead units as a whole (first contact,
+    reply), not only to whoever has a matching task open right now."""
     sent = 0
     label = KIND_LABELS.get(kind, kind)
-    for unit_id, people in _late(step, kind, unit):
+    for unit_id, people in _late(step, kind, unit, leads):
         sent += notify.enqueue(step.session, step.rt.region, people, "reminder", f"办理提醒：请及时{label}",
                                f"提案：{step.proposal.title}", proposal_id=step.proposal.id, now=step.now)
     return sent
 
 
-def escalate(step, kind: str, unit: str | None = None, due: str | None = None) -> int:
+def escalate(step, kind: str, unit: str | None = None, due: str | None = None, leads: bool = False) -> int:
     """Record who missed deadline `kind` (once per unit) and tell them and the committee."""
     base_due = datetime.fromisoformat(due).astimezone(timezone.utc) if due else step.now
     label = KIND_LABELS.get(kind, kind)
@@ -45,7 +48,7 @@ def escalate(step, kind: str, unit: str | None = None, due: str | None = None) -
     if step.proposal.is_key and step.proposal.supervising_leader:  # 重点提案: the supervising leader too
         committee += notify.recipients_for(step.session, "deputy_head", assignee=step.proposal.supervising_leader)
     recorded = 0
-    for unit_id, people in _late(step, kind, unit):
+    for unit_id, people in _late(step, kind, unit, leads):
         due_at = extensions.extended_due(step.session, step.proposal.id, kind, unit_id) if unit_id else None
         due_at = due_at or base_due
         if due_at > step.now:
@@ -78,7 +81,7 @@ def close_cosigning(step) -> dict:
     return {e.actor: {"agree": bool((e.data or {}).get("agree"))} for e in answers}
 
 
-def _late(step, kind, unit):
+def _late(step, kind, unit, leads=False):
     """[(unit id or None, [users])] who have not met `kind` yet."""
     resolvers = [name for name, k in step.bundle.resolves.items() if k == kind]
     session, proposal_id = step.session, step.proposal.id
@@ -93,7 +96,7 @@ def _late(step, kind, unit):
             continue
         people = notify.recipients_for(session, task.role, task.unit_id, task.assignee)
         found.setdefault(task.unit_id, []).extend(p for p in people if p not in found.get(task.unit_id, []))
-    if found:
+    if found or not leads:
         return list(found.items())
     leads = session.scalars(select(ProposalUnit.unit_id).where(
         ProposalUnit.proposal_id == proposal_id, ProposalUnit.role == "lead"))

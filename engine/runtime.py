@@ -101,7 +101,8 @@ def deadline_functions(deadlines: Deadlines, extension_due=None) -> dict:
     due_date(rule, start, kind=None, unit=None): the deadline of region rule
     `rule` counted from `start`; with `kind` and `unit`, an approved extension
     for that unit replaces it. remind_date(rule, start): when to remind (the
-    deadline itself when the rule sets no reminder). end_of(day): 23:59:59 of
+    deadline itself when the rule sets no reminder; with `kind`, before an
+    approved extended deadline). end_of(day): 23:59:59 of
     an ISO date. never(): a time that never comes (a timer that must not fire).
     """
 
@@ -113,7 +114,14 @@ def deadline_functions(deadlines: Deadlines, extension_due=None) -> dict:
         extended = extension_due(kind, unit) if (extension_due and kind) else None
         return deadlines.iso(extended or deadlines.due(rule, moment(start)))
 
-    def remind_date(rule, start):
+    def remind_date(rule, start, kind=None, unit=None):
+        extended = extension_due(kind, unit) if (extension_due and kind) else None
+        if extended is not None:  # remind before the extended deadline, as before the original one
+            before = deadlines.rule(rule).get("remind_before")
+            if before is not None:
+                day = deadlines.calendar.subtract_working_days(extended.astimezone(clock.CHINA).date(), int(before))
+                return f"{day.isoformat()}T09:00:00+08:00"
+            return deadlines.iso(extended)
         return deadlines.iso(deadlines.remind_at(rule, moment(start)) or deadlines.due(rule, moment(start)))
 
     def end_of(day):

@@ -18,6 +18,7 @@ from .errors import ProcessFault
 from .models import OpenTask, ProposalUnit
 
 PROPOSAL_PROCESS = "proposal"
+MAX_ENGINE_ROUNDS = 10
 
 
 class Step:
@@ -70,7 +71,12 @@ class Step:
             self._after(task)
 
         try:
-            workflow.do_engine_steps(did_complete_task=done)
+            # do_engine_steps ends by refreshing timers: a timer that came due meanwhile is
+            # left READY, not run; go round again until only people's tasks and waits remain.
+            for _ in range(MAX_ENGINE_ROUNDS):
+                workflow.do_engine_steps(did_complete_task=done)
+                if not workflow.get_tasks(state=TaskState.READY, manual=False):
+                    break
         except WorkflowException as err:
             raise ProcessFault(f"流程执行出错：{_describe(err)}") from err
 

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 def due_cases(session, now, limit: int = 50, lock: bool = False) -> list[int]:
     """Ids of running cases with a timer due at `now`, earliest first."""
     query = (select(Case.id).where(Case.completed.is_(False), Case.next_timer_at.is_not(None),
-                                   Case.next_timer_at <= now)
+                                   Case.next_timer_at < now)  # SpiffWorkflow fires only once the time has passed
              .order_by(Case.next_timer_at).limit(limit))
     if lock:
         query = query.with_for_update(skip_locked=True)
@@ -41,7 +41,7 @@ def fire_case(database, rt, case_id: int) -> bool:
             query = query.with_for_update(skip_locked=True)
         case = session.scalar(query)
         now = clock.now()
-        if case is None or case.completed or case.next_timer_at is None or aware(case.next_timer_at) > now:
+        if case is None or case.completed or case.next_timer_at is None or aware(case.next_timer_at) >= now:
             return False  # another worker has it, or got there first
         proposal = session.get(Proposal, case.proposal_id)
         bundle = rt.bundle_for(session.get(ProcessDefinition, case.definition_id))
