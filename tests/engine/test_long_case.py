@@ -12,6 +12,7 @@ import pytest
 from SpiffWorkflow.util.task import TaskState
 
 from case_drivers import CONTACT, PLAN, REPLY_B, REPORT, Flow, to_follow_up
+from engine import clock as engine_clock
 
 TARGET_TASKS = 1500
 
@@ -134,7 +135,15 @@ def ready_view(flow: Flow) -> list:
     return sorted((t.task_spec.bpmn_id, json.dumps(t.data, sort_keys=True, default=str)) for t in flow.ready())
 
 
-def test_compaction_keeps_every_step_identical_on_a_parallel_path(bundle):
+@pytest.fixture
+def still_clock():
+    """A clock that does not move, so both runs stamp the same times (submitted_on, ...)."""
+    engine_clock.use(engine_clock.MovableClock())
+    yield
+    engine_clock.use(engine_clock.SystemClock())
+
+
+def test_compaction_keeps_every_step_identical_on_a_parallel_path(bundle, still_clock):
     plain = Flow(bundle, cosigners=["wy2"])
     compacted = Flow(bundle, cosigners=["wy2"])
     compacted.roundtrip()
