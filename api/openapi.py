@@ -79,7 +79,8 @@ SCHEMAS = {
                            "kind": {"type": "string", "description": "submitted、task_completed、status_changed"},
                            "title": _STR, "actor": _NSTR, "actor_name": _NSTR, "unit_id": _NSTR, "unit_name": _NSTR,
                            "task_id": _NSTR, "task_name": _NSTR, "data": {"type": ["object", "null"]}}),
-    "OpenTaskRef": _obj({"id": _STR, "name": _STR, "title": _STR, "unit_id": _NSTR, "role": _STR, "assignee": _NSTR}),
+    "OpenTaskRef": _obj({"id": _STR, "name": _STR, "title": _STR, "unit_id": _NSTR, "role": _STR, "assignee": _NSTR,
+                           "due_at": {**_TIME, "type": ["string", "null"]}}),
     "ProposalDetail": {"allOf": [_ref("ProposalSummary"), _obj({
         "body": _STR, "suggestions": _STR,
         "people": {"type": "array", "items": _ref("Person")},

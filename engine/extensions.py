@@ -87,6 +87,7 @@ def request_extension(uow, rt, user: User, proposal_id: int, data: dict) -> dict
     step = steps.Step(uow, rt, case, proposal, bundle, user)
     workflow = step.new_workflow({
         "extension_id": extension.id, "proposal_id": proposal_id, "unit": user.unit_id, "reason": fields["reason"],
+        "requested_on": now.isoformat(),
         "requested_due": _day(requested), "current_due": _day(current), "max_due": _day(maximum)})
     step.advance(workflow)
     step.save(workflow)

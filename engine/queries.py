@@ -102,7 +102,7 @@ def proposal_detail(session, rt: Runtime, user: User, proposal_id: int) -> dict:
                       "actor_name": e.actor_name, "unit_id": e.unit_id, "unit_name": unit_names.get(e.unit_id),
                       "task_id": e.task_id, "task_name": e.task_name, "data": e.data} for e in events],
         "open_tasks": [{"id": t.id, "name": t.name, "title": t.title, "unit_id": t.unit_id, "role": t.role,
-                        "assignee": t.assignee} for t in tasks],
+                        "assignee": t.assignee, "due_at": _iso(t.due_at)} for t in tasks],
     }
 
 

@@ -41,6 +41,8 @@ class Api:
         assert found, f"{username} has no open task {name} on proposal {proposal_id}; open: {self.open(proposal_id)}"
         r = self.post(username, f"/api/tasks/{found[0]['id']}/complete", json={"data": data})
         assert r.status_code == expect, r.get_json()
+        undated = [t["name"] for t in self.proposal(proposal_id)["open_tasks"] if not t["due_at"]]
+        assert not undated, f"open tasks without a due date: {undated}"
         return r.get_json()
 
     def proposal(self, proposal_id, username="tawei_li"):

@@ -28,6 +28,11 @@ def test_shipped_definitions_are_valid(files):
     assert all(meta.form in FORMS for meta in bundle.user_tasks.values())
 
 
+def test_every_user_task_has_a_due_date(files):
+    bundle = build_bundle(files, FORMS)
+    assert [name for name, meta in bundle.user_tasks.items() if not meta.due] == []
+
+
 def test_same_content_same_hash(files):
     assert build_bundle(files, FORMS).hash == build_bundle(dict(files), FORMS).hash
     changed = {**files, "follow_up.dmn": files["follow_up.dmn"].replace('"B"', '"C"')}
