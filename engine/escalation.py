@@ -35,6 +35,9 @@ def remind(step, kind: str, unit: str | None = None, leads: bool = False) -> int
     sent = 0
     label = KIND_LABELS.get(kind, kind)
     for unit_id, people in _late(step, kind, unit, leads):
+        name = step.session.get(Unit, unit_id).name if unit_id else "提案者"
+        log(step.session, step.proposal, "reminder", None, f"{label}提醒（{name}）", unit_id=unit_id,
+            data={"kind": kind}, at=step.now)
         sent += notify.enqueue(step.session, step.rt.region, people, "reminder", f"办理提醒：请及时{label}",
                                f"提案：{step.proposal.title}", proposal_id=step.proposal.id, now=step.now)
     return sent

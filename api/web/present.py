@@ -52,7 +52,13 @@ class Presenter:
             return "；".join(f"{self.unit_names.get(k, k)}：{inner.get(v, v) if isinstance(v, str) else v}"
                             for k, v in value.items())
         labels = prop.get("x-labels", {})
-        return labels.get(value, self.unit_names.get(value, str(value)) if key.endswith("unit") else str(value))
+        if value in labels:
+            return labels[value]
+        if key.endswith("unit") and value in self.unit_names:
+            return self.unit_names[value]
+        if prop.get("x-widget") == "leaders":
+            return self.user_names.get(value, str(value))
+        return str(value)
 
     def rows(self, data: dict, skip=(), task_name: str | None = None) -> list[tuple[str, str]]:
         """(title, text) rows for a dict of form data, known fields only; `task_name`
