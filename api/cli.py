@@ -1,4 +1,4 @@
-"""The `cppcc` command: create the database, load demo data, check diagrams, serve.
+"""The `cppcc` command (an entry point, like the HTTP API): create the database, load demo data, check diagrams, serve.
 
     cppcc init-db [--reset]     create the tables (and the unit directory)
     cppcc load-demo             demo accounts and proposals (empty database only)
@@ -16,12 +16,22 @@ The database is CPPCC_DATABASE_URL (default: SQLite in instance/).
 """
 import argparse
 import sys
+from datetime import datetime
 
 from sqlalchemy import func, select
+from waitress import serve
 
-from .config import Settings
-from .db import Database, UnitOfWork
-from .errors import DefinitionError
+from engine import clock
+from engine.config import Settings
+from engine.db import Database, UnitOfWork
+from engine.demo import DEMO_PASSWORD, load_demo
+from engine.directory import add_user, sync_units
+from engine.errors import DefinitionError
+from engine.models import Event, User
+from engine.runtime import Runtime
+from engine.timers import Worker, run_once
+
+from . import create_app
 
 
 def _database(settings):
@@ -32,8 +42,6 @@ def _database(settings):
 
 def cmd_init_db(args, settings):
     """Create (or with --reset recreate) the schema and sync the unit directory."""
-    from .directory import sync_units
-    from .runtime import Runtime
     database = Database(settings.database_url)
     if args.reset:
         database.drop_schema()
@@ -47,9 +55,6 @@ def cmd_init_db(args, settings):
 
 def cmd_load_demo(args, settings):
     """Load the demo data into an empty database."""
-    from .demo import DEMO_PASSWORD, load_demo
-    from .models import User
-    from .runtime import Runtime
     database = _database(settings)
     with UnitOfWork(database) as uow:
         if uow.session.scalar(select(func.count()).select_from(User)):
@@ -62,7 +67,6 @@ def cmd_load_demo(args, settings):
 
 def cmd_check(args, settings):
     """Parse and check all definitions; print every problem."""
-    from .runtime import Runtime
     runtime = Runtime(settings)
     print(f"流程定义检查通过：版本 {runtime.current.hash}，用户任务 {len(runtime.current.user_tasks)} 个，"
           f"表单 {len(runtime.forms.schemas)} 个，地区 {runtime.region.name}")
@@ -75,11 +79,8 @@ def cmd_serve(args, settings):
     On SQLite (the embedded default) the timer worker runs in a thread of the
     server process; on PostgreSQL start `cppcc worker` separately.
     """
-    from waitress import serve
 
-    from api import create_app
 
-    from .timers import Worker
     if args.demo:
         cmd_load_demo(args, settings)
     app = create_app(settings)
@@ -95,8 +96,6 @@ def cmd_serve(args, settings):
 
 def cmd_worker(args, settings):
     """Fire due timers and deliver notifications, every --interval seconds (or once)."""
-    from .runtime import Runtime
-    from .timers import Worker
     worker = Worker(_database(settings), Runtime(settings), interval=args.interval)
     if args.once:
         print(_describe_round(worker.run_once()))
@@ -108,12 +107,7 @@ def cmd_worker(args, settings):
 
 def cmd_run_timers(args, settings):
     """Demo: move the clock to --at, fire what is due then, and report it."""
-    from datetime import datetime
 
-    from . import clock
-    from .models import Event
-    from .runtime import Runtime
-    from .timers import run_once
     at = datetime.fromisoformat(args.at)
     if at.tzinfo is None:
         at = at.replace(tzinfo=clock.CHINA)
@@ -138,7 +132,6 @@ def _describe_round(result: dict) -> str:
 
 def cmd_add_user(args, settings):
     """Add one account; the password is read from standard input."""
-    from .directory import add_user
     password = sys.stdin.readline().rstrip("\n")
     if len(password) < 8:
         print("密码至少 8 位", file=sys.stderr)
