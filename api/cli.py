@@ -8,6 +8,7 @@
                                 SQLite the timer worker runs inside the server
     cppcc worker [--once]       fire due timers and deliver notifications (PostgreSQL:
                                 run one or more of these beside the server)
+    cppcc scenarios [FILE ...]  run the designers' scenarios (processes/scenarios/*.yaml)
     cppcc run-timers --at TIME  demo: fire what would be due at TIME (ISO, e.g.
                                 2027-03-01T10:00+08:00) and say what happened
     cppcc add-user USERNAME NAME --role R [--unit U] (password read from stdin)
@@ -17,6 +18,7 @@ The database is CPPCC_DATABASE_URL (default: SQLite in instance/).
 import argparse
 import sys
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import func, select
 from waitress import serve
@@ -29,6 +31,7 @@ from engine.directory import add_user, sync_units
 from engine.errors import DefinitionError
 from engine.models import Event, User
 from engine.runtime import Runtime
+from engine.scenarios import run_file, scenario_files
 from engine.timers import Worker, run_once
 
 from . import create_app
@@ -124,6 +127,23 @@ def cmd_run_timers(args, settings):
     return 0
 
 
+def cmd_scenarios(args, settings):
+    """Run the designers' scenario files; exit 1 if any diverges."""
+    files = [Path(f) for f in args.files] or scenario_files(settings.processes_dir / "scenarios")
+    if not files:
+        print("没有找到场景文件（processes/scenarios/*.yaml）", file=sys.stderr)
+        return 1
+    failed = 0
+    for path in files:
+        outcome = run_file(path, settings)
+        print(f"{'通过' if outcome.passed else '未通过'}  {outcome.file}  {outcome.name}")
+        for problem in outcome.problems:
+            print(f"      {problem}")
+        failed += not outcome.passed
+    print(f"{len(files) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
 def _describe_round(result: dict) -> str:
     delivery = result.get("delivery") or {}
     return (f"到期案件 {result['cases']} 件，已处理 {result['fired']} 件，出错 {result['failed']} 件；"
@@ -165,6 +185,9 @@ def main(argv=None) -> int:
     p.add_argument("--interval", type=float, default=30.0, help="检查间隔（秒）")
     p.add_argument("--once", action="store_true", help="只运行一轮")
     p.set_defaults(func=cmd_worker)
+    p = sub.add_parser("scenarios", help="运行流程设计人员编写的场景（processes/scenarios/*.yaml）")
+    p.add_argument("files", nargs="*", help="场景文件（默认全部）")
+    p.set_defaults(func=cmd_scenarios)
     p = sub.add_parser("run-timers", help="演示：把时间拨到指定时刻，触发届时到期的提醒和超期")
     p.add_argument("--at", required=True, help="ISO 时间，如 2027-03-01T10:00+08:00")
     p.set_defaults(func=cmd_run_timers)
