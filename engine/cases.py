@@ -15,7 +15,7 @@ from . import attachments, clock, state, steps
 from .db import UnitOfWork
 from .errors import Conflict, Forbidden, InvalidForm, ProcessFault
 from .eventlog import log
-from .models import Case, OpenTask, ProcessDefinition, Proposal, ProposalPerson, User
+from .models import Case, OpenTask, Proposal, ProposalPerson, User
 from .permissions import task_for
 from .runtime import Runtime
 
@@ -82,7 +82,7 @@ def complete_task(uow: UnitOfWork, rt: Runtime, user: User, task_id: str, data: 
     fields = rt.forms.validate(row.form, data)
     _check_references(session, rt, row, fields)
     proposal = session.get(Proposal, case.proposal_id)
-    step = steps.Step(uow, rt, case, proposal, rt.bundle_for(case_definition(session, case)), user)
+    step = steps.Step(uow, rt, case, proposal, rt.bundle_of_case(session, case), user)
     workflow = step.load()
     try:
         task = workflow.get_task_from_id(UUID(task_id))
@@ -125,8 +125,3 @@ def _check_references(session, rt: Runtime, row: OpenTask, fields: dict) -> None
                 errors.append({"field": name, "message": f"{prop.get('title', name)}：找不到该领导账号"})
     if errors:
         raise InvalidForm("表单有误", errors)
-
-
-def case_definition(session, case: Case):
-    """The stored definition a case runs on."""
-    return session.get(ProcessDefinition, case.definition_id)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from .definitions import NS, ROOT_PROCESS, SIDE_PROCESSES
 from .errors import NotFound
-from .models import Case, Event, OpenTask, ProcessDefinition
+from .models import Case, Event, OpenTask
 from .runtime import Runtime
 
 # Elements of a process that the viewer draws as shapes and can mark.
@@ -32,14 +32,14 @@ def case_diagram(session, runtime: Runtime, proposal_id: int) -> dict:
     case = session.scalar(select(Case).where(Case.proposal_id == proposal_id, Case.process == "proposal"))
     if case is None:
         raise NotFound("找不到该提案的办理流程")
-    definition = session.get(ProcessDefinition, case.definition_id)
-    files = runtime.bundle_for(definition).files
+    bundle = runtime.bundle_of_case(session, case)
+    files = bundle.files
     done = set(session.scalars(select(Event.task_name).where(
         Event.proposal_id == proposal_id, Event.kind == "task_completed", Event.task_name.is_not(None))))
     current = set(session.scalars(select(OpenTask.name).where(OpenTask.proposal_id == proposal_id)))
     diagrams = []
-    for name in _diagram_files(definition.hash, files):
-        for process_id, title, elements in _processes(definition.hash, name, files[name]):
+    for name in _diagram_files(bundle.hash, files):
+        for process_id, title, elements in _processes(bundle.hash, name, files[name]):
             if process_id in SIDE_PROCESSES:
                 continue  # e.g. an extension request: its own small case, not a step of the proposal
             diagrams.append({

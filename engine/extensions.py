@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from . import clock, notify, steps
 from .errors import Conflict, Forbidden, InvalidForm, NotFound
 from .eventlog import aware, log
-from .models import Case, DeadlineExtension, ProcessDefinition, Proposal, ProposalPerson, ProposalUnit, User
+from .models import Case, DeadlineExtension, Proposal, ProposalPerson, ProposalUnit, User
 
 REQUEST_FORM = "extension_request"
 PROCESS = "extension"
@@ -97,9 +97,7 @@ def request_extension(uow, rt, user: User, proposal_id: int, data: dict) -> dict
 
 def deadlines_of(uow, rt, proposal, unit_id) -> tuple[datetime, datetime]:
     """(current reply deadline of the unit, the maximum) from the proposal's case data."""
-    case = uow.session.scalar(select(Case).where(Case.proposal_id == proposal.id, Case.process == steps.PROPOSAL_PROCESS))
-    step = steps.Step(uow, rt, case, proposal, rt.bundle_for(_definition(uow.session, case)), None)
-    workflow = step.load()
+    workflow = _proposal_step(uow, rt, proposal).load()
     handle = [t for t in workflow.get_tasks() if "reply_max_rule" in t.data and "assigned_on" in t.data]
     if not handle:
         raise Conflict("该提案尚未交办，没有答复期限")
@@ -132,8 +130,7 @@ def decide(step, extension_id: int, approved: bool) -> str:
 def rearm(uow, rt, proposal) -> int:
     """Re-evaluate the armed timers of the proposal's case (SpiffWorkflow fixes a timer's
     due time when it is armed) and the due dates of its open tasks; returns timers moved."""
-    case = uow.session.scalar(select(Case).where(Case.proposal_id == proposal.id, Case.process == steps.PROPOSAL_PROCESS))
-    step = steps.Step(uow, rt, case, proposal, rt.bundle_for(_definition(uow.session, case)), None)
+    step = _proposal_step(uow, rt, proposal)
     workflow = step.load()
     moved = 0
     for task in workflow.event_manager.tasks.values():
@@ -149,8 +146,11 @@ def rearm(uow, rt, proposal) -> int:
     return moved
 
 
-def _definition(session, case):
-    return session.get(ProcessDefinition, case.definition_id)
+def _proposal_step(uow, rt, proposal):
+    """A step on the proposal's own case (not the extension's), acting as the engine."""
+    case = uow.session.scalar(select(Case).where(Case.proposal_id == proposal.id,
+                                                 Case.process == steps.PROPOSAL_PROCESS))
+    return steps.Step(uow, rt, case, proposal, rt.bundle_of_case(uow.session, case), None)
 
 
 def _people(session, proposal):

@@ -12,7 +12,6 @@ from SpiffWorkflow.exceptions import TaskNotFoundException
 from sqlalchemy import case as sql_case, exists, func, or_, select
 
 from . import clock, state
-from .cases import case_definition
 from .permissions import my_tasks_clause, task_for, visible_proposals_clause
 from .errors import Conflict, EngineError, NotFound
 from .models import Case, Event, OpenTask, Proposal, ProposalPerson, ProposalUnit, Unit, User
@@ -154,7 +153,7 @@ def task_detail(session, rt: Runtime, user: User, task_id: str) -> dict:
     item = open_task(session, rt, user, task_id)
     row = session.get(OpenTask, task_id)
     case = session.get(Case, row.case_id)
-    bundle = rt.bundle_for(case_definition(session, case))
+    bundle = rt.bundle_of_case(session, case)
     workflow = state.load(case.state, bundle.spec, bundle.subprocess_specs, rt.script_engine(session))
     try:
         task = workflow.get_task_from_id(UUID(task_id))

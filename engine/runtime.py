@@ -47,6 +47,10 @@ class Runtime:
             bundle = self._bundles[definition.hash] = build_bundle(definition.files, set(self.forms.schemas))
         return bundle
 
+    def bundle_of_case(self, session, case) -> ProcessBundle:
+        """The parsed bundle of the definition version a case runs on."""
+        return self.bundle_for(session.get(ProcessDefinition, case.definition_id))
+
     def current_definition(self, session) -> ProcessDefinition:
         """The stored row of the current definition, inserted on first use."""
         row = session.scalar(select(ProcessDefinition).where(ProcessDefinition.hash == self.current.hash))

@@ -17,7 +17,7 @@ from . import clock, notify, steps
 from .db import UnitOfWork
 from .errors import EngineError
 from .eventlog import aware
-from .models import Case, ProcessDefinition, Proposal
+from .models import Case, Proposal
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def fire_case(database, rt, case_id: int) -> bool:
         if case is None or case.completed or case.next_timer_at is None or aware(case.next_timer_at) >= now:
             return False  # another worker has it, or got there first
         proposal = session.get(Proposal, case.proposal_id)
-        bundle = rt.bundle_for(session.get(ProcessDefinition, case.definition_id))
+        bundle = rt.bundle_of_case(session, case)
         step = steps.Step(uow, rt, case, proposal, bundle, None)
         workflow = step.load()
         workflow.refresh_timers()

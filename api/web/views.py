@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from engine import attachments, cases, extensions, queries
+from engine import attachments, cases, diagram, extensions, queries
 from engine.errors import Conflict, EngineError, InvalidForm
 from engine.models import Unit, User
 
@@ -137,19 +137,11 @@ def proposal(proposal_id):
     """The dossier (一案一册) of one proposal: everything that happened, printable."""
     with acting() as (uow, user):
         record = queries.proposal_detail(uow.session, runtime(), user, proposal_id)
-        diagram = _diagram(uow.session, proposal_id)
+        drawing = diagram.case_diagram(uow.session, runtime(), proposal_id)
         files = _attachments(uow.session, proposal_id)
         return render_template("proposal.html", proposal=record, p=presenter(uow.session),
-                               diagram=diagram, files=files,
+                               diagram=drawing, files=files,
                                max_upload_mb=services()["settings"].max_upload_bytes // (1024 * 1024))
-
-
-def _diagram(session, proposal_id):
-    try:
-        from engine.diagram import case_diagram
-    except ImportError:
-        return None
-    return case_diagram(session, runtime(), proposal_id)
 
 
 def _attachments(session, proposal_id):
