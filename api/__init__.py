@@ -8,6 +8,7 @@ from flask import Flask
 from engine.config import Settings
 from engine.db import Database
 from engine.runtime import Runtime
+from engine import versions
 
 from . import attachments, auth, diagram_assets, errors, notifications, openapi, proposals, supervision, tasks, web
 
@@ -19,6 +20,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     database = database or Database(settings.database_url)
     runtime = runtime or Runtime(settings)
     database.create_schema()
+    versions.ensure_current(database, runtime)
     app = Flask(__name__)
     app.json.ensure_ascii = False
     app.json.sort_keys = False

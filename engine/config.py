@@ -8,7 +8,12 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the database, the diagrams, the forms, the region profile and the uploads are."""
+    """Where the database, the diagrams, the forms, the region profile and the uploads are.
+
+    The region is chosen with CPPCC_REGION=<code> (the folder regions/<code>);
+    its `decisions/` folder, if any, holds DMN tables that replace the ones of
+    processes/ with the same file name.
+    """
 
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'instance' / 'cppcc.sqlite3'}"
     processes_dir: Path = PROJECT_ROOT / "processes"
@@ -49,6 +54,9 @@ class Settings:
             "sms_gateway_token": os.environ.get("CPPCC_SMS_TOKEN"),
         }
         values = {k: v for k, v in env.items() if v}
+        region = (overrides.pop("region", None) or os.environ.get("CPPCC_REGION", "")).strip()
+        if region:
+            values.update(region_settings(region, keep_database="database_url" in values))
         for key in ("processes_dir", "forms_dir", "region_dir", "upload_dir"):
             if key in values:
                 values[key] = Path(values[key])
@@ -63,6 +71,19 @@ class Settings:
             values["smtp_starttls"] = _flag("CPPCC_SMTP_STARTTLS", starttls)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+
+def region_settings(code: str, keep_database: bool = False) -> dict:
+    """The region folder regions/<code> and, unless a database is set, the
+    region's own SQLite file (each region's demo keeps its own data)."""
+    region_dir = PROJECT_ROOT / "regions" / code
+    if not (region_dir / "region.yaml").is_file():
+        known = sorted(p.name for p in (PROJECT_ROOT / "regions").iterdir() if (p / "region.yaml").is_file())
+        raise ValueError(f"没有地区 {code!r}（regions/{code}/region.yaml 不存在；现有地区：{', '.join(known)}）")
+    values = {"region_dir": region_dir}
+    if not keep_database and code != "default":
+        values["database_url"] = f"sqlite:///{PROJECT_ROOT / 'instance' / f'cppcc-{code}.sqlite3'}"
+    return values
 
 
 def _megabytes(text: str) -> int:

@@ -76,27 +76,51 @@ def content_hash(files: dict) -> str:
     return digest.hexdigest()[:16]
 
 
-def read_files(processes_dir: Path) -> dict:
-    """The .bpmn and .dmn files of a folder as {name: text}."""
-    return {
-        p.name: p.read_text(encoding="utf-8")
-        for p in sorted(Path(processes_dir).iterdir())
-        if p.suffix in (".bpmn", ".dmn")
-    }
+def read_files(processes_dir: Path, region_dir: Path | None = None) -> dict:
+    """The .bpmn and .dmn files of a folder as {name: text}; with `region_dir`,
+    the region's `decisions/*.dmn` replace (or add to) the tables of the same name."""
+    files = {p.name: p.read_text(encoding="utf-8")
+             for p in sorted(Path(processes_dir).iterdir()) if p.suffix in (".bpmn", ".dmn")}
+    files.update({p.name: p.read_text(encoding="utf-8") for p in region_decisions(region_dir)})
+    return dict(sorted(files.items()))
 
 
-def load_bundle(processes_dir: Path, form_names=None) -> ProcessBundle:
-    """Parse and check the definition in `processes_dir`."""
-    return build_bundle(read_files(processes_dir), form_names)
+def region_decisions(region_dir: Path | None) -> list[Path]:
+    """The DMN files a region folder's `decisions/` holds (none without a folder)."""
+    folder = Path(region_dir) / "decisions" if region_dir else None
+    return sorted(folder.glob("*.dmn")) if folder and folder.is_dir() else []
 
 
-def build_bundle(files: dict, form_names=None) -> ProcessBundle:
+def file_origins(processes_dir: Path, region_dir: Path | None = None) -> dict:
+    """{file name: path shown in problem reports} for the files read_files returns."""
+    origins = {p.name: f"{Path(processes_dir).name}/{p.name}" for p in Path(processes_dir).iterdir()}
+    origins.update({p.name: f"regions/{Path(region_dir).name}/decisions/{p.name}" for p in region_decisions(region_dir)})
+    return origins
+
+
+def load_bundle(processes_dir: Path, form_names=None, region_dir: Path | None = None) -> ProcessBundle:
+    """Parse and check the definition in `processes_dir` (with the region's decision tables)."""
+    return build_bundle(read_files(processes_dir, region_dir), form_names, file_origins(processes_dir, region_dir))
+
+
+def build_bundle(files: dict, form_names=None, origins: dict | None = None) -> ProcessBundle:
     """Parse and check a definition given as {file name: text}.
 
     Raises DefinitionError with every problem found: XML schema, parser,
     task properties, forms that do not exist, and expressions or DMN cells
-    that the confined environment refuses.
+    that the confined environment refuses. `origins` names where each file
+    came from in the reports (processes/<name> when not given).
     """
+    try:
+        return _build(files, form_names)
+    except DefinitionError as err:
+        if not origins:
+            raise
+        problems = [{**p, "file": origins.get(p["file"].removeprefix("processes/"), p["file"])} for p in err.problems]
+        raise DefinitionError(problems) from None
+
+
+def _build(files: dict, form_names) -> ProcessBundle:
     problems = []
     parser = SpiffBpmnParser(validator=VALIDATOR)
     documents = {}
@@ -124,6 +148,7 @@ def build_bundle(files: dict, form_names=None) -> ProcessBundle:
             problems += _check_bpmn(name, doc, form_names, user_tasks, task_index)
         else:
             problems += _check_dmn(name, doc)
+    problems += _check_references(documents)
     specs = {}
     if not problems:
         available = set(parser.get_process_ids())
@@ -195,6 +220,32 @@ def _check_bpmn(name, doc, form_names, user_tasks, task_index):
             if props.get(prop):
                 problems += [_problem(name, task_id, f"{prop} 属性：{p}") for p in compile_check(props[prop], "eval")]
         user_tasks[task_id] = meta
+    return problems
+
+
+def _check_references(documents) -> list:
+    """Every call activity names a process, and every business rule task a decision, of this definition."""
+    processes = {node.get("id") for name, doc in documents.items() if name.endswith(".bpmn")
+                 for node in doc.iterfind("bpmn:process", NS)}
+    decisions = {node.get("id") for name, doc in documents.items() if name.endswith(".dmn")
+                 for node in doc.iter() if isinstance(node.tag, str) and etree.QName(node).localname == "decision"}
+    if ROOT_PROCESS not in processes:
+        return [_problem("?", None, f"缺少主流程：没有 id 为 '{ROOT_PROCESS}' 的流程")]
+    problems = []
+    for name, doc in documents.items():
+        if not name.endswith(".bpmn"):
+            continue
+        for node in doc.iterfind(".//bpmn:callActivity", NS):
+            called = node.get("calledElement")
+            if called not in processes:
+                problems.append(_problem(name, node.get("id"), f"调用活动引用的流程 '{called}' 不存在"
+                                         f"（现有流程：{', '.join(sorted(processes))}）"))
+        for node in doc.iterfind(".//bpmn:businessRuleTask", NS):
+            ref = node.find("bpmn:extensionElements/spiffworkflow:calledDecisionId", NS)
+            decision = (ref.text or "").strip() if ref is not None else ""
+            if decision not in decisions:
+                problems.append(_problem(name, node.get("id"), f"业务规则任务引用的决策表 '{decision}' 不存在"
+                                         f"（现有决策表：{', '.join(sorted(decisions))}）"))
     return problems
 
 

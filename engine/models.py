@@ -49,6 +49,18 @@ class ProcessDefinition(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class Deployment(Base):
+    """A definition version made current: the latest row is the version new cases start on."""
+
+    __tablename__ = "deployments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)
+    deployed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    deployed_by: Mapped[str | None] = mapped_column(String(80))  # None: the files on disk, at start-up
+    source: Mapped[str] = mapped_column(String(20))  # files | cli | api | browser
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
 class Proposal(Base):
     """A proposal with the fields people search by; its case is in `cases`."""
 

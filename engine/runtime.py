@@ -9,9 +9,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
-
-from . import clock
+from . import clock, versions
 from .config import Settings
 from .deadlines import Deadlines
 from .definitions import ProcessBundle, TaskMeta, build_bundle, load_bundle
@@ -31,7 +29,10 @@ class Runtime:
         self.settings = settings
         self.region = load_region(settings.region_dir)
         self.forms = FormCatalog(settings.forms_dir, self.region)
-        self.current = load_bundle(settings.processes_dir, set(self.forms.schemas))
+        # the definition in processes/ with the region's decision tables: checked at start
+        self.files_bundle = load_bundle(settings.processes_dir, set(self.forms.schemas), settings.region_dir)
+        self.files_registered = False  # whether the files' version is known to be stored (engine/versions.py)
+        self.current = self.files_bundle  # the latest current version this process has seen
         self._bundles: dict[str, ProcessBundle] = {self.current.hash: self.current}
         stages = json.loads((Path(settings.processes_dir) / "stages.json").read_text(encoding="utf-8"))
         self.stages = [s["code"] for s in stages["stages"]]
@@ -47,17 +48,18 @@ class Runtime:
             bundle = self._bundles[definition.hash] = build_bundle(definition.files, set(self.forms.schemas))
         return bundle
 
+    def remember(self, bundle: ProcessBundle) -> None:
+        """Cache a bundle just parsed (a version being deployed)."""
+        self._bundles.setdefault(bundle.hash, bundle)
+
     def bundle_of_case(self, session, case) -> ProcessBundle:
         """The parsed bundle of the definition version a case runs on."""
         return self.bundle_for(session.get(ProcessDefinition, case.definition_id))
 
     def current_definition(self, session) -> ProcessDefinition:
-        """The stored row of the current definition, inserted on first use."""
-        row = session.scalar(select(ProcessDefinition).where(ProcessDefinition.hash == self.current.hash))
-        if row is None:
-            row = ProcessDefinition(hash=self.current.hash, files=self.current.files, created_at=clock.now())
-            session.add(row)
-            session.flush()
+        """The stored definition new cases start on (the latest deployment)."""
+        row = versions.current_definition(session, self)
+        self.current = self.bundle_for(row)
         return row
 
     def task_meta(self, bundle: ProcessBundle, task) -> TaskMeta | None:

@@ -1,0 +1,168 @@
+"""Definition versions: stored by content hash, validated, deployed.
+
+A version is the whole set of .bpmn and .dmn files (the region's decision
+tables included), stored once in `process_definitions` under the hash of its
+content. Deploying makes a version current: new cases start on the latest
+deployment, and running cases keep the version they started with until they
+are migrated (engine/migration.py).
+
+The files on disk are a version too: at start-up, if their hash is not stored
+yet, they are deployed (source "files"), so editing a file and restarting
+behaves like deploying it; a version deployed from the browser or the API
+stays current across restarts until something newer is deployed.
+"""
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from . import clock
+from .definitions import ProcessBundle, build_bundle
+from .errors import DefinitionError, NotFound
+from .models import Case, Deployment, ProcessDefinition
+
+SOURCES = ("files", "cli", "api", "browser")
+MAX_FILE_CHARS = 2_000_000
+
+
+def validate(rt, files: dict) -> ProcessBundle:
+    """Check a complete set of files as a deployment would; raise DefinitionError listing every problem."""
+    problems = []
+    for name, text in files.items():
+        if not isinstance(name, str) or not name.endswith((".bpmn", ".dmn")) or "/" in name or "\\" in name:
+            problems.append({"file": str(name), "element": None, "message": "文件名应为 名称.bpmn 或 名称.dmn，且不含路径"})
+        elif not isinstance(text, str) or not text.strip():
+            problems.append({"file": name, "element": None, "message": "文件内容为空"})
+        elif len(text) > MAX_FILE_CHARS:
+            problems.append({"file": name, "element": None, "message": f"文件过大（超过 {MAX_FILE_CHARS} 个字符）"})
+    if problems:
+        raise DefinitionError(problems)
+    return build_bundle(files, set(rt.forms.schemas))
+
+
+def merged_files(session, rt, changed: dict, removed=()) -> dict:
+    """The current version's files with `changed` ones replaced or added and `removed` ones dropped."""
+    files = dict(current_definition(session, rt).files)
+    unknown = [name for name in removed if name not in files]
+    if unknown:
+        raise DefinitionError([{"file": name, "element": None, "message": "要删除的文件不在当前版本中"}
+                               for name in unknown])
+    for name in removed:
+        files.pop(name)
+    files.update(changed)
+    return dict(sorted(files.items()))
+
+
+def deploy(session, rt, files: dict, by: str | None, source: str, note: str = "") -> tuple[Deployment, bool]:
+    """Validate `files` (a complete definition) and make it the current version.
+
+    Returns the deployment and whether the version was new (an identical
+    version deployed again is stored once and just made current again).
+    Nothing is written when validation fails.
+    """
+    if source not in SOURCES:
+        raise ValueError(f"unknown deployment source {source!r}")
+    bundle = validate(rt, files)
+    definition, created = _stored(session, bundle)
+    deployment = Deployment(definition_id=definition.id, deployed_at=clock.now(), deployed_by=by,
+                            source=source, note=(note or "").strip()[:2000])
+    session.add(deployment)
+    session.flush()
+    rt.remember(bundle)
+    return deployment, created
+
+
+def current_definition(session, rt) -> ProcessDefinition:
+    """The stored definition new cases start on: the latest deployment
+    (the files on disk are deployed first if their version is not stored yet)."""
+    if not rt.files_registered:
+        _register_files(session, rt)
+    row = _latest(session)
+    if row is None:  # the transaction that registered the files was rolled back
+        _register_files(session, rt)
+        row = _latest(session)
+    return row
+
+
+def _latest(session) -> ProcessDefinition | None:
+    return session.scalar(select(ProcessDefinition).join(Deployment, Deployment.definition_id == ProcessDefinition.id)
+                          .order_by(Deployment.id.desc()).limit(1))
+
+
+def ensure_current(database, rt) -> ProcessDefinition:
+    """At start-up, in its own transaction: store and deploy the files' version if it is new."""
+    from .db import UnitOfWork
+
+    with UnitOfWork(database) as uow:
+        row = current_definition(uow.session, rt)
+        uow.commit()
+    rt.current = rt.bundle_for(row)
+    return row
+
+
+def find_version(session, version: str) -> ProcessDefinition:
+    """A stored version by its hash (or an unambiguous prefix of at least 6 characters)."""
+    version = (version or "").strip().lower()
+    if len(version) >= 6:
+        rows = session.scalars(select(ProcessDefinition).where(ProcessDefinition.hash.startswith(version))).all()
+        if len(rows) == 1:
+            return rows[0]
+        if len(rows) > 1:
+            raise NotFound(f"版本号 {version} 不唯一，请写得更长一些")
+    raise NotFound(f"没有版本 {version}")
+
+
+def list_versions(session, rt) -> list[dict]:
+    """Every stored version, newest first: its deployments, and how many cases run or ran on it."""
+    current = current_definition(session, rt)
+    counts = {}
+    for definition_id, completed, n in session.execute(
+            select(Case.definition_id, Case.completed, func.count()).group_by(Case.definition_id, Case.completed)):
+        counts.setdefault(definition_id, {"running": 0, "completed": 0})["completed" if completed else "running"] += n
+    deployments = {}
+    for row in session.scalars(select(Deployment).order_by(Deployment.id)):
+        deployments.setdefault(row.definition_id, []).append(
+            {"at": row.deployed_at.isoformat(), "by": row.deployed_by, "source": row.source, "note": row.note})
+    versions = []
+    for row in session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.id.desc())):
+        versions.append({"hash": row.hash, "created_at": row.created_at.isoformat(), "current": row.id == current.id,
+                         "files": sorted(row.files), "deployments": deployments.get(row.id, []),
+                         "cases": counts.get(row.id, {"running": 0, "completed": 0})})
+    return versions
+
+
+def changed_files(old: dict, new: dict) -> dict:
+    """{file name: added | removed | changed} between two versions' files."""
+    changes = {}
+    for name in sorted(set(old) | set(new)):
+        if name not in old:
+            changes[name] = "added"
+        elif name not in new:
+            changes[name] = "removed"
+        elif old[name] != new[name]:
+            changes[name] = "changed"
+    return changes
+
+
+def _stored(session, bundle: ProcessBundle) -> tuple[ProcessDefinition, bool]:
+    row = session.scalar(select(ProcessDefinition).where(ProcessDefinition.hash == bundle.hash))
+    if row is not None:
+        return row, False
+    row = ProcessDefinition(hash=bundle.hash, files=bundle.files, created_at=clock.now())
+    try:
+        with session.begin_nested():  # another process may store the same version at the same moment
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return session.scalar(select(ProcessDefinition).where(ProcessDefinition.hash == bundle.hash)), False
+    return row, True
+
+
+def _register_files(session, rt):
+    bundle = rt.files_bundle
+    known = session.scalar(select(ProcessDefinition.id).where(ProcessDefinition.hash == bundle.hash))
+    any_deployment = session.scalar(select(Deployment.id).limit(1))
+    if known is None or any_deployment is None:
+        definition, _ = _stored(session, bundle)
+        session.add(Deployment(definition_id=definition.id, deployed_at=clock.now(), deployed_by=None,
+                               source="files", note="启动时读取的流程文件"))
+        session.flush()
+    rt.files_registered = True
