@@ -12,6 +12,9 @@
     cppcc run-timers --at TIME  demo: fire what would be due at TIME (ISO, e.g.
                                 2027-03-01T10:00+08:00) and say what happened
     cppcc add-user USERNAME NAME --role R [--unit U] (password read from stdin)
+    cppcc versions | deploy | migrate   definition versions (see api/cli_versions.py)
+
+The region is CPPCC_REGION (or --region; default: regions/default).
 
 The database is CPPCC_DATABASE_URL (default: SQLite in instance/).
 """
@@ -28,13 +31,13 @@ from engine.config import Settings
 from engine.db import Database, UnitOfWork
 from engine.demo import DEMO_PASSWORD, load_demo
 from engine.directory import add_user, sync_units
-from engine.errors import DefinitionError
+from engine.errors import DefinitionError, EngineError
 from engine.models import Event, User
 from engine.runtime import Runtime
 from engine.scenarios import run_file, scenario_files
 from engine.timers import Worker, run_once
 
-from . import create_app
+from . import cli_versions, create_app
 
 
 def _database(settings):
@@ -168,6 +171,7 @@ def main(argv=None) -> int:
     """Entry point of the `cppcc` console command."""
     parser = argparse.ArgumentParser(prog="cppcc", description="政协提案办理系统")
     parser.add_argument("--database-url", help="数据库地址（默认读取 CPPCC_DATABASE_URL）")
+    parser.add_argument("--region", help="地区（regions/ 下的文件夹名；默认读取 CPPCC_REGION）")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("init-db", help="创建数据库表")
     p.add_argument("--reset", action="store_true", help="先删除所有表（数据将丢失）")
@@ -197,12 +201,16 @@ def main(argv=None) -> int:
     p.add_argument("--role", action="append", required=True)
     p.add_argument("--unit")
     p.set_defaults(func=cmd_add_user)
+    cli_versions.register(sub)
     args = parser.parse_args(argv)
-    settings = Settings.from_env(database_url=args.database_url)
     try:
+        settings = Settings.from_env(database_url=args.database_url, region=args.region)
         return args.func(args, settings) or 0
     except DefinitionError as err:
         print(err.message, file=sys.stderr)
+        return 1
+    except EngineError as err:
+        print(f"错误：{err.message}", file=sys.stderr)
         return 1
     except ValueError as err:
         print(f"错误：{err}", file=sys.stderr)

@@ -44,6 +44,27 @@ def _page_of(item):
 
 
 SCHEMAS = {
+    "Version": _obj({"hash": _STR, "created_at": _TIME, "current": _BOOL,
+                     "files": {"type": "array", "items": _STR},
+                     "deployments": {"type": "array", "items": _obj({
+                         "at": _TIME, "by": _NSTR, "note": _STR,
+                         "source": {"type": "string", "enum": ["files", "cli", "api", "browser"]}})},
+                     "cases": _obj({"running": _INT, "completed": _INT})}),
+    "FileChanges": {"type": "object", "additionalProperties": {"type": "string", "enum": ["added", "removed", "changed"]}},
+    "DefinitionChange": _obj({
+        "files": {"type": "object", "additionalProperties": _STR,
+                  "description": "文件名（如 handling.bpmn）→ 完整 XML；替换或新增，其余文件沿用当前版本"},
+        "removed": {"type": "array", "items": _STR, "description": "要删除的文件名"},
+        "note": {"type": "string", "description": "版本说明"}}, required=["files"]),
+    "Deployed": _obj({"hash": _STR, "created": _BOOL, "changes": {"$ref": "#/components/schemas/FileChanges"},
+                      "deployment_id": _INT}),
+    "DefinitionProblems": _obj({"error": _obj({
+        "status": _INT, "message": _STR,
+        "problems": {"type": "array", "items": _obj({"file": _STR, "element": _NSTR, "message": _STR})}})}),
+    "CaseCheck": _obj({"case_id": _INT, "proposal_id": _INT, "number": _NSTR, "title": _STR,
+                       "process": _STR, "from_version": _STR, "to_version": _STR, "movable": _BOOL,
+                       "reasons": {"type": "array", "items": _STR},
+                       "changed": {"type": "array", "items": _STR, "description": "案件所含、定义有改动的任务 id"}}),
     "FieldError": _obj({"field": {"type": "string", "description": "字段路径，如 review_reason 或 a/b"},
                         "message": _STR}),
     "Error": _obj({"error": _obj({
@@ -55,7 +76,7 @@ SCHEMAS = {
     "User": _obj({"username": _STR, "name": _STR, "unit_id": _NSTR, "unit_name": _NSTR,
                   "roles": {"type": "array", "items": {"type": "string", "enum": [
                       "proposer", "committee", "gov_office", "supervisor", "deputy_head", "unit_clerk",
-                      "unit_head"]}}}),
+                      "unit_head", "designer"]}}}),
     "LoginRequest": _obj({"username": _STR, "password": _STR}),
     "LoginResponse": _obj({"token": _STR, "user": _ref("User")}),
     "ProposalSubmission": _obj({
@@ -297,6 +318,51 @@ PATHS = {
         "summary": "标为已读", "operationId": "markNotificationsRead", "tags": ["notifications"],
         "requestBody": {"required": False, "content": {"application/json": {"schema": _ref("MarkReadRequest")}}},
         "responses": {"200": _json(_ref("MarkReadResult"), "已标为已读"), **_errors(400, 401)}}},
+    "/api/definitions": {
+        "get": {
+            "summary": "流程定义版本（流程设计员、提案委）", "operationId": "listDefinitions", "tags": ["definitions"],
+            "responses": {"200": _json(_obj({"versions": {"type": "array", "items": _ref("Version")}}),
+                                       "所有版本，最新的在前"), **_errors(401, 403)}},
+        "post": {
+            "summary": "校验并部署新版本（流程设计员）：给出修改或新增的文件，其余沿用当前版本",
+            "operationId": "deployDefinition", "tags": ["definitions"],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("DefinitionChange")}}},
+            "responses": {"201": {**_json(_ref("Deployed"), "已部署，成为当前版本"),
+                                  "headers": {"Location": {"schema": _STR}}},
+                          "422": _json(_ref("DefinitionProblems"), "校验未通过，未作任何改动；逐条给出文件和元素 id"),
+                          **_errors(400, 401, 403)}},
+    },
+    "/api/definitions/validate": {"post": {
+        "summary": "只校验不部署（流程设计员）", "operationId": "validateDefinition", "tags": ["definitions"],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("DefinitionChange")}}},
+        "responses": {"200": _json(_obj({"valid": _BOOL, "hash": _STR, "changes": _ref("FileChanges")}), "校验通过"),
+                      "422": _json(_ref("DefinitionProblems"), "校验未通过"), **_errors(400, 401, 403)}}},
+    "/api/definitions/{version}": {"get": {
+        "summary": "一个版本的全部文件", "operationId": "getDefinition", "tags": ["definitions"],
+        "parameters": [{"name": "version", "in": "path", "required": True, "schema": _STR,
+                        "description": "版本号（内容哈希），或其至少 6 位的前缀"}],
+        "responses": {"200": _json(_obj({"hash": _STR, "current": _BOOL,
+                                         "files": {"type": "object", "additionalProperties": _STR}}), "版本及其文件"),
+                      **_errors(401, 403, 404)}}},
+    "/api/migrations": {
+        "get": {
+            "summary": "迁移预检（不作改动）：逐件说明运行中的案件能否迁移到目标版本、为什么不能",
+            "operationId": "planMigration", "tags": ["definitions"],
+            "parameters": [_query("to", "目标版本（默认当前版本）")],
+            "responses": {"200": _json(_obj({"to": _STR, "dry_run": _BOOL,
+                                             "cases": {"type": "array", "items": _ref("CaseCheck")}}), "逐件检查结果"),
+                          **_errors(401, 403, 404)}},
+        "post": {
+            "summary": "批量迁移：能迁移的案件全部迁移，并记入各案件的办理记录",
+            "operationId": "migrateCases", "tags": ["definitions"],
+            "requestBody": {"required": False, "content": {"application/json": {"schema": _obj(
+                {"to": {"type": "string", "description": "目标版本（默认当前版本）"},
+                 "case_ids": {"type": "array", "items": _INT, "description": "只迁移这些案件"}}, required=[])}}},
+            "responses": {"200": _json(_obj({"to": _STR, **{k: {"type": "array", "items": _ref("CaseCheck")}
+                                                            for k in ("moved", "skipped", "failed")}}),
+                                       "moved 已迁移；skipped 不能迁移（reasons 说明原因）；failed 迁移出错，未作改动"),
+                          **_errors(400, 401, 403, 404)}},
+    },
     "/api/openapi.json": {"get": {
         "summary": "本文档", "operationId": "openapi", "tags": ["meta"], "security": [],
         "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1 文档"), **_errors()}}},

@@ -55,7 +55,7 @@ class ProcessFault(EngineError):
 class DefinitionError(EngineError):
     """A diagram, decision table or form is invalid; `problems` name file and element."""
 
-    status = 400
+    status = 422
 
     def __init__(self, problems: list):
         lines = "\n".join(f"{p['file']} [{p.get('element') or '-'}]: {p['message']}" for p in problems)

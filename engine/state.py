@@ -55,7 +55,8 @@ class _SpecFreeWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
-def _registry():
+def registry():
+    """The serializer registry of this thread (spec-free workflows; SpiffWorkflow's spec converters)."""
     # The serializer's registry keeps mutable flags: one per thread (SPIFF_NOTES bug 4).
     registry = getattr(_local, "registry", None)
     if registry is None:
@@ -69,7 +70,7 @@ def dump(workflow: BpmnWorkflow) -> dict:
     """Compact the workflow, then return its JSON-ready state (no spec inside)."""
     compact(workflow)
     return {"format": STATE_FORMAT, "spiff_serializer": SPIFF_SERIALIZER_VERSION,
-            "workflow": _registry().convert(workflow)}
+            "workflow": registry().convert(workflow)}
 
 
 def load(state: dict, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
@@ -87,7 +88,7 @@ def load(state: dict, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
                               for key, sub in stored.get("subprocesses", {}).items()}
     token = _specs.set((spec, subprocess_specs))
     try:
-        workflow = _registry().restore(stored)
+        workflow = registry().restore(stored)
     finally:
         _specs.reset(token)
     workflow.script_engine = script_engine

@@ -122,9 +122,13 @@ class Step:
         self.proposal.lead_unit = next(iter(leads), None)
 
     # -- storing -------------------------------------------------------------------------
-    def save(self, workflow, refresh_due: bool = False):
-        """Sync open tasks, status and next timer, then store the compacted state."""
-        self._sync_open_tasks(workflow, refresh_due)
+    def save(self, workflow, refresh_due: bool = False, refresh_meta: bool = False):
+        """Sync open tasks, status and next timer, then store the compacted state.
+
+        `refresh_due` recomputes open tasks' due dates (an extension was approved);
+        `refresh_meta` also re-reads their title, form, role, unit and assignee
+        (the case moved to another definition version)."""
+        self._sync_open_tasks(workflow, refresh_due or refresh_meta, refresh_meta)
         if self.case.process == PROPOSAL_PROCESS:
             old_status = self.proposal.status
             self.proposal.status = self._status(workflow)
@@ -141,7 +145,7 @@ class Step:
         self.case.updated_at = self.now
         self.session.flush()
 
-    def _sync_open_tasks(self, workflow, refresh_due):
+    def _sync_open_tasks(self, workflow, refresh_due, refresh_meta=False):
         ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
         existing = {row.id: row for row in self.session.scalars(select(OpenTask).where(OpenTask.case_id == self.case.id))}
         gone = set(existing) - set(ready)
@@ -154,15 +158,15 @@ class Step:
                 continue
             self._open_stages.append(meta.stage)
             if task_id in existing:
+                row = existing[task_id]
+                if refresh_meta:
+                    for column, value in _described(task, meta).items():
+                        setattr(row, column, value)
                 if refresh_due:
-                    existing[task_id].due_at = self._due(task, meta)
+                    row.due_at = self._due(task, meta)
                 continue
-            engine = task.workflow.script_engine
-            row = OpenTask(id=task_id, case_id=self.case.id, proposal_id=self.proposal.id, name=meta.name,
-                           title=meta.title, form=meta.form, role=meta.role,
-                           unit_id=engine.evaluate(task, meta.unit) if meta.unit else None,
-                           assignee=engine.evaluate(task, meta.assignee) if meta.assignee else None,
-                           stage=meta.stage, created_at=self.now, due_at=self._due(task, meta))
+            row = OpenTask(id=task_id, case_id=self.case.id, proposal_id=self.proposal.id, created_at=self.now,
+                           due_at=self._due(task, meta), **_described(task, meta))
             self.session.add(row)
             notify.enqueue(self.session, self.rt.region,
                            notify.recipients_for(self.session, row.role, row.unit_id, row.assignee),
@@ -185,6 +189,14 @@ class Step:
         if workflow.is_completed() and workflow.last_task is not None:
             return workflow.last_task.data.get("status", self.proposal.status)
         return self.proposal.status
+
+
+def _described(task, meta) -> dict:
+    """The open-task columns a user task's metadata gives (its unit and assignee evaluated)."""
+    engine = task.workflow.script_engine
+    return dict(name=meta.name, title=meta.title, form=meta.form, role=meta.role, stage=meta.stage,
+                unit_id=engine.evaluate(task, meta.unit) if meta.unit else None,
+                assignee=engine.evaluate(task, meta.assignee) if meta.assignee else None)
 
 
 def next_timer(workflow) -> datetime | None:

@@ -11,15 +11,26 @@ yet, they are deployed (source "files"), so editing a file and restarting
 behaves like deploying it; a version deployed from the browser or the API
 stays current across restarts until something newer is deployed.
 """
+from datetime import timezone
+
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from . import clock
 from .definitions import ProcessBundle, build_bundle
-from .errors import DefinitionError, NotFound
+from .errors import DefinitionError, Forbidden, NotFound
 from .models import Case, Deployment, ProcessDefinition
 
 SOURCES = ("files", "cli", "api", "browser")
+DESIGNER = "designer"  # the role that edits, deploys and migrates
+READERS = {DESIGNER, "committee"}  # may see the versions and which cases run on each
+
+
+def require_designer(user, read_only: bool = False) -> None:
+    """Forbidden unless `user` is a process designer (or, to read, the committee)."""
+    allowed = READERS if read_only else {DESIGNER}
+    if not (user.role_set & allowed):
+        raise Forbidden("只有流程设计员可以部署流程版本和迁移案件" if not read_only else "只有流程设计员和提案委可以查看流程版本")
 MAX_FILE_CHARS = 2_000_000
 
 
@@ -120,13 +131,20 @@ def list_versions(session, rt) -> list[dict]:
     deployments = {}
     for row in session.scalars(select(Deployment).order_by(Deployment.id)):
         deployments.setdefault(row.definition_id, []).append(
-            {"at": row.deployed_at.isoformat(), "by": row.deployed_by, "source": row.source, "note": row.note})
+            {"at": _china(row.deployed_at), "by": row.deployed_by, "source": row.source, "note": row.note})
     versions = []
     for row in session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.id.desc())):
-        versions.append({"hash": row.hash, "created_at": row.created_at.isoformat(), "current": row.id == current.id,
+        versions.append({"hash": row.hash, "created_at": _china(row.created_at), "current": row.id == current.id,
                          "files": sorted(row.files), "deployments": deployments.get(row.id, []),
                          "cases": counts.get(row.id, {"running": 0, "completed": 0})})
     return versions
+
+
+def _china(moment) -> str:
+    """An ISO time in China time (SQLite gives back naive UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(clock.CHINA).isoformat(timespec="seconds")
 
 
 def changed_files(old: dict, new: dict) -> dict:
