@@ -7,6 +7,7 @@
     cppcc migrate --dry-run [--to HASH]  say, case by case, whether running cases can move
     cppcc migrate [--to HASH] [--case ID ...]   move every running case that can
 """
+import getpass
 import json
 import sys
 from pathlib import Path
@@ -78,7 +79,7 @@ def cmd_deploy(args, settings):
             bundle = versions.validate(rt, files)
             print(f"校验通过：版本 {bundle.hash}（{_describe_changes(changes)}）")
             return 0
-        deployment, created = versions.deploy(uow.session, rt, files, by=None, source="cli", note=args.note)
+        deployment, created = versions.deploy(uow.session, rt, files, by=_operator(), source="cli", note=args.note)
         uow.commit()
         definition_hash = rt.current_definition(uow.session).hash
     print(f"已部署版本 {definition_hash}（{_describe_changes(changes)}）" + ("" if created else "：与已存版本相同，重新设为当前"))
@@ -98,7 +99,7 @@ def cmd_migrate(args, settings):
         print(f"共 {len(checks)} 件：可以迁移 {movable} 件，不能迁移 {len(checks) - movable} 件（未作任何改动）")
         _save(args.json, {"to": target, "dry_run": True, "cases": [c.as_dict() for c in checks]})
         return 0
-    result = migration.migrate(database, rt, args.to, by="cli", case_ids=args.case)
+    result = migration.migrate(database, rt, args.to, by=_operator(), case_ids=args.case)
     print(f"迁移到版本 {result['to']}：")
     for label, key in (("已迁移", "moved"), ("未迁移", "skipped"), ("出错", "failed")):
         for check in result[key]:
@@ -107,6 +108,14 @@ def cmd_migrate(args, settings):
     _save(args.json, {"to": result["to"], "dry_run": False,
                       **{k: [c.as_dict() for c in result[k]] for k in ("moved", "skipped", "failed")}})
     return 1 if result["failed"] else 0
+
+
+def _operator() -> str:
+    """Who runs the command (the system account), recorded with the deployment or migration."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "命令行"
 
 
 def _line(check, label) -> str:

@@ -163,7 +163,8 @@ def _move(step, loaded, target, new_bundle, check, by):
     step.bundle = new_bundle
     step.case.definition_id = target.id
     step.advance(workflow)  # a step the new version adds after finished ones runs now
-    log(step.session, step.proposal, "migrated", None, f"流程版本由 {check.from_version} 迁移到 {check.to_version}",
+    log(step.session, step.proposal, "migrated", None,
+        f"流程版本由 {check.from_version} 迁移到 {check.to_version}" + (f"（操作：{by}）" if by else ""),
         data={"from": check.from_version, "to": check.to_version, "changed": check.changed, "by": by},
         at=step.now)
     step.save(workflow, refresh_due=True, refresh_meta=True)
