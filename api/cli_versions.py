@@ -6,6 +6,8 @@
                                          region's decisions/ as they are on disk
     cppcc migrate --dry-run [--to HASH]  say, case by case, whether running cases can move
     cppcc migrate [--to HASH] [--case ID ...]   move every running case that can
+    cppcc export-version [--version HASH] DIR    write a version's files to DIR (e.g. to put a
+                                         version deployed from the browser back into processes/)
 """
 import getpass
 import json
@@ -34,6 +36,10 @@ def register(sub) -> None:
     p.add_argument("--case", type=int, action="append", help="只处理这些案件编号")
     p.add_argument("--json", help="把结果另存为 JSON 文件")
     p.set_defaults(func=cmd_migrate)
+    p = sub.add_parser("export-version", help="把一个版本的文件写到文件夹（默认当前版本）")
+    p.add_argument("directory", help="目标文件夹（已有同名文件会被覆盖）")
+    p.add_argument("--version", help="版本号或其前缀（默认当前版本）")
+    p.set_defaults(func=cmd_export)
 
 
 def _setup(settings):
@@ -116,6 +122,24 @@ def _operator() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "命令行"
+
+
+def cmd_export(args, settings):
+    """Write a stored version's files into a folder."""
+    database, rt = _setup(settings)
+    with UnitOfWork(database) as uow:
+        row = versions.find_version(uow.session, args.version) if args.version else \
+            versions.current_definition(uow.session, rt)
+        uow.commit()
+        files, version = dict(row.files), row.hash
+    folder = Path(args.directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    print(f"版本 {version} 的 {len(files)} 个文件已写入 {folder}")
+    if settings.region_dir and (Path(settings.region_dir) / "decisions").is_dir():
+        print(f"注意：地区的决策表在 {Path(settings.region_dir) / 'decisions'}，同名文件请放回那里")
+    return 0
 
 
 def _line(check, label) -> str:

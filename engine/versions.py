@@ -11,6 +11,7 @@ yet, they are deployed (source "files"), so editing a file and restarting
 behaves like deploying it; a version deployed from the browser or the API
 stays current across restarts until something newer is deployed.
 """
+import logging
 from datetime import timezone
 
 from sqlalchemy import func, select
@@ -21,6 +22,7 @@ from .definitions import ProcessBundle, build_bundle
 from .errors import DefinitionError, Forbidden, NotFound
 from .models import Case, Deployment, ProcessDefinition
 
+log = logging.getLogger(__name__)
 SOURCES = ("files", "cli", "api", "browser")
 DESIGNER = "designer"  # the role that edits, deploys and migrates
 READERS = {DESIGNER, "committee"}  # may see the versions and which cases run on each
@@ -177,8 +179,12 @@ def _stored(session, bundle: ProcessBundle) -> tuple[ProcessDefinition, bool]:
 def _register_files(session, rt):
     bundle = rt.files_bundle
     known = session.scalar(select(ProcessDefinition.id).where(ProcessDefinition.hash == bundle.hash))
-    any_deployment = session.scalar(select(Deployment.id).limit(1))
-    if known is None or any_deployment is None:
+    last = session.scalar(select(Deployment).order_by(Deployment.id.desc()).limit(1))
+    if known is None or last is None:
+        if last is not None and last.source in ("api", "browser"):
+            log.warning("the diagram files on disk (version %s) are new and replace the version deployed from "
+                        "the %s on %s; run `cppcc export-version` to keep such versions in processes/",
+                        bundle.hash, last.source, _china(last.deployed_at))
         definition, _ = _stored(session, bundle)
         session.add(Deployment(definition_id=definition.id, deployed_at=clock.now(), deployed_by=None,
                                source="files", note="启动时读取的流程文件"))

@@ -51,6 +51,12 @@ def test_deploy_a_changed_file_then_dry_run_and_migrate(database_url, tmp_path, 
     assert lines[0].startswith("* ") and f"运行中 {len(plan['cases'])} 件" in lines[0] and "试行" in lines[0]
     assert "运行中 0 件" in lines[1]
 
+    out_dir = tmp_path / "exported"
+    assert run(database_url, "export-version", str(out_dir)) == 0
+    assert (out_dir / "handling.bpmn").read_text(encoding="utf-8") == edited.read_text(encoding="utf-8")
+    assert sorted(p.name for p in out_dir.iterdir()) == sorted(
+        p.name for p in (PROJECT_ROOT / "processes").iterdir() if p.suffix in (".bpmn", ".dmn"))
+
 
 def test_a_broken_file_is_refused_with_its_element(database_url, tmp_path, capsys):
     broken = tmp_path / "handling.bpmn"
