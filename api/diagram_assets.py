@@ -1,13 +1,21 @@
-"""The bpmn-js viewer's files, served from node_modules/ (installed by bin/setup with npm).
+"""The bpmn-js and dmn-js files the pages load, served from node_modules/ (installed by bin/setup with npm).
 
-    /static/vendor/bpmn-viewer.js   node_modules/bpmn-js/dist/bpmn-viewer.production.min.js
-    /static/vendor/diagram-js.css   node_modules/bpmn-js/dist/assets/diagram-js.css
-    /static/vendor/bpmn-js.css      node_modules/bpmn-js/dist/assets/bpmn-js.css
+Only the files listed in ASSETS are served, each at /static/vendor/<name>:
 
-The viewer needs no font files (bpmn-font is only for the modeler's palette),
-and the two style sheets refer to nothing else. When npm was not run, each
-route answers 404 with a JSON error and the page shows "流程图组件未安装".
-Set app.config["NODE_MODULES_DIR"] to serve another node_modules folder.
+    bpmn-viewer.js                 bpmn-js/dist/bpmn-viewer.production.min.js   (window.BpmnJS, a viewer)
+    diagram-js.css, bpmn-js.css    bpmn-js/dist/assets/                          (viewer and modeler)
+    bpmn-modeler.js                bpmn-js/dist/bpmn-modeler.production.min.js  (window.BpmnJS, a modeler)
+    bpmn-font/css/bpmn.css         the modeler's palette and context pad icons, with
+    bpmn-font/font/bpmn.woff2|woff|ttf   the font files that style sheet loads
+    dmn-modeler.js                 dmn-js/dist/dmn-modeler.production.min.js    (window.DmnJS)
+    dmn/*.css                      dmn-js/dist/assets/*.css (its own diagram-js.css included)
+    dmn-font/css/dmn.css, dmn-font/font/dmn.woff2|woff|ttf
+
+The font style sheets also name .eot (old Internet Explorer) and .svg fonts,
+which no current browser loads; those are not served. The other style sheets
+refer to nothing else. When npm was not run, each route answers 404 with a
+JSON error and the pages show "流程图组件未安装". Set
+app.config["NODE_MODULES_DIR"] to serve another node_modules folder.
 """
 from pathlib import Path
 
@@ -15,12 +23,33 @@ from flask import Blueprint, Flask, current_app, jsonify, send_file
 
 from engine.config import PROJECT_ROOT
 
-DIST = Path("bpmn-js") / "dist"
+JS = "text/javascript; charset=utf-8"
+CSS = "text/css; charset=utf-8"
+FONTS = {"woff2": "font/woff2", "woff": "font/woff", "ttf": "font/ttf"}
+BPMN = Path("bpmn-js") / "dist"
+DMN = Path("dmn-js") / "dist"
+DMN_STYLES = ("diagram-js.css", "dmn-js-shared.css", "dmn-js-drd.css", "dmn-js-decision-table.css",
+              "dmn-js-decision-table-controls.css", "dmn-js-literal-expression.css", "dmn-js-boxed-expression.css",
+              "dmn-js-boxed-expression-controls.css")
+
 ASSETS = {
-    "bpmn-viewer.js": (DIST / "bpmn-viewer.production.min.js", "text/javascript; charset=utf-8"),
-    "diagram-js.css": (DIST / "assets" / "diagram-js.css", "text/css; charset=utf-8"),
-    "bpmn-js.css": (DIST / "assets" / "bpmn-js.css", "text/css; charset=utf-8"),
+    "bpmn-viewer.js": (BPMN / "bpmn-viewer.production.min.js", JS),
+    "diagram-js.css": (BPMN / "assets" / "diagram-js.css", CSS),
+    "bpmn-js.css": (BPMN / "assets" / "bpmn-js.css", CSS),
+    "bpmn-modeler.js": (BPMN / "bpmn-modeler.production.min.js", JS),
+    "bpmn-font/css/bpmn.css": (BPMN / "assets" / "bpmn-font" / "css" / "bpmn.css", CSS),
+    **{f"bpmn-font/font/bpmn.{ext}": (BPMN / "assets" / "bpmn-font" / "font" / f"bpmn.{ext}", mime)
+       for ext, mime in FONTS.items()},
+    "dmn-modeler.js": (DMN / "dmn-modeler.production.min.js", JS),
+    **{f"dmn/{name}": (DMN / "assets" / name, CSS) for name in DMN_STYLES},
+    "dmn-font/css/dmn.css": (DMN / "assets" / "dmn-font" / "css" / "dmn.css", CSS),
+    **{f"dmn-font/font/dmn.{ext}": (DMN / "assets" / "dmn-font" / "font" / f"dmn.{ext}", mime)
+       for ext, mime in FONTS.items()},
 }
+# What each page needs, in load order (the templates link these).
+VIEWER = ("diagram-js.css", "bpmn-js.css", "bpmn-viewer.js")
+BPMN_MODELER = ("diagram-js.css", "bpmn-js.css", "bpmn-font/css/bpmn.css", "bpmn-modeler.js")
+DMN_MODELER = (*(f"dmn/{name}" for name in DMN_STYLES), "dmn-font/css/dmn.css", "dmn-modeler.js")
 MAX_AGE = 24 * 3600
 
 bp = Blueprint("diagram_assets", __name__)
@@ -33,41 +62,32 @@ def node_modules() -> Path:
 
 def viewer_installed(folder: Path | None = None) -> bool:
     """Whether the bpmn-js viewer script is installed (in `folder`, default the app's node_modules)."""
+    return installed(VIEWER, folder)
+
+
+def installed(names=tuple(ASSETS), folder: Path | None = None) -> bool:
+    """Whether every asset in `names` is installed (in `folder`, default the app's node_modules)."""
     folder = folder if folder is not None else node_modules()
-    return (folder / ASSETS["bpmn-viewer.js"][0]).is_file()
+    return all((folder / ASSETS[name][0]).is_file() for name in names)
 
 
-def _serve(name: str):
-    relative, mimetype = ASSETS[name]
-    path = node_modules() / relative
-    if not path.is_file():
-        response = jsonify({"error": {"status": 404, "message": "流程图组件未安装：请在项目目录运行 bin/setup（需要 npm）"}})
+@bp.get("/static/vendor/<path:name>")
+def asset(name):
+    """One listed bpmn-js / dmn-js file; 404 (JSON, never runnable) for anything else or when not installed."""
+    entry = ASSETS.get(name)
+    path = node_modules() / entry[0] if entry else None
+    if path is None or not path.is_file():
+        message = ("流程图组件未安装：请在项目目录运行 bin/setup（需要 npm）" if entry
+                   else f"没有组件文件 {name}")
+        response = jsonify({"error": {"status": 404, "message": message}})
         response.status_code = 404
     else:
-        response = send_file(path, mimetype=mimetype, max_age=MAX_AGE, conditional=True)
+        response = send_file(path, mimetype=entry[1], max_age=MAX_AGE, conditional=True)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 
-@bp.get("/static/vendor/bpmn-viewer.js")
-def viewer_js():
-    """The bpmn-js viewer (production build), which defines window.BpmnJS."""
-    return _serve("bpmn-viewer.js")
-
-
-@bp.get("/static/vendor/diagram-js.css")
-def diagram_js_css():
-    """diagram-js's style sheet, needed by the viewer."""
-    return _serve("diagram-js.css")
-
-
-@bp.get("/static/vendor/bpmn-js.css")
-def bpmn_js_css():
-    """bpmn-js's style sheet, needed by the viewer."""
-    return _serve("bpmn-js.css")
-
-
 def init_app(app: Flask) -> None:
-    """Register the viewer asset routes (once; calling again does nothing)."""
+    """Register the asset route (once; calling again does nothing)."""
     if bp.name not in app.blueprints:
         app.register_blueprint(bp)

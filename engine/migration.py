@@ -27,9 +27,8 @@ from .db import UnitOfWork
 from .eventlog import log
 from .models import Case, ProcessDefinition, Proposal
 from .steps import Step
-from .versions import current_definition, find_version
+from .versions import PROCESS_LABELS, current_definition, find_version
 
-PROCESS_LABELS = {"proposal": "提案办理", "extension": "延期申请"}
 # Tasks only foreseen, not reached: dropped when their definition is gone, and foreseen again later.
 _FORESEEN = TaskState.PREDICTED_MASK | TaskState.FUTURE
 

@@ -1,7 +1,7 @@
 """Who may see and do what: the one place these rules are decided.
 
-The committee, the government office, the supervision office and deputy heads
-see every proposal; unit staff see the proposals their unit has a part in;
+The committee, the government office, the supervision office, deputy heads and
+process designers see every proposal; unit staff see the proposals their unit has a part in;
 proposers see the ones they proposed or co-signed. A task is done by users
 with its role, of its unit (if it has one), and its assignee (if it has one).
 """
@@ -12,7 +12,8 @@ from sqlalchemy import and_, exists, false, or_, select, true
 from .errors import Conflict, Forbidden, NotFound
 from .models import Event, OpenTask, Proposal, ProposalPerson, ProposalUnit, User
 
-SEE_ALL_ROLES = {"committee", "gov_office", "supervisor", "deputy_head"}
+# process designers read every proposal (to follow the cases on a version) but have no tasks
+SEE_ALL_ROLES = {"committee", "gov_office", "supervisor", "deputy_head", "designer"}
 UNIT_ROLES = {"unit_clerk", "unit_head"}
 
 

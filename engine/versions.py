@@ -20,9 +20,10 @@ from sqlalchemy.exc import IntegrityError
 from . import clock
 from .definitions import ProcessBundle, build_bundle
 from .errors import DefinitionError, Forbidden, NotFound
-from .models import Case, Deployment, ProcessDefinition
+from .models import Case, Deployment, ProcessDefinition, Proposal
 
 log = logging.getLogger(__name__)
+PROCESS_LABELS = {"proposal": "提案办理", "extension": "延期申请"}
 SOURCES = ("files", "cli", "api", "browser")
 DESIGNER = "designer"  # the role that edits, deploys and migrates
 READERS = {DESIGNER, "committee"}  # may see the versions and which cases run on each
@@ -147,6 +148,25 @@ def _china(moment) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(clock.CHINA).isoformat(timespec="seconds")
+
+
+def case_version(session, proposal_id: int) -> str | None:
+    """The definition version (hash) a proposal's case runs on, or None before it has a case."""
+    return session.scalar(select(ProcessDefinition.hash).join(Case, Case.definition_id == ProcessDefinition.id)
+                          .where(Case.proposal_id == proposal_id, Case.process == "proposal"))
+
+
+def running_cases(session) -> dict:
+    """{version hash: [{case_id, process, proposal_id, number, title}]} of the cases not finished."""
+    rows = session.execute(
+        select(ProcessDefinition.hash, Case.id, Case.process, Proposal.id, Proposal.number, Proposal.title)
+        .join(Case, Case.definition_id == ProcessDefinition.id).join(Proposal, Proposal.id == Case.proposal_id)
+        .where(Case.completed.is_(False)).order_by(Case.id))
+    found = {}
+    for version, case_id, process, proposal_id, number, title in rows:
+        found.setdefault(version, []).append({"case_id": case_id, "process": PROCESS_LABELS.get(process, process),
+                                              "proposal_id": proposal_id, "number": number, "title": title})
+    return found
 
 
 def changed_files(old: dict, new: dict) -> dict:

@@ -14,7 +14,7 @@ from engine.supervision import may_supervise
 from engine import notify
 
 from . import session as web_session
-from . import migration_pages, notices, supervision_pages, views
+from . import designer, migration_pages, notices, supervision_pages, views
 from ..common import unit_of_work
 from .guard import csrf, error_page
 
@@ -59,7 +59,7 @@ def init_app(app: Flask) -> None:
         WTF_CSRF_TIME_LIMIT=None,
     )
     csrf.init_app(app)
-    for bp in (web_session.bp, views.bp, supervision_pages.bp, notices.bp, migration_pages.bp):
+    for bp in (web_session.bp, views.bp, supervision_pages.bp, notices.bp, migration_pages.bp, designer.bp):
         app.register_blueprint(bp)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["local_date"] = lambda value: local_time(value)[:10]

@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from engine import attachments, cases, diagram, extensions, queries
+from engine import attachments, cases, diagram, extensions, queries, versions
 from engine.errors import Conflict, EngineError, InvalidForm
 from engine.models import Unit, User
 
@@ -140,7 +140,7 @@ def proposal(proposal_id):
         drawing = diagram.case_diagram(uow.session, runtime(), proposal_id)
         files = _attachments(uow.session, proposal_id)
         return render_template("proposal.html", proposal=record, p=presenter(uow.session),
-                               diagram=drawing, files=files,
+                               diagram=drawing, files=files, version=versions.case_version(uow.session, proposal_id),
                                max_upload_mb=services()["settings"].max_upload_bytes // (1024 * 1024))
 
 

@@ -1,10 +1,12 @@
-"""The viewer's files are served from node_modules/, and the diagram partial is safe to render.
+"""The bpmn-js and dmn-js files are served from node_modules/ (only the listed ones), and the
+diagram partial is safe to render.
 
 The app here is a bare Flask app with api/static and api/templates and only
 api.diagram_assets registered: no database, no login.
 """
 import html
 import json
+import posixpath
 import re
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from api import diagram_assets
 ROOT = Path(__file__).resolve().parents[2]
 API = ROOT / "api"
 INSTALLED = (ROOT / "node_modules" / "bpmn-js" / "dist" / "bpmn-viewer.production.min.js").is_file()
+MODELERS = diagram_assets.installed(folder=ROOT / "node_modules")
 
 
 @pytest.fixture
@@ -41,12 +44,52 @@ def test_viewer_script_and_styles_are_served(app):
         assert not re.search(rb"url\((?!['\"]?data:)", response.data), name
 
 
+@pytest.mark.skipif(not MODELERS, reason="bpmn-js or dmn-js is not installed (run bin/setup with npm)")
+def test_modeler_scripts_styles_and_fonts_are_served(app):
+    client = app.test_client()
+    for name, marker in (("bpmn-modeler.js", b"BpmnJS"), ("dmn-modeler.js", b"DmnJS")):
+        response = client.get(f"/static/vendor/{name}")
+        assert response.status_code == 200 and response.mimetype == "text/javascript", name
+        assert marker in response.data
+    styles = [name for name, (_, mime) in diagram_assets.ASSETS.items() if mime.startswith("text/css")]
+    assert "bpmn-font/css/bpmn.css" in styles and "dmn/dmn-js-decision-table.css" in styles
+    for name in styles:
+        response = client.get(f"/static/vendor/{name}")
+        assert response.status_code == 200 and response.mimetype == "text/css", name
+        # every file a style sheet loads is served too, except fonts no current browser loads
+        for url in re.findall(rb"url\(['\"]?([^'\")]+)", response.data):
+            if url.startswith(b"data:"):
+                continue
+            relative = url.decode().split("?")[0].split("#")[0]
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(name), relative))
+            if target.endswith((".eot", ".svg")):
+                assert target not in diagram_assets.ASSETS
+                continue
+            font = client.get(f"/static/vendor/{target}")
+            assert font.status_code == 200 and font.mimetype.startswith("font/"), (name, target)
+    for page_assets in (diagram_assets.VIEWER, diagram_assets.BPMN_MODELER, diagram_assets.DMN_MODELER):
+        assert set(page_assets) <= set(diagram_assets.ASSETS)
+
+
+def test_only_listed_files_are_served(app):
+    client = app.test_client()
+    for path in ("bpmn-js/package.json", "../package.json", "bpmn-js/dist/bpmn-modeler.development.js",
+                 "bpmn-font/font/bpmn.svg", "dmn/../../package-lock.json"):
+        response = client.get(f"/static/vendor/{path}")
+        assert response.status_code == 404, path
+        assert response.get_json()["error"]["message"].startswith("没有组件文件")
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_missing_viewer_answers_404_json(app, tmp_path):
     app.config["NODE_MODULES_DIR"] = str(tmp_path)
-    response = app.test_client().get("/static/vendor/bpmn-viewer.js")
-    assert response.status_code == 404
-    assert response.get_json()["error"]["message"].startswith("流程图组件未安装")
-    assert response.headers["X-Content-Type-Options"] == "nosniff"  # never run as a script
+    for name in ("bpmn-viewer.js", "bpmn-modeler.js", "dmn-modeler.js", "dmn/dmn-js-shared.css"):
+        response = app.test_client().get(f"/static/vendor/{name}")
+        assert response.status_code == 404
+        assert response.get_json()["error"]["message"].startswith("流程图组件未安装")
+        assert response.headers["X-Content-Type-Options"] == "nosniff"  # never run as a script
+    with app.app_context():
+        assert not diagram_assets.installed() and not diagram_assets.viewer_installed()
 
 
 def test_other_static_files_still_served(app):

@@ -1,0 +1,229 @@
+"""流程设计: the process designers' pages (role `designer`; the committee may read the versions).
+
+    GET  /designer                       the files of the current version; new file, upload
+    GET  /designer/versions              every version: deployments, cases, running cases
+    GET  /designer/versions/<hash>/<f>   one file of a version (download)
+    GET  /designer/edit/<file>           the editor (bpmn-js or dmn-js) for a file of the current version
+    GET  /designer/new?name=&title=      the editor on a blank diagram or decision table
+    POST /designer/upload                the editor on an uploaded file (nothing is stored yet)
+    POST /designer/validate              JSON {name, xml}: check the current version with this file
+    POST /designer/deploy                JSON {name, xml, note, base}: deploy it as a new version
+
+The JSON endpoints use the page session and the X-CSRFToken header; problems
+come back as {file, element, message} with status 422, and a refused
+deployment writes nothing. Checking and deploying are engine/versions.py's.
+"""
+import io
+import re
+
+from flask import Blueprint, jsonify, render_template, request, send_file, url_for
+
+from engine import versions
+from engine.definitions import ROLES
+from engine.errors import Conflict, DefinitionError, EngineError, NotFound
+from engine.models import ProcessDefinition
+
+from ..common import json_body, runtime
+from .guard import error_page, protect
+from .session import acting
+
+bp = protect(Blueprint("designer", __name__, url_prefix="/designer"))
+ROLE_LABELS = {"proposer": "提案者（委员）", "committee": "提案委员会", "gov_office": "政府办",
+               "supervisor": "督查室", "deputy_head": "分管副区长", "unit_clerk": "承办单位经办人",
+               "unit_head": "承办单位负责人"}
+NOTIFY_KINDS = {"task": "新待办（默认）", "assigned": "交办通知", "rate_request": "请求评价", "extension": "延期申请"}
+SOURCE_LABELS = {"files": "流程文件（启动时读取）", "cli": "命令行", "api": "接口", "browser": "浏览器"}
+NEW_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,59}\.(bpmn|dmn)$")
+NAME_RULE = "文件名只能由字母、数字和下划线组成（以字母或下划线开头），并以 .bpmn 或 .dmn 结尾，例如 review_extra.bpmn"
+
+
+@bp.errorhandler(EngineError)
+def _engine_error(err):
+    """JSON for the JSON endpoints, the Chinese error page for the pages."""
+    if request.endpoint in ("designer.validate", "designer.deploy"):
+        body = {"ok": False, "message": err.message}
+        if isinstance(err, DefinitionError):
+            body["problems"] = err.problems
+            return jsonify(body), 422
+        return jsonify(body), err.status
+    return error_page(err.status, err.message)
+
+
+@bp.get("")
+def index():
+    """The current version's files, with links to edit them, and forms for a new file or an upload."""
+    with acting() as (uow, user):
+        versions.require_designer(user)
+        current = versions.current_definition(uow.session, runtime())
+        return render_template("designer/index.html", current=current, files=sorted(current.files),
+                               name_rule=NAME_RULE)
+
+
+@bp.get("/versions")
+def versions_page():
+    """Every version, newest first: deployments, files, case counts and the running cases."""
+    with acting() as (uow, user):
+        versions.require_designer(user, read_only=True)
+        listed = versions.list_versions(uow.session, runtime())
+        return render_template("designer/versions.html", versions=listed, running=versions.running_cases(uow.session),
+                               sources=SOURCE_LABELS)
+
+
+@bp.get("/versions/<version>/<name>")
+def version_file(version, name):
+    """One file of a stored version, as a download."""
+    with acting() as (uow, user):
+        versions.require_designer(user, read_only=True)
+        row = versions.find_version(uow.session, version)
+        if name not in row.files:
+            raise NotFound(f"版本 {row.hash} 中没有文件 {name}")
+        return _xml_download(row.files[name], name)
+
+
+@bp.get("/edit/<name>")
+def edit(name):
+    """The editor for one file of the current version."""
+    with acting() as (uow, user):
+        versions.require_designer(user)
+        current = versions.current_definition(uow.session, runtime())
+        if name not in current.files:
+            raise NotFound(f"当前版本中没有文件 {name}")
+        return _editor(current, name, current.files[name], origin="current")
+
+
+@bp.get("/new")
+def new():
+    """The editor on a blank diagram (.bpmn) or decision table (.dmn); stored only when deployed."""
+    name = request.args.get("name", "").strip()
+    title = request.args.get("title", "").strip() or name.rsplit(".", 1)[0]
+    with acting() as (uow, user):
+        versions.require_designer(user)
+        current = versions.current_definition(uow.session, runtime())
+        problem = _name_problem(name, current)
+        if problem:
+            return render_template("designer/index.html", current=current, files=sorted(current.files),
+                                   name_rule=NAME_RULE, new_error=problem, new_name=name, new_title=title), 400
+        stem, kind = name.rsplit(".", 1)
+        xml = render_template(f"designer/blank.{kind}.xml", id=stem, title=title[:100])
+        return _editor(current, name, xml, origin="new")
+
+
+@bp.post("/upload")
+def upload():
+    """The editor on an uploaded .bpmn/.dmn file (it replaces the file of that name when deployed)."""
+    with acting() as (uow, user):
+        versions.require_designer(user)
+        current = versions.current_definition(uow.session, runtime())
+        upload_file = request.files.get("file")
+        name = (request.form.get("name", "").strip() or (upload_file.filename if upload_file else "")).strip()
+        problem = None
+        if upload_file is None or not upload_file.filename:
+            problem = "请选择要上传的 .bpmn 或 .dmn 文件"
+        elif not NEW_NAME.match(name):
+            problem = NAME_RULE
+        text = None
+        if problem is None:
+            raw = upload_file.stream.read(versions.MAX_FILE_CHARS * 4 + 1)
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                problem = "文件不是 UTF-8 编码的文本，请上传 BPMN 或 DMN 的 XML 文件"
+            else:
+                if len(text) > versions.MAX_FILE_CHARS:
+                    problem = f"文件过大（超过 {versions.MAX_FILE_CHARS} 个字符）"
+                elif not text.strip():
+                    problem = "文件内容为空"
+        if problem:
+            return render_template("designer/index.html", current=current, files=sorted(current.files),
+                                   name_rule=NAME_RULE, upload_error=problem), 400
+        return _editor(current, name, text, origin="upload")
+
+
+@bp.post("/validate")
+def validate():
+    """Check the current version with `name` replaced (or added) by `xml`; 422 lists the problems."""
+    name, xml = _file_from_body(json_body())
+    with acting() as (uow, user):
+        versions.require_designer(user)
+        current = versions.current_definition(uow.session, runtime())
+        files = versions.merged_files(uow.session, runtime(), {name: xml})
+        bundle = versions.validate(runtime(), files)
+        return jsonify({"ok": True, "hash": bundle.hash, "changes": versions.changed_files(current.files, files),
+                        "message": "校验通过：所有流程图和决策表均无问题"})
+
+
+@bp.post("/deploy")
+def deploy():
+    """Deploy the current version with `name` replaced by `xml` as the new current version.
+
+    `base` (the version the editor was opened on) guards against overwriting a
+    change someone else deployed to the same file meanwhile (409)."""
+    body = json_body()
+    name, xml = _file_from_body(body)
+    note = body.get("note") if isinstance(body.get("note"), str) else ""
+    with acting() as (uow, user):
+        versions.require_designer(user)
+        current = versions.current_definition(uow.session, runtime())
+        base = body.get("base")
+        if isinstance(base, str) and base and base != current.hash:
+            opened = versions.find_version(uow.session, base)
+            if opened.files.get(name) != current.files.get(name):
+                raise Conflict(f"{name} 在你打开之后已被修改并部署（当前版本 {current.hash}），"
+                               "请下载你的修改后重新打开此文件再合并")
+        files = versions.merged_files(uow.session, runtime(), {name: xml})
+        changes = versions.changed_files(current.files, files)
+        if not changes:
+            return jsonify({"ok": True, "deployed": False, "hash": current.hash, "changes": {},
+                            "message": "内容与当前版本相同，无需部署"})
+        deployment, created = versions.deploy(uow.session, runtime(), files, by=user.username, source="browser",
+                                              note=note)
+        version = uow.session.get(ProcessDefinition, deployment.definition_id).hash
+        uow.commit()
+        return jsonify({"ok": True, "deployed": True, "hash": version, "created": created, "changes": changes,
+                        "versions_url": url_for("designer.versions_page"),
+                        "message": f"已部署为当前版本 {version}：新提交的提案按此版本办理，"
+                                   "正在办理的提案仍按原版本办理"}), 201
+
+
+def _file_from_body(body: dict) -> tuple[str, str]:
+    name, xml = body.get("name"), body.get("xml")
+    if not isinstance(name, str) or not name.strip():
+        raise EngineError("缺少文件名（name）")
+    if not isinstance(xml, str):
+        raise EngineError("缺少文件内容（xml）")
+    return name.strip(), xml
+
+
+def _name_problem(name: str, current) -> str | None:
+    if not NEW_NAME.match(name):
+        return NAME_RULE
+    if name in current.files:
+        return f"当前版本中已有 {name}，请直接编辑它或换一个文件名"
+    return None
+
+
+def _editor(current, name: str, xml: str, origin: str):
+    rt = runtime()
+    kind = "dmn" if name.endswith(".dmn") else "bpmn"
+    config = {
+        "name": name, "kind": kind, "origin": origin, "base": current.hash,
+        "exists": name in current.files,
+        "validateUrl": url_for("designer.validate"), "deployUrl": url_for("designer.deploy"),
+        "versionsUrl": url_for("designer.versions_page"), "editUrl": url_for("designer.edit", name="__name__"),
+        "moddleUrl": url_for("static", filename="js/designer/spiffworkflow.json"),
+        "roles": [{"code": r, "label": ROLE_LABELS.get(r, r)}
+                  for r in [*(r for r in ROLE_LABELS if r in ROLES), *sorted(set(ROLES) - set(ROLE_LABELS))]],
+        "forms": [{"code": f, "label": rt.forms.schemas[f].get("title", f)} for f in sorted(rt.forms.schemas)],
+        "stages": [{"code": s, "label": rt.stage_labels[s]} for s in rt.stages],
+        "notify": [{"code": k, "label": v} for k, v in NOTIFY_KINDS.items()],
+        "files": sorted(current.files),
+    }
+    return render_template("designer/editor.html", name=name, kind=kind, xml=xml, config=config,
+                           current=current, origin=origin, has_comments="<!--" in xml)
+
+
+def _xml_download(text: str, name: str):
+    response = send_file(io.BytesIO(text.encode("utf-8")), mimetype="application/xml", as_attachment=True,
+                         download_name=name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
