@@ -1,0 +1,137 @@
+"""Recorded cases for replay: every proposal of a database, read (never
+written) with its submission, its completed tasks in order and, for a case
+still running, the tasks open at the time of reading.
+
+A recorded answer goes to the ready task of the same name (for the same unit
+when both name one; the same person preferred). A running case stops where
+its history stops: a ready task without an answer that the case also has
+open in reality waits, and nothing happens after the moment of reading (its
+horizon). When each recorded answer is given: the case is first replayed on
+the version it ran on, each answer at its recorded moment, to learn when each
+task was ready; on the versions compared each answer then keeps its handling
+time (recorded moment minus that ready time).
+"""
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from . import clock
+from .eventlog import aware
+from .models import Case, Event, OpenTask, ProcessDefinition, Proposal
+from .replay_answers import Answer
+
+
+@dataclass
+class Recorded:
+    """One completed task of the log."""
+
+    index: int
+    task: str
+    data: dict
+    actor: str | None
+    unit: str | None
+    at: datetime
+
+
+@dataclass
+class RecordedCase:
+    """One proposal of the database as replay input."""
+
+    id: str
+    proposal_id: int
+    title: str
+    submitted_at: datetime
+    proposer: str
+    data: dict  # the submission form data
+    events: list
+    running: bool
+    open_now: list  # [(task name, unit, assignee)] open at the time of reading
+    horizon: datetime | None  # a running case: the time of reading
+    definition: str  # hash of the version the case runs on
+    durations: dict = field(default_factory=dict)  # event index -> handling time, learnt by the reference run
+    source_region: object = None  # the region the answers were given in (their codes are mapped from it)
+
+    def submission(self, region) -> dict:
+        """The recorded submission data (its category is mapped to another region when fitting)."""
+        return dict(self.data)
+
+    def answers(self, forms, known=None, absolute: bool = False) -> "RecordedAnswers":
+        """A fresh source of this case's answers for one run: at recorded moments (`absolute`) or durations."""
+        return RecordedAnswers(self, absolute)
+
+    def as_dict(self) -> dict:
+        """JSON-ready form (without the answers)."""
+        return {"id": self.id, "proposal_id": self.proposal_id, "title": self.title,
+                "submitted_at": self.submitted_at.isoformat(), "running": self.running,
+                "answers": len(self.events), "version": self.definition}
+
+
+def recorded_cases(session, now: datetime | None = None) -> tuple[list[RecordedCase], dict]:
+    """Every proposal's case (oldest first) and {version hash: files} of the versions they run on."""
+    now = now or clock.now()
+    versions, cases = {}, []
+    rows = session.execute(select(Case, Proposal).join(Proposal, Proposal.id == Case.proposal_id)
+                           .where(Case.process == "proposal").order_by(Proposal.id))
+    for case, proposal in rows:
+        definition = session.get(ProcessDefinition, case.definition_id)
+        versions.setdefault(definition.hash, definition.files)
+        submitted, events = None, []
+        for event in session.scalars(select(Event).where(Event.proposal_id == proposal.id,
+                                                         Event.kind.in_(("submitted", "task_completed")))
+                                     .order_by(Event.id)):
+            if event.kind == "submitted":
+                submitted = submitted or dict(event.data or {})
+            elif event.task_name:
+                events.append(Recorded(len(events), event.task_name, dict(event.data or {}), event.actor,
+                                       event.unit_id, aware(event.at)))
+        data = submitted or {"title": proposal.title, "category": proposal.category, "body": proposal.body,
+                             "suggestions": proposal.suggestions or "", "source": proposal.source, "cosigners": []}
+        open_now = [(t.name, t.unit_id, t.assignee)
+                    for t in session.scalars(select(OpenTask).where(OpenTask.case_id == case.id))]
+        cases.append(RecordedCase(id=proposal.number or f"P{proposal.id}", proposal_id=proposal.id,
+                                  title=proposal.title, submitted_at=aware(proposal.submitted_at),
+                                  proposer=proposal.proposer, data=data, events=events, running=not case.completed,
+                                  open_now=open_now, horizon=None if case.completed else now,
+                                  definition=definition.hash))
+    return cases, versions
+
+
+class RecordedAnswers:
+    """Answers of one recorded case in one run, each used once."""
+
+    def __init__(self, case: RecordedCase, absolute: bool):
+        self.case, self.absolute = case, absolute
+        self.used = set()
+        self.ready = {}  # event index -> when its task was ready in this run
+
+    def take(self, view) -> Answer | None:
+        """The first unused recorded answer of the task's name (same unit; same person preferred), or None."""
+        found = None
+        for event in self.case.events:
+            if event.index in self.used or event.task != view.name:
+                continue
+            if view.unit and event.unit and view.unit != event.unit:
+                continue
+            if view.assignee is None or event.actor == view.assignee:
+                found = event
+                break
+            found = found or event
+        if found is None:
+            return None
+        self.used.add(found.index)
+        self.ready[found.index] = view.ready_at
+        duration = None if self.absolute else self.case.durations.get(found.index)
+        return Answer(build=lambda at: found.data, duration=duration, at=None if duration is not None else found.at,
+                      actor=found.actor, ref=found.index)
+
+    def waits(self, view) -> bool:
+        """A task the running case also has open in reality waits (its answer is not given yet)."""
+        return self.case.running and any(
+            name == view.name and (unit is None or view.unit is None or unit == view.unit)
+            for name, unit, _ in self.case.open_now)
+
+    def durations(self) -> dict:
+        """{event index: recorded moment minus ready time} for the answers given in this run."""
+        by_index = {e.index: e for e in self.case.events}
+        return {i: max(by_index[i].at - ready, timedelta(0)) for i, ready in self.ready.items()}
