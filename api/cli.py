@@ -13,6 +13,7 @@
                                 2027-03-01T10:00+08:00) and say what happened
     cppcc add-user USERNAME NAME --role R [--unit U] (password read from stdin)
     cppcc versions | deploy | migrate   definition versions (see api/cli_versions.py)
+    cppcc regions | import-units | export-units   region profiles (api/cli_regions.py)
     cppcc replay ...            a year of cases against a candidate version or region (api/cli_replay.py)
 
 The region is CPPCC_REGION (or --region; default: regions/default).
@@ -38,7 +39,7 @@ from engine.runtime import Runtime
 from engine.scenarios import run_file, scenario_files
 from engine.timers import Worker, run_once
 
-from . import cli_replay, cli_versions, create_app
+from . import cli_regions, cli_replay, cli_versions, create_app
 
 
 def _database(settings):
@@ -204,6 +205,7 @@ def main(argv=None) -> int:
     p.set_defaults(func=cmd_add_user)
     cli_versions.register(sub)
     cli_replay.register(sub)
+    cli_regions.register(sub)
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env(database_url=args.database_url, region=args.region)

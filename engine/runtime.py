@@ -27,7 +27,7 @@ class Runtime:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.region = load_region(settings.region_dir)
+        self.region = load_region(settings.region_dir, settings.processes_dir)
         self.forms = FormCatalog(settings.forms_dir, self.region)
         # the definition in processes/ with the region's decision tables: checked at start
         self.files_bundle = load_bundle(settings.processes_dir, set(self.forms.schemas), settings.region_dir)

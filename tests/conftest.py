@@ -16,10 +16,17 @@ from engine.demo import seed_people  # noqa: E402
 
 
 @pytest.fixture
-def settings(tmp_path):
+def region():
+    """The region code the app runs (None: CPPCC_REGION, else default); a folder's
+    conftest may parametrize it (tests/scenarios runs every region)."""
+    return None
+
+
+@pytest.fixture
+def settings(tmp_path, region):
     """Settings on the test database, uploads under tmp_path."""
     url = os.environ.get("CPPCC_TEST_DATABASE_URL") or f"sqlite:///{tmp_path}/scenario.db"
-    return Settings.from_env(database_url=url, upload_dir=tmp_path / "uploads")
+    return Settings.from_env(database_url=url, upload_dir=tmp_path / "uploads", region=region)
 
 
 @pytest.fixture

@@ -1,13 +1,36 @@
-"""Fixtures for lifecycle scenarios driven through the HTTP API."""
+"""Fixtures for lifecycle scenarios driven through the HTTP API, run once per region.
+
+Every test here runs under each example region (regions/default, regions/binhai):
+the `region` fixture of tests/conftest.py is parametrized, and `facts` names the
+region's own units, classes and ratings the walks use, with what its decision
+tables make of them. The code under test is the same; only the profile differs.
+"""
 import pytest
+
+from region_facts import FACTS
+
+
+@pytest.fixture(params=sorted(FACTS))
+def region(request):
+    """Each example region in turn."""
+    return request.param
+
+
+@pytest.fixture
+def facts(region):
+    return FACTS[region]
 
 
 class Api:
     """A client that acts as any demo user, one token per user."""
 
-    def __init__(self, client):
+    def __init__(self, client, runtime, facts):
         self.client = client
         self.tokens = {}
+        self.runtime = runtime
+        self.facts = facts
+        self.deputies = {u["id"]: u.get("deputy") for u in runtime.region.units}
+        self.min_consultations = runtime.region.setting("min_consultations")
 
     def _headers(self, username):
         if username not in self.tokens:
@@ -22,10 +45,12 @@ class Api:
     def post(self, username, url, json=None):
         return self.client.post(url, headers=self._headers(username), json=json)
 
-    def submit(self, username, title="关于加强停车管理的建议", category="urban", cosigners=()):
+    def submit(self, username, title="关于加强停车管理的建议", category=None, cosigners=(), source=None):
         r = self.post(username, "/api/proposals", json={
-            "title": title, "category": category, "body": "停车难问题日益突出，群众反映强烈，需要综合治理。",
-            "suggestions": "一是建设立体停车库；二是推行错时共享停车。", "cosigners": list(cosigners)})
+            "title": title, "category": category or self.facts.category,
+            "body": "停车难问题日益突出，群众反映强烈，需要综合治理。",
+            "suggestions": "一是建设立体停车库；二是推行错时共享停车。", "cosigners": list(cosigners),
+            **({"source": source} if source else {})})
         assert r.status_code == 201, r.get_json()
         return r.get_json()["id"]
 
@@ -56,5 +81,5 @@ class Api:
 
 
 @pytest.fixture
-def api(app):
-    return Api(app.test_client())
+def api(app, facts):
+    return Api(app.test_client(), app.extensions["cppcc"]["runtime"], facts)

@@ -45,8 +45,8 @@ def test_every_problem_is_named_with_file_and_element(files):
                  r"\1", bad, count=1, flags=re.S)
     bad = re.sub(r'(<bpmn:userTask id="accept".*?)name="form" value="accept"', r'\1name="form" value="no_such_form"',
                  bad, count=1, flags=re.S)
-    bad = bad.replace("<bpmn:conditionExpression>accept_decision == 'return'</bpmn:conditionExpression>",
-                      "<bpmn:conditionExpression>__import__('os').system('id')</bpmn:conditionExpression>")
+    bad = re.sub(r"<bpmn:conditionExpression>accept_decision == 'return'[^<]*</bpmn:conditionExpression>",
+                 "<bpmn:conditionExpression>__import__('os').system('id')</bpmn:conditionExpression>", bad, count=1)
     bad = bad.replace("report_count = report_count + 1", "import os")
     found = problems({**files, "handling.bpmn": bad})
     where = {(p["file"], p["element"]) for p in found}
