@@ -14,6 +14,7 @@
     cppcc add-user USERNAME NAME --role R [--unit U] (password read from stdin)
     cppcc versions | deploy | migrate   definition versions (see api/cli_versions.py)
     cppcc regions | import-units | export-units   region profiles (api/cli_regions.py)
+    cppcc db-upgrade [--check|--sql] | db-revision -m MSG   schema migrations (alembic; api/cli_schema.py)
     cppcc replay ...            a year of cases against a candidate version or region (api/cli_replay.py)
 
 The region is CPPCC_REGION (or --region; default: regions/default).
@@ -39,7 +40,7 @@ from engine.runtime import Runtime
 from engine.scenarios import run_file, scenario_files
 from engine.timers import Worker, run_once
 
-from . import cli_regions, cli_replay, cli_versions, create_app
+from . import cli_regions, cli_replay, cli_schema, cli_versions, create_app
 
 
 def _database(settings):
@@ -206,6 +207,7 @@ def main(argv=None) -> int:
     cli_versions.register(sub)
     cli_replay.register(sub)
     cli_regions.register(sub)
+    cli_schema.register(sub)
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env(database_url=args.database_url, region=args.region)

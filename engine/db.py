@@ -4,6 +4,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import schema
 from .models import Base
 
 
@@ -23,13 +24,17 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
-    def create_schema(self) -> None:
-        """Create every table that does not exist yet."""
-        Base.metadata.create_all(self.engine)
+    def create_schema(self) -> schema.UpgradeResult:
+        """Bring the tables to the newest schema revision (engine/schema/versions): an empty
+        database gets them all, one made before migrations is adopted without losing a row,
+        an older one is upgraded, an up-to-date one is left alone (one read)."""
+        return schema.upgrade(self.engine)
 
     def drop_schema(self) -> None:
-        """Drop every table (tests and `cppcc init-db --reset`)."""
-        Base.metadata.drop_all(self.engine)
+        """Drop every table and the schema revision (tests and `cppcc init-db --reset`)."""
+        with self.engine.begin() as conn:
+            Base.metadata.drop_all(conn)
+            schema.drop_version_table(conn)
 
 
 def _sqlite_pragmas(dbapi_connection, _record):
