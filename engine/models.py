@@ -1,8 +1,7 @@
 """Database tables (SQLAlchemy 2). The schema is the same on SQLite and PostgreSQL."""
 from datetime import datetime
 
-from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -169,7 +168,6 @@ class Counter(Base):
     __tablename__ = "counters"
     name: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[int] = mapped_column(Integer)
-    __table_args__ = (UniqueConstraint("name"),)
 
 
 class Attachment(Base):

@@ -216,7 +216,6 @@ def _counters() -> None:
         sa.Column("name", sa.String(length=80), nullable=False),
         sa.Column("value", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("name"),
-        sa.UniqueConstraint("name"),
     )
 
 
