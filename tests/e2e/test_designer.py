@@ -14,8 +14,7 @@ from sqlalchemy import func, select
 from engine import versions
 from engine.db import UnitOfWork
 from engine.definitions import NS, build_bundle
-from engine.directory import add_user
-from engine.models import Deployment, User
+from engine.models import Deployment
 
 ROOT = Path(__file__).resolve().parents[2]
 SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
@@ -24,12 +23,8 @@ BPMNDI = "{http://www.omg.org/spec/BPMN/20100524/DI}"
 
 @pytest.fixture
 def ext(app):
-    """The app's services, with the process designer account `designer` (password demo123)."""
+    """The app's services; the demo people include the process designer `designer` (password demo123)."""
     ext = app.extensions["cppcc"]
-    with UnitOfWork(ext["db"]) as uow:
-        if uow.session.scalar(select(User).where(User.username == "designer")) is None:
-            add_user(uow.session, "designer", "流程设计员", "demo123", ["designer"])
-        uow.commit()
     if not (ROOT / "node_modules" / "bpmn-js" / "dist" / "bpmn-modeler.production.min.js").is_file():
         pytest.skip("bpmn-js is not installed (run bin/setup with npm)")
     return ext
