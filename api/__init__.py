@@ -3,21 +3,26 @@
 `create_app` wires settings, database and runtime into a Flask app; each
 module registers its routes or handlers through `init_app(app)`.
 """
+from dataclasses import replace
+
 from flask import Flask
 
 from engine.config import Settings
 from engine.db import Database
 from engine.runtime import Runtime
-from engine import versions
+from engine import secret_key, versions
 
 from . import (attachments, auth, definitions, diagram_assets, errors, notifications, openapi, proposals, supervision,
                tasks, web)
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
-               database: Database | None = None) -> Flask:
-    """Build the app: settings from the environment unless given, schema created."""
+               database: Database | None = None, demo: bool = False) -> Flask:
+    """Build the app: settings from the environment unless given, the signing key
+    resolved (engine/secret_key.py; `demo` keeps a random one in the instance folder),
+    schema created."""
     settings = settings or Settings.from_env()
+    settings = replace(settings, secret_key=secret_key.resolve(settings, demo=demo))
     database = database or Database(settings.database_url)
     runtime = runtime or Runtime(settings)
     database.create_schema()

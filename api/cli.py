@@ -87,12 +87,14 @@ def cmd_serve(args, settings):
 
     On SQLite (the embedded default) the timer worker runs in a thread of the
     server process; on PostgreSQL start `cppcc worker` separately.
+    Without CPPCC_SECRET_KEY the demo keeps a random key in instance/; another server
+    on PostgreSQL refuses to start; one on SQLite signs with a key of this process only.
     """
-
-
     if args.demo:
         cmd_load_demo(args, settings)
-    app = create_app(settings)
+    app = create_app(settings, demo=args.demo)
+    if not settings.secret_key and not args.demo:
+        print("提示：未设置 CPPCC_SECRET_KEY，本次启动使用临时随机密钥，服务重启后所有人需重新登录", flush=True)
     ext = app.extensions["cppcc"]
     embedded = settings.database_url.startswith("sqlite")
     if embedded and not args.no_worker:

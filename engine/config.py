@@ -19,7 +19,8 @@ class Settings:
     processes_dir: Path = PROJECT_ROOT / "processes"
     forms_dir: Path = PROJECT_ROOT / "forms"
     region_dir: Path = PROJECT_ROOT / "regions" / "default"
-    secret_key: str = "dev-only-secret-change-me"
+    instance_dir: Path = PROJECT_ROOT / "instance"  # the demo's own files (its database, its secret key)
+    secret_key: str | None = None  # CPPCC_SECRET_KEY; never a fixed default (engine/secret_key.py)
     token_max_age: int = 8 * 3600
     upload_dir: Path = PROJECT_ROOT / "instance" / "uploads"  # attachment files, outside the database
     max_upload_bytes: int = 20 * 1024 * 1024  # one attachment

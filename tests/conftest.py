@@ -4,10 +4,14 @@ Set CPPCC_TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/t
 to run every database test on PostgreSQL instead of a temporary SQLite file.
 """
 import os
+import secrets
 
 import pytest
 
 os.environ.setdefault("CPPCC_PASSWORD_HASH", "pbkdf2:sha256:1000")
+# The suite's servers sign with one random key of this run (commands it starts inherit it);
+# tests of what happens without a key remove it.
+os.environ.setdefault("CPPCC_SECRET_KEY", secrets.token_urlsafe(48))
 
 from api import create_app  # noqa: E402  (after the hash setting above)
 from engine.config import Settings  # noqa: E402

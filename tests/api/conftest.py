@@ -72,7 +72,8 @@ def app(tmp_path, runtime, settings_overrides):
     url = os.environ.get("CPPCC_TEST_DATABASE_URL") or f"sqlite:///{tmp_path}/t.db"
     database = Database(url)
     database.drop_schema()
-    settings = Settings(database_url=url, upload_dir=tmp_path / "uploads", **settings_overrides)
+    settings = Settings(database_url=url, upload_dir=tmp_path / "uploads",
+                        secret_key=os.environ.get("CPPCC_SECRET_KEY"), **settings_overrides)
     app = create_app(settings, runtime=runtime, database=database)
     attachments.init_app(app)  # until api/__init__.py registers it (a second call is harmless)
     with UnitOfWork(database) as uow:
