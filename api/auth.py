@@ -1,7 +1,9 @@
-"""Login and the current user: `Authorization: Bearer <token>` on every other route."""
+"""Login, logout and the current user: `Authorization: Bearer <token>` on every other route."""
+from datetime import timedelta
+
 from flask import Blueprint, Flask, jsonify, request
 
-from engine import accounts, queries
+from engine import logins, queries
 from engine.errors import EngineError, Unauthorized
 from engine.models import User
 
@@ -10,27 +12,43 @@ from .common import json_body, services, unit_of_work
 bp = Blueprint("auth", __name__, url_prefix="/api")
 
 
-def current_user(session) -> User:
-    """The user named by the request's bearer token, loaded in `session`; else 401."""
+def _bearer() -> str:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("请先登录")
+    return token.strip()
+
+
+def current_user(session) -> User:
+    """The user named by the request's bearer token, loaded in `session`; else 401."""
     settings = services()["settings"]
-    return accounts.user_from_token(session, settings.secret_key, token.strip(), settings.token_max_age)
+    return logins.user_from_token(session, settings.secret_key, _bearer(), settings.token_max_age)
 
 
 @bp.post("/auth/login")
 def login():
-    """Exchange username and password for a token."""
+    """Exchange username and password for a token (429 after too many failures)."""
     body = json_body()
     errors = [{"field": f, "message": "此项为必填项"} for f in ("username", "password")
               if not isinstance(body.get(f), str) or not body[f]]
     if errors:
         raise EngineError("请填写用户名和密码", errors=errors)
+    settings = services()["settings"]
     with unit_of_work() as uow:
-        user = accounts.authenticate(uow.session, body["username"], body["password"])
-        token = accounts.issue_token(services()["settings"].secret_key, user)
+        user, secret = logins.log_in(uow, body["username"], body["password"], request.remote_addr,
+                                     logins.Policy.of(settings), logins.API, timedelta(seconds=settings.token_max_age))
+        token = logins.issue_token(settings.secret_key, user, secret)
         return jsonify({"token": token, "user": queries.user_info(uow.session, user)})
+
+
+@bp.post("/auth/logout")
+def logout():
+    """Revoke the presented token: from now on it is refused (the user's other tokens stay)."""
+    settings = services()["settings"]
+    with unit_of_work() as uow:
+        current_user(uow.session)
+        logins.log_out(uow, logins.token_secret(settings.secret_key, _bearer(), settings.token_max_age))
+    return "", 204
 
 
 @bp.get("/me")

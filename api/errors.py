@@ -5,7 +5,7 @@ from werkzeug.exceptions import HTTPException
 
 from engine.errors import EngineError
 
-from .web.guard import error_page
+from .web.guard import engine_error_page, error_page
 
 _HTTP_MESSAGES = {
     400: "请求无效",
@@ -34,8 +34,11 @@ def _wants_page() -> bool:
 
 def _engine_error(err: EngineError):
     if _wants_page():
-        return error_page(err.status, err.message)
-    return error_response(err.status, err.message, **err.details)
+        return engine_error_page(err)
+    response = error_response(err.status, err.message, **err.details)
+    if getattr(err, "retry_after", None):  # 429 too many failed logins
+        response.headers["Retry-After"] = str(err.retry_after)
+    return response
 
 
 def _http_error(err: HTTPException):

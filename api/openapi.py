@@ -18,7 +18,8 @@ def _json(schema, description):
 
 def _errors(*codes):
     names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
-             409: "Conflict", 413: "PayloadTooLarge", 422: "InvalidForm", 500: "InternalError"}
+             409: "Conflict", 413: "PayloadTooLarge", 422: "InvalidForm", 429: "TooManyRequests",
+             500: "InternalError"}
     return {str(c): {"$ref": f"#/components/responses/{names[c]}"} for c in (*codes, 500)}
 
 
@@ -198,6 +199,7 @@ _ERROR_RESPONSES = {
     "Conflict": "任务已办理，或案件已被他人更新",
     "PayloadTooLarge": "上传内容过大",
     "InvalidForm": "表单有错误，errors 逐项列出",
+    "TooManyRequests": "登录失败次数过多：该账号或该地址暂时不能登录，Retry-After 给出秒数",
     "InternalError": "服务器内部错误（详情只记录在日志中）",
 }
 
@@ -209,7 +211,15 @@ PATHS = {
     "/api/auth/login": {"post": {
         "summary": "登录", "operationId": "login", "tags": ["auth"], "security": [],
         "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("LoginRequest")}}},
-        "responses": {"200": _json(_ref("LoginResponse"), "令牌和用户"), **_errors(400, 401)}}},
+        "description": "同一账号或同一地址在锁定时长内登录失败达到上限（默认账号 5 次、地址 20 次、15 分钟，"
+                       "可配置）后，在锁定时长过去前一律 429。令牌有效期默认 8 小时。",
+        "responses": {"200": _json(_ref("LoginResponse"), "令牌和用户"), **_errors(400, 401, 429)}}},
+    "/api/auth/logout": {"post": {
+        "summary": "退出登录：作废所出示的令牌", "operationId": "logout", "tags": ["auth"],
+        "description": "此后该令牌一律 401；同一用户的其他令牌不受影响。",
+        "requestBody": {"required": False, "description": "不需要请求体",
+                        "content": {"application/json": {"schema": _obj({}, required=[])}}},
+        "responses": {"204": {"description": "已退出，令牌已作废"}, **_errors(401)}}},
     "/api/me": {"get": {
         "summary": "当前用户", "operationId": "me", "tags": ["auth"],
         "responses": {"200": _json(_ref("User"), "当前用户"), **_errors(401)}}},
@@ -369,6 +379,13 @@ PATHS = {
 }
 
 
+def _error_response(name: str, text: str) -> dict:
+    response = _json(_ref("Error"), text)
+    if name == "TooManyRequests":
+        response["headers"] = {"Retry-After": {"description": "多少秒后可以再试", "schema": _INT}}
+    return response
+
+
 def document() -> dict:
     """The OpenAPI 3.1 document as a dict."""
     return {
@@ -382,7 +399,7 @@ def document() -> dict:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                            "description": "POST /api/auth/login 得到的 token"}},
             "schemas": SCHEMAS,
-            "responses": {name: _json(_ref("Error"), text) for name, text in _ERROR_RESPONSES.items()},
+            "responses": {name: _error_response(name, text) for name, text in _ERROR_RESPONSES.items()},
         },
     }
 

@@ -21,7 +21,16 @@ class Settings:
     region_dir: Path = PROJECT_ROOT / "regions" / "default"
     instance_dir: Path = PROJECT_ROOT / "instance"  # the demo's own files (its database, its secret key)
     secret_key: str | None = None  # CPPCC_SECRET_KEY; never a fixed default (engine/secret_key.py)
-    token_max_age: int = 8 * 3600
+    token_max_age: int = 8 * 3600  # seconds an API token is valid
+    # Failed logins (engine/logins.py): after this many in the lockout window, an account, or an
+    # address, may not log in until the window has passed.
+    login_max_failures: int = 5  # CPPCC_LOGIN_MAX_FAILURES, per account
+    login_max_failures_per_address: int = 20  # CPPCC_LOGIN_MAX_FAILURES_PER_ADDRESS
+    login_lockout_minutes: int = 15  # CPPCC_LOGIN_LOCKOUT_MINUTES
+    # Behind a reverse proxy: how many proxies' X-Forwarded-For / X-Forwarded-Proto to trust
+    # (CPPCC_PROXY_HOPS), and cookies always Secure (CPPCC_SECURE_COOKIES; else Secure over HTTPS).
+    proxy_hops: int = 0
+    secure_cookies: bool = False
     upload_dir: Path = PROJECT_ROOT / "instance" / "uploads"  # attachment files, outside the database
     max_upload_bytes: int = 20 * 1024 * 1024  # one attachment
     allowed_upload_types: tuple = ("pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "wps", "txt",
@@ -70,8 +79,21 @@ class Settings:
         starttls = os.environ.get("CPPCC_SMTP_STARTTLS", "").strip()
         if starttls:
             values["smtp_starttls"] = _flag("CPPCC_SMTP_STARTTLS", starttls)
+        for key, name, lowest in _COUNTS:
+            text = os.environ.get(name, "").strip()
+            if text:
+                values[key] = _count(name, text, lowest)
+        secure = os.environ.get("CPPCC_SECURE_COOKIES", "").strip()
+        if secure:
+            values["secure_cookies"] = _flag("CPPCC_SECURE_COOKIES", secure)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+
+_COUNTS = (("login_max_failures", "CPPCC_LOGIN_MAX_FAILURES", 1),
+           ("login_max_failures_per_address", "CPPCC_LOGIN_MAX_FAILURES_PER_ADDRESS", 1),
+           ("login_lockout_minutes", "CPPCC_LOGIN_LOCKOUT_MINUTES", 1),
+           ("proxy_hops", "CPPCC_PROXY_HOPS", 0))
 
 
 def region_settings(code: str, keep_database: bool = False) -> dict:
@@ -102,6 +124,13 @@ def _port(text: str) -> int:
     """CPPCC_SMTP_PORT (1–65535) as an int."""
     if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 65535:
         raise ValueError(f"CPPCC_SMTP_PORT 应为 1–65535 之间的端口号，现在是 {text!r}")
+    return int(text)
+
+
+def _count(name: str, text: str, lowest: int) -> int:
+    """A whole-number environment variable of at least `lowest`."""
+    if not (text.isascii() and text.isdigit()) or int(text) < lowest or len(text) > 6:
+        raise ValueError(f"{name} 应为不小于 {lowest} 的整数，现在是 {text!r}")
     return int(text)
 
 

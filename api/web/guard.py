@@ -1,5 +1,5 @@
 """CSRF protection and Chinese error pages for the page blueprints."""
-from flask import Blueprint, render_template
+from flask import Blueprint, make_response, render_template
 from flask_wtf.csrf import CSRFProtect
 
 from engine.errors import EngineError
@@ -15,8 +15,16 @@ def error_page(status: int, message: str | None = None):
                            message=message), status
 
 
+def engine_error_page(err: EngineError):
+    """The error page of an engine error (with Retry-After when it says when to retry)."""
+    response = make_response(error_page(err.status, err.message))
+    if getattr(err, "retry_after", None):
+        response.headers["Retry-After"] = str(err.retry_after)
+    return response
+
+
 def protect(bp: Blueprint) -> Blueprint:
     """Check CSRF tokens on every unsafe request of `bp`; engine errors become pages."""
     bp.before_request(csrf.protect)
-    bp.register_error_handler(EngineError, lambda err: error_page(err.status, err.message))
+    bp.register_error_handler(EngineError, engine_error_page)
     return bp

@@ -1,63 +1,94 @@
-"""Page login: a signed session cookie naming the user, expiring when idle."""
+"""Page login: a signed session cookie carrying the secret of a server-side login session
+(engine/logins.py), ending when idle, at its lifetime, or on logout."""
+import re
 import time
+from datetime import timedelta
+from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from werkzeug.urls import iri_to_uri
 
-from engine import accounts
+from engine import logins
 from engine.errors import Unauthorized
 from engine.models import User
 
 from .guard import protect
-from ..common import unit_of_work
+from ..common import services, unit_of_work
 
 bp = protect(Blueprint("session", __name__))
 IDLE_SECONDS = 2 * 3600
+LIFETIME = timedelta(hours=8)
+# What may follow the leading "/" of a `next` target: the printable ASCII of a URL's path and
+# query, without "\" (browsers read it as "/"), spaces, quotes or angle brackets.
+_PATH_CHARS = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*")
 
 
 def load_user(db_session) -> User | None:
-    """The logged-in user of this request loaded in `db_session`, or None (idle sessions end)."""
-    uid, seen = session.get("uid"), session.get("seen", 0)
-    if uid is None:
+    """The logged-in user of this request loaded in `db_session`, or None (idle sessions end,
+    and so do sessions logged out on the server)."""
+    secret, seen = session.get("sid"), session.get("seen", 0)
+    if secret is None:
         return None
-    if time.time() - seen > IDLE_SECONDS:
+    if not isinstance(seen, int) or time.time() - seen > IDLE_SECONDS:
         session.clear()
         return None
-    user = db_session.get(User, uid)
-    if user is None or not user.active:
+    user = logins.session_user(db_session, secret, logins.PAGE)
+    if user is None:
         session.clear()
         return None
     session["seen"] = int(time.time())
     return user
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and not target.startswith("/api"):
-        return target
-    return url_for("pages.inbox")
+def safe_next(target: str | None) -> str:
+    """`target` if a browser would read it as a page of this site, else the inbox.
+
+    Browsers drop tabs and newlines inside a URL, read "\\" as "/" and "//host" as another
+    site, so a target with any control character, space, backslash or non-ASCII
+    character is refused, and so is one that starts with "//" before or after decoding
+    its escapes (e.g. "/%2F/evil.example"). JSON API paths are no page to return to."""
+    fallback = url_for("pages.inbox")
+    if not target or len(target) > 2000 or not _PATH_CHARS.fullmatch(target):
+        return fallback
+    decoded = unquote(target)
+    if (not target.startswith("/") or "//" in decoded or "\\" in decoded or not decoded.isprintable()
+            or any(c.isspace() for c in decoded)):
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or parts.path == "/api" or parts.path.startswith(("/api/", "/static/")):
+        return fallback
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """The login form; on success the session names the user."""
-    error = None
+    """The login form; on success the session names a server-side login session."""
+    error, status, headers = None, 200, {}
     username = request.form.get("username", "").strip()
     if request.method == "POST":
+        settings = services()["settings"]
         with unit_of_work() as uow:
             try:
-                user = accounts.authenticate(uow.session, username, request.form.get("password", ""))
+                _user, secret = logins.log_in(uow, username, request.form.get("password", ""), request.remote_addr,
+                                              logins.Policy.of(settings), logins.PAGE, LIFETIME)
+            except logins.TooManyFailures as err:
+                error, status, headers = err.message, 429, {"Retry-After": str(err.retry_after)}
             except Unauthorized as err:
-                error = err.message
+                error, status = err.message, 401
             else:
                 session.clear()
                 session.permanent = True
-                session.update(uid=user.id, seen=int(time.time()))
-                return redirect(_safe_next(request.args.get("next")))
-    return render_template("login.html", error=error, username=username), (401 if error else 200)
+                session.update(sid=secret, seen=int(time.time()))
+                return redirect(safe_next(request.args.get("next")))
+    return render_template("login.html", error=error, username=username), status, headers
 
 
 @bp.post("/logout")
 def logout():
-    """End the session."""
+    """End the session, on the server too."""
+    secret = session.get("sid")
+    with unit_of_work() as uow:
+        logins.log_out(uow, secret)
     session.clear()
     return redirect(url_for("session.login"))
 
@@ -77,7 +108,7 @@ class acting:
         user = load_user(self._uow.session)
         if user is None:
             self._uow.__exit__(None, None, None)
-            abort(redirect(url_for("session.login", next=request.full_path.rstrip("?"))))
+            abort(redirect(url_for("session.login", next=iri_to_uri(request.full_path.rstrip("?")))))
         g.user = user
         return self._uow, user
 
