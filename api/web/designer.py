@@ -16,7 +16,7 @@ deployment writes nothing. Checking and deploying are engine/versions.py's.
 import io
 import re
 
-from flask import Blueprint, jsonify, render_template, request, send_file, url_for
+from flask import Blueprint, jsonify, make_response, render_template, request, send_file, url_for
 
 from engine import versions
 from engine.definitions import ROLES
@@ -24,6 +24,7 @@ from engine.errors import Conflict, DefinitionError, EngineError, NotFound
 from engine.models import ProcessDefinition
 
 from ..common import json_body, runtime
+from ..security import DMN_EDITOR_POLICY
 from .guard import error_page, protect
 from .session import acting
 
@@ -218,8 +219,11 @@ def _editor(current, name: str, xml: str, origin: str):
         "notify": [{"code": k, "label": v} for k, v in NOTIFY_KINDS.items()],
         "files": sorted(current.files),
     }
-    return render_template("designer/editor.html", name=name, kind=kind, xml=xml, config=config,
-                           current=current, origin=origin, has_comments="<!--" in xml)
+    response = make_response(render_template("designer/editor.html", name=name, kind=kind, xml=xml, config=config,
+                                             current=current, origin=origin, has_comments="<!--" in xml))
+    if kind == "dmn":  # dmn-js writes style attributes (e.g. its bpmn.io badge); they cannot run script
+        response.headers["Content-Security-Policy"] = DMN_EDITOR_POLICY
+    return response
 
 
 def _xml_download(text: str, name: str):

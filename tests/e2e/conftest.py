@@ -113,16 +113,35 @@ class Person:
         return self
 
 
+# Every page reports what its Content-Security-Policy blocked; Chromium also says so in the console.
+REPORT_CSP = ("document.addEventListener('securitypolicyviolation', function (e) {"
+              " console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile"
+              " + ':' + e.lineNumber); });")
+
+
+def csp_violations(context) -> list:
+    """A list that collects every CSP violation of the pages of `context`."""
+    found = []
+    context.add_init_script(REPORT_CSP)
+    context.on("console", lambda msg: found.append(f"{msg.page.url if msg.page else ''}: {msg.text}")
+               if "CSP violation" in msg.text or "Content Security Policy" in msg.text else None)
+    return found
+
+
 @pytest.fixture
 def person(chromium, live_server, shots):
-    """person(username) -> a logged-in Person in its own browser context."""
-    contexts = []
+    """person(username) -> a logged-in Person in its own browser context. The test fails if
+    anything on the pages it opened was blocked by the Content-Security-Policy."""
+    contexts, violations = [], []
 
     def make(username):
         context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         contexts.append(context)
+        violations.append(csp_violations(context))
         return Person(context.new_page(), live_server, shots, username).login()
 
     yield make
     for context in contexts:
         context.close()
+    blocked = [text for found in violations for text in found]
+    assert not blocked, f"the Content-Security-Policy blocked: {blocked}"

@@ -58,7 +58,7 @@ def designer_tab(person):
 def open_editor(d, name):
     d.page.goto(f"{d.base}/designer")
     d.page.click(f'table.designer-files a:text-is("{name}")')
-    d.page.wait_for_function("window.cppccDesigner && window.cppccDesigner.ready")
+    d.page.wait_for_function("() => window.cppccDesigner && window.cppccDesigner.ready")
     assert not d.page.evaluate("window.cppccDesigner.failed"), d.page.inner_text("#designer-status")
     return d
 
@@ -153,7 +153,7 @@ def test_edit_refuse_and_deploy_a_diagram(person, ext):
 
     # select a user task on the canvas; the panel shows its properties
     d.page.click('g.djs-element[data-element-id="plan_draft"]', force=True)
-    d.page.wait_for_function("document.querySelector('#designer-panel [data-key=\"prop:form\"]')")
+    d.page.wait_for_function("() => document.querySelector('#designer-panel [data-key=\"prop:form\"]')")
     panel = d.page.locator("#designer-panel")
     assert panel.locator('[data-key="id"]').input_value() == "plan_draft"
     assert panel.locator('[data-key="prop:role"]').input_value() == "unit_clerk"
@@ -167,7 +167,7 @@ def test_edit_refuse_and_deploy_a_diagram(person, ext):
 
     # a multi-instance task: its collection is a variable name, kept through edits and undo
     d.page.evaluate("window.cppccDesigner.select('assist_opinion')")
-    d.page.wait_for_function("document.querySelector('#designer-panel [data-key=\"id\"]').value === 'assist_opinion'")
+    d.page.wait_for_function("() => document.querySelector('#designer-panel [data-key=\"id\"]').value === 'assist_opinion'")
     assert panel.locator('[data-key="loop:input"]').input_value() == "assisting_units"
     assert panel.locator('[data-key="loop:item"]').input_value() == "assist_unit"
     assert panel.locator('[data-key="loop:output"]').input_value() == "opinions"
@@ -177,7 +177,7 @@ def test_edit_refuse_and_deploy_a_diagram(person, ext):
     d.page.click("#btn-undo")
     assert changed_ref not in d.page.evaluate("window.cppccDesigner.xml()")
     d.page.evaluate("window.cppccDesigner.select('plan_draft')")
-    d.page.wait_for_function("document.querySelector('#designer-panel [data-key=\"id\"]').value === 'plan_draft'")
+    d.page.wait_for_function("() => document.querySelector('#designer-panel [data-key=\"id\"]').value === 'plan_draft'")
 
     # a broken version: the role cleared; refused with the element id, nothing deployed
     change(d, "prop:role", "")
@@ -280,7 +280,7 @@ def test_create_a_new_diagram_and_deploy_it(person, ext):
     d.page.fill("#new-name", "extra_review.bpmn")
     d.page.fill("#new-title", "补充审查")
     d.page.click("#new-file button[type=submit]")
-    d.page.wait_for_function("window.cppccDesigner && window.cppccDesigner.ready")
+    d.page.wait_for_function("() => window.cppccDesigner && window.cppccDesigner.ready")
     assert d.page.evaluate("window.cppccDesigner.importWarnings") == []
     assert not d.page.locator("#designer-dirty").is_hidden()  # not stored until deployed
     assert d.page.locator('#designer-panel [data-key="id"]').input_value() == "extra_review"  # the process
