@@ -8,7 +8,7 @@ from dataclasses import replace
 from flask import Flask
 
 from engine.config import Settings
-from engine.db import Database
+from engine.db import Database, Limits
 from engine.runtime import Runtime
 from engine import secret_key, versions
 
@@ -23,7 +23,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     schema created."""
     settings = settings or Settings.from_env()
     settings = replace(settings, secret_key=secret_key.resolve(settings, demo=demo))
-    database = database or Database(settings.database_url)
+    database = database or Database(settings.database_url, limits=Limits.of(settings))
     runtime = runtime or Runtime(settings)
     database.create_schema()
     versions.ensure_current(database, runtime)

@@ -26,12 +26,13 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select
+from sqlalchemy.exc import DBAPIError, TimeoutError as PoolTimeout
 from waitress import serve
 
 from engine import clock
 from engine.config import Settings
-from engine.db import Database, UnitOfWork
+from engine.db import Database, Limits, UnitOfWork, unavailable
 from engine.demo import DEMO_PASSWORD, load_demo
 from engine.directory import add_user, sync_units
 from engine.errors import DefinitionError, EngineError
@@ -44,14 +45,14 @@ from . import cli_regions, cli_replay, cli_schema, cli_versions, create_app
 
 
 def _database(settings):
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, limits=Limits.of(settings))
     database.create_schema()
     return database
 
 
 def cmd_init_db(args, settings):
     """Create (or with --reset recreate) the schema and sync the unit directory."""
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, limits=Limits.of(settings))
     if args.reset:
         database.drop_schema()
     database.create_schema()
@@ -222,6 +223,12 @@ def main(argv=None) -> int:
         return 1
     except ValueError as err:
         print(f"错误：{err}", file=sys.stderr)
+        return 1
+    except (DBAPIError, PoolTimeout) as err:
+        if not unavailable(err):
+            raise
+        where = make_url(settings.database_url).render_as_string(hide_password=True)
+        print(f"错误：数据库暂时无法访问（{where}），请确认数据库已启动、地址和端口正确后重试", file=sys.stderr)
         return 1
 
 

@@ -1,8 +1,10 @@
 """Every API error as JSON: {"error": {"status", "message", "errors"?, ...details}};
 the same errors on a page request as a Chinese error page."""
-from flask import Flask, current_app, jsonify, request
+from flask import Flask, current_app, g, jsonify, make_response, request
+from sqlalchemy.exc import DBAPIError, TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from engine.db import unavailable
 from engine.errors import EngineError
 
 from .web.guard import engine_error_page, error_page
@@ -17,6 +19,8 @@ _HTTP_MESSAGES = {
     415: "请求体格式不受支持",
 }
 INTERNAL_MESSAGE = "服务器内部错误，请稍后重试或联系管理员"
+UNAVAILABLE_MESSAGE = "数据库暂时无法访问，请稍后重试"
+RETRY_AFTER = 5  # seconds
 
 
 def error_response(status: int, message: str, **details):
@@ -57,8 +61,25 @@ def _unexpected(err: Exception):
     return error_response(500, INTERNAL_MESSAGE)
 
 
+def _database_error(err: Exception):
+    """503 with Retry-After while the database is down, refusing, hung or locked; any other
+    database error is unexpected (500). Neither shows SQL or driver text."""
+    if not unavailable(err):
+        return _unexpected(err)
+    current_app.logger.warning("database unavailable (%s): %s", type(err).__name__, err)
+    g.pop("user", None)  # the error page's navigation would ask the database again
+    if _wants_page():
+        response = make_response(error_page(503, UNAVAILABLE_MESSAGE))
+    else:
+        response = error_response(503, UNAVAILABLE_MESSAGE)
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Register the JSON error handlers."""
     app.register_error_handler(EngineError, _engine_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(DBAPIError, _database_error)
+    app.register_error_handler(PoolTimeout, _database_error)
     app.register_error_handler(Exception, _unexpected)

@@ -19,8 +19,8 @@ def _json(schema, description):
 def _errors(*codes):
     names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
              409: "Conflict", 413: "PayloadTooLarge", 422: "InvalidForm", 429: "TooManyRequests",
-             500: "InternalError"}
-    return {str(c): {"$ref": f"#/components/responses/{names[c]}"} for c in (*codes, 500)}
+             500: "InternalError", 503: "Unavailable"}
+    return {str(c): {"$ref": f"#/components/responses/{names[c]}"} for c in (*codes, 500, 503)}
 
 
 def _obj(properties, required=None, **extra):
@@ -201,6 +201,7 @@ _ERROR_RESPONSES = {
     "InvalidForm": "表单有错误，errors 逐项列出",
     "TooManyRequests": "登录失败次数过多：该账号或该地址暂时不能登录，Retry-After 给出秒数",
     "InternalError": "服务器内部错误（详情只记录在日志中）",
+    "Unavailable": "数据库暂时无法访问（未启动、拒绝连接、无响应或锁等待超时），Retry-After 秒后重试",
 }
 
 _PROPOSAL_ID = {"name": "proposal_id", "in": "path", "required": True, "schema": _INT}
@@ -375,13 +376,14 @@ PATHS = {
     },
     "/api/openapi.json": {"get": {
         "summary": "本文档", "operationId": "openapi", "tags": ["meta"], "security": [],
-        "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1 文档"), **_errors()}}},
+        "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1 文档（不需要数据库）"),
+                      "500": {"$ref": "#/components/responses/InternalError"}}}},
 }
 
 
 def _error_response(name: str, text: str) -> dict:
     response = _json(_ref("Error"), text)
-    if name == "TooManyRequests":
+    if name in ("TooManyRequests", "Unavailable"):
         response["headers"] = {"Retry-After": {"description": "多少秒后可以再试", "schema": _INT}}
     return response
 

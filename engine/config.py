@@ -31,6 +31,12 @@ class Settings:
     # (CPPCC_PROXY_HOPS), and cookies always Secure (CPPCC_SECURE_COOKIES; else Secure over HTTPS).
     proxy_hops: int = 0
     secure_cookies: bool = False
+    # Seconds the database may take (engine/db.py Limits): to connect, per statement, waiting for
+    # a lock (on SQLite: for the other writer), for a free pooled connection. CPPCC_DB_*_TIMEOUT.
+    db_connect_timeout: float = 5
+    db_statement_timeout: float = 30
+    db_lock_timeout: float = 15
+    db_pool_timeout: float = 10
     upload_dir: Path = PROJECT_ROOT / "instance" / "uploads"  # attachment files, outside the database
     max_upload_bytes: int = 20 * 1024 * 1024  # one attachment
     allowed_upload_types: tuple = ("pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "wps", "txt",
@@ -83,6 +89,10 @@ class Settings:
             text = os.environ.get(name, "").strip()
             if text:
                 values[key] = _count(name, text, lowest)
+        for key, name in _SECONDS:
+            text = os.environ.get(name, "").strip()
+            if text:
+                values[key] = _seconds(name, text)
         secure = os.environ.get("CPPCC_SECURE_COOKIES", "").strip()
         if secure:
             values["secure_cookies"] = _flag("CPPCC_SECURE_COOKIES", secure)
@@ -94,6 +104,10 @@ _COUNTS = (("login_max_failures", "CPPCC_LOGIN_MAX_FAILURES", 1),
            ("login_max_failures_per_address", "CPPCC_LOGIN_MAX_FAILURES_PER_ADDRESS", 1),
            ("login_lockout_minutes", "CPPCC_LOGIN_LOCKOUT_MINUTES", 1),
            ("proxy_hops", "CPPCC_PROXY_HOPS", 0))
+
+
+_SECONDS = (("db_connect_timeout", "CPPCC_DB_CONNECT_TIMEOUT"), ("db_statement_timeout", "CPPCC_DB_STATEMENT_TIMEOUT"),
+            ("db_lock_timeout", "CPPCC_DB_LOCK_TIMEOUT"), ("db_pool_timeout", "CPPCC_DB_POOL_TIMEOUT"))
 
 
 def region_settings(code: str, keep_database: bool = False) -> dict:
@@ -125,6 +139,17 @@ def _port(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 65535:
         raise ValueError(f"CPPCC_SMTP_PORT 应为 1–65535 之间的端口号，现在是 {text!r}")
     return int(text)
+
+
+def _seconds(name: str, text: str) -> float:
+    """A positive number of seconds (e.g. 5 or 0.5) of at most a day."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0
+    if not 0 < value <= 86400:
+        raise ValueError(f"{name} 应为正数（单位：秒，最多 86400），现在是 {text!r}")
+    return value
 
 
 def _count(name: str, text: str, lowest: int) -> int:

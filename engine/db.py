@@ -1,27 +1,78 @@
-"""Database connection and the unit of work that owns each transaction."""
+"""Database connection and the unit of work that owns each transaction.
+
+Every connection is bounded in time (`Limits`), so a slow, hung or stopped database gives a
+quick error instead of holding a request for as long as it hangs:
+- PostgreSQL: connect_timeout; statement_timeout and lock_timeout set for the session (the
+  server cancels a slow statement or lock wait); pooled connections are pinged before use;
+  a pool that stays full gives up after pool_timeout; and a watchdog ends any call the
+  server does not answer at all (a hung server cannot cancel anything itself) a little
+  after the statement timeout, by shutting its socket down.
+- SQLite: the wait for another writer's lock is the lock timeout.
+`unavailable(exc)` says whether an error means the database could not be used just now
+(the API answers 503 and the request may be retried), not that the request was wrong.
+"""
+import socket
+import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
+from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import schema
 from .models import Base
 
+# PostgreSQL error classes that mean "not now": connection exceptions (08), insufficient
+# resources (53, e.g. too many connections), operator intervention (57: shutdown, cannot
+# connect now, and 57014 query_canceled by statement_timeout); 55P03 lock_not_available.
+_UNAVAILABLE_CLASSES = ("08", "53", "57")
+_UNAVAILABLE_STATES = ("55P03",)
+_SQLITE_UNAVAILABLE = ("database is locked", "database table is locked", "unable to open database file")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Seconds a database may take: to connect, per statement, waiting for a lock, for a
+    free pooled connection."""
+
+    connect_timeout: float = 5
+    statement_timeout: float = 30
+    lock_timeout: float = 15
+    pool_timeout: float = 10
+    grace: float = 2  # the watchdog ends a call no answer came for after statement_timeout + grace
+
+    @classmethod
+    def of(cls, settings) -> "Limits":
+        """The limits of engine.config.Settings (CPPCC_DB_*_TIMEOUT)."""
+        return cls(settings.db_connect_timeout, settings.db_statement_timeout, settings.db_lock_timeout,
+                   settings.db_pool_timeout)
+
 
 class Database:
     """An SQLAlchemy engine and session factory for one database URL."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, limits: Limits | None = None):
         self.url = url
+        self.limits = limits = limits or Limits()
         kwargs = {}
         if url.startswith("sqlite"):
             path = url.split("///", 1)[-1]
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-        self.engine = create_engine(url, **kwargs)
+            self.connect_args = {"check_same_thread": False, "timeout": limits.lock_timeout}
+        else:
+            self.connect_args = {"connect_timeout": max(1, round(limits.connect_timeout))}
+            if url.startswith("postgresql"):
+                self.connect_args["options"] = (f"-c statement_timeout={round(limits.statement_timeout * 1000)} "
+                                                f"-c lock_timeout={round(limits.lock_timeout * 1000)}")
+            kwargs.update(pool_pre_ping=True, pool_timeout=limits.pool_timeout)
+        self.engine = create_engine(url, connect_args=self.connect_args, **kwargs)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        else:
+            _watch(self.engine, limits.statement_timeout + limits.grace)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def create_schema(self) -> schema.UpgradeResult:
@@ -35,6 +86,102 @@ class Database:
         with self.engine.begin() as conn:
             Base.metadata.drop_all(conn)
             schema.drop_version_table(conn)
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether `exc` means the database cannot be used just now (down, refusing, not
+    answering in time, locked), rather than a fault of the request or of the code."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    state = getattr(exc.orig, "sqlstate", None)
+    if state:
+        return state[:2] in _UNAVAILABLE_CLASSES or state in _UNAVAILABLE_STATES
+    if type(exc.orig).__module__.startswith("psycopg"):
+        return True  # no SQLSTATE: the connection itself failed (refused, timed out, closed)
+    return any(text in str(exc.orig) for text in _SQLITE_UNAVAILABLE)
+
+
+class Watchdog:
+    """Ends database calls that get no answer in time: one thread (for every database of the
+    process) shuts down the socket of such a call, so the driver raises at once and the
+    connection is discarded."""
+
+    def __init__(self):
+        self._armed: dict[int, tuple[float, int]] = {}  # id(connection) -> (deadline, socket fd)
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, dbapi_connection, limit: float) -> None:
+        """Watch `dbapi_connection` for `limit` seconds from now."""
+        try:
+            fd = dbapi_connection.fileno()
+        except Exception:  # already closed: nothing can hang on it
+            return
+        with self._lock:
+            self._armed[id(dbapi_connection)] = (time.monotonic() + limit, fd)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="cppcc-db-watchdog", daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def disarm(self, dbapi_connection) -> None:
+        """The call on `dbapi_connection` has ended."""
+        with self._lock:
+            self._armed.pop(id(dbapi_connection), None)
+
+    def guard(self, call, connection_of, limit: float):
+        """`call` wrapped so that the connection `connection_of(*args)` is watched while it runs."""
+        def guarded(*args, **kwargs):
+            connection = connection_of(*args)
+            self.arm(connection, limit)
+            try:
+                return call(*args, **kwargs)
+            finally:
+                self.disarm(connection)
+        return guarded
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()  # sleeps while nothing is watched
+            time.sleep(0.1)
+            now = time.monotonic()
+            with self._lock:  # under the lock: a connection still armed is still in its call
+                for key, (deadline, fd) in list(self._armed.items()):
+                    if deadline <= now:
+                        del self._armed[key]
+                        _shut_down(fd)
+                if not self._armed:
+                    self._wake.clear()
+
+
+WATCHDOG = Watchdog()
+
+
+def _shut_down(fd: int) -> None:
+    try:
+        with socket.socket(fileno=socket.dup(fd)) as sock:
+            sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+def _watch(engine, limit: float) -> None:
+    """Put every blocking call of the engine's dialect (statements, pings, commits,
+    rollbacks) under the watchdog, `limit` seconds each."""
+    dialect = engine.dialect
+    by_cursor = lambda cursor, *rest: cursor.connection  # noqa: E731
+    by_connection = lambda connection, *rest: connection  # noqa: E731
+    for name, connection_of in (("do_execute", by_cursor), ("do_executemany", by_cursor),
+                                ("do_execute_no_params", by_cursor), ("do_ping", by_connection),
+                                ("do_commit", by_connection), ("do_rollback", by_connection)):
+        setattr(dialect, name, WATCHDOG.guard(getattr(dialect, name), connection_of, limit))
 
 
 def _sqlite_pragmas(dbapi_connection, _record):

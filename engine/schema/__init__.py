@@ -156,6 +156,9 @@ def migration_connection(engine: Engine):
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # only outside a transaction
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         elif engine.dialect.name == "postgresql":
+            # a migration may wait for another process's and take its time: no request timeouts
+            conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
+            conn.exec_driver_sql("SET LOCAL lock_timeout = 0")
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
         try:
             yield conn
