@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["cppcc"] = {"settings": settings, "db": database, "runtime": runtime}
-    for module in (security, errors, auth, proposals, tasks, attachments, supervision, notifications, definitions, diagram_assets,
-                   openapi, web):
+    for module in (security, errors, auth, proposals, tasks, attachments, supervision, notifications, definitions,
+                   diagram_assets, openapi, web):
         module.init_app(app)
     return app

@@ -167,7 +167,8 @@ def test_edit_refuse_and_deploy_a_diagram(person, ext):
 
     # a multi-instance task: its collection is a variable name, kept through edits and undo
     d.page.evaluate("window.cppccDesigner.select('assist_opinion')")
-    d.page.wait_for_function("() => document.querySelector('#designer-panel [data-key=\"id\"]').value === 'assist_opinion'")
+    d.page.wait_for_function(
+        "() => document.querySelector('#designer-panel [data-key=\"id\"]').value === 'assist_opinion'")
     assert panel.locator('[data-key="loop:input"]').input_value() == "assisting_units"
     assert panel.locator('[data-key="loop:item"]').input_value() == "assist_unit"
     assert panel.locator('[data-key="loop:output"]').input_value() == "opinions"
