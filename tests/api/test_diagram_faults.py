@@ -1,0 +1,105 @@
+"""A diagram that fails while a case runs: bounded, reported in Chinese with file and
+element, and the case is left exactly as it was (the step's transaction rolls back)."""
+import threading
+from xml.sax.saxutils import escape
+
+import pytest
+from sqlalchemy import func, select
+
+from engine.db import UnitOfWork
+from engine.directory import add_user
+from engine.models import Case, Event, Notification, OpenTask, Proposal
+
+PASSWORD = "pw-测试"  # tests/api/conftest.py
+REVIEW = {"review_decision": "file", "category": "urban"}
+CONDITION = "<bpmn:conditionExpression>review_decision == 'not_file'</bpmn:conditionExpression>"
+# Each must end within seconds (time or size budget), never hang the server or exhaust memory.
+RUNAWAY = [
+    ("sum(1 for i in range(10**5) for j in range(10**5))", "运行时间超出上限（1 秒）"),
+    ("f'{0:{10**9}}'", "大小上限"),
+    ("'%0*d' % (10**9, 1)", "大小上限"),
+    ("'a'.ljust(10**9)", "大小上限"),
+    ("[[0]*10**5 for i in range(10**5)]", "大小上限"),
+    ("'x'.join(['a'*10**5]*10**5)", "大小上限"),
+    (r"int.from_bytes(b'\xff'*100000,'big')", "整数超出范围"),
+]
+
+
+@pytest.fixture
+def designer(app):
+    with UnitOfWork(app.extensions["cppcc"]["db"]) as uow:
+        add_user(uow.session, "designer", "流程设计员", PASSWORD, ["designer"])
+        uow.commit()
+    return "designer"
+
+
+def deploy_condition(app, api, designer, expression):
+    """Deploy proposal.bpmn with `expression` evaluated by the review gateway's first condition."""
+    proposal = app.extensions["cppcc"]["runtime"].files_bundle.files["proposal.bpmn"]
+    condition = f"<bpmn:conditionExpression>{escape(f'({expression}) is None')}</bpmn:conditionExpression>"
+    assert CONDITION in proposal
+    response = api.post(designer, "/api/definitions", {"files": {"proposal.bpmn": proposal.replace(CONDITION, condition)},
+                                                       "note": "失控的条件"})
+    assert response.status_code == 201, response.get_json()
+
+
+def snapshot(app, proposal_id):
+    """Everything a step may change: case state and version, open tasks, events, messages, proposal row."""
+    with UnitOfWork(app.extensions["cppcc"]["db"]) as uow:
+        s = uow.session
+        case = s.scalar(select(Case).where(Case.proposal_id == proposal_id))
+        proposal = s.get(Proposal, proposal_id)
+        return {
+            "state": case.state, "version": case.version, "completed_tasks": case.completed_tasks,
+            "open": sorted((t.id, t.name) for t in s.scalars(select(OpenTask).where(OpenTask.proposal_id == proposal_id))),
+            "events": s.scalar(select(func.count()).select_from(Event).where(Event.proposal_id == proposal_id)),
+            "messages": s.scalar(select(func.count()).select_from(Notification)),
+            "proposal": (proposal.status, proposal.updated_at, proposal.number),
+        }
+
+
+@pytest.mark.parametrize("expression,limit", RUNAWAY)
+def test_a_runaway_expression_fails_the_step_and_leaves_the_case_as_it_was(app, api, designer, world,
+                                                                            expression, limit):
+    deploy_condition(app, api, designer, expression)
+    proposal_id = api.submit("wy_wu", title="关于规范共享单车停放的建议")
+    task_id = api.task_id("tw_li", "review", proposal_id)
+    before = snapshot(app, proposal_id)
+
+    response = api.post("tw_li", f"/api/tasks/{task_id}/complete", {"data": REVIEW})
+    assert response.status_code == 500
+    message = response.get_json()["error"]["message"]
+    assert message.startswith("流程 proposal.bpmn 的元素 “审查结论”（gw_review）："), message
+    assert limit in message and "请联系流程设计员" in message
+    assert "Error" not in message and "Traceback" not in message and expression not in message
+
+    assert snapshot(app, proposal_id) == before  # nothing of the failed step was stored
+    assert api.task_id("tw_li", "review", proposal_id) == task_id  # the same task is still there to do
+    # another case (on the version it started with) runs on
+    api.do("tw_li", "review", world["p3"], REVIEW)
+    assert api.task_id("tw_li", "assign", world["p3"])
+
+
+def test_other_requests_go_on_while_an_expression_runs_out_of_time(app, api, designer, world):
+    deploy_condition(app, api, designer, RUNAWAY[0][0])
+    proposal_id = api.submit("wy_wu", title="关于规范共享单车停放的建议")
+    task_id = api.task_id("tw_li", "review", proposal_id)
+    other = type(api)(app)  # a second client, its own token
+    for username in ("tw_li", "wy_lin"):
+        other.headers(username)
+    results = {}
+
+    def runaway():
+        results["runaway"] = api.post("tw_li", f"/api/tasks/{task_id}/complete", {"data": REVIEW}).status_code
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    try:
+        # meanwhile: reads and a write on other cases (on SQLite: no "database is locked")
+        assert other.get("wy_lin", "/api/tasks").status_code == 200
+        other.do("wy_lin", "cosigner_confirm", world["p2"], {"agree": True})
+        other.do("tw_li", "review", world["p3"], REVIEW)
+    finally:
+        thread.join(timeout=60)
+    assert not thread.is_alive() and results["runaway"] == 500
+    assert other.task_id("tw_li", "review", proposal_id) == task_id
