@@ -17,7 +17,7 @@ from engine.sandbox import (
     check_source,
     compile_check,
 )
-from engine.sandbox_budget import DEFAULT_MAX_SIZE, ExpressionLimit
+from engine.sandbox_budget import DEFAULT_MAX_SIZE, ExpressionLimit, Limits
 
 BPMN_NS = (
     'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
@@ -401,3 +401,116 @@ def test_service_task_errors_are_reported():
     wf = make_workflow(service_bpmn("lookup", "__import__('os')"), engine=ConfinedScriptEngine(services={"lookup": str}))
     with pytest.raises(WorkflowTaskException, match="不允许使用名称 '__import__'"):
         wf.do_engine_steps()
+
+
+# --- time and size budget -----------------------------------------------------
+
+RUNAWAY = [
+    ("sum(1 for i in range(10**5) for j in range(10**5))", "运行时间超出上限（1 秒）"),
+    ("f'{0:{10**9}}'", "大小上限"),
+    ("'%0*d' % (10**9, 1)", "大小上限"),
+    ("'a'.ljust(10**9)", "大小上限"),
+    ("[[0]*10**5 for i in range(10**5)]", "大小上限"),
+    ("'x'.join(['a'*10**5]*10**5)", "大小上限"),
+    (r"int.from_bytes(b'\xff'*100000,'big')", "整数超出范围"),
+]
+# Siblings: other ways to make one C-level call work on something huge, or to grow without bound.
+RUNAWAY_SIBLINGS = [
+    ("f'{1.5:.{10**8}f}'", "大小上限"),
+    ("'%.*f' % (10**8, 1.5)", "大小上限"),
+    ("'%100000000d' % 1", "大小上限"),
+    ("'a'.rjust(10**9)", "大小上限"),
+    ("'a'.center(10**9)", "大小上限"),
+    ("'1'.zfill(10**9)", "大小上限"),
+    ("str.ljust('a', 10**9)", "大小上限"),
+    ("('a' * 10**5).replace('a', 'a' * 10**4)", "大小上限"),
+    ("('\\t' * 10**5).expandtabs(10**4)", "大小上限"),
+    ("('a' * 10**5).translate({97: 'b' * 10**4})", "大小上限"),
+    ("(1).to_bytes(10**9, 'big')", "大小上限"),
+    ("sum([[0]] * 10, [])", "只能对数字求和"),
+    ("str([[0] * 10**5] * 10**5)", "大小上限"),
+    ("[0] * 10**5 in [[0] * 10**5] * 10**5", "大小上限"),
+    ("[[0] * 10**5 for i in range(10**5)][0]", "大小上限"),
+    ("list([0] * 10**5 for i in range(10**5))", "大小上限"),
+    ("dict.fromkeys(range(10**5), [0] * 10**5)", "大小上限"),
+    ("sorted(range(10**5), key='a'.ljust)", "大小上限"),
+    ("set([i * (2**61 - 1) for i in range(10**5)])", "整数超出范围"),
+    ("12345678901234567890123 + 1", "整数常量超出范围"),
+    ("int('9' * 30)", "整数超出范围"),
+    ("round(1e300)", "整数超出范围"),
+    ("[x for x in range(10**5) for y in range(10**5)]", "大小上限"),
+    ("(lambda f: f(f, 40))(lambda f, n: n and f(f, n - 1) + f(f, n - 1))", "运行时间超出上限"),
+]
+RUNAWAY_SCRIPTS = [
+    ("x = [0]\nfor i in range(100):\n    x.extend(x)", "大小上限"),
+    ("x = [0]\nfor i in range(100):\n    x = [x, x]", "大小上限"),
+    ("x = [0]\nfor i in range(100):\n    x += x", "大小上限"),
+    ("d = {}\nfor i in range(10**5):\n    for j in range(10**5):\n        d[j] = i", "大小上限"),
+    ("s = 'a'\nfor i in range(100):\n    s = s + s", "大小上限"),
+    ("x = []\ny = [0] * 10**5\nfor i in range(10**5):\n    x.append(y)", "大小上限"),
+    ("x = []\nfor i in range(10**5):\n    x[len(x):] = [0] * 10**5", "大小上限"),
+]
+
+
+@pytest.mark.parametrize("source,message", RUNAWAY + RUNAWAY_SIBLINGS)
+def test_runaway_expressions_end_with_a_clear_error(source, message):
+    with pytest.raises((ExpressionLimit, ExpressionRejected)) as info:
+        ConfinedEnvironment().evaluate(source, {})
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize("script,message", RUNAWAY_SCRIPTS)
+def test_runaway_scripts_end_with_a_clear_error(script, message):
+    data = {"keep": 1}
+    with pytest.raises(ExpressionLimit, match=message):
+        ConfinedEnvironment().execute(script, data)
+
+
+@pytest.mark.parametrize("source,message", RUNAWAY)
+def test_runaway_expressions_fail_the_workflow_at_their_task(source, message):
+    wf = make_workflow(script_and_gateway_bpmn(f"x = {source}"))
+    with pytest.raises(WorkflowTaskException) as info:
+        wf.do_engine_steps()
+    assert info.value.task.task_spec.bpmn_id == "script" and message in str(info.value)
+    assert not wf.is_completed()
+
+
+def test_the_budget_is_shared_by_a_step_and_set_by_the_limits():
+    env = ConfinedEnvironment(limits=Limits(seconds=5, max_size=1000), per_step=True)
+    env.evaluate("'a' * 600", {})
+    with pytest.raises(ExpressionLimit, match=r"大小上限（1000 项）"):
+        env.evaluate("'a' * 600", {})  # the step has built 600 of its 1000 items already
+    env = ConfinedEnvironment(limits=Limits(seconds=0.2, max_size=10**6))
+    with pytest.raises(ExpressionLimit, match=r"运行时间超出上限（0.2 秒）"):
+        env.evaluate("sum(1 for i in range(10**5) for j in range(10**5))", {})
+    assert ConfinedEnvironment(limits=Limits(max_size=1000)).evaluate("'a' * 600", {}) == "a" * 600
+
+
+def test_helpers_time_is_not_the_expressions():
+    import time
+
+    env = ConfinedEnvironment(functions={"slow": lambda: time.sleep(0.3) or 1}, limits=Limits(seconds=0.2))
+    assert env.evaluate("sum(slow() for i in range(2))", {}) == 2
+
+
+def test_ordinary_expressions_still_work():
+    env = ConfinedEnvironment()
+    data = {"units": {"fgw": "发改委", "jw": "经委"}, "text": "a\tb", "n": 3}
+    assert env.evaluate("'、'.join(sorted(units.values()))", data) == "发改委、经委"
+    assert env.evaluate("f'{n:03d}-{text!r:>8}'", data) == "003-  'a\\tb'"
+    assert env.evaluate("'%s 有 %d 个单位' % ('提案', len(units))", data) == "提案 有 2 个单位"
+    assert env.evaluate("text.expandtabs(4).replace('a', 'A').ljust(6, '.')", data) == "A   b."
+    assert env.evaluate("[u for u in units if u != 'jw'] + ['x']", data) == ["fgw", "x"]
+    assert env.evaluate("{**units, 'x': 1}['x'] + (2**62 - 1).bit_length()", data) == 63
+    assert env.evaluate("max(units, key=len), sorted([3, 1, 2], key=lambda v: -v)", data) == ("fgw", [3, 2, 1])
+    assert env.evaluate("int.from_bytes(b'ab', 'big'), (5).to_bytes(2, 'big')", data) == (24930, b"\x00\x05")
+
+
+@pytest.mark.parametrize("script,what", [
+    ("x = {1, 2}", "集合"), ("x = (i for i in range(3))", "生成器"), ("x = range(3)", "range"),
+    ("x = [lambda: 1]", "函数"), ("x = {'a': units.keys()}", "字典视图"), ("x = {1: 'a'}", "不是文本"),
+    ("x = float('nan')", "NaN"), ("x = b'a'", "bytes"),
+])
+def test_a_script_leaving_unstorable_data_is_refused(script, what):
+    with pytest.raises(ExpressionRejected, match=f"无法保存的值：变量 x 是.*{what}"):
+        ConfinedEnvironment().execute(script, {"units": {"a": 1}})
