@@ -103,3 +103,40 @@ def test_other_requests_go_on_while_an_expression_runs_out_of_time(app, api, des
         thread.join(timeout=60)
     assert not thread.is_alive() and results["runaway"] == 500
     assert other.task_id("tw_li", "review", proposal_id) == task_id
+
+
+def deploy(app, api, designer, old, new):
+    proposal = app.extensions["cppcc"]["runtime"].files_bundle.files["proposal.bpmn"]
+    assert old in proposal
+    response = api.post(designer, "/api/definitions", {"files": {"proposal.bpmn": proposal.replace(old, new)}})
+    assert response.status_code == 201, response.get_json()
+
+
+@pytest.mark.parametrize("value,what", [("{1, 2}", "集合（set）"), ("(i for i in range(3))", "生成器"),
+                                        ("range(3)", "range 对象"), ("[lambda: 1]", "函数")])
+def test_a_script_leaving_unstorable_data_fails_its_step_naming_the_element(app, api, designer, world, value, what):
+    deploy(app, api, designer, "status = 'not_filed'", f"status = 'not_filed'\nmarks = {value}")
+    proposal_id = api.submit("wy_wu", title="关于规范共享单车停放的建议")
+    task_id = api.task_id("tw_li", "review", proposal_id)
+    before = snapshot(app, proposal_id)
+    response = api.post("tw_li", f"/api/tasks/{task_id}/complete", {"data": {"review_decision": "not_file",
+                                                                           "category": "urban",
+                                                                           "review_reason": "不属于政协职能范围"}})
+    assert response.status_code == 500, response.get_json()
+    assert response.get_json()["error"]["message"].startswith(
+        f"流程 proposal.bpmn 的元素 “不予立案”（not_filed）：脚本在任务数据中留下了无法保存的值：变量 marks 是{what}")
+    assert snapshot(app, proposal_id) == before
+
+
+def test_a_due_value_that_is_not_a_date_fails_the_step_naming_the_task(app, api, designer, world):
+    deploy(app, api, designer, "value=\"due_date('review', submitted_on)\"", 'value="title"')
+    with UnitOfWork(app.extensions["cppcc"]["db"]) as uow:
+        proposals = uow.session.scalar(select(func.count()).select_from(Proposal))
+    response = api.post("wy_wu", "/api/proposals", {"title": "关于规范共享单车停放的建议", "category": "urban",
+                                                    "body": "共享单车乱停放问题日益突出，需要综合治理。",
+                                                    "suggestions": "划定停放区"})
+    assert response.status_code == 500, response.get_json()
+    message = response.get_json()["error"]["message"]
+    assert message.startswith("流程 proposal.bpmn 的元素 “审查立案”（review）：due 属性的值不是日期"), message
+    with UnitOfWork(app.extensions["cppcc"]["db"]) as uow:  # no half-made proposal
+        assert uow.session.scalar(select(func.count()).select_from(Proposal)) == proposals
