@@ -12,7 +12,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from .sandbox import ConfinedEnvironment, compile_check
-from .sandbox_budget import Limits
+from .sandbox_budget import MAX_INSTANCES, Limits
 
 _UNKNOWN = object()
 
@@ -23,7 +23,6 @@ NS = {
 DMN_NAMESPACES = ("https://www.omg.org/spec/DMN/20191111/MODEL/", "http://www.omg.org/spec/DMN/20180521/MODEL/",
                   "http://www.omg.org/spec/DMN/20151101/dmn.xsd")
 BPMN_NAMESPACE = NS["bpmn"]
-MAX_INSTANCES = 1000
 # Helpers whose value is a date/time text (a timer date, a `due`), never a duration.
 DATE_HELPERS = {"due_date", "remind_date", "end_of", "never", "today", "now"}
 TIMER_KINDS = {"timeDuration": "时长", "timeDate": "日期时间", "timeCycle": "循环"}

@@ -34,7 +34,7 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from . import clock
-from .sandbox_budget import MAX_INT_BITS, Budget, ExpressionLimit, Limits, _monotonic
+from .sandbox_budget import MAX_INSTANCES, MAX_INT_BITS, Budget, ExpressionLimit, Limits, _monotonic
 from .sandbox_rewrite import BINOP, CALL, FORMAT, HELPERS, KEEP, TICK, rewrite
 
 MAX_SOURCE_CHARS = 10_000
@@ -354,9 +354,17 @@ class ConfinedScriptEngine(PythonScriptEngine):
         self.environment.compiled(expression, "eval")
 
     def evaluate(self, task, expression, external_context=None):
-        """Evaluate ``expression`` for ``task``; errors name the real problem."""
+        """Evaluate ``expression`` for ``task``; errors name the real problem.
+
+        A multi-instance task's cardinality must be an integer up to MAX_INSTANCES
+        (SpiffWorkflow would otherwise create as many tasks as it says)."""
         try:
-            return self.environment.evaluate(expression, task.data, external_context)
+            value = self.environment.evaluate(expression, task.data, external_context)
+            if expression == getattr(task.task_spec, "cardinality", None) and \
+                    not (type(value) is int and 0 <= value <= MAX_INSTANCES):
+                raise ExpressionRejected(f"多实例次数（loopCardinality）应为 0 到 {MAX_INSTANCES} 的整数，"
+                                         f"实际是 {str(value)[:20]}")
+            return value
         except SpiffWorkflowException as err:
             err.add_note(f"Error evaluating expression '{expression}'")
             raise

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from types import BuiltinFunctionType, FunctionType, MethodDescriptorType, ModuleType
 
 MAX_INT_BITS = 64
+MAX_INSTANCES = 1000  # a multi-instance task's loopCardinality
 DEFAULT_SECONDS = 1.0
 DEFAULT_MAX_SIZE = 1_000_000
 _FLAT = (str, bytes)

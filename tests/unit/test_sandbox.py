@@ -514,3 +514,16 @@ def test_ordinary_expressions_still_work():
 def test_a_script_leaving_unstorable_data_is_refused(script, what):
     with pytest.raises(ExpressionRejected, match=f"无法保存的值：变量 x 是.*{what}"):
         ConfinedEnvironment().execute(script, {"units": {"a": 1}})
+
+
+def test_a_multi_instance_cardinality_is_bounded_at_run_time():
+    task = single_task_bpmn(
+        '<bpmn:task id="t"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>'
+        '<bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>n * 1000</bpmn:loopCardinality>'
+        '</bpmn:multiInstanceLoopCharacteristics></bpmn:task>')
+    wf = make_workflow(task, data={"n": 10**6})
+    with pytest.raises(WorkflowTaskException, match="多实例次数（loopCardinality）应为 0 到 1000 的整数"):
+        wf.do_engine_steps()
+    wf = make_workflow(task, data={"n": 0})
+    wf.do_engine_steps()
+    assert wf.is_completed()
