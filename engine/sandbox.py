@@ -139,7 +139,8 @@ def _parse(source, mode):
     try:
         return ast.parse(source.strip() if mode == "eval" else source, mode=mode)
     except SyntaxError as err:
-        raise ExpressionRejected(f"语法错误（{err.msg}）", source, err.lineno) from None
+        near = f"（第 {err.offset} 个字符附近）" if err.offset else ""
+        raise ExpressionRejected(f"语法错误{near}", source, err.lineno) from None
     except (ValueError, MemoryError, RecursionError):  # NUL characters, absurd nesting
         raise ExpressionRejected("无法解析的表达式", source[:200]) from None
 
