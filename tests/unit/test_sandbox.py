@@ -441,13 +441,14 @@ RUNAWAY_SIBLINGS = [
     ("[x for x in range(10**5) for y in range(10**5)]", "上限"),  # size, or time on a loaded machine
     ("(lambda f: f(f, 40))(lambda f, n: n and f(f, n - 1) + f(f, n - 1))", "运行时间超出上限"),
 ]
+# Each ends on its size budget, or, on a loaded machine, on its time budget first.
 RUNAWAY_SCRIPTS = [
-    ("x = [0]\nfor i in range(100):\n    x.extend(x)", "大小上限"),
-    ("x = [0]\nfor i in range(100):\n    x = [x, x]", "大小上限"),
-    ("x = [0]\nfor i in range(100):\n    x += x", "大小上限"),
+    ("x = [0]\nfor i in range(100):\n    x.extend(x)", "上限"),
+    ("x = [0]\nfor i in range(100):\n    x = [x, x]", "上限"),
+    ("x = [0]\nfor i in range(100):\n    x += x", "上限"),
     ("d = {}\nfor i in range(10**5):\n    for j in range(10**5):\n        d[j] = i", "上限"),  # size or time
-    ("s = 'a'\nfor i in range(100):\n    s = s + s", "大小上限"),
-    ("x = []\ny = [0] * 10**5\nfor i in range(10**5):\n    x.append(y)", "大小上限"),
+    ("s = 'a'\nfor i in range(100):\n    s = s + s", "上限"),
+    ("x = []\ny = [0] * 10**5\nfor i in range(10**5):\n    x.append(y)", "上限"),
     ("x = []\nfor i in range(10**5):\n    x[len(x):] = [0] * 10**5", "大小上限"),
 ]
 
