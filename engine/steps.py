@@ -11,10 +11,11 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, select
 
-from . import clock, escalation, extensions, faults, notify, sandbox, state
+from . import clock, escalation, extensions, faults, notify, state
 from .eventlog import log
 from .errors import ProcessFault
 from .models import OpenTask, ProposalUnit
+from .storable import unstorable
 
 PROPOSAL_PROCESS = "proposal"
 MAX_ENGINE_ROUNDS = 10
@@ -218,7 +219,7 @@ def _check_storable(workflow):
     """Refuse, naming the task, data that cannot be stored (a DMN result or a script left a set...)."""
     for wf in (workflow, *workflow.subprocesses.values()):
         for task in wf.tasks.values():
-            why = sandbox.unstorable(task.data)
+            why = unstorable(task.data)
             if why:
                 raise faults.diagram_fault(ValueError(f"任务数据中有无法保存的值：{why}"), task)
 
