@@ -1,5 +1,6 @@
 """A diagram that fails while a case runs: bounded, reported in Chinese with file and
 element, and the case is left exactly as it was (the step's transaction rolls back)."""
+import re
 import threading
 from xml.sax.saxutils import escape
 
@@ -140,3 +141,20 @@ def test_a_due_value_that_is_not_a_date_fails_the_step_naming_the_task(app, api,
     assert message.startswith("流程 proposal.bpmn 的元素 “审查立案”（review）：due 属性的值不是日期"), message
     with UnitOfWork(app.extensions["cppcc"]["db"]) as uow:  # no half-made proposal
         assert uow.session.scalar(select(func.count()).select_from(Proposal)) == proposals
+
+
+def test_the_task_page_keeps_the_form_and_says_what_went_wrong(app, api, designer, world):
+    deploy_condition(app, api, designer, "'a'.ljust(10**9)")
+    proposal_id = api.submit("wy_wu", title="关于规范共享单车停放的建议")
+    task_id = api.task_id("tw_li", "review", proposal_id)
+    page = app.test_client()
+    token = lambda html: re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # noqa: E731
+    login = token(page.get("/login").get_data(as_text=True))
+    assert page.post("/login", data={"username": "tw_li", "password": PASSWORD, "csrf_token": login}).status_code == 302
+    form = token(page.get(f"/tasks/{task_id}").get_data(as_text=True))
+    response = page.post(f"/tasks/{task_id}", data={"csrf_token": form, "review_decision": "file", "category": "urban"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "流程 proposal.bpmn 的元素 “审查结论”（gw_review）：表达式构造的数据超出大小上限" in html
+    assert 'name="review_decision"' in html  # the form is still there, to try again once the diagram is fixed
+    assert api.task_id("tw_li", "review", proposal_id) == task_id
