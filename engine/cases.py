@@ -6,14 +6,14 @@ log change together or not at all.
 """
 from uuid import UUID
 
-from SpiffWorkflow.exceptions import TaskNotFoundException, WorkflowException
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import attachments, clock, state, steps
+from . import attachments, clock, faults, state, steps
 from .db import UnitOfWork
-from .errors import Conflict, Forbidden, InvalidForm, ProcessFault
+from .errors import Conflict, Forbidden, InvalidForm
 from .eventlog import log
 from .models import Case, OpenTask, Proposal, ProposalPerson, User
 from .permissions import task_for
@@ -95,10 +95,8 @@ def complete_task(uow: UnitOfWork, rt: Runtime, user: User, task_id: str, data: 
         task.data[meta.result] = fields
     else:
         task.data.update(fields)
-    try:
+    with faults.diagram_errors(task):
         task.run()
-    except WorkflowException as err:
-        raise ProcessFault(f"流程执行出错：{err}") from err
     step.task_done(task, meta, fields)
     step.advance(workflow)
     step.save(workflow)

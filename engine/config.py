@@ -50,6 +50,9 @@ class Settings:
     smtp_starttls: bool = False
     sms_gateway_url: str | None = None  # text messages: the HTTP gateway receiving {"to", "text"}
     sms_gateway_token: str | None = None  # sent as Authorization: Bearer <token>
+    # Diagram expressions (engine/sandbox_budget.py): run time and items built per step of a case.
+    expression_seconds: float = 1.0
+    expression_max_size: int = 1_000_000
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -96,6 +99,10 @@ class Settings:
         secure = os.environ.get("CPPCC_SECURE_COOKIES", "").strip()
         if secure:
             values["secure_cookies"] = _flag("CPPCC_SECURE_COOKIES", secure)
+        for key, parse in (("expression_seconds", float), ("expression_max_size", int)):
+            text = os.environ.get(f"CPPCC_{key.upper()}", "").strip()
+            if text:
+                values[key] = _positive(f"CPPCC_{key.upper()}", text, parse)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -132,6 +139,17 @@ def _megabytes(text: str) -> int:
     if size <= 0:
         raise ValueError(f"CPPCC_MAX_UPLOAD_MB 应为正数（单位 MB），现在是 {text!r}")
     return size
+
+
+def _positive(name: str, text: str, parse):
+    """A positive number from an environment variable (e.g. CPPCC_EXPRESSION_SECONDS=0.5)."""
+    try:
+        value = parse(text)
+    except ValueError:
+        value = 0
+    if not 0 < value < float("inf"):
+        raise ValueError(f"{name} 应为正数，现在是 {text!r}")
+    return value
 
 
 def _port(text: str) -> int:

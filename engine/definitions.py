@@ -6,6 +6,7 @@ problem with its file and element id; `build_bundle` does the same for files
 held in memory (a version stored in the database).
 """
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +15,9 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser import VALIDATOR
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
+from . import definition_checks as checks
 from .errors import DefinitionError
+from .parser_messages import translate, xml_syntax
 from .sandbox import compile_check
 
 ROOT_PROCESS = "proposal"
@@ -120,15 +123,31 @@ def build_bundle(files: dict, form_names=None, origins: dict | None = None) -> P
         raise DefinitionError(problems) from None
 
 
+def _xml(name, text):
+    """The parsed document, or a problem: no DTD or entities (nothing is fetched or expanded)."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        doc = etree.fromstring(text.encode("utf-8"), parser)
+    except etree.XMLSyntaxError as err:
+        return None, _problem(name, None, xml_syntax(err))
+    if doc.getroottree().docinfo.doctype:
+        return None, _problem(name, None, "文件中不允许有 DOCTYPE 声明（实体定义）")
+    return doc, None
+
+
 def _build(files: dict, form_names) -> ProcessBundle:
     problems = []
     parser = SpiffBpmnParser(validator=VALIDATOR)
     documents = {}
     for name, text in files.items():
-        try:
-            doc = etree.fromstring(text.encode("utf-8"))
-        except etree.XMLSyntaxError as err:
-            problems.append(_problem(name, None, f"XML 格式错误：{err}"))
+        doc, problem = _xml(name, text)
+        if problem:
+            problems.append(problem)
+            continue
+        early = checks.namespace_problems(name, doc) or (checks.reference_problems(name, doc)
+                                                         if name.endswith(".bpmn") else [])
+        if early:
+            problems += [_problem(*p) for p in early]
             continue
         documents[name] = doc
         try:
@@ -137,8 +156,9 @@ def _build(files: dict, form_names) -> ProcessBundle:
             else:
                 parser.add_bpmn_xml(doc, filename=name)
         except ValidationException as err:
-            where = f"（第 {err.line_number} 行）" if getattr(err, "line_number", "") else ""
-            problems.append(_problem(name, err.id or None, _first_line(err) + where))
+            problems.append(_parser_problem(name, doc, err))
+        except Exception as err:  # the parser lets bare errors out on some malformed diagrams
+            problems.append(_problem(name, None, translate(str(err))))
     if problems:
         raise DefinitionError(problems)
 
@@ -149,6 +169,8 @@ def _build(files: dict, form_names) -> ProcessBundle:
         else:
             problems += _check_dmn(name, doc)
     problems += _check_references(documents)
+    if not problems:
+        problems += [_problem(*p) for p in checks.call_cycle_problems(documents) + checks.loop_problems(documents)]
     specs = {}
     if not problems:
         available = set(parser.get_process_ids())
@@ -158,9 +180,10 @@ def _build(files: dict, form_names) -> ProcessBundle:
             try:
                 specs[process] = (parser.get_spec(process), parser.get_subprocess_specs(process))
             except ValidationException as err:
-                problems.append(_problem(err.file_name or "?", err.id or None, _first_line(err)))
+                file = err.file_name or "?"
+                problems.append(_parser_problem(file, documents.get(file), err))
             except Exception as err:  # the parser reports missing processes with bare errors
-                problems.append(_problem("?", None, f"无法解析流程 '{process}'：{err}"))
+                problems.append(_problem("?", None, f"无法解析流程 “{process}”：{translate(str(err))}"))
     if problems:
         raise DefinitionError(problems)
     spec, subprocess_specs = specs.pop(ROOT_PROCESS)
@@ -186,9 +209,7 @@ def _check_bpmn(name, doc, form_names, user_tasks, task_index):
     for node in doc.iterfind(".//bpmn:sequenceFlow/bpmn:conditionExpression", NS):
         flow_id = node.getparent().get("id")
         problems += [_problem(name, flow_id, f"条件表达式：{p}") for p in compile_check(node.text or "", "eval")]
-    for node in doc.iterfind(".//bpmn:timerEventDefinition/*", NS):
-        owner = node.getparent().getparent().get("id")
-        problems += [_problem(name, owner, f"定时表达式：{p}") for p in compile_check(node.text or "", "eval")]
+    problems += [_problem(*p) for p in checks.expression_problems(name, doc)]
     for node in doc.iterfind(".//bpmn:scriptTask", NS):
         script = node.find("bpmn:script", NS)
         if script is None or not (script.text or "").strip():
@@ -218,7 +239,10 @@ def _check_bpmn(name, doc, form_names, user_tasks, task_index):
             problems.append(_problem(name, task_id, "单位角色的任务必须有 unit 属性"))
         for prop in EXPRESSION_PROPERTIES:
             if props.get(prop):
-                problems += [_problem(name, task_id, f"{prop} 属性：{p}") for p in compile_check(props[prop], "eval")]
+                found = compile_check(props[prop], "eval")
+                problems += [_problem(name, task_id, f"{prop} 属性：{p}") for p in found]
+                if prop == "due" and not found:
+                    problems += [_problem(name, task_id, p) for p in checks.due_problems(props[prop])]
         user_tasks[task_id] = meta
     return problems
 
@@ -290,6 +314,29 @@ def _properties(node) -> dict:
 def _problem(file, element, message):
     return {"file": f"processes/{file}" if not str(file).startswith("processes/") else file,
             "element": element, "message": message}
+
+
+def _parser_problem(name, doc, err):
+    """A parser ValidationException as a problem in Chinese, with its element where one is known."""
+    element = err.id or None
+    message = _first_line(err)
+    store = re.search(r"Data Store with name (.*) has no implementation", message)
+    if store and doc is not None and element is None:
+        element = next((n.get("id") for n in doc.iter() if isinstance(n.tag, str)
+                        and checks.local(n) == "dataStore" and n.get("name") == store.group(1)), None)
+    line = getattr(err, "line_number", "")
+    if element is None and line and doc is not None:
+        element = _element_at_line(doc, line)
+    where = f"（第 {line} 行）" if line else ""
+    return _problem(name, element, translate(message) + where)
+
+
+def _element_at_line(doc, line):
+    """The id of the element the line is in (the nearest one with an id)."""
+    node = next((n for n in doc.iter() if isinstance(n.tag, str) and n.sourceline == line), None)
+    while node is not None and not node.get("id"):
+        node = node.getparent()
+    return node.get("id") if node is not None else None
 
 
 def _first_line(err) -> str:

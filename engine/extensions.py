@@ -7,7 +7,7 @@ from datetime import datetime, time, timezone
 
 from sqlalchemy import func, select
 
-from . import clock, notify, steps
+from . import clock, faults, notify, steps
 from .errors import Conflict, Forbidden, InvalidForm, NotFound
 from .eventlog import aware, log
 from .models import Case, DeadlineExtension, Proposal, ProposalPerson, ProposalUnit, User
@@ -138,7 +138,7 @@ def rearm(uow, rt, proposal) -> int:
         expression = getattr(definition, "expression", None)
         if expression is None or task.internal_data.get("event_fired"):
             continue
-        value = workflow.script_engine.evaluate(task, expression)
+        value = faults.evaluate(task, expression)
         if value != task.internal_data.get("event_value"):
             task.internal_data["event_value"] = value
             moved += 1

@@ -23,7 +23,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import clock, state
+from . import clock, faults, state
 from .cases import SUBMISSION_FORM
 from .errors import EngineError
 from .replay_answers import Answer, ReplayError, TaskView, fit
@@ -124,12 +124,10 @@ class CaseRun:
         except EngineError as err:
             self.error = err.message
         except WorkflowException as err:
-            notes = "; ".join(getattr(err, "__notes__", None) or [])
-            spec = getattr(getattr(err, "task", None), "task_spec", None)
-            where = f"（{spec.bpmn_name or spec.bpmn_id}，{spec.bpmn_id}）" if spec is not None else ""
-            self.error = f"流程执行出错{where}：{str(err).strip()}{'; ' + notes if notes else ''}"
+            spec = getattr(getattr(err, "task", None), "task_spec", None) or getattr(err, "task_spec", None)
+            self.error = f"{faults.element_of(getattr(err, 'task', None), spec)}：{faults.reason(err, spec)}"
         except Exception as err:  # noqa: BLE001 — one case's failure is reported, the replay goes on
-            self.error = f"回放出错：{err.__class__.__name__}: {err}"
+            self.error = f"回放出错：{faults.reason(err)}"
         finally:
             self.side.run = None
         return self._result(workflow)

@@ -4,6 +4,7 @@ script engine is built.
 A `Runtime` is created by the app factory or the command line and passed to
 the service functions; it holds no database session.
 """
+import copy
 import itertools
 import json
 from datetime import datetime
@@ -17,6 +18,7 @@ from .forms import FormCatalog
 from .models import Counter, ProcessDefinition, Unit
 from .region import Region, load_region
 from .sandbox import ConfinedScriptEngine
+from .sandbox_budget import Limits
 from .workcal import WorkCalendar
 
 NEVER = "9999-12-31T00:00:00+08:00"
@@ -37,6 +39,7 @@ class Runtime:
         stages = json.loads((Path(settings.processes_dir) / "stages.json").read_text(encoding="utf-8"))
         self.stages = [s["code"] for s in stages["stages"]]
         self.stage_labels = {s["code"]: s["label"] for s in stages["stages"]}
+        self.limits = Limits(settings.expression_seconds, settings.expression_max_size)
         self.calendar = WorkCalendar.for_region(self.region)
         self.deadlines = Deadlines(self.region, self.calendar)
         clock.use(clock.current())  # SpiffWorkflow's timers read the engine's clock
@@ -71,7 +74,8 @@ class Runtime:
 
         `services` adds service-task operations bound to a case (reminders,
         escalations); `extension_due(kind, unit)` returns an approved extended
-        deadline, which `due_date` then uses.
+        deadline, which `due_date` then uses. The engine is made for one step:
+        the expressions it runs share one time and size budget (`self.limits`).
         """
         region = self.region
 
@@ -95,10 +99,16 @@ class Runtime:
             return region.number_format.format(year=year, seq=counter.value)
 
         return ConfinedScriptEngine(
-            functions={"setting": region.setting, "unit_deputy": unit_deputy, "unit_name": unit_name,
+            functions={"setting": setting_copies(region), "unit_deputy": unit_deputy, "unit_name": unit_name,
                        **deadline_functions(self.deadlines, extension_due)},
             services={"next_proposal_number": next_proposal_number, **(services or {})},
+            limits=self.limits, per_step=True,
         )
+
+
+def setting_copies(region: Region):
+    """`setting(name)` for diagrams: a copy, so that a script cannot change the region's profile."""
+    return lambda name: copy.deepcopy(region.setting(name))
 
 
 def deadline_functions(deadlines: Deadlines, extension_due=None) -> dict:
@@ -144,7 +154,7 @@ def detached_script_engine(region: Region) -> ConfinedScriptEngine:
     numbers = itertools.count(1)
     year = clock.now().astimezone(clock.CHINA).year
     return ConfinedScriptEngine(
-        functions={"setting": region.setting,
+        functions={"setting": setting_copies(region),
                    "unit_deputy": lambda unit_id: units.get(unit_id, {}).get("deputy"),
                    "unit_name": lambda unit_id: units.get(unit_id, {}).get("name", unit_id),
                    **deadline_functions(Deadlines(region, WorkCalendar.for_region(region)))},

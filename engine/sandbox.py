@@ -6,27 +6,26 @@ could import modules or open files. This module replaces it with:
 
 * an AST allow-list check (:func:`check_source`) run once per distinct source;
 * a small builtins allow-list (:data:`SAFE_BUILTINS`);
-* runtime guards on ``*``, ``**`` and ``<<`` and a capped ``range``.
+* a time and size budget (engine/sandbox_budget.py) enforced by rewriting the
+  checked tree (engine/sandbox_rewrite.py): every loop iteration ticks a
+  deadline, every call and operator that can build something big is checked
+  before it runs and charged after, integers stay within 64 bits.
 
-What is bounded:
+What is bounded, per step of a case (one request) and per evaluation elsewhere:
   * source length (MAX_SOURCE_CHARS) and AST size (MAX_AST_NODES);
   * ``while`` loops, function/class definitions and imports are rejected;
-  * ``range()`` refuses more than MAX_SEQUENCE_ITEMS items;
-  * ``**`` with a constant exponent > MAX_POWER_EXPONENT is rejected at check
-    time; at run time ``**``, ``*`` and ``<<`` refuse int results over
-    MAX_INT_BITS bits and str/list/tuple repetition over MAX_SEQUENCE_ITEMS.
-
-What is NOT bounded (run workflow steps in a worker with a timeout/rlimit):
-  * CPU time: nested ``for`` loops over capped ranges can still run very long;
-  * memory from str methods (``ljust``, ``replace``), ``%``/f-string widths
-    and from building big containers in loops;
-  * recursion through lambdas (only Python's recursion limit applies).
+  * run time (Limits.seconds, 1 s by default: CPPCC_EXPRESSION_SECONDS);
+  * what is built (Limits.max_size items, 1,000,000 by default:
+    CPPCC_EXPRESSION_MAX_SIZE), counting shared parts every time they appear;
+  * recursion through lambdas (Python's recursion limit, and the deadline).
+The messages a person sees are Chinese.
 """
 
 import ast
 import datetime
 import functools
 import json
+from types import FunctionType
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
@@ -34,33 +33,35 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from . import clock
+from .sandbox_budget import MAX_INSTANCES, MAX_INT_BITS, Budget, ExpressionLimit, Limits, _monotonic
+from .sandbox_rewrite import BINOP, CALL, FORMAT, HELPERS, KEEP, TICK, rewrite
+from .storable import unstorable
 
 MAX_SOURCE_CHARS = 10_000
 MAX_AST_NODES = 2_000
 MAX_POWER_EXPONENT = 64
 MAX_SEQUENCE_ITEMS = 100_000
-MAX_INT_BITS = 10_000
 CHINA_TZ = datetime.timezone(datetime.timedelta(hours=8))
 
 # Node types a diagram may not use, with the wording shown to the designer.
 _FORBIDDEN_NODES = {
-    ast.Import: "import statements are not allowed",
-    ast.ImportFrom: "import statements are not allowed",
-    ast.Global: "'global' statements are not allowed",
-    ast.Nonlocal: "'nonlocal' statements are not allowed",
-    ast.While: "'while' loops are not allowed (use 'for' over a bounded range)",
-    ast.FunctionDef: "function definitions ('def') are not allowed",
-    ast.AsyncFunctionDef: "function definitions ('async def') are not allowed",
-    ast.ClassDef: "class definitions are not allowed",
-    ast.AsyncFor: "'async for' is not allowed",
-    ast.AsyncWith: "'async with' is not allowed",
-    ast.Await: "'await' is not allowed",
-    ast.Yield: "'yield' is not allowed",
-    ast.YieldFrom: "'yield from' is not allowed",
-    ast.With: "'with' statements are not allowed",
-    ast.Try: "'try' statements are not allowed",
-    ast.TryStar: "'try' statements are not allowed",
-    ast.Raise: "'raise' statements are not allowed",
+    ast.Import: "不允许 import 语句",
+    ast.ImportFrom: "不允许 import 语句",
+    ast.Global: "不允许 global 语句",
+    ast.Nonlocal: "不允许 nonlocal 语句",
+    ast.While: "不允许 while 循环（请用 for 遍历有限的范围）",
+    ast.FunctionDef: "不允许定义函数（def）",
+    ast.AsyncFunctionDef: "不允许定义函数（async def）",
+    ast.ClassDef: "不允许定义类（class）",
+    ast.AsyncFor: "不允许 async for",
+    ast.AsyncWith: "不允许 async with",
+    ast.Await: "不允许 await",
+    ast.Yield: "不允许 yield",
+    ast.YieldFrom: "不允许 yield from",
+    ast.With: "不允许 with 语句",
+    ast.Try: "不允许 try 语句",
+    ast.TryStar: "不允许 try 语句",
+    ast.Raise: "不允许 raise 语句",
 }
 # Attributes without a leading '_' that still reach frames, code or globals.
 _FORBIDDEN_ATTRS = frozenset({
@@ -77,21 +78,20 @@ FORBIDDEN_CALLS = frozenset({
     "print", "memoryview", "breakpoint", "help", "super", "classmethod",
     "staticmethod", "property", "exit", "quit", "id", "iter", "next",
 })
-_GUARD = "__sandbox_binop"
-_GUARDED_OPS = {ast.Mult: "mul", ast.Pow: "pow", ast.LShift: "lshift"}
 
 
 class ExpressionRejected(Exception):
     """A diagram expression or script uses something that is not allowed.
 
-    ``source`` holds the offending text and ``lineno`` the line (or None).
+    ``source`` holds the offending text and ``lineno`` the line (or None);
+    ``message`` is the Chinese text for people.
     """
 
     def __init__(self, message, source=None, lineno=None):
         self.message = message
         self.source = source
         self.lineno = lineno
-        super().__init__(f"{message} (line {lineno})" if lineno else message)
+        super().__init__(f"{message}（第 {lineno} 行）" if lineno else message)
 
 
 def _reject(message, node=None, source=None):
@@ -106,27 +106,8 @@ def _capped_range(*args):
     except OverflowError:
         size = MAX_SEQUENCE_ITEMS + 1
     if size > MAX_SEQUENCE_ITEMS:
-        raise ExpressionRejected(f"range() of more than {MAX_SEQUENCE_ITEMS} items is not allowed")
+        raise ExpressionRejected(f"range() 的元素不能超过 {MAX_SEQUENCE_ITEMS} 个")
     return r
-
-
-def _guarded_binop(op, left, right):
-    """Compute ``left <op> right`` refusing results that would be huge."""
-    ints = isinstance(left, int) and isinstance(right, int)
-    if op == "pow":
-        if ints and right > 0 and abs(left) > 1 and right * left.bit_length() > MAX_INT_BITS:
-            raise ExpressionRejected(f"power result exceeds {MAX_INT_BITS} bits")
-        return left ** right
-    if op == "lshift":
-        if ints and left and right + left.bit_length() > MAX_INT_BITS:
-            raise ExpressionRejected(f"shift result exceeds {MAX_INT_BITS} bits")
-        return left << right
-    if ints and left.bit_length() + right.bit_length() > MAX_INT_BITS:
-        raise ExpressionRejected(f"product exceeds {MAX_INT_BITS} bits")
-    for seq, n in ((left, right), (right, left)):
-        if isinstance(seq, (str, bytes, list, tuple)) and isinstance(n, int) and len(seq) * n > MAX_SEQUENCE_ITEMS:
-            raise ExpressionRejected(f"repetition of more than {MAX_SEQUENCE_ITEMS} items is not allowed")
-    return left * right
 
 
 def today():
@@ -151,13 +132,16 @@ SAFE_BUILTINS = {
 
 def _parse(source, mode):
     if not isinstance(source, str):
-        raise ExpressionRejected(f"expected text, got {type(source).__name__}", source)
+        raise ExpressionRejected(f"应为文本，实际是 {type(source).__name__}", source)
     if len(source) > MAX_SOURCE_CHARS:
-        raise ExpressionRejected(f"source is {len(source)} characters long, the limit is {MAX_SOURCE_CHARS}", source[:200])
+        raise ExpressionRejected(f"表达式长 {len(source)} 个字符，超过上限 {MAX_SOURCE_CHARS}", source[:200])
     try:
         return ast.parse(source.strip() if mode == "eval" else source, mode=mode)
     except SyntaxError as err:
-        raise ExpressionRejected(f"syntax error: {err.msg}", source, err.lineno) from None
+        near = f"（第 {err.offset} 个字符附近）" if err.offset else ""
+        raise ExpressionRejected(f"语法错误{near}", source, err.lineno) from None
+    except (ValueError, MemoryError, RecursionError):  # NUL characters, absurd nesting
+        raise ExpressionRejected("无法解析的表达式", source[:200]) from None
 
 
 def _walk(tree, source, allowed_names):
@@ -166,57 +150,29 @@ def _walk(tree, source, allowed_names):
     for node in ast.walk(tree):
         count += 1
         if count > MAX_AST_NODES:
-            _reject(f"expression is too complex (more than {MAX_AST_NODES} syntax nodes)", None, source)
+            _reject(f"表达式过于复杂（超过 {MAX_AST_NODES} 个语法节点）", None, source)
         if type(node) in _FORBIDDEN_NODES:
             _reject(_FORBIDDEN_NODES[type(node)], node, source)
         if isinstance(node, ast.Attribute):
             if node.attr.startswith("_"):
-                _reject(f"attribute '{node.attr}' is not allowed (names starting with '_' are forbidden)", node, source)
+                _reject(f"不允许使用属性 '{node.attr}'（以 _ 开头的名称一律禁止）", node, source)
             if node.attr in _FORBIDDEN_ATTRS:
-                hint = " (use an f-string)" if node.attr.startswith("format") else ""
-                _reject(f"attribute '{node.attr}' is not allowed{hint}", node, source)
+                hint = "（请用 f-string）" if node.attr.startswith("format") else ""
+                _reject(f"不允许使用属性 '{node.attr}'{hint}", node, source)
         elif isinstance(node, ast.Name) and node.id.startswith("_") and node.id != "_":
-            _reject(f"name '{node.id}' is not allowed (names starting with '_' are forbidden)", node, source)
+            _reject(f"不允许使用名称 '{node.id}'（以 _ 开头的名称一律禁止）", node, source)
         elif isinstance(node, ast.arg) and node.arg.startswith("_") and node.arg != "_":
-            _reject(f"name '{node.arg}' is not allowed (names starting with '_' are forbidden)", node, source)
+            _reject(f"不允许使用名称 '{node.arg}'（以 _ 开头的名称一律禁止）", node, source)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
                 and node.func.id in FORBIDDEN_CALLS and node.func.id not in allowed_names:
-            _reject(f"name '{node.func.id}' is not defined in diagram expressions", node, source)
+            _reject(f"流程表达式中没有 '{node.func.id}'", node, source)
+        elif isinstance(node, ast.Constant) and type(node.value) is int and node.value.bit_length() > MAX_INT_BITS:
+            _reject(f"整数常量超出范围（不能超过 {MAX_INT_BITS} 位二进制）", node, source)
         elif isinstance(node, (ast.BinOp, ast.AugAssign)) and isinstance(node.op, ast.Pow):
             exp = node.right if isinstance(node, ast.BinOp) else node.value
             if isinstance(exp, ast.Constant) and isinstance(exp.value, (int, float)) \
                     and exp.value > MAX_POWER_EXPONENT:
-                _reject(f"exponent {exp.value} is too large (the limit is {MAX_POWER_EXPONENT})", node, source)
-
-
-class _GuardInserter(ast.NodeTransformer):
-    """Route ``*``, ``**`` and ``<<`` (also augmented) through _guarded_binop."""
-
-    def _call(self, op, left, right, node):
-        call = ast.Call(ast.Name(_GUARD, ast.Load()), [ast.Constant(op), left, right], [])
-        return ast.copy_location(call, node)
-
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
-        op = _GUARDED_OPS.get(type(node.op))
-        return self._call(op, node.left, node.right, node) if op else node
-
-    def visit_AugAssign(self, node):
-        self.generic_visit(node)
-        op = _GUARDED_OPS.get(type(node.op))
-        if not op:
-            return node
-        load = ast.fix_missing_locations(ast.copy_location(_as_load(node.target), node))
-        return ast.copy_location(ast.Assign([node.target], self._call(op, load, node.value, node)), node)
-
-
-def _as_load(target):
-    """A Load-context copy of an assignment target expression."""
-    copy = ast.parse(ast.unparse(target), mode="eval").body
-    for n in ast.walk(copy):
-        if hasattr(n, "ctx"):
-            n.ctx = ast.Load()
-    return copy
+                _reject(f"指数 {exp.value} 过大（上限 {MAX_POWER_EXPONENT}）", node, source)
 
 
 def check_source(source: str, mode: str = "eval", allowed_names=frozenset()) -> None:
@@ -247,52 +203,89 @@ def compile_check(source: str, mode: str = "eval", allowed_names=frozenset()) ->
 def _compile(source, mode, allowed_names):
     tree = _parse(source, mode)
     _walk(tree, source, allowed_names)
-    tree = ast.fix_missing_locations(_GuardInserter().visit(tree))
-    return compile(tree, "<string>", mode)
+    return compile(rewrite(tree), "<string>", mode)
 
 
 class ConfinedEnvironment(BasePythonScriptEngineEnvironment):
-    """Script environment that checks every source and runs it with SAFE_BUILTINS.
+    """Script environment that checks every source and runs it with SAFE_BUILTINS
+    within a time and size budget.
 
     ``functions`` are extra helpers visible by name; ``services`` maps service
-    task operation names to callables (see :meth:`call_service`).
+    task operation names to callables (see :meth:`call_service`). With
+    ``per_step`` the budget is shared by every evaluation this environment
+    runs (one engine is made per step of a case); otherwise each evaluation
+    has the whole budget.
     """
 
-    def __init__(self, functions: dict | None = None, services: dict | None = None):
+    def __init__(self, functions: dict | None = None, services: dict | None = None,
+                 limits: Limits | None = None, per_step: bool = False):
         super().__init__(dict(functions or {}))
         self.services = dict(services or {})
         self.allowed_names = frozenset(self.globals)
+        self.limits = limits or Limits()
+        self.per_step = per_step
+        self.spent_seconds = 0.0
+        self.built = 0
+        self._hosts = frozenset(f for f in self.globals.values() if isinstance(f, FunctionType))
 
     def compiled(self, source, mode):
         """Checked and compiled code for ``source`` (cached per source text)."""
         return _compile(source, mode, self.allowed_names)
 
-    def _namespace(self, context, external_context):
-        return {"__builtins__": SAFE_BUILTINS, **self.globals, **(external_context or {}),
-                **context, _GUARD: _guarded_binop}
+    def _budget(self):
+        if self.per_step:
+            return Budget(self.limits, self.limits.seconds - self.spent_seconds,
+                          self.limits.max_size - self.built, self._hosts)
+        return Budget(self.limits, self.limits.seconds, self.limits.max_size, self._hosts)
+
+    def _spend(self, budget):
+        if self.per_step:
+            self.spent_seconds += max(_monotonic() - budget.started - budget.hosted, 0.0)
+            self.built = self.limits.max_size - max(budget.left, 0)
+
+    def _namespace(self, context, external_context, budget):
+        return {"__builtins__": SAFE_BUILTINS, **self.globals, **(external_context or {}), **context,
+                TICK: budget.tick, CALL: budget.call, BINOP: budget.binop, FORMAT: budget.format, KEEP: budget.keep}
 
     def evaluate(self, expression, context, external_context=None):
         """Evaluate an expression against task data ``context``."""
         code = self.compiled(expression, "eval")
-        return eval(code, self._namespace(context, external_context))
+        budget = self._budget()
+        try:
+            return eval(code, self._namespace(context, external_context, budget))
+        except MemoryError:
+            raise ExpressionLimit(self.limits.size_message(), "size") from None
+        finally:
+            self._spend(budget)
 
     def execute(self, script, context, external_context=None):
-        """Run a script; its assignments and deletions land in ``context``."""
+        """Run a script; its assignments and deletions land in ``context``.
+
+        A value task data cannot keep (a set, a generator, a range...) is refused
+        here, naming the variable, so that the step fails before anything is stored.
+        """
         external_context = external_context or {}
         clash = (set(self.globals) | set(external_context)) & set(context)
         if clash:
-            raise ValueError(f"You have task data that overwrites a predefined function(s). "
-                             f"Please change the following variable or field name(s) to something else: {clash}")
+            raise ExpressionRejected(f"任务数据中的变量与内置函数同名，请改名：{', '.join(sorted(clash))}")
         code = self.compiled(script, "exec")
-        namespace = self._namespace(context, external_context)
+        budget = self._budget()
+        namespace = self._namespace(context, external_context, budget)
         try:
             exec(code, namespace)
+        except MemoryError:
+            raise ExpressionLimit(self.limits.size_message(), "size") from None
         finally:
+            self._spend(budget)
             self._copy_back(namespace, context, external_context)
+        for key, value in context.items():
+            why = unstorable(value)
+            if why:
+                raise ExpressionRejected(f"脚本在任务数据中留下了无法保存的值：变量 {key} 是{why}")
         return True
 
     def _copy_back(self, namespace, context, external_context):
-        hidden = {"__builtins__", _GUARD, *self.globals, *external_context}
+        hidden = {"__builtins__", *HELPERS, *self.globals, *external_context}
         for key in list(context):
             if key not in namespace:
                 del context[key]
@@ -315,7 +308,7 @@ class ConfinedEnvironment(BasePythonScriptEngineEnvironment):
         """
         service = self.services.get(operation_name)
         if service is None:
-            raise ExpressionRejected(f"unknown service operation '{operation_name}'")
+            raise ExpressionRejected(f"没有服务操作 '{operation_name}'")
         values = {name: param["value"] for name, param in (operation_params or {}).items()}
         return json.dumps(service(**values))
 
@@ -323,8 +316,8 @@ class ConfinedEnvironment(BasePythonScriptEngineEnvironment):
 class ConfinedScriptEngine(PythonScriptEngine):
     """PythonScriptEngine that runs every diagram text in a ConfinedEnvironment."""
 
-    def __init__(self, functions=None, services=None):
-        super().__init__(environment=ConfinedEnvironment(functions, services))
+    def __init__(self, functions=None, services=None, limits: Limits | None = None, per_step: bool = False):
+        super().__init__(environment=ConfinedEnvironment(functions, services, limits, per_step))
 
     def validate(self, expression):
         """Raise SyntaxError like ast.parse (DMN relies on it), then check the allow-list."""
@@ -332,9 +325,17 @@ class ConfinedScriptEngine(PythonScriptEngine):
         self.environment.compiled(expression, "eval")
 
     def evaluate(self, task, expression, external_context=None):
-        """Evaluate ``expression`` for ``task``; errors name the real problem."""
+        """Evaluate ``expression`` for ``task``; errors name the real problem.
+
+        A multi-instance task's cardinality must be an integer up to MAX_INSTANCES
+        (SpiffWorkflow would otherwise create as many tasks as it says)."""
         try:
-            return self.environment.evaluate(expression, task.data, external_context)
+            value = self.environment.evaluate(expression, task.data, external_context)
+            if expression == getattr(task.task_spec, "cardinality", None) and \
+                    not (type(value) is int and 0 <= value <= MAX_INSTANCES):
+                raise ExpressionRejected(f"多实例次数（loopCardinality）应为 0 到 {MAX_INSTANCES} 的整数，"
+                                         f"实际是 {str(value)[:20]}")
+            return value
         except SpiffWorkflowException as err:
             err.add_note(f"Error evaluating expression '{expression}'")
             raise
@@ -358,13 +359,16 @@ class ConfinedScriptEngine(PythonScriptEngine):
         if isinstance(err, ExpressionRejected) and err.lineno:
             lines = script.splitlines()
             line = lines[err.lineno - 1] if 0 < err.lineno <= len(lines) else ""
-            return WorkflowTaskException(_describe(err), task=task, exception=err,
-                                         line_number=err.lineno, error_line=line)
-        if isinstance(err, SpiffWorkflowException):
+            exc = WorkflowTaskException(_describe(err), task=task, exception=err,
+                                        line_number=err.lineno, error_line=line)
+        elif isinstance(err, SpiffWorkflowException):
             return super().create_task_exec_exception(task, script, err)
-        line_number, error_line = self.get_error_line_number_and_content(script, err)
-        return WorkflowTaskException(_describe(err), task=task, exception=err,
-                                     line_number=line_number, error_line=error_line)
+        else:
+            line_number, error_line = self.get_error_line_number_and_content(script, err)
+            exc = WorkflowTaskException(_describe(err), task=task, exception=err,
+                                        line_number=line_number, error_line=error_line)
+        exc.__cause__ = err
+        return exc
 
 
 def _describe(err):

@@ -8,14 +8,14 @@ from datetime import datetime, timezone
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, select
 
-from . import clock, escalation, extensions, notify, state
+from . import clock, escalation, extensions, faults, notify, state
 from .eventlog import log
 from .errors import ProcessFault
 from .models import OpenTask, ProposalUnit
+from .storable import unstorable
 
 PROPOSAL_PROCESS = "proposal"
 MAX_ENGINE_ROUNDS = 10
@@ -70,15 +70,13 @@ class Step:
                 log(self.session, self.proposal, "timer", None, spec.bpmn_name or spec.bpmn_id, task=task, at=self.now)
             self._after(task)
 
-        try:
+        with faults.diagram_errors():
             # do_engine_steps ends by refreshing timers: a timer that came due meanwhile is
             # left READY, not run; go round again until only people's tasks and waits remain.
             for _ in range(MAX_ENGINE_ROUNDS):
                 workflow.do_engine_steps(did_complete_task=done)
                 if not workflow.get_tasks(state=TaskState.READY, manual=False):
                     break
-        except WorkflowException as err:
-            raise ProcessFault(f"流程执行出错：{_describe(err)}") from err
 
     def _after(self, task):
         self._index(task)
@@ -96,9 +94,8 @@ class Step:
         index = self.bundle.task_index.get(task.task_spec.bpmn_id)
         if not index:
             return
-        engine = task.workflow.script_engine
         for column, expression in index.items():
-            value = engine.evaluate(task, expression)
+            value = faults.evaluate(task, expression)
             if column == "units":
                 self._set_units(value)
                 continue
@@ -140,6 +137,7 @@ class Step:
         self.case.completed = workflow.is_completed()
         self.case.completed_tasks += self.completed
         self.case.next_timer_at = next_timer(workflow)
+        _check_storable(workflow)
         self.case.state = state.dump(workflow)
         self.case.state_format = state.STATE_FORMAT
         self.case.updated_at = self.now
@@ -177,10 +175,22 @@ class Step:
         if not meta.due:
             return None
         try:
-            value = task.workflow.script_engine.evaluate(task, meta.due)
-        except Exception:  # a case started before its deadline data existed has no due date
+            value = faults.evaluate(task, meta.due)
+        except ProcessFault as err:
+            if isinstance(faults.innermost(err), (NameError, KeyError)):
+                return None  # a case started before its deadline data existed has no due date
+            raise
+        if value is None or value == "":
             return None
-        return datetime.fromisoformat(value).astimezone(timezone.utc) if value else None
+        try:
+            moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            moment = None
+        if moment is None:
+            raise faults.diagram_fault(ValueError(f"due 属性的值不是日期：{str(value)[:40]}"), task)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=clock.CHINA)
+        return moment.astimezone(timezone.utc)
 
     def _status(self, workflow):
         stages = [s for s in self._open_stages if s in self.rt.stages]
@@ -193,10 +203,25 @@ class Step:
 
 def _described(task, meta) -> dict:
     """The open-task columns a user task's metadata gives (its unit and assignee evaluated)."""
-    engine = task.workflow.script_engine
     return dict(name=meta.name, title=meta.title, form=meta.form, role=meta.role, stage=meta.stage,
-                unit_id=engine.evaluate(task, meta.unit) if meta.unit else None,
-                assignee=engine.evaluate(task, meta.assignee) if meta.assignee else None)
+                unit_id=_text(task, "unit", faults.evaluate(task, meta.unit)) if meta.unit else None,
+                assignee=_text(task, "assignee", faults.evaluate(task, meta.assignee)) if meta.assignee else None)
+
+
+def _text(task, prop, value):
+    """A unit or assignee value: text (an id or a user name), or None."""
+    if value is None or (isinstance(value, str) and len(value) <= 200):
+        return value
+    raise faults.diagram_fault(ValueError(f"{prop} 属性的值应为单位编码或用户名（文本），实际是 {type(value).__name__}"), task)
+
+
+def _check_storable(workflow):
+    """Refuse, naming the task, data that cannot be stored (a DMN result or a script left a set...)."""
+    for wf in (workflow, *workflow.subprocesses.values()):
+        for task in wf.tasks.values():
+            why = unstorable(task.data)
+            if why:
+                raise faults.diagram_fault(ValueError(f"任务数据中有无法保存的值：{why}"), task)
 
 
 def next_timer(workflow) -> datetime | None:
@@ -212,8 +237,3 @@ def next_timer(workflow) -> datetime | None:
             except ValueError:
                 continue
     return min(times) if times else None
-
-
-def _describe(err) -> str:
-    notes = getattr(err, "__notes__", None) or []
-    return "; ".join([str(err), *notes])

@@ -13,7 +13,7 @@ import threading
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import clock, notify, steps
+from . import clock, faults, notify, steps
 from .db import UnitOfWork
 from .errors import EngineError
 from .eventlog import aware
@@ -47,7 +47,8 @@ def fire_case(database, rt, case_id: int) -> bool:
         bundle = rt.bundle_of_case(session, case)
         step = steps.Step(uow, rt, case, proposal, bundle, None)
         workflow = step.load()
-        workflow.refresh_timers()
+        with faults.diagram_errors():
+            workflow.refresh_timers()
         step.advance(workflow)
         step.save(workflow)
         try:

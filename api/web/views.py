@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 
 from engine import attachments, cases, diagram, extensions, queries, versions
-from engine.errors import Conflict, EngineError, InvalidForm
+from engine.errors import Conflict, EngineError, InvalidForm, ProcessFault
 from engine.models import Unit, User
 
 from .guard import protect
@@ -64,7 +64,7 @@ def inbox():
 @bp.route("/tasks/<task_id>", methods=["GET", "POST"])
 def task(task_id):
     """A task: the proposal, its history, and the form; the form again with messages if refused."""
-    errors, data, message = {}, None, None
+    errors, data, message, status = {}, None, None, 200
     if request.method == "POST":
         with acting() as (uow, user):
             detail = queries.open_task(uow.session, runtime(), user, task_id)
@@ -79,6 +79,8 @@ def task(task_id):
             errors, message = field_errors(err.errors), err.message
         except Conflict as err:
             message = err.message
+        except ProcessFault as err:  # a diagram fault: the form stays, with what went wrong
+            message, status = err.message, err.status
         else:
             flash(f"“{detail['title']}”已办理完成", "success")
             return redirect(url_for("pages.proposal", proposal_id=detail["proposal_id"]))
@@ -90,7 +92,7 @@ def task(task_id):
                               _choices(uow.session, user), detail["context"])
         return render_template("task.html", task=detail, fields=fields, message=message, errors=errors,
                                proposal=record, context_rows=p.context_rows(detail["context"]),
-                               collections=p.collections(detail["context"]), p=p), (422 if errors else 200)
+                               collections=p.collections(detail["context"]), p=p), (422 if errors else status)
 
 
 def _with_uploads(detail, data):

@@ -79,3 +79,22 @@ def test_deploy_then_dry_run_and_migrate(app, api, designer, world):
     timeline = api.get("tw_li", f"/api/proposals/{world['p1']}").get_json()["timeline"]
     assert any(new_hash in (e.get("title") or "") for e in timeline)
     assert api.get(designer, "/api/migrations?to=zzzzzzzz").status_code == 404
+
+
+@pytest.mark.parametrize("old,new,element,message", [
+    ('calledElement="handling"', 'calledElement="proposal"', "handle", "调用活动调用了流程自身"),
+    ("<bpmn:timeDate>due_date('cosign', submitted_on)</bpmn:timeDate>", '<bpmn:timeDuration>"P1Z"</bpmn:timeDuration>',
+     None, "不是 ISO 8601 时长"),
+    ("value=\"due_date('review', submitted_on)\"", "value=\"'tomorrow'\"", "review", "不是日期"),
+    ('targetRef="gw_review"', 'targetRef="nowhere"', "f_review_gw", "“nowhere” 在流程 proposal 中不存在"),
+])
+def test_definitions_that_would_break_at_run_time_are_refused(app, api, designer, old, new, element, message):
+    proposal = app.extensions["cppcc"]["runtime"].files_bundle.files["proposal.bpmn"]
+    assert old in proposal
+    for path in ("/api/definitions/validate", "/api/definitions"):
+        response = api.post(designer, path, {"files": {"proposal.bpmn": proposal.replace(old, new, 1)}})
+        assert response.status_code == 422
+        problems = response.get_json()["error"]["problems"]
+        assert any(message in p["message"] and p["file"] == "processes/proposal.bpmn"
+                   and (element is None or p["element"] == element) for p in problems), problems
+    assert len(api.get(designer, "/api/definitions").get_json()["versions"]) == 1  # nothing written

@@ -9,7 +9,6 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from engine.sandbox import (
-    MAX_SEQUENCE_ITEMS,
     SAFE_BUILTINS,
     ConfinedEnvironment,
     ConfinedScriptEngine,
@@ -18,6 +17,7 @@ from engine.sandbox import (
     check_source,
     compile_check,
 )
+from engine.sandbox_budget import DEFAULT_MAX_SIZE, ExpressionLimit, Limits
 
 BPMN_NS = (
     'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
@@ -98,7 +98,7 @@ EXPRESSION_ESCAPES = [
     ("type(x)", "'type'"),
     ("(lambda: 1).__code__", "'__code__'"),
     ("x._private", "'_private'"),
-    ("9**999999", "exponent 999999"),
+    ("9**999999", "指数 999999"),
     ("'{0.__class__}'.format(x)", "'format'"),
     ("'{0}'.format(x)", "'format'"),
     ("(y for y in x).gi_frame", "'gi_frame'"),
@@ -106,15 +106,15 @@ EXPRESSION_ESCAPES = [
 ]
 
 SCRIPT_ESCAPES = [
-    ("import os", "import statements are not allowed"),
-    ("from os import path", "import statements are not allowed"),
-    ("while True:\n    pass", "'while' loops are not allowed"),
-    ("def f():\n    pass", "function definitions"),
-    ("class C:\n    pass", "class definitions"),
-    ("global x\nx = 1", "'global'"),
-    ("try:\n    x = 1\nexcept Exception:\n    pass", "'try'"),
-    ("with x:\n    pass", "'with'"),
-    ("x = 2\nx **= 1000", "exponent 1000"),
+    ("import os", "不允许 import 语句"),
+    ("from os import path", "不允许 import 语句"),
+    ("while True:\n    pass", "不允许 while 循环"),
+    ("def f():\n    pass", "不允许定义函数"),
+    ("class C:\n    pass", "不允许定义类"),
+    ("global x\nx = 1", "global"),
+    ("try:\n    x = 1\nexcept Exception:\n    pass", "try"),
+    ("with x:\n    pass", "with"),
+    ("x = 2\nx **= 1000", "指数 1000"),
 ]
 
 
@@ -134,9 +134,9 @@ def test_script_escapes_rejected_at_check_time(source, fragment):
 
 
 def test_messages_are_readable():
-    with pytest.raises(ExpressionRejected, match=r"attribute '__class__' is not allowed \(names starting with '_' are forbidden\)"):
+    with pytest.raises(ExpressionRejected, match=r"不允许使用属性 '__class__'（以 _ 开头的名称一律禁止）"):
         check_source("[].__class__")
-    with pytest.raises(ExpressionRejected, match="name 'open' is not defined in diagram expressions"):
+    with pytest.raises(ExpressionRejected, match="流程表达式中没有 'open'"):
         check_source("open('/etc/passwd')")
 
 
@@ -144,13 +144,13 @@ def test_syntax_error_reports_line_number():
     with pytest.raises(ExpressionRejected) as info:
         check_script("a = 1\nb = (2\nc = 3")
     assert info.value.lineno is not None and info.value.lineno >= 2
-    assert "syntax error" in str(info.value) and f"line {info.value.lineno}" in str(info.value)
+    assert "语法错误" in str(info.value) and f"第 {info.value.lineno} 行" in str(info.value)
 
 
 def test_long_and_complex_sources_rejected():
-    with pytest.raises(ExpressionRejected, match="characters long"):
+    with pytest.raises(ExpressionRejected, match="超过上限 10000"):
         check_source("1 + " * 5000 + "1")
-    with pytest.raises(ExpressionRejected, match="too complex"):
+    with pytest.raises(ExpressionRejected, match="过于复杂"):
         check_source("[" + ", ".join(["1"] * 3000) + "]")
 
 
@@ -160,13 +160,13 @@ def test_range_cap_and_runtime_guards():
     with pytest.raises(ExpressionRejected, match="range"):
         env.evaluate("range(10**9)", {})
     assert env.evaluate("len(range(100))", {}) == 100
-    with pytest.raises(ExpressionRejected, match="repetition"):
-        env.evaluate("'x' * n", {"n": MAX_SEQUENCE_ITEMS + 1})
-    with pytest.raises(ExpressionRejected, match="repetition"):
+    with pytest.raises(ExpressionLimit, match="大小上限"):
+        env.evaluate("'x' * n", {"n": DEFAULT_MAX_SIZE + 1})
+    with pytest.raises(ExpressionLimit, match="大小上限"):
         env.execute("s = [0]\ns *= 10**6", {})
-    with pytest.raises(ExpressionRejected, match="power"):
+    with pytest.raises(ExpressionLimit, match="整数超出范围"):
         env.evaluate("b ** e", {"b": 10, "e": 100_000})
-    with pytest.raises(ExpressionRejected, match="shift"):
+    with pytest.raises(ExpressionLimit, match="整数超出范围"):
         env.evaluate("1 << n", {"n": 10**9})
     assert env.evaluate("2 ** 10 * 3", {}) == 3072
     assert env.evaluate("'ab' * 2", {}) == "abab"
@@ -182,7 +182,7 @@ def test_non_allowed_builtins_missing_at_run_time():
 def test_compile_check_lists_problems():
     assert compile_check("a + 1") == []
     problems = compile_check("import os", "exec")
-    assert problems and "import statements are not allowed" in problems[0]
+    assert problems and "不允许 import 语句" in problems[0]
 
 
 # --- environment behaviour ---------------------------------------------------
@@ -226,7 +226,7 @@ def test_compiled_code_is_cached():
 
 def test_data_shadowing_helper_is_refused():
     env = ConfinedEnvironment(functions={"unit_deputy": len})
-    with pytest.raises(ValueError, match="unit_deputy"):
+    with pytest.raises(ExpressionRejected, match="unit_deputy"):
         env.execute("x = 1", {"unit_deputy": "oops"})
 
 
@@ -253,10 +253,10 @@ def test_benign_script_and_gateway_run():
 
 ESCAPE_SCRIPTS = [
     ("x = __import__('os')", "__import__"),
-    ("import os", "import statements are not allowed"),
-    ("from os import path", "import statements are not allowed"),
+    ("import os", "不允许 import 语句"),
+    ("from os import path", "不允许 import 语句"),
     ("f = open('/etc/passwd')", "open"),
-    ("x = ().__class__.__base__.__subclasses__()", "names starting with '_' are forbidden"),
+    ("x = ().__class__.__base__.__subclasses__()", "以 _ 开头的名称一律禁止"),
     ("x = getattr(1, '__class__')", "getattr"),
     ("x = eval('1')", "eval"),
     ("exec('x=1')", "exec"),
@@ -267,11 +267,11 @@ ESCAPE_SCRIPTS = [
     ("x = (lambda: 1).__code__", "__code__"),
     ("x = d._private", "_private"),
     ("while True:\n    pass", "while"),
-    ("def f():\n    pass", "function definitions"),
+    ("def f():\n    pass", "不允许定义函数"),
     ("x = range(10**9)", "range"),
-    ("x = 9**999999", "exponent"),
-    ("x = 'a' * 10**8", "repetition"),
-    ("x = 1\ny = (2\n", "syntax error"),
+    ("x = 9**999999", "指数"),
+    ("x = 'a' * 10**8", "大小上限"),
+    ("x = 1\ny = (2\n", "语法错误"),
 ]
 
 
@@ -295,12 +295,12 @@ def test_malicious_gateway_condition_fails_workflow():
     wf = make_workflow(script_and_gateway_bpmn("status = 'filed'", "__import__('os').system('true')"))
     with pytest.raises(WorkflowTaskException) as info:
         wf.do_engine_steps()
-    assert "'__import__' is not allowed" in str(info.value)
+    assert "不允许使用名称 '__import__'" in str(info.value)
 
 
 def test_overly_long_script_fails_workflow():
     wf = make_workflow(script_and_gateway_bpmn("x = 1\n" * 3000))
-    with pytest.raises(WorkflowTaskException, match="characters long"):
+    with pytest.raises(WorkflowTaskException, match="超过上限"):
         wf.do_engine_steps()
 
 
@@ -370,7 +370,7 @@ def test_dmn_cell_with_escape_is_rejected():
                        data={"reply_class": "C"})
     with pytest.raises(WorkflowTaskException) as info:
         wf.do_engine_steps()
-    assert "'__import__' is not allowed" in str(info.value)
+    assert "不允许使用名称 '__import__'" in str(info.value)
 
 
 # --- service tasks -----------------------------------------------------------
@@ -396,8 +396,135 @@ def test_service_task_calls_registered_service():
 
 def test_service_task_errors_are_reported():
     wf = make_workflow(service_bpmn("missing", "'x'"))
-    with pytest.raises(WorkflowTaskException, match="unknown service operation 'missing'"):
+    with pytest.raises(WorkflowTaskException, match="没有服务操作 'missing'"):
         wf.do_engine_steps()
     wf = make_workflow(service_bpmn("lookup", "__import__('os')"), engine=ConfinedScriptEngine(services={"lookup": str}))
-    with pytest.raises(WorkflowTaskException, match="'__import__' is not allowed"):
+    with pytest.raises(WorkflowTaskException, match="不允许使用名称 '__import__'"):
         wf.do_engine_steps()
+
+
+# --- time and size budget -----------------------------------------------------
+
+RUNAWAY = [
+    ("sum(1 for i in range(10**5) for j in range(10**5))", "运行时间超出上限（1 秒）"),
+    ("f'{0:{10**9}}'", "大小上限"),
+    ("'%0*d' % (10**9, 1)", "大小上限"),
+    ("'a'.ljust(10**9)", "大小上限"),
+    ("[[0]*10**5 for i in range(10**5)]", "大小上限"),
+    ("'x'.join(['a'*10**5]*10**5)", "大小上限"),
+    (r"int.from_bytes(b'\xff'*100000,'big')", "整数超出范围"),
+]
+# Siblings: other ways to make one C-level call work on something huge, or to grow without bound.
+RUNAWAY_SIBLINGS = [
+    ("f'{1.5:.{10**8}f}'", "大小上限"),
+    ("'%.*f' % (10**8, 1.5)", "大小上限"),
+    ("'%100000000d' % 1", "大小上限"),
+    ("'a'.rjust(10**9)", "大小上限"),
+    ("'a'.center(10**9)", "大小上限"),
+    ("'1'.zfill(10**9)", "大小上限"),
+    ("str.ljust('a', 10**9)", "大小上限"),
+    ("('a' * 10**5).replace('a', 'a' * 10**4)", "大小上限"),
+    ("('\\t' * 10**5).expandtabs(10**4)", "大小上限"),
+    ("('a' * 10**5).translate({97: 'b' * 10**4})", "大小上限"),
+    ("(1).to_bytes(10**9, 'big')", "大小上限"),
+    ("sum([[0]] * 10, [])", "只能对数字求和"),
+    ("str([[0] * 10**5] * 10**5)", "大小上限"),
+    ("[0] * 10**5 in [[0] * 10**5] * 10**5", "大小上限"),
+    ("[[0] * 10**5 for i in range(10**5)][0]", "大小上限"),
+    ("list([0] * 10**5 for i in range(10**5))", "大小上限"),
+    ("dict.fromkeys(range(10**5), [0] * 10**5)", "大小上限"),
+    ("sorted(range(10**5), key='a'.ljust)", "大小上限"),
+    ("set([i * (2**61 - 1) for i in range(10**5)])", "整数超出范围"),
+    ("12345678901234567890123 + 1", "整数常量超出范围"),
+    ("int('9' * 30)", "整数超出范围"),
+    ("round(1e300)", "整数超出范围"),
+    ("[x for x in range(10**5) for y in range(10**5)]", "上限"),  # size, or time on a loaded machine
+    ("(lambda f: f(f, 40))(lambda f, n: n and f(f, n - 1) + f(f, n - 1))", "运行时间超出上限"),
+]
+# Each ends on its size budget, or, on a loaded machine, on its time budget first.
+RUNAWAY_SCRIPTS = [
+    ("x = [0]\nfor i in range(100):\n    x.extend(x)", "上限"),
+    ("x = [0]\nfor i in range(100):\n    x = [x, x]", "上限"),
+    ("x = [0]\nfor i in range(100):\n    x += x", "上限"),
+    ("d = {}\nfor i in range(10**5):\n    for j in range(10**5):\n        d[j] = i", "上限"),  # size or time
+    ("s = 'a'\nfor i in range(100):\n    s = s + s", "上限"),
+    ("x = []\ny = [0] * 10**5\nfor i in range(10**5):\n    x.append(y)", "上限"),
+    ("x = []\nfor i in range(10**5):\n    x[len(x):] = [0] * 10**5", "大小上限"),
+]
+
+
+@pytest.mark.parametrize("source,message", RUNAWAY + RUNAWAY_SIBLINGS)
+def test_runaway_expressions_end_with_a_clear_error(source, message):
+    with pytest.raises((ExpressionLimit, ExpressionRejected)) as info:
+        ConfinedEnvironment().evaluate(source, {})
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize("script,message", RUNAWAY_SCRIPTS)
+def test_runaway_scripts_end_with_a_clear_error(script, message):
+    data = {"keep": 1}
+    with pytest.raises(ExpressionLimit, match=message):
+        ConfinedEnvironment().execute(script, data)
+
+
+@pytest.mark.parametrize("source,message", RUNAWAY)
+def test_runaway_expressions_fail_the_workflow_at_their_task(source, message):
+    wf = make_workflow(script_and_gateway_bpmn(f"x = {source}"))
+    with pytest.raises(WorkflowTaskException) as info:
+        wf.do_engine_steps()
+    assert info.value.task.task_spec.bpmn_id == "script" and message in str(info.value)
+    assert not wf.is_completed()
+
+
+def test_the_budget_is_shared_by_a_step_and_set_by_the_limits():
+    env = ConfinedEnvironment(limits=Limits(seconds=5, max_size=1000), per_step=True)
+    env.evaluate("'a' * 600", {})
+    with pytest.raises(ExpressionLimit, match=r"大小上限（1000 项）"):
+        env.evaluate("'a' * 600", {})  # the step has built 600 of its 1000 items already
+    env = ConfinedEnvironment(limits=Limits(seconds=0.2, max_size=10**6))
+    with pytest.raises(ExpressionLimit, match=r"运行时间超出上限（0.2 秒）"):
+        env.evaluate("sum(1 for i in range(10**5) for j in range(10**5))", {})
+    assert ConfinedEnvironment(limits=Limits(max_size=1000)).evaluate("'a' * 600", {}) == "a" * 600
+
+
+def test_helpers_time_is_not_the_expressions():
+    import time
+
+    env = ConfinedEnvironment(functions={"slow": lambda: time.sleep(0.3) or 1}, limits=Limits(seconds=0.2))
+    assert env.evaluate("sum(slow() for i in range(2))", {}) == 2
+
+
+def test_ordinary_expressions_still_work():
+    env = ConfinedEnvironment()
+    data = {"units": {"fgw": "发改委", "jw": "经委"}, "text": "a\tb", "n": 3}
+    assert env.evaluate("'、'.join(sorted(units.values()))", data) == "发改委、经委"
+    assert env.evaluate("f'{n:03d}-{text!r:>8}'", data) == "003-  'a\\tb'"
+    assert env.evaluate("'%s 有 %d 个单位' % ('提案', len(units))", data) == "提案 有 2 个单位"
+    assert env.evaluate("text.expandtabs(4).replace('a', 'A').ljust(6, '.')", data) == "A   b."
+    assert env.evaluate("[u for u in units if u != 'jw'] + ['x']", data) == ["fgw", "x"]
+    assert env.evaluate("{**units, 'x': 1}['x'] + (2**62 - 1).bit_length()", data) == 63
+    assert env.evaluate("max(units, key=len), sorted([3, 1, 2], key=lambda v: -v)", data) == ("fgw", [3, 2, 1])
+    assert env.evaluate("int.from_bytes(b'ab', 'big'), (5).to_bytes(2, 'big')", data) == (24930, b"\x00\x05")
+
+
+@pytest.mark.parametrize("script,what", [
+    ("x = {1, 2}", "集合"), ("x = (i for i in range(3))", "生成器"), ("x = range(3)", "range"),
+    ("x = [lambda: 1]", "函数"), ("x = {'a': units.keys()}", "字典视图"), ("x = {1: 'a'}", "不是文本"),
+    ("x = float('nan')", "NaN"), ("x = b'a'", "bytes"),
+])
+def test_a_script_leaving_unstorable_data_is_refused(script, what):
+    with pytest.raises(ExpressionRejected, match=f"无法保存的值：变量 x 是.*{what}"):
+        ConfinedEnvironment().execute(script, {"units": {"a": 1}})
+
+
+def test_a_multi_instance_cardinality_is_bounded_at_run_time():
+    task = single_task_bpmn(
+        '<bpmn:task id="t"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>'
+        '<bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>n * 1000</bpmn:loopCardinality>'
+        '</bpmn:multiInstanceLoopCharacteristics></bpmn:task>')
+    wf = make_workflow(task, data={"n": 10**6})
+    with pytest.raises(WorkflowTaskException, match="多实例次数（loopCardinality）应为 0 到 1000 的整数"):
+        wf.do_engine_steps()
+    wf = make_workflow(task, data={"n": 0})
+    wf.do_engine_steps()
+    assert wf.is_completed()
