@@ -33,7 +33,7 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from . import clock
-from .sandbox_budget import MAX_INSTANCES, MAX_INT_BITS, Budget, ExpressionLimit, Limits, _monotonic
+from .sandbox_budget import MAX_INSTANCES, MAX_INT_BITS, Budget, ExpressionLimit, Limits, _clock
 from .sandbox_rewrite import BINOP, CALL, FORMAT, HELPERS, KEEP, TICK, rewrite
 from .storable import unstorable
 
@@ -240,7 +240,7 @@ class ConfinedEnvironment(BasePythonScriptEngineEnvironment):
 
     def _spend(self, budget):
         if self.per_step:
-            self.spent_seconds += max(_monotonic() - budget.started - budget.hosted, 0.0)
+            self.spent_seconds += max(_clock() - budget.started - budget.hosted, 0.0)
             self.built = self.limits.max_size - max(budget.left, 0)
 
     def _namespace(self, context, external_context, budget):
