@@ -1,11 +1,28 @@
-"""Database connection and the unit of work that owns each transaction."""
+"""Database connection and the unit of work that owns each transaction.
+
+Concurrent writes end in one answer: a write based on a stale read (the case
+version check), a deadlock, a serialization failure, a lock that could not be
+had in time (PostgreSQL), or a database locked by another writer (SQLite) —
+wherever in the transaction it surfaces, at a flush inside a step or at the
+commit — leaves the `with UnitOfWork(...)` block as `Conflict` (409,
+CONFLICT_MESSAGE), never as the driver's error with its SQL.
+"""
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from . import schema
+from .errors import Conflict, EngineError
 from .models import Base
+
+CONFLICT_MESSAGE = "已被他人同时更新，请刷新后重试"
+# PostgreSQL SQLSTATEs of a transaction that lost to a concurrent one: serialization_failure,
+# deadlock_detected, lock_not_available (lock_timeout, NOWAIT)
+_PG_LOST = {"40001", "40P01", "55P03"}
+_SQLITE_LOST = ("database is locked", "database table is locked")
 
 
 class Database:
@@ -59,11 +76,31 @@ class UnitOfWork:
         self.session = self.database.sessions()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc, tb):
         # close() rolls back whatever was not committed and detaches objects
         # without expiring them, so results stay readable after the block.
         self.session.close()
+        if exc is not None and not isinstance(exc, EngineError) and lost_to_concurrent(exc):
+            raise Conflict(CONFLICT_MESSAGE) from exc
 
     def commit(self) -> None:
         """Commit the transaction."""
         self.session.commit()
+
+
+def lost_to_concurrent(err: BaseException) -> bool:
+    """Whether `err`, or an error it was raised from, means that a concurrent transaction
+    got there first (see the module's description)."""
+    seen = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        if isinstance(err, StaleDataError):
+            return True
+        if isinstance(err, DBAPIError):
+            orig = err.orig
+            if getattr(orig, "sqlstate", None) in _PG_LOST:
+                return True
+            if any(text in str(orig).lower() for text in _SQLITE_LOST):
+                return True
+        err = err.__cause__ or err.__context__
+    return False
