@@ -1,5 +1,5 @@
 """Stalled cases (异常案件): a case that is not completed, yet has no open task and no
-armed timer, would never move on by itself. Every step checks its case when it
+armed timer that goes on with it, would never move on by itself. Every step checks its case when it
 stores it (`after_step`, called by engine.steps.Step.save): a stalled case is
 recorded once (the `incidents` table, with the step that left it so), written in
 its event log and told to the committee; a later step that moves it on (for
@@ -8,36 +8,52 @@ example `cppcc repair-cases`) resolves the record. The committee lists them
 """
 from datetime import datetime, timezone
 
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from sqlalchemy import func, select
 
 from . import notify
 from .eventlog import aware, log
 from .models import Event, Incident, Proposal
-from .permissions import may_see_incidents
 from .errors import Forbidden
+from .permissions import may_see_incidents
 
-# A timer set to this year or later is one that must never fire (runtime.NEVER): not a way on.
-NEVER_YEAR = 9999
+NEVER = "9999-12-31T00:00:00+08:00"  # runtime.NEVER: a timer that must not fire
+
 LAST_STEP_KINDS = ("task_completed", "timer", "milestone", "migrated", "repaired")
 
 
-def stalled(case, open_tasks: int) -> bool:
-    """Whether a stored case is stuck: not completed, no open task, no timer that will fire."""
-    timer = case.next_timer_at
-    return not case.completed and open_tasks == 0 and (timer is None or timer.year >= NEVER_YEAR)
+def stalled(case, workflow, open_tasks: int) -> bool:
+    """Whether a case is stuck: not completed, no open task, and no timer whose firing goes
+    on with the case. A non-interrupting boundary timer (a reminder, an overdue notice)
+    only sends messages: waiting for it alone, the case would still never move on; nor
+    does a timer set to never fire (runtime.NEVER)."""
+    if case.completed or open_tasks:
+        return False
+    return not any(_moves_on(task) for task in workflow.event_manager.tasks.values())
 
 
-def after_step(step, open_tasks: int) -> None:
+def _moves_on(task) -> bool:
+    spec = task.task_spec
+    if not isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
+        return True  # a message or signal the case waits for: not ours to judge
+    if isinstance(spec, BoundaryEvent) and not spec.cancel_activity:
+        return False
+    value = task.internal_data.get("event_value")
+    return not (isinstance(value, str) and value.startswith(NEVER[:4]))
+
+
+def after_step(step, workflow, open_tasks: int) -> None:
     """Record the step's case as stalled (once), or resolve its open record if it moved on."""
     session, case = step.session, step.case
     current = session.scalar(select(Incident).where(Incident.case_id == case.id, Incident.resolved_at.is_(None)))
-    if stalled(case, open_tasks):
+    if stalled(case, workflow, open_tasks):
         if current is None:
             _record(step)
     elif current is not None:
         current.resolved_at = step.now
         current.resolution = step.resolution or "案件已恢复办理"
-        log(session, step.proposal, "incident_resolved", step.user, f"异常已解除：{current.resolution}",
+        log(session, step.proposal, "incident_resolved", step.user, f"异常已解除：{current.resolution}"[:200],
             data={"incident_id": current.id}, at=step.now)
 
 

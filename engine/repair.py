@@ -119,8 +119,10 @@ def _describe(step, unmerged) -> CaseRepair:
 
 
 def _counts(parent, waiting) -> dict:
-    instances = list(parent.task_spec._instances(parent))
-    return {"step": parent.task_spec.bpmn_name or parent.task_spec.bpmn_id,
+    spec = parent.task_spec
+    instances = list(spec._instances(parent))
+    child = parent.workflow.spec.task_specs.get(spec.task_spec)
+    return {"step": spec.bpmn_name or getattr(child, "bpmn_name", None) or spec.bpmn_id,
             "finished": sum(c.state == TaskState.COMPLETED for c in instances), "unmerged": len(waiting),
             "instances": len(instances)}
 

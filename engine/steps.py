@@ -157,7 +157,7 @@ class Step:
         self.case.state_format = state.STATE_FORMAT
         self.case.updated_at = self.now
         self.session.flush()
-        incidents.after_step(self, open_tasks)
+        incidents.after_step(self, workflow, open_tasks)
 
     def _sync_open_tasks(self, workflow, refresh_due, refresh_meta=False) -> int:
         """Make the case's open_tasks rows those of its ready user tasks; returns how many."""
