@@ -70,7 +70,7 @@ def _record(step) -> None:
     name = f"提案 {proposal.number}" if proposal.number else f"提案“{proposal.title}”"
     notify.enqueue(session, step.rt.region, notify.recipients_for(session, "committee"), "incident",
                    f"异常案件：{name}停滞，需要处理",
-                   f"{message}。请在“异常案件”页面查看，或由管理员运行 cppcc repair-cases 恢复。",
+                   f"{message}。请在“异常案件”页面查看，并请系统管理员修复。",
                    proposal_id=proposal.id, now=step.now)
 
 

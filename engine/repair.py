@@ -80,8 +80,8 @@ def repair(database, rt, dry_run: bool = False) -> list[CaseRepair]:
                 item.result = "已由其他操作恢复，无需处理"
                 continue
             merged = _merge(unmerged)
-            described = "；".join(f"“{s['step']}”汇总 {s['unmerged']} 个已完成的实例" for s in merged)
-            step.resolution = f"修复停滞的多实例步骤：{described}"
+            described = "；".join(f"汇总“{s['step']}”已完成的 {s['unmerged']} 项" for s in merged)
+            step.resolution = f"案件停滞已修复：{described}，继续办理"
             log(uow.session, step.proposal, "repaired", None, step.resolution[:200],
                 data={"steps": merged}, at=step.now)
             step.last_step = (step.resolution[:200], None)

@@ -76,14 +76,14 @@ def test_repair_cases_resumes_the_frozen_case_and_resolves_it(api, frozen, setti
 
     assert cli.main([*args, "repair-cases"]) == 0
     out = capsys.readouterr().out
-    assert "已修复：“评价答复”汇总 1 个已完成的实例" in out
+    assert "已修复：汇总“评价答复”已完成的 1 项" in out
     p = api.proposal(frozen)
     assert p["status"] == "closed" and p["satisfaction"] == api.facts.good
     kinds = [e["kind"] for e in p["timeline"]]
     assert "repaired" in kinds and "incident_resolved" in kinds
     assert api.get(COMMITTEE, "/api/incidents").get_json()["total"] == 0
     resolved = api.get(COMMITTEE, "/api/incidents?resolved=1").get_json()["items"]
-    assert resolved[0]["resolved_at"] and resolved[0]["resolution"].startswith("修复停滞的多实例步骤")
+    assert resolved[0]["resolved_at"] and resolved[0]["resolution"] == "案件停滞已修复：汇总“评价答复”已完成的 1 项，继续办理"
 
     assert cli.main([*args, "repair-cases"]) == 0  # nothing left to do
     assert "没有发现停滞的多实例步骤" in capsys.readouterr().out
