@@ -11,6 +11,7 @@
     cppcc scenarios [FILE ...]  run the designers' scenarios (processes/scenarios/*.yaml)
     cppcc run-timers --at TIME  demo: fire what would be due at TIME (ISO, e.g.
                                 2027-03-01T10:00+08:00) and say what happened
+    cppcc repair-cases [--dry-run]  resume cases stalled at a multi-instance step (engine/repair.py)
     cppcc add-user USERNAME NAME --role R [--unit U] (password read from stdin)
     cppcc versions | deploy | migrate   definition versions (see api/cli_versions.py)
     cppcc regions | import-units | export-units   region profiles (api/cli_regions.py)
@@ -30,7 +31,7 @@ from sqlalchemy import func, make_url, select
 from sqlalchemy.exc import DBAPIError, TimeoutError as PoolTimeout
 from waitress import serve
 
-from engine import clock
+from engine import clock, repair
 from engine.config import Settings
 from engine.db import Database, Limits, UnitOfWork, unavailable
 from engine.demo import DEMO_PASSWORD, load_demo
@@ -159,6 +160,23 @@ def _describe_round(result: dict) -> str:
             f"消息发出 {delivery.get('sent', 0)} 条，失败 {delivery.get('failed', 0)} 条，待重试 {delivery.get('retried', 0)} 条")
 
 
+def cmd_repair_cases(args, settings):
+    """Find cases whose multi-instance step finished without going on, and resume them."""
+    found = repair.repair(_database(settings), Runtime(settings), dry_run=args.dry_run)
+    if not found:
+        print("没有发现停滞的多实例步骤，也没有未处理的异常案件")
+        return 0
+    for item in found:
+        name = item.number or f"“{item.title}”"
+        steps = "；".join(f"“{s['step']}”{s['finished']}/{s['instances']} 个实例已完成，{s['unmerged']} 个未汇总"
+                         for s in item.steps)
+        print(f"提案 {name}（案件 {item.case_id}）：{steps or '无多实例步骤问题'}")
+        print(f"    {item.result}")
+    repaired = sum(item.repairable for item in found)
+    print(("预演：" if args.dry_run else "") + f"可修复 {repaired} 件，需人工处理 {len(found) - repaired} 件")
+    return 0
+
+
 def cmd_add_user(args, settings):
     """Add one account; the password is read from standard input."""
     password = sys.stdin.readline().rstrip("\n")
@@ -201,6 +219,9 @@ def main(argv=None) -> int:
     p = sub.add_parser("run-timers", help="演示：把时间拨到指定时刻，触发届时到期的提醒和超期")
     p.add_argument("--at", required=True, help="ISO 时间，如 2027-03-01T10:00+08:00")
     p.set_defaults(func=cmd_run_timers)
+    p = sub.add_parser("repair-cases", help="修复停滞在多实例步骤（联名确认、协办意见、会签、评价等）的案件")
+    p.add_argument("--dry-run", action="store_true", help="只列出，不作改动")
+    p.set_defaults(func=cmd_repair_cases)
     p = sub.add_parser("add-user", help="添加用户（密码从标准输入读取）")
     p.add_argument("username")
     p.add_argument("name")

@@ -189,6 +189,13 @@ SCHEMAS = {
                         "unresolved": {"type": "object", "additionalProperties": _INT},
                         "total": _INT, "unresolved_total": _INT}),
         "items": {"type": "array", "items": _ref("OverdueItem"), "description": "明细，按发现时间"}}),
+    "Incident": _obj({
+        "id": _INT, "proposal_id": _INT, "number": _NSTR, "title": _STR,
+        "status": {"type": "string", "description": "提案当前阶段代码"},
+        "last_step": {"type": "string", "description": "使案件停滞的最后一步"},
+        "last_actor": {"type": ["string", "null"], "description": "最后一步的办理人账号；系统步骤为 null"},
+        "detected_at": _TIME, "resolved_at": {"type": ["string", "null"], "format": "date-time"},
+        "resolution": {"type": ["string", "null"], "description": "如何恢复的"}}),
 }
 
 _ERROR_RESPONSES = {
@@ -320,6 +327,12 @@ PATHS = {
                             "description": "工作表“按单位汇总”和“明细”"}},
                         "text/csv": {"schema": {"type": "string", "description": "按单位汇总"}}}},
             **_errors(400, 401, 403)}}},
+    "/api/incidents": {"get": {
+        "summary": "异常案件（提案委）：未办结、却既无待办任务也无待触发计时的案件",
+        "operationId": "listIncidents", "tags": ["supervision"],
+        "parameters": [_query("resolved", "也列出已恢复的（1）", {"type": "string", "enum": ["1", "0", "true", "false"]}),
+                       *_PAGE_PARAMS],
+        "responses": {"200": _json(_page_of("Incident"), "一页异常案件，最新发现的在前"), **_errors(400, 401, 403)}}},
     "/api/notifications": {"get": {
         "summary": "我的站内消息", "operationId": "listNotifications", "tags": ["notifications"],
         "parameters": [_query("unread", "只看未读（1）", {"type": "string", "enum": ["1", "0", "true", "false"]}),

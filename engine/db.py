@@ -10,6 +10,14 @@ quick error instead of holding a request for as long as it hangs:
 - SQLite: the wait for another writer's lock is the lock timeout.
 `unavailable(exc)` says whether an error means the database could not be used just now
 (the API answers 503 and the request may be retried), not that the request was wrong.
+
+Concurrent writes end in one answer: a write based on a stale read (the case
+version check), a deadlock or a serialization failure — wherever in the
+transaction it surfaces, at a flush inside a step or at the commit — leaves the
+`with UnitOfWork(...)` block as `Conflict` (409, CONFLICT_MESSAGE), never as the
+driver's error with its SQL. A lock that could not be had in time (PostgreSQL's
+lock_timeout, SQLite's busy wait) is the database being busy, not a lost race:
+`unavailable` (503 with Retry-After).
 """
 import socket
 import threading
@@ -20,8 +28,10 @@ from pathlib import Path
 from sqlalchemy import create_engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from . import schema
+from .errors import Conflict, EngineError
 from .models import Base
 
 # PostgreSQL error classes that mean "not now": connection exceptions (08), insufficient
@@ -48,6 +58,11 @@ class Limits:
         """The limits of engine.config.Settings (CPPCC_DB_*_TIMEOUT)."""
         return cls(settings.db_connect_timeout, settings.db_statement_timeout, settings.db_lock_timeout,
                    settings.db_pool_timeout)
+
+CONFLICT_MESSAGE = "已被他人同时更新，请刷新后重试"
+# PostgreSQL SQLSTATEs of a transaction that lost to a concurrent one: serialization_failure,
+# deadlock_detected
+_PG_LOST = {"40001", "40P01"}
 
 
 class Database:
@@ -206,11 +221,29 @@ class UnitOfWork:
         self.session = self.database.sessions()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc, tb):
         # close() rolls back whatever was not committed and detaches objects
         # without expiring them, so results stay readable after the block.
         self.session.close()
+        if exc is not None and not isinstance(exc, EngineError) and lost_to_concurrent(exc):
+            raise Conflict(CONFLICT_MESSAGE) from exc
 
     def commit(self) -> None:
         """Commit the transaction."""
         self.session.commit()
+
+
+def lost_to_concurrent(err: BaseException) -> bool:
+    """Whether `err`, or an error it was raised from, means that a concurrent transaction
+    got there first (see the module's description)."""
+    seen = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        if isinstance(err, StaleDataError):
+            return True
+        if isinstance(err, DBAPIError):
+            orig = err.orig
+            if getattr(orig, "sqlstate", None) in _PG_LOST:
+                return True
+        err = err.__cause__ or err.__context__
+    return False

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.spiff.parser import VALIDATOR
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
@@ -186,6 +187,9 @@ def _build(files: dict, form_names) -> ProcessBundle:
                 problems.append(_problem("?", None, f"无法解析流程 “{process}”：{translate(str(err))}"))
     if problems:
         raise DefinitionError(problems)
+    for process_spec, subprocess_specs in specs.values():
+        for one in (process_spec, *subprocess_specs.values()):
+            connect_loop_children(one)
     spec, subprocess_specs = specs.pop(ROOT_PROCESS)
     timers = {node_id: props for name, doc in documents.items() if name.endswith(".bpmn")
               for node_id, props in _timer_properties(doc).items()}
@@ -193,6 +197,27 @@ def _build(files: dict, form_names) -> ProcessBundle:
                 for node in doc.iter() if isinstance(node.tag, str) and "resolves" in _properties(node)}
     return ProcessBundle(content_hash(files), dict(files), spec, subprocess_specs, user_tasks, task_index,
                          side_specs=specs, timers=timers, resolves=resolves)
+
+
+def connect_loop_children(process_spec) -> int:
+    """Let every loop and multi-instance task of a process spec learn that an instance finished.
+
+    SpiffWorkflow tells the parent through `child_spec.completed_event -> merge_child`,
+    which it connects only when the parent creates an instance at run time (and in its
+    own spec deserializer). Specs parsed here, under workflows restored without their
+    spec, would never have it in a process that did not itself create the instances
+    (after a restart, or on another server): the last instance would finish and the
+    case would be left with nothing to do. Connected once here, when the bundle is
+    built; returns how many were connected."""
+    connected = 0
+    for task_spec in process_spec.task_specs.values():
+        if not isinstance(task_spec, LoopTask):
+            continue
+        child = process_spec.task_specs[task_spec.task_spec]
+        if not child.completed_event.is_connected(task_spec.merge_child):
+            child.completed_event.connect(task_spec.merge_child)
+            connected += 1
+    return connected
 
 
 def _timer_properties(doc) -> dict:

@@ -47,6 +47,7 @@ def request_extension(uow, rt, user: User, proposal_id: int, data: dict) -> dict
     proposal = session.get(Proposal, proposal_id)
     if proposal is None:
         raise NotFound("找不到该提案")
+    _lock_proposal_case(session, proposal_id)  # two requests at once: the second sees the first
     lead = session.get(ProposalUnit, (proposal_id, user.unit_id)) if user.unit_id else None
     if lead is None or lead.role != "lead" or not user.role_set & {"unit_clerk", "unit_head"}:
         raise Forbidden("只有主办单位可以申请延期答复")
@@ -147,10 +148,16 @@ def rearm(uow, rt, proposal) -> int:
 
 
 def _proposal_step(uow, rt, proposal):
-    """A step on the proposal's own case (not the extension's), acting as the engine."""
-    case = uow.session.scalar(select(Case).where(Case.proposal_id == proposal.id,
-                                                 Case.process == steps.PROPOSAL_PROCESS))
+    """A step on the proposal's own case (not the extension's), acting as the engine; the
+    case is locked first (engine/steps.py: the proposal's case before anything else)."""
+    case = _lock_proposal_case(uow.session, proposal.id)
     return steps.Step(uow, rt, case, proposal, rt.bundle_of_case(uow.session, case), None)
+
+
+def _lock_proposal_case(session, proposal_id):
+    case_id = session.scalar(select(Case.id).where(Case.proposal_id == proposal_id,
+                                                   Case.process == steps.PROPOSAL_PROCESS))
+    return steps.lock_case(session, case_id) if case_id is not None else None
 
 
 def _people(session, proposal):

@@ -10,7 +10,6 @@ import logging
 from contextlib import contextmanager
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.exceptions import WorkflowException
 from sqlalchemy.exc import SQLAlchemyError
 
 from .errors import EngineError, ProcessFault
@@ -81,16 +80,30 @@ def diagram_fault(err: BaseException, task=None) -> ProcessFault:
 def diagram_errors(task=None):
     """Turn what a diagram raises while it runs into a ProcessFault naming the element.
 
-    The engine's own errors (EngineError) and database errors pass through unchanged.
+    The engine's own errors (EngineError) and database errors pass through unchanged, also
+    when a service task's database error comes wrapped in a workflow error: a lost race then
+    becomes a 409 and an unreachable database a 503 (engine.db), and its SQL is never shown.
     """
     try:
         yield
     except (EngineError, SQLAlchemyError):
         raise
-    except WorkflowException as err:
+    except Exception as err:  # SpiffWorkflow lets plain errors out of timers and data handling too
+        database = database_cause(err)
+        if database is not None:
+            raise database from err
         raise diagram_fault(err, task) from err
-    except Exception as err:  # SpiffWorkflow lets plain errors out of timers and data handling
-        raise diagram_fault(err, task) from err
+
+
+def database_cause(err: BaseException) -> SQLAlchemyError | None:
+    """The database error in `err`'s chain of causes (a service task's query), if any."""
+    seen = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        if isinstance(err, SQLAlchemyError):
+            return err
+        err = err.__cause__ or getattr(err, "exception", None) or err.__context__
+    return None
 
 
 def evaluate(task, expression):

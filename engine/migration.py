@@ -21,12 +21,14 @@ from dataclasses import asdict, dataclass, field
 from SpiffWorkflow.bpmn.util.diff import diff_workflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import state
-from .db import UnitOfWork
+from .db import CONFLICT_MESSAGE, UnitOfWork, lost_to_concurrent
+from .errors import EngineError
 from .eventlog import log
 from .models import Case, ProcessDefinition, Proposal
-from .steps import Step
+from .steps import Step, lock_case
 from .versions import PROCESS_LABELS, current_definition, find_version
 
 # Tasks only foreseen, not reached: dropped when their definition is gone, and foreseen again later.
@@ -87,7 +89,7 @@ def migrate(database, rt, version: str | None = None, by: str | None = None, cas
     result = {"to": target_hash, "moved": [], "skipped": [], "failed": []}
     for case_id in ids:
         with UnitOfWork(database) as uow:
-            case = uow.session.get(Case, case_id)
+            case = lock_case(uow.session, case_id)
             if case is None or case.completed or case.definition_id == target_id:
                 continue  # finished or moved meanwhile
             target = uow.session.get(ProcessDefinition, target_id)
@@ -104,9 +106,20 @@ def migrate(database, rt, version: str | None = None, by: str | None = None, cas
             except Exception as err:  # one bad case must not stop the others; it stays where it was
                 failed = _describe_case(case, proposal, step.bundle.hash, target_hash)
                 failed.movable = False
-                failed.reasons = [f"迁移时出错，未作改动：{err}"]
+                failed.reasons = [f"迁移时出错，未作改动：{_reason(err)}"]
                 result["failed"].append(failed)
     return result
+
+
+def _reason(err: Exception) -> str:
+    """Why moving a case failed, in words for a person (never the database's SQL)."""
+    if lost_to_concurrent(err):
+        return f"案件{CONFLICT_MESSAGE}"
+    if isinstance(err, EngineError):
+        return err.message
+    if isinstance(err, SQLAlchemyError):
+        return "数据库出错，请稍后重试或联系管理员"
+    return str(err)
 
 
 def _running_cases(session, target, case_ids):

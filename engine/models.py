@@ -289,3 +289,20 @@ class LoginFailure(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     __table_args__ = (Index("ix_login_failures_username", "username", "at"),
                       Index("ix_login_failures_address", "address", "at"))
+
+
+class Incident(Base):
+    """A case found stalled (异常案件): not completed, yet with no open task and no armed
+    timer, so nothing would ever move it on. Written by the step that left it so
+    (engine/incidents.py), listed for the committee, and resolved (`resolved_at`,
+    `resolution`) when a later step, such as `cppcc repair-cases`, moves it on."""
+
+    __tablename__ = "incidents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    last_step: Mapped[str] = mapped_column(String(200))  # the title of the step that left it so
+    last_actor: Mapped[str | None] = mapped_column(String(80))  # who did it (None: the engine, a timer)
+    detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution: Mapped[str | None] = mapped_column(String(300))

@@ -41,6 +41,11 @@ def task_for(session, user: User, task_id: str) -> OpenTask:
     return row
 
 
+def may_see_incidents(user: User) -> bool:
+    """Whether `user` may list the stalled cases (异常案件): the committee, which runs the handling."""
+    return "committee" in user.role_set
+
+
 def visible_proposals_clause(user: User):
     """A WHERE clause on `Proposal` selecting the proposals `user` may see.
 

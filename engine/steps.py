@@ -3,6 +3,13 @@
 A `Step` is made for one request (a completed task, fired timers, an
 approved extension) on one case; the service functions in `engine.cases`,
 `engine.timers` and `engine.extensions` create it, let it work, and commit.
+
+Locks are taken in one order: a step first locks the row of the case it
+changes (`lock_case`, before it writes anything), and a step on a side process
+(an extension request) locks its proposal's own case before its own; counters,
+proposals, open tasks, events and messages come after. Two steps on one case
+therefore wait for each other instead of deadlocking, and the second one reads
+what the first committed.
 """
 from datetime import datetime, timezone
 
@@ -11,10 +18,10 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, select
 
-from . import clock, escalation, extensions, faults, notify, state
+from . import clock, escalation, extensions, faults, incidents, notify, state
 from .eventlog import log
 from .errors import ProcessFault
-from .models import OpenTask, ProposalUnit
+from .models import Case, OpenTask, ProposalUnit
 from .storable import unstorable
 
 PROPOSAL_PROCESS = "proposal"
@@ -30,6 +37,8 @@ class Step:
         self.now = clock.now()
         self.completed = 0
         self._open_stages = []
+        self.last_step = None  # (title, username or None) of the last thing done in this step
+        self.resolution = None  # what a repair did, if this step is one (closes a stalled-case record)
 
     # -- building and loading the workflow ------------------------------------------
     def script_engine(self):
@@ -57,6 +66,7 @@ class Step:
         row = self.session.get(OpenTask, str(task.id))
         log(self.session, self.proposal, "task_completed", self.user, meta.title, task=task,
             unit_id=row.unit_id if row else None, data=fields, at=self.now)
+        self.last_step = (meta.title, self.user.username if self.user else None)
         self.completed += 1
         self._after(task)
 
@@ -68,6 +78,7 @@ class Step:
             spec = task.task_spec
             if isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
                 log(self.session, self.proposal, "timer", None, spec.bpmn_name or spec.bpmn_id, task=task, at=self.now)
+                self.last_step = (spec.bpmn_name or spec.bpmn_id, None)
             self._after(task)
 
         with faults.diagram_errors():
@@ -124,8 +135,9 @@ class Step:
 
         `refresh_due` recomputes open tasks' due dates (an extension was approved);
         `refresh_meta` also re-reads their title, form, role, unit and assignee
-        (the case moved to another definition version)."""
-        self._sync_open_tasks(workflow, refresh_due or refresh_meta, refresh_meta)
+        (the case moved to another definition version). A case left with nothing
+        to move it on is recorded as stalled (engine/incidents.py)."""
+        open_tasks = self._sync_open_tasks(workflow, refresh_due or refresh_meta, refresh_meta)
         if self.case.process == PROPOSAL_PROCESS:
             old_status = self.proposal.status
             self.proposal.status = self._status(workflow)
@@ -142,8 +154,10 @@ class Step:
         self.case.state_format = state.STATE_FORMAT
         self.case.updated_at = self.now
         self.session.flush()
+        incidents.after_step(self, workflow, open_tasks)
 
-    def _sync_open_tasks(self, workflow, refresh_due, refresh_meta=False):
+    def _sync_open_tasks(self, workflow, refresh_due, refresh_meta=False) -> int:
+        """Make the case's open_tasks rows those of its ready user tasks; returns how many."""
         ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
         existing = {row.id: row for row in self.session.scalars(select(OpenTask).where(OpenTask.case_id == self.case.id))}
         gone = set(existing) - set(ready)
@@ -170,6 +184,7 @@ class Step:
                            notify.recipients_for(self.session, row.role, row.unit_id, row.assignee),
                            meta.notify, f"新的待办：{meta.title}", f"提案：{self.proposal.title}",
                            proposal_id=self.proposal.id, task_id=task_id, now=self.now)
+        return len(self._open_stages)
 
     def _due(self, task, meta):
         if not meta.due:
@@ -237,3 +252,32 @@ def next_timer(workflow) -> datetime | None:
             except ValueError:
                 continue
     return min(times) if times else None
+
+
+def lock_case(session, case_id: int, skip_locked: bool = False) -> Case | None:
+    """The case row, locked for the rest of the transaction and read afresh.
+
+    Call it before the step writes anything. PostgreSQL: SELECT ... FOR UPDATE
+    (SKIP LOCKED for the timer worker: None when another one has it); a side
+    process's case locks its proposal's case first. SQLite locks the whole
+    database for a writer: the step takes the write lock now (an empty update),
+    so that what it reads next is what the previous writer committed."""
+    case = session.get(Case, case_id)
+    if case is None:
+        return None
+    if session.get_bind().dialect.name != "postgresql":
+        table = Case.__table__
+        session.execute(table.update().where(table.c.id == case_id).values(id=table.c.id))
+        return session.get(Case, case_id, populate_existing=True)
+    if case.process != PROPOSAL_PROCESS:
+        own = session.scalar(select(Case.id).where(Case.proposal_id == case.proposal_id,
+                                                   Case.process == PROPOSAL_PROCESS))
+        if own is not None and own != case_id and _locked(session, own, skip_locked) is None:
+            return None
+    return _locked(session, case_id, skip_locked)
+
+
+def _locked(session, case_id, skip_locked):
+    query = (select(Case).where(Case.id == case_id).with_for_update(skip_locked=skip_locked)
+             .execution_options(populate_existing=True))
+    return session.scalar(query)

@@ -2,20 +2,19 @@
 
 Due cases are found through the indexed `cases.next_timer_at` column, never by
 loading every case. Each case is handled in its own transaction; on
-PostgreSQL the rows are claimed with FOR UPDATE SKIP LOCKED so several workers
-share the work, and the case version check means a timer whose firing
-another worker already committed is never applied twice (its reminders and
+PostgreSQL the rows are claimed with FOR UPDATE SKIP LOCKED (engine.steps.lock_case)
+so several workers share the work, and the case version check means a timer whose
+firing another worker already committed is never applied twice (its reminders and
 records roll back with it).
 """
 import logging
 import threading
 
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from . import clock, faults, notify, steps
 from .db import UnitOfWork
-from .errors import EngineError
+from .errors import Conflict, EngineError
 from .eventlog import aware
 from .models import Case, Proposal
 
@@ -34,28 +33,25 @@ def due_cases(session, now, limit: int = 50, lock: bool = False) -> list[int]:
 
 def fire_case(database, rt, case_id: int) -> bool:
     """Fire the due timers of one case and run what follows; True if it was handled here."""
-    with UnitOfWork(database) as uow:
-        session = uow.session
-        query = select(Case).where(Case.id == case_id)
-        if database.engine.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        case = session.scalar(query)
-        now = clock.now()
-        if case is None or case.completed or case.next_timer_at is None or aware(case.next_timer_at) >= now:
-            return False  # another worker has it, or got there first
-        proposal = session.get(Proposal, case.proposal_id)
-        bundle = rt.bundle_of_case(session, case)
-        step = steps.Step(uow, rt, case, proposal, bundle, None)
-        workflow = step.load()
-        with faults.diagram_errors():
-            workflow.refresh_timers()
-        step.advance(workflow)
-        step.save(workflow)
-        try:
+    try:
+        with UnitOfWork(database) as uow:
+            session = uow.session
+            case = steps.lock_case(session, case_id, skip_locked=True)
+            now = clock.now()
+            if case is None or case.completed or case.next_timer_at is None or aware(case.next_timer_at) >= now:
+                return False  # another worker has it, or got there first
+            proposal = session.get(Proposal, case.proposal_id)
+            bundle = rt.bundle_of_case(session, case)
+            step = steps.Step(uow, rt, case, proposal, bundle, None)
+            workflow = step.load()
+            with faults.diagram_errors():
+                workflow.refresh_timers()
+            step.advance(workflow)
+            step.save(workflow)
             uow.commit()
-        except StaleDataError:
-            return False
-        return True
+            return True
+    except Conflict:  # a step on the case committed meanwhile: it stays due and is fired next round
+        return False
 
 
 def run_once(database, rt, limit: int = 50) -> dict:

@@ -235,9 +235,9 @@ def describe(difference) -> str:
 
 def next_revision_id(script: ScriptDirectory | None = None) -> str:
     """The next number in the sequence 0001, 0002, ... of revision ids (an id may carry a
-    name after its number, e.g. 0002_auth)."""
-    numbers = [int(re.match(r"\d+", rev.revision).group()) for rev in (script or script_directory()).walk_revisions()
-               if re.match(r"\d+", rev.revision)]
+    suffix after its number, e.g. 0002_auth, as revisions written on a branch do)."""
+    numbers = [int(found.group(1)) for rev in (script or script_directory()).walk_revisions()
+               if (found := re.fullmatch(r"(\d+)(?:_\w+)?", rev.revision))]
     return f"{max(numbers, default=0) + 1:04d}"
 
 

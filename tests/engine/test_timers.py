@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 from case_drivers import CONTACT, PLAN, REPLY_B
-from engine import clock, extensions, queries, timers
+from engine import cases, clock, extensions, queries, timers
 from engine.db import Database, UnitOfWork
 from engine.deadlines import Deadlines
 from engine.directory import add_user
@@ -465,3 +465,38 @@ def test_reply_reminder_follows_an_approved_extension(moving_clock, walk):
     moving_clock.set(at(2025, 12, 13, 10, 0, 0))  # 10 working days before the original deadline
     run_worker(walk)
     assert "答复提醒" not in [e.title for e in events(walk, pid, "timer")]
+
+
+def test_a_timer_firing_while_a_person_completes_a_task_of_the_case(moving_clock, walk):
+    """The worker and a person on one case at the same moment: they take the case in turn,
+    so both get through (the reminder fires before the acceptance, or is no longer due
+    after it), never a stale write or a raw database error."""
+    proposals = [assigned(walk) for _ in range(8)]
+    moving_clock.set(at(2025, 10, 13, 10, 0, 0))  # every acceptance reminder is due
+    for pid in proposals:
+        with UnitOfWork(walk.db) as uow:
+            task_id = uow.session.scalar(select(OpenTask.id).where(OpenTask.proposal_id == pid,
+                                                                   OpenTask.name == "accept"))
+            case_id = walk.case(pid).id
+        barrier, outcome = threading.Barrier(2), {}
+
+        def person():
+            barrier.wait()
+            with UnitOfWork(walk.db) as uow:
+                outcome["person"] = cases.complete_task(uow, walk.rt, walk.user(uow.session, "fgw_clerk"), task_id,
+                                                        {"accept_decision": "accept"})
+
+        def worker():
+            barrier.wait()
+            outcome["worker"] = timers.fire_case(walk.db, walk.rt, case_id)
+
+        threads = [threading.Thread(target=run) for run in (person, worker)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert set(outcome) == {"person", "worker"}, outcome  # a thread that raised has no outcome
+        assert outcome["person"]["status"] == "handling"
+        with UnitOfWork(walk.db) as uow:
+            assert list(uow.session.scalars(select(OpenTask.name).where(OpenTask.proposal_id == pid))) == ["plan_draft"]
+        assert len(events(walk, pid, "timer")) == (1 if outcome["worker"] else 0)

@@ -33,6 +33,24 @@ def test_every_user_task_has_a_due_date(files):
     assert [name for name, meta in bundle.user_tasks.items() if not meta.due] == []
 
 
+def test_every_multi_instance_step_is_connected_to_its_parent(files):
+    """A freshly built bundle already tells each loop task when an instance finished
+    (SpiffWorkflow itself only connects it when it creates an instance)."""
+    from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+    bundle = build_bundle(files, FORMS)
+    specs = [bundle.spec, *bundle.subprocess_specs.values()]
+    for side, subs in bundle.side_specs.values():
+        specs += [side, *subs.values()]
+    loops = {}
+    for spec in specs:
+        for task_spec in spec.task_specs.values():
+            if isinstance(task_spec, LoopTask):
+                child = spec.task_specs[task_spec.task_spec]
+                loops[task_spec.bpmn_id] = child.completed_event.is_connected(task_spec.merge_child)
+    assert loops == {name: True for name in
+                     ("cosigner_confirm", "handle", "assist_opinion", "cosign_reply", "rate_reply")}
+
+
 def test_same_content_same_hash(files):
     assert build_bundle(files, FORMS).hash == build_bundle(dict(files), FORMS).hash
     changed = {**files, "follow_up.dmn": files["follow_up.dmn"].replace('"B"', '"C"')}

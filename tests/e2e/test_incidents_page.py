@@ -1,0 +1,36 @@
+"""The committee sees a stalled case under 异常案件 in the browser, with its last step;
+the message it was sent links to the proposal."""
+from engine import definitions
+from engine.demo import APPROVE, CONSULT, PLAN, act, rating, reply, submit
+from engine.runtime import Runtime
+
+
+def test_the_committee_finds_a_stalled_case_under_its_nav(app, settings, monkeypatch, person):
+    ext = app.extensions["cppcc"]
+    db, rt = ext["db"], ext["runtime"]
+    pid = submit(db, rt, "wy_chen", "关于改善老旧街区照明的建议", "urban", "老旧街区夜间照明不足，居民出行存在安全隐患。", "一是增设路灯；二是定期检修。")
+    for who, task, data in (("tawei_li", "review", {"review_decision": "file", "category": "urban"}),
+                            ("tawei_li", "assign", {"assign_mode": "single", "lead_unit_ids": ["jtw"],
+                                                    "is_key": False}),
+                            ("jtw_clerk", "accept", {"accept_decision": "accept"}), ("jtw_clerk", "plan_draft", PLAN),
+                            ("jtw_head", "plan_approve", APPROVE), ("jtw_clerk", "consultation", CONSULT),
+                            ("jtw_clerk", "reply_draft", reply("A")), ("jtw_head", "head_approve", APPROVE),
+                            ("dcs_zhou", "supervise_review", {"final_class": "A", "approved": True})):
+        act(db, rt, who, task, data, pid)
+    with monkeypatch.context() as patched:  # a server parsed without the fix froze the rating
+        patched.setattr(definitions, "connect_loop_children", lambda spec: 0)
+        act(db, Runtime(settings), "wy_chen", "rate_reply", rating("satisfied"), pid)
+
+    committee = person("tawei_li")
+    page = committee.page
+    page.click("nav >> text=异常案件")
+    page.wait_for_selector("table.incidents")
+    committee.shot("incidents")
+    row = page.locator("table.incidents tbody tr").first
+    assert "关于改善老旧街区照明的建议" in row.inner_text() and "评价答复" in row.inner_text()
+    assert "待处理" in row.inner_text() and "陈思远" in row.inner_text()
+    page.click("nav >> text=消息")
+    assert "异常案件" in page.inner_text("main")
+    committee.shot("incident-message")
+    member = person("wy_chen")
+    assert "异常案件" not in member.page.inner_text("nav")
