@@ -11,7 +11,6 @@ fails, naming the proposal and its last step.
 """
 import json
 import os
-import re
 import socket
 import subprocess
 import sys

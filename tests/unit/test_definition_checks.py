@@ -21,7 +21,7 @@ USER = ('<bpmn:extensionElements><spiffworkflow:properties><spiffworkflow:proper
 def chain(pid, *elements, extra=""):
     """A process: start -> elements (tag, id, inner xml) in a row -> end, plus `extra` xml."""
     ids = ["start", *[e[1] for e in elements], "end"]
-    nodes = [f'<bpmn:startEvent id="start"><bpmn:outgoing>f0</bpmn:outgoing></bpmn:startEvent>']
+    nodes = ['<bpmn:startEvent id="start"><bpmn:outgoing>f0</bpmn:outgoing></bpmn:startEvent>']
     for i, (tag, eid, inner, *attrs) in enumerate(elements, start=1):
         head, _, tail = inner.rpartition("</bpmn:extensionElements>")  # the schema's order of children
         head += _
