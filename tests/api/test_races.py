@@ -153,7 +153,7 @@ class HttpClient:
 def two_servers(app, tmp_path):
     """Two `cppcc serve` processes on the test database (the app fixture made its schema and people)."""
     url = app.extensions["cppcc"]["settings"].database_url
-    env = {**os.environ, "CPPCC_DATABASE_URL": url, "CPPCC_SECRET_KEY": "race-test-" + os.urandom(8).hex(),
+    env = {**os.environ, "CPPCC_DATABASE_URL": url, "CPPCC_SECRET_KEY": "race-test-" + os.urandom(24).hex(),
            "CPPCC_UPLOAD_DIR": str(tmp_path / "uploads"), "PYTHONPATH": str(ROOT)}
     env.pop("CPPCC_REGION", None)
     servers, bases = [], []
