@@ -83,7 +83,7 @@ def demo_server(request, tmp_path):
     Database(url).drop_schema()
     port = _free_port()
     env = {**os.environ, "CPPCC_DATABASE_URL": url, "CPPCC_REGION": region, "PYTHONPATH": str(ROOT),
-           "CPPCC_SECRET_KEY": "demo-walk-" + os.urandom(8).hex(), "CPPCC_UPLOAD_DIR": str(tmp_path / "uploads")}
+           "CPPCC_SECRET_KEY": "demo-walk-" + os.urandom(24).hex(), "CPPCC_UPLOAD_DIR": str(tmp_path / "uploads")}
     log = open(tmp_path / "server.log", "w")
     server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--demo", "--port", str(port),
                                "--timer-interval", "5"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
