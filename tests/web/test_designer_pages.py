@@ -247,7 +247,7 @@ def test_new_file_and_upload_open_the_editor_without_storing(designer, ext):
     page = designer.get("/designer/new?name=extra_review.bpmn&title=补充审查")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "新文件：部署后才保存" in html and "/static/vendor/bpmn-modeler.js" in html
+    assert "新文件：部署后才保存" in html and "/static/js/designer/dist/designer.bundle.js" in html
     xml = re.search(r'<template id="designer-xml">(.*?)</template>', html, re.S).group(1)
     blank = htmllib.unescape(xml)
     assert 'id="extra_review"' in blank and 'name="补充审查"' in blank
