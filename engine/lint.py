@@ -42,6 +42,7 @@ class Report:
 
     errors: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    restating: list = field(default_factory=list)  # those of `errors` that restate a check of the engine
 
 
 def settings(form_names) -> dict:
@@ -64,6 +65,7 @@ def run(files: dict, form_names=None) -> Report:
     if missing:
         found, reason = _node_lint(missing, config)
         if reason:
+            log.warning("bpmnlint skipped: %s", reason)
             return Report(warnings=[_note(SKIPPED + reason)])
         if len(_cache) + len(missing) > CACHE_SIZE:
             _cache.clear()
@@ -75,6 +77,8 @@ def run(files: dict, form_names=None) -> Report:
             problem = {"file": f"processes/{name}", "element": r.get("element"), "message": str(r.get("message"))}
             if r.get("category") == "error":
                 report.errors.append(problem)
+                if r.get("restates"):  # the plugin's rules that restate a check of build_bundle
+                    report.restating.append(problem)
             else:
                 report.warnings.append({**problem, "level": "warning"})
     return report
@@ -83,15 +87,17 @@ def run(files: dict, form_names=None) -> Report:
 def enforce(files: dict, form_names, build, warnings: list | None = None):
     """Lint `files`, then `build()` them (the engine's checks, which raise DefinitionError);
     raise one DefinitionError with every problem of both (a lint error the engine already
-    reported in the same words is listed once). Lint warnings go to `warnings` if given."""
+    restating an engine check is left out where the engine reported that element). Lint
+    warnings go to `warnings` if given."""
     report = run(files, form_names)
     if warnings is not None:
         warnings.extend(report.warnings)
     try:
         bundle = build()
     except DefinitionError as err:
-        seen = {(p.get("file"), p.get("element"), p.get("message")) for p in err.problems}
-        extra = [p for p in report.errors if (p["file"], p["element"], p["message"]) not in seen]
+        flagged = {(p.get("file"), p.get("element")) for p in err.problems}
+        extra = [p for p in report.errors
+                 if p not in report.restating or (p["file"], p["element"]) not in flagged]
         if not extra:
             raise
         raise DefinitionError(err.problems + extra) from None

@@ -3,8 +3,9 @@
  * the repository root, with bpmnlint-plugin-cppcc), run by engine/lint.py.
  *
  * stdin:  {"files": {"handling.bpmn": "<xml>", ...}, "settings": {"cppcc/user-task-role-form": {...}}}
- * stdout: {"reports": [{"file", "element", "rule", "category", "message"}], "unparsed": [file, ...]}
- *         category is error | warn | info | rule-error; message is Chinese where the rule's is known.
+ * stdout: {"reports": [{"file", "element", "rule", "category", "message", "restates"}], "unparsed": [file, ...]}
+ *         category is error | warn | info | rule-error; message is Chinese where the rule's is known;
+ *         restates: the rule restates a check of the engine (the plugin's `restating`).
  * A file that is not well-formed XML is listed in "unparsed" (the engine reports why).
  * Exit 0 after a lint (whatever it found); 2 on bad input or a broken set-up.
  */
@@ -21,6 +22,7 @@ const { BpmnModdle } = await import(require.resolve('bpmn-moddle'));
 const { restore } = require('bpmnlint-plugin-cppcc/name-refs');
 const { configure } = require('bpmnlint-plugin-cppcc/configure');
 const { chinese } = require('bpmnlint-plugin-cppcc/messages');
+const { restating } = require('bpmnlint-plugin-cppcc');
 
 const SPIFF = JSON.parse(readFileSync(path.join(ROOT, 'api', 'static', 'js', 'designer', 'spiffworkflow.json'), 'utf8'));
 const RC = JSON.parse(readFileSync(path.join(ROOT, '.bpmnlintrc'), 'utf8'));
@@ -57,7 +59,7 @@ async function main() {
     for (const [rule, list] of Object.entries(found)) {
       for (const r of list) {
         reports.push({ file, element: r.id || null, rule, category: r.category,
-                       message: chinese(r.message) || r.message });
+                       message: chinese(r.message) || r.message, restates: restating.includes(rule) });
       }
     }
   }

@@ -127,7 +127,8 @@
   function clearMarks() {
     if (config.kind === 'bpmn' && api.modeler) {
       var canvas = api.modeler.get('canvas');
-      marked.forEach(function (id) { canvas.removeMarker(id, 'cppcc-problem'); });
+      var registry = api.modeler.get('elementRegistry');
+      marked.forEach(function (id) { if (registry.get(id)) canvas.removeMarker(id, 'cppcc-problem'); });
     }
     marked = [];
     Array.prototype.forEach.call(canvasEl.querySelectorAll('.cppcc-problem'), function (node) {

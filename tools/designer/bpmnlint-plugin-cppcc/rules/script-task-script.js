@@ -1,4 +1,4 @@
-/* A script task has a script (as the engine words it). */
+/* A script task has a script. */
 var spiff = require('./spiff');
 
 module.exports = function () {

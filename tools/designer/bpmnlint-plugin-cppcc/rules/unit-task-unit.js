@@ -6,7 +6,7 @@ module.exports = function () {
     if (!spiff.is(node, 'bpmn:UserTask')) return;
     var props = spiff.spiffProperties(node);
     if (spiff.isUnitRole(props.role) && !(props.unit || '').trim()) {
-      reporter.report(node.id, '单位角色的任务必须有 unit 属性', ['unit']);
+      reporter.report(node.id, '单位角色的任务缺少办理单位（unit）', ['unit']);
     }
   }
 

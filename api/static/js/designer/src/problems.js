@@ -2,6 +2,8 @@
  * the server found (set by the page after 校验/部署) and bpmnlint's live ones (its
  * linting.completed event). Changes re-render the properties panel and fire
  * `cppcc.problems.changed` ({ lint: [{element, message, category}] }) for the page's list. */
+import { restating } from 'bpmnlint-plugin-cppcc';
+
 function Problems(eventBus, translate) {
   var server = [];
   var lint = [];
@@ -16,7 +18,8 @@ function Problems(eventBus, translate) {
     Object.keys(event.issues || {}).forEach(function (id) {
       event.issues[id].forEach(function (issue) {
         lint.push({ element: issue.actualElementId || issue.id, message: translate(issue.message),
-                    category: issue.category === 'error' ? 'error' : 'warning' });
+                    category: issue.category === 'error' ? 'error' : 'warning',
+                    restates: restating.indexOf(issue.rule) !== -1 });
       });
     });
     changed();
@@ -29,13 +32,15 @@ function Problems(eventBus, translate) {
 
   this.lint = function () { return lint.slice(); };
 
-  /* The problems of element `id`: the server's first, then the live lint's not said already. */
+  /* The problems of element `id`: the server's first, then the live lint's not said already
+   * (a rule restating an engine check is left out where the server reported the element). */
   this.forElement = function (id) {
     var found = server.filter(function (p) { return p.element === id; }).map(function (p) {
       return { message: p.message, category: p.level === 'warning' ? 'warning' : 'error', source: 'server' };
     });
+    var engine = found.some(function (f) { return f.category === 'error'; });
     lint.forEach(function (p) {
-      if (p.element === id && !found.some(function (f) { return f.message === p.message; })) {
+      if (p.element === id && !(p.restates && engine) && !found.some(function (f) { return f.message === p.message; })) {
         found.push({ message: p.message, category: p.category, source: 'lint' });
       }
     });

@@ -68,11 +68,11 @@ export function behaviourGroups(element) {
   }
   if (is(element, 'bpmn:BusinessRuleTask')) {
     groups.push({ id: 'cppcc-decision-group', label: '决策表', specs: [
-      bodySpec('cppcc-decision', 'spiffworkflow:CalledDecisionId', '决策表 ID', '.dmn 文件中 decision 的 id，例如 approval_chain')] });
+      bodySpec('cppcc-decision', 'spiffworkflow:CalledDecisionId', '决策表 ID', '决策表文件（.dmn）中决策的标识（ID），例如 approval_chain')] });
   }
   if (is(element, 'bpmn:CallActivity')) {
     groups.push({ id: 'cppcc-call-group', label: '调用流程', specs: [
-      attrSpec('cppcc-called-element', 'calledElement', '调用的流程 ID', '本版本中另一流程的 id，例如 extension')] });
+      attrSpec('cppcc-called-element', 'calledElement', '调用的流程 ID', '本版本中另一流程的标识（ID），例如 extension')] });
   }
   if (is(element, 'bpmn:Activity')) {
     groups.push({ id: 'cppcc-scripts-group', label: '前置/后置脚本', specs: [

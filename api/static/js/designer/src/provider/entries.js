@@ -21,7 +21,7 @@ function Field(props) {
     description: spec.description,
     getValue: function () { return spec.get(element) || ''; },
     setValue: function (value, error) {
-      if (error) return;
+      if (error && !spec.choices) return; // an invalid text is not taken; an empty required choice is (and marked)
       spec.set(injector, element, typeof value === 'string' ? value.trim() : value);
     },
     validate: spec.validate
