@@ -104,6 +104,9 @@ def change(d, entry, value):
     panel to commit it: one command on the command stack)."""
     before = stack(d)
     target = field(d, entry)
+    if not target.is_visible():  # its group is closed: open it as a person would
+        target.evaluate("e => e.closest('.bio-properties-panel-group')"
+                        ".querySelector('.bio-properties-panel-group-header').click()")
     if target.evaluate("e => e.tagName") == "SELECT":
         target.select_option(value)
     else:
@@ -423,4 +426,84 @@ def test_create_a_new_diagram_and_deploy_it(person, ext):
     root = etree.fromstring(files["extra_review.bpmn"].encode("utf-8"))
     assert root.find("bpmn:process", NS).get("name") == "补充审查流程"
     assert d.page.url.endswith("/designer/edit/extra_review.bpmn")
+    assert d.errors == []
+
+
+def element_xml(d, element_id) -> str:
+    """The XML of one element of the diagram being edited (canonical text)."""
+    root = etree.fromstring(d.page.evaluate("window.cppccDesigner.xml()").encode("utf-8"))
+    found = root.find(f".//*[@id='{element_id}']")
+    return etree.tostring(found, encoding="unicode") if found is not None else ""
+
+
+def undo(d, times=1):
+    for _ in range(times):
+        d.page.click("#btn-undo")
+
+
+def test_every_kind_of_spiff_property_edits_and_undoes(person, ext):
+    d = open_editor(designer_tab(person), "handling.bpmn")
+    timer = lambda: element_xml(d, "accept_reminder_def")  # noqa: E731
+    cases = [  # (element, entry, new value, text the element's XML then holds)
+        ("f_returned", "cppcc-condition", "accept_decision == 'return'",
+         "<bpmn:conditionExpression>accept_decision == 'return'</bpmn:conditionExpression>"),
+        ("init_handling", "cppcc-script", "x = 1", "<bpmn:script>x = 1</bpmn:script>"),
+        ("init_handling", "cppcc-pre-script", "y = 2", "<spiffworkflow:preScript>y = 2</spiffworkflow:preScript>"),
+        ("plan_draft", "cppcc-post-script", "z = 3", "<spiffworkflow:postScript>z = 3</spiffworkflow:postScript>"),
+        ("approval_rules", "cppcc-decision", "follow_up",
+         "<spiffworkflow:calledDecisionId>follow_up</spiffworkflow:calledDecisionId>"),
+        ("plan_draft", "cppcc-due", "due_date('reply', assigned_on)",
+         '<spiffworkflow:property name="due" value="due_date(\'reply\', assigned_on)"/>'),
+        ("plan_draft", "cppcc-stage", "follow_up", '<spiffworkflow:property name="stage" value="follow_up"/>'),
+        ("plan_draft", "cppcc-notify", "assigned", '<spiffworkflow:property name="notify" value="assigned"/>'),
+        ("plan_draft", "documentation", "给设计员的说明", "<bpmn:documentation>给设计员的说明</bpmn:documentation>"),
+    ]
+    for element_id, entry, value, expected in cases:
+        show(d, element_id)
+        before = element_xml(d, element_id)
+        change(d, entry, value)
+        assert expected in element_xml(d, element_id), (entry, element_xml(d, element_id))
+        undo(d)
+        assert element_xml(d, element_id) == before, entry
+
+    # a timer's expression (the standard timer group, our value entry)
+    show(d, "accept_reminder")
+    before = timer()
+    change(d, "cppcc-timer-value", "remind_date(accept_rule, received_on)")
+    assert "remind_date(accept_rule, received_on)" in timer()
+    undo(d)
+    assert timer() == before
+
+    # other spiffworkflow:property entries: add, name, value, remove, each undone
+    show(d, "assist_opinion")
+    before = element_xml(d, "assist_opinion")
+    d.page.click('#designer-panel [data-group-id="group-cppcc-properties"] .bio-properties-panel-add-entry')
+    d.page.wait_for_function("() => document.querySelector('#designer-panel [data-entry-id$=\"-cppcc-property-1-name\"]')")
+    assert '<spiffworkflow:property name="property_1" value=""/>' in element_xml(d, "assist_opinion")
+    change(d, "assist_opinion-cppcc-property-1-name", "weight")
+    change(d, "assist_opinion-cppcc-property-1-value", "2")
+    assert '<spiffworkflow:property name="weight" value="2"/>' in element_xml(d, "assist_opinion")
+    target = field(d, "assist_opinion-cppcc-property-1-name")
+    target.fill("2 bad")  # refused as a name: nothing changes, the panel says why
+    d.page.wait_for_selector('#designer-panel [data-entry-id="assist_opinion-cppcc-property-1-name"].has-error')
+    assert "属性名只能由字母" in d.page.inner_text('#designer-panel [data-entry-id="assist_opinion-cppcc-property-1-name"]')
+    d.page.wait_for_timeout(600)  # past the panel's debounce: still refused, still said
+    assert d.page.locator('#designer-panel [data-entry-id="assist_opinion-cppcc-property-1-name"].has-error').count() == 1
+    assert '<spiffworkflow:property name="weight" value="2"/>' in element_xml(d, "assist_opinion")
+    d.page.hover('#designer-panel [data-entry-id="assist_opinion-cppcc-property-0"]')  # the button shows on hover
+    d.page.click('#designer-panel [data-entry-id="assist_opinion-cppcc-property-0"] .bio-properties-panel-remove-entry')
+    d.page.wait_for_function("() => !document.querySelector('#designer-panel [data-entry-id=\"assist_opinion-cppcc-property-1\"]')")
+    assert 'name="resolves"' not in element_xml(d, "assist_opinion")
+    undo(d, 4)
+    assert element_xml(d, "assist_opinion") == before
+
+    # a call activity's called process
+    open_editor(d, "proposal.bpmn")
+    show(d, "handle")
+    change(d, "cppcc-called-element", "extension")
+    assert 'calledElement="extension"' in element_xml(d, "handle")
+    undo(d)
+    assert 'calledElement="handling"' in element_xml(d, "handle")
+    d.shot("call-activity")
+    assert english_in_panel(d) == set()
     assert d.errors == []

@@ -6,6 +6,11 @@
 import { TextFieldEntry, TextAreaEntry, SelectEntry, isTextFieldEntryEdited, isTextAreaEntryEdited,
          isSelectEntryEdited } from '@bpmn-io/properties-panel';
 import { useService } from 'bpmn-js-properties-panel';
+import { useCallback } from '@bpmn-io/properties-panel/preact/hooks';
+
+function required(value) {
+  return value ? null : '必填';
+}
 
 function Field(props) {
   var spec = props.spec;
@@ -13,6 +18,10 @@ function Field(props) {
   var injector = useService('injector');
   var debounce = useService('debounceInput');
   var config = useService('config.cppcc', false) || {};
+  // The entries validate the stored value again whenever `validate` changes: it must stay the
+  // same function while the element does, or a refused input's message would vanish at once.
+  var check = spec.choices && spec.required ? required : spec.validate;
+  var validate = useCallback(function (value) { return check ? check(value) : null; }, [element, props.id]);
   var common = {
     translate: useService('translate'),
     element: element,
@@ -24,7 +33,7 @@ function Field(props) {
       if (error && !spec.choices) return; // an invalid text is not taken; an empty required choice is (and marked)
       spec.set(injector, element, typeof value === 'string' ? value.trim() : value);
     },
-    validate: spec.validate
+    validate: validate
   };
   if (spec.choices) {
     return SelectEntry(Object.assign(common, {
@@ -37,8 +46,7 @@ function Field(props) {
           list.push({ value: current, label: current + '（无效）' });
         }
         return [{ value: '', label: spec.required ? '（请选择）' : '（不设置）' }].concat(list);
-      },
-      validate: spec.required ? function (value) { return value ? null : '必填'; } : spec.validate
+      }
     }));
   }
   if (spec.multiline) {

@@ -2,20 +2,22 @@
  * (those are in 办理设置), as a list: add, rename, change, remove. */
 import { TextFieldEntry, isTextFieldEntryEdited } from '@bpmn-io/properties-panel';
 import { useService } from 'bpmn-js-properties-panel';
+import { useCallback } from '@bpmn-io/properties-panel/preact/hooks';
 import { NAME, addProperty, propertyList, removeProperty, updateProperty } from './util.js';
 
 function PropertyName(props) {
   var element = props.element;
   var prop = props.property;
   var injector = useService('injector');
+  var validate = useCallback(function (value) { // stable while the property is (see entries.js)
+    if (!NAME.test(value || '')) return '属性名只能由字母、数字和下划线组成，且不以数字开头';
+    var clash = propertyList(element).some(function (p) { return p !== prop && p.name === value; });
+    return clash ? '已有同名属性' : null;
+  }, [element, prop]);
   return TextFieldEntry({
     element: element, id: props.id, label: '属性名', debounce: useService('debounceInput'),
     getValue: function () { return prop.name || ''; },
-    validate: function (value) {
-      if (!NAME.test(value || '')) return '属性名只能由字母、数字和下划线组成，且不以数字开头';
-      var clash = propertyList(element).some(function (p) { return p !== prop && p.name === value; });
-      return clash ? '已有同名属性' : null;
-    },
+    validate: validate,
     setValue: function (value, error) { if (!error) updateProperty(injector, element, prop, { name: value }); }
   });
 }
