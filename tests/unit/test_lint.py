@@ -195,3 +195,30 @@ def test_a_failing_or_hanging_lint_is_skipped(monkeypatch, tmp_path):
 def test_no_bpmn_no_lint(monkeypatch):
     monkeypatch.setenv("CPPCC_NODE", "/nonexistent/node")
     assert lint.run({"follow_up.dmn": "<x/>"}, FORMS) == lint.Report()
+
+
+def test_every_message_of_the_rules_in_use_has_its_chinese(node_lint):
+    """bpmnlint's rules that .bpmnlintrc keeps on: each literal message they report is in messages.js."""
+    import json
+    import subprocess
+    rules_dir = PROJECT_ROOT / "node_modules" / "bpmnlint" / "rules"
+    script = ("const {Linter}=require('bpmnlint');const R=require('bpmnlint/lib/resolver/node-resolver');"
+              "new Linter({resolver:new R()}).resolveConfiguredRules(JSON.parse(require('fs').readFileSync('.bpmnlintrc','utf8')))"
+              ".then(r=>console.log(JSON.stringify(r)))")
+    on = json.loads(subprocess.run(["node", "-e", script], cwd=PROJECT_ROOT, capture_output=True, check=True,
+                                   text=True).stdout)
+    messages = []
+    for rule, flag in on.items():
+        if "/" in rule or flag in ("off", 0):
+            continue
+        source = (rules_dir / f"{rule}.js").read_text(encoding="utf-8")
+        messages += re.findall(r"report\([^,]+,\s*'([^']+)'", source)
+        messages += [f"{kind} {m}" for m in re.findall(r"report\([^,]+,\s*type \+ ' ([^']+)'", source)
+                     for kind in ("Process", "Sub process")]
+        messages += re.findall(r"report\([^,]+,\s*\(?'([^']+)' \+ type", source)  # 'Element type <' + type + …
+    assert len(messages) >= 20
+    check = ("const {chinese}=require('bpmnlint-plugin-cppcc/messages');"
+             "console.log(JSON.stringify(JSON.parse(process.argv[1]).filter(m=>chinese(m)===null)))")
+    missing = json.loads(subprocess.run(["node", "-e", check, json.dumps(messages)], cwd=PROJECT_ROOT,
+                                        capture_output=True, check=True, text=True).stdout)
+    assert missing == []
