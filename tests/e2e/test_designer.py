@@ -507,3 +507,12 @@ def test_every_kind_of_spiff_property_edits_and_undoes(person, ext):
     d.shot("call-activity")
     assert english_in_panel(d) == set()
     assert d.errors == []
+
+
+def test_without_the_bundle_the_editor_says_it_is_not_installed(person, ext):
+    d = designer_tab(person)
+    d.page.route("**/js/designer/dist/*", lambda route: route.fulfill(status=404, body="not found"))
+    d.page.goto(f"{d.base}/designer/edit/handling.bpmn")
+    d.page.wait_for_function("() => window.cppccDesigner && window.cppccDesigner.ready")
+    assert d.page.evaluate("window.cppccDesigner.failed") is True
+    assert d.page.inner_text("#designer-status") == "无法打开文件：流程图组件未安装：请运行 bin/setup（需要 npm）"
