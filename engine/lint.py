@@ -19,13 +19,16 @@ import logging
 import os
 import shutil
 import subprocess
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from .config import PROJECT_ROOT
 from .definitions import ROLES
 from .errors import DefinitionError
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 SCRIPT = PROJECT_ROOT / "tools" / "designer" / "lint.mjs"
 MODULES = PROJECT_ROOT / "node_modules"
 REQUIRED = ("bpmnlint/package.json", "bpmn-moddle/package.json", "bpmnlint-plugin-cppcc/index.js")
@@ -45,13 +48,13 @@ class Report:
     restating: list = field(default_factory=list)  # those of `errors` that restate a check of the engine
 
 
-def settings(form_names) -> dict:
+def settings(form_names: Iterable[str] | None) -> dict:
     """The run-time settings of the plugin's rules: the roles and forms this system knows
     (the editor page passes the same lists)."""
     return {"cppcc/user-task-role-form": {"roles": sorted(ROLES), "forms": sorted(form_names or ())}}
 
 
-def run(files: dict, form_names=None) -> Report:
+def run(files: dict, form_names: Iterable[str] | None = None) -> Report:
     """Lint the .bpmn files of `files` ({name: xml}); never raises."""
     bpmn = {name: text for name, text in files.items()
             if isinstance(name, str) and name.endswith(".bpmn") and isinstance(text, str)}
@@ -84,7 +87,7 @@ def run(files: dict, form_names=None) -> Report:
     return report
 
 
-def enforce(files: dict, form_names, build, warnings: list | None = None):
+def enforce(files: dict, form_names: Iterable[str] | None, build: Callable[[], T], warnings: list | None = None) -> T:
     """Lint `files`, then `build()` them (the engine's checks, which raise DefinitionError);
     raise one DefinitionError with every problem of both (a lint error the engine already
     restating an engine check is left out where the engine reported that element). Lint

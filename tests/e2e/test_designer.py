@@ -115,10 +115,16 @@ def change(d, entry, value):
     assert field(d, entry).input_value() == value
 
 
+def wait_value(d, entry, value):
+    """Wait until the panel's entry shows `value`."""
+    d.page.wait_for_function("([k, v]) => { const e = document.querySelector("
+                             "`#designer-panel [data-entry-id=\"${k}\"] :is(input, select, textarea)`);"
+                             " return e && e.value === v; }", arg=[entry, value])
+
+
 def show(d, element_id):
     d.page.evaluate("(id) => window.cppccDesigner.select(id)", element_id)
-    d.page.wait_for_function("(id) => { const e = document.querySelector('#designer-panel [data-entry-id=\"id\"] input');"
-                             " return e && e.value === id; }", arg=element_id)
+    wait_value(d, "id", element_id)
 
 
 ENGLISH = r"""() => {
@@ -243,12 +249,10 @@ def test_edit_refuse_and_deploy_a_diagram(person, ext):
     form = lambda: properties_by_element(xml())["plan_draft"].get("form")  # noqa: E731
     assert form() == "followup_plan"
     d.page.click("#btn-undo")
-    d.page.wait_for_function("() => document.querySelector('#designer-panel [data-entry-id=\"cppcc-form\"] select').value"
-                             " === 'plan_draft'")
+    wait_value(d, "cppcc-form", "plan_draft")
     assert form() == "plan_draft"
     d.page.click("#btn-redo")
-    d.page.wait_for_function("() => document.querySelector('#designer-panel [data-entry-id=\"cppcc-form\"] select').value"
-                             " === 'followup_plan'")
+    wait_value(d, "cppcc-form", "followup_plan")
     assert form() == "followup_plan"
     assert "校验通过" in click_button(d, "校验", "校验通过")
 
@@ -261,8 +265,7 @@ def test_edit_refuse_and_deploy_a_diagram(person, ext):
     changed_ref = "<bpmn:loopDataInputRef>other_units</bpmn:loopDataInputRef>"
     assert changed_ref in xml()
     d.page.click("#btn-undo")
-    d.page.wait_for_function("() => document.querySelector('#designer-panel [data-entry-id=\"cppcc-loop-input\"] input')"
-                             ".value === 'assisting_units'")
+    wait_value(d, "cppcc-loop-input", "assisting_units")
     assert changed_ref not in xml()
 
     # the panel shows no English, whatever is selected (one element of each kind)
@@ -478,7 +481,7 @@ def test_every_kind_of_spiff_property_edits_and_undoes(person, ext):
     show(d, "assist_opinion")
     before = element_xml(d, "assist_opinion")
     d.page.click('#designer-panel [data-group-id="group-cppcc-properties"] .bio-properties-panel-add-entry')
-    d.page.wait_for_function("() => document.querySelector('#designer-panel [data-entry-id$=\"-cppcc-property-1-name\"]')")
+    d.page.wait_for_selector('#designer-panel [data-entry-id="assist_opinion-cppcc-property-1-name"]')
     assert '<spiffworkflow:property name="property_1" value=""/>' in element_xml(d, "assist_opinion")
     change(d, "assist_opinion-cppcc-property-1-name", "weight")
     change(d, "assist_opinion-cppcc-property-1-value", "2")
@@ -486,13 +489,14 @@ def test_every_kind_of_spiff_property_edits_and_undoes(person, ext):
     target = field(d, "assist_opinion-cppcc-property-1-name")
     target.fill("2 bad")  # refused as a name: nothing changes, the panel says why
     d.page.wait_for_selector('#designer-panel [data-entry-id="assist_opinion-cppcc-property-1-name"].has-error')
-    assert "属性名只能由字母" in d.page.inner_text('#designer-panel [data-entry-id="assist_opinion-cppcc-property-1-name"]')
+    name_entry = '#designer-panel [data-entry-id="assist_opinion-cppcc-property-1-name"]'
+    assert "属性名只能由字母" in d.page.inner_text(name_entry)
     d.page.wait_for_timeout(600)  # past the panel's debounce: still refused, still said
-    assert d.page.locator('#designer-panel [data-entry-id="assist_opinion-cppcc-property-1-name"].has-error').count() == 1
+    assert d.page.locator(name_entry + ".has-error").count() == 1
     assert '<spiffworkflow:property name="weight" value="2"/>' in element_xml(d, "assist_opinion")
     d.page.hover('#designer-panel [data-entry-id="assist_opinion-cppcc-property-0"]')  # the button shows on hover
     d.page.click('#designer-panel [data-entry-id="assist_opinion-cppcc-property-0"] .bio-properties-panel-remove-entry')
-    d.page.wait_for_function("() => !document.querySelector('#designer-panel [data-entry-id=\"assist_opinion-cppcc-property-1\"]')")
+    d.page.wait_for_selector('#designer-panel [data-entry-id="assist_opinion-cppcc-property-1"]', state="detached")
     assert 'name="resolves"' not in element_xml(d, "assist_opinion")
     undo(d, 4)
     assert element_xml(d, "assist_opinion") == before

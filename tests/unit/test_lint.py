@@ -203,8 +203,8 @@ def test_every_message_of_the_rules_in_use_has_its_chinese(node_lint):
     import subprocess
     rules_dir = PROJECT_ROOT / "node_modules" / "bpmnlint" / "rules"
     script = ("const {Linter}=require('bpmnlint');const R=require('bpmnlint/lib/resolver/node-resolver');"
-              "new Linter({resolver:new R()}).resolveConfiguredRules(JSON.parse(require('fs').readFileSync('.bpmnlintrc','utf8')))"
-              ".then(r=>console.log(JSON.stringify(r)))")
+              "const rc=JSON.parse(require('fs').readFileSync('.bpmnlintrc','utf8'));"
+              "new Linter({resolver:new R()}).resolveConfiguredRules(rc).then(r=>console.log(JSON.stringify(r)))")
     on = json.loads(subprocess.run(["node", "-e", script], cwd=PROJECT_ROOT, capture_output=True, check=True,
                                    text=True).stdout)
     messages = []
