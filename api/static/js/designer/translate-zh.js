@@ -3,8 +3,8 @@
  *
  * bpmn-js and dmn-js pass the texts they show through a `translate` service; this module
  * replaces it: window.CppccTranslateZh, for each dmn-js view's additionalModules, and, in the
- * BPMN editor's bundle, for bpmn-js, its properties panel and bpmnlint (src/translate.js). Texts not listed stay as the libraries wrote
- * them; {name} placeholders are filled in.
+ * BPMN editor's bundle, for bpmn-js, its properties panel and bpmnlint (src/translate.js).
+ * Texts not listed stay as the libraries wrote them; {name} placeholders are filled in.
  */
 (function () {
   'use strict';
