@@ -1,10 +1,13 @@
 """The bpmn-js and dmn-js files the pages load, served from node_modules/ (installed by bin/setup with npm).
 
+The BPMN editor's script is not among them: bin/setup bundles bpmn-js's modeler with its
+properties panel and bpmnlint into api/static/js/designer/dist/ (tools/designer/build.mjs),
+served as an ordinary static file; its pages take only the style sheets from here.
+
 Only the files listed in ASSETS are served, each at /static/vendor/<name>:
 
     bpmn-viewer.js                 bpmn-js/dist/bpmn-viewer.production.min.js   (window.BpmnJS, a viewer)
     diagram-js.css, bpmn-js.css    bpmn-js/dist/assets/                          (viewer and modeler)
-    bpmn-modeler.js                bpmn-js/dist/bpmn-modeler.production.min.js  (window.BpmnJS, a modeler)
     bpmn-font/css/bpmn.css         the modeler's palette and context pad icons, with
     bpmn-font/font/bpmn.woff2|woff|ttf   the font files that style sheet loads
     dmn-modeler.js                 dmn-js/dist/dmn-modeler.production.min.js    (window.DmnJS)
@@ -36,7 +39,6 @@ ASSETS = {
     "bpmn-viewer.js": (BPMN / "bpmn-viewer.production.min.js", JS),
     "diagram-js.css": (BPMN / "assets" / "diagram-js.css", CSS),
     "bpmn-js.css": (BPMN / "assets" / "bpmn-js.css", CSS),
-    "bpmn-modeler.js": (BPMN / "bpmn-modeler.production.min.js", JS),
     "bpmn-font/css/bpmn.css": (BPMN / "assets" / "bpmn-font" / "css" / "bpmn.css", CSS),
     **{f"bpmn-font/font/bpmn.{ext}": (BPMN / "assets" / "bpmn-font" / "font" / f"bpmn.{ext}", mime)
        for ext, mime in FONTS.items()},
@@ -48,7 +50,7 @@ ASSETS = {
 }
 # What each page needs, in load order (the templates link these).
 VIEWER = ("diagram-js.css", "bpmn-js.css", "bpmn-viewer.js")
-BPMN_MODELER = ("diagram-js.css", "bpmn-js.css", "bpmn-font/css/bpmn.css", "bpmn-modeler.js")
+BPMN_MODELER = ("diagram-js.css", "bpmn-js.css", "bpmn-font/css/bpmn.css")  # + the editor bundle
 DMN_MODELER = (*(f"dmn/{name}" for name in DMN_STYLES), "dmn-font/css/dmn.css", "dmn-modeler.js")
 MAX_AGE = 24 * 3600
 

@@ -17,7 +17,7 @@ from datetime import timezone
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from . import clock
+from . import clock, lint
 from .definitions import ProcessBundle, build_bundle
 from .errors import DefinitionError, Forbidden, NotFound
 from .models import Case, Deployment, ProcessDefinition, Proposal
@@ -37,8 +37,11 @@ def require_designer(user, read_only: bool = False) -> None:
 MAX_FILE_CHARS = 2_000_000
 
 
-def validate(rt, files: dict) -> ProcessBundle:
-    """Check a complete set of files as a deployment would; raise DefinitionError listing every problem."""
+def validate(rt, files: dict, warnings: list | None = None) -> ProcessBundle:
+    """Check a complete set of files as a deployment would; raise DefinitionError listing every problem.
+
+    The bpmnlint rules (engine/lint.py) are part of the check; their warnings, and a
+    note when the lint could not run, are added to `warnings` if given."""
     problems = []
     for name, text in files.items():
         if not isinstance(name, str) or not name.endswith((".bpmn", ".dmn")) or "/" in name or "\\" in name:
@@ -49,7 +52,7 @@ def validate(rt, files: dict) -> ProcessBundle:
             problems.append({"file": name, "element": None, "message": f"文件过大（超过 {MAX_FILE_CHARS} 个字符）"})
     if problems:
         raise DefinitionError(problems)
-    return build_bundle(files, set(rt.forms.schemas))
+    return lint.enforce(files, set(rt.forms.schemas), lambda: build_bundle(files, set(rt.forms.schemas)), warnings)
 
 
 def merged_files(session, rt, changed: dict, removed=()) -> dict:
@@ -65,16 +68,17 @@ def merged_files(session, rt, changed: dict, removed=()) -> dict:
     return dict(sorted(files.items()))
 
 
-def deploy(session, rt, files: dict, by: str | None, source: str, note: str = "") -> tuple[Deployment, bool]:
+def deploy(session, rt, files: dict, by: str | None, source: str, note: str = "",
+           warnings: list | None = None) -> tuple[Deployment, bool]:
     """Validate `files` (a complete definition) and make it the current version.
 
     Returns the deployment and whether the version was new (an identical
     version deployed again is stored once and just made current again).
-    Nothing is written when validation fails.
+    Nothing is written when validation fails; `warnings` as for validate().
     """
     if source not in SOURCES:
         raise ValueError(f"unknown deployment source {source!r}")
-    bundle = validate(rt, files)
+    bundle = validate(rt, files, warnings)
     definition, created = _stored(session, bundle)
     deployment = Deployment(definition_id=definition.id, deployed_at=clock.now(), deployed_by=by,
                             source=source, note=(note or "").strip()[:2000])

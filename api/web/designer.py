@@ -11,7 +11,9 @@
 
 The JSON endpoints use the page session and the X-CSRFToken header; problems
 come back as {file, element, message} with status 422, and a refused
-deployment writes nothing. Checking and deploying are engine/versions.py's.
+deployment writes nothing. Lint warnings (and the note that the lint was
+skipped) come as `warnings` on success and after the problems on refusal,
+each with "level": "warning". Checking and deploying are engine/versions.py's.
 """
 import io
 import re
@@ -148,9 +150,13 @@ def validate():
         versions.require_designer(user)
         current = versions.current_definition(uow.session, runtime())
         files = versions.merged_files(uow.session, runtime(), {name: xml})
-        bundle = versions.validate(runtime(), files)
+        warnings = []
+        try:
+            bundle = versions.validate(runtime(), files, warnings)
+        except DefinitionError as err:
+            return _refused(err, warnings)
         return jsonify({"ok": True, "hash": bundle.hash, "changes": versions.changed_files(current.files, files),
-                        "message": "校验通过：所有流程图和决策表均无问题"})
+                        "warnings": warnings, "message": "校验通过：所有流程图和决策表均无问题"})
 
 
 @bp.post("/deploy")
@@ -176,14 +182,23 @@ def deploy():
         if not changes:
             return jsonify({"ok": True, "deployed": False, "hash": current.hash, "changes": {},
                             "message": "内容与当前版本相同，无需部署"})
-        deployment, created = versions.deploy(uow.session, runtime(), files, by=user.username, source="browser",
-                                              note=note)
+        warnings = []
+        try:
+            deployment, created = versions.deploy(uow.session, runtime(), files, by=user.username, source="browser",
+                                                  note=note, warnings=warnings)
+        except DefinitionError as err:
+            return _refused(err, warnings)
         version = uow.session.get(ProcessDefinition, deployment.definition_id).hash
         uow.commit()
         return jsonify({"ok": True, "deployed": True, "hash": version, "created": created, "changes": changes,
-                        "versions_url": url_for("designer.versions_page"),
+                        "warnings": warnings, "versions_url": url_for("designer.versions_page"),
                         "message": f"已部署为当前版本 {version}：新提交的提案按此版本办理，"
                                    "正在办理的提案仍按原版本办理"}), 201
+
+
+def _refused(err: DefinitionError, warnings: list):
+    """422 with every problem, and after them the lint's warnings (e.g. that it was skipped)."""
+    return jsonify({"ok": False, "message": err.message, "problems": err.problems + warnings}), 422
 
 
 def _file_from_body(body: dict) -> tuple[str, str]:
@@ -211,7 +226,6 @@ def _editor(current, name: str, xml: str, origin: str):
         "exists": name in current.files,
         "validateUrl": url_for("designer.validate"), "deployUrl": url_for("designer.deploy"),
         "versionsUrl": url_for("designer.versions_page"), "editUrl": url_for("designer.edit", name="__name__"),
-        "moddleUrl": url_for("static", filename="js/designer/spiffworkflow.json"),
         "roles": [{"code": r, "label": ROLE_LABELS.get(r, r)}
                   for r in [*(r for r in ROLE_LABELS if r in ROLES), *sorted(set(ROLES) - set(ROLE_LABELS))]],
         "forms": [{"code": f, "label": rt.forms.schemas[f].get("title", f)} for f in sorted(rt.forms.schemas)],

@@ -3,6 +3,7 @@ page, validating and deploying an edited file, and cases keeping their version."
 import html as htmllib
 import io
 import json
+import os
 import re
 
 import pytest
@@ -247,7 +248,7 @@ def test_new_file_and_upload_open_the_editor_without_storing(designer, ext):
     page = designer.get("/designer/new?name=extra_review.bpmn&title=补充审查")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "新文件：部署后才保存" in html and "/static/vendor/bpmn-modeler.js" in html
+    assert "新文件：部署后才保存" in html and "/static/js/designer/dist/designer.bundle.js" in html
     xml = re.search(r'<template id="designer-xml">(.*?)</template>', html, re.S).group(1)
     blank = htmllib.unescape(xml)
     assert 'id="extra_review"' in blank and 'name="补充审查"' in blank
@@ -291,3 +292,48 @@ def test_editor_page_carries_the_file_and_the_panel_choices(designer, ext):
     assert {"code": "review", "label": "待审查立案"} in config["stages"]
     assert "此文件含 XML 注释" in page
     assert designer.get("/designer/edit/missing.bpmn").status_code == 404
+
+
+def add_loose_task(root):
+    """A task connected to nothing: only bpmnlint (no-disconnected) refuses it."""
+    process = root.find("bpmn:process", NS)
+    etree.SubElement(process, f"{{{NS['bpmn']}}}task", id="loose_task", name="孤立任务")
+
+
+def test_the_lint_refuses_what_the_engine_would_take(designer, ext):
+    from engine import lint
+    if lint.available():
+        if os.environ.get("CPPCC_E2E_REQUIRED") == "1":  # CI: the JavaScript parts are required
+            pytest.fail(lint.available())
+        pytest.skip(lint.available())
+    version, files = current(ext)
+    before = counts(ext)
+    loose = edit(files["handling.bpmn"], add_loose_task)
+    response = post_json(designer, "/designer/deploy", {"name": "handling.bpmn", "xml": loose, "base": version})
+    assert response.status_code == 422
+    problems = [p for p in response.get_json()["problems"] if p["element"] == "loose_task"]
+    errors = [p["message"] for p in problems if "level" not in p]
+    warnings = [p["message"] for p in problems if p.get("level") == "warning"]
+    assert "元素没有连接到流程（既无进入也无离开的顺序流）" in errors
+    assert warnings == ["元素缺少图形信息（BPMNDI），图中无法显示"]  # listed, refusing nothing by itself
+    assert all(p["file"] == "processes/handling.bpmn" for p in problems)
+    assert counts(ext) == before
+
+
+def test_without_node_deploys_go_on_and_say_the_lint_was_skipped(designer, ext, monkeypatch):
+    from engine import lint
+    monkeypatch.setenv("CPPCC_NODE", "/nonexistent/node")
+    lint._cache.clear()
+    version, files = current(ext)
+    renamed = edit(files["handling.bpmn"], lambda root: node(root, "userTask", "accept").set("name", "签收（无检查）"))
+    response = post_json(designer, "/designer/validate", {"name": "handling.bpmn", "xml": renamed})
+    assert response.status_code == 200
+    [note] = response.get_json()["warnings"]
+    assert note["level"] == "warning" and "未运行流程图规范检查" in note["message"] and "Node.js" in note["message"]
+    broken = edit(renamed, lambda root: drop_property(node(root, "userTask", "accept"), "role"))
+    response = post_json(designer, "/designer/deploy", {"name": "handling.bpmn", "xml": broken, "base": version})
+    assert response.status_code == 422  # the engine's own checks still refuse
+    problems = response.get_json()["problems"]
+    assert problems[0]["element"] == "accept" and problems[-1]["level"] == "warning"
+    response = post_json(designer, "/designer/deploy", {"name": "handling.bpmn", "xml": renamed, "base": version})
+    assert response.status_code == 201 and response.get_json()["warnings"][0]["level"] == "warning"

@@ -1,15 +1,16 @@
-/* The designer's editor page: a .bpmn file in the bpmn-js Modeler (with the properties
- * panel), or a .dmn file in the dmn-js Modeler; 校验, 部署, 下载, undo/redo, and the
- * list of problems the server found, each selectable in the canvas.
+/* The designer's editor page: a .bpmn file in the bpmn-js Modeler with the standard properties
+ * panel and live bpmnlint (dist/designer.bundle.js, built by bin/setup), or a .dmn file in the
+ * dmn-js Modeler; 校验, 部署, 下载, undo/redo, the list of problems the server found and the
+ * list of live lint issues, each selectable in the canvas.
  *
  * Markup (templates/designer/editor.html): .designer-editor[data-kind][data-csrf],
- * #designer-canvas, #designer-panel (bpmn), #dmn-views (dmn), #designer-problems,
+ * #designer-canvas, #designer-panel (bpmn), #dmn-views (dmn), #designer-problems, #lint-issues,
  * <template id="designer-xml"> (the XML, HTML-escaped), and
  * <script type="application/json" id="designer-config"> with name, kind, base (the
  * version the file was opened on), URLs and the panel's choices.
  *
  * window.cppccDesigner (for tests and the console): {modeler, xml(), validate(), deploy(note),
- * problems, select(id)}.
+ * problems, lint, select(id)}.
  */
 (function () {
   'use strict';
@@ -24,8 +25,7 @@
   var dirtyEl = document.getElementById('designer-dirty');
   var problemsCard = document.getElementById('problems-card');
   var problemsList = document.getElementById('designer-problems');
-  var api = { modeler: null, problems: [], ready: false };
-  var panel = null;
+  var api = { modeler: null, problems: [], lint: [], ready: false };
   var marked = [];
   window.cppccDesigner = api;
 
@@ -57,22 +57,13 @@
   /* ---------- the modelers ---------- */
 
   function startBpmn() {
-    if (typeof window.BpmnJS !== 'function') return Promise.reject(new Error('流程图组件未安装：请运行 bin/setup（需要 npm）'));
-    return fetch(config.moddleUrl, { credentials: 'same-origin' }).then(function (r) {
-      if (!r.ok) throw new Error('扩展属性定义加载失败（' + r.status + '）');
-      return r.json();
-    }).then(function (descriptor) {
-      api.modeler = new window.BpmnJS({
-        container: canvasEl,
-        moddleExtensions: { spiffworkflow: descriptor },
-        additionalModules: [window.CppccTranslateZh, window.CppccNameRefs]
-      });
-      api.descriptor = descriptor;
-      panel = window.CppccPropertiesPanel(api.modeler, document.getElementById('designer-panel'), config);
-      api.panel = panel;
-      api.modeler.get('eventBus').on('commandStack.changed', changed);
-      return api.modeler.importXML(initialXml);
-    }).then(function (result) {
+    if (!window.CppccBpmnEditor) return Promise.reject(new Error('流程图组件未安装：请运行 bin/setup（需要 npm）'));
+    api.modeler = window.CppccBpmnEditor.create({ container: canvasEl, panel: document.getElementById('designer-panel'),
+                                                  config: config });
+    var eventBus = api.modeler.get('eventBus');
+    eventBus.on('commandStack.changed', changed);
+    eventBus.on('cppcc.problems.changed', function (event) { showLint(event.lint); });
+    return api.modeler.importXML(initialXml).then(function (result) {
       api.modeler.get('canvas').zoom('fit-viewport', 'auto');
       return result.warnings;
     });
@@ -136,7 +127,8 @@
   function clearMarks() {
     if (config.kind === 'bpmn' && api.modeler) {
       var canvas = api.modeler.get('canvas');
-      marked.forEach(function (id) { canvas.removeMarker(id, 'cppcc-problem'); });
+      var registry = api.modeler.get('elementRegistry');
+      marked.forEach(function (id) { if (registry.get(id)) canvas.removeMarker(id, 'cppcc-problem'); });
     }
     marked = [];
     Array.prototype.forEach.call(canvasEl.querySelectorAll('.cppcc-problem'), function (node) {
@@ -154,7 +146,7 @@
     api.problems.forEach(function (p) {
       var here = baseName(p.file) === config.name;
       var li = document.createElement('li');
-      li.className = 'problem';
+      li.className = 'problem' + (p.level === 'warning' ? ' warning' : '');
       li.setAttribute('data-element', p.element || '');
       li.setAttribute('data-file', baseName(p.file));
       var where = document.createElement('span');
@@ -169,7 +161,7 @@
       li.appendChild(where);
       var msg = document.createElement('span');
       msg.className = 'problem-message';
-      msg.textContent = p.message;
+      msg.textContent = (p.level === 'warning' && p.message.indexOf('提示') !== 0 ? '提示：' : '') + p.message;
       li.appendChild(msg);
       if (p.element && here && (registry ? registry.get(p.element) : findDmn(p.element))) {
         var go = document.createElement('button');
@@ -198,9 +190,55 @@
       }
       problemsList.appendChild(li);
     });
-    if (panel) panel.setProblems(api.problems.filter(function (p) { return baseName(p.file) === config.name; }));
+    if (config.kind === 'bpmn') {
+      api.modeler.get('cppccProblems').setServer(api.problems.filter(function (p) { return baseName(p.file) === config.name; }));
+    }
   }
   api.showProblems = showProblems;
+
+  /* The live bpmnlint issues of the diagram being edited (bpmn only), each selectable. */
+  function showLint(issues) {
+    api.lint = issues || [];
+    var card = document.getElementById('lint-card');
+    var list = document.getElementById('lint-issues');
+    if (!card || !list) return;
+    var registry = api.modeler.get('elementRegistry');
+    list.textContent = '';
+    card.hidden = !api.lint.length;
+    var errors = api.lint.filter(function (i) { return i.category === 'error'; }).length;
+    document.getElementById('lint-count').textContent = api.lint.length
+      ? '（' + errors + ' 个错误，' + (api.lint.length - errors) + ' 个提示）' : '';
+    api.lint.forEach(function (issue) {
+      var li = document.createElement('li');
+      li.className = 'problem ' + (issue.category === 'error' ? 'error' : 'warning');
+      li.setAttribute('data-element', issue.element || '');
+      var where = document.createElement('span');
+      where.className = 'problem-where';
+      var element = issue.element && registry.get(issue.element);
+      var label = element && element.businessObject && element.businessObject.name;
+      where.textContent = (issue.category === 'error' ? '错误 ' : '提示 ') + (label || '');
+      if (issue.element) {
+        var code = document.createElement('code');
+        code.textContent = issue.element;
+        where.appendChild(document.createTextNode(' '));
+        where.appendChild(code);
+      }
+      li.appendChild(where);
+      var msg = document.createElement('span');
+      msg.className = 'problem-message';
+      msg.textContent = issue.message;
+      li.appendChild(msg);
+      if (element) {
+        var go = document.createElement('button');
+        go.type = 'button';
+        go.className = 'link-button problem-select';
+        go.textContent = '定位';
+        go.addEventListener('click', function () { select(issue.element); });
+        li.appendChild(go);
+      }
+      list.appendChild(li);
+    });
+  }
 
   /* The DMN view that holds element `id` and the element itself (a moddle object), or null. */
   function findDmn(id) {
@@ -298,14 +336,22 @@
     });
   }
 
+  function errorCount(problems) {
+    return problems.filter(function (p) { return p.level !== 'warning'; }).length;
+  }
+
+  function noted(warnings) {
+    return warnings && warnings.length ? '（另有 ' + warnings.length + ' 条提示，见下方列表）' : '';
+  }
+
   function validate() {
     return run('校验中', function () {
       return exportXml().then(function (xml) {
         return post(config.validateUrl, { name: config.name, xml: xml });
       }).then(function (r) {
-        showProblems(r.data.problems || []);
-        if (r.data.ok) status(r.data.message, 'ok');
-        else if (r.data.problems) status('校验未通过：共 ' + r.data.problems.length + ' 处问题，见下方列表', 'error');
+        showProblems((r.data.problems || []).concat(r.data.warnings || []));
+        if (r.data.ok) status(r.data.message + noted(r.data.warnings), 'ok');
+        else if (r.data.problems) status('校验未通过：共 ' + errorCount(r.data.problems) + ' 处问题，见下方列表', 'error');
         else status(r.data.message, 'error');
         return r.data;
       });
@@ -318,14 +364,14 @@
       return exportXml().then(function (xml) {
         return post(config.deployUrl, { name: config.name, xml: xml, note: note, base: config.base });
       }).then(function (r) {
-        showProblems(r.data.problems || []);
+        showProblems((r.data.problems || []).concat(r.data.warnings || []));
         if (r.data.ok && r.data.deployed) {
           config.base = r.data.hash;
           config.origin = 'current';
           if (config.files.indexOf(config.name) === -1) config.files.push(config.name);
           setDirty(false);
           var text = document.createElement('span');
-          text.appendChild(document.createTextNode(r.data.message + ' '));
+          text.appendChild(document.createTextNode(r.data.message + noted(r.data.warnings) + ' '));
           var a = document.createElement('a');
           a.href = r.data.versions_url;
           a.textContent = '查看流程版本';
@@ -345,7 +391,7 @@
         } else if (r.data.ok) {
           status(r.data.message, 'ok');
         } else if (r.data.problems) {
-          status('部署被拒绝：共 ' + r.data.problems.length + ' 处问题，未作任何改动', 'error');
+          status('部署被拒绝：共 ' + errorCount(r.data.problems) + ' 处问题，未作任何改动', 'error');
         } else {
           status('部署被拒绝：' + r.data.message, 'error');
         }

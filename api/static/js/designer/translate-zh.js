@@ -2,9 +2,9 @@
  * modeler (decision table, decision requirements diagram).
  *
  * bpmn-js and dmn-js pass the texts they show through a `translate` service; this module
- * replaces it: window.CppccTranslateZh, for new BpmnJS({ additionalModules: [...] }) and
- * for each dmn-js view's additionalModules. Texts not listed stay as the libraries wrote
- * them; {name} placeholders are filled in.
+ * replaces it: window.CppccTranslateZh, for each dmn-js view's additionalModules, and, in the
+ * BPMN editor's bundle, for bpmn-js, its properties panel and bpmnlint (src/translate.js).
+ * Texts not listed stay as the libraries wrote them; {name} placeholders are filled in.
  */
 (function () {
   'use strict';
@@ -132,6 +132,42 @@
     'Data store reference': '数据存储',
     'Empty pool/participant': '空泳池',
     'Expanded pool/participant': '展开的泳池',
+    // bpmn-js-properties-panel and @bpmn-io/properties-panel (the BPMN editor's panel);
+    // event type labels such as 'Timer Boundary Event' are composed in src/translate.js
+    'General': '基本', 'Name': '名称', 'ID': '标识（ID）', 'Documentation': '说明',
+    'Element documentation': '元素说明', 'Process documentation': '流程说明', 'Executable': '可执行',
+    'Process name': '流程名称', 'Process ID': '流程标识（ID）', 'Participant Name': '泳池名称',
+    'Participant ID': '泳池标识（ID）', 'Multi-instance': '多实例', 'Loop cardinality': '循环次数（表达式）',
+    'Completion condition': '完成条件（表达式）', 'Completion': '完成', 'Cancel remaining instances': '取消其余实例',
+    'Timer': '定时', '<none>': '（无）', 'Date': '时间点', 'Duration': '时长', 'Cycle': '周期',
+    'Message': '消息', 'Signal': '信号', 'Error': '错误', 'Escalation': '升级', 'Link': '链接',
+    'Compensation': '补偿', 'Code': '代码', 'Activity reference': '关联活动', 'Wait for completion': '等待完成',
+    'Global message reference': '引用的消息', 'Global signal reference': '引用的信号',
+    'Global error reference': '引用的错误', 'Global escalation reference': '引用的升级', 'Create new ...': '新建…',
+    'ID must not be empty.': '标识（ID）不能为空', 'ID must be unique.': '标识（ID）已被其他元素使用',
+    'ID must not contain spaces.': '标识（ID）不能含空格', 'ID must be a valid QName.': '标识（ID）须以字母或下划线开头，只含字母、数字、下划线、点和短横线',
+    'ID must not contain prefix.': '标识（ID）不能含前缀（冒号）',
+    'Select an element to edit its properties.': '选择图中的元素以查看和修改属性',
+    'Multiple elements are selected. Select a single element to edit its properties.': '选中了多个元素：请只选一个以修改属性',
+    'Toggle section': '展开/收起', 'Section contains edits': '此部分已填写', 'Section contains an error': '此部分有错误',
+    'Create': '添加', 'Create new list item': '添加一项', 'Delete item': '删除此项', 'Toggle list item': '展开/收起此项',
+    'List contains {numOfItems} item': '共 {numOfItems} 项', 'List contains {numOfItems} items': '共 {numOfItems} 项',
+    '<empty>': '（空）', 'Open pop-up editor': '在弹出窗口中编辑', 'Opened in editor': '已在编辑窗口中打开',
+    'Open documentation': '打开说明', 'JSON contains errors': 'JSON 格式错误',
+    'Process': '流程', 'Collaboration': '协作', 'Participant': '泳池', 'Lane': '泳道',
+    'User Task': '用户任务', 'Script Task': '脚本任务', 'Service Task': '服务任务', 'Business Rule Task': '业务规则任务',
+    'Manual Task': '手工任务', 'Send Task': '发送任务', 'Receive Task': '接收任务', 'Call Activity': '调用活动',
+    'Collapsed Sub Process': '子流程（折叠）', 'Expanded Sub Process': '子流程（展开）', 'Event Sub Process': '事件子流程',
+    'Collapsed Ad Hoc Sub Process': '自由子流程（折叠）', 'Expanded Ad Hoc Sub Process': '自由子流程（展开）',
+    'Gateway': '网关', 'Exclusive Gateway': '排他网关', 'Parallel Gateway': '并行网关',
+    'Inclusive Gateway': '包容网关', 'Complex Gateway': '复杂网关', 'Event Based Gateway': '事件网关',
+    'Sequence Flow': '顺序流', 'Default Flow': '默认流', 'Conditional Flow': '条件流', 'Message Flow': '消息流',
+    'Association': '关联', 'Data Input': '数据输入', 'Data Output': '数据输出', 'Data Input Association': '数据输入关联',
+    'Data Output Association': '数据输出关联', 'Data Object Reference': '数据对象', 'Data Store Reference': '数据存储',
+    'Group': '分组', 'Text Annotation': '注释',
+    // bpmn-js-bpmnlint (its messages are translated by the lint plugin's own table)
+    '{errors} Errors, {warnings} Warnings': '{errors} 个错误，{warnings} 个提示', 'No Issues': '规范检查通过',
+    'Toggle linting overlays': '显示/隐藏规范检查标记', 'Issues for child elements': '子元素的问题',
     // dmn-js: decision tables
     'When': '当', 'And': '且', 'Then': '则', 'Annotation': '注释', 'Annotations': '注释',
     'Hit policy': '命中策略', 'Hit policy:': '命中策略：', 'View DRD': '查看决策需求图',
