@@ -23,10 +23,10 @@ class SessionCookies(SecureCookieSessionInterface):
 PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
                "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
                "frame-ancestors 'none'")
-# The DMN editor only: dmn-js and the CodeMirror FEEL editor inside it write <style> elements
-# and style attributes, with no way to hand them a nonce. Styles cannot run script; scripts
-# stay this site's files only there too.
-DMN_EDITOR_POLICY = PAGE_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+# The designer's editors only: dmn-js (with the CodeMirror FEEL editor inside it) and the
+# bpmn-js properties panel (Preact) write <style> elements and style attributes, with no way
+# to hand them a nonce. Styles cannot run script; scripts stay this site's files only there too.
+EDITOR_POLICY = PAGE_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 OTHER_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"
 BASICS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
 HSTS = "max-age=31536000"  # over HTTPS: this site only over HTTPS for a year

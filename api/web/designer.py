@@ -26,7 +26,7 @@ from engine.errors import Conflict, DefinitionError, EngineError, NotFound
 from engine.models import ProcessDefinition
 
 from ..common import json_body, runtime
-from ..security import DMN_EDITOR_POLICY
+from ..security import EDITOR_POLICY
 from .guard import error_page, protect
 from .session import acting
 
@@ -235,8 +235,8 @@ def _editor(current, name: str, xml: str, origin: str):
     }
     response = make_response(render_template("designer/editor.html", name=name, kind=kind, xml=xml, config=config,
                                              current=current, origin=origin, has_comments="<!--" in xml))
-    if kind == "dmn":  # dmn-js writes style attributes (e.g. its bpmn.io badge); they cannot run script
-        response.headers["Content-Security-Policy"] = DMN_EDITOR_POLICY
+    # dmn-js and the properties panel write style attributes; they cannot run script
+    response.headers["Content-Security-Policy"] = EDITOR_POLICY
     return response
 
 
