@@ -153,8 +153,8 @@ def task_detail(session, rt: Runtime, user: User, task_id: str) -> dict:
     item = open_task(session, rt, user, task_id)
     row = session.get(OpenTask, task_id)
     case = session.get(Case, row.case_id)
-    bundle = rt.bundle_of_case(session, case)
-    workflow = state.load(case.state, bundle.spec, bundle.subprocess_specs, rt.script_engine(session))
+    spec, subprocess_specs = rt.bundle_of_case(session, case).specs_for(case.process)
+    workflow = state.load(case.state, spec, subprocess_specs, rt.script_engine(session))
     try:
         task = workflow.get_task_from_id(UUID(task_id))
     except TaskNotFoundException:  # the open-task index and the stored state disagree
