@@ -10,8 +10,8 @@ from engine.db import Database
 from engine.runtime import Runtime
 from engine import versions
 
-from . import (attachments, auth, definitions, diagram_assets, errors, notifications, openapi, proposals, supervision,
-               tasks, web)
+from . import (attachments, auth, definitions, diagram_assets, errors, input_checks, notifications, openapi, proposals,
+               supervision, tasks, web)
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["cppcc"] = {"settings": settings, "db": database, "runtime": runtime}
-    for module in (errors, auth, proposals, tasks, attachments, supervision, notifications, definitions, diagram_assets,
-                   openapi, web):
+    for module in (input_checks, errors, auth, proposals, tasks, attachments, supervision, notifications, definitions,
+                   diagram_assets, openapi, web):
         module.init_app(app)
     return app

@@ -5,13 +5,15 @@ may read the versions. engine/versions.py and engine/migration.py decide.
 """
 from flask import Blueprint, Flask, jsonify, request, url_for
 
-from engine import migration, versions
+from engine import limits, migration, versions
 from engine.errors import EngineError
 
 from .auth import current_user
 from .common import json_body, runtime, services, unit_of_work
+from .input_checks import takes_files
 
 bp = Blueprint("definitions_api", __name__, url_prefix="/api")
+MAX_CASE_IDS = 10_000  # well below the databases' limits on bound parameters
 
 
 @bp.get("/definitions")
@@ -36,6 +38,7 @@ def get_definition(version: str):
 
 
 @bp.post("/definitions/validate")
+@takes_files
 def validate_definition():
     """Check `files` (replacing or adding to the current version's) and `removed` as a
     deployment would; 200 {valid, hash, changes} or 422 with every problem."""
@@ -47,6 +50,7 @@ def validate_definition():
 
 
 @bp.post("/definitions")
+@takes_files
 def deploy_definition():
     """Validate and deploy: 201 with the new current version, or 422 and nothing written."""
     body = json_body()
@@ -83,8 +87,10 @@ def migrate_cases():
         versions.require_designer(user)
         username = user.username
     case_ids = body.get("case_ids")
-    if case_ids is not None and (not isinstance(case_ids, list) or not all(isinstance(i, int) for i in case_ids)):
-        raise EngineError("case_ids 应为案件编号（整数）的列表", errors=[{"field": "case_ids", "message": "应为整数列表"}])
+    if case_ids is not None and (not isinstance(case_ids, list) or len(case_ids) > MAX_CASE_IDS or not all(
+            isinstance(i, int) and limits.parse_id(i) is not None for i in case_ids)):
+        raise EngineError("case_ids 应为案件编号（正整数）的列表",
+                          errors=[{"field": "case_ids", "message": f"应为正整数列表，最多 {MAX_CASE_IDS} 个"}])
     result = migration.migrate(services()["db"], runtime(), _text(body, "to") or None, by=username, case_ids=case_ids)
     return jsonify({"to": result["to"], **{k: [c.as_dict() for c in result[k]] for k in ("moved", "skipped", "failed")}})
 

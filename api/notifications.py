@@ -1,7 +1,7 @@
 """The user's own in-app messages: list them, and mark them read."""
 from flask import Blueprint, Flask, jsonify, request
 
-from engine import notify, queries
+from engine import limits, notify, queries
 from engine.errors import EngineError
 
 from .auth import current_user
@@ -32,7 +32,7 @@ def read():
         body = json_body() if request.get_data() else {}
         ids = body.get("ids")
         if ids is not None and (not isinstance(ids, list) or len(ids) > 1000 or any(
-                isinstance(i, bool) or not isinstance(i, int) for i in ids)):
+                not isinstance(i, int) or limits.parse_id(i) is None for i in ids)):
             raise EngineError("请求内容不正确", errors=[{"field": "ids", "message": "应为消息 ID（整数）的列表"}])
         marked = notify.mark_read(uow.session, user.username, ids)
         unread = notify.unread_count(uow.session, user.username)

@@ -11,7 +11,7 @@ from uuid import UUID
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from sqlalchemy import case as sql_case, exists, func, or_, select
 
-from . import clock, state
+from . import clock, limits, state
 from .permissions import my_tasks_clause, task_for, visible_proposals_clause
 from .errors import Conflict, EngineError, NotFound
 from .models import Case, Event, OpenTask, Proposal, ProposalPerson, ProposalUnit, Unit, User
@@ -28,14 +28,14 @@ _TRUE, _FALSE = {"1", "true", "yes", "是"}, {"0", "false", "no", "否"}
 def paging(page=None, per_page=None) -> tuple[int, int]:
     """Check page numbers given as text or int; return (page, per_page) or raise a 400."""
     errors = []
-    page_no = _positive_int(page, 1)
+    page_no = limits.parse_positive(page, 1, limits.MAX_PAGE)
     if page_no is None:
-        errors.append({"field": "page", "message": "页码应为正整数"})
-    size = _positive_int(per_page, 20)
-    if size is None or size > MAX_PER_PAGE:
+        errors.append({"field": "page", "message": f"页码应为 1–{limits.MAX_PAGE} 之间的整数"})
+    size = limits.parse_positive(per_page, 20, MAX_PER_PAGE)
+    if size is None:
         errors.append({"field": "per_page", "message": f"每页条数应为 1–{MAX_PER_PAGE} 之间的整数"})
     if errors:
-        raise EngineError("分页参数不正确", errors=errors)
+        raise EngineError("分页参数不正确：" + "；".join(e["message"] for e in errors), errors=errors)
     return page_no, size
 
 
@@ -236,18 +236,6 @@ def _task_item(rt: Runtime, task: OpenTask, title, number, unit_name) -> dict:
 def _unit_names(session, ids) -> dict:
     ids = {i for i in ids if i}
     return dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all()) if ids else {}
-
-
-def _positive_int(value, default):
-    if value is None or value == "":
-        return default
-    if isinstance(value, bool):
-        return None
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        return None
-    return number if number >= 1 else None
 
 
 def _iso(value: datetime | None) -> str | None:

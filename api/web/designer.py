@@ -24,6 +24,7 @@ from engine.errors import Conflict, DefinitionError, EngineError, NotFound
 from engine.models import ProcessDefinition
 
 from ..common import json_body, runtime
+from ..input_checks import takes_files
 from .guard import error_page, protect
 from .session import acting
 
@@ -109,6 +110,7 @@ def new():
 
 
 @bp.post("/upload")
+@takes_files
 def upload():
     """The editor on an uploaded .bpmn/.dmn file (it replaces the file of that name when deployed)."""
     with acting() as (uow, user):
@@ -140,6 +142,7 @@ def upload():
 
 
 @bp.post("/validate")
+@takes_files
 def validate():
     """Check the current version with `name` replaced (or added) by `xml`; 422 lists the problems."""
     name, xml = _file_from_body(json_body())
@@ -153,6 +156,7 @@ def validate():
 
 
 @bp.post("/deploy")
+@takes_files
 def deploy():
     """Deploy the current version with `name` replaced by `xml` as the new current version.
 
