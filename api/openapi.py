@@ -29,6 +29,7 @@ def _obj(properties, required=None, **extra):
 _STR, _INT, _BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
 _NSTR, _NINT = {"type": ["string", "null"]}, {"type": ["integer", "null"]}
 _TIME = {"type": "string", "format": "date-time"}
+_DATE = {"type": "string", "format": "date"}
 _PAGE_PARAMS = [
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
@@ -224,8 +225,15 @@ PATHS = {
                 _query("q", "案由或案号包含"), _query("status", "状态代码"), _query("category", "类别代码"),
                 _query("unit", "承办单位（主办、协办或退回）"), _query("reply_class", "答复类别"),
                 _query("satisfaction", "满意度"), _query("is_key", "重点提案", _BOOL),
-                _query("leader", "督办领导（用户名）"), *_PAGE_PARAMS],
-            "responses": {"200": _json(_ref("ProposalPage"), "一页提案，最新的在前"), **_errors(400, 401)}},
+                _query("leader", "督办领导（用户名）"),
+                _query("person", "提案者或联名人：姓名（如 陈委员）或用户名，包含即可"),
+                _query("submitted_from", "提交日期起（北京时间，含当天）", _DATE),
+                _query("submitted_to", "提交日期止（北京时间，含当天），不早于 submitted_from", _DATE),
+                _query("overdue", "超期：true 为有未纠正的超期记录或有已过期限的待办，false 为都没有", _BOOL),
+                *_PAGE_PARAMS],
+            "responses": {"200": _json(_ref("ProposalPage"), "一页提案，最新的在前"),
+                          **_errors(400, 401)},
+            "description": "筛选条件都可省略；不认识的筛选条件或重复给出的条件返回 400，并在 errors 中指明。"},
     },
     "/api/proposals/{proposal_id}": {"get": {
         "summary": "提案详情", "operationId": "getProposal", "tags": ["proposals"], "parameters": [_PROPOSAL_ID],

@@ -24,7 +24,7 @@ def search():
     with unit_of_work() as uow:
         user = current_user(uow.session)
         page, per_page = queries.paging(request.args.get("page"), request.args.get("per_page"))
-        filters = {key: request.args.get(key) for key in queries.PROPOSAL_FILTERS}
+        filters = {k: v for k, v in request.args.lists() if k not in ("page", "per_page")}
         return jsonify(queries.list_proposals(uow.session, runtime(), user, filters, page, per_page))
 
 

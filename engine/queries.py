@@ -11,7 +11,7 @@ from uuid import UUID
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from sqlalchemy import case as sql_case, exists, func, or_, select
 
-from . import clock, limits, state
+from . import clock, limits, search, state
 from .permissions import my_tasks_clause, task_for, visible_proposals_clause
 from .errors import Conflict, EngineError, NotFound
 from .models import Case, Event, OpenTask, Proposal, ProposalPerson, ProposalUnit, Unit, User
@@ -19,10 +19,7 @@ from .eventlog import aware
 from .runtime import Runtime
 
 MAX_PER_PAGE = 100
-PROPOSAL_FILTERS = ("q", "status", "category", "unit", "reply_class", "satisfaction", "is_key", "leader")
-_TRUE, _FALSE = {"1", "true", "yes", "是"}, {"0", "false", "no", "否"}
-
-
+PROPOSAL_FILTERS = search.PROPOSAL_FILTERS
 
 
 def paging(page=None, per_page=None) -> tuple[int, int]:
@@ -57,10 +54,9 @@ def proposal_summary(session, rt: Runtime, proposal_id: int) -> dict:
 def list_proposals(session, rt: Runtime, user: User, filters: dict, page: int = 1, per_page: int = 20) -> dict:
     """The proposals `user` may see that match `filters`, newest first, one page.
 
-    Filters (all optional): q (title or number contains), status, category,
-    unit (a unit with a part in it), reply_class, satisfaction, is_key.
+    Filters: engine/search.py (an unknown one, or one given twice, is a 400 naming it).
     """
-    where = [visible_proposals_clause(user), *_proposal_filters(filters)]
+    where = [visible_proposals_clause(user), *search.proposal_filters(filters)]
     total = session.scalar(select(func.count()).select_from(Proposal).where(*where))
     rows = session.execute(_summary_select().where(*where)
                            .order_by(Proposal.submitted_at.desc(), Proposal.id.desc())
@@ -200,28 +196,6 @@ def _summary(rt: Runtime, row) -> dict:
         "reply_class": p.reply_class, "satisfaction": p.satisfaction,
         "submitted_at": _iso(p.submitted_at), "updated_at": _iso(p.updated_at),
     }
-
-
-def _proposal_filters(filters: dict) -> list:
-    where = []
-    q = (filters.get("q") or "").strip()
-    if q:
-        where.append(or_(Proposal.title.icontains(q, autoescape=True),
-                         Proposal.number.icontains(q, autoescape=True)))
-    for key in ("status", "category", "reply_class", "satisfaction"):
-        if filters.get(key):
-            where.append(getattr(Proposal, key) == filters[key])
-    if filters.get("leader"):
-        where.append(Proposal.supervising_leader == filters["leader"])
-    if filters.get("unit"):
-        where.append(exists().where(ProposalUnit.proposal_id == Proposal.id, ProposalUnit.unit_id == filters["unit"]))
-    is_key = filters.get("is_key")
-    if is_key not in (None, ""):
-        text = str(is_key).strip().lower()
-        if text not in _TRUE | _FALSE:
-            raise EngineError("筛选条件不正确", errors=[{"field": "is_key", "message": "重点提案应为 true 或 false"}])
-        where.append(Proposal.is_key.is_(text in _TRUE))
-    return where
 
 
 def _task_item(rt: Runtime, task: OpenTask, title, number, unit_name) -> dict:

@@ -120,19 +120,21 @@ def _with_uploads(detail, data):
 def proposals():
     """Search the proposals the user may see."""
     with acting() as (uow, user):
-        filters = {k: v for k in queries.PROPOSAL_FILTERS if (v := request.args.get(k, "").strip())}
-        page = _page()
+        filters = {k: v for k, v in request.args.lists() if k != "page"}
+        page, status, errors = _page(), 200, {}
         try:
             result = queries.list_proposals(uow.session, runtime(), user, filters, page=page, per_page=PER_PAGE)
         except EngineError as err:
             flash(err.message, "error")
+            status, errors = err.status, {e["field"]: e["message"] for e in err.details.get("errors", [])}
             result = {"items": [], "total": 0, "page": 1, "per_page": PER_PAGE}
         region = runtime().region
-        return render_template("proposals.html", result=result, filters=filters,
+        return render_template("proposals.html", result=result, errors=errors,
+                               filters={k: v[0] for k, v in filters.items() if v},
                                categories=region.labels("categories"), classes=region.labels("reply_classes"),
                                scale=region.labels("satisfaction_scale"),
                                statuses=runtime().stage_labels,
-                               units=_choices(uow.session)["unit_names"])
+                               units=_choices(uow.session)["unit_names"]), status
 
 
 @bp.get("/proposals/<int:proposal_id>")

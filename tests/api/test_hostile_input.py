@@ -240,3 +240,14 @@ def test_json_bodies_are_bounded(api):
                                headers=api.headers("wy_chen"))
     status_of(response, 413)
     assert response.get_json()["error"]["status"] == 413
+
+
+def test_query_parameters_named_like_url_for_arguments(app, api, world):
+    """The pager keeps the query: a parameter named `endpoint` or `_external` must not reach url_for."""
+    for n in range(21):
+        api.submit("wy_wu", title=f"关于第{n}个问题的建议")
+    b = page_browser(app, "tw_li")
+    response = status_of(b.get("/tasks", query_string={"endpoint": "x", "_external": "1", "_scheme": "javascript"}), 200)
+    text = response.get_data(as_text=True)
+    assert "下一页" in text and "javascript:" not in text
+    assert 'href="/tasks?endpoint=x&amp;_external=1&amp;_scheme=javascript&amp;page=2"' in text
