@@ -7,12 +7,15 @@ PostgreSQL refuses a NUL character in text and an id beyond its 32-bit
 these bounds are refused here with a clear message, never sent to a database.
 """
 import re
+from datetime import date
 
 MAX_ID = 2**31 - 1  # every id column is a 32-bit integer
 MAX_PAGE = 100_000  # (page - 1) * per_page stays far inside any OFFSET
 MAX_JSON_DEPTH = 32  # forms are a few levels deep; deeper JSON is refused before it is walked
 MAX_JSON_BYTES = 2 * 1024 * 1024  # a JSON or form request body (uploads have their own limit)
 MAX_FIELD_ERRORS = 50  # field errors listed in one answer; the rest are counted
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)  # dates people may ask about (the clock computes
+# with a day either side: nothing overflows)
 _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")  # NUL, and lone surrogates (not encodable as UTF-8)
 
 
@@ -95,3 +98,20 @@ def capped(errors: list, limit: int = MAX_FIELD_ERRORS) -> list:
     if len(errors) <= limit:
         return errors
     return [*errors[:limit], {"field": "", "message": f"还有 {len(errors) - limit} 处错误未列出，请先修改以上各项"}]
+
+
+def parse_day(text, field: str, label: str, errors: list) -> date | None:
+    """A date given as YYYY-MM-DD (ASCII) between FIRST_DAY and LAST_DAY; None when absent
+    (None or blank) or wrong, and then a message naming `field` is added to `errors`."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    day = None
+    if isinstance(text, str) and len(text.strip()) == 10 and text.strip().isascii():
+        try:
+            day = date.fromisoformat(text.strip())
+        except ValueError:
+            day = None
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
+        errors.append({"field": field, "message": f"{label}应为 {FIRST_DAY} 至 {LAST_DAY} 之间的有效日期，格式为 YYYY-MM-DD"})
+        return None
+    return day

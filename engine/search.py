@@ -12,11 +12,11 @@ known, or given twice, is refused (a 400 naming it), never silently ignored.
   submitted_from, submitted_to   submission date range, China dates (YYYY-MM-DD), inclusive
   overdue           true: an overdue record still open, or an open task past its due date; false: neither
 """
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import exists, not_, or_, select
 
-from . import clock
+from . import clock, limits
 from .errors import EngineError
 from .models import OpenTask, OverdueRecord, Proposal, ProposalPerson, ProposalUnit, User
 
@@ -25,7 +25,6 @@ PROPOSAL_FILTERS = ("q", "status", "category", "unit", "reply_class", "satisfact
 LABELS = {"q": "关键词", "status": "状态", "category": "类别", "unit": "承办单位", "reply_class": "答复类别",
           "satisfaction": "满意度", "is_key": "重点提案", "leader": "督办领导", "person": "提案者或联名人",
           "submitted_from": "提交日期（起）", "submitted_to": "提交日期（止）", "overdue": "超期"}
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 _TRUE, _FALSE = {"1", "true", "yes", "是"}, {"0", "false", "no", "否"}
 
 
@@ -63,8 +62,8 @@ def proposal_filters(filters: dict, now: datetime | None = None) -> list:
         flag = _flag(values.get(key), key, errors)
         if flag is not None:
             where.append(Proposal.is_key.is_(flag) if key == "is_key" else _overdue(flag, _utc(now or clock.now())))
-    start = _day(values.get("submitted_from"), "submitted_from", errors)
-    end = _day(values.get("submitted_to"), "submitted_to", errors)
+    start = limits.parse_day(values.get("submitted_from"), "submitted_from", LABELS["submitted_from"], errors)
+    end = limits.parse_day(values.get("submitted_to"), "submitted_to", LABELS["submitted_to"], errors)
     if start and end and end < start:
         errors.append({"field": "submitted_to", "message": "提交日期（止）不能早于提交日期（起）"})
     if start:
@@ -104,18 +103,3 @@ def _flag(text: str | None, key: str, errors: list) -> bool | None:
         errors.append({"field": key, "message": f"{LABELS[key]}应为 true 或 false"})
         return None
     return lowered in _TRUE
-
-
-def _day(text: str | None, key: str, errors: list) -> date | None:
-    if text is None:
-        return None
-    try:
-        if not (len(text) == 10 and text.isascii()):
-            raise ValueError
-        day = date.fromisoformat(text)
-    except ValueError:
-        day = None
-    if day is None or not FIRST_DAY <= day <= LAST_DAY:
-        errors.append({"field": key, "message": f"{LABELS[key]}应为 {FIRST_DAY} 至 {LAST_DAY} 之间的日期，格式为 YYYY-MM-DD"})
-        return None
-    return day

@@ -251,3 +251,11 @@ def test_query_parameters_named_like_url_for_arguments(app, api, world):
     text = response.get_data(as_text=True)
     assert "下一页" in text and "javascript:" not in text
     assert 'href="/tasks?endpoint=x&amp;_external=1&amp;_scheme=javascript&amp;page=2"' in text
+
+
+@pytest.mark.parametrize("query, field", [({"from": "0001-01-01", "to": "0001-01-02"}, "from"),
+                                          ({"from": "9999-12-30", "to": "9999-12-31"}, "from"),
+                                          ({"to": "9999-12-31"}, "to")])
+def test_report_dates_at_the_ends_of_the_calendar(app, api, query, field):
+    assert field in fields_of(api.get("tw_li", "/api/reports/overdue", query_string=query), 400)
+    status_of(page_browser(app, "tw_li").get("/reports/overdue", query_string=query), 200, 400, 422)
