@@ -8,6 +8,8 @@
   is checked for characters no database can store (NUL, lone surrogates): a 400
   naming the field. The page forms generated from a JSON Schema are left to the
   form validation, which names the field by its title and keeps what was typed.
+- An API view takes only the query parameters it declares (`@query(...)`); another one, or
+  one given twice, is a 400 naming it, never silently ignored.
 - Request bodies are capped at `MAX_JSON_BYTES`, except on the routes that receive
   whole files (`@takes_files`: attachments, diagram files), which keep the app's
   upload limit.
@@ -17,13 +19,14 @@ import math
 
 from flask import Flask, current_app, request
 from flask.json.provider import DefaultJSONProvider
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 from engine import limits
 from engine.errors import EngineError, NotFound
 
 _FILES = "cppcc_takes_files"
 _SCHEMA_FORM = "cppcc_schema_form"
+_QUERY = "cppcc_query_parameters"
 
 
 def up_to(limit: int) -> str:
@@ -50,6 +53,20 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+class VersionConverter(BaseConverter):
+    """`<version:...>`: a definition version, its content hash or a prefix of 6 or more
+    hexadecimal digits (so /api/definitions/validate is never read as a version)."""
+
+    regex = "[0-9a-fA-F]{6,64}"
+
+
+def _number(text):
+    """A JSON number with a fraction part: a float, or an int when it has no fraction (JSON
+    Schema counts 3.0 as an integer, so the code does too)."""
+    value = float(text)
+    return int(value) if value.is_integer() and abs(value) < 2**63 else value
+
+
 def _not_a_number(text):
     raise EngineError("请求体不是有效的 JSON：不支持 NaN、Infinity 等非数值常量")
 
@@ -59,7 +76,7 @@ class GuardedJSONProvider(DefaultJSONProvider):
 
     def loads(self, s, **kwargs):
         try:
-            data = json.loads(s, parse_constant=_not_a_number, **kwargs)
+            data = json.loads(s, parse_constant=_not_a_number, parse_float=_number, **kwargs)
         except RecursionError:
             data = None
             too_deep = True
@@ -99,6 +116,30 @@ def schema_form(view):
     return view
 
 
+def query(*names):
+    """Declare the query parameters an API view takes; any other, or one given twice, is a
+    400 naming it (an API view without this takes none)."""
+    def mark(view):
+        setattr(view, _QUERY, frozenset(names))
+        return view
+    return mark
+
+
+def query_parameters(view) -> frozenset:
+    """The query parameters an API view declares (see `query`)."""
+    return getattr(view, _QUERY, frozenset())
+
+
+def _check_query(view):
+    allowed = query_parameters(view)
+    for key, values in request.args.lists():
+        if key not in allowed:
+            shown = limits.shown_path(key)
+            raise EngineError(f"不支持的查询参数“{shown}”", errors=[{"field": shown, "message": "不支持的查询参数"}])
+        if len(values) > 1:
+            raise EngineError(f"查询参数“{key}”只能给一个值", errors=[{"field": key, "message": "只能给一个值"}])
+
+
 def _refuse(field: str, where: str):
     shown = limits.shown_path(field)
     raise EngineError(f"{where}“{shown}”含有不允许的字符（空字符或无效字符）",
@@ -116,6 +157,8 @@ def check_request():
     for key, value in request.args.items(multi=True):
         if limits.bad_text(key) or limits.bad_text(value):
             _refuse(key, "查询参数")
+    if view is not None and request.path.startswith("/api/"):
+        _check_query(view)
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded") \
                 and not getattr(view, _SCHEMA_FORM, False):
@@ -139,6 +182,7 @@ def too_large_message() -> str:
 def init_app(app: Flask) -> None:
     """Install the id converter (before any route is added), the JSON provider and the check."""
     app.url_map.converters["int"] = IdConverter
+    app.url_map.converters["version"] = VersionConverter
     provider = GuardedJSONProvider(app)
     provider.ensure_ascii, provider.sort_keys = app.json.ensure_ascii, app.json.sort_keys
     app.json = provider

@@ -5,6 +5,8 @@ described here (and nothing else), so the document cannot drift.
 """
 from flask import Blueprint, Flask, jsonify
 
+from engine import limits
+
 bp = Blueprint("openapi", __name__, url_prefix="/api")
 
 
@@ -23,15 +25,20 @@ def _errors(*codes):
 
 
 def _obj(properties, required=None, **extra):
-    return {"type": "object", "properties": properties, "required": required or list(properties), **extra}
+    """An object schema; every property is required unless `required` lists them (required=[]: none)."""
+    return {"type": "object", "properties": properties,
+            "required": list(properties) if required is None else required, **extra}
 
 
 _STR, _INT, _BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
 _NSTR, _NINT = {"type": ["string", "null"]}, {"type": ["integer", "null"]}
+_ID = {"type": "integer", "minimum": 1, "maximum": limits.MAX_ID}  # every id is a 32-bit integer column
 _TIME = {"type": "string", "format": "date-time"}
-_DATE = {"type": "string", "format": "date"}
+_DATE = {"type": "string", "anyOf": [{"format": "date"}, {"maxLength": 0}],
+         "description": "YYYY-MM-DD，1900-01-01 至 2999-12-31；空值表示不限"}
+_FLAG = {"type": "string", "enum": ["true", "false", "1", "0", ""], "description": "true 或 1 为是，false 或 0 为否，空值表示不限"}
 _PAGE_PARAMS = [
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": limits.MAX_PAGE, "default": 1}},
     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
 ]
 
@@ -78,15 +85,20 @@ SCHEMAS = {
                   "roles": {"type": "array", "items": {"type": "string", "enum": [
                       "proposer", "committee", "gov_office", "supervisor", "deputy_head", "unit_clerk",
                       "unit_head", "designer"]}}}),
-    "LoginRequest": _obj({"username": _STR, "password": _STR}),
+    "LoginRequest": _obj({"username": {"type": "string", "minLength": 1},
+                          "password": {"type": "string", "minLength": 1}}),
     "LoginResponse": _obj({"token": _STR, "user": _ref("User")}),
     "ProposalSubmission": _obj({
         "title": {"type": "string", "minLength": 4, "maxLength": 200, "description": "案由"},
-        "category": {"type": "string", "description": "类别代码（地区配置）"},
-        "body": {"type": "string", "minLength": 10, "description": "情况和分析"},
-        "suggestions": {"type": "string", "minLength": 1, "description": "具体建议"},
-        "cosigners": {"type": "array", "items": _STR, "uniqueItems": True, "description": "联名委员的用户名"},
-    }, required=["title", "category", "body", "suggestions"], description="forms/submission.json"),
+        "category": {"type": "string", "description": "类别代码（地区配置的列表之一，否则 422）"},
+        "source": {"type": "string", "enum": ["plenary", "ordinary"], "default": "ordinary",
+                   "description": "大会提案或平时提案"},
+        "body": {"type": "string", "minLength": 10, "maxLength": 50000, "description": "情况和分析"},
+        "suggestions": {"type": "string", "minLength": 1, "maxLength": 20000, "description": "具体建议"},
+        "cosigners": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 80},
+                      "uniqueItems": True, "maxItems": 50, "description": "联名委员的用户名（须是其他委员的账号，否则 422）"},
+    }, required=["title", "category", "body", "suggestions"], additionalProperties=False,
+        description="forms/submission.json"),
     "ProposalSummary": _obj({
         "id": _INT, "number": _NSTR, "title": _STR, "category": _NSTR, "category_label": _NSTR,
         "proposer": _STR, "proposer_name": _NSTR, "status": _STR, "status_label": _STR, "is_key": _BOOL, "supervising_leader": _NSTR,
@@ -146,7 +158,7 @@ SCHEMAS = {
         "read_at": {"type": ["string", "null"], "format": "date-time"}, "read": _BOOL}),
     "NotificationPage": {"allOf": [_page_of("Notification"), _obj({"unread": {
         "type": "integer", "description": "未读站内消息总数"}})]},
-    "MarkReadRequest": _obj({"ids": {"type": "array", "items": _INT, "maxItems": 1000,
+    "MarkReadRequest": _obj({"ids": {"type": "array", "items": _ID, "maxItems": 1000,
                                      "description": "要标为已读的消息 ID；省略则全部标为已读"}}, required=[]),
     "MarkReadResult": _obj({"marked": {"type": "integer", "description": "本次标为已读的条数"},
                             "unread": {"type": "integer", "description": "剩余未读条数"}}),
@@ -202,9 +214,9 @@ _ERROR_RESPONSES = {
     "InternalError": "服务器内部错误（详情只记录在日志中）",
 }
 
-_PROPOSAL_ID = {"name": "proposal_id", "in": "path", "required": True, "schema": _INT}
+_PROPOSAL_ID = {"name": "proposal_id", "in": "path", "required": True, "schema": _ID}
 _TASK_ID = {"name": "task_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
-_ATTACHMENT_ID = {"name": "attachment_id", "in": "path", "required": True, "schema": _INT}
+_ATTACHMENT_ID = {"name": "attachment_id", "in": "path", "required": True, "schema": _ID}
 
 PATHS = {
     "/api/auth/login": {"post": {
@@ -224,12 +236,12 @@ PATHS = {
             "parameters": [
                 _query("q", "案由或案号包含"), _query("status", "状态代码"), _query("category", "类别代码"),
                 _query("unit", "承办单位（主办、协办或退回）"), _query("reply_class", "答复类别"),
-                _query("satisfaction", "满意度"), _query("is_key", "重点提案", _BOOL),
+                _query("satisfaction", "满意度"), _query("is_key", "重点提案", _FLAG),
                 _query("leader", "督办领导（用户名）"),
                 _query("person", "提案者或联名人：姓名（如 陈委员）或用户名，包含即可"),
                 _query("submitted_from", "提交日期起（北京时间，含当天）", _DATE),
                 _query("submitted_to", "提交日期止（北京时间，含当天），不早于 submitted_from", _DATE),
-                _query("overdue", "超期：true 为有未纠正的超期记录或有已过期限的待办，false 为都没有", _BOOL),
+                _query("overdue", "超期：true 为有未纠正的超期记录或有已过期限的待办，false 为都没有", _FLAG),
                 *_PAGE_PARAMS],
             "responses": {"200": _json(_ref("ProposalPage"), "一页提案，最新的在前"),
                           **_errors(400, 401)},
@@ -242,15 +254,17 @@ PATHS = {
         "summary": "申请延期答复（主办单位）", "operationId": "requestExtension", "tags": ["proposals"],
         "parameters": [_PROPOSAL_ID],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "required": ["requested_due", "reason"],
-            "properties": {"requested_due": {"type": "string", "format": "date"}, "reason": _STR,
-                           "cross_year_note": _STR}}}}},
+            "type": "object", "required": ["requested_due", "reason"], "additionalProperties": False,
+            "description": "forms/extension_request.json；日期须晚于当前期限、不晚于最长期限，否则 422",
+            "properties": {"requested_due": {"type": "string", "format": "date"},
+                           "reason": {"type": "string", "minLength": 5, "maxLength": 5000},
+                           "cross_year_note": {"type": "string", "maxLength": 5000}}}}}},
         "responses": {"201": _json(_obj({"extension_id": _INT, "current_due": _TIME, "max_due": _TIME}),
                                    "已提交，待提案委和政府办审批"), **_errors(400, 401, 403, 404, 409, 422)}}},
     "/api/tasks": {"get": {
         "summary": "我的待办", "operationId": "listTasks", "tags": ["tasks"],
         "parameters": [_query("name", "任务名（如 review）"), _query("stage", "阶段代码"),
-                       _query("proposal_id", "提案 ID", _INT), *_PAGE_PARAMS],
+                       _query("proposal_id", "提案 ID", _ID), *_PAGE_PARAMS],
         "responses": {"200": _json(_ref("TaskPage"), "一页待办，期限最近的在前"), **_errors(400, 401)}}},
     "/api/tasks/{task_id}": {"get": {
         "summary": "待办详情和表单", "operationId": "getTask", "tags": ["tasks"], "parameters": [_TASK_ID],
@@ -295,14 +309,13 @@ PATHS = {
     },
     "/api/supervision/samples/{sample_id}": {"get": {
         "summary": "抽查详情（含凭种子复核结果）", "operationId": "getSample", "tags": ["supervision"],
-        "parameters": [{"name": "sample_id", "in": "path", "required": True, "schema": _INT}],
+        "parameters": [{"name": "sample_id", "in": "path", "required": True, "schema": _ID}],
         "responses": {"200": _json(_ref("SampleDetail"), "抽中的提案和复核结果"), **_errors(401, 403, 404)}}},
     "/api/reports/overdue": {"get": {
         "summary": "超期情况报告（按单位、超期事项统计）", "operationId": "overdueReport", "tags": ["supervision"],
         "parameters": [
-            _query("from", "开始日期（北京时间，含当天）；默认今年 1 月 1 日", {"type": "string", "format": "date"}),
-            _query("to", "结束日期（北京时间，含当天）；默认今年 12 月 31 日；区间不超过 3 年",
-                   {"type": "string", "format": "date"}),
+            _query("from", "开始日期（北京时间，含当天）；默认今年 1 月 1 日", _DATE),
+            _query("to", "结束日期（北京时间，含当天）；默认今年 12 月 31 日；区间不超过 3 年", _DATE),
             _query("format", "json（默认）、xlsx 或 csv（带 BOM 的 UTF-8）",
                    {"type": "string", "enum": ["json", "xlsx", "csv"], "default": "json"})],
         "responses": {
@@ -319,7 +332,7 @@ PATHS = {
             **_errors(400, 401, 403)}}},
     "/api/notifications": {"get": {
         "summary": "我的站内消息", "operationId": "listNotifications", "tags": ["notifications"],
-        "parameters": [_query("unread", "只看未读（1）", {"type": "string", "enum": ["1", "0", "true", "false"]}),
+        "parameters": [_query("unread", "只看未读（1 或 true）", {"type": "string", "enum": ["1", "0", "true", "false", ""]}),
                        *_PAGE_PARAMS],
         "responses": {"200": _json(_ref("NotificationPage"), "一页消息，最新的在前"), **_errors(400, 401)}}},
     "/api/notifications/read": {"post": {
@@ -347,7 +360,8 @@ PATHS = {
                       "422": _json(_ref("DefinitionProblems"), "校验未通过"), **_errors(400, 401, 403)}}},
     "/api/definitions/{version}": {"get": {
         "summary": "一个版本的全部文件", "operationId": "getDefinition", "tags": ["definitions"],
-        "parameters": [{"name": "version", "in": "path", "required": True, "schema": _STR,
+        "parameters": [{"name": "version", "in": "path", "required": True,
+                        "schema": {"type": "string", "pattern": "^[0-9a-fA-F]{6,64}$"},
                         "description": "版本号（内容哈希），或其至少 6 位的前缀"}],
         "responses": {"200": _json(_obj({"hash": _STR, "current": _BOOL,
                                          "files": {"type": "object", "additionalProperties": _STR}}), "版本及其文件"),

@@ -5,6 +5,7 @@ from engine import cases, extensions, queries
 
 from .auth import current_user
 from .common import json_body, runtime, unit_of_work
+from .input_checks import query
 
 bp = Blueprint("proposals", __name__, url_prefix="/api/proposals")
 
@@ -19,6 +20,7 @@ def submit():
 
 
 @bp.get("")
+@query(*queries.PROPOSAL_FILTERS, "page", "per_page")
 def search():
     """The proposals the user may see, filtered and paged."""
     with unit_of_work() as uow:

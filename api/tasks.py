@@ -6,17 +6,19 @@ from engine.errors import EngineError
 
 from .auth import current_user
 from .common import json_body, runtime, unit_of_work
+from .input_checks import query
 
 bp = Blueprint("tasks", __name__, url_prefix="/api/tasks")
 
 
 @bp.get("")
+@query("name", "stage", "proposal_id", "page", "per_page")
 def my_tasks():
     """The open tasks the user may do, most urgent first (earliest due date)."""
     with unit_of_work() as uow:
         user = current_user(uow.session)
         page, per_page = queries.paging(request.args.get("page"), request.args.get("per_page"))
-        raw_id = request.args.get("proposal_id") or None
+        raw_id = request.args.get("proposal_id")
         proposal_id = limits.parse_id(raw_id) if raw_id is not None else None
         if raw_id is not None and proposal_id is None:
             raise EngineError("筛选条件不正确", errors=[{"field": "proposal_id", "message": "提案 ID 应为正整数"}])

@@ -34,17 +34,16 @@ def parse_id(value) -> int | None:
 
 
 def parse_positive(value, default: int, maximum: int) -> int | None:
-    """A whole number given as text (ASCII digits) or int within 1..maximum; `default`
-    when absent or empty; None when it is anything else."""
-    if value is None or value == "":
+    """A whole number given as ASCII digits (nothing else, not even spaces) or an int within
+    1..maximum; `default` when absent (None); None when it is anything else."""
+    if value is None:
         return default
     if isinstance(value, bool):
         return None
     if isinstance(value, str):
-        text = value.strip()
-        if not (text.isascii() and text.isdigit() and len(text) <= len(str(maximum))):
+        if not (value.isascii() and value.isdigit() and len(value) <= len(str(maximum))):
             return None
-        value = int(text)
+        value = int(value)
     if isinstance(value, int) and 1 <= value <= maximum:
         return value
     return None
@@ -52,7 +51,7 @@ def parse_positive(value, default: int, maximum: int) -> int | None:
 
 def bad_text(value: str) -> bool:
     """Whether text holds a character no database can store (NUL, a lone surrogate)."""
-    return bool(_BAD_TEXT.search(value))
+    return isinstance(value, str) and bool(_BAD_TEXT.search(value))
 
 
 def find_bad_text(data, prefix: str = "") -> str | None:
@@ -102,13 +101,13 @@ def capped(errors: list, limit: int = MAX_FIELD_ERRORS) -> list:
 
 def parse_day(text, field: str, label: str, errors: list) -> date | None:
     """A date given as YYYY-MM-DD (ASCII) between FIRST_DAY and LAST_DAY; None when absent
-    (None or blank) or wrong, and then a message naming `field` is added to `errors`."""
-    if text is None or (isinstance(text, str) and not text.strip()):
+    (None or empty) or wrong, and then a message naming `field` is added to `errors`."""
+    if text is None or text == "":
         return None
     day = None
-    if isinstance(text, str) and len(text.strip()) == 10 and text.strip().isascii():
+    if isinstance(text, str) and len(text) == 10 and text.isascii():
         try:
-            day = date.fromisoformat(text.strip())
+            day = date.fromisoformat(text)
         except ValueError:
             day = None
     if day is None or not FIRST_DAY <= day <= LAST_DAY:

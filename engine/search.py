@@ -25,7 +25,7 @@ PROPOSAL_FILTERS = ("q", "status", "category", "unit", "reply_class", "satisfact
 LABELS = {"q": "关键词", "status": "状态", "category": "类别", "unit": "承办单位", "reply_class": "答复类别",
           "satisfaction": "满意度", "is_key": "重点提案", "leader": "督办领导", "person": "提案者或联名人",
           "submitted_from": "提交日期（起）", "submitted_to": "提交日期（止）", "overdue": "超期"}
-_TRUE, _FALSE = {"1", "true", "yes", "是"}, {"0", "false", "no", "否"}
+_TRUE, _FALSE = {"1", "true"}, {"0", "false"}
 
 
 def proposal_filters(filters: dict, now: datetime | None = None) -> list:
@@ -43,8 +43,8 @@ def proposal_filters(filters: dict, now: datetime | None = None) -> list:
             value = value[0] if value else None
         if value is not None and not isinstance(value, str):
             value = str(value)
-        if value is not None and value.strip():
-            values[key] = value.strip()
+        if value:  # empty: any
+            values[key] = value.strip() if key in ("q", "person") else value
     where = []
     if "q" in values:
         where.append(or_(Proposal.title.icontains(values["q"], autoescape=True),
@@ -98,8 +98,7 @@ def _overdue(flag: bool, now: datetime):
 def _flag(text: str | None, key: str, errors: list) -> bool | None:
     if text is None:
         return None
-    lowered = text.lower()
-    if lowered not in _TRUE | _FALSE:
+    if text not in _TRUE | _FALSE:
         errors.append({"field": key, "message": f"{LABELS[key]}应为 true 或 false"})
         return None
-    return lowered in _TRUE
+    return text in _TRUE

@@ -70,7 +70,7 @@ def versions_page():
                                sources=SOURCE_LABELS)
 
 
-@bp.get("/versions/<version>/<name>")
+@bp.get("/versions/<version:version>/<name>")
 def version_file(version, name):
     """One file of a stored version, as a download."""
     with acting() as (uow, user):
