@@ -21,7 +21,8 @@ def _json(schema, description):
 def _errors(*codes):
     names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
              409: "Conflict", 413: "PayloadTooLarge", 422: "InvalidForm", 500: "InternalError"}
-    return {str(c): {"$ref": f"#/components/responses/{names[c]}"} for c in (*codes, 500)}
+    # any request may be refused as malformed (400: an unknown query parameter, a NUL character...)
+    return {str(c): {"$ref": f"#/components/responses/{names[c]}"} for c in sorted({*codes, 400, 500})}
 
 
 def _obj(properties, required=None, **extra):
@@ -204,12 +205,12 @@ SCHEMAS = {
 }
 
 _ERROR_RESPONSES = {
-    "BadRequest": "请求无效：不是 JSON、缺少字段或分页参数错误",
+    "BadRequest": "请求无效：不是 JSON 或嵌套过深、缺少字段、分页参数错误、不支持或重复的查询参数、含空字符等",
     "Unauthorized": "未登录或登录凭证无效",
     "Forbidden": "没有权限",
     "NotFound": "不存在，或无权查看",
     "Conflict": "任务已办理，或案件已被他人更新",
-    "PayloadTooLarge": "上传内容过大",
+    "PayloadTooLarge": "请求内容过大（上传附件、流程文件以外的请求最多 2 MB）",
     "InvalidForm": "表单有错误，errors 逐项列出",
     "InternalError": "服务器内部错误（详情只记录在日志中）",
 }
@@ -391,6 +392,13 @@ PATHS = {
 }
 
 
+def _with_body_limit(paths: dict) -> dict:
+    """Every operation that takes a request body may answer 413 (api/input_checks.py caps bodies)."""
+    return {path: {method: ({**op, "responses": {**op["responses"], "413": _errors(413)["413"]}}
+                            if "requestBody" in op else op) for method, op in item.items()}
+            for path, item in paths.items()}
+
+
 def document() -> dict:
     """The OpenAPI 3.1 document as a dict."""
     return {
@@ -399,7 +407,7 @@ def document() -> dict:
                  "description": "所有错误都是 JSON：{\"error\": {\"status\", \"message\", \"errors\"?}}。"},
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
-        "paths": PATHS,
+        "paths": _with_body_limit(PATHS),
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                            "description": "POST /api/auth/login 得到的 token"}},

@@ -24,7 +24,7 @@ from engine.directory import add_user, sync_units
 from conftest import PASSWORD, PEOPLE, Api  # tests/api/conftest.py
 
 ROLES = ("tw_li", "fgw_clerk", "wy_chen")  # the committee, a unit clerk, a proposer
-EXAMPLES = int(os.environ.get("CPPCC_SCHEMATHESIS_EXAMPLES", "25"))  # per operation and role
+EXAMPLES = int(os.environ.get("CPPCC_SCHEMATHESIS_EXAMPLES", "20"))  # per operation and role
 
 
 @pytest.fixture(scope="module")
