@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from uuid import UUID
 
 from SpiffWorkflow.exceptions import TaskNotFoundException
-from sqlalchemy import case as sql_case, exists, func, or_, select
+from sqlalchemy import case as sql_case, func, select
 
 from . import clock, limits, search, state
 from .permissions import my_tasks_clause, task_for, visible_proposals_clause
