@@ -12,9 +12,8 @@ from engine.db import Database, Limits
 from engine.runtime import Runtime
 from engine import secret_key, versions
 
-from . import (attachments, auth, definitions, diagram_assets, errors, incidents, notifications, openapi, proposals,
-               security,
-               supervision, tasks, web)
+from . import (attachments, auth, definitions, diagram_assets, errors, incidents, input_checks, notifications, openapi,
+               proposals, security, supervision, tasks, web)
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
@@ -32,7 +31,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["cppcc"] = {"settings": settings, "db": database, "runtime": runtime}
-    for module in (security, errors, auth, proposals, tasks, attachments, supervision, incidents, notifications, definitions,
-                   diagram_assets, openapi, web):
+    for module in (security, input_checks, errors, auth, proposals, tasks, attachments, supervision, incidents,
+                   notifications, definitions, diagram_assets, openapi, web):
         module.init_app(app)
     return app

@@ -6,12 +6,14 @@ from engine import attachments
 from .auth import current_user
 from .common import services, unit_of_work
 from .security import OTHER_POLICY
+from .input_checks import takes_files
 
 bp = Blueprint("attachments", __name__, url_prefix="/api")
 _BODY_SLACK = 1024 * 1024  # room for the multipart envelope and the other form fields
 
 
 @bp.post("/proposals/<int:proposal_id>/attachments")
+@takes_files
 def upload(proposal_id: int):
     """Upload one file (multipart/form-data `file`, optional `task_id` and `field`)."""
     with unit_of_work() as uow:

@@ -5,13 +5,15 @@ may read the versions. engine/versions.py and engine/migration.py decide.
 """
 from flask import Blueprint, Flask, jsonify, request, url_for
 
-from engine import migration, versions
+from engine import limits, migration, versions
 from engine.errors import EngineError
 
 from .auth import current_user
 from .common import json_body, runtime, services, unit_of_work
+from .input_checks import query, takes_files
 
 bp = Blueprint("definitions_api", __name__, url_prefix="/api")
+MAX_CASE_IDS = 10_000  # well below the databases' limits on bound parameters
 
 
 @bp.get("/definitions")
@@ -24,7 +26,7 @@ def list_definitions():
     return jsonify({"versions": rows})
 
 
-@bp.get("/definitions/<version>")
+@bp.get("/definitions/<version:version>")
 def get_definition(version: str):
     """One version with its files' text (the hash or a prefix of 6+ characters)."""
     with unit_of_work() as uow:
@@ -36,6 +38,7 @@ def get_definition(version: str):
 
 
 @bp.post("/definitions/validate")
+@takes_files
 def validate_definition():
     """Check `files` (replacing or adding to the current version's) and `removed` as a
     deployment would; 200 {valid, hash, changes} or 422 with every problem."""
@@ -47,6 +50,7 @@ def validate_definition():
 
 
 @bp.post("/definitions")
+@takes_files
 def deploy_definition():
     """Validate and deploy: 201 with the new current version, or 422 and nothing written."""
     body = json_body()
@@ -66,6 +70,7 @@ def deploy_definition():
 
 
 @bp.get("/migrations")
+@query("to")
 def migration_plan():
     """Dry run: every running case not on ?to= (default: the current version), movable or why not."""
     with unit_of_work() as uow:
@@ -77,14 +82,16 @@ def migration_plan():
 @bp.post("/migrations")
 def migrate_cases():
     """Move every running case that can to {to?} (only {case_ids?} if given); each move is logged."""
-    body = json_body()
+    body = json_body() if request.get_data() else {}  # the body is optional
     with unit_of_work() as uow:
         user = current_user(uow.session)
         versions.require_designer(user)
         username = user.username
     case_ids = body.get("case_ids")
-    if case_ids is not None and (not isinstance(case_ids, list) or not all(isinstance(i, int) for i in case_ids)):
-        raise EngineError("case_ids 应为案件编号（整数）的列表", errors=[{"field": "case_ids", "message": "应为整数列表"}])
+    if "case_ids" in body and (not isinstance(case_ids, list) or len(case_ids) > MAX_CASE_IDS or not all(
+            isinstance(i, int) and limits.parse_id(i) is not None for i in case_ids)):
+        raise EngineError("case_ids 应为案件编号（正整数）的列表",
+                          errors=[{"field": "case_ids", "message": f"应为正整数列表，最多 {MAX_CASE_IDS} 个"}])
     result = migration.migrate(services()["db"], runtime(), _text(body, "to") or None, by=username, case_ids=case_ids)
     return jsonify({"to": result["to"], **{k: [c.as_dict() for c in result[k]] for k in ("moved", "skipped", "failed")}})
 
@@ -103,7 +110,7 @@ def _candidate(session, body=None):
 
 
 def _text(body: dict, key: str) -> str:
-    value = body.get(key) or ""
+    value = body.get(key, "")
     if not isinstance(value, str):
         raise EngineError(f"{key} 应为文本", errors=[{"field": key, "message": "应为文本"}])
     return value

@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException
 from engine.db import unavailable
 from engine.errors import EngineError
 
+from .input_checks import too_large_message
 from .web.guard import engine_error_page, error_page
 
 _HTTP_MESSAGES = {
@@ -15,7 +16,6 @@ _HTTP_MESSAGES = {
     403: "没有权限",
     404: "找不到请求的地址",
     405: "不支持该请求方法",
-    413: "上传内容过大",
     415: "请求体格式不受支持",
 }
 INTERNAL_MESSAGE = "服务器内部错误，请稍后重试或联系管理员"
@@ -46,9 +46,10 @@ def _engine_error(err: EngineError):
 
 
 def _http_error(err: HTTPException):
+    message = too_large_message() if err.code == 413 else _HTTP_MESSAGES.get(err.code, err.name)
     if _wants_page():
-        return error_page(err.code, _HTTP_MESSAGES.get(err.code, err.name))
-    response = error_response(err.code, _HTTP_MESSAGES.get(err.code, err.name))
+        return error_page(err.code, message)
+    response = error_response(err.code, message)
     if err.code == 405 and getattr(err, "valid_methods", None):
         response.headers["Allow"] = ", ".join(err.valid_methods)
     return response

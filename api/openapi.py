@@ -5,6 +5,8 @@ described here (and nothing else), so the document cannot drift.
 """
 from flask import Blueprint, Flask, jsonify
 
+from engine import limits
+
 bp = Blueprint("openapi", __name__, url_prefix="/api")
 
 
@@ -20,18 +22,26 @@ def _errors(*codes):
     names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
              409: "Conflict", 413: "PayloadTooLarge", 422: "InvalidForm", 429: "TooManyRequests",
              500: "InternalError", 503: "Unavailable"}
-    return {str(c): {"$ref": f"#/components/responses/{names[c]}"} for c in (*codes, 500, 503)}
+    # any request may be refused as malformed (400: an unknown query parameter, a NUL character...)
+    # and any may meet a database that cannot be reached just now (503)
+    return {str(c): {"$ref": f"#/components/responses/{names[c]}"} for c in sorted({*codes, 400, 500, 503})}
 
 
 def _obj(properties, required=None, **extra):
-    return {"type": "object", "properties": properties, "required": required or list(properties), **extra}
+    """An object schema; every property is required unless `required` lists them (required=[]: none)."""
+    return {"type": "object", "properties": properties,
+            "required": list(properties) if required is None else required, **extra}
 
 
 _STR, _INT, _BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
 _NSTR, _NINT = {"type": ["string", "null"]}, {"type": ["integer", "null"]}
+_ID = {"type": "integer", "minimum": 1, "maximum": limits.MAX_ID}  # every id is a 32-bit integer column
 _TIME = {"type": "string", "format": "date-time"}
+_DATE = {"type": "string", "anyOf": [{"format": "date"}, {"maxLength": 0}],
+         "description": "YYYY-MM-DD，1900-01-01 至 2999-12-31；空值表示不限"}
+_FLAG = {"type": "string", "enum": ["true", "false", "1", "0", ""], "description": "true 或 1 为是，false 或 0 为否，空值表示不限"}
 _PAGE_PARAMS = [
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": limits.MAX_PAGE, "default": 1}},
     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
 ]
 
@@ -78,15 +88,20 @@ SCHEMAS = {
                   "roles": {"type": "array", "items": {"type": "string", "enum": [
                       "proposer", "committee", "gov_office", "supervisor", "deputy_head", "unit_clerk",
                       "unit_head", "designer"]}}}),
-    "LoginRequest": _obj({"username": _STR, "password": _STR}),
+    "LoginRequest": _obj({"username": {"type": "string", "minLength": 1},
+                          "password": {"type": "string", "minLength": 1}}),
     "LoginResponse": _obj({"token": _STR, "user": _ref("User")}),
     "ProposalSubmission": _obj({
         "title": {"type": "string", "minLength": 4, "maxLength": 200, "description": "案由"},
-        "category": {"type": "string", "description": "类别代码（地区配置）"},
-        "body": {"type": "string", "minLength": 10, "description": "情况和分析"},
-        "suggestions": {"type": "string", "minLength": 1, "description": "具体建议"},
-        "cosigners": {"type": "array", "items": _STR, "uniqueItems": True, "description": "联名委员的用户名"},
-    }, required=["title", "category", "body", "suggestions"], description="forms/submission.json"),
+        "category": {"type": "string", "description": "类别代码（地区配置的列表之一，否则 422）"},
+        "source": {"type": "string", "enum": ["plenary", "ordinary"], "default": "ordinary",
+                   "description": "大会提案或平时提案"},
+        "body": {"type": "string", "minLength": 10, "maxLength": 50000, "description": "情况和分析"},
+        "suggestions": {"type": "string", "minLength": 1, "maxLength": 20000, "description": "具体建议"},
+        "cosigners": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 80},
+                      "uniqueItems": True, "maxItems": 50, "description": "联名委员的用户名（须是其他委员的账号，否则 422）"},
+    }, required=["title", "category", "body", "suggestions"], additionalProperties=False,
+        description="forms/submission.json"),
     "ProposalSummary": _obj({
         "id": _INT, "number": _NSTR, "title": _STR, "category": _NSTR, "category_label": _NSTR,
         "proposer": _STR, "proposer_name": _NSTR, "status": _STR, "status_label": _STR, "is_key": _BOOL, "supervising_leader": _NSTR,
@@ -146,7 +161,7 @@ SCHEMAS = {
         "read_at": {"type": ["string", "null"], "format": "date-time"}, "read": _BOOL}),
     "NotificationPage": {"allOf": [_page_of("Notification"), _obj({"unread": {
         "type": "integer", "description": "未读站内消息总数"}})]},
-    "MarkReadRequest": _obj({"ids": {"type": "array", "items": _INT, "maxItems": 1000,
+    "MarkReadRequest": _obj({"ids": {"type": "array", "items": _ID, "maxItems": 1000,
                                      "description": "要标为已读的消息 ID；省略则全部标为已读"}}, required=[]),
     "MarkReadResult": _obj({"marked": {"type": "integer", "description": "本次标为已读的条数"},
                             "unread": {"type": "integer", "description": "剩余未读条数"}}),
@@ -199,21 +214,21 @@ SCHEMAS = {
 }
 
 _ERROR_RESPONSES = {
-    "BadRequest": "请求无效：不是 JSON、缺少字段或分页参数错误",
+    "BadRequest": "请求无效：不是 JSON 或嵌套过深、缺少字段、分页参数错误、不支持或重复的查询参数、含空字符等",
     "Unauthorized": "未登录或登录凭证无效",
     "Forbidden": "没有权限",
     "NotFound": "不存在，或无权查看",
     "Conflict": "任务已办理，或案件已被他人更新",
-    "PayloadTooLarge": "上传内容过大",
+    "PayloadTooLarge": "请求内容过大（上传附件、流程文件以外的请求最多 2 MB）",
     "InvalidForm": "表单有错误，errors 逐项列出",
     "TooManyRequests": "登录失败次数过多：该账号或该地址暂时不能登录，Retry-After 给出秒数",
     "InternalError": "服务器内部错误（详情只记录在日志中）",
     "Unavailable": "数据库暂时无法访问（未启动、拒绝连接、无响应或锁等待超时），Retry-After 秒后重试",
 }
 
-_PROPOSAL_ID = {"name": "proposal_id", "in": "path", "required": True, "schema": _INT}
+_PROPOSAL_ID = {"name": "proposal_id", "in": "path", "required": True, "schema": _ID}
 _TASK_ID = {"name": "task_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
-_ATTACHMENT_ID = {"name": "attachment_id", "in": "path", "required": True, "schema": _INT}
+_ATTACHMENT_ID = {"name": "attachment_id", "in": "path", "required": True, "schema": _ID}
 
 PATHS = {
     "/api/auth/login": {"post": {
@@ -241,9 +256,16 @@ PATHS = {
             "parameters": [
                 _query("q", "案由或案号包含"), _query("status", "状态代码"), _query("category", "类别代码"),
                 _query("unit", "承办单位（主办、协办或退回）"), _query("reply_class", "答复类别"),
-                _query("satisfaction", "满意度"), _query("is_key", "重点提案", _BOOL),
-                _query("leader", "督办领导（用户名）"), *_PAGE_PARAMS],
-            "responses": {"200": _json(_ref("ProposalPage"), "一页提案，最新的在前"), **_errors(400, 401)}},
+                _query("satisfaction", "满意度"), _query("is_key", "重点提案", _FLAG),
+                _query("leader", "督办领导（用户名）"),
+                _query("person", "提案者或联名人：姓名（如 陈委员）或用户名，包含即可"),
+                _query("submitted_from", "提交日期起（北京时间，含当天）", _DATE),
+                _query("submitted_to", "提交日期止（北京时间，含当天），不早于 submitted_from", _DATE),
+                _query("overdue", "超期：true 为有未纠正的超期记录或有已过期限的待办，false 为都没有", _FLAG),
+                *_PAGE_PARAMS],
+            "responses": {"200": _json(_ref("ProposalPage"), "一页提案，最新的在前"),
+                          **_errors(400, 401)},
+            "description": "筛选条件都可省略；不认识的筛选条件或重复给出的条件返回 400，并在 errors 中指明。"},
     },
     "/api/proposals/{proposal_id}": {"get": {
         "summary": "提案详情", "operationId": "getProposal", "tags": ["proposals"], "parameters": [_PROPOSAL_ID],
@@ -252,15 +274,17 @@ PATHS = {
         "summary": "申请延期答复（主办单位）", "operationId": "requestExtension", "tags": ["proposals"],
         "parameters": [_PROPOSAL_ID],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "required": ["requested_due", "reason"],
-            "properties": {"requested_due": {"type": "string", "format": "date"}, "reason": _STR,
-                           "cross_year_note": _STR}}}}},
+            "type": "object", "required": ["requested_due", "reason"], "additionalProperties": False,
+            "description": "forms/extension_request.json；日期须晚于当前期限、不晚于最长期限，否则 422",
+            "properties": {"requested_due": {"type": "string", "format": "date"},
+                           "reason": {"type": "string", "minLength": 5, "maxLength": 5000},
+                           "cross_year_note": {"type": "string", "maxLength": 5000}}}}}},
         "responses": {"201": _json(_obj({"extension_id": _INT, "current_due": _TIME, "max_due": _TIME}),
                                    "已提交，待提案委和政府办审批"), **_errors(400, 401, 403, 404, 409, 422)}}},
     "/api/tasks": {"get": {
         "summary": "我的待办", "operationId": "listTasks", "tags": ["tasks"],
         "parameters": [_query("name", "任务名（如 review）"), _query("stage", "阶段代码"),
-                       _query("proposal_id", "提案 ID", _INT), *_PAGE_PARAMS],
+                       _query("proposal_id", "提案 ID", _ID), *_PAGE_PARAMS],
         "responses": {"200": _json(_ref("TaskPage"), "一页待办，期限最近的在前"), **_errors(400, 401)}}},
     "/api/tasks/{task_id}": {"get": {
         "summary": "待办详情和表单", "operationId": "getTask", "tags": ["tasks"], "parameters": [_TASK_ID],
@@ -305,14 +329,13 @@ PATHS = {
     },
     "/api/supervision/samples/{sample_id}": {"get": {
         "summary": "抽查详情（含凭种子复核结果）", "operationId": "getSample", "tags": ["supervision"],
-        "parameters": [{"name": "sample_id", "in": "path", "required": True, "schema": _INT}],
+        "parameters": [{"name": "sample_id", "in": "path", "required": True, "schema": _ID}],
         "responses": {"200": _json(_ref("SampleDetail"), "抽中的提案和复核结果"), **_errors(401, 403, 404)}}},
     "/api/reports/overdue": {"get": {
         "summary": "超期情况报告（按单位、超期事项统计）", "operationId": "overdueReport", "tags": ["supervision"],
         "parameters": [
-            _query("from", "开始日期（北京时间，含当天）；默认今年 1 月 1 日", {"type": "string", "format": "date"}),
-            _query("to", "结束日期（北京时间，含当天）；默认今年 12 月 31 日；区间不超过 3 年",
-                   {"type": "string", "format": "date"}),
+            _query("from", "开始日期（北京时间，含当天）；默认今年 1 月 1 日", _DATE),
+            _query("to", "结束日期（北京时间，含当天）；默认今年 12 月 31 日；区间不超过 3 年", _DATE),
             _query("format", "json（默认）、xlsx 或 csv（带 BOM 的 UTF-8）",
                    {"type": "string", "enum": ["json", "xlsx", "csv"], "default": "json"})],
         "responses": {
@@ -335,7 +358,7 @@ PATHS = {
         "responses": {"200": _json(_page_of("Incident"), "一页异常案件，最新发现的在前"), **_errors(400, 401, 403)}}},
     "/api/notifications": {"get": {
         "summary": "我的站内消息", "operationId": "listNotifications", "tags": ["notifications"],
-        "parameters": [_query("unread", "只看未读（1）", {"type": "string", "enum": ["1", "0", "true", "false"]}),
+        "parameters": [_query("unread", "只看未读（1 或 true）", {"type": "string", "enum": ["1", "0", "true", "false", ""]}),
                        *_PAGE_PARAMS],
         "responses": {"200": _json(_ref("NotificationPage"), "一页消息，最新的在前"), **_errors(400, 401)}}},
     "/api/notifications/read": {"post": {
@@ -363,7 +386,8 @@ PATHS = {
                       "422": _json(_ref("DefinitionProblems"), "校验未通过"), **_errors(400, 401, 403)}}},
     "/api/definitions/{version}": {"get": {
         "summary": "一个版本的全部文件", "operationId": "getDefinition", "tags": ["definitions"],
-        "parameters": [{"name": "version", "in": "path", "required": True, "schema": _STR,
+        "parameters": [{"name": "version", "in": "path", "required": True,
+                        "schema": {"type": "string", "pattern": "^[0-9a-fA-F]{6,64}$"},
                         "description": "版本号（内容哈希），或其至少 6 位的前缀"}],
         "responses": {"200": _json(_obj({"hash": _STR, "current": _BOOL,
                                          "files": {"type": "object", "additionalProperties": _STR}}), "版本及其文件"),
@@ -401,6 +425,13 @@ def _error_response(name: str, text: str) -> dict:
     return response
 
 
+def _with_body_limit(paths: dict) -> dict:
+    """Every operation that takes a request body may answer 413 (api/input_checks.py caps bodies)."""
+    return {path: {method: ({**op, "responses": {**op["responses"], "413": _errors(413)["413"]}}
+                            if "requestBody" in op else op) for method, op in item.items()}
+            for path, item in paths.items()}
+
+
 def document() -> dict:
     """The OpenAPI 3.1 document as a dict."""
     return {
@@ -409,7 +440,7 @@ def document() -> dict:
                  "description": "所有错误都是 JSON：{\"error\": {\"status\", \"message\", \"errors\"?}}。"},
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
-        "paths": PATHS,
+        "paths": _with_body_limit(PATHS),
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                            "description": "POST /api/auth/login 得到的 token"}},

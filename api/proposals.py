@@ -5,6 +5,7 @@ from engine import cases, extensions, queries
 
 from .auth import current_user
 from .common import json_body, runtime, unit_of_work
+from .input_checks import query
 
 bp = Blueprint("proposals", __name__, url_prefix="/api/proposals")
 
@@ -19,12 +20,13 @@ def submit():
 
 
 @bp.get("")
+@query(*queries.PROPOSAL_FILTERS, "page", "per_page")
 def search():
     """The proposals the user may see, filtered and paged."""
     with unit_of_work() as uow:
         user = current_user(uow.session)
         page, per_page = queries.paging(request.args.get("page"), request.args.get("per_page"))
-        filters = {key: request.args.get(key) for key in queries.PROPOSAL_FILTERS}
+        filters = {k: v for k, v in request.args.lists() if k not in ("page", "per_page")}
         return jsonify(queries.list_proposals(uow.session, runtime(), user, filters, page, per_page))
 
 

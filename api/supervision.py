@@ -13,6 +13,7 @@ from engine.errors import EngineError
 
 from .auth import current_user
 from .common import json_body, runtime, unit_of_work
+from .input_checks import query
 
 bp = Blueprint("supervision_api", __name__, url_prefix="/api")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -51,6 +52,7 @@ def sample(sample_id: int):
 
 
 @bp.get("/reports/overdue")
+@query("from", "to", "format")
 def overdue():
     """The overdue report for ?from=&to= (China dates), as JSON or ?format=xlsx|csv downloads."""
     with unit_of_work() as uow:

@@ -1,27 +1,30 @@
 """Tasks: the user's own task list, one task's form, and completing it."""
 from flask import Blueprint, Flask, jsonify, request
 
-from engine import cases, queries
+from engine import cases, limits, queries
 from engine.errors import EngineError
 
 from .auth import current_user
 from .common import json_body, runtime, unit_of_work
+from .input_checks import query
 
 bp = Blueprint("tasks", __name__, url_prefix="/api/tasks")
 
 
 @bp.get("")
+@query("name", "stage", "proposal_id", "page", "per_page")
 def my_tasks():
     """The open tasks the user may do, most urgent first (earliest due date)."""
     with unit_of_work() as uow:
         user = current_user(uow.session)
         page, per_page = queries.paging(request.args.get("page"), request.args.get("per_page"))
-        proposal_id = request.args.get("proposal_id") or None
-        if proposal_id is not None and not (proposal_id.isascii() and proposal_id.isdigit()):
-            raise EngineError("筛选条件不正确", errors=[{"field": "proposal_id", "message": "提案 ID 应为整数"}])
+        raw_id = request.args.get("proposal_id")
+        proposal_id = limits.parse_id(raw_id) if raw_id is not None else None
+        if raw_id is not None and proposal_id is None:
+            raise EngineError("筛选条件不正确", errors=[{"field": "proposal_id", "message": "提案 ID 应为正整数"}])
         return jsonify(queries.list_tasks(
             uow.session, runtime(), user, name=request.args.get("name"), stage=request.args.get("stage"),
-            proposal_id=int(proposal_id) if proposal_id else None, page=page, per_page=per_page))
+            proposal_id=proposal_id, page=page, per_page=per_page))
 
 
 @bp.get("/<task_id>")

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from . import limits
 from .errors import Forbidden, InvalidForm, NotFound
 from .models import Attachment, OpenTask, Proposal, User
 from .permissions import may_do, visible_proposals_clause
@@ -29,7 +30,6 @@ from .permissions import may_do, visible_proposals_clause
 CHUNK = 64 * 1024
 MAX_FILENAME = 255
 MAX_FIELD = 80
-MAX_ID = 2**31 - 1  # ids are 32-bit integers
 # The type stored and served for each allowed extension: derived from the name,
 # never taken from the client, so a client cannot label a file text/html.
 CONTENT_TYPES = {
@@ -167,7 +167,7 @@ def check_attachment_ids(session, proposal_id: int, ids) -> list[str]:
             problems.append(f"附件 ID 应为整数：{value!r}")
         else:
             wanted.setdefault(number, value)
-    possible = sorted(n for n in wanted if n <= MAX_ID)
+    possible = sorted(n for n in wanted if n <= limits.MAX_ID)
     found = set()
     if possible:
         found = set(session.scalars(select(Attachment.id).where(Attachment.id.in_(possible),

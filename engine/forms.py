@@ -12,6 +12,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from . import limits
 from .errors import DefinitionError, InvalidForm
 from .region import Region
 
@@ -28,6 +29,8 @@ _MESSAGES = {
     "format": "格式不正确（日期请用 YYYY-MM-DD）",
     "additionalProperties": "表单中没有这一项",
     "propertyNames": "不是可选的单位",
+    "minimum": "不能小于 {limit}",
+    "maximum": "不能大于 {limit}",
 }
 _TYPE_NAMES = {"string": "文字", "boolean": "是/否", "array": "列表", "object": "对象", "integer": "整数", "number": "数字"}
 
@@ -99,15 +102,22 @@ class FormCatalog:
 
         Absent optional fields get their schema default or None, so diagram
         conditions can read every field. Raises InvalidForm with one entry per
-        failing field: {"field": "a/b", "message": "..."}.
+        failing field: {"field": "a/b", "message": "..."} (at most limits.MAX_FIELD_ERRORS,
+        then a line counting the rest); text with a NUL character is refused too.
         """
         if not isinstance(data, dict):
             raise InvalidForm("表单数据必须是一个对象", [{"field": "", "message": "表单数据必须是一个对象"}])
         errors = []
         for err in sorted(self._validators[name].iter_errors(data), key=lambda e: list(e.absolute_path)):
             errors.append({"field": _field_of(err), "message": _message_of(err, self.schemas[name])})
+        bad = limits.find_bad_text(data)
+        if bad is not None:  # PostgreSQL cannot store NUL; SQLite would, silently
+            title = _title_of(self.schemas[name], bad.split("/"))
+            text = "含有不允许的字符（空字符或无效字符），请删除后重试"
+            errors.append({"field": bad, "message": f"{title}：{text}" if title else text})
         if errors:
-            raise InvalidForm(f"表单有 {len(errors)} 处需要修改", _dedupe(errors))
+            errors = _dedupe(errors)
+            raise InvalidForm(f"表单有 {len(errors)} 处需要修改", limits.capped(errors))
         filled = dict(data)
         for key, prop in self.schemas[name].get("properties", {}).items():
             filled.setdefault(key, prop.get("default"))

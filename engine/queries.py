@@ -9,9 +9,9 @@ from datetime import datetime, timezone
 from uuid import UUID
 
 from SpiffWorkflow.exceptions import TaskNotFoundException
-from sqlalchemy import case as sql_case, exists, func, or_, select
+from sqlalchemy import case as sql_case, func, select
 
-from . import clock, state
+from . import clock, limits, search, state
 from .permissions import my_tasks_clause, task_for, visible_proposals_clause
 from .errors import Conflict, EngineError, NotFound
 from .models import Case, Event, OpenTask, Proposal, ProposalPerson, ProposalUnit, Unit, User
@@ -19,23 +19,20 @@ from .eventlog import aware
 from .runtime import Runtime
 
 MAX_PER_PAGE = 100
-PROPOSAL_FILTERS = ("q", "status", "category", "unit", "reply_class", "satisfaction", "is_key", "leader")
-_TRUE, _FALSE = {"1", "true", "yes", "是"}, {"0", "false", "no", "否"}
-
-
+PROPOSAL_FILTERS = search.PROPOSAL_FILTERS
 
 
 def paging(page=None, per_page=None) -> tuple[int, int]:
     """Check page numbers given as text or int; return (page, per_page) or raise a 400."""
     errors = []
-    page_no = _positive_int(page, 1)
+    page_no = limits.parse_positive(page, 1, limits.MAX_PAGE)
     if page_no is None:
-        errors.append({"field": "page", "message": "页码应为正整数"})
-    size = _positive_int(per_page, 20)
-    if size is None or size > MAX_PER_PAGE:
+        errors.append({"field": "page", "message": f"页码应为 1–{limits.MAX_PAGE} 之间的整数"})
+    size = limits.parse_positive(per_page, 20, MAX_PER_PAGE)
+    if size is None:
         errors.append({"field": "per_page", "message": f"每页条数应为 1–{MAX_PER_PAGE} 之间的整数"})
     if errors:
-        raise EngineError("分页参数不正确", errors=errors)
+        raise EngineError("分页参数不正确：" + "；".join(e["message"] for e in errors), errors=errors)
     return page_no, size
 
 
@@ -57,10 +54,9 @@ def proposal_summary(session, rt: Runtime, proposal_id: int) -> dict:
 def list_proposals(session, rt: Runtime, user: User, filters: dict, page: int = 1, per_page: int = 20) -> dict:
     """The proposals `user` may see that match `filters`, newest first, one page.
 
-    Filters (all optional): q (title or number contains), status, category,
-    unit (a unit with a part in it), reply_class, satisfaction, is_key.
+    Filters: engine/search.py (an unknown one, or one given twice, is a 400 naming it).
     """
-    where = [visible_proposals_clause(user), *_proposal_filters(filters)]
+    where = [visible_proposals_clause(user), *search.proposal_filters(filters)]
     total = session.scalar(select(func.count()).select_from(Proposal).where(*where))
     rows = session.execute(_summary_select().where(*where)
                            .order_by(Proposal.submitted_at.desc(), Proposal.id.desc())
@@ -153,8 +149,8 @@ def task_detail(session, rt: Runtime, user: User, task_id: str) -> dict:
     item = open_task(session, rt, user, task_id)
     row = session.get(OpenTask, task_id)
     case = session.get(Case, row.case_id)
-    bundle = rt.bundle_of_case(session, case)
-    workflow = state.load(case.state, bundle.spec, bundle.subprocess_specs, rt.script_engine(session))
+    spec, subprocess_specs = rt.bundle_of_case(session, case).specs_for(case.process)
+    workflow = state.load(case.state, spec, subprocess_specs, rt.script_engine(session))
     try:
         task = workflow.get_task_from_id(UUID(task_id))
     except TaskNotFoundException:  # the open-task index and the stored state disagree
@@ -202,28 +198,6 @@ def _summary(rt: Runtime, row) -> dict:
     }
 
 
-def _proposal_filters(filters: dict) -> list:
-    where = []
-    q = (filters.get("q") or "").strip()
-    if q:
-        where.append(or_(Proposal.title.icontains(q, autoescape=True),
-                         Proposal.number.icontains(q, autoescape=True)))
-    for key in ("status", "category", "reply_class", "satisfaction"):
-        if filters.get(key):
-            where.append(getattr(Proposal, key) == filters[key])
-    if filters.get("leader"):
-        where.append(Proposal.supervising_leader == filters["leader"])
-    if filters.get("unit"):
-        where.append(exists().where(ProposalUnit.proposal_id == Proposal.id, ProposalUnit.unit_id == filters["unit"]))
-    is_key = filters.get("is_key")
-    if is_key not in (None, ""):
-        text = str(is_key).strip().lower()
-        if text not in _TRUE | _FALSE:
-            raise EngineError("筛选条件不正确", errors=[{"field": "is_key", "message": "重点提案应为 true 或 false"}])
-        where.append(Proposal.is_key.is_(text in _TRUE))
-    return where
-
-
 def _task_item(rt: Runtime, task: OpenTask, title, number, unit_name) -> dict:
     return {"id": task.id, "name": task.name, "title": task.title, "form": task.form, "stage": task.stage,
             "stage_label": rt.stage_labels.get(task.stage, task.stage), "proposal_id": task.proposal_id,
@@ -236,18 +210,6 @@ def _task_item(rt: Runtime, task: OpenTask, title, number, unit_name) -> dict:
 def _unit_names(session, ids) -> dict:
     ids = {i for i in ids if i}
     return dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all()) if ids else {}
-
-
-def _positive_int(value, default):
-    if value is None or value == "":
-        return default
-    if isinstance(value, bool):
-        return None
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        return None
-    return number if number >= 1 else None
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
+from . import limits
 from .errors import EngineError, Forbidden, NotFound
 from .models import OverdueRecord, Proposal, ProposalUnit, SupervisionSample, Unit, User
 from .region import Region
@@ -207,8 +208,8 @@ def report_range(start_text: str | None, end_text: str | None, today: date) -> t
     """Parse the report's dates (YYYY-MM-DD); a missing start is 1 January of `today`'s
     year, a missing end 31 December. Raises EngineError naming the field "from" or "to"."""
     errors = []
-    start = _parse_date(start_text, "from", "开始日期", errors) or date(today.year, 1, 1)
-    end = _parse_date(end_text, "to", "结束日期", errors) or date(today.year, 12, 31)
+    start = limits.parse_day(start_text, "from", "开始日期", errors) or date(today.year, 1, 1)
+    end = limits.parse_day(end_text, "to", "结束日期", errors) or date(today.year, 12, 31)
     if errors:
         raise EngineError("统计区间不正确", errors=errors)
     return start, end
@@ -392,18 +393,6 @@ def _add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
         return day.replace(year=day.year + years, day=28)
-
-
-def _parse_date(text, field: str, name: str, errors: list) -> date | None:
-    if text is None or (isinstance(text, str) and not text.strip()):
-        return None
-    try:
-        if not isinstance(text, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
-            raise ValueError
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        errors.append({"field": field, "message": f"{name}应为有效日期，格式为 YYYY-MM-DD"})
-        return None
 
 
 def _aware(value: datetime) -> datetime:

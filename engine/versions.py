@@ -120,7 +120,7 @@ def find_version(session, version: str) -> ProcessDefinition:
     """A stored version by its hash (or an unambiguous prefix of at least 6 characters)."""
     version = (version or "").strip().lower()
     if len(version) >= 6:
-        rows = session.scalars(select(ProcessDefinition).where(ProcessDefinition.hash.startswith(version))).all()
+        rows = session.scalars(select(ProcessDefinition).where(ProcessDefinition.hash.startswith(version, autoescape=True))).all()
         if len(rows) == 1:
             return rows[0]
         if len(rows) > 1:

@@ -27,6 +27,7 @@ from engine.models import ProcessDefinition
 
 from ..common import json_body, runtime
 from ..security import EDITOR_POLICY
+from ..input_checks import takes_files
 from .guard import error_page, protect
 from .session import acting
 
@@ -72,7 +73,7 @@ def versions_page():
                                sources=SOURCE_LABELS)
 
 
-@bp.get("/versions/<version>/<name>")
+@bp.get("/versions/<version:version>/<name>")
 def version_file(version, name):
     """One file of a stored version, as a download."""
     with acting() as (uow, user):
@@ -112,6 +113,7 @@ def new():
 
 
 @bp.post("/upload")
+@takes_files
 def upload():
     """The editor on an uploaded .bpmn/.dmn file (it replaces the file of that name when deployed)."""
     with acting() as (uow, user):
@@ -143,6 +145,7 @@ def upload():
 
 
 @bp.post("/validate")
+@takes_files
 def validate():
     """Check the current version with `name` replaced (or added) by `xml`; 422 lists the problems."""
     name, xml = _file_from_body(json_body())
@@ -160,6 +163,7 @@ def validate():
 
 
 @bp.post("/deploy")
+@takes_files
 def deploy():
     """Deploy the current version with `name` replaced by `xml` as the new current version.
 

@@ -107,7 +107,7 @@ def parse_form(schema: dict, form, prefix: str = "") -> dict:
         if w in ("checkboxes", "proposers"):
             data[name] = [v for v in form.getlist(full) if v]
         elif w == "attachments":
-            data[name] = [int(v) for v in form.getlist(full) if v.isdigit()]
+            data[name] = [int(v) if v.isascii() and v.isdigit() else v for v in form.getlist(full) if v]
         elif w == "keyed":
             marker = f"{full}."
             data[name] = {k[len(marker):]: v for k, v in form.items(multi=True) if k.startswith(marker) and v}
@@ -133,7 +133,7 @@ def _convert(widget, raw):
         return {"true": True, "false": False}.get(raw, raw)
     if widget == "number":
         try:
-            return int(raw) if raw.lstrip("-").isdigit() else float(raw)
+            return int(raw) if raw.lstrip("-").isascii() and raw.lstrip("-").isdigit() else float(raw)
         except ValueError:
             return raw
     return raw

@@ -1,7 +1,7 @@
 """The messages page: the logged-in user's in-app notifications, and marking them read."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from engine import notify
+from engine import notify, queries
 
 from .guard import protect
 from .session import acting
@@ -13,8 +13,7 @@ KIND_LABELS = {"task": "新待办", "assigned": "交办", "reminder": "催办提
 
 
 def _page() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
+    return queries.paging(request.args.get("page"))[0]  # a bad page number is a 400 page naming it
 
 
 @bp.get("/notifications")

@@ -9,6 +9,7 @@ from engine.models import Unit, User
 from .guard import protect
 from ..attachments import send_attachment
 from ..common import runtime, services
+from ..input_checks import schema_form, takes_files
 from .formview import build_fields, field_errors, parse_form
 from .present import Presenter
 from .session import acting
@@ -35,8 +36,7 @@ def _choices(session, user=None) -> dict:
 
 
 def _page() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
+    return queries.paging(request.args.get("page"))[0]  # a bad page number is a 400 page naming it
 
 
 @bp.get("/")
@@ -62,6 +62,8 @@ def inbox():
 
 
 @bp.route("/tasks/<task_id>", methods=["GET", "POST"])
+@takes_files
+@schema_form
 def task(task_id):
     """A task: the proposal, its history, and the form; the form again with messages if refused."""
     errors, data, message, status = {}, None, None, 200
@@ -74,7 +76,7 @@ def task(task_id):
             data = _with_uploads(detail, data)
             with acting() as (uow, user):
                 cases.complete_task(uow, runtime(), user, task_id, data,
-                                    expected_version=int(version) if version.isdigit() else None)
+                                    expected_version=int(version) if version.isascii() and version.isdigit() else None)
         except InvalidForm as err:
             errors, message = field_errors(err.errors), err.message
         except Conflict as err:
@@ -120,18 +122,21 @@ def _with_uploads(detail, data):
 def proposals():
     """Search the proposals the user may see."""
     with acting() as (uow, user):
-        filters = {k: v for k in queries.PROPOSAL_FILTERS if (v := request.args.get(k, "").strip())}
+        filters = {k: v for k, v in request.args.lists() if k != "page"}
+        page, status, errors = _page(), 200, {}
         try:
-            result = queries.list_proposals(uow.session, runtime(), user, filters, page=_page(), per_page=PER_PAGE)
+            result = queries.list_proposals(uow.session, runtime(), user, filters, page=page, per_page=PER_PAGE)
         except EngineError as err:
             flash(err.message, "error")
+            status, errors = err.status, {e["field"]: e["message"] for e in err.details.get("errors", [])}
             result = {"items": [], "total": 0, "page": 1, "per_page": PER_PAGE}
         region = runtime().region
-        return render_template("proposals.html", result=result, filters=filters,
+        return render_template("proposals.html", result=result, errors=errors,
+                               filters={k: v[0] for k, v in filters.items() if v},
                                categories=region.labels("categories"), classes=region.labels("reply_classes"),
                                scale=region.labels("satisfaction_scale"),
                                statuses=runtime().stage_labels,
-                               units=_choices(uow.session)["unit_names"])
+                               units=_choices(uow.session)["unit_names"]), status
 
 
 @bp.get("/proposals/<int:proposal_id>")
@@ -152,6 +157,7 @@ def _attachments(session, proposal_id):
 
 
 @bp.route("/proposals/new", methods=["GET", "POST"])
+@schema_form
 def new_proposal():
     """A proposer writes a proposal and invites co-signers."""
     errors, message, data = {}, None, {}
@@ -182,6 +188,7 @@ def attachment(attachment_id):
 
 
 @bp.post("/proposals/<int:proposal_id>/attachments")
+@takes_files
 def upload(proposal_id):
     """Attach files to a proposal from its dossier page."""
     files = [f for f in request.files.getlist("file") if f and f.filename]
@@ -202,6 +209,7 @@ def upload(proposal_id):
 
 
 @bp.route("/proposals/<int:proposal_id>/extension", methods=["GET", "POST"])
+@schema_form
 def extension(proposal_id):
     """A lead unit asks to extend its reply deadline (延期答复)."""
     errors, message, data = {}, None, {}

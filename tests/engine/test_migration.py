@@ -170,3 +170,28 @@ def test_every_demo_case_moves_to_a_retitled_version_and_goes_on(database, runti
     finally:
         clock.use(clock.SystemClock())
     assert outcome["failed"] == 0 and outcome["fired"] > 0
+
+
+def test_a_pending_extension_request_moves_and_its_decision_still_opens(walk, runtime):
+    """The extension request is a case of its own process: checked and moved against the
+    new version's extension process, then opened and decided there."""
+    from engine import extensions, queries
+    pid = to_accept(walk)
+    walk.do("accept", "fgw_clerk", {"accept_decision": "accept"})
+    wanted = (clock.now() + timedelta(days=120)).astimezone(clock.CHINA).date().isoformat()
+    with UnitOfWork(walk.db) as uow:
+        extensions.request_extension(uow, runtime, walk.user(uow.session, "fgw_clerk"), pid,
+                                     {"requested_due": wanted, "reason": "需要跨部门协调资金安排"})
+    deploy_new(walk, runtime)
+    target, checks = migration.plan(walk.db, runtime)
+    side = [c for c in checks if c.process == "extension"]
+    assert len(side) == 1 and side[0].movable, [c.reasons for c in side]
+    result = migration.migrate(walk.db, runtime)
+    assert "extension" in {c.process for c in result["moved"]} and not result["failed"]
+    with UnitOfWork(walk.db) as uow:
+        row = uow.session.scalar(select(OpenTask).where(OpenTask.proposal_id == pid,
+                                                        OpenTask.name == "committee_decide"))
+        detail = queries.task_detail(uow.session, runtime, walk.user(uow.session, "tw"), row.id)
+        assert detail["name"] == "committee_decide" and detail["context"]["requested_due"]
+    walk.do("committee_decide", "tw", {"approved": True})
+    walk.do("gov_decide", "zfb", {"approved": True})
