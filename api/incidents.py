@@ -6,11 +6,13 @@ from engine.errors import EngineError
 
 from .auth import current_user
 from .common import unit_of_work
+from .input_checks import query
 
 bp = Blueprint("incidents_api", __name__, url_prefix="/api")
 
 
 @bp.get("/incidents")
+@query("resolved", "page", "per_page")
 def listing():
     """The stalled cases not yet resolved (?resolved=1: the resolved ones too), newest first."""
     with unit_of_work() as uow:
