@@ -15,6 +15,7 @@ from SpiffWorkflow.spiff.parser import VALIDATOR
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from .errors import DefinitionError
+from .permissions import AUDIENCES
 from .sandbox import compile_check
 
 ROOT_PROCESS = "proposal"
@@ -60,6 +61,9 @@ class ProcessBundle:
     side_specs: dict = field(default_factory=dict)  # process id -> (spec, subprocess specs)
     timers: dict = field(default_factory=dict)  # boundary/catch event id -> its properties
     resolves: dict = field(default_factory=dict)  # element id -> the deadline kind its completion meets
+    audiences: dict = field(default_factory=dict)  # element id -> who sees the step (permissions.AUDIENCES)
+    collections: dict = field(default_factory=dict)  # multi-instance output variable -> its user task id
+    records: dict = field(default_factory=dict)  # engine step id -> [variables its event carries]
 
     def specs_for(self, process: str):
         """(spec, subprocess specs) of a case's process; KeyError if this version lacks it."""
@@ -166,10 +170,21 @@ def _build(files: dict, form_names) -> ProcessBundle:
     spec, subprocess_specs = specs.pop(ROOT_PROCESS)
     timers = {node_id: props for name, doc in documents.items() if name.endswith(".bpmn")
               for node_id, props in _timer_properties(doc).items()}
-    resolves = {node.get("id"): _properties(node)["resolves"] for doc in documents.values()
-                for node in doc.iter() if isinstance(node.tag, str) and "resolves" in _properties(node)}
+    resolves = _property_map(documents, "resolves")
+    collections = {ref.text.strip(): ref.getparent().getparent().get("id") for name, doc in documents.items()
+                   if name.endswith(".bpmn") for ref in doc.iterfind(
+                       ".//bpmn:userTask/bpmn:multiInstanceLoopCharacteristics/bpmn:loopDataOutputRef", NS)
+                   if (ref.text or "").strip()}
     return ProcessBundle(content_hash(files), dict(files), spec, subprocess_specs, user_tasks, task_index,
-                         side_specs=specs, timers=timers, resolves=resolves)
+                         side_specs=specs, timers=timers, resolves=resolves,
+                         audiences=_property_map(documents, "audience"), collections=collections,
+                         records={k: v.split() for k, v in _property_map(documents, "record").items()})
+
+
+def _property_map(documents, name) -> dict:
+    """{element id: value} of one spiff property over every element of the definition."""
+    return {node.get("id"): _properties(node)[name] for doc in documents.values()
+            for node in doc.iter() if isinstance(node.tag, str) and name in _properties(node)}
 
 
 def _timer_properties(doc) -> dict:
@@ -197,6 +212,9 @@ def _check_bpmn(name, doc, form_names, user_tasks, task_index):
         problems += [_problem(name, node.get("id"), f"脚本：{p}") for p in compile_check(script.text, "exec")]
     for node in doc.iter():
         props = _properties(node)
+        if "audience" in props and props["audience"] not in AUDIENCES:
+            problems.append(_problem(name, node.get("id"), f"audience 属性“{props['audience']}”无效"
+                                     f"（可选：{', '.join(AUDIENCES)}）"))
         if "index" in props:
             index, errs = _parse_index(props["index"])
             problems += [_problem(name, node.get("id"), e) for e in errs]

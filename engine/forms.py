@@ -79,6 +79,11 @@ class FormCatalog:
     def __contains__(self, name: str) -> bool:
         return name in self.schemas
 
+    def attachment_fields(self) -> set[str]:
+        """The names of the form fields that hold attachment ids (x-widget "attachments")."""
+        return {key for schema in self.schemas.values() for key, prop in schema.get("properties", {}).items()
+                if isinstance(prop, dict) and prop.get("x-widget") == "attachments"}
+
     def resolved(self, name: str) -> dict:
         """The form's schema with region `$ref`s replaced by their lists (for clients)."""
 

@@ -4,6 +4,7 @@ A `Step` is made for one request (a completed task, fired timers, an
 approved extension) on one case; the service functions in `engine.cases`,
 `engine.timers` and `engine.extensions` create it, let it work, and commit.
 """
+import json
 from datetime import datetime, timezone
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -82,15 +83,18 @@ class Step:
 
     def _after(self, task):
         self._index(task)
-        kind = self.bundle.resolves.get(task.task_spec.bpmn_id)
-        if not kind:
+        bpmn_id = task.task_spec.bpmn_id
+        kind, record = self.bundle.resolves.get(bpmn_id), self.bundle.records.get(bpmn_id)
+        if not kind and record is None:
             return
         row = self.session.get(OpenTask, str(task.id))
         unit = row.unit_id if row else task.data.get("lead_unit")
         if row is None and self.rt.task_meta(self.bundle, task) is None:  # an engine step (the reply is sent)
+            data = {k: task.data[k] for k in record or () if k in task.data} or None
             log(self.session, self.proposal, "milestone", None, task.task_spec.bpmn_name or kind, task=task,
-                unit_id=unit, at=self.now)
-        escalation.resolve(self, kind, unit)
+                unit_id=unit, data=_json_ready(data), at=self.now)
+        if kind:
+            escalation.resolve(self, kind, unit)
 
     def _index(self, task):
         index = self.bundle.task_index.get(task.task_spec.bpmn_id)
@@ -196,7 +200,13 @@ def _described(task, meta) -> dict:
     engine = task.workflow.script_engine
     return dict(name=meta.name, title=meta.title, form=meta.form, role=meta.role, stage=meta.stage,
                 unit_id=engine.evaluate(task, meta.unit) if meta.unit else None,
-                assignee=engine.evaluate(task, meta.assignee) if meta.assignee else None)
+                assignee=engine.evaluate(task, meta.assignee) if meta.assignee else None,
+                lead_unit=task.data.get("lead_unit") if isinstance(task.data.get("lead_unit"), str) else None)
+
+
+def _json_ready(data):
+    """Case data as stored in the event log (JSON values only)."""
+    return json.loads(json.dumps(data, default=str, ensure_ascii=False)) if data is not None else None
 
 
 def next_timer(workflow) -> datetime | None:
