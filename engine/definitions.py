@@ -23,6 +23,8 @@ ROOT_PROCESS = "proposal"
 # (a deadline extension request). Only the proposal process is required.
 SIDE_PROCESSES = ("extension",)
 ROLES = {"proposer", "committee", "gov_office", "supervisor", "deputy_head", "unit_clerk", "unit_head"}
+ROLE_LABELS = {"proposer": "提案者", "committee": "提案委员会", "gov_office": "政府办", "supervisor": "督查室",
+               "deputy_head": "分管副职", "unit_clerk": "承办单位经办人", "unit_head": "承办单位负责人"}
 INDEX_COLUMNS = {"number", "category", "is_key", "supervising_leader", "reply_class", "satisfaction", "units"}
 EXPRESSION_PROPERTIES = ("unit", "assignee", "due")
 NS = {
@@ -64,6 +66,7 @@ class ProcessBundle:
     audiences: dict = field(default_factory=dict)  # element id -> who sees the step (permissions.AUDIENCES)
     collections: dict = field(default_factory=dict)  # multi-instance output variable -> its user task id
     records: dict = field(default_factory=dict)  # engine step id -> [variables its event carries]
+    holds: dict = field(default_factory=dict)  # user task id -> the deadline kind its holder is late for
 
     def specs_for(self, process: str):
         """(spec, subprocess specs) of a case's process; KeyError if this version lacks it."""
@@ -178,7 +181,8 @@ def _build(files: dict, form_names) -> ProcessBundle:
     return ProcessBundle(content_hash(files), dict(files), spec, subprocess_specs, user_tasks, task_index,
                          side_specs=specs, timers=timers, resolves=resolves,
                          audiences=_property_map(documents, "audience"), collections=collections,
-                         records={k: v.split() for k, v in _property_map(documents, "record").items()})
+                         records={k: v.split() for k, v in _property_map(documents, "record").items()},
+                         holds=_property_map(documents, "deadline"))
 
 
 def _property_map(documents, name) -> dict:

@@ -93,8 +93,10 @@ class Step:
             data = {k: task.data[k] for k in record or () if k in task.data} or None
             log(self.session, self.proposal, "milestone", None, task.task_spec.bpmn_name or kind, task=task,
                 unit_id=unit, data=_json_ready(data), at=self.now)
-        if kind:
-            escalation.resolve(self, kind, unit)
+        if kind and row is not None:
+            escalation.resolve(self, kind, unit=row.unit_id, holder=row.assignee)
+        elif kind:  # an engine step met it (the reply is sent): for whoever held it
+            escalation.resolve(self, kind, lead_unit=task.data.get("lead_unit"))
 
     def _index(self, task):
         index = self.bundle.task_index.get(task.task_spec.bpmn_id)
