@@ -25,7 +25,11 @@ SIDE_PROCESSES = ("extension",)
 ROLES = {"proposer", "committee", "gov_office", "supervisor", "deputy_head", "unit_clerk", "unit_head"}
 ROLE_LABELS = {"proposer": "提案者", "committee": "提案委员会", "gov_office": "政府办", "supervisor": "督查室",
                "deputy_head": "分管副职", "unit_clerk": "承办单位经办人", "unit_head": "承办单位负责人"}
-INDEX_COLUMNS = {"number", "category", "is_key", "supervising_leader", "reply_class", "satisfaction", "units"}
+# searchable proposal columns a step may set; `units` ({unit: role}), `ratings` ({unit: the
+# rating the completing rater gave it}) and `unit_satisfaction` ({unit: its counted rating})
+# write the proposal's unit rows and its ratings
+INDEX_COLUMNS = {"number", "category", "is_key", "supervising_leader", "reply_class", "satisfaction", "units",
+                 "ratings", "unit_satisfaction"}
 EXPRESSION_PROPERTIES = ("unit", "assignee", "due")
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",

@@ -40,7 +40,8 @@ def region_resources(region: Region) -> dict[str, dict]:
 
     return {
         "urn:cppcc:region:reply-class": coded("reply_classes"),
-        "urn:cppcc:region:satisfaction": coded("satisfaction_scale"),
+        # a form offers the scale; a stored 未评价 (closed without the rating) is labelled too
+        "urn:cppcc:region:satisfaction": {**coded("satisfaction_scale"), "x-labels": region.satisfaction_labels()},
         "urn:cppcc:region:category": coded("categories"),
         "urn:cppcc:region:unit": {
             "type": "string",

@@ -14,7 +14,7 @@ from sqlalchemy import case as sql_case, exists, func, or_, select
 from . import clock, permissions, state
 from .permissions import my_tasks_clause, task_for, visible_proposals_clause
 from .errors import Conflict, EngineError, NotFound
-from .models import Attachment, Case, Event, OpenTask, Proposal, ProposalPerson, ProposalUnit, Unit, User
+from .models import Attachment, Case, Event, OpenTask, Proposal, ProposalPerson, ProposalUnit, Rating, Unit, User
 from .eventlog import aware
 from .runtime import Runtime
 
@@ -86,7 +86,10 @@ def proposal_detail(session, rt: Runtime, user: User, proposal_id: int) -> dict:
         .where(ProposalUnit.proposal_id == proposal_id)
         .order_by(sql_case({"lead": 0, "assist": 1}, value=ProposalUnit.role, else_=2), ProposalUnit.unit_id))
     events = record.events
-    unit_names = _unit_names(session, {e.unit_id for e in events})
+    ratings = list(session.execute(select(Rating, User.name).outerjoin(User, User.username == Rating.rater)
+                                   .where(Rating.proposal_id == proposal_id)
+                                   .order_by(Rating.handling_round, Rating.id)))
+    unit_names = _unit_names(session, {e.unit_id for e in events} | {r.unit_id for r, _ in ratings})
     return {
         **proposal_summary(session, rt, proposal_id),
         "body": proposal.body,
@@ -99,6 +102,10 @@ def proposal_detail(session, rt: Runtime, user: User, proposal_id: int) -> dict:
                       "task_id": e.task_id, "task_name": e.task_name, "data": e.data} for e in events],
         "open_tasks": [{"id": t.id, "name": t.name, "title": t.title, "unit_id": t.unit_id, "role": t.role,
                         "assignee": t.assignee, "due_at": _iso(t.due_at)} for t in record.open_tasks],
+        # every rater's rating of each unit (rating the reply and the assisting units is public)
+        "ratings": [{"unit_id": r.unit_id, "unit_name": unit_names.get(r.unit_id), "reply_unit": r.reply_unit,
+                     "rater": r.rater, "rater_name": name, "satisfaction": r.satisfaction,
+                     "round": r.handling_round, "rated_at": _iso(r.rated_at)} for r, name in ratings],
         "may_upload": permissions.may_upload(session, user, proposal),
     }
 

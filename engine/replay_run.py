@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
@@ -31,7 +32,7 @@ from .replay_answers import Answer, ReplayError, TaskView, fit
 from .replay_year import median_days
 from .deadlines import Deadlines
 from .escalation import late_parties
-from .runtime import deadline_functions
+from .runtime import deadline_functions, rating_functions
 from .sandbox import ConfinedScriptEngine
 from .steps import MAX_ENGINE_ROUNDS, next_timer
 from .workcal import WorkCalendar
@@ -70,7 +71,7 @@ class Side:
         self.engine = ConfinedScriptEngine(
             functions={"setting": region.setting, "unit_deputy": lambda unit: units.get(unit, {}).get("deputy"),
                        "unit_name": lambda unit: units.get(unit, {}).get("name", unit),
-                       **deadline_functions(Deadlines(region, self.calendar))},
+                       **rating_functions(region), **deadline_functions(Deadlines(region, self.calendar))},
             services={
                 "next_proposal_number": lambda: region.number_format.format(year=clock.now().astimezone(
                     clock.CHINA).year, seq=next(numbers)),
@@ -252,7 +253,8 @@ class CaseRun:
     def _after(self, task, unit, holder=None):
         """Index columns set by the task, and the deadline it meets (as engine/steps.py does)."""
         engine, bpmn_id = self.side.engine, task.task_spec.bpmn_id
-        for column, expression in self.bundle.task_index.get(bpmn_id, {}).items():
+        index = {} if isinstance(task.task_spec, LoopTask) else self.bundle.task_index.get(bpmn_id, {})
+        for column, expression in index.items():  # a multi-instance task: each instance indexes
             value = engine.evaluate(task, expression)
             if column == "units":
                 self.units.update(value)

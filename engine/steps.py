@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, select
@@ -16,7 +17,7 @@ from sqlalchemy import delete, select
 from . import clock, escalation, extensions, notify, state
 from .eventlog import log
 from .errors import ProcessFault
-from .models import OpenTask, ProposalUnit
+from .models import OpenTask, ProposalUnit, Rating
 
 PROPOSAL_PROCESS = "proposal"
 MAX_ENGINE_ROUNDS = 10
@@ -100,7 +101,7 @@ class Step:
 
     def _index(self, task):
         index = self.bundle.task_index.get(task.task_spec.bpmn_id)
-        if not index:
+        if not index or isinstance(task.task_spec, LoopTask):  # a multi-instance task: each instance indexes
             return
         engine = task.workflow.script_engine
         for column, expression in index.items():
@@ -108,12 +109,31 @@ class Step:
             if column == "units":
                 self._set_units(value)
                 continue
+            if column == "ratings":
+                self._add_ratings(task, value)
+                continue
+            if column == "unit_satisfaction":
+                for unit_id, code in (value or {}).items():
+                    row = self.session.get(ProposalUnit, (self.proposal.id, unit_id))
+                    if row is not None:
+                        row.satisfaction = code
+                continue
             setattr(self.proposal, column, value)
             lead = task.data.get("lead_unit")
             if column in ("reply_class", "satisfaction") and lead:
                 row = self.session.get(ProposalUnit, (self.proposal.id, lead))
                 if row is not None:
                     setattr(row, column, value)
+
+    def _add_ratings(self, task, ratings: dict):
+        """One row per unit the completing rater rated (the reply's lead unit, each assisting unit)."""
+        rater = self.user.username if self.user is not None else task.data.get("rater")
+        for unit_id, code in (ratings or {}).items():
+            if unit_id and code:
+                self.session.add(Rating(proposal_id=self.proposal.id, unit_id=unit_id, rater=rater,
+                                        reply_unit=task.data.get("lead_unit"), satisfaction=code,
+                                        handling_round=task.data.get("handling_round") or 1, rated_at=self.now,
+                                        task_id=str(task.id)))
 
     def _set_units(self, units: dict):
         for unit_id, role in units.items():
