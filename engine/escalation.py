@@ -1,5 +1,5 @@
 """Reminders before a deadline and escalation after it, called by the diagrams'
-timer branches as service tasks (`remind`, `escalate`, `close_cosigning`).
+timer branches as service tasks (`remind`, `escalate`, `close_cosigning`, `given_ratings`).
 
 Who is late is read from the engine's own records, not from the timer's copy
 of the case data (which is as old as the timer): open tasks, the event log
@@ -19,7 +19,7 @@ from sqlalchemy import or_, select
 from . import extensions, notify
 from .definitions import ROLE_LABELS
 from .eventlog import log
-from .models import Event, OpenTask, OverdueRecord, ProposalUnit, Unit, User
+from .models import Event, OpenTask, OverdueRecord, ProposalUnit, Rating, Unit, User
 
 KIND_LABELS = {"accept": "签收", "first_contact": "首次联系提案者", "opinion": "提交协办意见", "reply": "答复",
                "feedback": "评价答复", "cosign": "确认联名"}
@@ -43,6 +43,7 @@ def services(step) -> dict:
         "escalate": lambda kind, unit=None, due=None, leads=False, since=None:
             escalate(step, kind, unit, due, leads, since),
         "close_cosigning": lambda: close_cosigning(step),
+        "given_ratings": lambda unit=None, round=1: given_ratings(step, unit, round),
     }
 
 
@@ -157,6 +158,18 @@ def close_cosigning(step) -> dict:
         Event.proposal_id == step.proposal.id, Event.kind == "task_completed", Event.task_name.in_(
             [name for name, kind in step.bundle.resolves.items() if kind == "cosign"] or ["cosigner_confirm"])))
     return {e.actor: {"agree": bool((e.data or {}).get("agree"))} for e in answers}
+
+
+def given_ratings(step, unit: str | None, round: int = 1) -> dict:
+    """The rating window closed: {rater: the rating form's data} of the ratings given so far
+    for `unit`'s reply in handling round `round` (the ratings table says which; the event log
+    keeps what each rater submitted)."""
+    task_ids = select(Rating.task_id).where(Rating.proposal_id == step.proposal.id, Rating.reply_unit == unit,
+                                            Rating.unit_id == unit, Rating.handling_round == (round or 1))
+    answers = step.session.scalars(select(Event).where(
+        Event.proposal_id == step.proposal.id, Event.kind == "task_completed", Event.task_id.in_(task_ids))
+        .order_by(Event.id))
+    return {e.actor: dict(e.data or {}) for e in answers}
 
 
 def _late(step, kind, unit, leads=False, since=None) -> list[Party]:

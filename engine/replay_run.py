@@ -79,7 +79,8 @@ class Side:
                     self.run.remind(kind, unit, leads, since),
                 "escalate": lambda kind, unit=None, due=None, leads=False, since=None:
                     self.run.escalate(kind, unit, due, leads, since),
-                "close_cosigning": lambda: self.run.close_cosigning()})
+                "close_cosigning": lambda: self.run.close_cosigning(),
+                "given_ratings": lambda unit=None, round=1: self.run.given_ratings(unit, round)})
 
     def describe(self) -> dict:
         """JSON-ready: label, version hash, region."""
@@ -108,6 +109,7 @@ class CaseRun:
         self.seen = {}  # (task name, unit or person) -> times ready
         self.invented = {}  # task name -> invented answers given
         self.log = []  # [(kind, task name, unit, actor, fields, at)]: completed tasks and milestones
+        self.rated = []  # [(lead unit, handling round, rater, fields)]: the ratings given
         self.tasks, self.overdue, self.reminders, self.fields, self.units = [], [], [], {}, {}
         self.needed = 0  # tasks that needed an invented answer (given, or due after the horizon)
         self.error = None
@@ -236,6 +238,9 @@ class CaseRun:
                            "ready": view.ready_at, "done": at, "due": view.due_at,
                            "late": bool(view.due_at and at > view.due_at), "invented": invented})
         self.log.append(("task_completed", view.name, view.unit, answer.actor or view.assignee, fields, at))
+        if "ratings" in self.bundle.task_index.get(view.name, {}):  # a rating: kept per reply and round
+            self.rated.append((task.data.get("lead_unit"), task.data.get("handling_round") or 1,
+                               answer.actor or view.assignee, fields))
         self._after(task, view.unit, view.assignee)
         self._advance(workflow)
 
@@ -302,6 +307,10 @@ class CaseRun:
         names = {n for n, k in self.bundle.resolves.items() if k == "cosign"} or {"cosigner_confirm"}
         return {actor: {"agree": bool(fields.get("agree"))}
                 for kind, name, _, actor, fields, _ in self.log if kind == "task_completed" and name in names}
+
+    def given_ratings(self, unit, round=1) -> dict:
+        """The ratings given so far of `unit`'s reply in handling round `round`."""
+        return {actor: fields for lead, n, actor, fields in self.rated if lead == unit and n == (round or 1)}
 
     def _late(self, kind, unit, leads, since=None) -> list[tuple]:
         """Who has not met `kind`: the same parties as engine/escalation.py names."""

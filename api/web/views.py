@@ -127,7 +127,7 @@ def proposals():
         region = runtime().region
         return render_template("proposals.html", result=result, filters=filters,
                                categories=region.labels("categories"), classes=region.labels("reply_classes"),
-                               scale=region.labels("satisfaction_scale"),
+                               scale=region.satisfaction_labels(),
                                statuses=runtime().stage_labels,
                                units=_choices(uow.session)["unit_names"])
 
