@@ -156,12 +156,17 @@ class CaseRun:
         ready = {t.id: t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
         for task_id in [i for i in self.open if i not in ready]:
             del self.open[task_id]  # done, or cancelled by an interrupting event
+        views = []
         for task_id, task in ready.items():
             meta = self.bundle.user_tasks.get(task.task_spec.bpmn_id)
             if task_id in self.open or meta is None:
                 continue
-            view = self._view(task, meta)
-            self.open[task_id] = view
+            views.append(self._view(task, meta))
+            self.open[task_id] = views[-1]
+        for view in views:  # who does which of the tasks just ready (several people's instances of one)
+            getattr(self.answers, "expect", lambda view: None)(view)
+        for view in views:
+            task_id = view.id
             answer = self.answers.take(view)
             if answer is None:
                 if self.answers.waits(view):
