@@ -227,11 +227,13 @@ def task_detail(session, rt: Runtime, user: User, task_id: str) -> dict:
 
 def _previous_answer(session, rt: Runtime, row: OpenTask) -> dict:
     """What was last submitted for the same task of the same proposal and unit
-    (a reply draft sent back for changes), without yes/no decisions, which are
-    made afresh each time."""
+    (a reply draft sent back for changes) — by the same person, for a task of one
+    person (a member's earlier rating, never another member's) — without yes/no
+    decisions, which are made afresh each time."""
     last = session.scalar(select(Event).where(
         Event.proposal_id == row.proposal_id, Event.kind == "task_completed", Event.task_name == row.name,
         Event.unit_id.is_(None) if row.unit_id is None else Event.unit_id == row.unit_id,
+        *([Event.actor == row.assignee] if row.assignee else []),
     ).order_by(Event.id.desc()).limit(1))
     if last is None or not isinstance(last.data, dict):
         return {}

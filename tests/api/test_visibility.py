@@ -11,7 +11,7 @@ carries a marker (e.g. INTERNAL-HEAD) that a member must never be shown.
 import io
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -117,8 +117,11 @@ def walked(app, api):
     api.do("tw_li", "review", other, {"review_decision": "file", "category": "urban"})
     api.do("tw_li", "assign", other, {"assign_mode": "joint", "lead_unit_ids": ["fgw"], "assisting_unit_ids": ["jw"],
                                       "is_key": False})
+    accept_due = datetime.fromisoformat(due_of(api, "fgw_clerk", "accept", other))
+    rating_due = datetime.fromisoformat(due_of(api, "wy_chen", "rate_reply", pid))
+    assert accept_due < rating_due  # past the acceptance deadline, still within the rating window
     previous = clock.current()
-    clock.use(clock.MovableClock(clock.now() + timedelta(days=40)))
+    clock.use(clock.MovableClock(accept_due + timedelta(hours=1)))
     try:
         result = timers.run_once(db, app.extensions["cppcc"]["runtime"])
         assert result["failed"] == 0, result
@@ -128,6 +131,11 @@ def walked(app, api):
         kinds = set(uow.session.scalars(select(Event.kind).where(Event.proposal_id == other)))
     assert {"timer", "reminder", "overdue"} <= kinds
     return {"pid": pid, "other": other, "cosign_context": cosign_context, "while_at_gov": while_at_gov}
+
+
+def due_of(api, username, name, proposal_id) -> str:
+    """The due time of the user's open task `name` of a proposal."""
+    return api.my_tasks(username, name=name, proposal_id=proposal_id)[0]["due_at"]
 
 
 def login(app, username):
@@ -278,3 +286,9 @@ def test_only_people_with_a_part_in_a_proposal_upload_to_it(app, api, walked):
             if ('name="file"' in html) != (status == 201):
                 wrong.append(f"{user}: the upload button is {'shown' if status != 201 else 'missing'}")
     assert wrong == []
+
+
+def test_a_members_form_is_never_prefilled_with_another_members_answer(api, walked):
+    """林委员 rated; 陈委员's rating form starts from nothing of hers."""
+    task = api.task_id("wy_chen", "rate_reply", walked["pid"])
+    assert api.get("wy_chen", f"/api/tasks/{task}").get_json()["data"] == {}
