@@ -96,3 +96,19 @@ def dossier(api, pid) -> str:
     response = client.get(f"/proposals/{pid}")
     assert response.status_code == 200
     return response.get_data(as_text=True)
+
+
+def test_a_second_handling_is_due_by_the_regions_own_rule(api):
+    """二次办理 is due by the region's second_reply rule from the decision (3 months in 示范区,
+    2 in 滨海市), and so is every step of the second reply."""
+    from datetime import datetime
+    f = api.facts
+    pid = replied(api, cosigners=())
+    api.do("wy_chen", "rate_reply", pid, rating(f.bad))
+    task = api.tasks(f"{f.lead}_clerk", pid, "second_handling")[0]
+    decided = datetime.fromisoformat(task["created_at"])
+    expected = api.runtime.deadlines.due("second_reply", decided)
+    assert datetime.fromisoformat(task["due_at"]) == expected
+    api.do(f"{f.lead}_clerk", "second_handling", pid, {"rehandle_analysis": "x", "rehandle_measures": "y"})
+    draft = api.tasks(f"{f.lead}_clerk", pid, "reply_draft")[0]
+    assert datetime.fromisoformat(draft["due_at"]) == expected
