@@ -4,7 +4,7 @@ from flask import Blueprint, Flask, jsonify, request, send_file
 from engine import attachments
 
 from .auth import current_user
-from .common import services, unit_of_work
+from .common import runtime, services, unit_of_work
 from .security import OTHER_POLICY
 from .input_checks import takes_files
 
@@ -33,8 +33,7 @@ def index(proposal_id: int):
     """The attachments of a proposal the user may see."""
     with unit_of_work() as uow:
         user = current_user(uow.session)
-        attachments.check_proposal_visible(uow.session, user, proposal_id)
-        return jsonify({"items": attachments.list_attachments(uow.session, proposal_id)})
+        return jsonify({"items": attachments.visible_attachments(uow.session, runtime(), user, proposal_id)})
 
 
 @bp.get("/attachments/<int:attachment_id>")
@@ -42,7 +41,8 @@ def download(attachment_id: int):
     """The file, as a download under its original name."""
     with unit_of_work() as uow:
         user = current_user(uow.session)
-        info, path = attachments.open_attachment(uow.session, services()["settings"], user, attachment_id)
+        info, path = attachments.open_attachment(uow.session, services()["settings"], runtime(), user,
+                                                  attachment_id)
     return send_attachment(info, path)
 
 

@@ -8,9 +8,11 @@ content) on the way, and moved into place with `os.replace` only once it has
 passed every check and its row is flushed: a refused upload leaves no file and
 no row. Identical files uploaded twice share one stored file.
 
-Who may see an attachment is who may see its proposal (`queries.
-visible_proposals_clause`); like proposals, an attachment the user may not see
-is reported as not found.
+Who may see an attachment is decided in engine/permissions.py: whoever may see
+the proposal and the step the file belongs to (a draft's file is not shown to
+the proposer; the reply's files are, once it is sent); like proposals, an
+attachment the user may not see is reported as not found. Who may upload is
+decided there too (`may_upload`).
 """
 import hashlib
 import os
@@ -25,7 +27,8 @@ from sqlalchemy import select
 from . import limits
 from .errors import Forbidden, InvalidForm, NotFound
 from .models import Attachment, OpenTask, Proposal, User
-from .permissions import may_do, visible_proposals_clause
+from .permissions import may_do, may_upload, visible_proposals_clause
+from .queries import proposal_record
 
 CHUNK = 64 * 1024
 MAX_FILENAME = 255
@@ -64,7 +67,9 @@ def save_attachment(session, settings, user: User, proposal_id: int, filename: s
     was sent. The user must be able to see the proposal (else NotFound, the
     same as for a proposal that does not exist). With `task_id`, the file
     belongs to an open task of that proposal which the user may do (else
-    Forbidden); `field` names the form field it is for.
+    NotFound, as for a task that does not exist); without, the user must have a
+    part in the proposal (`permissions.may_upload`, else Forbidden); `field`
+    names the form field it is for.
 
     The file is refused with InvalidForm (field "file", a Chinese message) when
     it is missing or empty, larger than `settings.max_upload_bytes` (reading
@@ -83,6 +88,8 @@ def save_attachment(session, settings, user: User, proposal_id: int, filename: s
     check_proposal_visible(session, user, proposal_id)
     if task_id is not None:
         _check_task(session, user, proposal_id, task_id)
+    elif not may_upload(session, user, session.get(Proposal, proposal_id)):
+        raise Forbidden("您不能为该提案上传附件：只有提案委员会、提案者（办结前）、承办单位（办理中）和重点提案的督办领导可以上传")
     if field is not None and (not isinstance(field, str) or len(field) > MAX_FIELD):
         raise InvalidForm("附件信息不正确", [{"field": "field", "message": f"表单字段名应为不超过 {MAX_FIELD} 个字符的文本"}])
     if stream is None:
@@ -122,16 +129,16 @@ def save_attachment(session, settings, user: User, proposal_id: int, filename: s
     return _describe(row)
 
 
-def open_attachment(session, settings, user: User, attachment_id: int) -> tuple[dict, Path]:
+def open_attachment(session, settings, rt, user: User, attachment_id: int) -> tuple[dict, Path]:
     """The description of an attachment and the path of its stored file, for download.
 
     Raises NotFound when the attachment does not exist or the user may not see
-    its proposal (the same answer either way), and when its file is missing
-    from the upload directory.
+    it (its proposal or its step; the same answer either way), and when its file
+    is missing from the upload directory.
     """
     row = session.scalar(select(Attachment).join(Proposal, Proposal.id == Attachment.proposal_id)
                          .where(Attachment.id == attachment_id, visible_proposals_clause(user)))
-    if row is None:
+    if row is None or row.id not in proposal_record(session, rt, user, row.proposal_id).attachment_ids():
         raise NotFound("找不到该附件")
     root = Path(settings.upload_dir).resolve()
     path = (root / row.storage_key).resolve()
@@ -147,10 +154,17 @@ def check_proposal_visible(session, user: User, proposal_id: int) -> None:
         raise NotFound("找不到该提案")
 
 
-def list_attachments(session, proposal_id: int) -> list[dict]:
-    """The attachments of a proposal, oldest first. The caller has checked the user may see it."""
+def list_attachments(session, proposal_id: int, visible: set[int] | None = None) -> list[dict]:
+    """The attachments of a proposal, oldest first; with `visible`, only those ids. The caller
+    has checked the user may see the proposal (and, with `visible`, which of its files)."""
     rows = session.scalars(select(Attachment).where(Attachment.proposal_id == proposal_id).order_by(Attachment.id))
-    return [_describe(row) for row in rows]
+    return [_describe(row) for row in rows if visible is None or row.id in visible]
+
+
+def visible_attachments(session, rt, user: User, proposal_id: int) -> list[dict]:
+    """The attachments of a proposal that `user` may see, oldest first; NotFound when they
+    may not see the proposal."""
+    return list_attachments(session, proposal_id, proposal_record(session, rt, user, proposal_id).attachment_ids())
 
 
 def check_attachment_ids(session, proposal_id: int, ids) -> list[str]:
@@ -187,10 +201,8 @@ def describe_size(size: int) -> str:
 
 def _check_task(session, user: User, proposal_id: int, task_id) -> None:
     task = session.get(OpenTask, task_id) if isinstance(task_id, str) and len(task_id) <= 36 else None
-    if task is None or task.proposal_id != proposal_id:
-        raise Forbidden("该任务不是本提案的待办任务，不能为它上传附件")
-    if not may_do(user, task):
-        raise Forbidden("该任务不属于您的单位或角色")
+    if task is None or task.proposal_id != proposal_id or not may_do(user, task):
+        raise NotFound("找不到该任务：只能为本提案中您的待办任务上传附件")
 
 
 def _copy_checked(stream, out, limit: int, extension: str) -> tuple[int, str]:

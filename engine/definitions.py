@@ -19,6 +19,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from . import definition_checks as checks
 from .errors import DefinitionError
 from .parser_messages import translate, xml_syntax
+from .permissions import AUDIENCES
 from .sandbox import compile_check
 
 ROOT_PROCESS = "proposal"
@@ -26,7 +27,13 @@ ROOT_PROCESS = "proposal"
 # (a deadline extension request). Only the proposal process is required.
 SIDE_PROCESSES = ("extension",)
 ROLES = {"proposer", "committee", "gov_office", "supervisor", "deputy_head", "unit_clerk", "unit_head"}
-INDEX_COLUMNS = {"number", "category", "is_key", "supervising_leader", "reply_class", "satisfaction", "units"}
+ROLE_LABELS = {"proposer": "提案者", "committee": "提案委员会", "gov_office": "政府办", "supervisor": "督查室",
+               "deputy_head": "分管副职", "unit_clerk": "承办单位经办人", "unit_head": "承办单位负责人"}
+# searchable proposal columns a step may set; `units` ({unit: role}), `ratings` ({unit: the
+# rating the completing rater gave it}) and `unit_satisfaction` ({unit: its counted rating})
+# write the proposal's unit rows and its ratings
+INDEX_COLUMNS = {"number", "category", "is_key", "supervising_leader", "reply_class", "satisfaction", "units",
+                 "ratings", "unit_satisfaction"}
 EXPRESSION_PROPERTIES = ("unit", "assignee", "due")
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -64,6 +71,10 @@ class ProcessBundle:
     side_specs: dict = field(default_factory=dict)  # process id -> (spec, subprocess specs)
     timers: dict = field(default_factory=dict)  # boundary/catch event id -> its properties
     resolves: dict = field(default_factory=dict)  # element id -> the deadline kind its completion meets
+    audiences: dict = field(default_factory=dict)  # element id -> who sees the step (permissions.AUDIENCES)
+    collections: dict = field(default_factory=dict)  # multi-instance output variable -> its user task id
+    records: dict = field(default_factory=dict)  # engine step id -> [variables its event carries]
+    holds: dict = field(default_factory=dict)  # user task id -> the deadline kind its holder is late for
 
     def specs_for(self, process: str):
         """(spec, subprocess specs) of a case's process; KeyError if this version lacks it."""
@@ -193,10 +204,22 @@ def _build(files: dict, form_names) -> ProcessBundle:
     spec, subprocess_specs = specs.pop(ROOT_PROCESS)
     timers = {node_id: props for name, doc in documents.items() if name.endswith(".bpmn")
               for node_id, props in _timer_properties(doc).items()}
-    resolves = {node.get("id"): _properties(node)["resolves"] for doc in documents.values()
-                for node in doc.iter() if isinstance(node.tag, str) and "resolves" in _properties(node)}
+    resolves = _property_map(documents, "resolves")
+    collections = {ref.text.strip(): ref.getparent().getparent().get("id") for name, doc in documents.items()
+                   if name.endswith(".bpmn") for ref in doc.iterfind(
+                       ".//bpmn:userTask/bpmn:multiInstanceLoopCharacteristics/bpmn:loopDataOutputRef", NS)
+                   if (ref.text or "").strip()}
     return ProcessBundle(content_hash(files), dict(files), spec, subprocess_specs, user_tasks, task_index,
-                         side_specs=specs, timers=timers, resolves=resolves)
+                         side_specs=specs, timers=timers, resolves=resolves,
+                         audiences=_property_map(documents, "audience"), collections=collections,
+                         records={k: v.split() for k, v in _property_map(documents, "record").items()},
+                         holds=_property_map(documents, "deadline"))
+
+
+def _property_map(documents, name) -> dict:
+    """{element id: value} of one spiff property over every element of the definition."""
+    return {node.get("id"): _properties(node)[name] for doc in documents.values()
+            for node in doc.iter() if isinstance(node.tag, str) and name in _properties(node)}
 
 
 def connect_loop_children(process_spec) -> int:
@@ -243,6 +266,9 @@ def _check_bpmn(name, doc, form_names, user_tasks, task_index):
         problems += [_problem(name, node.get("id"), f"脚本：{p}") for p in compile_check(script.text, "exec")]
     for node in doc.iter():
         props = _properties(node)
+        if "audience" in props and props["audience"] not in AUDIENCES:
+            problems.append(_problem(name, node.get("id"), f"audience 属性“{props['audience']}”无效"
+                                     f"（可选：{', '.join(AUDIENCES)}）"))
         if "index" in props:
             index, errs = _parse_index(props["index"])
             problems += [_problem(name, node.get("id"), e) for e in errs]

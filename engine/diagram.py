@@ -20,23 +20,28 @@ _NOT_FLOW_NODES = {"sequenceFlow", "laneSet", "documentation", "extensionElement
 _parsed: dict = {}  # (definition hash, file name) -> [(process id, name, {element ids})]
 
 
-def case_diagram(session, runtime: Runtime, proposal_id: int) -> dict:
+def case_diagram(session, runtime: Runtime, proposal_id: int, record=None) -> dict:
     """The diagrams of a proposal's case, with done and current steps.
 
     Returns {"diagrams": [{"process_id", "name", "file", "xml", "done", "current"}]},
     the main process first. `done` holds the ids of the BPMN elements completed
     at least once (user tasks, from the event log); `current` the ids of the
     user tasks open now. Each id is listed under the diagram that contains it.
-    Raises NotFound when the proposal has no case.
+    With `record` (a queries.ProposalRecord), only the steps its viewer may see
+    are marked. Raises NotFound when the proposal has no case.
     """
     case = session.scalar(select(Case).where(Case.proposal_id == proposal_id, Case.process == "proposal"))
     if case is None:
         raise NotFound("找不到该提案的办理流程")
     bundle = runtime.bundle_of_case(session, case)
     files = bundle.files
-    done = set(session.scalars(select(Event.task_name).where(
-        Event.proposal_id == proposal_id, Event.kind == "task_completed", Event.task_name.is_not(None))))
-    current = set(session.scalars(select(OpenTask.name).where(OpenTask.proposal_id == proposal_id)))
+    if record is not None:
+        done = {e.task_name for e in record.events if e.kind == "task_completed" and e.task_name}
+        current = {t.name for t in record.open_tasks}
+    else:
+        done = set(session.scalars(select(Event.task_name).where(
+            Event.proposal_id == proposal_id, Event.kind == "task_completed", Event.task_name.is_not(None))))
+        current = set(session.scalars(select(OpenTask.name).where(OpenTask.proposal_id == proposal_id)))
     diagrams = []
     for name in _diagram_files(bundle.hash, files):
         for process_id, title, elements in _processes(bundle.hash, name, files[name]):

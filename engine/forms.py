@@ -43,7 +43,8 @@ def region_resources(region: Region) -> dict[str, dict]:
 
     return {
         "urn:cppcc:region:reply-class": coded("reply_classes"),
-        "urn:cppcc:region:satisfaction": coded("satisfaction_scale"),
+        # a form offers the scale; a stored 未评价 (closed without the rating) is labelled too
+        "urn:cppcc:region:satisfaction": {**coded("satisfaction_scale"), "x-labels": region.satisfaction_labels()},
         "urn:cppcc:region:category": coded("categories"),
         "urn:cppcc:region:unit": {
             "type": "string",
@@ -81,6 +82,11 @@ class FormCatalog:
 
     def __contains__(self, name: str) -> bool:
         return name in self.schemas
+
+    def attachment_fields(self) -> set[str]:
+        """The names of the form fields that hold attachment ids (x-widget "attachments")."""
+        return {key for schema in self.schemas.values() for key, prop in schema.get("properties", {}).items()
+                if isinstance(prop, dict) and prop.get("x-widget") == "attachments"}
 
     def resolved(self, name: str) -> dict:
         """The form's schema with region `$ref`s replaced by their lists (for clients)."""

@@ -141,6 +141,9 @@ class OpenTask(Base):
     stage: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # the lead unit whose handling the task belongs to (None before assignment): a government
+    # office review of one lead's reply says whose reply waits there
+    lead_unit: Mapped[str | None] = mapped_column(String(40))
     __table_args__ = (Index("ix_open_tasks_role_unit", "role", "unit_id", "created_at"),)
 
 
@@ -220,17 +223,42 @@ class Notification(Base):
 
 
 class OverdueRecord(Base):
-    """A deadline a unit missed (acceptance, first contact, opinion, reply, ...), written
-    when the overdue timer fires; `resolved_at` when the late step is finally done."""
+    """A deadline missed (acceptance, first contact, opinion, reply, ...), written when the
+    overdue timer fires; `resolved_at` when the late step is finally done.
+
+    Who is late is whoever held the step when the deadline passed: a unit (`unit_id`), or,
+    for a step no unit does, an office by its role (`holder_role`: gov_office, supervisor,
+    committee...) or one person (`holder`: the deputy head in charge, a member). `lead_unit`
+    is the lead unit whose handling (and reply) it is."""
 
     __tablename__ = "overdue_records"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
     unit_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    holder_role: Mapped[str | None] = mapped_column(String(40))
+    holder: Mapped[str | None] = mapped_column(String(80))
+    lead_unit: Mapped[str | None] = mapped_column(String(40))
     kind: Mapped[str] = mapped_column(String(40))
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Rating(Base):
+    """One rater's rating of one unit's part in a proposal: of the reply (`unit_id` is the
+    lead unit `reply_unit`) or of an assisting unit's help, in a handling round."""
+
+    __tablename__ = "ratings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    unit_id: Mapped[str] = mapped_column(String(40))
+    reply_unit: Mapped[str | None] = mapped_column(String(40))
+    rater: Mapped[str] = mapped_column(String(80))
+    satisfaction: Mapped[str] = mapped_column(String(40))
+    handling_round: Mapped[int] = mapped_column(Integer, default=1)
+    rated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    __table_args__ = (Index("ix_ratings_unit", "unit_id", "satisfaction"),)
 
 
 class SupervisionSample(Base):

@@ -11,10 +11,10 @@ from uuid import UUID
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from sqlalchemy import case as sql_case, func, select
 
-from . import clock, limits, search, state
+from . import clock, limits, permissions, search, state
 from .permissions import my_tasks_clause, task_for, visible_proposals_clause
 from .errors import Conflict, EngineError, NotFound
-from .models import Case, Event, OpenTask, Proposal, ProposalPerson, ProposalUnit, Unit, User
+from .models import Attachment, Case, Event, OpenTask, Proposal, ProposalPerson, ProposalUnit, Rating, Unit, User
 from .eventlog import aware
 from .runtime import Runtime
 
@@ -65,13 +65,12 @@ def list_proposals(session, rt: Runtime, user: User, filters: dict, page: int = 
 
 
 def proposal_detail(session, rt: Runtime, user: User, proposal_id: int) -> dict:
-    """Everything about one proposal `user` may see: text, people, units, timeline, open tasks.
+    """Everything about one proposal `user` may see: text, people, units, and of its
+    timeline and open tasks the steps `user` may see (engine/permissions.py).
 
     Raises NotFound both when it does not exist and when the user may not see it.
     """
-    visible = session.scalar(select(Proposal.id).where(Proposal.id == proposal_id, visible_proposals_clause(user)))
-    if visible is None:
-        raise NotFound("找不到该提案")
+    record = proposal_record(session, rt, user, proposal_id)
     proposal = session.get(Proposal, proposal_id)
     people = session.execute(
         select(ProposalPerson.username, User.name, ProposalPerson.role)
@@ -82,10 +81,11 @@ def proposal_detail(session, rt: Runtime, user: User, proposal_id: int) -> dict:
         select(ProposalUnit, Unit.name).outerjoin(Unit, Unit.id == ProposalUnit.unit_id)
         .where(ProposalUnit.proposal_id == proposal_id)
         .order_by(sql_case({"lead": 0, "assist": 1}, value=ProposalUnit.role, else_=2), ProposalUnit.unit_id))
-    events = list(session.scalars(select(Event).where(Event.proposal_id == proposal_id).order_by(Event.id)))
-    unit_names = _unit_names(session, {e.unit_id for e in events})
-    tasks = session.scalars(select(OpenTask).where(OpenTask.proposal_id == proposal_id)
-                            .order_by(OpenTask.created_at, OpenTask.id))
+    events = record.events
+    ratings = list(session.execute(select(Rating, User.name).outerjoin(User, User.username == Rating.rater)
+                                   .where(Rating.proposal_id == proposal_id)
+                                   .order_by(Rating.handling_round, Rating.id)))
+    unit_names = _unit_names(session, {e.unit_id for e in events} | {r.unit_id for r, _ in ratings})
     return {
         **proposal_summary(session, rt, proposal_id),
         "body": proposal.body,
@@ -97,8 +97,64 @@ def proposal_detail(session, rt: Runtime, user: User, proposal_id: int) -> dict:
                       "actor_name": e.actor_name, "unit_id": e.unit_id, "unit_name": unit_names.get(e.unit_id),
                       "task_id": e.task_id, "task_name": e.task_name, "data": e.data} for e in events],
         "open_tasks": [{"id": t.id, "name": t.name, "title": t.title, "unit_id": t.unit_id, "role": t.role,
-                        "assignee": t.assignee, "due_at": _iso(t.due_at)} for t in tasks],
+                        "assignee": t.assignee, "due_at": _iso(t.due_at)} for t in record.open_tasks],
+        # every rater's rating of each unit (rating the reply and the assisting units is public)
+        "ratings": [{"unit_id": r.unit_id, "unit_name": unit_names.get(r.unit_id), "reply_unit": r.reply_unit,
+                     "rater": r.rater, "rater_name": name, "satisfaction": r.satisfaction,
+                     "round": r.handling_round, "rated_at": _iso(r.rated_at)} for r, name in ratings],
+        "may_upload": permissions.may_upload(session, user, proposal),
     }
+
+
+class ProposalRecord:
+    """What one viewer may see of a proposal's record: its events, open tasks and attachment ids."""
+
+    def __init__(self, session, rt: Runtime, user: User, proposal_id: int):
+        self.session, self.rt, self.user, self.proposal_id = session, rt, user, proposal_id
+        self.view = permissions.viewer(session, user, proposal_id)
+        self.audiences = audiences_of(session, rt, proposal_id)
+        self.all_events = list(session.scalars(select(Event).where(Event.proposal_id == proposal_id)
+                                               .order_by(Event.id)))
+        self.events = [e for e in self.all_events if permissions.sees_event(self.view, e, self.audiences)]
+        self.all_open = list(session.scalars(select(OpenTask).where(OpenTask.proposal_id == proposal_id)
+                                             .order_by(OpenTask.created_at, OpenTask.id)))
+        self.open_tasks = [t for t in self.all_open
+                           if permissions.sees_open_task(self.view, user, t, self.audiences)]
+
+    def attachment_ids(self) -> set[int]:
+        """The ids of the proposal's attachments the viewer may see."""
+        files = [{"id": a.id, "task_id": a.task_id, "uploaded_by": a.uploaded_by} for a in self.session.scalars(
+            select(Attachment).where(Attachment.proposal_id == self.proposal_id))]
+        public = set(self.session.scalars(select(ProposalPerson.username).where(
+            ProposalPerson.proposal_id == self.proposal_id)))
+        uploaders = {f["uploaded_by"] for f in files} - public
+        public |= {u.username for u in self.session.scalars(select(User).where(User.username.in_(uploaders)))
+                   if "committee" in u.role_set}
+        return permissions.visible_attachment_ids(self.view, files, self.all_events, self.all_open, self.audiences,
+                                                  self.rt.forms.attachment_fields(), public)
+
+    def context(self, data: dict, form: str) -> dict:
+        """The case data of a task of this proposal the viewer may see (see permissions.visible_context)."""
+        schema = self.rt.forms.schemas.get(form, {})
+        own = set(schema.get("properties", {})) | {p["x-keys"] for p in schema.get("properties", {}).values()
+                                                  if isinstance(p, dict) and "x-keys" in p}
+        bundle = self.rt.current
+        return permissions.visible_context(self.view, data, self.all_events, self.audiences, own, bundle.collections)
+
+
+def proposal_record(session, rt: Runtime, user: User, proposal_id: int) -> ProposalRecord:
+    """The record of a proposal as `user` may see it; NotFound when they may not see the proposal."""
+    if not permissions.may_see_proposal(session, user, proposal_id):
+        raise NotFound("找不到该提案")
+    return ProposalRecord(session, rt, user, proposal_id)
+
+
+def audiences_of(session, rt: Runtime, proposal_id: int) -> dict:
+    """Who sees each step of a proposal: the `audience` of each task in the definition its case
+    runs on, overridden by the current definition's (a step's audience is the current rule)."""
+    case = session.scalar(select(Case).where(Case.proposal_id == proposal_id, Case.process == "proposal"))
+    own = rt.bundle_of_case(session, case).audiences if case is not None else {}
+    return {**own, **rt.current.audiences}
 
 
 def list_tasks(session, rt: Runtime, user: User, name: str | None = None, stage: str | None = None,
@@ -155,10 +211,11 @@ def task_detail(session, rt: Runtime, user: User, task_id: str) -> dict:
         task = workflow.get_task_from_id(UUID(task_id))
     except TaskNotFoundException:  # the open-task index and the stored state disagree
         raise Conflict("该任务当前不可办理，请刷新后重试") from None
+    context = ProposalRecord(session, rt, user, row.proposal_id).context(task.data, row.form)
     return {
         **item,
         "data": _previous_answer(session, rt, row),
-        "context": _json_safe(task.data),
+        "context": _json_safe(context),
         "proposal": proposal_summary(session, rt, row.proposal_id),
         "case_version": case.version,
     }
@@ -166,11 +223,13 @@ def task_detail(session, rt: Runtime, user: User, task_id: str) -> dict:
 
 def _previous_answer(session, rt: Runtime, row: OpenTask) -> dict:
     """What was last submitted for the same task of the same proposal and unit
-    (a reply draft sent back for changes), without yes/no decisions, which are
-    made afresh each time."""
+    (a reply draft sent back for changes) — by the same person, for a task of one
+    person (a member's earlier rating, never another member's) — without yes/no
+    decisions, which are made afresh each time."""
     last = session.scalar(select(Event).where(
         Event.proposal_id == row.proposal_id, Event.kind == "task_completed", Event.task_name == row.name,
         Event.unit_id.is_(None) if row.unit_id is None else Event.unit_id == row.unit_id,
+        *([Event.actor == row.assignee] if row.assignee else []),
     ).order_by(Event.id.desc()).limit(1))
     if last is None or not isinstance(last.data, dict):
         return {}

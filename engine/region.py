@@ -36,7 +36,8 @@ _SCHEMA = json.loads((Path(__file__).with_name("region_schema.json")).read_text(
 _UNITS_SCHEMA = {"$defs": _SCHEMA["$defs"], **_SCHEMA["$defs"]["unitsFile"]}
 # which region list the codes a decision table tests belong to, by the input's expression
 _DECISION_INPUTS = {"reply_class": "reply_classes", "final_class": "reply_classes",
-                    "satisfaction": "satisfaction_scale", "category": "categories"}
+                    "satisfaction": "satisfaction_scale", "worst_rating": "satisfaction_scale",
+                    "category": "categories"}
 _RULE_CALL = re.compile(r"\b(?:due_date|remind_date)\(\s*['\"]([^'\"]+)['\"]")
 _LIST_NAMES = {"categories": "提案类别", "reply_classes": "答复类别", "satisfaction_scale": "满意度"}
 
@@ -59,6 +60,22 @@ class Region:
     def labels(self, key: str) -> dict[str, str]:
         """Code -> Chinese label for a coded list."""
         return {item["code"]: item["label"] for item in self.raw[key]}
+
+    @property
+    def unrated(self) -> dict:
+        """What a proposal closed without the member's rating counts as: {code, label}."""
+        return self.raw["satisfaction_unrated"]
+
+    def satisfaction_labels(self) -> dict[str, str]:
+        """Code -> label of every satisfaction a proposal can have: the scale, then 未评价."""
+        return {**self.labels("satisfaction_scale"), self.unrated["code"]: self.unrated["label"]}
+
+    def worst_satisfaction(self, codes) -> str:
+        """The worst of the ratings `codes` on the region's scale (best to worst), ignoring
+        empty and unknown ones; the unrated code when none is given."""
+        scale = self.codes("satisfaction_scale")
+        given = [c for c in codes or () if c in scale]
+        return max(given, key=scale.index) if given else self.unrated["code"]
 
     def setting(self, name: str):
         """One value of the `settings` block; unknown names are an error."""
@@ -330,6 +347,9 @@ def _consistency_problems(region: Region) -> list[dict]:
         if leader["username"] in seen:
             problems.append(_problem(REGION_FILE, f"leaders/{n}/username", f"分管副职账号“{leader['username']}”重复", lines))
         seen.add(leader["username"])
+    if region.unrated["code"] in region.codes("satisfaction_scale"):
+        problems.append(_problem(REGION_FILE, "satisfaction_unrated/code", f"未评价的代码“{region.unrated['code']}”"
+                                 "不能与满意度（satisfaction_scale）中的代码相同", lines))
     problems += check_units(region, region.units, region.units_file)
     try:
         number = region.number_format.format(year=2026, seq=1)
@@ -364,11 +384,12 @@ def _decision_problems(region: Region, folder: Path, processes_dir: Path | None)
                     key = _DECISION_INPUTS.get(expression)
                     if key is None:
                         continue
+                    allowed = region.codes(key) + ([region.unrated["code"]] if key == "satisfaction_scale" else [])
                     for code in _strings(text, input_cell=True):
-                        if code not in region.codes(key):
+                        if code not in allowed:
                             problems.append({"file": shown, "element": entry_id or rule_id, "message":
                                              f"决策表“{decision}”检验的{_LIST_NAMES[key]}“{code}”不在地区配置 "
-                                             f"{region.code} 的 {key} 中（现有：{', '.join(region.codes(key))}）"})
+                                             f"{region.code} 的 {key} 中（现有：{', '.join(allowed)}）"})
                 if decision != "deadline_rules":
                     continue
                 for output, (entry_id, text) in zip(outputs, results):

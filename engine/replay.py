@@ -104,7 +104,7 @@ def _recorded(case, baseline, candidate, references, versions):
     if reference is not None:
         answers = case.answers(reference.forms, absolute=True)
         first = CaseRun(reference, case, answers, case.horizon).run()
-        case.durations = answers.durations()
+        case.durations, case.unanswered = answers.durations(), set(answers.unanswered)
     b = first if reference is baseline else CaseRun(baseline, case, case.answers(baseline.forms), case.horizon).run()
     c = CaseRun(candidate, case, case.answers(candidate.forms), case.horizon).run()
     return b, c

@@ -3,13 +3,22 @@ written) with its submission, its completed tasks in order and, for a case
 still running, the tasks open at the time of reading.
 
 A recorded answer goes to the ready task of the same name (for the same unit
-when both name one; the same person preferred). A running case stops where
-its history stops: a ready task without an answer that the case also has
-open in reality waits, and nothing happens after the moment of reading (its
-horizon). When each recorded answer is given: the case is first replayed on
-the version it ran on, each answer at its recorded moment, to learn when each
-task was ready; on the versions compared each answer then keeps its handling
-time (recorded moment minus that ready time).
+when both name one; the same person preferred, and never another person's own
+answer when that person has an instance of the task too). When each recorded
+answer is given: the case is first replayed on the version it ran on, each
+answer at its recorded moment, to learn when each task was ready; on the
+versions compared each answer then keeps its handling time (recorded moment
+minus that ready time).
+
+A missing answer means the step did not happen in reality, so nothing is
+invented for it: in that first replay a ready task without a recorded answer
+waits (what the record says happened instead, e.g. the co-signing deadline
+closing the co-signing, then happens by itself), and on the versions compared
+the same task (name, unit or person, and how many times it was ready) waits
+too. A running case stops where its history stops: a task it has open in
+reality waits, and nothing happens after the moment of reading (its horizon).
+Only a task the case never reached in reality (a step a candidate adds, or a
+loop a candidate's rule makes longer) gets an invented answer.
 """
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -50,6 +59,7 @@ class RecordedCase:
     horizon: datetime | None  # a running case: the time of reading
     definition: str  # hash of the version the case runs on
     durations: dict = field(default_factory=dict)  # event index -> handling time, learnt by the reference run
+    unanswered: set = field(default_factory=set)  # (task, unit or person, n-th time) ready but not done in reality
     source_region: object = None  # the region the answers were given in (their codes are mapped from it)
 
     def submission(self, region) -> dict:
@@ -104,9 +114,17 @@ class RecordedAnswers:
         self.case, self.absolute = case, absolute
         self.used = set()
         self.ready = {}  # event index -> when its task was ready in this run
+        self.assignees = {}  # task name -> the people with an instance of it in this run
+        self.unanswered = set()  # what was ready in this run but not done in reality
+
+    def expect(self, view) -> None:
+        """A task is ready for `view.assignee`: their recorded answers are theirs, not another's."""
+        if view.assignee:
+            self.assignees.setdefault(view.name, set()).add(view.assignee)
 
     def take(self, view) -> Answer | None:
-        """The first unused recorded answer of the task's name (same unit; same person preferred), or None."""
+        """The first unused recorded answer of the task's name (same unit; same person preferred;
+        never the answer of another person who has the task too), or None."""
         found = None
         for event in self.case.events:
             if event.index in self.used or event.task != view.name:
@@ -116,7 +134,8 @@ class RecordedAnswers:
             if view.assignee is None or event.actor == view.assignee:
                 found = event
                 break
-            found = found or event
+            if event.actor not in self.assignees.get(view.name, ()):
+                found = found or event
         if found is None:
             return None
         self.used.add(found.index)
@@ -126,7 +145,16 @@ class RecordedAnswers:
                       actor=found.actor, ref=found.index)
 
     def waits(self, view) -> bool:
-        """A task the running case also has open in reality waits (its answer is not given yet)."""
+        """Whether a task without a recorded answer waits instead of getting an invented one: in
+        the replay on the case's own version, always (the step did not happen in reality); on
+        another version, when that replay left the same task waiting, or the running case has
+        it open in reality."""
+        key = (view.name, view.who, view.occurrence)
+        if self.absolute:
+            self.unanswered.add(key)
+            return True
+        if key in self.case.unanswered:
+            return True
         return self.case.running and any(
             name == view.name and (unit is None or view.unit is None or unit == view.unit)
             for name, unit, _ in self.case.open_now)

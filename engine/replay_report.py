@@ -10,11 +10,10 @@ import statistics
 import unicodedata
 from collections import Counter
 
+from .definitions import ROLE_LABELS
 from .escalation import KIND_LABELS
 
 APPROVAL_ROLES = ("unit_head", "gov_office", "deputy_head", "supervisor")
-ROLE_LABELS = {"proposer": "提案者", "committee": "提案委员会", "gov_office": "政府办", "supervisor": "督查室",
-               "deputy_head": "分管副职", "unit_clerk": "承办单位经办人", "unit_head": "承办单位负责人"}
 STATE_LABELS = {"completed": "已结束", "running": "仍在办理", "error": "出错"}
 
 

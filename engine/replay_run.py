@@ -17,9 +17,11 @@ fired. It ends when nothing is left to do (or at the case's horizon).
 """
 import heapq
 import itertools
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
@@ -29,7 +31,8 @@ from .errors import EngineError
 from .replay_answers import Answer, ReplayError, TaskView, fit
 from .replay_year import median_days
 from .deadlines import Deadlines
-from .runtime import deadline_functions
+from .escalation import late_parties
+from .runtime import deadline_functions, rating_functions
 from .sandbox import ConfinedScriptEngine
 from .steps import MAX_ENGINE_ROUNDS, next_timer
 from .workcal import WorkCalendar
@@ -68,18 +71,32 @@ class Side:
         self.engine = ConfinedScriptEngine(
             functions={"setting": region.setting, "unit_deputy": lambda unit: units.get(unit, {}).get("deputy"),
                        "unit_name": lambda unit: units.get(unit, {}).get("name", unit),
-                       **deadline_functions(Deadlines(region, self.calendar))},
+                       **rating_functions(region), **deadline_functions(Deadlines(region, self.calendar))},
             services={
                 "next_proposal_number": lambda: region.number_format.format(year=clock.now().astimezone(
                     clock.CHINA).year, seq=next(numbers)),
-                "remind": lambda kind, unit=None, due=None, leads=False: self.run.remind(kind, unit, leads),
-                "escalate": lambda kind, unit=None, due=None, leads=False: self.run.escalate(kind, unit, due, leads),
-                "close_cosigning": lambda: self.run.close_cosigning()})
+                "remind": lambda kind, unit=None, due=None, leads=False, since=None:
+                    self.run.remind(kind, unit, leads, since),
+                "escalate": lambda kind, unit=None, due=None, leads=False, since=None:
+                    self.run.escalate(kind, unit, due, leads, since),
+                "close_cosigning": lambda: self.run.close_cosigning(),
+                "given_ratings": lambda unit=None, round=1: self.run.given_ratings(unit, round)})
 
     def describe(self) -> dict:
         """JSON-ready: label, version hash, region."""
         return {"label": self.label, "version": self.bundle.hash, "region": self.region.code,
                 "region_name": self.region.name, "description": self.description}
+
+
+@dataclass
+class _Open:
+    """An open task as engine/escalation.late_parties reads it."""
+
+    name: str
+    unit_id: str | None
+    role: str
+    assignee: str | None
+    lead_unit: str | None
 
 
 class CaseRun:
@@ -91,7 +108,8 @@ class CaseRun:
         self.open, self.pending, self.seq = {}, [], 0
         self.seen = {}  # (task name, unit or person) -> times ready
         self.invented = {}  # task name -> invented answers given
-        self.log = []  # [(kind, task name, unit, actor, fields)]: completed tasks and milestones
+        self.log = []  # [(kind, task name, unit, actor, fields, at)]: completed tasks and milestones
+        self.rated = []  # [(lead unit, handling round, rater, fields)]: the ratings given
         self.tasks, self.overdue, self.reminders, self.fields, self.units = [], [], [], {}, {}
         self.needed = 0  # tasks that needed an invented answer (given, or due after the horizon)
         self.error = None
@@ -136,12 +154,17 @@ class CaseRun:
         ready = {t.id: t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
         for task_id in [i for i in self.open if i not in ready]:
             del self.open[task_id]  # done, or cancelled by an interrupting event
+        views = []
         for task_id, task in ready.items():
             meta = self.bundle.user_tasks.get(task.task_spec.bpmn_id)
             if task_id in self.open or meta is None:
                 continue
-            view = self._view(task, meta)
-            self.open[task_id] = view
+            views.append(self._view(task, meta))
+            self.open[task_id] = views[-1]
+        for view in views:  # who does which of the tasks just ready (several people's instances of one)
+            getattr(self.answers, "expect", lambda view: None)(view)
+        for view in views:
+            task_id = view.id
             answer = self.answers.take(view)
             if answer is None:
                 if self.answers.waits(view):
@@ -217,8 +240,11 @@ class CaseRun:
                            "unit": view.unit, "assignee": view.assignee, "for_unit": view.unit or task.data.get("lead_unit"),
                            "ready": view.ready_at, "done": at, "due": view.due_at,
                            "late": bool(view.due_at and at > view.due_at), "invented": invented})
-        self.log.append(("task_completed", view.name, view.unit, answer.actor or view.assignee, fields))
-        self._after(task, view.unit)
+        self.log.append(("task_completed", view.name, view.unit, answer.actor or view.assignee, fields, at))
+        if "ratings" in self.bundle.task_index.get(view.name, {}):  # a rating: kept per reply and round
+            self.rated.append((task.data.get("lead_unit"), task.data.get("handling_round") or 1,
+                               answer.actor or view.assignee, fields))
+        self._after(task, view.unit, view.assignee)
         self._advance(workflow)
 
     def _advance(self, workflow):
@@ -232,10 +258,11 @@ class CaseRun:
                 break
         state.compact(workflow)  # finished history dropped, as the app stores it: a flat cost per step
 
-    def _after(self, task, unit):
+    def _after(self, task, unit, holder=None):
         """Index columns set by the task, and the deadline it meets (as engine/steps.py does)."""
         engine, bpmn_id = self.side.engine, task.task_spec.bpmn_id
-        for column, expression in self.bundle.task_index.get(bpmn_id, {}).items():
+        index = {} if isinstance(task.task_spec, LoopTask) else self.bundle.task_index.get(bpmn_id, {})
+        for column, expression in index.items():  # a multi-instance task: each instance indexes
             value = engine.evaluate(task, expression)
             if column == "units":
                 self.units.update(value)
@@ -244,30 +271,37 @@ class CaseRun:
                 self.fields[column] = value
         kind = self.bundle.resolves.get(bpmn_id)
         if kind:
-            if bpmn_id not in self.bundle.user_tasks:
-                unit = task.data.get("lead_unit")
-                self.log.append(("milestone", bpmn_id, unit, None, {}))
+            lead = None
+            if bpmn_id not in self.bundle.user_tasks:  # an engine step met it, for whoever held it
+                lead = unit = task.data.get("lead_unit")
+                self.log.append(("milestone", bpmn_id, unit, None, {}, clock.now()))
             for record in self.overdue:
-                if record["kind"] == kind and record["unit"] == unit and record["resolved"] is None:
+                if record["kind"] != kind or record["resolved"] is not None:
+                    continue
+                if (lead is not None and lead in (record["lead_unit"], record["unit"])) or (
+                        lead is None and ((unit and record["unit"] == unit) or (not unit and record["holder"] == holder))):
                     record["resolved"] = clock.now()
 
     # -- the service operations, in memory ------------------------------------------
-    def remind(self, kind, unit=None, leads=False) -> int:
+    def remind(self, kind, unit=None, leads=False, since=None) -> int:
         """Record a reminder to whoever still has to meet deadline `kind`."""
-        late = self._late(kind, unit, leads)
-        self.reminders += [{"kind": kind, "unit": u, "at": clock.now()} for u in late]
+        late = self._late(kind, unit, leads, since)
+        self.reminders += [{"kind": kind, "unit": u, "holder": h or r, "at": clock.now()} for u, r, h, _ in late]
         return len(late)
 
-    def escalate(self, kind, unit=None, due=None, leads=False) -> int:
-        """Record who missed deadline `kind` (once per unit until met)."""
+    def escalate(self, kind, unit=None, due=None, leads=False, since=None) -> int:
+        """Record who missed deadline `kind` (once per party until met)."""
         now = clock.now()
         due_at = datetime.fromisoformat(due) if due else now
         recorded = 0
-        for late in self._late(kind, unit, leads):
+        for u, role, holder, lead in self._late(kind, unit, leads, since):
             if due_at > now:
                 continue
-            if not any(r["kind"] == kind and r["unit"] == late and r["resolved"] is None for r in self.overdue):
-                self.overdue.append({"kind": kind, "unit": late, "due": due_at, "at": now, "resolved": None})
+            who = holder or role
+            if not any(r["kind"] == kind and r["unit"] == u and r["holder"] == who and r["resolved"] is None
+                       for r in self.overdue):
+                self.overdue.append({"kind": kind, "unit": u, "holder": who, "lead_unit": lead, "due": due_at,
+                                     "at": now, "resolved": None})
                 recorded += 1
         return recorded
 
@@ -275,19 +309,21 @@ class CaseRun:
         """The co-signers' answers given so far."""
         names = {n for n, k in self.bundle.resolves.items() if k == "cosign"} or {"cosigner_confirm"}
         return {actor: {"agree": bool(fields.get("agree"))}
-                for kind, name, _, actor, fields in self.log if kind == "task_completed" and name in names}
+                for kind, name, _, actor, fields, _ in self.log if kind == "task_completed" and name in names}
 
-    def _late(self, kind, unit, leads):
+    def given_ratings(self, unit, round=1) -> dict:
+        """The ratings given so far of `unit`'s reply in handling round `round`."""
+        return {actor: fields for lead, n, actor, fields in self.rated if lead == unit and n == (round or 1)}
+
+    def _late(self, kind, unit, leads, since=None) -> list[tuple]:
+        """Who has not met `kind`: the same parties as engine/escalation.py names."""
         resolvers = {n for n, k in self.bundle.resolves.items() if k == kind}
-        met = {u for _, name, u, _, _ in self.log if name in resolvers}
-        late = []
-        for view in self.open.values():
-            if (view.name in resolvers and (unit is None or view.unit == unit) and view.unit not in late
-                    and not (view.unit and view.unit in met)):
-                late.append(view.unit)
-        if late or not leads:
-            return late
-        return [u for u, role in self.units.items() if role == "lead" and (unit is None or u == unit) and u not in met]
+        start = datetime.fromisoformat(since) if since else None
+        met = {u for _, name, u, _, _, at in self.log if name in resolvers and (start is None or at >= start)}
+        tasks = [_Open(v.name, v.unit, v.role, v.assignee, v.data.get("lead_unit") if isinstance(
+            v.data.get("lead_unit"), str) else None) for v in self.open.values()]
+        leads_now = sorted(u for u, role in self.units.items() if role == "lead")
+        return late_parties(kind, self.bundle, tasks, met, leads_now, unit, leads)
 
     # -- the result ------------------------------------------------------------------
     def _result(self, workflow) -> dict:

@@ -280,6 +280,8 @@ FORM_ANSWERS = {
     "progress_report": lambda c: {"report_date": c.day(), "report_progress": "按计划推进。",
                                   "report_done": c.view.occurrence >= c.d["reports"]},
     "close_confirm": _agree("close_approved", "close_comment", 0.05),
+    # a rating still missing once its window closed: the committee closes it as 未评价
+    "close_unrated": lambda c: {"unrated_decision": "close", "unrated_note": "评价期满，按未评价办结。"},
 }
 
 

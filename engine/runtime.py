@@ -100,7 +100,7 @@ class Runtime:
 
         return ConfinedScriptEngine(
             functions={"setting": setting_copies(region), "unit_deputy": unit_deputy, "unit_name": unit_name,
-                       **deadline_functions(self.deadlines, extension_due)},
+                       **rating_functions(region), **deadline_functions(self.deadlines, extension_due)},
             services={"next_proposal_number": next_proposal_number, **(services or {})},
             limits=self.limits, per_step=True,
         )
@@ -109,6 +109,13 @@ class Runtime:
 def setting_copies(region: Region):
     """`setting(name)` for diagrams: a copy, so that a script cannot change the region's profile."""
     return lambda name: copy.deepcopy(region.setting(name))
+
+
+def rating_functions(region: Region) -> dict:
+    """Helpers diagrams use on ratings: worst_satisfaction(codes), the worst on the region's
+    scale (the unrated code when none is given); unrated_satisfaction(), that code."""
+    return {"worst_satisfaction": region.worst_satisfaction,
+            "unrated_satisfaction": lambda: region.unrated["code"]}
 
 
 def deadline_functions(deadlines: Deadlines, extension_due=None) -> dict:
@@ -157,6 +164,6 @@ def detached_script_engine(region: Region) -> ConfinedScriptEngine:
         functions={"setting": setting_copies(region),
                    "unit_deputy": lambda unit_id: units.get(unit_id, {}).get("deputy"),
                    "unit_name": lambda unit_id: units.get(unit_id, {}).get("name", unit_id),
-                   **deadline_functions(Deadlines(region, WorkCalendar.for_region(region)))},
+                   **rating_functions(region), **deadline_functions(Deadlines(region, WorkCalendar.for_region(region)))},
         services={"next_proposal_number": lambda: region.number_format.format(year=year, seq=next(numbers))},
     )

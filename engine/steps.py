@@ -11,17 +11,19 @@ proposals, open tasks, events and messages come after. Two steps on one case
 therefore wait for each other instead of deadlocking, and the second one reads
 what the first committed.
 """
+import json
 from datetime import datetime, timezone
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, select
 
 from . import clock, escalation, extensions, faults, incidents, notify, state
 from .eventlog import log
 from .errors import ProcessFault
-from .models import Case, OpenTask, ProposalUnit
+from .models import Case, OpenTask, ProposalUnit, Rating
 from .storable import unstorable
 
 PROPOSAL_PROCESS = "proposal"
@@ -91,24 +93,38 @@ class Step:
 
     def _after(self, task):
         self._index(task)
-        kind = self.bundle.resolves.get(task.task_spec.bpmn_id)
-        if not kind:
+        bpmn_id = task.task_spec.bpmn_id
+        kind, record = self.bundle.resolves.get(bpmn_id), self.bundle.records.get(bpmn_id)
+        if not kind and record is None:
             return
         row = self.session.get(OpenTask, str(task.id))
         unit = row.unit_id if row else task.data.get("lead_unit")
         if row is None and self.rt.task_meta(self.bundle, task) is None:  # an engine step (the reply is sent)
+            data = {k: task.data[k] for k in record or () if k in task.data} or None
             log(self.session, self.proposal, "milestone", None, task.task_spec.bpmn_name or kind, task=task,
-                unit_id=unit, at=self.now)
-        escalation.resolve(self, kind, unit)
+                unit_id=unit, data=_json_ready(data), at=self.now)
+        if kind and row is not None:
+            escalation.resolve(self, kind, unit=row.unit_id, holder=row.assignee)
+        elif kind:  # an engine step met it (the reply is sent): for whoever held it
+            escalation.resolve(self, kind, lead_unit=task.data.get("lead_unit"))
 
     def _index(self, task):
         index = self.bundle.task_index.get(task.task_spec.bpmn_id)
-        if not index:
+        if not index or isinstance(task.task_spec, LoopTask):  # a multi-instance task: each instance indexes
             return
         for column, expression in index.items():
             value = faults.evaluate(task, expression)
             if column == "units":
                 self._set_units(value)
+                continue
+            if column == "ratings":
+                self._add_ratings(task, value)
+                continue
+            if column == "unit_satisfaction":
+                for unit_id, code in (value or {}).items():
+                    row = self.session.get(ProposalUnit, (self.proposal.id, unit_id))
+                    if row is not None:
+                        row.satisfaction = code
                 continue
             setattr(self.proposal, column, value)
             lead = task.data.get("lead_unit")
@@ -116,6 +132,16 @@ class Step:
                 row = self.session.get(ProposalUnit, (self.proposal.id, lead))
                 if row is not None:
                     setattr(row, column, value)
+
+    def _add_ratings(self, task, ratings: dict):
+        """One row per unit the completing rater rated (the reply's lead unit, each assisting unit)."""
+        rater = self.user.username if self.user is not None else task.data.get("rater")
+        for unit_id, code in (ratings or {}).items():
+            if unit_id and code:
+                self.session.add(Rating(proposal_id=self.proposal.id, unit_id=unit_id, rater=rater,
+                                        reply_unit=task.data.get("lead_unit"), satisfaction=code,
+                                        handling_round=task.data.get("handling_round") or 1, rated_at=self.now,
+                                        task_id=str(task.id)))
 
     def _set_units(self, units: dict):
         for unit_id, role in units.items():
@@ -220,7 +246,8 @@ def _described(task, meta) -> dict:
     """The open-task columns a user task's metadata gives (its unit and assignee evaluated)."""
     return dict(name=meta.name, title=meta.title, form=meta.form, role=meta.role, stage=meta.stage,
                 unit_id=_text(task, "unit", faults.evaluate(task, meta.unit)) if meta.unit else None,
-                assignee=_text(task, "assignee", faults.evaluate(task, meta.assignee)) if meta.assignee else None)
+                assignee=_text(task, "assignee", faults.evaluate(task, meta.assignee)) if meta.assignee else None,
+                lead_unit=task.data.get("lead_unit") if isinstance(task.data.get("lead_unit"), str) else None)
 
 
 def _text(task, prop, value):
@@ -237,6 +264,11 @@ def _check_storable(workflow):
             why = unstorable(task.data)
             if why:
                 raise faults.diagram_fault(ValueError(f"任务数据中有无法保存的值：{why}"), task)
+
+
+def _json_ready(data):
+    """Case data as stored in the event log (JSON values only)."""
+    return json.loads(json.dumps(data, default=str, ensure_ascii=False)) if data is not None else None
 
 
 def next_timer(workflow) -> datetime | None:

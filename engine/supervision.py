@@ -24,6 +24,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 
 from . import limits
+from .definitions import ROLE_LABELS
 from .errors import EngineError, Forbidden, NotFound
 from .models import OverdueRecord, Proposal, ProposalUnit, SupervisionSample, Unit, User
 from .region import Region
@@ -36,6 +37,7 @@ MAX_REPORT_YEARS = 3
 SEED_MAX_LENGTH = 80  # SupervisionSample.seed
 LABEL_MAX_LENGTH = 200  # SupervisionSample.label
 NO_UNIT = "（未指明单位）"
+PARTY_HEADER = "责任单位或责任人"  # a unit, an office (政府办, 督查室) or a leader by name
 
 
 # Access
@@ -223,11 +225,14 @@ def china_today(now: datetime | None = None) -> date:
 def overdue_report(session, user: User, start: date, end: date) -> dict:
     """The overdue records detected from `start` to `end` inclusive (China dates, UTC+8).
 
-    Returns {"from", "to", "kinds": [{code, label}], "units": [{unit_id, unit_name,
-    counts: {kind: n}, unresolved: {kind: n}, total, unresolved_total}] sorted by
-    total descending, "totals": {counts, unresolved, total, unresolved_total},
-    "items": [{proposal_id, proposal_number, proposal_title, unit_id, unit_name,
-    kind, kind_label, due_at, detected_at, resolved_at}] in detection order}.
+    Returns {"from", "to", "kinds": [{code, label}], "units": [{unit_id, holder_role,
+    holder, unit_name, counts: {kind: n}, unresolved: {kind: n}, total,
+    unresolved_total}] sorted by total descending, "totals": {counts, unresolved,
+    total, unresolved_total}, "items": [{proposal_id, proposal_number,
+    proposal_title, unit_id, holder_role, holder, unit_name, lead_unit, kind,
+    kind_label, due_at, detected_at, resolved_at}] in detection order}. Each row is
+    who was late: a unit, or the office (holder_role) or person (holder) holding the
+    step, by name in unit_name.
     Unknown kinds are counted under their code. "Unresolved" means the late step
     is still not done now. Raises Forbidden, or EngineError when start > end or
     the range is longer than three years.
@@ -242,32 +247,47 @@ def overdue_report(session, user: User, start: date, end: date) -> dict:
         .outerjoin(Unit, Unit.id == OverdueRecord.unit_id)
         .where(OverdueRecord.detected_at >= lower, OverdueRecord.detected_at < upper)
         .order_by(OverdueRecord.detected_at, OverdueRecord.id)).all()
+    holders = {r[0].holder for r in rows if r[0].holder and not r[0].unit_id}
+    people = dict(session.execute(select(User.username, User.name).where(User.username.in_(holders))).all()) \
+        if holders else {}
     kinds = list(KIND_LABELS) + sorted({r[0].kind for r in rows} - set(KIND_LABELS))
-    units: dict[str | None, dict] = {}
+    units: dict[tuple, dict] = {}
     items = []
     for record, number, title, unit_name in rows:
-        name = unit_name or record.unit_id or NO_UNIT
-        unit = units.setdefault(record.unit_id, {
-            "unit_id": record.unit_id, "unit_name": name, "counts": dict.fromkeys(kinds, 0),
-            "unresolved": dict.fromkeys(kinds, 0), "total": 0, "unresolved_total": 0})
+        name = _party_label(record, unit_name, people)
+        party = (record.unit_id, None, None) if record.unit_id else (None, record.holder_role, record.holder)
+        unit = units.setdefault(party, {
+            "unit_id": record.unit_id, "holder_role": party[1], "holder": party[2], "unit_name": name,
+            "counts": dict.fromkeys(kinds, 0), "unresolved": dict.fromkeys(kinds, 0), "total": 0,
+            "unresolved_total": 0})
         unit["counts"][record.kind] += 1
         unit["total"] += 1
         if record.resolved_at is None:
             unit["unresolved"][record.kind] += 1
             unit["unresolved_total"] += 1
         items.append({"id": record.id, "proposal_id": record.proposal_id, "proposal_number": number,
-                      "proposal_title": title, "unit_id": record.unit_id, "unit_name": name,
+                      "proposal_title": title, "unit_id": record.unit_id, "holder_role": party[1],
+                      "holder": party[2], "unit_name": name, "lead_unit": record.lead_unit,
                       "kind": record.kind, "kind_label": KIND_LABELS.get(record.kind, record.kind),
                       "due_at": _iso(record.due_at), "detected_at": _iso(record.detected_at),
                       "resolved_at": _iso(record.resolved_at)})
     ordered = sorted(units.values(), key=lambda u: (-u["total"], -u["unresolved_total"], u["unit_id"] is None,
-                                                    u["unit_id"] or ""))
+                                                    u["unit_id"] or "", u["holder_role"] or "", u["holder"] or ""))
     totals = {"counts": {k: sum(u["counts"][k] for u in ordered) for k in kinds},
               "unresolved": {k: sum(u["unresolved"][k] for u in ordered) for k in kinds},
               "total": len(items), "unresolved_total": sum(u["unresolved_total"] for u in ordered)}
     return {"from": start.isoformat(), "to": end.isoformat(),
             "kinds": [{"code": k, "label": KIND_LABELS.get(k, k)} for k in kinds],
             "units": ordered, "totals": totals, "items": items}
+
+
+def _party_label(record: OverdueRecord, unit_name: str | None, people: dict) -> str:
+    """The name of who was late: the unit, the person holding the step, or the office of its role."""
+    if record.unit_id:
+        return unit_name or record.unit_id
+    if record.holder:
+        return people.get(record.holder, record.holder)
+    return ROLE_LABELS.get(record.holder_role, NO_UNIT) if record.holder_role else NO_UNIT
 
 
 def report_filename(report: dict, extension: str) -> str:
@@ -303,7 +323,7 @@ def export_overdue(report: dict) -> bytes:
     _widths(summary, [30] + [12] * (len(header) - 1), get_column_letter)
 
     detail = book.create_sheet("明细")
-    detail.append(["案号", "案由", "单位", "超期事项", "办理时限", "发现超期时间", "纠正时间", "状态"])
+    detail.append(["案号", "案由", PARTY_HEADER, "超期事项", "办理时限", "发现超期时间", "纠正时间", "状态"])
     for cell in detail[1]:
         cell.font, cell.fill = bold, fill
     for item in report["items"]:
@@ -336,7 +356,7 @@ def export_overdue_csv(report: dict) -> str:
 
 
 def _summary_header(report: dict) -> list[str]:
-    return ["单位", *(k["label"] for k in report["kinds"]), "合计", "其中未纠正"]
+    return [PARTY_HEADER, *(k["label"] for k in report["kinds"]), "合计", "其中未纠正"]
 
 
 def _summary_rows(report: dict) -> list[list]:

@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 
 from engine import attachments, cases, diagram, extensions, queries, versions
-from engine.errors import Conflict, EngineError, InvalidForm, ProcessFault
+from engine.errors import Conflict, EngineError, Forbidden, InvalidForm, ProcessFault
 from engine.models import Unit, User
 
 from .guard import protect
@@ -134,7 +134,7 @@ def proposals():
         return render_template("proposals.html", result=result, errors=errors,
                                filters={k: v[0] for k, v in filters.items() if v},
                                categories=region.labels("categories"), classes=region.labels("reply_classes"),
-                               scale=region.labels("satisfaction_scale"),
+                               scale=region.satisfaction_labels(),
                                statuses=runtime().stage_labels,
                                units=_choices(uow.session)["unit_names"]), status
 
@@ -144,16 +144,17 @@ def proposal(proposal_id):
     """The dossier (一案一册) of one proposal: everything that happened, printable."""
     with acting() as (uow, user):
         record = queries.proposal_detail(uow.session, runtime(), user, proposal_id)
-        drawing = diagram.case_diagram(uow.session, runtime(), proposal_id)
-        files = _attachments(uow.session, proposal_id)
+        drawing = diagram.case_diagram(uow.session, runtime(), proposal_id,
+                                       queries.proposal_record(uow.session, runtime(), user, proposal_id))
+        files = _attachments(uow.session, user, proposal_id)
         return render_template("proposal.html", proposal=record, p=presenter(uow.session),
                                diagram=drawing, files=files, version=versions.case_version(uow.session, proposal_id),
                                max_upload_mb=services()["settings"].max_upload_bytes // (1024 * 1024))
 
 
-def _attachments(session, proposal_id):
+def _attachments(session, user, proposal_id):
     return [{**f, "url": url_for("pages.attachment", attachment_id=f["id"])}
-            for f in attachments.list_attachments(session, proposal_id)]
+            for f in attachments.visible_attachments(session, runtime(), user, proposal_id)]
 
 
 @bp.route("/proposals/new", methods=["GET", "POST"])
@@ -183,7 +184,8 @@ def new_proposal():
 def attachment(attachment_id):
     """Download an attachment of a proposal the user may see (404 otherwise)."""
     with acting() as (uow, user):
-        meta, path = attachments.open_attachment(uow.session, services()["settings"], user, attachment_id)
+        meta, path = attachments.open_attachment(uow.session, services()["settings"], runtime(), user,
+                                                  attachment_id)
     return send_attachment(meta, path)
 
 
@@ -202,6 +204,8 @@ def upload(proposal_id):
                                             f.filename, f.stream, f.mimetype)
         except InvalidForm as err:
             flash("；".join(e["message"] for e in err.errors) or err.message, "error")
+        except Forbidden as err:
+            flash(err.message, "error")
         else:
             uow.commit()
             flash(f"已上传 {len(files)} 个附件", "success")

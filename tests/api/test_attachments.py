@@ -238,13 +238,13 @@ def test_not_logged_in(api, world):
     error_of(api.client.get("/api/attachments/1"), 401)
 
 
-def test_uploading_for_a_task_that_is_not_yours_is_403(app, api, world):
+def test_uploading_for_a_task_that_is_not_yours_is_404(app, api, world):
     tasks = world["tasks"]
-    # jw_clerk sees p1 but the consultation task is fgw's
-    error_of(upload(api, "jw_clerk", world["p1"], task_id=tasks["consultation"]), 403)
+    # jw_clerk sees p1 but the consultation task is fgw's: as if it did not exist
+    error_of(upload(api, "jw_clerk", world["p1"], task_id=tasks["consultation"]), 404)
     # the committee sees everything, but p3's review task is not a task of p1
-    error_of(upload(api, "tw_li", world["p1"], task_id=tasks["review"]), 403)
-    error_of(upload(api, "tw_li", world["p1"], task_id="00000000-0000-0000-0000-000000000000"), 403)
+    error_of(upload(api, "tw_li", world["p1"], task_id=tasks["review"]), 404)
+    error_of(upload(api, "tw_li", world["p1"], task_id="00000000-0000-0000-0000-000000000000"), 404)
     assert stored_files(app) == [] and attachment_rows(app) == 0
     # the task's own people may
     assert upload(api, "jw_clerk", world["p1"], task_id=tasks["assist_opinion"]).status_code == 201

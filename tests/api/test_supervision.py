@@ -327,7 +327,7 @@ def test_export_xlsx(api, overdue):
     assert book.sheetnames == ["按单位汇总", "明细"]
     summary = book["按单位汇总"]
     rows = [list(r) for r in summary.iter_rows(min_row=2, values_only=True)]
-    assert rows[0] == ["单位", "签收", "首次联系", "协办意见", "答复", "评价", "plan", "合计", "其中未纠正"]
+    assert rows[0] == ["责任单位或责任人", "签收", "首次联系", "协办意见", "答复", "评价", "plan", "合计", "其中未纠正"]
     assert rows[1] == ["区发展和改革委员会", 2, 1, 0, 1, 0, 0, 4, 2]
     assert rows[2] == ["区交通委员会", 0, 1, 0, 0, 0, 1, 2, 1]
     assert rows[3] == ["区经济委员会", 0, 0, 1, 0, 0, 0, 1, 1]
@@ -336,7 +336,7 @@ def test_export_xlsx(api, overdue):
     assert "2026-03-01" in summary["A1"].value and summary.column_dimensions["A"].width == 30
     detail = book["明细"]
     lines = list(detail.iter_rows(values_only=True))
-    assert lines[0] == ("案号", "案由", "单位", "超期事项", "办理时限", "发现超期时间", "纠正时间", "状态")
+    assert lines[0] == ("案号", "案由", "责任单位或责任人", "超期事项", "办理时限", "发现超期时间", "纠正时间", "状态")
     assert len(lines) == 9
     assert lines[1][2:4] == ("区发展和改革委员会", "签收") and lines[1][5] == datetime(2026, 3, 1, 0, 0)
     assert lines[1][7] == "已纠正" and lines[-1][5] == datetime(2026, 3, 31, 23, 59, 59)
@@ -352,7 +352,7 @@ def test_export_csv_with_bom(api, overdue):
     assert quote("超期情况报告_2026-03-01_2026-03-31.csv") in response.headers["Content-Disposition"]
     assert response.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert rows[0] == ["单位", "签收", "首次联系", "协办意见", "答复", "评价", "plan", "合计", "其中未纠正"]
+    assert rows[0] == ["责任单位或责任人", "签收", "首次联系", "协办意见", "答复", "评价", "plan", "合计", "其中未纠正"]
     assert rows[1] == ["区发展和改革委员会", "2", "1", "0", "1", "0", "0", "4", "2"]
     assert rows[-1] == ["合计", "2", "2", "1", "1", "1", "1", "8", "4"]
 
@@ -365,4 +365,4 @@ def test_exports_of_an_empty_report(app):
         [["合计", 0, 0, 0, 0, 0, 0, 0]]
     assert book["明细"].max_row == 1
     text = supervision.export_overdue_csv(report)
-    assert text.startswith("\ufeff单位,签收") and text.endswith("合计,0,0,0,0,0,0,0\r\n")
+    assert text.startswith("\ufeff责任单位或责任人,签收") and text.endswith("合计,0,0,0,0,0,0,0\r\n")

@@ -44,7 +44,7 @@ def test_submission_to_closure(person):
     assert chen.page.goto(chen.base + "/tasks") and "暂无待办任务" in chen.page.content()
 
 
-def test_refused_form_forbidden_page_and_escaped_text(person):
+def test_refused_form_anothers_task_and_escaped_text(person):
     evil = "<script>window.__pwned = 1</script>"
     chen = person("wy_chen")
     chen.page.goto(chen.base + "/proposals/new")
@@ -59,9 +59,9 @@ def test_refused_form_forbidden_page_and_escaped_text(person):
     assert tw.page.locator('input[name="review_decision"][value="not_file"]').is_checked()
     task_url = tw.page.url
     clerk = person("jtw_clerk")
-    clerk.page.goto(task_url)
-    clerk.shot("forbidden")
-    assert "没有权限" in clerk.page.content()
+    clerk.page.goto(task_url)  # another's task: not found, as one that does not exist
+    clerk.shot("not-yours")
+    assert "找不到该任务" in clerk.page.content()
     pid = re.search(r"/proposals/(\d+)", chen.page.url).group(1)
     clerk.page.goto(f"{clerk.base}/proposals/{pid}")
     assert "页面不存在" in clerk.page.content() or "找不到" in clerk.page.content()

@@ -155,7 +155,9 @@ def test_compaction_keeps_every_step_identical_on_a_parallel_path(bundle, still_
         compacted.roundtrip()
         dropped += before - compacted.task_count()
         assert ready_view(compacted) == ready_view(plain), f"step {n}: {name} {match}"
-    assert dropped > 100  # compaction did happen along the way
+    # compaction did happen along the way (in the second handling a deadline watch waits beside
+    # the work, holding the tree's root at its fork until its timers fire or the handling ends)
+    assert dropped > 80
     assert plain.workflow.is_completed() and compacted.workflow.is_completed()
     results = plain.workflow.last_task.data["handling_results"]
     assert compacted.workflow.last_task.data["handling_results"] == results

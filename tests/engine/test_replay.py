@@ -17,10 +17,10 @@ import yaml
 from sqlalchemy import func, select
 
 from api import cli_replay
-from engine import clock, replay
+from engine import clock, replay, timers
 from engine.config import Settings
 from engine.db import Database, UnitOfWork
-from engine.demo import act, load_demo, seed_people, submit
+from engine.demo import ACCEPT, APPROVE, CONSULT, PLAN, RATE_OK, act, load_demo, reply, seed_people, submit
 from engine.forms import FormCatalog
 from engine.models import Case, Proposal
 from engine.region import Region, load_region
@@ -354,3 +354,50 @@ def test_cppcc_replay_region_names_the_candidate_not_the_instance(tmp_path, caps
     printed = capsys.readouterr().out
     assert code == 0
     assert "地区 示范区（default）" in printed and "地区 滨海市（binhai）" in printed
+
+
+def test_a_co_signer_who_never_confirmed_does_not_confirm_or_rate_in_the_replay(tmp_path):
+    """Recorded: 黄委员 was invited, never confirmed, and the co-signing deadline closed the
+    co-signing; only 陈委员 and 林委员 rated. The replay follows that: no invented step."""
+    settings = Settings.from_env(database_url=f"sqlite:///{tmp_path / 'cosign.sqlite3'}")
+    database = Database(settings.database_url)
+    database.create_schema()
+    rt, previous = Runtime(settings), clock.current()
+    moving = clock.MovableClock(datetime(2026, 3, 2, 9, tzinfo=clock.CHINA))
+    clock.use(moving)
+    unit = rt.region.units[0]["id"]
+    try:
+        with UnitOfWork(database) as uow:
+            seed_people(uow.session, rt)
+            uow.commit()
+        pid = submit(database, rt, "wy_chen", "关于加强停车管理的建议", "urban", "停车难问题日益突出，需要综合治理。",
+                     "建设立体停车库", cosigners=["wy_lin", "wy_huang"])
+        moving.advance(days=1)
+        act(database, rt, "wy_lin", "cosigner_confirm", {"agree": True}, pid)
+        moving.advance(days=10)  # past the co-signing deadline: the worker closes the co-signing
+        assert timers.run_once(database, rt)["failed"] == 0
+        steps = [("tawei_li", "review", {"review_decision": "file", "category": "urban"}),
+                 ("tawei_li", "assign", {"assign_mode": "single", "lead_unit_ids": [unit], "assisting_unit_ids": [],
+                                         "is_key": False}),
+                 (f"{unit}_clerk", "accept", ACCEPT), (f"{unit}_clerk", "plan_draft", PLAN),
+                 (f"{unit}_head", "plan_approve", APPROVE), (f"{unit}_clerk", "consultation", CONSULT),
+                 (f"{unit}_clerk", "reply_draft", reply("A")), (f"{unit}_head", "head_approve", APPROVE),
+                 ("dcs_zhou", "supervise_review", {"final_class": "A", "approved": True}),
+                 ("wy_chen", "rate_reply", RATE_OK), ("wy_lin", "rate_reply", RATE_OK)]
+        for username, task, data in steps:
+            moving.advance(hours=4)
+            act(database, rt, username, task, data, pid)
+        with UnitOfWork(database) as uow:
+            assert uow.session.get(Proposal, pid).status == "closed"
+            cases, versions = replay.recorded_cases(uow.session, now=moving.now())
+    finally:
+        clock.use(previous)
+    report = replay.replay(cases, replay.baseline_side(rt), replay.candidate_side(settings), versions)
+    assert report["errors"] == [] and report["changed"] == []
+    for side in ("baseline", "candidate"):
+        run = report["cases"][0][side]
+        assert run["state"] == "completed" and run["status"] == "closed", side
+        assert run["invented"] == 0, side
+        assert [t["task"] for t in run["tasks"] if t["assignee"] == "wy_huang"] == [], side
+        assert sorted(t["assignee"] for t in run["tasks"] if t["task"] == "rate_reply") == ["wy_chen", "wy_lin"]
+    database.engine.dispose()

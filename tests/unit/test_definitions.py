@@ -99,3 +99,19 @@ def test_bad_index_property(files):
     bad = files["proposal.bpmn"].replace('value="category=category"', 'value="secret=category"')
     found = problems({**files, "proposal.bpmn": bad})
     assert found[0]["element"] == "review" and "index" in found[0]["message"]
+
+
+def test_every_user_task_says_who_sees_it(files):
+    """Who sees each step is the diagram's `audience` property, one of permissions.AUDIENCES."""
+    from engine.permissions import AUDIENCES
+    bundle = build_bundle(files, FORMS)
+    assert [name for name in bundle.user_tasks if name not in bundle.audiences] == []
+    assert set(bundle.audiences.values()) <= set(AUDIENCES)
+    assert bundle.audiences["send_reply"] == "public" and bundle.audiences["reply_draft"] == "handling"
+
+
+def test_unknown_audience_is_refused_with_its_element(files):
+    text = files["handling.bpmn"].replace('name="audience" value="lead"', 'name="audience" value="everyone"', 1)
+    found = problems({**files, "handling.bpmn": text})
+    assert any(p["element"] == "gov_review" and "audience" in p["message"] and "everyone" in p["message"]
+               for p in found), found

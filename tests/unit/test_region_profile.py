@@ -72,6 +72,8 @@ def test_the_two_regions_differ_in_every_parameter():
         "numbers": (default.number_format, binhai.number_format),
         "units": ({u["id"] for u in default.units}, {u["id"] for u in binhai.units}),
         "leaders": ([x["title"] for x in default.leaders], [x["title"] for x in binhai.leaders]),
+        "second handling deadline": (default.deadlines["second_reply"], binhai.deadlines["second_reply"]),
+        "whose rating counts": (default.setting("rating_counts"), binhai.setting("rating_counts")),
     }
     assert [name for name, (a, b) in pairs.items() if a == b] == []
     assert binhai.codes("reply_classes") == ["A", "B", "C", "D"] and "理解" in binhai.labels("satisfaction_scale").values()
@@ -243,3 +245,20 @@ def test_every_problem_is_reported_at_once(tmp_path):
     assert {p["element"] for p in caught.value.problems} >= {
         "supervision/sample_rate_percent", "settings/min_consultations", "units/11/deputy"}
     assert caught.value.message.startswith(f"流程定义有 {len(caught.value.problems)} 处错误")
+
+
+def test_ratings_rules_are_checked(tmp_path):
+    folder = copy(tmp_path)
+    edit(folder, "region.yaml", "rating_counts: worst", "rating_counts: average")
+    counts = one(problems_of(folder), "settings/rating_counts")
+    assert "average" in counts["message"] and "proposer" in counts["message"] and "行" in counts["message"]
+    folder = copy(tmp_path / "again")
+    edit(folder, "region.yaml", "satisfaction_unrated: {code: unrated,", "satisfaction_unrated: {code: unsatisfied,")
+    assert "未评价" in one(problems_of(folder), "satisfaction_unrated/code")["message"]
+
+
+def test_the_worst_rating_follows_the_regions_scale():
+    binhai = load_region(REGIONS / "binhai")
+    assert binhai.worst_satisfaction(["satisfied", "understood", None, "basically_satisfied"]) == "understood"
+    assert binhai.worst_satisfaction([]) == binhai.worst_satisfaction([None]) == "unrated"
+    assert binhai.satisfaction_labels()["unrated"] == "未评价"

@@ -112,7 +112,7 @@ def test_overdue_report_page_and_downloads(app, browser):
     assert quote(f"超期情况报告_{year}-01-01_{year}-12-31.xlsx") in xlsx.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(xlsx.data))
     rows = [list(r) for r in book["按单位汇总"].iter_rows(min_row=2, values_only=True)]
-    assert rows[0] == ["单位", "签收", "首次联系", "协办意见", "答复", "评价", "合计", "其中未纠正"]
+    assert rows[0] == ["责任单位或责任人", "签收", "首次联系", "协办意见", "答复", "评价", "合计", "其中未纠正"]
     assert rows[1] == ["区交通委员会", 1, 0, 0, 1, 0, 2, 1]
     assert rows[2] == ["区发展和改革委员会", 0, 0, 1, 0, 0, 1, 1]
     assert book["明细"].max_row == 4
