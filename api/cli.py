@@ -39,6 +39,7 @@ from engine.models import Event, User
 from engine.runtime import Runtime
 from engine.scenarios import run_file, scenario_files
 from engine.timers import Worker, run_once
+from engine.worker_lock import WorkerBusy
 
 from . import cli_regions, cli_replay, cli_schema, cli_versions, create_app
 
@@ -94,11 +95,15 @@ def cmd_serve(args, settings):
         cmd_load_demo(args, settings)
     app = create_app(settings)
     ext = app.extensions["cppcc"]
-    embedded = settings.database_url.startswith("sqlite")
-    if embedded and not args.no_worker:
-        Worker(ext["db"], ext["runtime"], interval=args.timer_interval).start_thread()
+    embedded = settings.database_url.startswith("sqlite") and not args.no_worker
+    if embedded:
+        try:
+            Worker(ext["db"], ext["runtime"], interval=args.timer_interval, who="cppcc serve").start_thread()
+        except WorkerBusy as err:
+            print(f"提示：{err.message}", file=sys.stderr, flush=True)
+            embedded = False
     print(f"服务已启动：http://{args.host}:{args.port}/  （API 文档：/api/openapi.json）"
-          + ("；定时任务在本进程中运行" if embedded and not args.no_worker else ""), flush=True)
+          + ("；定时任务在本进程中运行" if embedded else ""), flush=True)
     serve(app, host=args.host, port=args.port, threads=8)
     return 0
 
@@ -106,6 +111,7 @@ def cmd_serve(args, settings):
 def cmd_worker(args, settings):
     """Fire due timers and deliver notifications, every --interval seconds (or once)."""
     worker = Worker(_database(settings), Runtime(settings), interval=args.interval)
+    worker.claim()  # SQLite: one worker per database; a second one stops here (WorkerBusy)
     if args.once:
         print(_describe_round(worker.run_once()))
         return 0

@@ -20,16 +20,23 @@ message (`notifications.channels` in region.yaml).
 
 On PostgreSQL several workers may run `deliver_due` at once: each message is
 claimed with `SELECT ... FOR UPDATE SKIP LOCKED` and held until its outcome is
-committed, so no message is sent twice. On SQLite (one process) a plain
-select is used; run a single worker there.
+committed, so no two workers send it at once. On SQLite a plain select is
+used: one worker runs per database, and rounds take turns (engine/worker_lock.py).
+
+Delivery is at least once: a worker that dies after a send went out but before
+its outcome was committed leaves the row pending, and it is sent again. Every
+attempt for one row carries the same idempotency key (`delivery_key`): the
+e-mail's Message-ID, the SMS gateway's `Idempotency-Key` header and
+`message_id` field, so the receiving side can recognise and drop the repeat.
 """
+import hashlib
 import json
 import smtplib
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select, update
@@ -120,6 +127,13 @@ def recipients_for(session, role: str, unit_id: str | None = None, assignee: str
     return [u for u in session.scalars(query.order_by(User.username)) if role in u.role_set]
 
 
+def delivery_key(notification: Notification) -> str:
+    """The idempotency key of one outbox row: the same on every attempt to send it,
+    different for every row (its id, recipient, channel and creation time)."""
+    seed = f"{notification.id}|{notification.recipient}|{notification.channel}|{_iso(notification.created_at)}"
+    return f"cppcc-{notification.id}-{hashlib.sha256(seed.encode('utf-8')).hexdigest()[:16]}"
+
+
 # Channel adapters: send(notification, user) -> None, raising on failure
 
 class EmailChannel:
@@ -139,7 +153,8 @@ class EmailChannel:
         message["From"] = self.sender
         message["To"] = user.email.strip()
         message["Date"] = formatdate(localtime=False)
-        message["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
+        # stable per outbox row: a message sent again after a crash is recognisable as the same one
+        message["Message-ID"] = f"<{delivery_key(notification)}@{self.sender.rpartition('@')[2] or 'cppcc.local'}>"
         text = notification.body or notification.title
         message.set_content(f"{user.name}：\n\n{text}\n\n—— 政协提案办理系统（本邮件由系统自动发送，请勿回复）\n",
                             charset="utf-8", cte="base64")  # 7-bit safe on every server
@@ -169,9 +184,10 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 class SmsChannel:
     """Sends a notification as a text message through an HTTP gateway.
 
-    POSTs JSON {"to": phone, "text": "【政协提案】" + title} to `url` (with
-    `Authorization: Bearer <token>` when a token is set); any answer other
-    than 2xx is a failure.
+    POSTs JSON {"to": phone, "text": "【政协提案】" + title, "message_id": key} to
+    `url` with the header `Idempotency-Key: key` (the row's `delivery_key`, the
+    same on every attempt) and `Authorization: Bearer <token>` when a token is
+    set; any answer other than 2xx is a failure.
     """
 
     name = SMS
@@ -186,8 +202,10 @@ class SmsChannel:
         """Deliver one text message; raises (urllib.error.URLError, OSError, ValueError) on failure."""
         if not user.phone or not user.phone.strip():
             raise ValueError(NO_PHONE)
-        payload = {"to": user.phone.strip(), "text": SMS_PREFIX + notification.title}
-        headers = {"Content-Type": "application/json; charset=utf-8", "Accept": "application/json"}
+        key = delivery_key(notification)
+        payload = {"to": user.phone.strip(), "text": SMS_PREFIX + notification.title, "message_id": key}
+        headers = {"Content-Type": "application/json; charset=utf-8", "Accept": "application/json",
+                   "Idempotency-Key": key}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         request = urllib.request.Request(self.url, data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
