@@ -8,15 +8,19 @@ from flask import Flask
 from engine.config import Settings
 from engine.db import Database
 from engine.runtime import Runtime
-from engine import versions
+from engine import clock, versions
+from engine.demo_clock import DemoClock
 
 from . import (attachments, auth, definitions, diagram_assets, errors, notifications, openapi, proposals, supervision,
                tasks, web)
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
-               database: Database | None = None) -> Flask:
-    """Build the app: settings from the environment unless given, schema created."""
+               database: Database | None = None, demo_clock: bool = False) -> Flask:
+    """Build the app: settings from the environment unless given, schema created.
+
+    `demo_clock` (`cppcc serve --demo`): the process runs on the demo's clock, the
+    one `cppcc run-timers --at` moves, read from the database at every request."""
     settings = settings or Settings.from_env()
     database = database or Database(settings.database_url)
     runtime = runtime or Runtime(settings)
@@ -26,6 +30,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["cppcc"] = {"settings": settings, "db": database, "runtime": runtime}
+    if demo_clock:
+        clock.use(DemoClock(database))
+        clock.sync()
+        app.before_request(clock.sync)
     for module in (errors, auth, proposals, tasks, attachments, supervision, notifications, definitions, diagram_assets,
                    openapi, web):
         module.init_app(app)

@@ -6,11 +6,12 @@
     cppcc serve [--demo]        start the HTTP service (waitress); --demo creates
                                 the database and loads the demo data if empty; on
                                 SQLite the timer worker runs inside the server
-    cppcc worker [--once]       fire due timers and deliver notifications (PostgreSQL:
-                                run one or more of these beside the server)
+    cppcc worker [--once] [--demo]  fire due timers and deliver notifications (PostgreSQL:
+                                run one or more of these beside the server; SQLite: one)
     cppcc scenarios [FILE ...]  run the designers' scenarios (processes/scenarios/*.yaml)
-    cppcc run-timers --at TIME  demo: fire what would be due at TIME (ISO, e.g.
-                                2027-03-01T10:00+08:00) and say what happened
+    cppcc run-timers --at TIME  demo: move the demo's clock forward to TIME (ISO, e.g.
+                                2027-03-01T10:00+08:00; stored, so `serve --demo` follows),
+                                fire what is due then and say what happened
     cppcc add-user USERNAME NAME --role R [--unit U] (password read from stdin)
     cppcc versions | deploy | migrate   definition versions (see api/cli_versions.py)
     cppcc regions | import-units | export-units   region profiles (api/cli_regions.py)
@@ -33,9 +34,10 @@ from engine import clock
 from engine.config import Settings
 from engine.db import Database, UnitOfWork
 from engine.demo import DEMO_PASSWORD, load_demo
+from engine.demo_clock import DemoClock
 from engine.directory import add_user, sync_units
 from engine.errors import DefinitionError, EngineError
-from engine.models import Event, User
+from engine.models import Event, Proposal, User
 from engine.runtime import Runtime
 from engine.scenarios import run_file, scenario_files
 from engine.timers import Worker, run_once
@@ -93,7 +95,7 @@ def cmd_serve(args, settings):
 
     if args.demo:
         cmd_load_demo(args, settings)
-    app = create_app(settings)
+    app = create_app(settings, demo_clock=args.demo)
     ext = app.extensions["cppcc"]
     embedded = settings.database_url.startswith("sqlite") and not args.no_worker
     if embedded:
@@ -110,7 +112,10 @@ def cmd_serve(args, settings):
 
 def cmd_worker(args, settings):
     """Fire due timers and deliver notifications, every --interval seconds (or once)."""
-    worker = Worker(_database(settings), Runtime(settings), interval=args.interval)
+    database = _database(settings)
+    if args.demo:  # beside `cppcc serve --demo`: the demo's clock, as run-timers moved it
+        clock.use(DemoClock(database))
+    worker = Worker(database, Runtime(settings), interval=args.interval)
     worker.claim()  # SQLite: one worker per database; a second one stops here (WorkerBusy)
     if args.once:
         print(_describe_round(worker.run_once()))
@@ -121,21 +126,24 @@ def cmd_worker(args, settings):
 
 
 def cmd_run_timers(args, settings):
-    """Demo: move the clock to --at, fire what is due then, and report it."""
-
+    """Demo: move the demo's clock forward to --at (stored: the demo server follows it),
+    fire what is due then, and report it."""
     at = datetime.fromisoformat(args.at)
     if at.tzinfo is None:
         at = at.replace(tzinfo=clock.CHINA)
-    clock.use(clock.MovableClock(at))
     database = _database(settings)
+    demo = DemoClock(database)
+    demo.move_to(at)
+    clock.use(demo)
     with UnitOfWork(database) as uow:
         last = uow.session.scalar(select(func.max(Event.id))) or 0
     result = run_once(database, Runtime(settings))
-    print(f"时间拨到 {at.isoformat()}：{_describe_round(result)}")
+    print(f"演示时间拨到 {at.astimezone(clock.CHINA).strftime('%Y-%m-%d %H:%M')}：{_describe_round(result)}")
     with UnitOfWork(database) as uow:
-        for event in uow.session.scalars(select(Event).where(Event.id > last, Event.kind.in_(("timer", "overdue")))
-                                         .order_by(Event.id)):
-            print(f"  提案 {event.proposal_id}：{event.title}")
+        for event, number, title in uow.session.execute(
+                select(Event, Proposal.number, Proposal.title).join(Proposal, Proposal.id == Event.proposal_id)
+                .where(Event.id > last, Event.kind.in_(("timer", "overdue"))).order_by(Event.id)):
+            print(f"  {f'〔{number}〕' if number else ''}{title}：{event.title}")
     return 0
 
 
@@ -197,6 +205,7 @@ def main(argv=None) -> int:
     p = sub.add_parser("worker", help="运行定时任务：提醒、超期督办、消息发送")
     p.add_argument("--interval", type=float, default=30.0, help="检查间隔（秒）")
     p.add_argument("--once", action="store_true", help="只运行一轮")
+    p.add_argument("--demo", action="store_true", help="演示：按演示时间（cppcc run-timers --at 拨动的时间）运行")
     p.set_defaults(func=cmd_worker)
     p = sub.add_parser("scenarios", help="运行流程设计人员编写的场景（processes/scenarios/*.yaml）")
     p.add_argument("files", nargs="*", help="场景文件（默认全部）")

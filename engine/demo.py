@@ -15,6 +15,7 @@ from sqlalchemy import select
 from . import cases, permissions
 from .accounts import hash_password
 from .db import Database, UnitOfWork
+from .demo_clock import mark_demo
 from .directory import add_user, sync_units
 from .errors import DefinitionError, NotFound
 from .models import OpenTask, User
@@ -194,6 +195,7 @@ def load_demo(database: Database, runtime: Runtime) -> list[int]:
     story = load_story(runtime)
     with UnitOfWork(database) as uow:
         seed_people(uow.session, runtime)
+        mark_demo(uow.session)  # `cppcc run-timers --at` may move this database's clock
         uow.commit()
     return [_walk(database, runtime, entry) for entry in story]
 

@@ -163,7 +163,8 @@ class Event(Base):
 
 
 class Counter(Base):
-    """Named counters, e.g. the proposal number sequence of a year."""
+    """Named integers: the proposal number sequence of a year, the demo clock's offset
+    (engine/demo_clock.py)."""
 
     __tablename__ = "counters"
     name: Mapped[str] = mapped_column(String(80), primary_key=True)

@@ -41,6 +41,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, select, update
 
+from . import clock
 from .db import Database, UnitOfWork
 from .models import Notification, User
 from .region import Region
@@ -71,13 +72,15 @@ def enqueue(session, region: Region, recipients: list[User], kind: str, title: s
             proposal_id: int | None = None, task_id: str | None = None, *, now: datetime) -> int:
     """Write one Notification per recipient per channel of `kind` (from the region profile).
 
-    Runs in the caller's transaction (nothing is committed here). In-app rows
-    are stored as sent at `now`; an email row for a user without an e-mail
-    address, or an sms row for a user without a phone number, is stored as
-    failed with the reason; every other row is pending, due at `now`. A user
-    listed twice gets one message. Returns the number of rows created.
+    Runs in the caller's transaction (nothing is committed here). `now` is the
+    engine's clock (the demo's, in a demo). In-app rows are stored as sent at
+    `now`; an email row for a user without an e-mail address, or an sms row for a
+    user without a phone number, is stored as failed with the reason; every
+    other row is pending, due at once in real time (a demo clock never delays
+    it). A user listed twice gets one message. Returns the number of rows created.
     """
     now = _utc(now)
+    due = clock.to_real(now)
     channels = region.channels(kind)
     title = (title or "")[:_TITLE_MAX]
     created, seen = 0, set()
@@ -94,7 +97,7 @@ def enqueue(session, region: Region, recipients: list[User], kind: str, title: s
             elif missing:
                 row.status, row.last_error = FAILED, missing
             else:
-                row.status, row.next_attempt_at = PENDING, now
+                row.status, row.next_attempt_at = PENDING, due
             session.add(row)
             created += 1
     session.flush()
@@ -236,7 +239,7 @@ def channels_from_settings(settings) -> dict:
 # Delivery
 
 def deliver_due(database: Database, settings, now: datetime, limit: int = 100, channels: dict | None = None) -> dict:
-    """Send up to `limit` pending messages due at `now`; returns counts
+    """Send up to `limit` pending messages due at `now` (real time); returns counts
     {"sent", "failed", "retried", "unconfigured"}.
 
     Each message is claimed, sent and its outcome committed in its own
@@ -347,6 +350,6 @@ def mark_read(session, username: str, ids: list[int] | None = None, now: datetim
         if not ids:
             return 0
         statement = statement.where(Notification.id.in_(sorted(set(ids))))
-    result = session.execute(statement.values(read_at=_utc(now or datetime.now(timezone.utc)))
+    result = session.execute(statement.values(read_at=_utc(now or clock.now()))
                              .execution_options(synchronize_session=False))
     return result.rowcount or 0
