@@ -17,11 +17,12 @@ bp = protect(Blueprint("pages", __name__))
 PER_PAGE = 20
 
 
-def presenter(session) -> Presenter:
-    """A Presenter with the unit directory and people's names."""
+def presenter(session, proposal_id: int | None = None) -> Presenter:
+    """A Presenter with the unit directory, people's names and the proposal's attachments."""
     units = dict(session.execute(select(Unit.id, Unit.name)).all())
     people = dict(session.execute(select(User.username, User.name)).all())
-    return Presenter(runtime(), units, people)
+    files = {f["id"]: (f["filename"], f["url"]) for f in _attachments(session, proposal_id)} if proposal_id else {}
+    return Presenter(runtime(), units, people, files)
 
 
 def _choices(session, user=None) -> dict:
@@ -84,7 +85,7 @@ def task(task_id):
             return redirect(url_for("pages.proposal", proposal_id=detail["proposal_id"]))
     with acting() as (uow, user):
         detail = queries.task_detail(uow.session, runtime(), user, task_id)
-        p = presenter(uow.session)
+        p = presenter(uow.session, detail["proposal_id"])
         record = queries.proposal_detail(uow.session, runtime(), user, detail["proposal_id"])
         fields = build_fields(detail["schema"], data if data is not None else detail["data"], errors,
                               _choices(uow.session, user), detail["context"])
@@ -139,7 +140,7 @@ def proposal(proposal_id):
         record = queries.proposal_detail(uow.session, runtime(), user, proposal_id)
         drawing = diagram.case_diagram(uow.session, runtime(), proposal_id)
         files = _attachments(uow.session, proposal_id)
-        return render_template("proposal.html", proposal=record, p=presenter(uow.session),
+        return render_template("proposal.html", proposal=record, p=presenter(uow.session, proposal_id),
                                diagram=drawing, files=files, version=versions.case_version(uow.session, proposal_id),
                                max_upload_mb=services()["settings"].max_upload_bytes // (1024 * 1024))
 
