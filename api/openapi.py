@@ -100,8 +100,10 @@ SCHEMAS = {
                            "kind": {"type": "string", "description": "submitted、task_completed、status_changed"},
                            "title": _STR, "actor": _NSTR, "actor_name": _NSTR, "unit_id": _NSTR, "unit_name": _NSTR,
                            "task_id": _NSTR, "task_name": _NSTR, "data": {"type": ["object", "null"]}}),
-    "OpenTaskRef": _obj({"id": _STR, "name": _STR, "title": _STR, "unit_id": _NSTR, "role": _STR, "assignee": _NSTR,
-                           "due_at": {**_TIME, "type": ["string", "null"]}}),
+    "OpenTaskRef": _obj({"id": _STR, "name": _STR, "title": _STR, "unit_id": _NSTR, "unit_name": _NSTR, "role": _STR,
+                         "assignee": _NSTR, "who": {"type": "string", "description": "谁办理：本人姓名，或单位及角色"},
+                         "due_at": {**_TIME, "type": ["string", "null"]}, "overdue": _BOOL,
+                         "mine": {"type": "boolean", "description": "当前用户可否办理"}}),
     "ProposalDetail": {"allOf": [_ref("ProposalSummary"), _obj({
         "body": _STR, "suggestions": _STR,
         "people": {"type": "array", "items": _ref("Person")},
@@ -124,7 +126,9 @@ SCHEMAS = {
     "CompleteRequest": _obj({"data": {"type": "object", "description": "表单数据，按任务的 schema"},
                              "version": {"type": "integer", "description": "读取任务时的 case_version（可选）"}},
                             required=["data"]),
-    "CompleteResult": _obj({"proposal_id": _INT, "version": _INT, "status": _STR}),
+    "CompleteResult": _obj({"proposal_id": _INT, "version": _INT, "status": _STR, "next": _obj({
+        "status": _STR, "status_label": _STR, "tasks": {"type": "array", "items": _ref("OpenTaskRef")}},
+        description="下一步：提案的状态和待办（谁办理、期限）")}),
     "AttachmentUpload": _obj({
         "file": {"type": "string", "contentMediaType": "application/octet-stream",
                  "description": "文件；文件名保留原名（可含中文），扩展名须为允许的类型"

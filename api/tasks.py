@@ -46,7 +46,8 @@ def complete(task_id: str):
             errors.append({"field": "version", "message": "应为整数"})
         if errors:
             raise EngineError("请求内容不完整", errors=errors)
-        return jsonify(cases.complete_task(uow, runtime(), user, task_id, data, expected_version=version))
+        result = cases.complete_task(uow, runtime(), user, task_id, data, expected_version=version)
+        return jsonify({**result, "next": queries.next_steps(uow.session, runtime(), user, result["proposal_id"])})
 
 
 def init_app(app: Flask) -> None:

@@ -22,6 +22,9 @@ ROOT_PROCESS = "proposal"
 # (a deadline extension request). Only the proposal process is required.
 SIDE_PROCESSES = ("extension",)
 ROLES = {"proposer", "committee", "gov_office", "supervisor", "deputy_head", "unit_clerk", "unit_head"}
+# who does a task of each role, as people say it (a unit's roles follow the unit's name)
+ROLE_NAMES = {"proposer": "提案者", "committee": "提案委员会", "gov_office": "政府办", "supervisor": "督查室",
+              "deputy_head": "分管领导", "unit_clerk": "经办人", "unit_head": "负责人"}
 INDEX_COLUMNS = {"number", "category", "is_key", "supervising_leader", "reply_class", "satisfaction", "units"}
 EXPRESSION_PROPERTIES = ("unit", "assignee", "due")
 NS = {

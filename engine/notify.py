@@ -42,8 +42,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select, update
 
 from . import clock
+from .errors import NotFound
 from .db import Database, UnitOfWork
-from .models import Notification, User
+from .models import Notification, OpenTask, User
 from .region import Region
 
 INAPP, EMAIL, SMS = "inapp", "email", "sms"
@@ -324,7 +325,8 @@ def unread_count(session, username: str) -> int:
 
 def list_for(session, username: str, unread_only: bool = False, page: int = 1, per_page: int = 20) -> dict:
     """One page of `username`'s in-app messages, newest first:
-    {"items", "total", "unread", "page", "per_page"}."""
+    {"items", "total", "unread", "page", "per_page"}; an item's `task_open` says
+    whether the task it is about is still waiting (links go to open tasks only)."""
     where = list(_mine(username))
     if unread_only:
         where.append(Notification.read_at.is_(None))
@@ -332,11 +334,27 @@ def list_for(session, username: str, unread_only: bool = False, page: int = 1, p
     rows = session.scalars(select(Notification).where(*where)
                            .order_by(Notification.created_at.desc(), Notification.id.desc())
                            .offset((page - 1) * per_page).limit(per_page))
+    rows = list(rows)
+    tasks = {n.task_id for n in rows if n.task_id}
+    still_open = set(session.scalars(select(OpenTask.id).where(OpenTask.id.in_(tasks)))) if tasks else set()
     items = [{"id": n.id, "kind": n.kind, "title": n.title, "body": n.body, "proposal_id": n.proposal_id,
-              "task_id": n.task_id, "created_at": _iso(n.created_at), "read_at": _iso(n.read_at),
-              "read": n.read_at is not None} for n in rows]
+              "task_id": n.task_id, "task_open": n.task_id in still_open, "created_at": _iso(n.created_at),
+              "read_at": _iso(n.read_at), "read": n.read_at is not None} for n in rows]
     unread = total if unread_only else unread_count(session, username)
     return {"items": items, "total": total, "unread": unread, "page": page, "per_page": per_page}
+
+
+def open_message(session, username: str, notification_id: int, now: datetime | None = None) -> dict:
+    """Mark one of `username`'s in-app messages read and say where it leads:
+    {"task_id"} while its task is open, else {"proposal_id"} (or neither).
+    NotFound for a message that is not the user's."""
+    row = session.scalar(select(Notification).where(Notification.id == notification_id, *_mine(username)))
+    if row is None:
+        raise NotFound("找不到该消息")
+    if row.read_at is None:
+        row.read_at = _utc(now or clock.now())
+    task_open = row.task_id is not None and session.get(OpenTask, row.task_id) is not None
+    return {"task_id": row.task_id if task_open else None, "proposal_id": row.proposal_id}
 
 
 def mark_read(session, username: str, ids: list[int] | None = None, now: datetime | None = None) -> int:

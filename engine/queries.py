@@ -12,7 +12,8 @@ from SpiffWorkflow.exceptions import TaskNotFoundException
 from sqlalchemy import case as sql_case, exists, func, or_, select
 
 from . import clock, state
-from .permissions import my_tasks_clause, task_for, visible_proposals_clause
+from .definitions import ROLE_NAMES
+from .permissions import may_do, my_tasks_clause, task_for, visible_proposals_clause
 from .errors import Conflict, EngineError, NotFound
 from .models import Case, Event, OpenTask, Proposal, ProposalPerson, ProposalUnit, Unit, User
 from .eventlog import aware
@@ -100,9 +101,39 @@ def proposal_detail(session, rt: Runtime, user: User, proposal_id: int) -> dict:
         "timeline": [{"at": _iso(e.at), "kind": e.kind, "title": e.title, "actor": e.actor,
                       "actor_name": e.actor_name, "unit_id": e.unit_id, "unit_name": unit_names.get(e.unit_id),
                       "task_id": e.task_id, "task_name": e.task_name, "data": e.data} for e in events],
-        "open_tasks": [{"id": t.id, "name": t.name, "title": t.title, "unit_id": t.unit_id, "role": t.role,
-                        "assignee": t.assignee, "due_at": _iso(t.due_at)} for t in tasks],
+        "open_tasks": open_task_rows(session, list(tasks)),
     }
+
+
+def open_task_rows(session, tasks: list[OpenTask], user: User | None = None) -> list[dict]:
+    """Open tasks as people read them: what, who does it (the person, or the unit and
+    role, or the office, in Chinese), by when; `mine` when `user` may do it."""
+    names = dict(session.execute(select(User.username, User.name).where(
+        User.username.in_({t.assignee for t in tasks if t.assignee}))).all()) if tasks else {}
+    units = _unit_names(session, {t.unit_id for t in tasks})
+    rows = []
+    for t in tasks:
+        if t.assignee:
+            who = names.get(t.assignee, ROLE_NAMES.get(t.role, ""))
+        elif t.unit_id:
+            who = f"{units.get(t.unit_id, '')}{ROLE_NAMES.get(t.role, '')}"
+        else:
+            who = ROLE_NAMES.get(t.role, "")
+        rows.append({"id": t.id, "name": t.name, "title": t.title, "unit_id": t.unit_id,
+                     "unit_name": units.get(t.unit_id), "role": t.role, "assignee": t.assignee, "who": who,
+                     "due_at": _iso(t.due_at), "overdue": t.due_at is not None and aware(t.due_at) < clock.now(),
+                     "mine": user is not None and may_do(user, t)})
+    return rows
+
+
+def next_steps(session, rt: Runtime, user: User, proposal_id: int) -> dict:
+    """What happens next on a proposal (after `user` completed a step): its status and
+    its open tasks with who does each and by when, `mine` marking those `user` may do."""
+    proposal = session.get(Proposal, proposal_id)
+    tasks = list(session.scalars(select(OpenTask).where(OpenTask.proposal_id == proposal_id)
+                                 .order_by(OpenTask.created_at, OpenTask.id)))
+    return {"status": proposal.status, "status_label": rt.stage_labels.get(proposal.status, proposal.status),
+            "tasks": open_task_rows(session, tasks, user)}
 
 
 def list_tasks(session, rt: Runtime, user: User, name: str | None = None, stage: str | None = None,

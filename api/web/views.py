@@ -1,8 +1,11 @@
 """The handler pages: inbox, task, proposal dossier, search, new proposal."""
+from datetime import datetime
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
 from sqlalchemy import select
 
-from engine import attachments, cases, diagram, extensions, queries, versions
+from engine import attachments, cases, clock, diagram, extensions, queries, versions
 from engine.errors import Conflict, EngineError, InvalidForm
 from engine.models import Unit, User
 
@@ -81,7 +84,9 @@ def task(task_id):
         except Conflict as err:
             message = err.message
         else:
-            flash(f"“{detail['title']}”已办理完成", "success")
+            with acting() as (uow, user):
+                after = queries.next_steps(uow.session, runtime(), user, detail["proposal_id"])
+            flash(_what_next(detail["title"], after), "success")
             return redirect(url_for("pages.proposal", proposal_id=detail["proposal_id"]))
     with acting() as (uow, user):
         detail = queries.task_detail(uow.session, runtime(), user, task_id)
@@ -92,6 +97,23 @@ def task(task_id):
         return render_template("task.html", task=detail, fields=fields, message=message, errors=errors,
                                proposal=record, context_rows=p.context_rows(detail["context"]),
                                collections=p.collections(detail["context"]), p=p), (422 if errors else 200)
+
+
+def _what_next(done_title: str, after: dict) -> Markup:
+    """The message after a completed task: what comes next, who does it, by when, and a
+    link straight to the next task when it is the same person's."""
+    text = Markup("“{}”已办理完成。").format(done_title)
+    steps = []
+    for t in after["tasks"][:4]:
+        day = datetime.fromisoformat(t["due_at"]).astimezone(clock.CHINA).date() if t["due_at"] else None
+        due = Markup("，期限 {}").format(day.isoformat()) if day else ""
+        step = Markup("{}（{}{}）").format(t["title"], t["who"], due)
+        if t["mine"]:
+            step = Markup('{} <a href="{}">立即办理</a>').format(step, url_for("pages.task", task_id=t["id"]))
+        steps.append(step)
+    if steps:
+        return text + Markup("下一步：") + Markup("；").join(steps)
+    return text + Markup("提案现为“{}”，暂无待办事项。").format(after["status_label"])
 
 
 def _with_uploads(detail, data):
