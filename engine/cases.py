@@ -11,7 +11,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import attachments, clock, state, steps
+from . import attachments, clock, form_rules, state, steps
 from .db import UnitOfWork
 from .errors import Conflict, Forbidden, InvalidForm, ProcessFault
 from .eventlog import log
@@ -90,6 +90,11 @@ def complete_task(uow: UnitOfWork, rt: Runtime, user: User, task_id: str, data: 
         task = None
     if task is None or task.state != TaskState.READY:
         raise Conflict("该任务当前不可办理，请刷新后重试")
+    data_now = {**task.data, **fields}  # the form's checks read the case with the submitted data on top
+    refused = form_rules.check(rt.forms.schemas[row.form],
+                               lambda expression: workflow.script_engine.environment.evaluate(expression, data_now))
+    if refused:
+        raise InvalidForm(f"表单有 {len(refused)} 处需要修改", refused)
     meta = rt.task_meta(step.bundle, task)
     if meta.result:
         task.data[meta.result] = fields

@@ -12,8 +12,10 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from . import form_rules
 from .errors import DefinitionError, InvalidForm
 from .region import Region
+from .sandbox import compile_check
 
 _MESSAGES = {
     "required": "此项为必填项",
@@ -71,6 +73,8 @@ class FormCatalog:
             except (ValueError, Exception) as err:  # JSON or schema error
                 problems.append({"file": f"forms/{path.name}", "element": None, "message": str(err).splitlines()[0]})
                 continue
+            problems += [{"file": f"forms/{path.name}", "element": where, "message": f"表达式：{problem}"}
+                         for where, source in form_rules.expressions(schema) for problem in compile_check(source)]
             self.schemas[path.stem] = schema
             self._validators[path.stem] = Draft202012Validator(schema, registry=registry, format_checker=FormatChecker())
         if problems:

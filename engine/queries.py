@@ -11,7 +11,7 @@ from uuid import UUID
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from sqlalchemy import case as sql_case, exists, func, or_, select
 
-from . import clock, state
+from . import clock, form_rules, state
 from .definitions import ROLE_NAMES
 from .permissions import may_do, my_tasks_clause, task_for, visible_proposals_clause
 from .errors import Conflict, EngineError, NotFound
@@ -190,19 +190,29 @@ def task_detail(session, rt: Runtime, user: User, task_id: str) -> dict:
         task = workflow.get_task_from_id(UUID(task_id))
     except TaskNotFoundException:  # the open-task index and the stored state disagree
         raise Conflict("该任务当前不可办理，请刷新后重试") from None
+    schema = rt.forms.schemas[row.form]
+    evaluate = _evaluator(workflow, task.data)
     return {
         **item,
-        "data": _previous_answer(session, rt, row),
+        "data": {**form_rules.prefill(schema, evaluate), **_previous_answer(session, rt, row)},
+        "notes": form_rules.notes(schema, evaluate),
         "context": _json_safe(task.data),
         "proposal": proposal_summary(session, rt, row.proposal_id),
         "case_version": case.version,
     }
 
 
+def _evaluator(workflow, data: dict):
+    """evaluate(expression) over `data` in the case's confined script engine (form rules)."""
+    return lambda expression: workflow.script_engine.environment.evaluate(expression, data)
+
+
 def _previous_answer(session, rt: Runtime, row: OpenTask) -> dict:
-    """What was last submitted for the same task of the same proposal and unit
-    (a reply draft sent back for changes), without yes/no decisions, which are
-    made afresh each time."""
+    """For a form marked x-prefill-previous (a draft sent back for changes): what was
+    last submitted for the same task of the same proposal and unit, without yes/no
+    decisions, which are made afresh each time. Other forms start anew."""
+    if not rt.forms.schemas[row.form].get("x-prefill-previous"):
+        return {}
     last = session.scalar(select(Event).where(
         Event.proposal_id == row.proposal_id, Event.kind == "task_completed", Event.task_name == row.name,
         Event.unit_id.is_(None) if row.unit_id is None else Event.unit_id == row.unit_id,

@@ -94,6 +94,8 @@ def task(task_id):
         record = queries.proposal_detail(uow.session, runtime(), user, detail["proposal_id"])
         fields = build_fields(detail["schema"], data if data is not None else detail["data"], errors,
                               _choices(uow.session, user), detail["context"])
+        for f in fields:
+            f.notes = [n["text"] for n in detail["notes"] if n["field"] == f.name]
         return render_template("task.html", task=detail, fields=fields, message=message, errors=errors,
                                proposal=record, context_rows=p.context_rows(detail["context"]),
                                collections=p.collections(detail["context"]), p=p), (422 if errors else 200)

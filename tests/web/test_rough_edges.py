@@ -3,12 +3,13 @@ rules where they apply, prefilled known data, checked dates, claims."""
 import io
 import re
 
-from engine.demo import ACCEPT, PLAN
+import pytest
+
+from engine.demo import ACCEPT, consult, plan
 
 from test_pages import submit, task_id
 
-CONSULT = {"contact_date": "2026-05-01", "contact_way": "phone", "contact_people": "陈委员",
-           "contact_content": "电话沟通", "proposer_view": "同意", "more_contacts": "false"}
+
 
 
 def to_consultation(browser, unit="jtw"):
@@ -19,7 +20,7 @@ def to_consultation(browser, unit="jtw"):
     tw.post(f"/tasks/{task_id(tw, '交办')}", {"assign_mode": "single", "lead_unit_ids": unit, "is_key": "false"})
     clerk = browser().login(f"{unit}_clerk")
     clerk.post(f"/tasks/{task_id(clerk, '签收或退回')}", ACCEPT)
-    clerk.post(f"/tasks/{task_id(clerk, '拟定办理方案')}", PLAN)
+    clerk.post(f"/tasks/{task_id(clerk, '拟定办理方案')}", plan())
     head = browser().login(f"{unit}_head")
     head.post(f"/tasks/{task_id(head, '审批办理方案')}", {"approved": "true"})
     return pid, clerk
@@ -38,7 +39,7 @@ def test_attachments_appear_by_file_name_with_a_link(browser):
     pid, clerk = to_consultation(browser)
     tid = task_id(clerk, "记录沟通协商")
     clerk.get(f"/tasks/{tid}")
-    done = clerk.client.post(f"/tasks/{tid}", data={**CONSULT, "csrf_token": clerk.token,
+    done = clerk.client.post(f"/tasks/{tid}", data={**consult(more_contacts="false"), "csrf_token": clerk.token,
                                                     "attachments": (io.BytesIO(b"%PDF minutes"), "座谈纪要.pdf")})
     assert done.status_code == 302
     dossier = clerk.text(f"/proposals/{pid}")
@@ -71,10 +72,10 @@ def test_after_a_task_the_page_says_what_comes_next_and_links_to_my_next_task(br
     clerk = browser().login("jtw_clerk")
     done = clerk.post(f"/tasks/{task_id(clerk, '签收或退回')}", ACCEPT)
     [text] = flashes(clerk.text(done.headers["Location"]))
-    plan = task_id(clerk, "拟定办理方案")
-    assert "下一步" in text and "拟定办理方案" in text and f'href="/tasks/{plan}"' in text  # the same person acts next
+    plan_task = task_id(clerk, "拟定办理方案")
+    assert "下一步" in text and "拟定办理方案" in text and f'href="/tasks/{plan_task}"' in text  # the same person acts next
     assert re.search(r"期限 \d{4}-\d{2}-\d{2}", text)
-    done = clerk.post(f"/tasks/{plan}", PLAN)
+    done = clerk.post(f"/tasks/{plan_task}", plan())
     [text] = flashes(clerk.text(done.headers["Location"]))
     assert "审批办理方案" in text and "区交通委员会负责人" in text and "href=\"/tasks/" not in text
 
@@ -127,3 +128,104 @@ def test_the_api_says_what_comes_next_too(app):
                        json={"data": {"review_decision": "file", "category": "urban"}}).get_json()
     [assign] = done["next"]["tasks"]
     assert assign["title"] == "交办" and assign["who"] == "提案委员会" and assign["mine"] is True
+
+
+# 23. The region's rules where they apply
+
+def notes_of(html):
+    return [re.sub(r"\s+", " ", n) for n in re.findall(r'<p class="rule-note">(.*?)</p>', html, re.S)]
+
+
+def field_value(html, name):
+    found = re.search(rf'<textarea[^>]*name="{name}"[^>]*>(.*?)</textarea>', html, re.S) or \
+        re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]*)"', html)
+    return found.group(1).strip() if found else ""
+
+
+@pytest.mark.parametrize("region", ["binhai"])
+def test_three_meetings_count_and_say_so_before_the_choice(browser, region):
+    pid, clerk = to_consultation(browser, unit="sjtj")
+    first = clerk.text(f"/tasks/{task_id(clerk, '记录沟通协商')}")
+    notes = notes_of(first)
+    assert any("本次为第 1 次，共需 3 次" in n for n in notes), notes
+    assert any("还须再记录 2 次" in n and "无论" in n for n in notes), notes  # said before choosing 继续协商
+    done = clerk.post(f"/tasks/{task_id(clerk, '记录沟通协商')}",
+                      consult(more_contacts="false", contact_content="第一次面商内容"))
+    [text] = flashes(clerk.text(done.headers["Location"]))
+    assert "下一步" in text and "记录沟通协商" in text and "立即办理" in text  # not a silent reopening
+    second = clerk.text(f"/tasks/{task_id(clerk, '记录沟通协商')}")
+    assert any("本次为第 2 次，共需 3 次" in n for n in notes_of(second))
+    assert field_value(second, "contact_content") == "" and field_value(second, "contact_people") == ""  # a new record
+
+
+def test_the_default_region_counts_its_one_consultation(browser):
+    pid, clerk = to_consultation(browser)
+    page = clerk.text(f"/tasks/{task_id(clerk, '记录沟通协商')}")
+    assert any("本次为第 1 次，共需 1 次" in n for n in notes_of(page))
+    assert not any("还须再记录" in n for n in notes_of(page))
+
+
+@pytest.mark.parametrize("region, window, rule", [
+    (None, "10 个工作日", "超过期限后仍可退回"),
+    ("binhai", "5 个工作日", "本地区超过期限后不再受理退回，须签收办理"),
+], ids=["default", "binhai"])
+def test_the_acceptance_form_states_the_regions_return_rule(browser, region, window, rule):
+    unit = "sjtj" if region else "jtw"
+    pid = submit(browser)
+    tw = browser().login("tawei_li")
+    tw.post(f"/tasks/{task_id(tw, '审查立案')}", {"review_decision": "file", "category": "urban"})
+    tw.post(f"/tasks/{task_id(tw, '交办')}", {"assign_mode": "single", "lead_unit_ids": unit, "is_key": "false"})
+    clerk = browser().login(f"{unit}_clerk")
+    page = clerk.text(f"/tasks/{task_id(clerk, '签收或退回')}")
+    notes = " ".join(notes_of(page))
+    assert f"交办后 {window}" in notes and re.search(r"签收期限：\d{4}-\d{2}-\d{2}", notes) and rule in notes
+    assert "有的地区" not in page
+
+
+# 24. Known data prefilled; dates checked against today and the reply deadline
+
+def chosen(html, name):
+    found = re.search(rf'<option value="([^"]+)" selected>', html.split(f'name="{name}"', 1)[1].split("</select>", 1)[0]) \
+        if f'<select name="{name}"' in html or f'name="{name}"' in html else None
+    radio = re.search(rf'name="{name}" value="([^"]+)" checked', html)
+    return (found.group(1) if found else None) or (radio.group(1) if radio else None)
+
+
+def field_error(html, name):
+    found = re.search(rf'<div class="field has-error">(?:(?!<div class="field).)*?name="{name}".*?<p class="error" role="alert">(.*?)</p>',
+                      html, re.S)
+    return found.group(1) if found else None
+
+
+def test_review_and_supervision_review_start_from_what_is_known(browser):
+    submit(browser, category="social")
+    tw = browser().login("tawei_li")
+    assert chosen(tw.text(f"/tasks/{task_id(tw, '审查立案')}"), "category") == "social"
+    pid, clerk = to_consultation(browser)
+    clerk.post(f"/tasks/{task_id(clerk, '记录沟通协商')}", consult(more_contacts="false"))
+    clerk.post(f"/tasks/{task_id(clerk, '起草答复')}", {"reply_class": "B", "reply_text": "列入明年计划。",
+                                                        "involves_funds": "false"})
+    head = browser().login("jtw_head")
+    head.post(f"/tasks/{task_id(head, '单位负责人审签')}", {"approved": "true"})
+    dcs = browser().login("dcs_zhou")
+    assert chosen(dcs.text(f"/tasks/{task_id(dcs, '督查室审核答复')}"), "final_class") == "B"
+
+
+def test_dates_are_checked_against_today_and_the_reply_deadline(browser):
+    pid = submit(browser)
+    tw = browser().login("tawei_li")
+    tw.post(f"/tasks/{task_id(tw, '审查立案')}", {"review_decision": "file", "category": "urban"})
+    tw.post(f"/tasks/{task_id(tw, '交办')}", {"assign_mode": "single", "lead_unit_ids": "jtw", "is_key": "false"})
+    clerk = browser().login("jtw_clerk")
+    clerk.post(f"/tasks/{task_id(clerk, '签收或退回')}", ACCEPT)
+    plan_task = task_id(clerk, "拟定办理方案")
+    past = clerk.post(f"/tasks/{plan_task}", plan(-3))
+    assert past.status_code == 422 and "不能早于今天" in field_error(past.get_data(as_text=True), "plan_finish_date")
+    late = clerk.post(f"/tasks/{plan_task}", plan(200))  # the reply is due within 3 months
+    error = field_error(late.get_data(as_text=True), "plan_finish_date")
+    assert late.status_code == 422 and re.search(r"不能晚于答复期限（\d{4}-\d{2}-\d{2}）", error), error
+    assert clerk.post(f"/tasks/{plan_task}", plan()).status_code == 302
+    head = browser().login("jtw_head")
+    head.post(f"/tasks/{task_id(head, '审批办理方案')}", {"approved": "true"})
+    future = clerk.post(f"/tasks/{task_id(clerk, '记录沟通协商')}", consult(more_contacts="false", contact_date="2099-01-01"))
+    assert future.status_code == 422 and "联系日期：不能晚于今天" in field_error(future.get_data(as_text=True), "contact_date")
