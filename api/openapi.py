@@ -29,6 +29,7 @@ def _obj(properties, required=None, **extra):
 _STR, _INT, _BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
 _NSTR, _NINT = {"type": ["string", "null"]}, {"type": ["integer", "null"]}
 _TIME = {"type": "string", "format": "date-time"}
+_NO_BODY = {"required": False, "content": {"application/json": {"schema": {"type": "object", "maxProperties": 0}}}}
 _PAGE_PARAMS = [
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
@@ -114,7 +115,9 @@ SCHEMAS = {
                       "stage": _NSTR, "stage_label": _NSTR, "proposal_id": _INT, "proposal_title": _STR,
                       "proposal_number": _NSTR, "unit_id": _NSTR, "unit_name": _NSTR, "role": _STR,
                       "assignee": _NSTR, "created_at": _TIME, "due_at": {**_TIME, "type": ["string", "null"]},
-                      "overdue": {"type": "boolean"}}),
+                      "overdue": {"type": "boolean"},
+                      "claimed_by": {"type": ["string", "null"], "description": "认领人用户名（未认领为 null）"},
+                      "claimed_by_name": _NSTR}),
     "TaskPage": {"allOf": [_page_of("TaskItem"), _obj({"counts": {
         "type": "object", "additionalProperties": _INT, "description": "每种任务的数量（不受 name 筛选影响）"}})]},
     "TaskDetail": {"allOf": [_ref("TaskItem"), _obj({
@@ -255,6 +258,20 @@ PATHS = {
         "summary": "办理待办", "operationId": "completeTask", "tags": ["tasks"], "parameters": [_TASK_ID],
         "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("CompleteRequest")}}},
         "responses": {"200": _json(_ref("CompleteResult"), "办理完成"), **_errors(400, 401, 403, 404, 409, 422)}}},
+    "/api/tasks/{task_id}/claim": {"post": {
+        "summary": "认领待办", "operationId": "claimTask", "tags": ["tasks"], "parameters": [_TASK_ID],
+        "description": "单位或部门有多名可办理人员时由一人认领：同事仍可看到（显示认领人），只有认领人可以办理",
+        "requestBody": _NO_BODY,
+        "responses": {"200": _json(_ref("TaskItem"), "已认领（本人已认领的，不变）"), **_errors(401, 403, 404, 409)}}},
+    "/api/tasks/{task_id}/release": {"post": {
+        "summary": "释放认领", "operationId": "releaseTask", "tags": ["tasks"], "parameters": [_TASK_ID],
+        "requestBody": _NO_BODY,
+        "responses": {"200": _json(_ref("TaskItem"), "已释放，可由同事认领或办理"), **_errors(401, 403, 404, 409)}}},
+    "/api/tasks/{task_id}/assign": {"post": {
+        "summary": "改派待办（提案委员会）", "operationId": "assignTask", "tags": ["tasks"], "parameters": [_TASK_ID],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _obj(
+            {"username": {"type": "string", "minLength": 1, "description": "改派给谁：该任务所属单位、角色的人员"}})}}},
+        "responses": {"200": _json(_ref("TaskItem"), "已改派，对方收到消息"), **_errors(400, 401, 404, 409, 422)}}},
     "/api/proposals/{proposal_id}/attachments": {
         "post": {
             "summary": "上传附件", "operationId": "uploadAttachment", "tags": ["attachments"],

@@ -16,7 +16,7 @@ from .db import UnitOfWork
 from .errors import Conflict, Forbidden, InvalidForm, ProcessFault
 from .eventlog import log
 from .models import Case, OpenTask, Proposal, ProposalPerson, User
-from .permissions import task_for
+from .permissions import check_completable, task_for
 from .runtime import Runtime
 
 SUBMISSION_FORM = "submission"
@@ -76,6 +76,7 @@ def complete_task(uow: UnitOfWork, rt: Runtime, user: User, task_id: str, data: 
     """
     session = uow.session
     row = task_for(session, user, task_id)
+    check_completable(session, user, row)  # a colleague's claimed task: only the claimer completes it
     case = session.get(Case, row.case_id)
     if expected_version is not None and expected_version != case.version:
         raise Conflict("案件已被他人更新，请刷新后重试", current_version=case.version)

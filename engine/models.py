@@ -141,6 +141,8 @@ class OpenTask(Base):
     stage: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(80))  # who of the pool has taken it (engine/claims.py)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     __table_args__ = (Index("ix_open_tasks_role_unit", "role", "unit_id", "created_at"),)
 
 

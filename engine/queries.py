@@ -13,7 +13,7 @@ from sqlalchemy import case as sql_case, exists, func, or_, select
 
 from . import clock, form_rules, state
 from .definitions import ROLE_NAMES
-from .permissions import may_do, my_tasks_clause, task_for, visible_proposals_clause
+from .permissions import may_complete, my_tasks_clause, task_for, visible_proposals_clause
 from .errors import Conflict, EngineError, NotFound
 from .models import Case, Event, OpenTask, Proposal, ProposalPerson, ProposalUnit, Unit, User
 from .eventlog import aware
@@ -108,8 +108,8 @@ def proposal_detail(session, rt: Runtime, user: User, proposal_id: int) -> dict:
 def open_task_rows(session, tasks: list[OpenTask], user: User | None = None) -> list[dict]:
     """Open tasks as people read them: what, who does it (the person, or the unit and
     role, or the office, in Chinese), by when; `mine` when `user` may do it."""
-    names = dict(session.execute(select(User.username, User.name).where(
-        User.username.in_({t.assignee for t in tasks if t.assignee}))).all()) if tasks else {}
+    names = dict(session.execute(select(User.username, User.name).where(User.username.in_(
+        {t.assignee for t in tasks if t.assignee} | {t.claimed_by for t in tasks if t.claimed_by}))).all()) if tasks else {}
     units = _unit_names(session, {t.unit_id for t in tasks})
     rows = []
     for t in tasks:
@@ -121,8 +121,9 @@ def open_task_rows(session, tasks: list[OpenTask], user: User | None = None) -> 
             who = ROLE_NAMES.get(t.role, "")
         rows.append({"id": t.id, "name": t.name, "title": t.title, "unit_id": t.unit_id,
                      "unit_name": units.get(t.unit_id), "role": t.role, "assignee": t.assignee, "who": who,
+                     "claimed_by": t.claimed_by, "claimed_by_name": names.get(t.claimed_by, t.claimed_by),
                      "due_at": _iso(t.due_at), "overdue": t.due_at is not None and aware(t.due_at) < clock.now(),
-                     "mine": user is not None and may_do(user, t)})
+                     "mine": user is not None and may_complete(user, t)})
     return rows
 
 
@@ -152,10 +153,12 @@ def list_tasks(session, rt: Runtime, user: User, name: str | None = None, stage:
     counts = dict(session.execute(select(OpenTask.name, func.count()).where(*where).group_by(OpenTask.name)).all())
     if name:
         where.append(OpenTask.name == name)
+    claimer = User.__table__.alias("claimer")
     rows = session.execute(
-        select(OpenTask, Proposal.title, Proposal.number, Unit.name)
+        select(OpenTask, Proposal.title, Proposal.number, Unit.name, claimer.c.name)
         .join(Proposal, Proposal.id == OpenTask.proposal_id)
         .outerjoin(Unit, Unit.id == OpenTask.unit_id)
+        .outerjoin(claimer, claimer.c.username == OpenTask.claimed_by)
         .where(*where).order_by(OpenTask.due_at.is_(None), OpenTask.due_at, OpenTask.created_at, OpenTask.id)
         .offset((page - 1) * per_page).limit(per_page))
     items = [_task_item(rt, *row) for row in rows]
@@ -169,10 +172,15 @@ def open_task(session, rt: Runtime, user: User, task_id: str) -> dict:
     Raises NotFound, Conflict (already completed) or Forbidden, as `task_detail`.
     """
     row = task_for(session, user, task_id)
+    return {**task_item(session, rt, row), "schema": rt.forms.resolved(row.form)}
+
+
+def task_item(session, rt: Runtime, row: OpenTask) -> dict:
+    """One open task as task lists show it (its proposal, unit, due date, who claimed it)."""
     proposal = session.execute(select(Proposal.title, Proposal.number).where(Proposal.id == row.proposal_id)).one()
     unit = session.get(Unit, row.unit_id) if row.unit_id else None
-    return {**_task_item(rt, row, proposal.title, proposal.number, unit.name if unit else None),
-            "schema": rt.forms.resolved(row.form)}
+    claimer = session.scalar(select(User.name).where(User.username == row.claimed_by)) if row.claimed_by else None
+    return _task_item(rt, row, proposal.title, proposal.number, unit.name if unit else None, claimer)
 
 
 def task_detail(session, rt: Runtime, user: User, task_id: str) -> dict:
@@ -265,13 +273,14 @@ def _proposal_filters(filters: dict) -> list:
     return where
 
 
-def _task_item(rt: Runtime, task: OpenTask, title, number, unit_name) -> dict:
+def _task_item(rt: Runtime, task: OpenTask, title, number, unit_name, claimer_name=None) -> dict:
     return {"id": task.id, "name": task.name, "title": task.title, "form": task.form, "stage": task.stage,
             "stage_label": rt.stage_labels.get(task.stage, task.stage), "proposal_id": task.proposal_id,
             "proposal_title": title, "proposal_number": number, "unit_id": task.unit_id, "unit_name": unit_name,
             "role": task.role, "assignee": task.assignee, "created_at": _iso(task.created_at),
             "due_at": _iso(task.due_at),
-            "overdue": task.due_at is not None and aware(task.due_at) < clock.now()}
+            "overdue": task.due_at is not None and aware(task.due_at) < clock.now(),
+            "claimed_by": task.claimed_by, "claimed_by_name": (claimer_name or task.claimed_by) if task.claimed_by else None}
 
 
 def _unit_names(session, ids) -> dict:

@@ -5,9 +5,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from markupsafe import Markup
 from sqlalchemy import select
 
-from engine import attachments, cases, clock, diagram, extensions, queries, versions
+from engine import attachments, cases, claims, clock, diagram, extensions, permissions, queries, versions
 from engine.errors import Conflict, EngineError, InvalidForm
-from engine.models import Unit, User
+from engine.models import OpenTask, Unit, User
 
 from .guard import protect
 from ..attachments import send_attachment
@@ -139,6 +139,33 @@ def _with_uploads(detail, data):
     return data
 
 
+@bp.post("/tasks/<task_id>/<any(claim, release):action>")
+def claim_task(task_id, action):
+    """Claim a task of my pool, or release my claim; back to the task."""
+    with acting() as (uow, user):
+        try:
+            row = (claims.claim if action == "claim" else claims.release)(uow, user, task_id)
+        except Conflict as err:
+            flash(err.message, "error")
+        else:
+            flash(f"已认领“{row.title}”，同事可看到由您办理" if action == "claim" else f"已释放“{row.title}”，同事可以认领或办理",
+                  "success")
+    return redirect(url_for("pages.task", task_id=task_id))
+
+
+@bp.post("/proposals/<int:proposal_id>/tasks/<task_id>/reassign")
+def reassign_task(proposal_id, task_id):
+    """The committee gives an open task of this proposal to another person (from the dossier)."""
+    with acting() as (uow, user):
+        try:
+            row = claims.assign(uow, runtime(), user, task_id, request.form.get("username", ""))
+        except (Conflict, InvalidForm) as err:
+            flash("；".join(e["message"] for e in getattr(err, "errors", [])) or err.message, "error")
+        else:
+            flash(f"已将“{row.title}”改派", "success")
+    return redirect(url_for("pages.proposal", proposal_id=proposal_id))
+
+
 @bp.get("/proposals")
 def proposals():
     """Search the proposals the user may see."""
@@ -164,7 +191,13 @@ def proposal(proposal_id):
         record = queries.proposal_detail(uow.session, runtime(), user, proposal_id)
         drawing = diagram.case_diagram(uow.session, runtime(), proposal_id)
         files = _attachments(uow.session, proposal_id)
-        return render_template("proposal.html", proposal=record, p=presenter(uow.session, proposal_id),
+        reassign = {}
+        if permissions.may_assign(user):  # the committee gives a pool task to another of its people
+            for t in record["open_tasks"]:
+                row = uow.session.get(OpenTask, t["id"])
+                if row.assignee is None:
+                    reassign[t["id"]] = claims.candidates(uow.session, row)
+        return render_template("proposal.html", proposal=record, p=presenter(uow.session, proposal_id), reassign=reassign,
                                diagram=drawing, files=files, version=versions.case_version(uow.session, proposal_id),
                                max_upload_mb=services()["settings"].max_upload_bytes // (1024 * 1024))
 

@@ -231,9 +231,10 @@ def describe(difference) -> str:
 
 
 def next_revision_id(script: ScriptDirectory | None = None) -> str:
-    """The next number in the sequence 0001, 0002, ... of revision ids."""
-    numbers = [int(rev.revision) for rev in (script or script_directory()).walk_revisions()
-               if re.fullmatch(r"\d+", rev.revision)]
+    """The next number in the sequence 0001, 0002, ... of revision ids (an id may carry a
+    name after its number, e.g. 0002_edges)."""
+    numbers = [int(found.group(1)) for rev in (script or script_directory()).walk_revisions()
+               if (found := re.fullmatch(r"(\d+)(?:_\w+)?", rev.revision))]
     return f"{max(numbers, default=0) + 1:04d}"
 
 

@@ -229,3 +229,35 @@ def test_dates_are_checked_against_today_and_the_reply_deadline(browser):
     head.post(f"/tasks/{task_id(head, '审批办理方案')}", {"approved": "true"})
     future = clerk.post(f"/tasks/{task_id(clerk, '记录沟通协商')}", consult(more_contacts="false", contact_date="2099-01-01"))
     assert future.status_code == 422 and "联系日期：不能晚于今天" in field_error(future.get_data(as_text=True), "contact_date")
+
+
+# 26. Claiming a task when a unit has several clerks
+
+def test_claim_release_and_reassign_through_the_pages(app, browser):
+    from engine.db import UnitOfWork
+    from engine.directory import add_user
+    with UnitOfWork(app.extensions["cppcc"]["db"]) as uow:
+        add_user(uow.session, "jtw_clerk2", "王干事（区交通委员会）", "demo123", ["unit_clerk"], "jtw")
+        uow.commit()
+    pid, clerk = to_consultation(browser)
+    tid = task_id(clerk, "记录沟通协商")
+    page = clerk.text(f"/tasks/{tid}")
+    assert ">认领</button>" in page
+    done = clerk.post(f"/tasks/{tid}/claim", {})
+    assert done.status_code == 302 and "已认领" in " ".join(flashes(clerk.text(done.headers["Location"])))
+    colleague = browser().login("jtw_clerk2")
+    inbox = colleague.text("/tasks")
+    assert "已由 郑干事（区交通委员会） 认领" in inbox  # still visible to colleagues, marked
+    page = colleague.text(f"/tasks/{tid}")
+    assert "只有认领人可以办理" in page and 'class="primary" disabled' in page
+    refused = colleague.post(f"/tasks/{tid}", consult(more_contacts="false"))
+    assert "已由郑干事（区交通委员会）认领" in refused.get_data(as_text=True)
+    # the committee gives it to the colleague from the dossier
+    tw = browser().login("tawei_li")
+    dossier = tw.text(f"/proposals/{pid}")
+    assert "改派给" in section(dossier, "当前待办") and "（已由 郑干事（区交通委员会） 认领）" in dossier
+    moved = tw.post(f"/proposals/{pid}/tasks/{tid}/reassign", {"username": "jtw_clerk2"})
+    assert moved.status_code == 302
+    assert "我已认领" in colleague.text(f"/tasks/{tid}")
+    assert colleague.post(f"/tasks/{tid}", consult(more_contacts="false")).status_code == 302
+    assert 'class="reassign-form"' not in browser().login("jtw_head").text(f"/proposals/{pid}")  # only the committee
