@@ -23,6 +23,7 @@ The region is CPPCC_REGION (or --region; default: regions/default).
 The database is CPPCC_DATABASE_URL (default: SQLite in instance/).
 """
 import argparse
+import errno
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -106,7 +107,13 @@ def cmd_serve(args, settings):
             embedded = False
     print(f"服务已启动：http://{args.host}:{args.port}/  （API 文档：/api/openapi.json）"
           + ("；定时任务在本进程中运行" if embedded else ""), flush=True)
-    serve(app, host=args.host, port=args.port, threads=8)
+    try:
+        serve(app, host=args.host, port=args.port, threads=8)
+    except OSError as err:  # the port is taken, or the address is not this machine's
+        why = "端口已被其他程序占用" if err.errno == errno.EADDRINUSE else "该地址不可用"
+        print(f"错误：无法在 {args.host}:{args.port} 上启动服务：{why}；可用 --host、--port 指定其他地址或端口",
+              file=sys.stderr)
+        return 1
     return 0
 
 

@@ -135,7 +135,7 @@ def plan(days: int = 14) -> dict:
 
 def consult(**changes) -> dict:
     """A consultation record of today (never in the future)."""
-    return {**CONSULT_TEXT, "contact_date": on_day(), **changes}
+    return {"contact_date": on_day(), **CONSULT_TEXT, **changes}
 
 
 def reply(klass, text="经研究，答复如下：……"):

@@ -128,10 +128,13 @@ def _field_of(err) -> str:
 
 
 def _message_of(err, schema) -> str:
+    own = err.schema.get("errorMessage") if isinstance(err.schema, dict) else None
     template = _MESSAGES.get(err.validator, "取值不符合要求")
     limit = err.validator_value if isinstance(err.validator_value, int) else ""
-    text = template.format(limit=limit)
-    if err.validator == "type":
+    text = own or template.format(limit=limit)
+    if not own and err.validator == "maxItems" and limit == 0:
+        text = "此时不能选择"  # e.g. assisting units when one unit handles it alone
+    if err.validator == "type" and not own:
         text = f"应为{_TYPE_NAMES.get(err.validator_value, err.validator_value)}"
     title = _title_of(schema, list(err.absolute_path) or [_field_of(err)])
     return f"{title}：{text}" if title else text

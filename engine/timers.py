@@ -80,7 +80,7 @@ def _round(database, rt, limit: int) -> dict:
             fired += fire_case(database, rt, case_id)
         except EngineError as err:
             failed += 1
-            log.error("case %s: timers failed: %s", case_id, err.message)
+            log.error("案件 %s 的定时任务出错：%s", case_id, err.message)
     delivered = notify.deliver_due(database, rt.settings, clock.real_now())  # real messages: real time
     return {"cases": len(ids), "fired": fired, "failed": failed, "lock": lock, "delivery": delivered}
 
@@ -106,9 +106,10 @@ class Worker:
             try:
                 result = self.run_once()
                 if result["fired"] or result["failed"]:
-                    log.info("timers: %s", result)
+                    log.info("定时任务本轮：到期案件 %d 件，已处理 %d 件，出错 %d 件",
+                             result["cases"], result["fired"], result["failed"])
             except Exception:  # keep the worker alive; the case stays due and is retried
-                log.exception("timer worker round failed")
+                log.exception("定时任务本轮出错，下一轮重试")
             self._stop.wait(self.interval)
 
     def run_once(self) -> dict:

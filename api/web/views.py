@@ -96,7 +96,8 @@ def task(task_id):
                               _choices(uow.session, user), detail["context"])
         for f in fields:
             f.notes = [n["text"] for n in detail["notes"] if n["field"] == f.name]
-        return render_template("task.html", task=detail, fields=fields, message=message, errors=errors,
+        pool = len(claims.candidates(uow.session, uow.session.get(OpenTask, task_id))) > 1  # several may do it
+        return render_template("task.html", task=detail, fields=fields, message=message, errors=errors, pool=pool,
                                proposal=record, context_rows=p.context_rows(detail["context"]),
                                collections=p.collections(detail["context"]), p=p), (422 if errors else 200)
 
