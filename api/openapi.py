@@ -45,10 +45,11 @@ def _page_of(item):
 
 
 SCHEMAS = {
-    "Version": _obj({"hash": _STR, "created_at": _TIME, "current": _BOOL,
+    "Version": _obj({"hash": _STR, "label": {"type": "string", "description": "如 第 3 版（2026-11-02 部署）"},
+                     "created_at": _TIME, "current": _BOOL,
                      "files": {"type": "array", "items": _STR},
                      "deployments": {"type": "array", "items": _obj({
-                         "at": _TIME, "by": _NSTR, "note": _STR,
+                         "at": _TIME, "by": _NSTR, "by_name": _NSTR, "note": _STR,
                          "source": {"type": "string", "enum": ["files", "cli", "api", "browser"]}})},
                      "cases": _obj({"running": _INT, "completed": _INT})}),
     "FileChanges": {"type": "object", "additionalProperties": {"type": "string", "enum": ["added", "removed", "changed"]}},

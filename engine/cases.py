@@ -91,16 +91,16 @@ def complete_task(uow: UnitOfWork, rt: Runtime, user: User, task_id: str, data: 
         task = None
     if task is None or task.state != TaskState.READY:
         raise Conflict("该任务当前不可办理，请刷新后重试")
-    data_now = {**task.data, **fields}  # the form's checks read the case with the submitted data on top
-    refused = form_rules.check(rt.forms.schemas[row.form],
-                               lambda expression: workflow.script_engine.environment.evaluate(expression, data_now))
-    if refused:
-        raise InvalidForm(f"表单有 {len(refused)} 处需要修改", refused)
     meta = rt.task_meta(step.bundle, task)
     if meta.result:
         task.data[meta.result] = fields
     else:
         task.data.update(fields)
+    # the form's checks read the case with the submitted data (a refusal rolls all of this back)
+    refused = form_rules.check(rt.forms.schemas[row.form],
+                               lambda expression: workflow.script_engine.evaluate(task, expression, fields))
+    if refused:
+        raise InvalidForm(f"表单有 {len(refused)} 处需要修改", refused)
     try:
         task.run()
     except WorkflowException as err:

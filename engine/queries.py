@@ -199,7 +199,7 @@ def task_detail(session, rt: Runtime, user: User, task_id: str) -> dict:
     except TaskNotFoundException:  # the open-task index and the stored state disagree
         raise Conflict("该任务当前不可办理，请刷新后重试") from None
     schema = rt.forms.schemas[row.form]
-    evaluate = _evaluator(workflow, task.data)
+    evaluate = lambda expression: workflow.script_engine.evaluate(task, expression)  # noqa: E731 — form rules
     return {
         **item,
         "data": {**form_rules.prefill(schema, evaluate), **_previous_answer(session, rt, row)},
@@ -208,11 +208,6 @@ def task_detail(session, rt: Runtime, user: User, task_id: str) -> dict:
         "proposal": proposal_summary(session, rt, row.proposal_id),
         "case_version": case.version,
     }
-
-
-def _evaluator(workflow, data: dict):
-    """evaluate(expression) over `data` in the case's confined script engine (form rules)."""
-    return lambda expression: workflow.script_engine.environment.evaluate(expression, data)
 
 
 def _previous_answer(session, rt: Runtime, row: OpenTask) -> dict:

@@ -9,7 +9,7 @@ import pytest
 from engine.db import UnitOfWork
 from engine.directory import add_user
 
-from conftest import PASSWORD
+PASSWORD = "pw-测试"  # tests/api/conftest.py (not importable by name next to the other conftest files)
 
 NOT_YOURS = (403, 404)  # a task the user may not do: refused without saying more
 
