@@ -10,7 +10,8 @@ from flask import Flask
 from engine.config import Settings
 from engine.db import Database, Limits
 from engine.runtime import Runtime
-from engine import secret_key, versions
+from engine import clock, secret_key, versions
+from engine.demo_clock import DemoClock
 
 from . import (attachments, auth, definitions, diagram_assets, errors, incidents, input_checks, notifications, openapi,
                proposals, security, supervision, tasks, web)
@@ -19,8 +20,11 @@ from . import (attachments, auth, definitions, diagram_assets, errors, incidents
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
                database: Database | None = None, demo: bool = False) -> Flask:
     """Build the app: settings from the environment unless given, the signing key
-    resolved (engine/secret_key.py; `demo` keeps a random one in the instance folder),
-    schema created."""
+    resolved (engine/secret_key.py), schema created.
+
+    `demo` (`cppcc serve --demo`): a random signing key is kept in the instance folder, and
+    the process runs on the demo's clock, the one `cppcc run-timers --at` moves, read from
+    the database at every request."""
     settings = settings or Settings.from_env()
     settings = replace(settings, secret_key=secret_key.resolve(settings, demo=demo))
     database = database or Database(settings.database_url, limits=Limits.of(settings))
@@ -31,6 +35,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["cppcc"] = {"settings": settings, "db": database, "runtime": runtime}
+    if demo:
+        clock.use(DemoClock(database))
+        clock.sync()
+        app.before_request(clock.sync)
     for module in (security, input_checks, errors, auth, proposals, tasks, attachments, supervision, incidents,
                    notifications, definitions, diagram_assets, openapi, web):
         module.init_app(app)

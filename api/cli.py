@@ -6,11 +6,12 @@
     cppcc serve [--demo]        start the HTTP service (waitress); --demo creates
                                 the database and loads the demo data if empty; on
                                 SQLite the timer worker runs inside the server
-    cppcc worker [--once]       fire due timers and deliver notifications (PostgreSQL:
-                                run one or more of these beside the server)
+    cppcc worker [--once] [--demo]  fire due timers and deliver notifications (PostgreSQL:
+                                run one or more of these beside the server; SQLite: one)
     cppcc scenarios [FILE ...]  run the designers' scenarios (processes/scenarios/*.yaml)
-    cppcc run-timers --at TIME  demo: fire what would be due at TIME (ISO, e.g.
-                                2027-03-01T10:00+08:00) and say what happened
+    cppcc run-timers --at TIME  demo: move the demo's clock forward to TIME (ISO, e.g.
+                                2027-03-01T10:00+08:00; stored, so `serve --demo` follows),
+                                fire what is due then and say what happened
     cppcc repair-cases [--dry-run]  resume cases stalled at a multi-instance step (engine/repair.py)
     cppcc add-user USERNAME NAME --role R [--unit U] (password read from stdin)
     cppcc versions | deploy | migrate   definition versions (see api/cli_versions.py)
@@ -23,6 +24,7 @@ The region is CPPCC_REGION (or --region; default: regions/default).
 The database is CPPCC_DATABASE_URL (default: SQLite in instance/).
 """
 import argparse
+import errno
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -35,12 +37,14 @@ from engine import clock, repair
 from engine.config import Settings
 from engine.db import Database, Limits, UnitOfWork, unavailable
 from engine.demo import DEMO_PASSWORD, load_demo
+from engine.demo_clock import DemoClock
 from engine.directory import add_user, sync_units
 from engine.errors import DefinitionError, EngineError
-from engine.models import Event, User
+from engine.models import Event, Proposal, User
 from engine.runtime import Runtime
 from engine.scenarios import run_file, scenario_files
 from engine.timers import Worker, run_once
+from engine.worker_lock import WorkerBusy
 
 from . import cli_regions, cli_replay, cli_schema, cli_versions, create_app
 
@@ -98,18 +102,32 @@ def cmd_serve(args, settings):
     if not settings.secret_key and not args.demo:
         print("提示：未设置 CPPCC_SECRET_KEY，本次启动使用临时随机密钥，服务重启后所有人需重新登录", flush=True)
     ext = app.extensions["cppcc"]
-    embedded = settings.database_url.startswith("sqlite")
-    if embedded and not args.no_worker:
-        Worker(ext["db"], ext["runtime"], interval=args.timer_interval).start_thread()
+    embedded = settings.database_url.startswith("sqlite") and not args.no_worker
+    if embedded:
+        try:
+            Worker(ext["db"], ext["runtime"], interval=args.timer_interval, who="cppcc serve").start_thread()
+        except WorkerBusy as err:
+            print(f"提示：{err.message}", file=sys.stderr, flush=True)
+            embedded = False
     print(f"服务已启动：http://{args.host}:{args.port}/  （API 文档：/api/openapi.json）"
-          + ("；定时任务在本进程中运行" if embedded and not args.no_worker else ""), flush=True)
-    serve(app, host=args.host, port=args.port, threads=8)
+          + ("；定时任务在本进程中运行" if embedded else ""), flush=True)
+    try:
+        serve(app, host=args.host, port=args.port, threads=8)
+    except OSError as err:  # the port is taken, or the address is not this machine's
+        why = "端口已被其他程序占用" if err.errno == errno.EADDRINUSE else "该地址不可用"
+        print(f"错误：无法在 {args.host}:{args.port} 上启动服务：{why}；可用 --host、--port 指定其他地址或端口",
+              file=sys.stderr)
+        return 1
     return 0
 
 
 def cmd_worker(args, settings):
     """Fire due timers and deliver notifications, every --interval seconds (or once)."""
-    worker = Worker(_database(settings), Runtime(settings), interval=args.interval)
+    database = _database(settings)
+    if args.demo:  # beside `cppcc serve --demo`: the demo's clock, as run-timers moved it
+        clock.use(DemoClock(database))
+    worker = Worker(database, Runtime(settings), interval=args.interval)
+    worker.claim()  # SQLite: one worker per database; a second one stops here (WorkerBusy)
     if args.once:
         print(_describe_round(worker.run_once()))
         return 0
@@ -119,21 +137,24 @@ def cmd_worker(args, settings):
 
 
 def cmd_run_timers(args, settings):
-    """Demo: move the clock to --at, fire what is due then, and report it."""
-
+    """Demo: move the demo's clock forward to --at (stored: the demo server follows it),
+    fire what is due then, and report it."""
     at = datetime.fromisoformat(args.at)
     if at.tzinfo is None:
         at = at.replace(tzinfo=clock.CHINA)
-    clock.use(clock.MovableClock(at))
     database = _database(settings)
+    demo = DemoClock(database)
+    demo.move_to(at)
+    clock.use(demo)
     with UnitOfWork(database) as uow:
         last = uow.session.scalar(select(func.max(Event.id))) or 0
     result = run_once(database, Runtime(settings))
-    print(f"时间拨到 {at.isoformat()}：{_describe_round(result)}")
+    print(f"演示时间拨到 {at.astimezone(clock.CHINA).strftime('%Y-%m-%d %H:%M')}：{_describe_round(result)}")
     with UnitOfWork(database) as uow:
-        for event in uow.session.scalars(select(Event).where(Event.id > last, Event.kind.in_(("timer", "overdue")))
-                                         .order_by(Event.id)):
-            print(f"  提案 {event.proposal_id}：{event.title}")
+        for event, number, title in uow.session.execute(
+                select(Event, Proposal.number, Proposal.title).join(Proposal, Proposal.id == Event.proposal_id)
+                .where(Event.id > last, Event.kind.in_(("timer", "overdue"))).order_by(Event.id)):
+            print(f"  {f'〔{number}〕' if number else ''}{title}：{event.title}")
     return 0
 
 
@@ -212,6 +233,7 @@ def main(argv=None) -> int:
     p = sub.add_parser("worker", help="运行定时任务：提醒、超期督办、消息发送")
     p.add_argument("--interval", type=float, default=30.0, help="检查间隔（秒）")
     p.add_argument("--once", action="store_true", help="只运行一轮")
+    p.add_argument("--demo", action="store_true", help="演示：按演示时间（cppcc run-timers --at 拨动的时间）运行")
     p.set_defaults(func=cmd_worker)
     p = sub.add_parser("scenarios", help="运行流程设计人员编写的场景（processes/scenarios/*.yaml）")
     p.add_argument("files", nargs="*", help="场景文件（默认全部）")

@@ -40,6 +40,7 @@ _TIME = {"type": "string", "format": "date-time"}
 _DATE = {"type": "string", "anyOf": [{"format": "date"}, {"maxLength": 0}],
          "description": "YYYY-MM-DD，1900-01-01 至 2999-12-31；空值表示不限"}
 _FLAG = {"type": "string", "enum": ["true", "false", "1", "0", ""], "description": "true 或 1 为是，false 或 0 为否，空值表示不限"}
+_NO_BODY = {"required": False, "content": {"application/json": {"schema": {"type": "object", "maxProperties": 0}}}}
 _PAGE_PARAMS = [
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": limits.MAX_PAGE, "default": 1}},
     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
@@ -55,10 +56,11 @@ def _page_of(item):
 
 
 SCHEMAS = {
-    "Version": _obj({"hash": _STR, "created_at": _TIME, "current": _BOOL,
+    "Version": _obj({"hash": _STR, "label": {"type": "string", "description": "如 第 3 版（2026-11-02 部署）"},
+                     "created_at": _TIME, "current": _BOOL,
                      "files": {"type": "array", "items": _STR},
                      "deployments": {"type": "array", "items": _obj({
-                         "at": _TIME, "by": _NSTR, "note": _STR,
+                         "at": _TIME, "by": _NSTR, "by_name": _NSTR, "note": _STR,
                          "source": {"type": "string", "enum": ["files", "cli", "api", "browser"]}})},
                      "cases": _obj({"running": _INT, "completed": _INT})}),
     "FileChanges": {"type": "object", "additionalProperties": {"type": "string", "enum": ["added", "removed", "changed"]}},
@@ -116,8 +118,10 @@ SCHEMAS = {
                            "kind": {"type": "string", "description": "submitted、task_completed、status_changed"},
                            "title": _STR, "actor": _NSTR, "actor_name": _NSTR, "unit_id": _NSTR, "unit_name": _NSTR,
                            "task_id": _NSTR, "task_name": _NSTR, "data": {"type": ["object", "null"]}}),
-    "OpenTaskRef": _obj({"id": _STR, "name": _STR, "title": _STR, "unit_id": _NSTR, "role": _STR, "assignee": _NSTR,
-                           "due_at": {**_TIME, "type": ["string", "null"]}}),
+    "OpenTaskRef": _obj({"id": _STR, "name": _STR, "title": _STR, "unit_id": _NSTR, "unit_name": _NSTR, "role": _STR,
+                         "assignee": _NSTR, "who": {"type": "string", "description": "谁办理：本人姓名，或单位及角色"},
+                         "due_at": {**_TIME, "type": ["string", "null"]}, "overdue": _BOOL,
+                         "mine": {"type": "boolean", "description": "当前用户可否办理"}}),
     "ProposalDetail": {"allOf": [_ref("ProposalSummary"), _obj({
         "body": _STR, "suggestions": _STR,
         "people": {"type": "array", "items": _ref("Person")},
@@ -133,7 +137,9 @@ SCHEMAS = {
                       "stage": _NSTR, "stage_label": _NSTR, "proposal_id": _INT, "proposal_title": _STR,
                       "proposal_number": _NSTR, "unit_id": _NSTR, "unit_name": _NSTR, "role": _STR,
                       "assignee": _NSTR, "created_at": _TIME, "due_at": {**_TIME, "type": ["string", "null"]},
-                      "overdue": {"type": "boolean"}}),
+                      "overdue": {"type": "boolean"},
+                      "claimed_by": {"type": ["string", "null"], "description": "认领人用户名（未认领为 null）"},
+                      "claimed_by_name": _NSTR}),
     "TaskPage": {"allOf": [_page_of("TaskItem"), _obj({"counts": {
         "type": "object", "additionalProperties": _INT, "description": "每种任务的数量（不受 name 筛选影响）"}})]},
     "TaskDetail": {"allOf": [_ref("TaskItem"), _obj({
@@ -145,7 +151,9 @@ SCHEMAS = {
     "CompleteRequest": _obj({"data": {"type": "object", "description": "表单数据，按任务的 schema"},
                              "version": {"type": "integer", "description": "读取任务时的 case_version（可选）"}},
                             required=["data"]),
-    "CompleteResult": _obj({"proposal_id": _INT, "version": _INT, "status": _STR}),
+    "CompleteResult": _obj({"proposal_id": _INT, "version": _INT, "status": _STR, "next": _obj({
+        "status": _STR, "status_label": _STR, "tasks": {"type": "array", "items": _ref("OpenTaskRef")}},
+        description="下一步：提案的状态和待办（谁办理、期限）")}),
     "AttachmentUpload": _obj({
         "file": {"type": "string", "contentMediaType": "application/octet-stream",
                  "description": "文件；文件名保留原名（可含中文），扩展名须为允许的类型"
@@ -298,7 +306,21 @@ PATHS = {
     "/api/tasks/{task_id}/complete": {"post": {
         "summary": "办理待办", "operationId": "completeTask", "tags": ["tasks"], "parameters": [_TASK_ID],
         "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("CompleteRequest")}}},
-        "responses": {"200": _json(_ref("CompleteResult"), "办理完成"), **_errors(400, 401, 404, 409, 422)}}},
+        "responses": {"200": _json(_ref("CompleteResult"), "办理完成"), **_errors(400, 401, 403, 404, 409, 422)}}},
+    "/api/tasks/{task_id}/claim": {"post": {
+        "summary": "认领待办", "operationId": "claimTask", "tags": ["tasks"], "parameters": [_TASK_ID],
+        "description": "单位或部门有多名可办理人员时由一人认领：同事仍可看到（显示认领人），只有认领人可以办理",
+        "requestBody": _NO_BODY,
+        "responses": {"200": _json(_ref("TaskItem"), "已认领（本人已认领的，不变）"), **_errors(401, 403, 404, 409)}}},
+    "/api/tasks/{task_id}/release": {"post": {
+        "summary": "释放认领", "operationId": "releaseTask", "tags": ["tasks"], "parameters": [_TASK_ID],
+        "requestBody": _NO_BODY,
+        "responses": {"200": _json(_ref("TaskItem"), "已释放，可由同事认领或办理"), **_errors(401, 403, 404, 409)}}},
+    "/api/tasks/{task_id}/assign": {"post": {
+        "summary": "改派待办（提案委员会）", "operationId": "assignTask", "tags": ["tasks"], "parameters": [_TASK_ID],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _obj(
+            {"username": {"type": "string", "minLength": 1, "description": "改派给谁：该任务所属单位、角色的人员"}})}}},
+        "responses": {"200": _json(_ref("TaskItem"), "已改派，对方收到消息"), **_errors(400, 401, 404, 409, 422)}}},
     "/api/proposals/{proposal_id}/attachments": {
         "post": {
             "summary": "上传附件", "operationId": "uploadAttachment", "tags": ["attachments"],

@@ -4,11 +4,10 @@ Only the committee, the government office and the supervision office may use
 these routes (engine/supervision.py decides).
 """
 import io
-from datetime import datetime, timezone
 
 from flask import Blueprint, Flask, jsonify, request, send_file, url_for
 
-from engine import supervision
+from engine import clock, supervision
 from engine.errors import EngineError
 
 from .auth import current_user
@@ -29,7 +28,7 @@ def draw():
         supervision.require_access(user)
         result = supervision.draw_sample(uow.session, runtime().region, user,
                                          rate_percent=body.get("rate_percent"), seed=body.get("seed"),
-                                         label=body.get("label"), now=datetime.now(timezone.utc))
+                                         label=body.get("label"), now=clock.now())
         uow.commit()
     response = jsonify(result)
     response.status_code = 201

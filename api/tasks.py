@@ -1,7 +1,7 @@
-"""Tasks: the user's own task list, one task's form, and completing it."""
+"""Tasks: the user's own task list, one task's form, completing it, and claiming it."""
 from flask import Blueprint, Flask, jsonify, request
 
-from engine import cases, limits, queries
+from engine import cases, claims, limits, queries
 from engine.errors import EngineError
 
 from .auth import current_user
@@ -49,7 +49,38 @@ def complete(task_id: str):
             errors.append({"field": "version", "message": "应为整数"})
         if errors:
             raise EngineError("请求内容不完整", errors=errors)
-        return jsonify(cases.complete_task(uow, runtime(), user, task_id, data, expected_version=version))
+        result = cases.complete_task(uow, runtime(), user, task_id, data, expected_version=version)
+        return jsonify({**result, "next": queries.next_steps(uow.session, runtime(), user, result["proposal_id"])})
+
+
+@bp.post("/<task_id>/claim")
+def claim(task_id: str):
+    """Claim a task of the user's pool: colleagues see who has it, only the claimer completes it."""
+    with unit_of_work() as uow:
+        user = current_user(uow.session)
+        row = claims.claim(uow, user, task_id)
+        return jsonify(queries.task_item(uow.session, runtime(), row))
+
+
+@bp.post("/<task_id>/release")
+def release(task_id: str):
+    """Give a claimed task back to the pool (the claimer)."""
+    with unit_of_work() as uow:
+        user = current_user(uow.session)
+        row = claims.release(uow, user, task_id)
+        return jsonify(queries.task_item(uow.session, runtime(), row))
+
+
+@bp.post("/<task_id>/assign")
+def assign(task_id: str):
+    """The committee gives a task to another person who may do it (of the task's unit and role)."""
+    with unit_of_work() as uow:
+        user = current_user(uow.session)
+        username = json_body().get("username")
+        if not isinstance(username, str) or not username.strip():
+            raise EngineError("请求内容不完整", errors=[{"field": "username", "message": "应为改派对象的用户名"}])
+        row = claims.assign(uow, runtime(), user, task_id, username.strip())
+        return jsonify(queries.task_item(uow.session, runtime(), row))
 
 
 def init_app(app: Flask) -> None:

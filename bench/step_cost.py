@@ -42,6 +42,7 @@ from sqlalchemy import select
 from engine import cases, permissions
 from engine.config import Settings
 from engine.db import Database, UnitOfWork
+from engine.demo import on_day
 from engine.directory import add_user, sync_units
 from engine.models import Case, OpenTask, User
 from engine.region import load_region
@@ -54,9 +55,9 @@ TO_FOLLOW_UP = [
     ("review", "tw", {"review_decision": "file", "category": "urban"}),
     ("assign", "tw", {"assign_mode": "single", "lead_unit_ids": ["fgw"], "assisting_unit_ids": [], "is_key": False}),
     ("accept", "fgw_clerk", {"accept_decision": "accept"}),
-    ("plan_draft", "fgw_clerk", {"plan_content": "方案", "plan_responsible": "张科长", "plan_finish_date": "2026-12-01"}),
+    ("plan_draft", "fgw_clerk", {"plan_content": "方案", "plan_responsible": "张科长", "plan_finish_date": on_day(14)}),
     ("plan_approve", "fgw_head", {"approved": True}),
-    ("consultation", "fgw_clerk", {"contact_date": "2026-11-01", "contact_way": "phone", "contact_people": "张",
+    ("consultation", "fgw_clerk", {"contact_date": on_day(), "contact_way": "phone", "contact_people": "张",
                                    "contact_content": "电话沟通", "proposer_view": "同意", "more_contacts": False}),
     ("reply_draft", "fgw_clerk", {"reply_class": "B", "reply_text": "答复", "involves_funds": False}),
     ("head_approve", "fgw_head", {"approved": True}),

@@ -19,12 +19,12 @@ import os
 import re
 import tempfile
 import unicodedata
-from datetime import datetime, timezone
+from datetime import timezone
 from pathlib import Path
 
 from sqlalchemy import select
 
-from . import limits
+from . import clock, limits
 from .errors import Forbidden, InvalidForm, NotFound
 from .models import Attachment, OpenTask, Proposal, User
 from .permissions import may_do, may_upload, visible_proposals_clause
@@ -116,7 +116,7 @@ def save_attachment(session, settings, user: User, proposal_id: int, filename: s
         storage_key = f"{digest[:2]}/{digest}"
         row = Attachment(proposal_id=proposal_id, task_id=task_id, field=field, filename=name,
                          content_type=stored_type, size=size, sha256=digest, storage_key=storage_key,
-                         uploaded_by=user.username, uploaded_at=datetime.now(timezone.utc))
+                         uploaded_by=user.username, uploaded_at=clock.now())
         session.add(row)
         session.flush()
         target = upload_dir / storage_key

@@ -10,12 +10,12 @@ from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from . import attachments, clock, faults, state, steps
+from . import attachments, clock, faults, form_rules, state, steps
 from .db import UnitOfWork
 from .errors import Conflict, Forbidden, InvalidForm
 from .eventlog import log
 from .models import Case, OpenTask, Proposal, ProposalPerson, User
-from .permissions import task_for
+from .permissions import check_completable, task_for
 from .runtime import Runtime
 
 SUBMISSION_FORM = "submission"
@@ -75,6 +75,7 @@ def complete_task(uow: UnitOfWork, rt: Runtime, user: User, task_id: str, data: 
     """
     session = uow.session
     row = task_for(session, user, task_id)
+    check_completable(session, user, row)  # a colleague's claimed task: only the claimer completes it
     case = steps.lock_case(session, row.case_id)  # before anything is written: see engine/steps.py
     if expected_version is not None and expected_version != case.version:
         raise Conflict("案件已被他人更新，请刷新后重试", current_version=case.version)
@@ -94,6 +95,12 @@ def complete_task(uow: UnitOfWork, rt: Runtime, user: User, task_id: str, data: 
         task.data[meta.result] = fields
     else:
         task.data.update(fields)
+    # the form's checks read the case with the submitted data (a refusal rolls all of this back)
+    with faults.diagram_errors(task):
+        refused = form_rules.check(rt.forms.schemas[row.form],
+                                   lambda expression: workflow.script_engine.evaluate(task, expression, fields))
+    if refused:
+        raise InvalidForm(f"表单有 {len(refused)} 处需要修改", refused)
     with faults.diagram_errors(task):
         task.run()
     step.task_done(task, meta, fields)

@@ -1,14 +1,20 @@
-"""The engine's clock: real time in production, a movable one in tests and demos.
+"""The engine's clock: real time in production, a movable one in tests, a moved one in demos.
 
 SpiffWorkflow compares timers against `datetime.now()` inside its timer module;
-`install` points that module at this clock so that timers, the worker and the
+`use` points that module at this clock so that timers, the worker and the
 engine all agree on what time it is. Every time is an aware UTC datetime.
+
+`now()` is the time of the proposals' story (what pages show, when steps happen
+and timers fire); `real_now()` is the outside world's, when outgoing e-mail and
+SMS are due. They differ only under the demo's clock (engine/demo_clock.py),
+which is real time moved forward; a test's MovableClock moves both.
 """
 from datetime import datetime, timedelta, timezone
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 
 CHINA = timezone(timedelta(hours=8))
+ZERO = timedelta(0)
 
 
 class SystemClock:
@@ -17,6 +23,8 @@ class SystemClock:
     def now(self) -> datetime:
         """Now, aware, UTC."""
         return datetime.now(timezone.utc)
+
+    real_now = now
 
 
 class MovableClock:
@@ -28,6 +36,8 @@ class MovableClock:
     def now(self) -> datetime:
         """The clock's current time."""
         return self._at
+
+    real_now = now  # a test moves the outside world's time too
 
     def set(self, at: datetime) -> None:
         """Move the clock to `at` (aware)."""
@@ -50,6 +60,24 @@ def current():
 def now() -> datetime:
     """Now according to the clock in use (aware UTC)."""
     return _current.now()
+
+
+def real_now() -> datetime:
+    """The outside world's now (aware UTC): when outgoing messages are due."""
+    return _current.real_now()
+
+
+def to_real(moment: datetime) -> datetime:
+    """`moment`, read on the engine's clock, as the outside world's time (the same
+    but under a demo clock, which runs ahead)."""
+    return moment - getattr(_current, "offset", ZERO)
+
+
+def sync() -> None:
+    """Let the clock read what other processes stored (the demo clock's offset; a no-op otherwise)."""
+    refresh = getattr(_current, "sync", None)
+    if refresh is not None:
+        refresh()
 
 
 def use(clock) -> None:

@@ -96,6 +96,13 @@ class Deadlines:
             return next_fixed_date(begin, count)
         raise ValueError(f"期限规则 '{rule}' 的单位未知：'{unit}'")
 
+    def describe(self, rule: str) -> str:
+        """The length of `rule` as people say it: 10 个工作日, 30 天, 3 个月, 每年 03-31 前."""
+        spec = self.rule(rule)
+        unit, count = spec["unit"], spec["count"]
+        return {"working_days": f"{count} 个工作日", "calendar_days": f"{count} 天", "months": f"{count} 个月",
+                "fixed_date": f"每年 {count} 前"}.get(unit, str(count))
+
     def due(self, rule: str, start: datetime) -> datetime:
         """The deadline of `rule` counted from `start` (aware): 23:59:59+08:00 on the due day."""
         return datetime.combine(self.due_date(rule, start), END_OF_DAY, tzinfo=CHINA_TZ)

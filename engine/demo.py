@@ -7,14 +7,16 @@ demo.yaml (regions/<code>/demo.yaml); the accounts other than the leaders and
 the units are the same in every region. Every demo account has the password
 `demo123`.
 """
+from datetime import timedelta
 from pathlib import Path
 
 import yaml
 from sqlalchemy import select
 
-from . import cases, permissions
+from . import cases, clock, permissions
 from .accounts import hash_password
 from .db import Database, UnitOfWork
+from .demo_clock import mark_demo
 from .directory import add_user, sync_units
 from .errors import DefinitionError, NotFound
 from .models import OpenTask, User
@@ -110,16 +112,30 @@ def submit(database, runtime, username, title, category, body, suggestions, cosi
 # Form data used to move demo proposals along.
 FILE = {"review_decision": "file", "category": "urban"}
 ACCEPT = {"accept_decision": "accept"}
-PLAN = {"plan_content": "成立专班，分三步推进：调研、方案论证、组织实施。", "plan_responsible": "综合科 王科长",
-        "plan_finish_date": "2027-03-31"}
+PLAN_TEXT = {"plan_content": "成立专班，分三步推进：调研、方案论证、组织实施。", "plan_responsible": "综合科 王科长"}
 APPROVE = {"approved": True, "approve_comment": "同意"}
-CONSULT = {"contact_date": "2026-04-10", "contact_way": "meeting", "contact_people": "提案者、承办单位分管领导、经办人",
+CONSULT_TEXT = {"contact_way": "meeting", "contact_people": "提案者、承办单位分管领导、经办人",
            "contact_content": "面商办理方案，听取提案者意见。", "proposer_view": "认可办理方案。", "more_contacts": False}
 OPINION = {"opinion_text": "本单位将配合做好相关工作，具体意见如下：……", "contact_person": "刘干事"}
 RATE_OK = {"satisfaction": "satisfied", "disclosure_consent": True, "assist_ratings": {}, "rate_comment": "办理认真。"}
 FOLLOWUP = {"followup_plan": "分两期实施，年内完成第一期。", "followup_responsible": "规划科 赵科长",
             "followup_deadline": "2027-06-30"}
 PROGRESS = {"report_date": "2026-09-30", "report_progress": "第一期已完成选址和设计。", "report_done": False}
+
+
+def on_day(days: int = 0) -> str:
+    """The date `days` after today on the engine's clock, ISO (form dates must be current)."""
+    return (clock.now().astimezone(clock.CHINA).date() + timedelta(days=days)).isoformat()
+
+
+def plan(days: int = 14) -> dict:
+    """A handling plan finishing `days` from today (never in the past, before the reply deadline)."""
+    return {**PLAN_TEXT, "plan_finish_date": on_day(days)}
+
+
+def consult(**changes) -> dict:
+    """A consultation record of today (never in the future)."""
+    return {"contact_date": on_day(), **CONSULT_TEXT, **changes}
 
 
 def reply(klass, text="经研究，答复如下：……"):
@@ -194,6 +210,7 @@ def load_demo(database: Database, runtime: Runtime) -> list[int]:
     story = load_story(runtime)
     with UnitOfWork(database) as uow:
         seed_people(uow.session, runtime)
+        mark_demo(uow.session)  # `cppcc run-timers --at` may move this database's clock
         uow.commit()
     return [_walk(database, runtime, entry) for entry in story]
 
@@ -229,7 +246,7 @@ def _walk(database, runtime, entry) -> int:
         return pid
     lead = leads[0]
     a(f"{lead}_clerk", "accept", ACCEPT)
-    a(f"{lead}_clerk", "plan_draft", PLAN)
+    a(f"{lead}_clerk", "plan_draft", plan())
     a(f"{lead}_head", "plan_approve", APPROVE)
     if stage == "joint":
         a(f"{assists[0]}_clerk", "assist_opinion", OPINION)
@@ -237,7 +254,7 @@ def _walk(database, runtime, entry) -> int:
     for _ in range(MAX_CONSULTATIONS):  # as many contacts as the region's minimum asks
         if "consultation" not in open_task_names(database, pid):
             break
-        a(f"{lead}_clerk", "consultation", CONSULT)
+        a(f"{lead}_clerk", "consultation", consult())
     a(f"{lead}_clerk", "reply_draft", reply(klass))
     a(f"{lead}_head", "head_approve", APPROVE)
     if stage == "key":

@@ -3,8 +3,8 @@
 `case_diagram` gives the page everything the bpmn-js viewer needs: the BPMN
 files of the definition version the proposal's case runs on (not the current
 one: running cases keep the version they started with), and, per diagram, the
-element ids to mark as done and as current. Who may see a proposal is checked
-by the caller.
+element ids to mark as done and as current, and the bookkeeping steps the viewer
+leaves out (see `bookkeeping_steps`). Who may see a proposal is checked by the caller.
 """
 from lxml import etree
 from sqlalchemy import select
@@ -23,7 +23,7 @@ _parsed: dict = {}  # (definition hash, file name) -> [(process id, name, {eleme
 def case_diagram(session, runtime: Runtime, proposal_id: int, record=None) -> dict:
     """The diagrams of a proposal's case, with done and current steps.
 
-    Returns {"diagrams": [{"process_id", "name", "file", "xml", "done", "current"}]},
+    Returns {"diagrams": [{"process_id", "name", "file", "xml", "done", "current", "hidden"}]},
     the main process first. `done` holds the ids of the BPMN elements completed
     at least once (user tasks, from the event log); `current` the ids of the
     user tasks open now. Each id is listed under the diagram that contains it.
@@ -54,6 +54,7 @@ def case_diagram(session, runtime: Runtime, proposal_id: int, record=None) -> di
                 "xml": files[name],
                 "done": sorted(done & elements),
                 "current": sorted(current & elements),
+                "hidden": sorted(_hidden(bundle.hash, name, files[name]) & elements),
             })
     _mark_call_activities(diagrams)
     return {"diagrams": diagrams}
@@ -98,6 +99,29 @@ def diagram_elements(xml: str) -> list[tuple[str, str, set]]:
                     containers.append(node)
         found.append((process.get("id"), process.get("name") or process.get("id"), ids))
     return found
+
+
+def bookkeeping_steps(xml: str) -> set[str]:
+    """Script tasks that only keep the engine's books (a counter, an initialisation, a list of
+    raters): no task properties (nothing is indexed or resolved) and not the last step before
+    an end event. The dossier's viewer draws the flow straight past them."""
+    root = etree.fromstring(xml.encode("utf-8"))
+    kinds = {n.get("id"): etree.QName(n).localname for n in root.iter() if isinstance(n.tag, str) and n.get("id")}
+    flows = {f.get("id"): f.get("targetRef") for f in root.iterfind(".//bpmn:sequenceFlow", NS)}
+    found = set()
+    for task in root.iterfind(".//bpmn:scriptTask", NS):
+        outgoing = [flows.get(o.text) for o in task.iterfind("bpmn:outgoing", NS)]
+        if task.find(".//spiffworkflow:property", NS) is None and len(outgoing) == 1 \
+                and kinds.get(outgoing[0]) != "endEvent":
+            found.add(task.get("id"))
+    return found
+
+
+def _hidden(definition_hash: str, name: str, xml: str) -> set[str]:
+    key = ("hidden", definition_hash, name)
+    if key not in _parsed:
+        _parsed[key] = bookkeeping_steps(xml)
+    return _parsed[key]
 
 
 def _diagram_files(definition_hash: str, files: dict) -> list[str]:

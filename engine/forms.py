@@ -12,9 +12,10 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from . import limits
+from . import form_rules, limits
 from .errors import DefinitionError, InvalidForm
 from .region import Region
+from .sandbox import compile_check
 
 _MESSAGES = {
     "required": "此项为必填项",
@@ -75,6 +76,8 @@ class FormCatalog:
             except (ValueError, Exception) as err:  # JSON or schema error
                 problems.append({"file": f"forms/{path.name}", "element": None, "message": str(err).splitlines()[0]})
                 continue
+            problems += [{"file": f"forms/{path.name}", "element": where, "message": f"表达式：{problem}"}
+                         for where, source in form_rules.expressions(schema) for problem in compile_check(source)]
             self.schemas[path.stem] = schema
             self._validators[path.stem] = Draft202012Validator(schema, registry=registry, format_checker=FormatChecker())
         if problems:
@@ -140,10 +143,13 @@ def _field_of(err) -> str:
 
 
 def _message_of(err, schema) -> str:
+    own = err.schema.get("errorMessage") if isinstance(err.schema, dict) else None
     template = _MESSAGES.get(err.validator, "取值不符合要求")
     limit = err.validator_value if isinstance(err.validator_value, int) else ""
-    text = template.format(limit=limit)
-    if err.validator == "type":
+    text = own or template.format(limit=limit)
+    if not own and err.validator == "maxItems" and limit == 0:
+        text = "此时不能选择"  # e.g. assisting units when one unit handles it alone
+    if err.validator == "type" and not own:
         text = f"应为{_TYPE_NAMES.get(err.validator_value, err.validator_value)}"
     title = _title_of(schema, list(err.absolute_path) or [_field_of(err)])
     return f"{title}：{text}" if title else text

@@ -23,11 +23,11 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import state
+from . import state, versions
 from .db import CONFLICT_MESSAGE, UnitOfWork, lost_to_concurrent
 from .errors import EngineError
 from .eventlog import log
-from .models import Case, ProcessDefinition, Proposal
+from .models import Case, ProcessDefinition, Proposal, User
 from .steps import Step, lock_case
 from .versions import PROCESS_LABELS, current_definition, find_version
 
@@ -175,8 +175,11 @@ def _move(step, loaded, target, new_bundle, check, by):
     step.bundle = new_bundle
     step.case.definition_id = target.id
     step.advance(workflow)  # a step the new version adds after finished ones runs now
+    labels = [versions.version_label(step.session, d) for d in (
+        step.session.scalar(select(ProcessDefinition).where(ProcessDefinition.hash == check.from_version)), target)]
+    who = step.session.scalar(select(User.name).where(User.username == by)) if by else None
     log(step.session, step.proposal, "migrated", None,
-        f"流程版本由 {check.from_version} 迁移到 {check.to_version}" + (f"（操作：{by}）" if by else ""),
+        f"流程版本由{labels[0]}迁移到{labels[1]}" + (f"（操作：{who or by}）" if by else ""),
         data={"from": check.from_version, "to": check.to_version, "changed": check.changed, "by": by},
         at=step.now)
     step.save(workflow, refresh_due=True, refresh_meta=True)

@@ -144,6 +144,8 @@ class OpenTask(Base):
     # the lead unit whose handling the task belongs to (None before assignment): a government
     # office review of one lead's reply says whose reply waits there
     lead_unit: Mapped[str | None] = mapped_column(String(40))
+    claimed_by: Mapped[str | None] = mapped_column(String(80))  # who of the pool has taken it (engine/claims.py)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     __table_args__ = (Index("ix_open_tasks_role_unit", "role", "unit_id", "created_at"),)
 
 
@@ -166,7 +168,8 @@ class Event(Base):
 
 
 class Counter(Base):
-    """Named counters, e.g. the proposal number sequence of a year."""
+    """Named integers: the proposal number sequence of a year, the demo clock's offset
+    (engine/demo_clock.py)."""
 
     __tablename__ = "counters"
     name: Mapped[str] = mapped_column(String(80), primary_key=True)

@@ -20,32 +20,34 @@ message (`notifications.channels` in region.yaml).
 
 On PostgreSQL several workers may run `deliver_due` at once: each message is
 claimed with `SELECT ... FOR UPDATE SKIP LOCKED` and held until its outcome is
-committed, so no message is sent twice. On SQLite (one process) a plain
-select is used; run a single worker there.
+committed, so no two workers send it at once. On SQLite a plain select is
+used: one worker runs per database, and rounds take turns (engine/worker_lock.py).
+
+Delivery is at least once: a worker that dies after a send went out but before
+its outcome was committed leaves the row pending, and it is sent again. Every
+attempt for one row carries the same idempotency key (`delivery_key`): the
+e-mail's Message-ID, the SMS gateway's `Idempotency-Key` header and
+`message_id` field, so the receiving side can recognise and drop the repeat.
 """
-import json
-import smtplib
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta, timezone
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
-from urllib.parse import urlsplit
 
 from sqlalchemy import func, select, update
 
+from . import clock
+from .channels import (EMAIL, NO_EMAIL, NO_PHONE, SMS, EmailChannel, SmsChannel,  # noqa: F401 (the outbox's API)
+                       channels_from_settings, delivery_key)
 from .db import Database, UnitOfWork
-from .models import Notification, User
+from .errors import NotFound
+from .models import Notification, OpenTask, User
 from .region import Region
 
-INAPP, EMAIL, SMS = "inapp", "email", "sms"
+INAPP = "inapp"
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 BACKOFF_MINUTES = (1, 5, 30, 120, 720)  # wait after the 1st, 2nd, ... failed attempt
 MAX_ATTEMPTS = len(BACKOFF_MINUTES) + 1  # the 6th failure gives up
 UNCONFIGURED_RETRY = timedelta(minutes=5)  # look again at rows of a channel that is not configured
-NO_EMAIL, NO_PHONE, NO_USER = "没有邮箱地址", "没有手机号码", "收件人不存在或已停用"
+NO_USER = "收件人不存在或已停用"
 NOT_CONFIGURED = "渠道未配置"
-SMS_PREFIX = "【政协提案】"
 _TITLE_MAX, _ERROR_MAX = 300, 2000
 
 
@@ -64,13 +66,15 @@ def enqueue(session, region: Region, recipients: list[User], kind: str, title: s
             proposal_id: int | None = None, task_id: str | None = None, *, now: datetime) -> int:
     """Write one Notification per recipient per channel of `kind` (from the region profile).
 
-    Runs in the caller's transaction (nothing is committed here). In-app rows
-    are stored as sent at `now`; an email row for a user without an e-mail
-    address, or an sms row for a user without a phone number, is stored as
-    failed with the reason; every other row is pending, due at `now`. A user
-    listed twice gets one message. Returns the number of rows created.
+    Runs in the caller's transaction (nothing is committed here). `now` is the
+    engine's clock (the demo's, in a demo). In-app rows are stored as sent at
+    `now`; an email row for a user without an e-mail address, or an sms row for a
+    user without a phone number, is stored as failed with the reason; every
+    other row is pending, due at once in real time (a demo clock never delays
+    it). A user listed twice gets one message. Returns the number of rows created.
     """
     now = _utc(now)
+    due = clock.to_real(now)
     channels = region.channels(kind)
     title = (title or "")[:_TITLE_MAX]
     created, seen = 0, set()
@@ -87,7 +91,7 @@ def enqueue(session, region: Region, recipients: list[User], kind: str, title: s
             elif missing:
                 row.status, row.last_error = FAILED, missing
             else:
-                row.status, row.next_attempt_at = PENDING, now
+                row.status, row.next_attempt_at = PENDING, due
             session.add(row)
             created += 1
     session.flush()
@@ -120,105 +124,10 @@ def recipients_for(session, role: str, unit_id: str | None = None, assignee: str
     return [u for u in session.scalars(query.order_by(User.username)) if role in u.role_set]
 
 
-# Channel adapters: send(notification, user) -> None, raising on failure
-
-class EmailChannel:
-    """Sends a notification as a plain-text UTF-8 e-mail through an SMTP server."""
-
-    name = EMAIL
-
-    def __init__(self, host: str, port: int = 25, sender: str = "noreply@cppcc.local", username: str | None = None,
-                 password: str | None = None, starttls: bool = False, timeout: float = 10):
-        self.host, self.port, self.sender = host, int(port), sender
-        self.username, self.password, self.starttls, self.timeout = username, password, starttls, timeout
-
-    def message(self, notification: Notification, user: User) -> EmailMessage:
-        """The e-mail for `notification` to `user` (Subject and body in UTF-8)."""
-        message = EmailMessage()
-        message["Subject"] = " ".join(notification.title.split())  # no line breaks in a header
-        message["From"] = self.sender
-        message["To"] = user.email.strip()
-        message["Date"] = formatdate(localtime=False)
-        message["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
-        text = notification.body or notification.title
-        message.set_content(f"{user.name}：\n\n{text}\n\n—— 政协提案办理系统（本邮件由系统自动发送，请勿回复）\n",
-                            charset="utf-8", cte="base64")  # 7-bit safe on every server
-        return message
-
-    def send(self, notification: Notification, user: User) -> None:
-        """Deliver one e-mail; raises (smtplib.SMTPException, OSError, ValueError) on failure."""
-        if not user.email or not user.email.strip():
-            raise ValueError(NO_EMAIL)
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-            if self.starttls:
-                smtp.starttls()
-            if self.username:
-                smtp.login(self.username, self.password or "")
-            refused = smtp.send_message(self.message(notification, user))
-            if refused:
-                raise smtplib.SMTPRecipientsRefused(refused)
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Do not follow redirects: a 3xx answer from the gateway is a failure."""
-
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-class SmsChannel:
-    """Sends a notification as a text message through an HTTP gateway.
-
-    POSTs JSON {"to": phone, "text": "【政协提案】" + title} to `url` (with
-    `Authorization: Bearer <token>` when a token is set); any answer other
-    than 2xx is a failure.
-    """
-
-    name = SMS
-
-    def __init__(self, url: str, token: str | None = None, timeout: float = 10):
-        if urlsplit(url).scheme not in ("http", "https"):
-            raise ValueError(f"短信网关地址应为 http(s) 地址：{url!r}")
-        self.url, self.token, self.timeout = url, token, timeout
-        self._opener = urllib.request.build_opener(_NoRedirect)
-
-    def send(self, notification: Notification, user: User) -> None:
-        """Deliver one text message; raises (urllib.error.URLError, OSError, ValueError) on failure."""
-        if not user.phone or not user.phone.strip():
-            raise ValueError(NO_PHONE)
-        payload = {"to": user.phone.strip(), "text": SMS_PREFIX + notification.title}
-        headers = {"Content-Type": "application/json; charset=utf-8", "Accept": "application/json"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        request = urllib.request.Request(self.url, data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
-                                         headers=headers, method="POST")
-        try:
-            with self._opener.open(request, timeout=self.timeout) as response:
-                status = response.status
-                response.read()
-        except urllib.error.HTTPError as err:
-            err.close()
-            raise RuntimeError(f"短信网关返回 HTTP {err.code}") from None
-        if not 200 <= status < 300:
-            raise RuntimeError(f"短信网关返回 HTTP {status}")
-
-
-def channels_from_settings(settings) -> dict:
-    """The configured channel adapters by name: "email" when an SMTP host is set,
-    "sms" when a gateway URL is set (inapp needs no adapter)."""
-    adapters = {}
-    if getattr(settings, "smtp_host", None):
-        adapters[EMAIL] = EmailChannel(settings.smtp_host, settings.smtp_port, settings.smtp_sender,
-                                       settings.smtp_username, settings.smtp_password, settings.smtp_starttls)
-    if getattr(settings, "sms_gateway_url", None):
-        adapters[SMS] = SmsChannel(settings.sms_gateway_url, settings.sms_gateway_token)
-    return adapters
-
-
 # Delivery
 
 def deliver_due(database: Database, settings, now: datetime, limit: int = 100, channels: dict | None = None) -> dict:
-    """Send up to `limit` pending messages due at `now`; returns counts
+    """Send up to `limit` pending messages due at `now` (real time); returns counts
     {"sent", "failed", "retried", "unconfigured"}.
 
     Each message is claimed, sent and its outcome committed in its own
@@ -303,7 +212,8 @@ def unread_count(session, username: str) -> int:
 
 def list_for(session, username: str, unread_only: bool = False, page: int = 1, per_page: int = 20) -> dict:
     """One page of `username`'s in-app messages, newest first:
-    {"items", "total", "unread", "page", "per_page"}."""
+    {"items", "total", "unread", "page", "per_page"}; an item's `task_open` says
+    whether the task it is about is still waiting (links go to open tasks only)."""
     where = list(_mine(username))
     if unread_only:
         where.append(Notification.read_at.is_(None))
@@ -311,11 +221,27 @@ def list_for(session, username: str, unread_only: bool = False, page: int = 1, p
     rows = session.scalars(select(Notification).where(*where)
                            .order_by(Notification.created_at.desc(), Notification.id.desc())
                            .offset((page - 1) * per_page).limit(per_page))
+    rows = list(rows)
+    tasks = {n.task_id for n in rows if n.task_id}
+    still_open = set(session.scalars(select(OpenTask.id).where(OpenTask.id.in_(tasks)))) if tasks else set()
     items = [{"id": n.id, "kind": n.kind, "title": n.title, "body": n.body, "proposal_id": n.proposal_id,
-              "task_id": n.task_id, "created_at": _iso(n.created_at), "read_at": _iso(n.read_at),
-              "read": n.read_at is not None} for n in rows]
+              "task_id": n.task_id, "task_open": n.task_id in still_open, "created_at": _iso(n.created_at),
+              "read_at": _iso(n.read_at), "read": n.read_at is not None} for n in rows]
     unread = total if unread_only else unread_count(session, username)
     return {"items": items, "total": total, "unread": unread, "page": page, "per_page": per_page}
+
+
+def open_message(session, username: str, notification_id: int, now: datetime | None = None) -> dict:
+    """Mark one of `username`'s in-app messages read and say where it leads:
+    {"task_id"} while its task is open, else {"proposal_id"} (or neither).
+    NotFound for a message that is not the user's."""
+    row = session.scalar(select(Notification).where(Notification.id == notification_id, *_mine(username)))
+    if row is None:
+        raise NotFound("找不到该消息")
+    if row.read_at is None:
+        row.read_at = _utc(now or clock.now())
+    task_open = row.task_id is not None and session.get(OpenTask, row.task_id) is not None
+    return {"task_id": row.task_id if task_open else None, "proposal_id": row.proposal_id}
 
 
 def mark_read(session, username: str, ids: list[int] | None = None, now: datetime | None = None) -> int:
@@ -329,6 +255,6 @@ def mark_read(session, username: str, ids: list[int] | None = None, now: datetim
         if not ids:
             return 0
         statement = statement.where(Notification.id.in_(sorted(set(ids))))
-    result = session.execute(statement.values(read_at=_utc(now or datetime.now(timezone.utc)))
+    result = session.execute(statement.values(read_at=_utc(now or clock.now()))
                              .execution_options(synchronize_session=False))
     return result.rowcount or 0

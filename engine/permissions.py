@@ -25,7 +25,9 @@ notices.
 
 Tasks. A task is done by users with its role, of its unit (if it has one),
 and its assignee (if it has one). A task a user may not do answers as a task
-that does not exist.
+that does not exist. A task open to several people (no assignee) may be claimed
+by one of them: the others still see it, but only the claimer completes or
+releases it; the committee may give it to another person who may do it.
 
 Uploads. A file is attached to a proposal by someone with a part in it: for an
 open task of theirs, or on the dossier by the committee, by the proposer while
@@ -37,7 +39,7 @@ from datetime import timezone
 
 from sqlalchemy import and_, exists, false, or_, select, true
 
-from .errors import Conflict, NotFound
+from .errors import Conflict, InvalidForm, NotFound
 from .models import Event, OpenTask, Proposal, ProposalPerson, ProposalUnit, User
 
 # process designers read every proposal (to follow the cases on a version) but have no tasks
@@ -60,7 +62,8 @@ EVENT_AUDIENCE = {
     "submitted": "public", "status_changed": "public", "cross_year": "public",
     "task_completed": TASK, "milestone": TASK,
     "reminder": "unit", "overdue": "unit", "extension_requested": "unit", "extension_decided": "unit",
-    "timer": "staff", "migrated": "staff",
+    "timer": "staff", "migrated": "staff", "incident": "staff",
+    "task_claim": "unit",  # a task claimed, released or given to another person: the unit's business
 }
 TASK_AUDIENCE = "unit"  # a step whose diagram gives no audience: staff and the unit that did it
 # a file put on the dossier (not for a step): public when a member or the committee put it there
@@ -178,6 +181,54 @@ def may_do(user: User, task: OpenTask) -> bool:
     if task.unit_id is not None and task.unit_id != user.unit_id:
         return False
     return task.assignee is None or task.assignee == user.username
+
+
+def may_complete(user: User, task: OpenTask) -> bool:
+    """Whether `user` may complete an open task: may do it, and nobody else has claimed it."""
+    return may_do(user, task) and task.claimed_by in (None, user.username)
+
+
+def _name(session, username: str) -> str:
+    return session.scalar(select(User.name).where(User.username == username)) or username
+
+
+def check_completable(session, user: User, task: OpenTask) -> None:
+    """Conflict (naming the claimer) if another person has claimed the task."""
+    if task.claimed_by not in (None, user.username):
+        raise Conflict(f"该任务已由{_name(session, task.claimed_by)}认领，只有认领人可以办理（认领人释放后可以办理）")
+
+
+def check_claimable(session, user: User, task: OpenTask) -> None:
+    """A task `user` may do can be claimed when it names no assignee and nobody else has it."""
+    if task.assignee is not None:
+        raise Conflict("该任务已指定办理人，无需认领")
+    if task.claimed_by not in (None, user.username):
+        raise Conflict(f"该任务已由{_name(session, task.claimed_by)}认领")
+
+
+def check_releasable(session, user: User, task: OpenTask) -> None:
+    """Only the claimer releases a claimed task."""
+    if task.claimed_by not in (None, user.username):
+        raise Conflict(f"该任务由{_name(session, task.claimed_by)}认领，只有认领人可以释放")
+
+
+def may_assign(user: User) -> bool:
+    """Whether `user` may give open tasks to a person (the committee)."""
+    return "committee" in user.role_set
+
+
+def check_assignable(session, user: User, task: OpenTask, target: User | None) -> None:
+    """The committee gives a pool task to `target`, who must be able to do it (its role and unit).
+    Anyone else is told the task does not exist, as for any task they may not do."""
+    if not may_assign(user):
+        raise NotFound("找不到该任务")
+    if task.assignee is not None:
+        raise Conflict("该任务已指定办理人，不能改派")
+    if target is None or not target.active:
+        raise InvalidForm("改派对象不存在", [{"field": "username", "message": "改派给：找不到该用户或已停用"}])
+    if not may_do(target, task):
+        raise InvalidForm("改派对象不能办理该任务",
+                          [{"field": "username", "message": "改派给：应为该任务所属单位、角色的人员"}])
 
 
 def task_for(session, user: User, task_id: str) -> OpenTask:

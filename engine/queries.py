@@ -11,8 +11,9 @@ from uuid import UUID
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from sqlalchemy import case as sql_case, func, select
 
-from . import clock, limits, permissions, search, state
-from .permissions import my_tasks_clause, task_for, visible_proposals_clause
+from . import clock, form_rules, limits, permissions, search, state
+from .definitions import ROLE_NAMES
+from .permissions import may_complete, my_tasks_clause, task_for, visible_proposals_clause
 from .errors import Conflict, EngineError, NotFound
 from .models import Attachment, Case, Event, OpenTask, Proposal, ProposalPerson, ProposalUnit, Rating, Unit, User
 from .eventlog import aware
@@ -96,8 +97,7 @@ def proposal_detail(session, rt: Runtime, user: User, proposal_id: int) -> dict:
         "timeline": [{"at": _iso(e.at), "kind": e.kind, "title": e.title, "actor": e.actor,
                       "actor_name": e.actor_name, "unit_id": e.unit_id, "unit_name": unit_names.get(e.unit_id),
                       "task_id": e.task_id, "task_name": e.task_name, "data": e.data} for e in events],
-        "open_tasks": [{"id": t.id, "name": t.name, "title": t.title, "unit_id": t.unit_id, "role": t.role,
-                        "assignee": t.assignee, "due_at": _iso(t.due_at)} for t in record.open_tasks],
+        "open_tasks": open_task_rows(session, record.open_tasks),
         # every rater's rating of each unit (rating the reply and the assisting units is public)
         "ratings": [{"unit_id": r.unit_id, "unit_name": unit_names.get(r.unit_id), "reply_unit": r.reply_unit,
                      "rater": r.rater, "rater_name": name, "satisfaction": r.satisfaction,
@@ -157,6 +157,38 @@ def audiences_of(session, rt: Runtime, proposal_id: int) -> dict:
     return {**own, **rt.current.audiences}
 
 
+def open_task_rows(session, tasks: list[OpenTask], user: User | None = None) -> list[dict]:
+    """Open tasks as people read them: what, who does it (the person, or the unit and
+    role, or the office, in Chinese), by when; `mine` when `user` may do it."""
+    names = dict(session.execute(select(User.username, User.name).where(User.username.in_(
+        {t.assignee for t in tasks if t.assignee} | {t.claimed_by for t in tasks if t.claimed_by}))).all()) if tasks else {}
+    units = _unit_names(session, {t.unit_id for t in tasks})
+    rows = []
+    for t in tasks:
+        if t.assignee:
+            who = names.get(t.assignee, ROLE_NAMES.get(t.role, ""))
+        elif t.unit_id:
+            who = f"{units.get(t.unit_id, '')}{ROLE_NAMES.get(t.role, '')}"
+        else:
+            who = ROLE_NAMES.get(t.role, "")
+        rows.append({"id": t.id, "name": t.name, "title": t.title, "unit_id": t.unit_id,
+                     "unit_name": units.get(t.unit_id), "role": t.role, "assignee": t.assignee, "who": who,
+                     "claimed_by": t.claimed_by, "claimed_by_name": names.get(t.claimed_by, t.claimed_by),
+                     "due_at": _iso(t.due_at), "overdue": t.due_at is not None and aware(t.due_at) < clock.now(),
+                     "mine": user is not None and may_complete(user, t)})
+    return rows
+
+
+def next_steps(session, rt: Runtime, user: User, proposal_id: int) -> dict:
+    """What happens next on a proposal (after `user` completed a step): its status and
+    its open tasks with who does each and by when, `mine` marking those `user` may do."""
+    proposal = session.get(Proposal, proposal_id)
+    tasks = list(session.scalars(select(OpenTask).where(OpenTask.proposal_id == proposal_id)
+                                 .order_by(OpenTask.created_at, OpenTask.id)))
+    return {"status": proposal.status, "status_label": rt.stage_labels.get(proposal.status, proposal.status),
+            "tasks": open_task_rows(session, tasks, user)}
+
+
 def list_tasks(session, rt: Runtime, user: User, name: str | None = None, stage: str | None = None,
                proposal_id: int | None = None, page: int = 1, per_page: int = 20) -> dict:
     """The open tasks `user` may do, most urgent first (earliest due date, then oldest), one page,
@@ -173,10 +205,12 @@ def list_tasks(session, rt: Runtime, user: User, name: str | None = None, stage:
     counts = dict(session.execute(select(OpenTask.name, func.count()).where(*where).group_by(OpenTask.name)).all())
     if name:
         where.append(OpenTask.name == name)
+    claimer = User.__table__.alias("claimer")
     rows = session.execute(
-        select(OpenTask, Proposal.title, Proposal.number, Unit.name)
+        select(OpenTask, Proposal.title, Proposal.number, Unit.name, claimer.c.name)
         .join(Proposal, Proposal.id == OpenTask.proposal_id)
         .outerjoin(Unit, Unit.id == OpenTask.unit_id)
+        .outerjoin(claimer, claimer.c.username == OpenTask.claimed_by)
         .where(*where).order_by(OpenTask.due_at.is_(None), OpenTask.due_at, OpenTask.created_at, OpenTask.id)
         .offset((page - 1) * per_page).limit(per_page))
     items = [_task_item(rt, *row) for row in rows]
@@ -190,10 +224,15 @@ def open_task(session, rt: Runtime, user: User, task_id: str) -> dict:
     Raises NotFound, Conflict (already completed) or Forbidden, as `task_detail`.
     """
     row = task_for(session, user, task_id)
+    return {**task_item(session, rt, row), "schema": rt.forms.resolved(row.form)}
+
+
+def task_item(session, rt: Runtime, row: OpenTask) -> dict:
+    """One open task as task lists show it (its proposal, unit, due date, who claimed it)."""
     proposal = session.execute(select(Proposal.title, Proposal.number).where(Proposal.id == row.proposal_id)).one()
     unit = session.get(Unit, row.unit_id) if row.unit_id else None
-    return {**_task_item(rt, row, proposal.title, proposal.number, unit.name if unit else None),
-            "schema": rt.forms.resolved(row.form)}
+    claimer = session.scalar(select(User.name).where(User.username == row.claimed_by)) if row.claimed_by else None
+    return _task_item(rt, row, proposal.title, proposal.number, unit.name if unit else None, claimer)
 
 
 def task_detail(session, rt: Runtime, user: User, task_id: str) -> dict:
@@ -212,9 +251,12 @@ def task_detail(session, rt: Runtime, user: User, task_id: str) -> dict:
     except TaskNotFoundException:  # the open-task index and the stored state disagree
         raise Conflict("该任务当前不可办理，请刷新后重试") from None
     context = ProposalRecord(session, rt, user, row.proposal_id).context(task.data, row.form)
+    schema = rt.forms.schemas[row.form]
+    evaluate = lambda expression: workflow.script_engine.evaluate(task, expression)  # noqa: E731 — form rules
     return {
         **item,
-        "data": _previous_answer(session, rt, row),
+        "data": {**form_rules.prefill(schema, evaluate), **_previous_answer(session, rt, row)},
+        "notes": form_rules.notes(schema, evaluate),
         "context": _json_safe(context),
         "proposal": proposal_summary(session, rt, row.proposal_id),
         "case_version": case.version,
@@ -222,10 +264,12 @@ def task_detail(session, rt: Runtime, user: User, task_id: str) -> dict:
 
 
 def _previous_answer(session, rt: Runtime, row: OpenTask) -> dict:
-    """What was last submitted for the same task of the same proposal and unit
-    (a reply draft sent back for changes) — by the same person, for a task of one
-    person (a member's earlier rating, never another member's) — without yes/no
-    decisions, which are made afresh each time."""
+    """For a form marked x-prefill-previous (a draft sent back for changes): what was
+    last submitted for the same task of the same proposal and unit — by the same person,
+    for a task of one person — without yes/no decisions, which are made afresh each time.
+    Other forms start anew."""
+    if not rt.forms.schemas[row.form].get("x-prefill-previous"):
+        return {}
     last = session.scalar(select(Event).where(
         Event.proposal_id == row.proposal_id, Event.kind == "task_completed", Event.task_name == row.name,
         Event.unit_id.is_(None) if row.unit_id is None else Event.unit_id == row.unit_id,
@@ -257,13 +301,14 @@ def _summary(rt: Runtime, row) -> dict:
     }
 
 
-def _task_item(rt: Runtime, task: OpenTask, title, number, unit_name) -> dict:
+def _task_item(rt: Runtime, task: OpenTask, title, number, unit_name, claimer_name=None) -> dict:
     return {"id": task.id, "name": task.name, "title": task.title, "form": task.form, "stage": task.stage,
             "stage_label": rt.stage_labels.get(task.stage, task.stage), "proposal_id": task.proposal_id,
             "proposal_title": title, "proposal_number": number, "unit_id": task.unit_id, "unit_name": unit_name,
             "role": task.role, "assignee": task.assignee, "created_at": _iso(task.created_at),
             "due_at": _iso(task.due_at),
-            "overdue": task.due_at is not None and aware(task.due_at) < clock.now()}
+            "overdue": task.due_at is not None and aware(task.due_at) < clock.now(),
+            "claimed_by": task.claimed_by, "claimed_by_name": (claimer_name or task.claimed_by) if task.claimed_by else None}
 
 
 def _unit_names(session, ids) -> dict:

@@ -127,6 +127,7 @@ def deadline_functions(deadlines: Deadlines, extension_due=None) -> dict:
     deadline itself when the rule sets no reminder; with `kind`, before an
     approved extended deadline). end_of(day): 23:59:59 of
     an ISO date. never(): a time that never comes (a timer that must not fire).
+    period(rule): the rule's length in words (10 个工作日), for forms' notes.
     """
 
     def moment(text):
@@ -150,7 +151,8 @@ def deadline_functions(deadlines: Deadlines, extension_due=None) -> dict:
     def end_of(day):
         return f"{str(day)[:10]}T23:59:59+08:00"
 
-    return {"due_date": due_date, "remind_date": remind_date, "end_of": end_of, "never": lambda: NEVER}
+    return {"due_date": due_date, "remind_date": remind_date, "end_of": end_of, "never": lambda: NEVER,
+            "period": deadlines.describe}
 
 
 def detached_script_engine(region: Region) -> ConfinedScriptEngine:

@@ -23,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
-from . import limits
+from . import clock, limits
 from .definitions import ROLE_LABELS
 from .errors import EngineError, Forbidden, NotFound
 from .models import OverdueRecord, Proposal, ProposalUnit, SupervisionSample, Unit, User
@@ -219,7 +219,7 @@ def report_range(start_text: str | None, end_text: str | None, today: date) -> t
 
 def china_today(now: datetime | None = None) -> date:
     """Today's date in China (UTC+8)."""
-    return _aware(now or datetime.now(timezone.utc)).astimezone(CHINA).date()
+    return _aware(now or clock.now()).astimezone(CHINA).date()  # the engine's (demo) clock
 
 
 def overdue_report(session, user: User, start: date, end: date) -> dict:

@@ -5,14 +5,15 @@ loading every case. Each case is handled in its own transaction; on
 PostgreSQL the rows are claimed with FOR UPDATE SKIP LOCKED (engine.steps.lock_case)
 so several workers share the work, and the case version check means a timer whose
 firing another worker already committed is never applied twice (its reminders and
-records roll back with it).
+records roll back with it). SQLite has no SKIP LOCKED: there one worker
+runs per database file and rounds take turns (engine/worker_lock.py).
 """
 import logging
 import threading
 
 from sqlalchemy import select
 
-from . import clock, faults, notify, steps
+from . import clock, faults, notify, steps, worker_lock
 from .db import UnitOfWork
 from .errors import Conflict, EngineError
 from .eventlog import aware
@@ -55,7 +56,17 @@ def fire_case(database, rt, case_id: int) -> bool:
 
 
 def run_once(database, rt, limit: int = 50) -> dict:
-    """Fire every due timer once, then deliver due notifications; returns counts."""
+    """Fire every due timer once, then deliver due notifications; returns counts.
+
+    On SQLite the round holds the database's round lock: a round of another
+    process (the server's worker, `cppcc run-timers`) is waited for, never raced.
+    """
+    with worker_lock.one_round(database):
+        clock.sync()  # the demo's clock may have been moved by another process
+        return _round(database, rt, limit)
+
+
+def _round(database, rt, limit: int) -> dict:
     now = clock.now()
     lock = database.engine.dialect.name == "postgresql"
     fired = failed = 0
@@ -66,35 +77,47 @@ def run_once(database, rt, limit: int = 50) -> dict:
             fired += fire_case(database, rt, case_id)
         except EngineError as err:
             failed += 1
-            log.error("case %s: timers failed: %s", case_id, err.message)
-    delivered = notify.deliver_due(database, rt.settings, clock.now())
+            log.error("案件 %s 的定时任务出错：%s", case_id, err.message)
+    delivered = notify.deliver_due(database, rt.settings, clock.real_now())  # real messages: real time
     return {"cases": len(ids), "fired": fired, "failed": failed, "lock": lock, "delivery": delivered}
 
 
 class Worker:
     """Runs `run_once` every `interval` seconds until stopped (a thread or the foreground)."""
 
-    def __init__(self, database, rt, interval: float = 30.0):
-        self.database, self.rt, self.interval = database, rt, interval
+    def __init__(self, database, rt, interval: float = 30.0, who: str = "cppcc worker"):
+        self.database, self.rt, self.interval, self.who = database, rt, interval, who
         self._stop = threading.Event()
+        self._held = None
+
+    def claim(self) -> None:
+        """Become the database's worker: on SQLite take its worker lock, or raise
+        worker_lock.WorkerBusy (in Chinese, naming the process that has it)."""
+        if self._held is None:
+            self._held = worker_lock.hold_worker(self.database, self.who) or True
 
     def run(self) -> None:
-        """Loop until `stop()`; errors are logged and the loop goes on."""
+        """Claim the database, then loop until `stop()`; errors are logged and the loop goes on."""
+        self.claim()
         while not self._stop.is_set():
             try:
                 result = self.run_once()
                 if result["fired"] or result["failed"]:
-                    log.info("timers: %s", result)
+                    log.info("定时任务本轮：到期案件 %d 件，已处理 %d 件，出错 %d 件",
+                             result["cases"], result["fired"], result["failed"])
             except Exception:  # keep the worker alive; the case stays due and is retried
-                log.exception("timer worker round failed")
+                log.exception("定时任务本轮出错，下一轮重试")
             self._stop.wait(self.interval)
 
     def run_once(self) -> dict:
-        """One round: due timers, then due notifications."""
+        """One round (after claiming the database): due timers, then due notifications."""
+        self.claim()
         return run_once(self.database, self.rt)
 
     def start_thread(self) -> threading.Thread:
-        """Run in a daemon thread (the embedded default: the server runs the worker)."""
+        """Claim the database here (WorkerBusy is raised to the caller), then run in a
+        daemon thread (the embedded default: the server runs the worker)."""
+        self.claim()
         thread = threading.Thread(target=self.run, name="cppcc-timers", daemon=True)
         thread.start()
         return thread

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from . import clock, lint
 from .definitions import ProcessBundle, build_bundle
 from .errors import DefinitionError, Forbidden, NotFound
-from .models import Case, Deployment, ProcessDefinition, Proposal
+from .models import Case, Deployment, ProcessDefinition, Proposal, User
 
 log = logging.getLogger(__name__)
 PROCESS_LABELS = {"proposal": "提案办理", "extension": "延期申请"}
@@ -136,12 +136,15 @@ def list_versions(session, rt) -> list[dict]:
             select(Case.definition_id, Case.completed, func.count()).group_by(Case.definition_id, Case.completed)):
         counts.setdefault(definition_id, {"running": 0, "completed": 0})["completed" if completed else "running"] += n
     deployments = {}
+    names = dict(session.execute(select(User.username, User.name)).all())
     for row in session.scalars(select(Deployment).order_by(Deployment.id)):
         deployments.setdefault(row.definition_id, []).append(
-            {"at": _china(row.deployed_at), "by": row.deployed_by, "source": row.source, "note": row.note})
+            {"at": _china(row.deployed_at), "by": row.deployed_by, "by_name": names.get(row.deployed_by, row.deployed_by),
+             "source": row.source, "note": row.note})
     versions = []
     for row in session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.id.desc())):
-        versions.append({"hash": row.hash, "created_at": _china(row.created_at), "current": row.id == current.id,
+        versions.append({"hash": row.hash, "label": version_label(session, row),
+                         "created_at": _china(row.created_at), "current": row.id == current.id,
                          "files": sorted(row.files), "deployments": deployments.get(row.id, []),
                          "cases": counts.get(row.id, {"running": 0, "completed": 0})})
     return versions
@@ -154,10 +157,22 @@ def _china(moment) -> str:
     return moment.astimezone(clock.CHINA).isoformat(timespec="seconds")
 
 
-def case_version(session, proposal_id: int) -> str | None:
-    """The definition version (hash) a proposal's case runs on, or None before it has a case."""
-    return session.scalar(select(ProcessDefinition.hash).join(Case, Case.definition_id == ProcessDefinition.id)
-                          .where(Case.proposal_id == proposal_id, Case.process == "proposal"))
+def case_version(session, proposal_id: int) -> dict | None:
+    """The definition version a proposal's case runs on, {"hash", "label"} (label: 第 3 版
+    (2026-11-02 部署)), or None before it has a case."""
+    row = session.scalar(select(ProcessDefinition).join(Case, Case.definition_id == ProcessDefinition.id)
+                         .where(Case.proposal_id == proposal_id, Case.process == "proposal"))
+    return None if row is None else {"hash": row.hash, "label": version_label(session, row)}
+
+
+def version_label(session, definition: ProcessDefinition) -> str:
+    """A version as people name it: its number in the order versions were stored, and the day
+    it was first deployed, e.g. 第 3 版（2026-11-02 部署）."""
+    number = session.scalar(select(func.count()).select_from(ProcessDefinition)
+                            .where(ProcessDefinition.id <= definition.id))
+    first = session.scalar(select(func.min(Deployment.deployed_at)).where(Deployment.definition_id == definition.id))
+    day = f"{_china(first)[:10]} 部署" if first is not None else f"{_china(definition.created_at)[:10]} 保存"
+    return f"第 {number} 版（{day}）"
 
 
 def running_cases(session) -> dict:
@@ -206,9 +221,10 @@ def _register_files(session, rt):
     last = session.scalar(select(Deployment).order_by(Deployment.id.desc()).limit(1))
     if known is None or last is None:
         if last is not None and last.source in ("api", "browser"):
-            log.warning("the diagram files on disk (version %s) are new and replace the version deployed from "
-                        "the %s on %s; run `cppcc export-version` to keep such versions in processes/",
-                        bundle.hash, last.source, _china(last.deployed_at))
+            log.warning("磁盘上的流程文件（版本 %s）是新的，取代了 %s 从%s部署的版本；"
+                        "如需保留那样的版本，请用 cppcc export-version 导出到 processes/",
+                        bundle.hash, _china(last.deployed_at)[:16].replace("T", " "),
+                        {"api": "接口", "browser": "浏览器"}.get(last.source, last.source))
         definition, _ = _stored(session, bundle)
         session.add(Deployment(definition_id=definition.id, deployed_at=clock.now(), deployed_by=None,
                                source="files", note="启动时读取的流程文件"))

@@ -45,8 +45,8 @@ def _warn_uncovered(year: int) -> None:
             return
         _warned_years.add(year)
     log.warning(
-        "chinesecalendar %s has no holiday table for %d: counting Monday-Friday as working days "
-        "(update the chinesecalendar package, or list the region's days under calendar: in region.yaml)",
+        "节假日表（chinesecalendar %s）还没有 %d 年的安排：该年暂按周一至周五计算工作日。"
+        "请更新 chinesecalendar，或在地区配置 region.yaml 的 calendar: 下列出该年的节假日和调休上班日",
         getattr(chinese_calendar, "__version__", "?"),
         year,
     )

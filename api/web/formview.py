@@ -28,6 +28,7 @@ class Field:
     rows: list = dc_field(default_factory=list)  # repeated group: [[Field]]
     template: list = dc_field(default_factory=list)  # repeated group: an empty row
     keys: list = dc_field(default_factory=list)  # keyed selects: [(key, label)]
+    notes: list = dc_field(default_factory=list)  # the form's notes on this field (the region's rules)
 
 
 def widget_of(prop: dict) -> str:

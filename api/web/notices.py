@@ -24,6 +24,20 @@ def index():
         return render_template("notifications.html", result=result, kinds=KIND_LABELS)
 
 
+@bp.get("/notifications/<int:notification_id>/open")
+def open_one(notification_id):
+    """Open a message: it is marked read and leads to its task while that is open, else
+    to the proposal (a finished task's message never leads to a page that refuses)."""
+    with acting() as (uow, user):
+        target = notify.open_message(uow.session, user.username, notification_id)
+        uow.commit()
+    if target["task_id"] and request.args.get("to") != "proposal":
+        return redirect(url_for("pages.task", task_id=target["task_id"]))
+    if target["proposal_id"]:
+        return redirect(url_for("pages.proposal", proposal_id=target["proposal_id"]))
+    return redirect(url_for("notices.index"))
+
+
 @bp.post("/notifications/read")
 def read_all():
     """Mark all my messages read (the form carries the CSRF token)."""

@@ -1,5 +1,7 @@
 """Say stored values the way people read them: labels instead of codes, and
 form fields with their Chinese titles instead of raw data."""
+from markupsafe import Markup
+
 from engine.runtime import Runtime
 
 HIDDEN_CONTEXT = {"proposal_id", "status", "leads", "raters", "handling_round", "min_consultations",
@@ -19,8 +21,9 @@ COLLECTIONS = {"opinions": ("协办意见", "assist_opinion"), "cosigns": ("会�
 class Presenter:
     """Labels for every field of every form, from the forms and the region profile."""
 
-    def __init__(self, rt: Runtime, unit_names: dict, user_names: dict):
-        self.rt, self.unit_names, self.user_names = rt, unit_names, user_names
+    def __init__(self, rt: Runtime, unit_names: dict, user_names: dict, files: dict | None = None):
+        """`files`: the proposal's attachments, {id: (file name, download URL)}."""
+        self.rt, self.unit_names, self.user_names, self.files = rt, unit_names, user_names, files or {}
         self.fields, self.by_form = {}, {}
         for name in rt.forms.schemas:
             props = rt.forms.resolved(name).get("properties", {})
@@ -43,6 +46,8 @@ class Presenter:
             return "—"
         if isinstance(value, bool):
             return "是" if value else "否"
+        if prop.get("x-widget") == "attachments" and isinstance(value, list):
+            return self.file_links(value)
         if isinstance(value, list):
             item = prop.get("items", {})
             labels = item.get("x-labels", {})
@@ -59,6 +64,14 @@ class Presenter:
         if prop.get("x-widget") == "leaders":
             return self.user_names.get(value, str(value))
         return str(value)
+
+    def file_links(self, ids: list) -> Markup:
+        """Attachments by file name, each a download link (escaped)."""
+        links = []
+        for attachment_id in ids:
+            name, url = self.files.get(attachment_id) or self.files.get(_int(attachment_id)) or (None, None)
+            links.append(Markup('<a href="{}">{}</a>').format(url, name) if name else Markup("（文件已不存在）"))
+        return Markup("、").join(links)
 
     def rows(self, data: dict, skip=(), task_name: str | None = None) -> list[tuple[str, str]]:
         """(title, text) rows for a dict of form data, known fields only; `task_name`
@@ -80,3 +93,7 @@ class Presenter:
                 name = self.unit_names.get(who) or self.user_names.get(who) or who
                 out.append((f"{heading}（{name}）", self.rows(data, task_name=task_name)))
         return out
+
+
+def _int(value):
+    return int(value) if isinstance(value, str) and value.isdigit() else value

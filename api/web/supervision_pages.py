@@ -3,11 +3,10 @@
 For the committee, the government office and the supervision office; other
 users get a 403 page (engine/supervision.py decides).
 """
-from datetime import datetime, timezone
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from engine import supervision
+from engine import clock, supervision
 from engine.errors import EngineError, Forbidden
 
 from ..common import runtime
@@ -31,7 +30,7 @@ def samples():
                 drawn = supervision.draw_sample(uow.session, runtime().region, user,
                                                 rate_percent=form["rate_percent"] or None,
                                                 seed=form["seed"] or None, label=form["label"] or None,
-                                                now=datetime.now(timezone.utc))
+                                                now=clock.now())
             except Forbidden:
                 raise
             except EngineError as err:

@@ -1,10 +1,13 @@
 """The handler pages: inbox, task, proposal dossier, search, new proposal."""
+from datetime import datetime
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
 from sqlalchemy import select
 
-from engine import attachments, cases, diagram, extensions, queries, versions
+from engine import attachments, cases, claims, clock, diagram, extensions, permissions, queries, versions
 from engine.errors import Conflict, EngineError, Forbidden, InvalidForm, ProcessFault
-from engine.models import Unit, User
+from engine.models import OpenTask, Unit, User
 
 from .guard import protect
 from ..attachments import send_attachment
@@ -18,11 +21,13 @@ bp = protect(Blueprint("pages", __name__))
 PER_PAGE = 20
 
 
-def presenter(session) -> Presenter:
-    """A Presenter with the unit directory and people's names."""
+def presenter(session, user=None, proposal_id: int | None = None) -> Presenter:
+    """A Presenter with the unit directory, people's names and the proposal's attachments
+    `user` may see."""
     units = dict(session.execute(select(Unit.id, Unit.name)).all())
     people = dict(session.execute(select(User.username, User.name)).all())
-    return Presenter(runtime(), units, people)
+    files = {f["id"]: (f["filename"], f["url"]) for f in _attachments(session, user, proposal_id)} if proposal_id else {}
+    return Presenter(runtime(), units, people, files)
 
 
 def _choices(session, user=None) -> dict:
@@ -84,17 +89,39 @@ def task(task_id):
         except ProcessFault as err:  # a diagram fault: the form stays, with what went wrong
             message, status = err.message, err.status
         else:
-            flash(f"“{detail['title']}”已办理完成", "success")
+            with acting() as (uow, user):
+                after = queries.next_steps(uow.session, runtime(), user, detail["proposal_id"])
+            flash(_what_next(detail["title"], after), "success")
             return redirect(url_for("pages.proposal", proposal_id=detail["proposal_id"]))
     with acting() as (uow, user):
         detail = queries.task_detail(uow.session, runtime(), user, task_id)
-        p = presenter(uow.session)
+        p = presenter(uow.session, user, detail["proposal_id"])
         record = queries.proposal_detail(uow.session, runtime(), user, detail["proposal_id"])
         fields = build_fields(detail["schema"], data if data is not None else detail["data"], errors,
                               _choices(uow.session, user), detail["context"])
-        return render_template("task.html", task=detail, fields=fields, message=message, errors=errors,
+        for f in fields:
+            f.notes = [n["text"] for n in detail["notes"] if n["field"] == f.name]
+        pool = len(claims.candidates(uow.session, uow.session.get(OpenTask, task_id))) > 1  # several may do it
+        return render_template("task.html", task=detail, fields=fields, message=message, errors=errors, pool=pool,
                                proposal=record, context_rows=p.context_rows(detail["context"]),
                                collections=p.collections(detail["context"]), p=p), (422 if errors else status)
+
+
+def _what_next(done_title: str, after: dict) -> Markup:
+    """The message after a completed task: what comes next, who does it, by when, and a
+    link straight to the next task when it is the same person's."""
+    text = Markup("“{}”已办理完成。").format(done_title)
+    steps = []
+    for t in after["tasks"][:4]:
+        day = datetime.fromisoformat(t["due_at"]).astimezone(clock.CHINA).date() if t["due_at"] else None
+        due = Markup("，期限 {}").format(day.isoformat()) if day else ""
+        step = Markup("{}（{}{}）").format(t["title"], t["who"], due)
+        if t["mine"]:
+            step = Markup('{} <a href="{}">立即办理</a>').format(step, url_for("pages.task", task_id=t["id"]))
+        steps.append(step)
+    if steps:
+        return text + Markup("下一步：") + Markup("；").join(steps)
+    return text + Markup("提案现为“{}”，暂无待办事项。").format(after["status_label"])
 
 
 def _with_uploads(detail, data):
@@ -116,6 +143,33 @@ def _with_uploads(detail, data):
                 data.setdefault(name, []).append(saved["id"])
             uow.commit()
     return data
+
+
+@bp.post("/tasks/<task_id>/<any(claim, release):action>")
+def claim_task(task_id, action):
+    """Claim a task of my pool, or release my claim; back to the task."""
+    with acting() as (uow, user):
+        try:
+            row = (claims.claim if action == "claim" else claims.release)(uow, user, task_id)
+        except Conflict as err:
+            flash(err.message, "error")
+        else:
+            flash(f"已认领“{row.title}”，同事可看到由您办理" if action == "claim" else f"已释放“{row.title}”，同事可以认领或办理",
+                  "success")
+    return redirect(url_for("pages.task", task_id=task_id))
+
+
+@bp.post("/proposals/<int:proposal_id>/tasks/<task_id>/reassign")
+def reassign_task(proposal_id, task_id):
+    """The committee gives an open task of this proposal to another person (from the dossier)."""
+    with acting() as (uow, user):
+        try:
+            row = claims.assign(uow, runtime(), user, task_id, request.form.get("username", ""))
+        except (Conflict, InvalidForm) as err:
+            flash("；".join(e["message"] for e in getattr(err, "errors", [])) or err.message, "error")
+        else:
+            flash(f"已将“{row.title}”改派", "success")
+    return redirect(url_for("pages.proposal", proposal_id=proposal_id))
 
 
 @bp.get("/proposals")
@@ -147,8 +201,14 @@ def proposal(proposal_id):
         drawing = diagram.case_diagram(uow.session, runtime(), proposal_id,
                                        queries.proposal_record(uow.session, runtime(), user, proposal_id))
         files = _attachments(uow.session, user, proposal_id)
-        return render_template("proposal.html", proposal=record, p=presenter(uow.session),
-                               diagram=drawing, files=files, version=versions.case_version(uow.session, proposal_id),
+        reassign = {}
+        if permissions.may_assign(user):  # the committee gives a pool task to another of its people
+            for t in record["open_tasks"]:
+                row = uow.session.get(OpenTask, t["id"])
+                if row.assignee is None:
+                    reassign[t["id"]] = claims.candidates(uow.session, row)
+        return render_template("proposal.html", proposal=record, p=presenter(uow.session, user, proposal_id),
+                               reassign=reassign, diagram=drawing, files=files, version=versions.case_version(uow.session, proposal_id),
                                max_upload_mb=services()["settings"].max_upload_bytes // (1024 * 1024))
 
 

@@ -12,6 +12,7 @@ import pytest
 from api import attachments, create_app
 from engine.config import Settings
 from engine.db import Database, UnitOfWork
+from engine.demo import on_day
 from engine.directory import add_user, sync_units
 from engine.runtime import Runtime
 
@@ -157,7 +158,7 @@ def world(api):
                                    "assisting_unit_ids": ["jw"], "is_key": False})
     api.do("fgw_clerk", "accept", p1, {"accept_decision": "accept"})
     api.do("fgw_clerk", "plan_draft", p1, {"plan_content": "分步建设立体停车库", "plan_responsible": "张科长",
-                                           "plan_finish_date": "2026-12-01"})
+                                           "plan_finish_date": on_day(14)})
     api.do("fgw_head", "plan_approve", p1, {"approved": True})
     p2 = api.submit("wy_chen", title="关于增设社区养老服务点的建议", cosigners=["wy_lin"])
     p3 = api.submit("wy_wu", title="关于改善菜市场环境的建议")

@@ -77,7 +77,9 @@ def test_deploy_then_dry_run_and_migrate(app, api, designer, world):
     assert moved.status_code == 200 and len(moved.get_json()["moved"]) == 3
     assert api.my_tasks("jw_clerk")[0]["title"] == "提交协办书面意见"  # the open task read the new title
     timeline = api.get("tw_li", f"/api/proposals/{world['p1']}").get_json()["timeline"]
-    assert any(new_hash in (e.get("title") or "") for e in timeline)
+    [moved_event] = [e for e in timeline if e["kind"] == "migrated"]
+    assert moved_event["data"]["to"] == new_hash and "迁移到第 2 版" in moved_event["title"]  # named, not hashed
+    assert new_hash not in moved_event["title"]
     assert api.get(designer, "/api/migrations?to=zzzzzzzz").status_code == 404
 
 

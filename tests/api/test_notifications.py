@@ -144,10 +144,23 @@ def test_messages_page_and_badge(app, inbox):
     assert badge(Browser(app).login("jw_clerk").get("/tasks").get_data(as_text=True)) == 1
 
 
-def test_messages_link_to_the_task_and_proposal(app):
+def test_messages_link_to_open_tasks_only(app):
     send(app, ["fgw_clerk"], "请签收", proposal_id=None, task_id="0f8e6a52-1111-4c3b-9d2a-000000000001")
-    html = Browser(app).login("fgw_clerk").get("/notifications").get_data(as_text=True)
-    assert 'href="/tasks/0f8e6a52-1111-4c3b-9d2a-000000000001"' in html and "去办理" in html
+    browser = Browser(app).login("fgw_clerk")
+    html = browser.get("/notifications").get_data(as_text=True)
+    assert "请签收" in html and "去办理" not in html  # no such task (done, or gone): nothing to do there
+    opener = re.search(r'href="(/notifications/(\d+)/open)"', html)
+    assert opener is None  # neither a task nor a proposal to lead to
+    [item] = api_items(app, "fgw_clerk")
+    assert browser.get(f"/notifications/{item['id']}/open").status_code == 302  # marks it read
+    assert api_items(app, "fgw_clerk")[0]["read"] is True
+    assert Browser(app).login("jw_clerk").get(f"/notifications/{item['id']}/open").status_code == 404  # not hers
+
+
+def api_items(app, username):
+    client = app.test_client()
+    token = client.post("/api/auth/login", json={"username": username, "password": PASSWORD}).get_json()["token"]
+    return client.get("/api/notifications", headers={"Authorization": f"Bearer {token}"}).get_json()["items"]
 
 
 def test_messages_page_needs_a_login(app):

@@ -6,6 +6,7 @@ instance/e2e-screenshots).
 """
 import os
 import shutil
+import subprocess
 import threading
 from pathlib import Path
 
@@ -34,6 +35,15 @@ def live_server(app):
     thread.join(timeout=5)
 
 
+def _chinese_font() -> bool:
+    """Whether fontconfig knows a font covering Chinese (what Chromium draws text with)."""
+    try:
+        found = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return bool(found.stdout.strip())
+
+
 @pytest.fixture(scope="session")
 def chromium():
     """A headless Debian Chromium launched by Playwright (never a downloaded browser)."""
@@ -43,6 +53,8 @@ def chromium():
         _unavailable("the playwright package is not installed")
     if not Path(CHROMIUM).exists():
         _unavailable(f"{CHROMIUM} not found (apt-get install chromium)")
+    if not _chinese_font():
+        _unavailable("no Chinese font: screenshots would show boxes (bin/cjk-font installs fonts-noto-cjk)")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield browser

@@ -2,7 +2,7 @@
 right person through the pages; plus refused forms, forbidden pages, escaped text."""
 import re
 
-from engine.demo import CONSULT, OPINION, PLAN
+from engine.demo import OPINION, consult, plan
 
 TITLE = "关于推进老旧小区加装电梯的建议"
 
@@ -20,10 +20,10 @@ def test_submission_to_closure(person):
                                      "assisting_unit_ids": ["ghzy"], "is_key": False}).submit("assign")
     clerk = person("jsgl_clerk")
     clerk.open_task("签收或退回", TITLE).fill({"accept_decision": "accept"}).submit("accept")
-    clerk.open_task("拟定办理方案", TITLE).fill(PLAN).submit("plan")
+    clerk.open_task("拟定办理方案", TITLE).fill(plan()).submit("plan")
     head = person("jsgl_head")
     head.open_task("审批办理方案", TITLE).fill({"approved": True, "approve_comment": "同意"}).submit("plan-approve")
-    clerk.open_task("记录沟通协商", TITLE).fill(CONSULT).submit("consult")
+    clerk.open_task("记录沟通协商", TITLE).fill(consult()).submit("consult")
     person("ghzy_clerk").open_task("提交协办意见", TITLE).fill(OPINION).submit("opinion")
     clerk.open_task("起草答复", TITLE).fill({"reply_class": "A", "reply_text": "经研究，已将加装电梯纳入年度实事项目。",
                                          "involves_funds": False}).submit("reply")

@@ -13,18 +13,31 @@ from engine import cases, permissions, state
 from engine.db import Database, UnitOfWork
 from engine.models import Case, Event, OpenTask, Proposal, User
 from engine.config import Settings
+from engine.demo import on_day
 from engine.region import load_region
 from engine.runtime import Runtime, detached_script_engine
 from engine.sandbox import ConfinedScriptEngine
 
 UNITS = ("fgw", "jw", "kw")
 DEPUTIES = ("deputy_zhao", "deputy_qian", "deputy_sun")
-PLAN = {"plan_content": "方案", "plan_responsible": "张科长", "plan_finish_date": "2026-12-01"}
+PLAN = {"plan_content": "方案", "plan_responsible": "张科长", "plan_finish_date": "2026-12-01"}  # Flow: no date checks
 CONTACT = {"contact_date": "2026-11-01", "contact_way": "phone", "contact_people": "张",
            "contact_content": "电话沟通", "proposer_view": "同意"}
 REPLY_B = {"reply_class": "B", "reply_text": "答复", "involves_funds": False}
 FOLLOWUP = {"followup_plan": "计划", "followup_responsible": "张科长", "followup_deadline": "2027-01-01"}
 REPORT = {"report_date": "2026-12-01", "report_progress": "进展", "report_done": False}
+
+
+def plan() -> dict:
+    """PLAN finishing two weeks from the clock's today (a step checks it is not in the past)."""
+    return {**PLAN, "plan_finish_date": on_day(14)}
+
+
+def contact(**changes) -> dict:
+    """CONTACT dated the clock's today (a step checks it is not in the future)."""
+    return {**CONTACT, "contact_date": on_day(), **changes}
+
+
 PROPOSAL = {"title": "关于加强停车管理的建议", "category": "urban",
             "body": "停车难问题日益突出，需要综合治理。", "suggestions": "建设立体停车库"}
 
@@ -68,9 +81,9 @@ class Walk:
         self.do("review", "tw", {"review_decision": "file", "category": "urban"})
         self.do("assign", "tw", {"assign_mode": "single", "lead_unit_ids": ["fgw"], "is_key": False})
         self.do("accept", "fgw_clerk", {"accept_decision": "accept"})
-        self.do("plan_draft", "fgw_clerk", PLAN)
+        self.do("plan_draft", "fgw_clerk", plan())
         self.do("plan_approve", "fgw_head", {"approved": True})
-        self.do("consultation", "fgw_clerk", {**CONTACT, "more_contacts": False})
+        self.do("consultation", "fgw_clerk", contact(more_contacts=False))
         self.do("reply_draft", "fgw_clerk", REPLY_B)
         self.do("head_approve", "fgw_head", {"approved": True})
         self.do("supervise_review", "dcs", {"final_class": "B", "approved": True})

@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import select
 
-from case_drivers import PLAN
+from case_drivers import plan
 from engine.db import UnitOfWork
 from engine.definitions import content_hash
 from engine.diagram import case_diagram
@@ -36,7 +36,7 @@ def test_steps_are_put_in_the_diagram_that_holds_them(walk):
     walk.do("review", "tw", {"review_decision": "file", "category": "urban"})
     walk.do("assign", "tw", {"assign_mode": "single", "lead_unit_ids": ["fgw"], "is_key": False})
     walk.do("accept", "fgw_clerk", {"accept_decision": "accept"})
-    walk.do("plan_draft", "fgw_clerk", PLAN)
+    walk.do("plan_draft", "fgw_clerk", plan())
     walk.do("plan_approve", "fgw_head", {"approved": True})
     diagrams = by_process(diagram_of(walk, proposal_id))
     assert diagrams["proposal"]["done"] == ["assign", "review"]
@@ -50,7 +50,7 @@ def test_a_step_done_before_and_open_again_is_in_both_lists(walk):
     walk.do("review", "tw", {"review_decision": "file", "category": "urban"})
     walk.do("assign", "tw", {"assign_mode": "single", "lead_unit_ids": ["fgw"], "is_key": False})
     walk.do("accept", "fgw_clerk", {"accept_decision": "accept"})
-    walk.do("plan_draft", "fgw_clerk", PLAN)
+    walk.do("plan_draft", "fgw_clerk", plan())
     walk.do("plan_approve", "fgw_head", {"approved": False, "approve_comment": "请细化"})
     handling = by_process(diagram_of(walk, proposal_id))["handling"]
     assert handling["done"] == ["accept", "plan_approve", "plan_draft"]

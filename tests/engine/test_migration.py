@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from case_drivers import CONTACT, PLAN
+from case_drivers import contact, plan
 from engine import clock, migration, timers, versions
 from engine.demo import load_demo
 from engine.db import UnitOfWork
@@ -97,20 +97,20 @@ def test_bulk_migration_moves_those_that_can_and_logs_it(walk, runtime):
     assert walk.case(at_accept).definition_id == old_id  # stays where it was
 
     # the moved case goes on through the new step; the other one on its old version
-    walk.do("plan_draft", "fgw_clerk", PLAN)
+    walk.do("plan_draft", "fgw_clerk", plan())
     assert walk.open_tasks() == ["accept", "plan_review"]
     walk.do("plan_review", "fgw_head", {"approved": True})
     walk.do("plan_approve", "fgw_head", {"approved": True})
     walk.do("accept", "jw_clerk", {"accept_decision": "accept"})
-    walk.do("plan_draft", "jw_clerk", PLAN)
+    walk.do("plan_draft", "jw_clerk", plan())
     walk.do("plan_approve", "jw_head", {"approved": True})
     assert "consultation" in walk.open_tasks()
-    walk.do("consultation", "fgw_clerk", {**CONTACT, "more_contacts": False})
+    walk.do("consultation", "fgw_clerk", contact(more_contacts=False))
 
     # past its acceptance, the other case holds nothing the new version lacks: now it moves
     again = migration.migrate(walk.db, runtime)
     assert [c.proposal_id for c in again["moved"]] == [at_accept] and again["skipped"] == []
-    walk.do("consultation", "jw_clerk", {**CONTACT, "more_contacts": False})
+    walk.do("consultation", "jw_clerk", contact(more_contacts=False))
     assert migration.plan(walk.db, runtime)[1] == []
 
 

@@ -147,6 +147,11 @@ def gateway():
     server.close()
 
 
+def sms_key(database) -> str:
+    """The idempotency key of the (one) text message in the outbox."""
+    return notify.delivery_key(outbox(database, "sms")[0])
+
+
 def with_sms(settings: Settings, url: str, token="gw-token") -> Settings:
     return dataclasses.replace(settings, sms_gateway_url=url, sms_gateway_token=token)
 
@@ -280,7 +285,7 @@ def test_sms_gateway_receives_json(directory, runtime, settings, gateway):
     enqueue(directory, runtime.region, ["fgw_clerk"], kind="rate_request", title="请对提案办理结果进行评价")
     counts = notify.deliver_due(directory, with_sms(settings, gateway.url), NOW)
     assert counts == {"sent": 1, "failed": 0, "retried": 0, "unconfigured": 0}  # email: failed at once
-    assert gateway.delivered == [{"to": "13800000001", "text": "【政协提案】请对提案办理结果进行评价"}]
+    assert gateway.delivered == [{"to": "13800000001", "text": "【政协提案】请对提案办理结果进行评价", "message_id": sms_key(directory)}]
     headers = gateway.requests[0]["headers"]
     assert headers["Authorization"] == "Bearer gw-token"
     assert headers["Content-Type"].startswith("application/json")
@@ -314,7 +319,7 @@ def test_sms_failure_backs_off_then_recovers(directory, runtime, settings, gatew
     [sms] = outbox(directory, "sms")
     assert (sms.status, sms.attempts, utc(sms.sent_at), sms.last_error) == ("sent", 3, third, None)
     assert [r["status"] for r in gateway.requests] == [500, 500, 200]
-    assert gateway.delivered == [{"to": "13800000001", "text": "【政协提案】催办：请尽快答复"}]
+    assert gateway.delivered == [{"to": "13800000001", "text": "【政协提案】催办：请尽快答复", "message_id": sms_key(directory)}]
 
 
 def test_sms_gives_up_after_the_last_attempt(directory, runtime, settings, gateway):
@@ -397,7 +402,7 @@ def test_unconfigured_channel_keeps_messages_pending(directory, runtime, setting
     later = NOW + notify.UNCONFIGURED_RETRY
     counts = notify.deliver_due(directory, with_sms(bare, gateway.url), later)
     assert counts == {"sent": 1, "failed": 0, "retried": 0, "unconfigured": 1}
-    assert gateway.delivered == [{"to": "13800000001", "text": "【政协提案】" + TITLE}]
+    assert gateway.delivered == [{"to": "13800000001", "text": "【政协提案】" + TITLE, "message_id": sms_key(directory)}]
     [email] = outbox(directory, "email")
     assert (email.status, email.attempts, email.last_error) == ("pending", 0, "渠道未配置")
 

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, inspect, select
 
-from case_drivers import CONTACT, PLAN, REPLY_B
+from case_drivers import REPLY_B, contact, plan
 from engine import cases, clock, extensions, queries, timers
 from engine.db import Database, UnitOfWork
 from engine.deadlines import Deadlines
@@ -86,7 +86,7 @@ def assigned(walk, mode="single", leads=("fgw",), assisting=()) -> int:
 def planned(walk, unit="fgw"):
     """The lead unit accepts, drafts and approves its plan (consultation ∥ opinions follow)."""
     walk.do("accept", f"{unit}_clerk", {"accept_decision": "accept"})
-    walk.do("plan_draft", f"{unit}_clerk", PLAN)
+    walk.do("plan_draft", f"{unit}_clerk", plan())
     walk.do("plan_approve", f"{unit}_head", {"approved": True})
 
 
@@ -173,14 +173,14 @@ def test_every_deadline_counts_across_the_national_day_holiday(moving_clock, wal
 
     walk.do("accept", "fgw_clerk", {"accept_decision": "accept"})
     assert due(walk, pid, "plan_draft") == REPLY_DUE == deadlines.due("reply", START)
-    walk.do("plan_draft", "fgw_clerk", PLAN)
+    walk.do("plan_draft", "fgw_clerk", plan())
     assert due(walk, pid, "plan_approve") == REPLY_DUE
     walk.do("plan_approve", "fgw_head", {"approved": True})
 
     # consultation (the first contact with the proposer) runs in parallel with the assisting opinions
     assert due(walk, pid, "consultation", "fgw") == deadlines.due("first_contact", START) == FIRST_CONTACT_DUE
     assert due(walk, pid, "assist_opinion", "jw") == OPINION_DUE == deadlines.due("opinion", START)
-    walk.do("consultation", "fgw_clerk", {**CONTACT, "more_contacts": False})
+    walk.do("consultation", "fgw_clerk", contact(more_contacts=False))
     walk.do("assist_opinion", "jw_clerk", {"opinion_text": "同意主办单位意见", "contact_person": "王科长"})
 
     for name, username, data in [("reply_draft", "fgw_clerk", REPLY_B),
@@ -266,7 +266,7 @@ def test_cosigning_deadline_goes_on_with_those_who_agreed(moving_clock, walk, co
     walk.do("review", "tw", {"review_decision": "file", "category": "urban"})
     walk.do("assign", "tw", {"assign_mode": "single", "lead_unit_ids": ["fgw"], "is_key": False})
     planned(walk)
-    walk.do("consultation", "fgw_clerk", {**CONTACT, "more_contacts": False})
+    walk.do("consultation", "fgw_clerk", contact(more_contacts=False))
     walk.do("reply_draft", "fgw_clerk", REPLY_B)
     walk.do("head_approve", "fgw_head", {"approved": True})
     walk.do("supervise_review", "dcs", {"final_class": "B", "approved": True})
@@ -292,7 +292,7 @@ def test_approved_extension_moves_reply_deadline_and_timers(moving_clock, walk):
     assert decided.status == "approved" and aware(decided.requested_due) == new_due
     assert not [t for t in open_tasks(walk, pid) if t.name in ("committee_decide", "gov_decide")]
     assert reply_phase_dues(walk, pid) == {"plan_draft": new_due}
-    walk.do("plan_draft", "fgw_clerk", PLAN)
+    walk.do("plan_draft", "fgw_clerk", plan())
     assert reply_phase_dues(walk, pid) == {"plan_approve": new_due}  # tasks created later too
 
     moving_clock.set(at(2025, 12, 27, 10, 0, 0))  # past the original reply deadline
@@ -340,7 +340,7 @@ def test_refused_extension_leaves_due_dates_and_timers(moving_clock, walk):
     assert not [t for t in open_tasks(walk, pid) if t.name == "gov_decide"]
     assert reply_phase_dues(walk, pid) == {"plan_draft": REPLY_DUE}
     assert next_timer(walk, pid) == timer_before
-    walk.do("plan_draft", "fgw_clerk", PLAN)
+    walk.do("plan_draft", "fgw_clerk", plan())
     assert reply_phase_dues(walk, pid) == {"plan_approve": REPLY_DUE}
 
     moving_clock.set(at(2025, 12, 27, 10, 0, 0))
@@ -422,7 +422,7 @@ def test_worker_at_exactly_the_timer_time_reports_what_it_fired(moving_clock, wa
 def test_timer_due_when_a_user_completes_a_task_still_fires(moving_clock, walk):
     pid = assigned(walk, "joint", leads=["fgw"], assisting=["jw"])
     walk.do("accept", "fgw_clerk", {"accept_decision": "accept"})
-    walk.do("plan_draft", "fgw_clerk", PLAN)
+    walk.do("plan_draft", "fgw_clerk", plan())
     moving_clock.set(at(2025, 10, 20, 9, 0, 30))  # first-contact reminder due at 09:00; the worker is behind
     walk.do("plan_approve", "fgw_head", {"approved": True})
     run_worker(walk)
@@ -432,7 +432,7 @@ def test_timer_due_when_a_user_completes_a_task_still_fires(moving_clock, walk):
 def test_no_opinion_deadline_without_assisting_units(moving_clock, walk):
     pid = assigned(walk)
     walk.do("accept", "fgw_clerk", {"accept_decision": "accept"})
-    walk.do("plan_draft", "fgw_clerk", PLAN)
+    walk.do("plan_draft", "fgw_clerk", plan())
     moving_clock.set(at(2025, 10, 27, 10, 0, 0))  # opinions were due 26 October
     run_worker(walk)
     walk.do("plan_approve", "fgw_head", {"approved": True})

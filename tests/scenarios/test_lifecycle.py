@@ -3,7 +3,8 @@ by the user whose step it is (runs on SQLite, or PostgreSQL with CPPCC_TEST_DATA
 
 Every test runs under each example region (see conftest.py): `api.facts` gives
 the region's units, classes and ratings, and what its decision tables do with them."""
-from engine.demo import ACCEPT, APPROVE, CONSULT, OPINION, PLAN, RATE_OK, reply
+from engine.demo import ACCEPT, APPROVE, OPINION, RATE_OK, plan, reply
+from engine.demo import consult as consult_data
 from engine import clock
 from engine.region import region_codes
 
@@ -26,13 +27,13 @@ def file_and_assign(api, pid, mode="single", leads=None, assists=(), key=False, 
 def consult(api, pid, unit):
     """Record contacts until the region's minimum is met."""
     for _ in range(max(1, api.min_consultations)):
-        api.do(f"{unit}_clerk", "consultation", pid, CONSULT)
+        api.do(f"{unit}_clerk", "consultation", pid, consult_data())
     assert "consultation" not in api.open(pid)
 
 
 def handle(api, pid, unit, assists=()):
     api.do(f"{unit}_clerk", "accept", pid, ACCEPT)
-    api.do(f"{unit}_clerk", "plan_draft", pid, PLAN)
+    api.do(f"{unit}_clerk", "plan_draft", pid, plan())
     api.do(f"{unit}_head", "plan_approve", pid, APPROVE)
     consult(api, pid, unit)
     for other in assists:
@@ -142,7 +143,7 @@ def test_lead_with_two_assisting_units(api):
     pid = api.submit("wy_chen")
     file_and_assign(api, pid, "joint", (f.lead,), f.assists)
     api.do(f"{f.lead}_clerk", "accept", pid, ACCEPT)
-    api.do(f"{f.lead}_clerk", "plan_draft", pid, PLAN)
+    api.do(f"{f.lead}_clerk", "plan_draft", pid, plan())
     api.do(f"{f.lead}_head", "plan_approve", pid, APPROVE)
     assert api.open(pid) == ["assist_opinion", "assist_opinion", "consultation"]
     # each assisting unit sees only its own opinion task
@@ -150,7 +151,7 @@ def test_lead_with_two_assisting_units(api):
     api.do(f"{first}_clerk", "assist_opinion", pid, OPINION)
     contacts = max(2, api.min_consultations)
     for n in range(contacts):
-        api.do(f"{f.lead}_clerk", "consultation", pid, {**CONSULT, "more_contacts": n == 0})
+        api.do(f"{f.lead}_clerk", "consultation", pid, consult_data(more_contacts=n == 0))
     assert api.open(pid) == ["assist_opinion"]  # the reply waits for every opinion
     api.do(f"{second}_clerk", "assist_opinion", pid, OPINION)
     api.do(f"{f.lead}_clerk", "reply_draft", pid, reply(f.plain))

@@ -59,13 +59,13 @@ steps:
   - {task: assign, user: tawei_li, data: {assign_mode: single, lead_unit_ids: [sjyj], is_key: false}}
   - {task: accept, user: sjyj_clerk, data: {accept_decision: accept}}
   - check: {due: {plan_draft: 2026-07-02}}
-  - {task: plan_draft, user: sjyj_clerk, data: {plan_content: 调研, plan_responsible: 李科长, plan_finish_date: 2027-06-30}}
+  - {task: plan_draft, user: sjyj_clerk, data: {plan_content: 调研, plan_responsible: 李科长, plan_finish_date: 2026-06-30}}
   - {task: plan_approve, user: sjyj_head, data: {approved: true}}
-  - {task: consultation, user: sjyj_clerk, data: {contact_date: 2026-03-10, contact_way: meeting, contact_people: 提案者,
+  - {task: consultation, user: sjyj_clerk, data: {contact_date: 2026-03-02, contact_way: meeting, contact_people: 提案者,
                                                   contact_content: 面商, proposer_view: 认可, more_contacts: true}}
-  - {task: consultation, user: sjyj_clerk, data: {contact_date: 2026-03-20, contact_way: phone, contact_people: 提案者,
+  - {task: consultation, user: sjyj_clerk, data: {contact_date: 2026-03-02, contact_way: phone, contact_people: 提案者,
                                                   contact_content: 通报, proposer_view: 认可, more_contacts: true}}
-  - {task: consultation, user: sjyj_clerk, data: {contact_date: 2026-03-30, contact_way: visit, contact_people: 提案者,
+  - {task: consultation, user: sjyj_clerk, data: {contact_date: 2026-03-02, contact_way: visit, contact_people: 提案者,
                                                   contact_content: 结果, proposer_view: 理解, more_contacts: false}}
   - {task: reply_draft, user: sjyj_clerk, data: {reply_class: D, reply_text: 暂缓, involves_funds: false}, refused: 答复类别}
   - {task: reply_draft, user: sjyj_clerk, data: {reply_class: E, reply_text: 暂缓, involves_funds: false}}

@@ -195,7 +195,7 @@ def test_a_good_edit_becomes_the_current_version(designer, ext):
     html = designer.text("/designer/versions")
     block = version_block(html, new)
     assert block.startswith('<li class="card version current"')
-    assert "签收任务改名" in block and "浏览器" in block and ">designer<" in block
+    assert "签收任务改名" in block and "浏览器" in block and ">郑伟（流程设计员）<" in block
     assert f'id="v-{old}"' in html and f'<li class="card version current" id="v-{old}"' not in html
     # the same content again is not a new deployment
     before = counts(ext)
@@ -230,10 +230,12 @@ def test_new_cases_start_on_the_new_version_old_ones_keep_theirs(browser, design
     new_pid = submit(browser, "关于完善社区养老服务的建议")
     committee = browser().login("tawei_li")
     old_page, new_page = committee.text(f"/proposals/{old_pid}"), committee.text(f"/proposals/{new_pid}")
-    assert f'<a href="/designer/versions#v-{old}">{old}</a>' in old_page
-    assert f'<a href="/designer/versions#v-{new}">{new}</a>' in new_page
+    assert re.search(rf'<a href="/designer/versions#v-{old}">第 \d+ 版（\d{{4}}-\d\d-\d\d 部署）</a>', old_page)
+    assert re.search(rf'<a href="/designer/versions#v-{new}">第 \d+ 版（\d{{4}}-\d\d-\d\d 部署）</a>', new_page)
+    assert f">{old}<" not in old_page  # the committee reads the version's number, not its hash
     proposer_page = browser().login("wy_chen").text(f"/proposals/{old_pid}")
-    assert f'<dd class="case-version">{old}</dd>' in proposer_page  # shown, not linked
+    assert re.search(r'<dd class="case-version">第 \d+ 版（\d{4}-\d\d-\d\d 部署）</dd>', proposer_page)
+    assert old not in proposer_page  # shown as a label, not linked, no hash
     inbox = committee.text("/tasks")
     assert "审查立案（新版）" in inbox
     assert re.search(r'class="task-title">审查立案<', inbox)  # the old case's task keeps its old title

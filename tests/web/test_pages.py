@@ -1,7 +1,7 @@
 """The pages: login, inbox, task forms, dossier, proposer and committee pages, safety."""
 import re
 
-from engine.demo import ACCEPT, PLAN
+from engine.demo import ACCEPT, plan
 
 BODY = "停车难问题日益突出，需要综合治理。"
 
@@ -95,7 +95,7 @@ def test_assignment_picks_units_from_the_directory(browser):
     assert response.status_code == 302
     clerk = browser().login("jtw_clerk")
     clerk.post(f"/tasks/{task_id(clerk, '签收或退回')}", ACCEPT)
-    clerk.post(f"/tasks/{task_id(clerk, '拟定办理方案')}", PLAN)
+    clerk.post(f"/tasks/{task_id(clerk, '拟定办理方案')}", plan())
     head = browser().login("jtw_head")
     head.post(f"/tasks/{task_id(head, '审批办理方案')}", {"approved": "true", "approve_comment": "同意"})
     assert "提交协办意见" in browser().login("ghzy_clerk").text("/tasks")
@@ -170,7 +170,7 @@ def test_attachments_on_dossier_and_task_form(browser):
     tw.post(f"/tasks/{task_id(tw, '交办')}", {"assign_mode": "single", "lead_unit_ids": "jtw", "is_key": "false"})
     clerk = browser().login("jtw_clerk")
     clerk.post(f"/tasks/{task_id(clerk, '签收或退回')}", ACCEPT)
-    clerk.post(f"/tasks/{task_id(clerk, '拟定办理方案')}", PLAN)
+    clerk.post(f"/tasks/{task_id(clerk, '拟定办理方案')}", plan())
     head = browser().login("jtw_head")
     head.post(f"/tasks/{task_id(head, '审批办理方案')}", {"approved": "true"})
     tid = task_id(clerk, "记录沟通协商")

@@ -92,6 +92,38 @@
     });
   }
 
+  /* Leave out the bookkeeping steps (engine counters and the like): each one's incoming
+   * flows are drawn on through its outgoing flow, and the step and that flow are hidden. */
+  function hideSteps(viewer, ids) {
+    var registry = viewer.get('elementRegistry');
+    var canvas = viewer.get('canvas');
+    var graphics = viewer.get('graphicsFactory');
+    ids.forEach(function (id) {
+      var step = registry.get(id);
+      if (!step || !step.outgoing || step.outgoing.length !== 1) return;
+      var out = step.outgoing[0];
+      (step.incoming || []).forEach(function (flow) {
+        var points = flow.waypoints;
+        var last = points[points.length - 1];
+        var before = points[points.length - 2] || last;
+        var next = out.waypoints[0];
+        var joint = [];
+        if (last.x !== next.x && last.y !== next.y) {  /* keep the lines square: carry on the way it came */
+          joint = [before.y === last.y ? { x: next.x, y: last.y } : { x: last.x, y: next.y }];
+        }
+        flow.waypoints = flow.waypoints.concat(joint, out.waypoints.slice(1));
+        graphics.update('connection', flow, registry.getGraphics(flow));
+      });
+      [step, out, step.label, out.label].forEach(function (part) {
+        var gfx = part && registry.getGraphics(part.id);
+        if (gfx) {
+          canvas.addMarker(part.id, 'bpmn-hidden');
+          gfx.style.display = 'none';
+        }
+      });
+    });
+  }
+
   function draw(el) {
     var xml = readXml(el.getAttribute('data-xml-id') || '');
     if (!xml) {
@@ -105,6 +137,7 @@
     setStatus(el, '流程图加载中…');
     viewer.importXML(xml).then(function () {
       setStatus(el, '');
+      hideSteps(viewer, readIds(el, 'data-hidden'));
       fit(el, stage, viewer);
       addMarkers(viewer, readIds(el, 'data-done'), 'done');
       addMarkers(viewer, readIds(el, 'data-current'), 'current');

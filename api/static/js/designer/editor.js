@@ -74,6 +74,7 @@
     var chinese = { additionalModules: [window.CppccTranslateZh] };
     api.modeler = new window.DmnJS({ container: canvasEl, drd: chinese, decisionTable: chinese,
                                      literalExpression: chinese, boxedExpression: chinese });
+    if (window.CppccDmnZh) window.CppccDmnZh.watch(canvasEl);
     var watched = [];
     api.modeler.on('views.changed', function () {
       renderViews();

@@ -200,8 +200,36 @@
     'Append business knowledge model': '追加业务知识模型', 'Append knowledge source': '追加知识来源',
     'Change type': '更改类型', 'Element name': '元素名称', 'Definition ID': '定义 ID', 'Definition name': '定义名称',
     'Literal expression': '字面表达式', 'Literal expression editor': '字面表达式编辑器', 'Variable name': '变量名',
-    'Variable name:': '变量名：', 'Variable type': '变量类型', 'Variable type:': '变量类型：'
+    'Variable name:': '变量名：', 'Variable type': '变量类型', 'Variable type:': '变量类型：',
+    'Edit boolean': '编辑是/否', 'Set value': '设置取值', 'Boolean value': '是/否取值', 'Edit string': '编辑文字',
+    'Edit number': '编辑数字', 'Edit date': '编辑日期', 'Match one': '匹配其一', 'Match any': '匹配任意',
+    // dmn-js: the data types offered for a column (its typeRef)
+    'string': '文字', 'boolean': '是/否', 'number': '数字', 'integer': '整数', 'long': '长整数', 'double': '小数',
+    'date': '日期', 'time': '时间', 'dateTime': '日期时间', 'dayTimeDuration': '时长（日、时）',
+    'yearMonthDuration': '时长（年、月）', 'Any': '任意'
   };
+  /* what a decision table shows but dmn-js does not pass through `translate`: the Python
+   * truth values in the cells, shown as 是/否 while the cell is not being edited (the cell
+   * keeps its expression, True or False) */
+  var TRUTH = { 'True': '是', 'False': '否' };
+
+  function relabel(root) {
+    var cells = root.querySelectorAll('td.input-cell, td.output-cell');
+    for (var j = 0; j < cells.length; j++) {
+      var value = cells[j].textContent.trim();
+      if (TRUTH[value]) cells[j].setAttribute('data-zh', TRUTH[value]);
+      else cells[j].removeAttribute('data-zh');
+    }
+  }
+
+  function watchTables(container) {
+    var pending = null;
+    relabel(container);
+    new MutationObserver(function () {
+      if (pending) return;
+      pending = setTimeout(function () { pending = null; relabel(container); }, 30);
+    }).observe(container, { subtree: true, childList: true, characterData: true });
+  }
 
   function translate(template, replacements) {
     var text = Object.prototype.hasOwnProperty.call(ZH, template) ? ZH[template] : template;
@@ -211,4 +239,5 @@
   }
 
   window.CppccTranslateZh = { translate: ['value', translate] };
+  window.CppccDmnZh = { watch: watchTables };
 }());
