@@ -1,7 +1,7 @@
 """The committee sees a stalled case under 异常案件 in the browser, with its last step;
 the message it was sent links to the proposal."""
 from engine import definitions
-from engine.demo import APPROVE, CONSULT, PLAN, act, rating, reply, submit
+from engine.demo import APPROVE, act, consult, plan, rating, reply, submit
 from engine.runtime import Runtime
 
 
@@ -12,8 +12,8 @@ def test_the_committee_finds_a_stalled_case_under_its_nav(app, settings, monkeyp
     for who, task, data in (("tawei_li", "review", {"review_decision": "file", "category": "urban"}),
                             ("tawei_li", "assign", {"assign_mode": "single", "lead_unit_ids": ["jtw"],
                                                     "is_key": False}),
-                            ("jtw_clerk", "accept", {"accept_decision": "accept"}), ("jtw_clerk", "plan_draft", PLAN),
-                            ("jtw_head", "plan_approve", APPROVE), ("jtw_clerk", "consultation", CONSULT),
+                            ("jtw_clerk", "accept", {"accept_decision": "accept"}), ("jtw_clerk", "plan_draft", plan()),
+                            ("jtw_head", "plan_approve", APPROVE), ("jtw_clerk", "consultation", consult()),
                             ("jtw_clerk", "reply_draft", reply("A")), ("jtw_head", "head_approve", APPROVE),
                             ("dcs_zhou", "supervise_review", {"final_class": "A", "approved": True})):
         act(db, rt, who, task, data, pid)

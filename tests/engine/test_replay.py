@@ -20,7 +20,7 @@ from api import cli_replay
 from engine import clock, replay, timers
 from engine.config import Settings
 from engine.db import Database, UnitOfWork
-from engine.demo import ACCEPT, APPROVE, CONSULT, PLAN, RATE_OK, act, load_demo, reply, seed_people, submit
+from engine.demo import ACCEPT, APPROVE, RATE_OK, act, consult, load_demo, plan, reply, seed_people, submit
 from engine.forms import FormCatalog
 from engine.models import Case, Proposal
 from engine.region import Region, load_region
@@ -379,8 +379,8 @@ def test_a_co_signer_who_never_confirmed_does_not_confirm_or_rate_in_the_replay(
         steps = [("tawei_li", "review", {"review_decision": "file", "category": "urban"}),
                  ("tawei_li", "assign", {"assign_mode": "single", "lead_unit_ids": [unit], "assisting_unit_ids": [],
                                          "is_key": False}),
-                 (f"{unit}_clerk", "accept", ACCEPT), (f"{unit}_clerk", "plan_draft", PLAN),
-                 (f"{unit}_head", "plan_approve", APPROVE), (f"{unit}_clerk", "consultation", CONSULT),
+                 (f"{unit}_clerk", "accept", ACCEPT), (f"{unit}_clerk", "plan_draft", plan()),
+                 (f"{unit}_head", "plan_approve", APPROVE), (f"{unit}_clerk", "consultation", consult()),
                  (f"{unit}_clerk", "reply_draft", reply("A")), (f"{unit}_head", "head_approve", APPROVE),
                  ("dcs_zhou", "supervise_review", {"final_class": "A", "approved": True}),
                  ("wy_chen", "rate_reply", RATE_OK), ("wy_lin", "rate_reply", RATE_OK)]

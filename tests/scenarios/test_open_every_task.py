@@ -18,7 +18,7 @@ from engine.models import OpenTask, User
 from test_lifecycle import COMMITTEE, consult, draft_and_head, file_and_assign, supervise
 from page_client import Browser
 
-from engine.demo import ACCEPT, OPINION, PLAN
+from engine.demo import ACCEPT, OPINION, plan
 
 
 class Opener:
@@ -76,7 +76,7 @@ def test_every_task_of_every_process_opens(app, api):
     api.do(f"{f.wrong_unit}_clerk", "accept", pid, {"accept_decision": "return", "return_reason": "不属于本单位职责"})
     api.do(COMMITTEE, "reassign", pid, {"new_lead_unit": f.lead, "reassign_note": "改由交通部门办理"})
     api.do(f"{f.lead}_clerk", "accept", pid, ACCEPT)
-    api.do(f"{f.lead}_clerk", "plan_draft", pid, PLAN)
+    api.do(f"{f.lead}_clerk", "plan_draft", pid, plan())
     api.do(f"{f.lead}_head", "plan_approve", pid, APPROVE)
     consult(api, pid, f.lead)
     wanted = (clock.now() + timedelta(days=120)).astimezone(clock.CHINA).date().isoformat()
@@ -99,7 +99,7 @@ def test_every_task_of_every_process_opens(app, api):
     pid = api.submit("wy_chen")
     file_and_assign(api, pid, "joint", (f.lead,), f.assists[:1], key=True, leader=leader)
     api.do(f"{f.lead}_clerk", "accept", pid, ACCEPT)
-    api.do(f"{f.lead}_clerk", "plan_draft", pid, PLAN)
+    api.do(f"{f.lead}_clerk", "plan_draft", pid, plan())
     api.do(f"{f.lead}_head", "plan_approve", pid, APPROVE)
     api.do(f"{f.assists[0]}_clerk", "assist_opinion", pid, OPINION)
     consult(api, pid, f.lead)

@@ -8,7 +8,7 @@ dossier, and the rating a unit gets under the region's rule is on its row.
 """
 import re
 
-from engine.demo import ACCEPT, APPROVE, OPINION, PLAN, RATE_OK
+from engine.demo import ACCEPT, APPROVE, OPINION, RATE_OK, plan
 
 from test_lifecycle import COMMITTEE, consult, draft_and_head, file_and_assign, supervise
 
@@ -32,7 +32,7 @@ def replied(api, cosigners=("wy_lin",), assists=()):
         api.do(c, "cosigner_confirm", pid, {"agree": True})
     file_and_assign(api, pid, "joint" if assists else "single", (f.lead,), assists)
     api.do(f"{f.lead}_clerk", "accept", pid, ACCEPT)
-    api.do(f"{f.lead}_clerk", "plan_draft", pid, PLAN)
+    api.do(f"{f.lead}_clerk", "plan_draft", pid, plan())
     api.do(f"{f.lead}_head", "plan_approve", pid, APPROVE)
     consult(api, pid, f.lead)
     for unit in assists:

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from engine.db import Database, UnitOfWork
-from engine.demo import APPROVE, CONSULT, OPINION, act, load_demo, load_story, open_task_names
+from engine.demo import APPROVE, OPINION, act, consult, load_demo, load_story, open_task_names
 from engine.models import Case, OpenTask, Proposal
 from engine.runtime import Runtime
 
@@ -123,7 +123,7 @@ def test_the_demo_joint_proposal_goes_on_after_the_last_opinion(settings, region
         for _ in range(20):
             if "consultation" not in open_task_names(database, pid):
                 break
-            act(database, server, f"{entry['lead']}_clerk", "consultation", CONSULT, pid)
+            act(database, server, f"{entry['lead']}_clerk", "consultation", consult(), pid)
         assert open_task_names(database, pid) == ["reply_draft"]
         with UnitOfWork(database) as uow:
             assert uow.session.get(Proposal, pid).status == "replying"
