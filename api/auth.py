@@ -7,7 +7,7 @@ from engine import logins, queries
 from engine.errors import EngineError, Unauthorized
 from engine.models import User
 
-from .common import json_body, services, unit_of_work
+from .common import json_body, no_body, services, unit_of_work
 
 bp = Blueprint("auth", __name__, url_prefix="/api")
 
@@ -44,6 +44,7 @@ def login():
 @bp.post("/auth/logout")
 def logout():
     """Revoke the presented token: from now on it is refused (the user's other tokens stay)."""
+    no_body()
     settings = services()["settings"]
     with unit_of_work() as uow:
         current_user(uow.session)

@@ -255,7 +255,8 @@ PATHS = {
         "responses": {"200": _json(_ref("LoginResponse"), "令牌和用户"), **_errors(400, 401, 429)}}},
     "/api/auth/logout": {"post": {
         "summary": "退出登录：作废所出示的令牌", "operationId": "logout", "tags": ["auth"],
-        "description": "不需要请求体（有也不读）。此后该令牌一律 401；同一用户的其他令牌不受影响。",
+        "description": "此后该令牌一律 401；同一用户的其他令牌不受影响。",
+        "requestBody": _NO_BODY,
         "responses": {"204": {"description": "已退出，令牌已作废"}, **_errors(401)}}},
     "/api/me": {"get": {
         "summary": "当前用户", "operationId": "me", "tags": ["auth"],

@@ -5,7 +5,7 @@ from engine import cases, claims, limits, queries
 from engine.errors import EngineError
 
 from .auth import current_user
-from .common import json_body, runtime, unit_of_work
+from .common import json_body, no_body, runtime, unit_of_work
 from .input_checks import query
 
 bp = Blueprint("tasks", __name__, url_prefix="/api/tasks")
@@ -56,6 +56,7 @@ def complete(task_id: str):
 @bp.post("/<task_id>/claim")
 def claim(task_id: str):
     """Claim a task of the user's pool: colleagues see who has it, only the claimer completes it."""
+    no_body()
     with unit_of_work() as uow:
         user = current_user(uow.session)
         row = claims.claim(uow, user, task_id)
@@ -65,6 +66,7 @@ def claim(task_id: str):
 @bp.post("/<task_id>/release")
 def release(task_id: str):
     """Give a claimed task back to the pool (the claimer)."""
+    no_body()
     with unit_of_work() as uow:
         user = current_user(uow.session)
         row = claims.release(uow, user, task_id)

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from engine import clock, timers
 from engine.db import UnitOfWork
+from engine.demo import on_day
 from engine.directory import add_user
 from engine.models import Event
 
@@ -84,7 +85,7 @@ def walked(app, api):
     attach(api, "fgw_clerk", pid, "办理方案附件.pdf", "plan_draft")  # a file of the plan's step
     assert upload(api, "fgw_clerk", pid, "单位内部材料.pdf").status_code == 201
     api.do("fgw_clerk", "plan_draft", pid, {"plan_content": "INTERNAL-PLAN 分步建设", "plan_responsible": "张科长",
-                                            "plan_finish_date": "2027-12-01"})
+                                            "plan_finish_date": on_day(14)})
     api.do("fgw_head", "plan_approve", pid, {"approved": True, "approve_comment": "INTERNAL-PLAN-OK"})
     minutes = attach(api, "fgw_clerk", pid, "座谈纪要.pdf", "consultation")
     api.do("fgw_clerk", "consultation", pid, {"contact_date": "2026-05-01", "contact_way": "meeting",

@@ -9,7 +9,7 @@ reply is due on 26 December 2025.
 """
 from sqlalchemy import select
 
-from case_drivers import CONTACT, PLAN
+from case_drivers import contact, plan
 from engine import supervision
 from engine.db import UnitOfWork
 from engine.models import OverdueRecord, User
@@ -27,9 +27,9 @@ def walk_to_signed(walk, leads=("fgw",), key=False, mode="single", assisting=())
                              "is_key": key, **({"supervising_leader": "deputy_zhao"} if key else {})})
     for unit in leads:
         walk.do("accept", f"{unit}_clerk", {"accept_decision": "accept"})
-        walk.do("plan_draft", f"{unit}_clerk", PLAN)
+        walk.do("plan_draft", f"{unit}_clerk", plan())
         walk.do("plan_approve", f"{unit}_head", {"approved": True})
-        walk.do("consultation", f"{unit}_clerk", {**CONTACT, "more_contacts": False})
+        walk.do("consultation", f"{unit}_clerk", contact(more_contacts=False))
     for unit in assisting:
         walk.do("assist_opinion", f"{unit}_clerk", {"opinion_text": "同意", "contact_person": "王科长"})
     return pid

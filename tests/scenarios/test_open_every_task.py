@@ -19,6 +19,7 @@ from test_lifecycle import COMMITTEE, consult, draft_and_head, file_and_assign, 
 from page_client import Browser
 
 from engine.demo import ACCEPT, OPINION, plan
+from test_unrated import moving, past_the_window, replied  # noqa: F401 (moving is a fixture)
 
 
 class Opener:
@@ -65,7 +66,7 @@ class Opener:
         self.api.do = do
 
 
-def test_every_task_of_every_process_opens(app, api):
+def test_every_task_of_every_process_opens(app, api, moving):
     f = api.facts
     opener = Opener(app, api)
     opener.wrap()
@@ -113,6 +114,12 @@ def test_every_task_of_every_process_opens(app, api):
     api.do(f"{f.lead}_clerk", "progress_report", pid, {"report_date": "2027-06-01", "report_progress": "已完工",
                                                        "report_done": True})
     api.do(COMMITTEE, "close_confirm", pid, {"close_approved": True})
+    assert api.proposal(pid)["status"] == "closed"
+    # 3: a reply nobody rates, closed by the committee as 未评价 after the window
+    pid = replied(api)
+    past_the_window(app, api, moving, pid)
+    opener.open_all(pid)
+    api.do(COMMITTEE, "close_unrated", pid, {"unrated_decision": "close", "unrated_note": "多次联系未予评价"})
     assert api.proposal(pid)["status"] == "closed"
     # every user task of every diagram was open at least once (the region's approval chain
     # decides whether the government office reviews replies)

@@ -18,8 +18,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from engine.db import Database, UnitOfWork
-from engine.demo import APPROVE, OPINION, act, consult, load_demo, load_story, open_task_names
+from engine.demo import APPROVE, OPINION, act, load_demo, plan, load_story, open_task_names
 from engine.models import Case, OpenTask, Proposal
+from engine.demo import consult as demo_consult
 from engine.runtime import Runtime
 
 from test_lifecycle import consult, file_and_assign, handle, rating, reply, supervise
@@ -48,8 +49,7 @@ def test_joint_handling_with_cosigners_completed_after_restarts(api, settings):
     assert api.open(pid) == ["review"]
     file_and_assign(api, pid, "joint", (f.lead,), f.assists)
     api.do(f"{f.lead}_clerk", "accept", pid, {"accept_decision": "accept"})
-    api.do(f"{f.lead}_clerk", "plan_draft", pid, {"plan_content": "方案", "plan_responsible": "张科长",
-                                                  "plan_finish_date": "2027-03-31"})
+    api.do(f"{f.lead}_clerk", "plan_draft", pid, plan())
     api.do(f"{f.lead}_head", "plan_approve", pid, APPROVE)
     consult(api, pid, f.lead)
     complete_fresh(api, settings, f"{first}_clerk", "assist_opinion", pid, OPINION)
@@ -123,7 +123,7 @@ def test_the_demo_joint_proposal_goes_on_after_the_last_opinion(settings, region
         for _ in range(20):
             if "consultation" not in open_task_names(database, pid):
                 break
-            act(database, server, f"{entry['lead']}_clerk", "consultation", consult(), pid)
+            act(database, server, f"{entry['lead']}_clerk", "consultation", demo_consult(), pid)
         assert open_task_names(database, pid) == ["reply_draft"]
         with UnitOfWork(database) as uow:
             assert uow.session.get(Proposal, pid).status == "replying"

@@ -3,8 +3,10 @@
 `cppcc repair-cases` resumes a case frozen at a multi-instance step and resolves it.
 
 The freeze is made the way it happened before engine/definitions.py connected
-loop tasks to their instances: the last rating is completed by a Runtime whose
-specs lack that connection (as a restarted server's had).
+loop tasks to their instances: the last assisting opinion is completed by a Runtime
+whose specs lack that connection (as a restarted server's had). (A rating frozen so
+would not be left with nothing: the rating window's closing timer still carries the
+case on to the committee.)
 """
 import re
 
@@ -15,27 +17,24 @@ from engine import definitions
 from engine.runtime import Runtime
 
 from test_lifecycle import COMMITTEE, file_and_assign, handle, rating, reply, supervise
-from engine.demo import APPROVE
+from engine.demo import APPROVE, OPINION
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
 def frozen(api, settings, monkeypatch):
-    """A proposal whose last rating was completed by a server without the fix: (id, api)."""
+    """A proposal whose only assisting opinion was completed by a server without the fix."""
     f = api.facts
     pid = api.submit("wy_chen")
-    file_and_assign(api, pid)
+    file_and_assign(api, pid, "joint", assists=f.assists[:1])
     handle(api, pid, f.lead)
-    api.do(f"{f.lead}_clerk", "reply_draft", pid, reply(f.plain))
-    api.do(f"{f.lead}_head", "head_approve", pid, APPROVE)
-    supervise(api, pid, f.plain)
     with monkeypatch.context() as patched:
         patched.setattr(definitions, "connect_loop_children", lambda spec: 0)
         broken = Runtime(settings)
     ext = api.client.application.extensions["cppcc"]
     fixed, ext["runtime"] = ext["runtime"], broken
-    api.do("wy_chen", "rate_reply", pid, rating(f.good))
+    api.do(f"{f.assists[0]}_clerk", "assist_opinion", pid, OPINION)
     ext["runtime"] = fixed
     return pid
 
@@ -52,17 +51,18 @@ def test_a_stalled_case_is_recorded_listed_and_told(api, frozen):
     listed = api.get(COMMITTEE, "/api/incidents").get_json()
     assert listed["total"] == 1
     item = listed["items"][0]
-    assert (item["proposal_id"], item["last_step"], item["last_actor"]) == (frozen, "评价答复", "wy_chen")
+    assert (item["proposal_id"], item["last_step"], item["last_actor"]) == (
+        frozen, "提交协办意见", f"{api.facts.assists[0]}_clerk")
     assert item["resolved_at"] is None
     incident = [e for e in p["timeline"] if e["kind"] == "incident"]
-    assert len(incident) == 1 and "最后一步：评价答复" in incident[0]["title"]
+    assert len(incident) == 1 and "最后一步：提交协办意见" in incident[0]["title"]
     told = api.get(COMMITTEE, "/api/notifications").get_json()["items"]
     assert any(n["kind"] == "incident" and n["proposal_id"] == frozen for n in told)
     for other in ("wy_chen", f"{api.facts.lead}_clerk", "dcs_zhou"):
         assert api.get(other, "/api/incidents").status_code == 403
     assert api.get(COMMITTEE, "/api/incidents?resolved=maybe").status_code == 400
     html = page(api.client.application.test_client(), COMMITTEE, "/incidents").get_data(as_text=True)
-    assert "异常案件" in html and "评价答复" in html and p["title"] in html
+    assert "异常案件" in html and "提交协办意见" in html and p["title"] in html
     assert page(api.client.application.test_client(), "wy_chen", "/incidents").status_code == 403
 
 
@@ -70,20 +70,20 @@ def test_repair_cases_resumes_the_frozen_case_and_resolves_it(api, frozen, setti
     args = ["--database-url", settings.database_url, "--region", region]
     assert cli.main([*args, "repair-cases", "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "“评价答复”1/1 个实例已完成，1 个未汇总" in out and "预演：可修复 1 件" in out
+    assert "“提交协办意见”1/1 个实例已完成，1 个未汇总" in out and "预演：可修复 1 件" in out
     assert api.proposal(frozen)["open_tasks"] == []  # the dry run changed nothing
     assert api.get(COMMITTEE, "/api/incidents").get_json()["total"] == 1
 
     assert cli.main([*args, "repair-cases"]) == 0
     out = capsys.readouterr().out
-    assert "已修复：汇总“评价答复”已完成的 1 项" in out
+    assert "已修复：汇总“提交协办意见”已完成的 1 项" in out
     p = api.proposal(frozen)
-    assert p["status"] == "closed" and p["satisfaction"] == api.facts.good
+    assert [t["name"] for t in p["open_tasks"]] == ["reply_draft"]  # the handling goes on
     kinds = [e["kind"] for e in p["timeline"]]
     assert "repaired" in kinds and "incident_resolved" in kinds
     assert api.get(COMMITTEE, "/api/incidents").get_json()["total"] == 0
     resolved = api.get(COMMITTEE, "/api/incidents?resolved=1").get_json()["items"]
-    assert resolved[0]["resolved_at"] and resolved[0]["resolution"] == "案件停滞已修复：汇总“评价答复”已完成的 1 项，继续办理"
+    assert resolved[0]["resolved_at"] and resolved[0]["resolution"] == "案件停滞已修复：汇总“提交协办意见”已完成的 1 项，继续办理"
 
     assert cli.main([*args, "repair-cases"]) == 0  # nothing left to do
     assert "没有发现停滞的多实例步骤" in capsys.readouterr().out
