@@ -24,6 +24,7 @@ from engine import versions
 from engine.definitions import ROLES
 from engine.errors import Conflict, DefinitionError, EngineError, NotFound
 from engine.models import ProcessDefinition
+from engine.permissions import AUDIENCES
 
 from ..common import json_body, runtime
 from ..security import EDITOR_POLICY
@@ -234,6 +235,7 @@ def _editor(current, name: str, xml: str, origin: str):
                   for r in [*(r for r in ROLE_LABELS if r in ROLES), *sorted(set(ROLES) - set(ROLE_LABELS))]],
         "forms": [{"code": f, "label": rt.forms.schemas[f].get("title", f)} for f in sorted(rt.forms.schemas)],
         "stages": [{"code": s, "label": rt.stage_labels[s]} for s in rt.stages],
+        "audiences": [{"code": code, "label": label} for code, label in AUDIENCES.items()],
         "notify": [{"code": k, "label": v} for k, v in NOTIFY_KINDS.items()],
         "files": sorted(current.files),
     }

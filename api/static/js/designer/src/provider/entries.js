@@ -1,7 +1,7 @@
 /* Entry components of our groups, on @bpmn-io/properties-panel's standard entries: a text
  * field, a text area or a select whose value is read and written by the spec's get/set.
  * spec: { id, label, description, get(element), set(injector, element, value), validate?,
- *         choices? ('roles' | 'forms' | 'stages' | 'notify': [{code, label}] of the page config),
+ *         choices? ('roles' | 'forms' | 'stages' | 'notify' | 'audiences': [{code, label}] of the page config),
  *         required?, multiline?, monospace? } */
 import { TextFieldEntry, TextAreaEntry, SelectEntry, isTextFieldEntryEdited, isTextAreaEntryEdited,
          isSelectEntryEdited } from '@bpmn-io/properties-panel';

@@ -11,6 +11,8 @@ export var TASK_FIELDS = [
   { key: 'due', label: '办理期限（表达式）', description: "例如 due_date('reply', assigned_on)" },
   { key: 'stage', label: '阶段', choices: 'stages' },
   { key: 'notify', label: '通知类型', choices: 'notify' },
+  { key: 'audience', label: '可见范围', choices: 'audiences',
+    description: '谁能在提案记录中看到这一步（不填：各机关和办理该步骤的单位）' },
   { key: 'result', label: '结果变量', description: '表单数据存放的变量名' },
   { key: 'index', label: '索引列', description: '例如 reply_class=reply_class; units=…' }
 ];
