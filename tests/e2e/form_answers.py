@@ -56,6 +56,7 @@ FORMS = {
     "progress_report": lambda s, d: {"report_date": today().isoformat(), "report_progress": "已全部落实。",
                                      "report_done": True},
     "close_confirm": lambda s, d: {"close_approved": True, "close_comment": "同意办结"},
+    "close_unrated": lambda s, d: {"unrated_decision": "close", "unrated_note": "多次联系未予评价，按未评价办结。"},
     "extension_request": lambda s, d: {"requested_due": (today() + timedelta(days=60)).isoformat(),
                                        "reason": "需跨部门协调资金"},
     "extension_decision": lambda s, d: {"approved": True, "decision_comment": "同意延期"},
