@@ -7,20 +7,34 @@ from dataclasses import replace
 
 from flask import Flask
 
-from engine.config import Settings
-from engine.db import Database, Limits
-from engine.runtime import Runtime
-from engine import clock, secret_key, versions
-from engine.demo_clock import DemoClock
+from engine.model.settings import Settings
+from engine.adapters.db import Database, Limits
+from engine.workflow.runtime import Runtime
+from engine.model import clock
+from engine.adapters import secret_key
+from engine.definitions import versions
+from engine.tooling.demo_clock import DemoClock
 
-from . import (attachments, auth, definitions, diagram_assets, errors, incidents, input_checks, notifications, openapi,
-               proposals, security, supervision, tasks, web)
+from api import web
+from api.http import attachments
+from api.http import auth
+from api.http import definitions
+from api.http import diagram_assets
+from api.http import errors
+from api.http import incidents
+from api.http import input_checks
+from api.http import notifications
+from api.http import openapi
+from api.http import proposals
+from api.http import security
+from api.http import supervision
+from api.http import tasks
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
                database: Database | None = None, demo: bool = False) -> Flask:
     """Build the app: settings from the environment unless given, the signing key
-    resolved (engine/secret_key.py), schema created.
+    resolved (engine/adapters/secret_key.py), schema created.
 
     `demo` (`cppcc serve --demo`): a random signing key is kept in the instance folder, and
     the process runs on the demo's clock, the one `cppcc run-timers --at` moves, read from

@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 from engine import replay
-from engine.config import Settings, region_settings
-from engine.runtime import Runtime
+from engine.model.settings import Settings, region_settings
+from engine.workflow.runtime import Runtime
 
 RULE = '<outputEntry id="approval_chain_r3_o1"><text>False</text></outputEntry>'
 

@@ -6,7 +6,7 @@ Usage (from the project root):
 
 Steps: each case is walked from submission to its first progress report (11
 user tasks with the scripts, gateways, DMN tables, timers and property
-expressions they trigger, as engine.cases.complete_task does them, committed,
+expressions they trigger, as engine.services.cases.complete_task does them, committed,
 on a temporary SQLite file). The walk is done alternately with the guards (the
 normal engine) and without them: the rewriting that inserts ticks, call and
 operator guards and size charges is switched off, and so are the checks that
@@ -25,9 +25,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bench.step_cost import TO_FOLLOW_UP, EngineCase, prepare_database
-from engine import sandbox, steps
-from engine.config import Settings
-from engine.runtime import Runtime
+from engine.definitions import sandbox
+from engine.workflow import step as steps
+from engine.model.settings import Settings
+from engine.workflow.runtime import Runtime
 
 EXPRESSIONS = [
     ("condition", "eval", "review_decision == 'not_file'", {"review_decision": "file"}),

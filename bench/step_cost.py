@@ -7,7 +7,7 @@ Usage (from the project root):
 
 One step is one full request cycle as the engine does it: load the case state
 from the database, complete a user task with form data, run engine steps,
-compact, serialize and write back (engine.cases.complete_task in a committed
+compact, serialize and write back (engine.services.cases.complete_task in a committed
 UnitOfWork). For each level a fresh case is walked to its follow-up stage and
 fed progress reports (report_done false) until Case.completed_tasks reaches
 the level; then --repeat further progress-report steps are timed. The case
@@ -39,15 +39,16 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from engine import cases, permissions
-from engine.config import Settings
-from engine.db import Database, UnitOfWork
-from engine.demo import on_day
-from engine.directory import add_user, sync_units
-from engine.models import Case, OpenTask, User
-from engine.region import load_region
-from engine.runtime import Runtime, detached_script_engine
-from engine.sandbox import ConfinedScriptEngine
+from engine.services import cases
+from engine.rules import permissions
+from engine.model.settings import Settings
+from engine.adapters.db import Database, UnitOfWork
+from engine.tooling.demo import on_day
+from engine.services.directory import add_user, sync_units
+from engine.model.tables import Case, OpenTask, User
+from engine.profile.region import load_region
+from engine.workflow.runtime import Runtime, detached_script_engine
+from engine.definitions.sandbox import ConfinedScriptEngine
 
 REPORT = {"report_date": "2026-12-01", "report_progress": "按计划推进", "report_done": False}
 # (task, who does it, form data): submission to the first progress report, one lead unit, class B
@@ -80,7 +81,7 @@ def summarize(times_s: list[float]) -> tuple[float, float]:
 # --- with the engine ---------------------------------------------------------
 
 class EngineCase:
-    """One case driven through engine.cases, one committed UnitOfWork per step."""
+    """One case driven through engine.services.cases, one committed UnitOfWork per step."""
 
     def __init__(self, db: Database, rt: Runtime):
         self.db, self.rt = db, rt

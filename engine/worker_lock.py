@@ -24,8 +24,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from .clock import CHINA
-from .errors import Conflict
+from engine.model.clock import CHINA
+from engine.model.errors import Conflict
 
 
 class WorkerBusy(Conflict):

@@ -14,9 +14,9 @@ os.environ.setdefault("CPPCC_PASSWORD_HASH", "pbkdf2:sha256:1000")
 os.environ.setdefault("CPPCC_SECRET_KEY", secrets.token_urlsafe(48))
 
 from api import create_app  # noqa: E402  (after the hash setting above)
-from engine.config import Settings  # noqa: E402
-from engine.db import Database, UnitOfWork  # noqa: E402
-from engine.demo import seed_people  # noqa: E402
+from engine.model.settings import Settings  # noqa: E402
+from engine.adapters.db import Database, UnitOfWork  # noqa: E402
+from engine.tooling.demo import seed_people  # noqa: E402
 
 
 @pytest.fixture

@@ -9,14 +9,14 @@ from datetime import timedelta, timezone, datetime
 from flask import Flask, g, request
 from flask_wtf.csrf import CSRFError
 
-from engine.permissions import may_see_incidents
-from engine.supervision import may_supervise
+from engine.rules.permissions import may_see_incidents
+from engine.services.supervision import may_supervise
 
-from engine import notify
+from engine.adapters import outbox as notify
 
 from . import session as web_session
 from . import designer, incident_pages, migration_pages, notices, supervision_pages, views
-from ..common import unit_of_work
+from api.http.common import unit_of_work
 from .guard import csrf, error_page
 
 CHINA = timezone(timedelta(hours=8))

@@ -13,22 +13,22 @@ The JSON endpoints use the page session and the X-CSRFToken header; problems
 come back as {file, element, message} with status 422, and a refused
 deployment writes nothing. Lint warnings (and the note that the lint was
 skipped) come as `warnings` on success and after the problems on refusal,
-each with "level": "warning". Checking and deploying are engine/versions.py's.
+each with "level": "warning". Checking and deploying are engine/definitions/versions.py's.
 """
 import io
 import re
 
 from flask import Blueprint, jsonify, make_response, render_template, request, send_file, url_for
 
-from engine import versions
-from engine.definitions import ROLES
-from engine.errors import Conflict, DefinitionError, EngineError, NotFound
-from engine.models import ProcessDefinition
-from engine.permissions import AUDIENCES
+from engine.definitions import versions
+from engine.definitions.bundle import ROLES
+from engine.model.errors import Conflict, DefinitionError, EngineError, NotFound
+from engine.model.tables import ProcessDefinition
+from engine.rules.permissions import AUDIENCES
 
-from ..common import json_body, runtime
-from ..security import EDITOR_POLICY
-from ..input_checks import takes_files
+from api.http.common import json_body, runtime
+from api.http.security import EDITOR_POLICY
+from api.http.input_checks import takes_files
 from .guard import error_page, protect
 from .session import acting
 

@@ -2,7 +2,7 @@
 from flask import Blueprint, make_response, render_template
 from flask_wtf.csrf import CSRFProtect
 
-from engine.errors import EngineError
+from engine.model.errors import EngineError
 
 csrf = CSRFProtect()
 TITLES = {400: "请求无效", 401: "请先登录", 403: "没有权限", 404: "页面不存在", 405: "不支持该操作",

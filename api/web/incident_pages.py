@@ -1,11 +1,11 @@
-"""The committee's 异常案件 page: cases found stalled (engine/incidents.py decides who may see it)."""
+"""The committee's 异常案件 page: cases found stalled (engine/workflow/incidents.py decides who may see it)."""
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
-from engine import incidents
-from engine.models import User
+from engine.workflow import incidents
+from engine.model.tables import User
 
-from ..common import runtime
+from api.http.common import runtime
 from .guard import protect
 from .session import acting
 

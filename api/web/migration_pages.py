@@ -1,14 +1,15 @@
 """The migration page of the process designers (迁移运行中的案件): a dry run of every
 running case against a version, then one button that moves those that can.
 
-engine/migration.py decides; only process designers may use it.
+engine/services/case_migration.py decides; only process designers may use it.
 """
 from flask import Blueprint, render_template, request
 
-from engine import migration, versions
-from engine.errors import EngineError
+from engine.services import case_migration as migration
+from engine.definitions import versions
+from engine.model.errors import EngineError
 
-from ..common import runtime, services
+from api.http.common import runtime, services
 from .guard import protect
 from .session import acting
 

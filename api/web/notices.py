@@ -1,7 +1,8 @@
 """The messages page: the logged-in user's in-app notifications, and marking them read."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from engine import notify, queries
+from engine.adapters import outbox as notify
+from engine.queries import records as queries
 
 from .guard import protect
 from .session import acting

@@ -2,7 +2,7 @@
 form fields with their Chinese titles instead of raw data."""
 from markupsafe import Markup
 
-from engine.runtime import Runtime
+from engine.workflow.runtime import Runtime
 
 HIDDEN_CONTEXT = {"proposal_id", "status", "leads", "raters", "handling_round", "min_consultations",
                   "reassign_count", "report_count", "cosigners", "cosigners_confirmed", "proposer",

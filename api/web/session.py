@@ -1,5 +1,5 @@
 """Page login: a signed session cookie carrying the secret of a server-side login session
-(engine/logins.py), ending when idle, at its lifetime, or on logout."""
+(engine/services/logins.py), ending when idle, at its lifetime, or on logout."""
 import re
 import time
 from datetime import timedelta
@@ -8,12 +8,12 @@ from urllib.parse import unquote, urlsplit
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from werkzeug.urls import iri_to_uri
 
-from engine import logins
-from engine.errors import Unauthorized
-from engine.models import User
+from engine.services import logins
+from engine.model.errors import Unauthorized
+from engine.model.tables import User
 
 from .guard import protect
-from ..common import services, unit_of_work
+from api.http.common import services, unit_of_work
 
 bp = protect(Blueprint("session", __name__))
 IDLE_SECONDS = 2 * 3600

@@ -1,16 +1,17 @@
 """Supervision pages (督办): random samples of assigned proposals and the overdue report.
 
 For the committee, the government office and the supervision office; other
-users get a 403 page (engine/supervision.py decides).
+users get a 403 page (engine/services/supervision.py decides).
 """
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from engine import clock, supervision
-from engine.errors import EngineError, Forbidden
+from engine.model import clock
+from engine.services import supervision
+from engine.model.errors import EngineError, Forbidden
 
-from ..common import runtime
-from ..supervision import report_download
+from api.http.common import runtime
+from api.http.supervision import report_download
 from .guard import protect
 from .session import acting
 

@@ -5,14 +5,22 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from markupsafe import Markup
 from sqlalchemy import select
 
-from engine import attachments, cases, claims, clock, diagram, extensions, permissions, queries, versions
-from engine.errors import Conflict, EngineError, Forbidden, InvalidForm, ProcessFault
-from engine.models import OpenTask, Unit, User
+from engine.services import attachments
+from engine.services import cases
+from engine.services import claims
+from engine.model import clock
+from engine.queries import diagram_marks as diagram
+from engine.workflow import service_tasks as extensions
+from engine.rules import permissions
+from engine.queries import records as queries
+from engine.definitions import versions
+from engine.model.errors import Conflict, EngineError, Forbidden, InvalidForm, ProcessFault
+from engine.model.tables import OpenTask, Unit, User
 
 from .guard import protect
-from ..attachments import send_attachment
-from ..common import runtime, services
-from ..input_checks import schema_form, takes_files
+from api.http.attachments import send_attachment
+from api.http.common import runtime, services
+from api.http.input_checks import schema_form, takes_files
 from .formview import build_fields, field_errors, parse_form
 from .present import Presenter
 from .session import acting

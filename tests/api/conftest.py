@@ -9,12 +9,13 @@ import os
 
 import pytest
 
-from api import attachments, create_app
-from engine.config import Settings
-from engine.db import Database, UnitOfWork
-from engine.demo import on_day
-from engine.directory import add_user, sync_units
-from engine.runtime import Runtime
+from api import create_app
+from api.http import attachments
+from engine.model.settings import Settings
+from engine.adapters.db import Database, UnitOfWork
+from engine.tooling.demo import on_day
+from engine.services.directory import add_user, sync_units
+from engine.workflow.runtime import Runtime
 
 PASSWORD = "pw-测试"
 # username: (name, roles, unit)

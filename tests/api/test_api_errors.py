@@ -5,7 +5,7 @@ import re
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from api.openapi import document
+from api.http.openapi import document
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

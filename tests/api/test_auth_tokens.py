@@ -6,9 +6,9 @@ import time
 import pytest
 from werkzeug import security
 
-from engine import accounts
-from engine.db import UnitOfWork
-from engine.directory import add_user
+from engine.services import accounts
+from engine.adapters.db import UnitOfWork
+from engine.services.directory import add_user
 
 PASSWORD = "pw-测试"  # tests/api/conftest.py
 
@@ -47,7 +47,7 @@ def test_the_default_max_age_is_eight_hours(app):
 
 
 def test_a_token_of_a_deactivated_account_is_refused(api, app):
-    from engine.models import User
+    from engine.model.tables import User
     token = login(api).get_json()["token"]
     with UnitOfWork(app.extensions["cppcc"]["db"]) as uow:
         uow.session.query(User).filter_by(username="wy_chen").update({"active": False})
@@ -78,7 +78,7 @@ def test_odd_usernames_fail_like_any_wrong_login(api, username):
 
 
 def test_a_nul_in_the_username_is_refused_before_any_account_is_looked_at(api):
-    """Like a NUL anywhere in a request (api/input_checks.py): a 400 naming the field, the
+    """Like a NUL anywhere in a request (api/http/input_checks.py): a 400 naming the field, the
     same whether or not such an account exists."""
     for username in ("wy\x00chen", "nobody\x00"):
         response = login(api, username=username)

@@ -2,12 +2,12 @@
 
 A clerk claims a task (colleagues still see it, marked with who has it), only the
 claimer completes or releases it, and the committee gives it to another person
-of the unit. The rule is engine/permissions.py; every role is tried.
+of the unit. The rule is engine/rules/permissions.py; every role is tried.
 """
 import pytest
 
-from engine.db import UnitOfWork
-from engine.directory import add_user
+from engine.adapters.db import UnitOfWork
+from engine.services.directory import add_user
 
 PASSWORD = "pw-测试"  # tests/api/conftest.py (not importable by name next to the other conftest files)
 

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine.db import CONFLICT_MESSAGE, UnitOfWork, lost_to_concurrent, unavailable
-from engine.errors import Conflict
-from engine.runtime import Runtime
+from engine.adapters.db import CONFLICT_MESSAGE, UnitOfWork, lost_to_concurrent, unavailable
+from engine.model.errors import Conflict
+from engine.workflow.runtime import Runtime
 
 SQL = "UPDATE counters SET value=%(value)s WHERE counters.name = %(name)s"
 
@@ -38,7 +38,7 @@ def deadlock():
 ], ids=["stale", "deadlock", "serialization", "lock-timeout", "sqlite-locked", "integrity", "other"])
 def test_which_errors_are_lost_races(error, lost):
     """A lost race is a 409; a lock not had in time is the database being busy (503, see
-    engine.db.unavailable), never both."""
+    engine.adapters.db.unavailable), never both."""
     assert lost_to_concurrent(error) is lost
     if isinstance(error, OperationalError) and not lost:
         assert unavailable(error)

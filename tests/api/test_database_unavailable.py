@@ -16,7 +16,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy.engine import make_url
 
-from engine.db import Database, Limits
+from engine.adapters.db import Database, Limits
 
 PASSWORD = "pw-测试"  # tests/api/conftest.py
 MESSAGE = "数据库暂时无法访问，请稍后重试"
@@ -328,7 +328,7 @@ def test_a_lock_held_elsewhere_gives_503_after_the_lock_timeout(app, api):
 
 
 def test_the_server_settings_carry_the_timeouts(monkeypatch):
-    from engine.config import Settings
+    from engine.model.settings import Settings
     for name, value in (("CPPCC_DB_CONNECT_TIMEOUT", "3"), ("CPPCC_DB_STATEMENT_TIMEOUT", "20"),
                         ("CPPCC_DB_LOCK_TIMEOUT", "7"), ("CPPCC_DB_POOL_TIMEOUT", "4")):
         monkeypatch.setenv(name, value)
@@ -363,7 +363,7 @@ def browser_client(app):
 def test_commands_say_in_chinese_that_the_database_cannot_be_reached(command):
     import subprocess
     import sys
-    from engine.config import PROJECT_ROOT
+    from engine.model.settings import PROJECT_ROOT
     url = f"postgresql+psycopg://postgres:pw@127.0.0.1:{free_port()}/cppcc"
     started = time.monotonic()
     result = subprocess.run([sys.executable, "-m", "api.cli", "--database-url", url, *command], cwd=PROJECT_ROOT,

@@ -1,8 +1,8 @@
 """Definition versions and migration through the HTTP API."""
 import pytest
 
-from engine.db import UnitOfWork
-from engine.directory import add_user
+from engine.adapters.db import UnitOfWork
+from engine.services.directory import add_user
 
 PASSWORD = "pw-测试"  # tests/api/conftest.py (not importable by name next to the other conftest.py files)
 

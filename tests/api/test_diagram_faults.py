@@ -7,9 +7,9 @@ from xml.sax.saxutils import escape
 import pytest
 from sqlalchemy import func, select
 
-from engine.db import UnitOfWork
-from engine.directory import add_user
-from engine.models import Case, Event, Notification, OpenTask, Proposal
+from engine.adapters.db import UnitOfWork
+from engine.services.directory import add_user
+from engine.model.tables import Case, Event, Notification, OpenTask, Proposal
 
 PASSWORD = "pw-测试"  # tests/api/conftest.py
 REVIEW = {"review_decision": "file", "category": "urban"}

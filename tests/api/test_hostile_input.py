@@ -79,8 +79,8 @@ def test_big_ids_in_json_bodies(api, world, form_data, number):
 
 @pytest.mark.parametrize("number", [2**31, 2**63, 10**30])
 def test_big_case_ids_in_a_migration(app, api, number):
-    from engine.db import UnitOfWork
-    from engine.directory import add_user
+    from engine.adapters.db import UnitOfWork
+    from engine.services.directory import add_user
     with UnitOfWork(app.extensions["cppcc"]["db"]) as uow:
         add_user(uow.session, "designer", "设计员", PASSWORD, ["designer"])
         uow.commit()

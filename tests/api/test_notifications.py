@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from engine import notify
-from engine.db import UnitOfWork
-from engine.models import Notification, User
+from engine.adapters import outbox as notify
+from engine.adapters.db import UnitOfWork
+from engine.model.tables import Notification, User
 
 PASSWORD = "pw-测试"  # tests/api/conftest.py (not importable by name next to tests/engine/conftest.py)
 NOW = datetime(2026, 11, 2, 1, 0, tzinfo=timezone.utc)

@@ -15,11 +15,11 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from api import create_app
-from api.input_checks import query_parameters
-from api.openapi import document
-from engine.config import Settings
-from engine.db import Database, UnitOfWork
-from engine.directory import add_user, sync_units
+from api.http.input_checks import query_parameters
+from api.http.openapi import document
+from engine.model.settings import Settings
+from engine.adapters.db import Database, UnitOfWork
+from engine.services.directory import add_user, sync_units
 
 from conftest import PASSWORD, PEOPLE, Api  # tests/api/conftest.py
 
@@ -52,7 +52,7 @@ def fuzzed_app(tmp_path_factory, runtime):
     database.engine.dispose()
 
 
-# The document as api/openapi.py builds it; test_the_served_document_is_the_one_fuzzed checks that
+# The document as api/http/openapi.py builds it; test_the_served_document_is_the_one_fuzzed checks that
 # GET /api/openapi.json serves exactly this. (schemathesis's lazy fixture loader does not run
 # under pytest 9, so the document is loaded here and the requests go to the app fixture.)
 #

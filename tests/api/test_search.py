@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from engine import clock
-from engine.db import UnitOfWork
-from engine.models import OpenTask, OverdueRecord, Proposal
+from engine.model import clock
+from engine.adapters.db import UnitOfWork
+from engine.model.tables import OpenTask, OverdueRecord, Proposal
 from page_client import Browser
 
 PASSWORD = "pw-测试"  # the test people's password (tests/api/conftest.py)

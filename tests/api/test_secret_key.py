@@ -14,9 +14,9 @@ from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
 
 from api import create_app
-from engine.config import PROJECT_ROOT, Settings
-from engine.db import UnitOfWork
-from engine.directory import add_user, sync_units
+from engine.model.settings import PROJECT_ROOT, Settings
+from engine.adapters.db import UnitOfWork
+from engine.services.directory import add_user, sync_units
 
 PASSWORD = "pw-测试"
 

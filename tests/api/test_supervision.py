@@ -14,10 +14,10 @@ from urllib.parse import quote
 import pytest
 from openpyxl import load_workbook
 
-from engine import supervision
-from engine.db import UnitOfWork
-from engine.errors import EngineError, Forbidden
-from engine.models import OverdueRecord, Proposal, ProposalUnit, SupervisionSample, User
+from engine.services import supervision
+from engine.adapters.db import UnitOfWork
+from engine.model.errors import EngineError, Forbidden
+from engine.model.tables import OverdueRecord, Proposal, ProposalUnit, SupervisionSample, User
 
 UTC = timezone.utc
 CHINA = timezone(timedelta(hours=8))

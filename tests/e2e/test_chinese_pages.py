@@ -7,8 +7,8 @@ import re
 import pytest
 
 from api import create_app
-from engine.db import Database
-from engine.demo import load_demo
+from engine.adapters.db import Database
+from engine.tooling.demo import load_demo
 
 # words a handler may meet: file formats and units the pages name, the demo's e-mail domain
 ALLOWED = {"PDF", "Office", "WPS", "MB", "KB", "Excel", "CSV"}

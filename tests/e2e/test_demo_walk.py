@@ -23,12 +23,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine.config import Settings
-from engine.db import Database, UnitOfWork
-from engine.demo import DEMO_PASSWORD, load_story
-from engine.eventlog import aware
-from engine.models import Case
-from engine.runtime import Runtime
+from engine.model.settings import Settings
+from engine.adapters.db import Database, UnitOfWork
+from engine.tooling.demo import DEMO_PASSWORD, load_story
+from engine.model.eventlog import aware
+from engine.model.tables import Case
+from engine.workflow.runtime import Runtime
 
 from conftest import Person
 from form_answers import FORMS, answers, fill

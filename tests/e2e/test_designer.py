@@ -14,10 +14,10 @@ import pytest
 from lxml import etree
 from sqlalchemy import func, select
 
-from engine import versions
-from engine.db import UnitOfWork
-from engine.definitions import NS, build_bundle
-from engine.models import Deployment
+from engine.definitions import versions
+from engine.adapters.db import UnitOfWork
+from engine.definitions.bundle import NS, build_bundle
+from engine.model.tables import Deployment
 
 ROOT = Path(__file__).resolve().parents[2]
 SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"

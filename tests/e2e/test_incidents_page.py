@@ -1,8 +1,8 @@
 """The committee sees a stalled case under 异常案件 in the browser, with its last step;
 the message it was sent links to the proposal."""
-from engine import definitions
-from engine.demo import APPROVE, OPINION, act, consult, plan, submit
-from engine.runtime import Runtime
+from engine.definitions import bundle as definitions
+from engine.tooling.demo import APPROVE, OPINION, act, consult, plan, submit
+from engine.workflow.runtime import Runtime
 
 
 def test_the_committee_finds_a_stalled_case_under_its_nav(app, settings, monkeypatch, person):

@@ -1,6 +1,6 @@
 """The 提案查询 page in a real browser: search by proposer or co-signer and by
 submission dates; a wrong date range is told in Chinese."""
-from engine.demo import submit
+from engine.tooling.demo import submit
 
 PROPOSALS = [("wy_chen", "关于加强停车管理的建议", ["wy_lin"]), ("wy_huang", "关于改善菜市场环境的建议", []),
              ("wy_zhang", "关于增设社区养老服务点的建议", ["wy_lin", "wy_chen"]), ("wy_chen", "关于推进垃圾分类的建议", [])]

@@ -2,7 +2,7 @@
 right person through the pages; plus refused forms, forbidden pages, escaped text."""
 import re
 
-from engine.demo import OPINION, consult, plan
+from engine.tooling.demo import OPINION, consult, plan
 
 TITLE = "关于推进老旧小区加装电梯的建议"
 

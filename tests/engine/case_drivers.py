@@ -9,14 +9,16 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 
-from engine import cases, permissions, state
-from engine.db import Database, UnitOfWork
-from engine.models import Case, Event, OpenTask, Proposal, User
-from engine.config import Settings
-from engine.demo import on_day
-from engine.region import load_region
-from engine.runtime import Runtime, detached_script_engine
-from engine.sandbox import ConfinedScriptEngine
+from engine.services import cases
+from engine.rules import permissions
+from engine.workflow import state
+from engine.adapters.db import Database, UnitOfWork
+from engine.model.tables import Case, Event, OpenTask, Proposal, User
+from engine.model.settings import Settings
+from engine.tooling.demo import on_day
+from engine.profile.region import load_region
+from engine.workflow.runtime import Runtime, detached_script_engine
+from engine.definitions.sandbox import ConfinedScriptEngine
 
 UNITS = ("fgw", "jw", "kw")
 DEPUTIES = ("deputy_zhao", "deputy_qian", "deputy_sun")
@@ -121,7 +123,7 @@ class Flow:
 
     `do` completes a ready user task the way the engine does (form data under the
     task's `result` variable, or merged), then runs engine steps; `roundtrip`
-    stores and reloads it through engine.state (which compacts it).
+    stores and reloads it through engine.workflow.state (which compacts it).
     """
 
     def __init__(self, bundle, cosigners=()):
@@ -156,7 +158,7 @@ class Flow:
         return task
 
     def roundtrip(self) -> dict:
-        """Store the workflow with engine.state (compacting it) and reload it; return the stored state."""
+        """Store the workflow with engine.workflow.state (compacting it) and reload it; return the stored state."""
         stored = state.dump(self.workflow)
         self.workflow = state.load(stored, self.bundle.spec, self.bundle.subprocess_specs, script_engine())
         return stored

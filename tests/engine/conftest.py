@@ -10,10 +10,10 @@ import os
 import pytest
 
 from case_drivers import DEPUTIES, UNITS, Walk
-from engine.config import Settings
-from engine.db import Database, UnitOfWork
-from engine.directory import add_user, sync_units
-from engine.runtime import Runtime
+from engine.model.settings import Settings
+from engine.adapters.db import Database, UnitOfWork
+from engine.services.directory import add_user, sync_units
+from engine.workflow.runtime import Runtime
 
 
 @pytest.fixture(scope="session")

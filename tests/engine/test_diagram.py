@@ -1,13 +1,13 @@
-"""engine.diagram: a proposal's diagrams with the steps done and the steps open."""
+"""engine.queries.diagram_marks: a proposal's diagrams with the steps done and the steps open."""
 import pytest
 from sqlalchemy import select
 
 from case_drivers import plan
-from engine.db import UnitOfWork
-from engine.definitions import content_hash
-from engine.diagram import case_diagram
-from engine.errors import NotFound
-from engine.models import Case, ProcessDefinition
+from engine.adapters.db import UnitOfWork
+from engine.definitions.bundle import content_hash
+from engine.queries.diagram_marks import case_diagram
+from engine.model.errors import NotFound
+from engine.model.tables import Case, ProcessDefinition
 
 
 def diagram_of(walk, proposal_id) -> dict:

@@ -3,7 +3,7 @@
 SpiffWorkflow 3.2.0 stops iterating a task tree at depth 1000, so a case that
 loops long enough without compaction silently loses its READY task
 (SPIFF_NOTES, bug 1). The engine re-roots the tree after every step
-(engine.state.compact); these tests drive one case through more than 1500
+(engine.workflow.state.compact); these tests drive one case through more than 1500
 tasks and check that compacted and uncompacted workflows agree step by step.
 """
 import json
@@ -12,7 +12,7 @@ import pytest
 from SpiffWorkflow.util.task import TaskState
 
 from case_drivers import CONTACT, PLAN, REPLY_B, REPORT, Flow, to_follow_up
-from engine import clock as engine_clock
+from engine.model import clock as engine_clock
 
 TARGET_TASKS = 1500
 

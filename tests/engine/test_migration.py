@@ -5,11 +5,14 @@ import pytest
 from sqlalchemy import select
 
 from case_drivers import contact, plan
-from engine import clock, migration, timers, versions
-from engine.demo import load_demo
-from engine.db import UnitOfWork
-from engine.errors import DefinitionError
-from engine.models import Case, Event, OpenTask, ProcessDefinition
+from engine.model import clock
+from engine.services import case_migration as migration
+from engine.services import timers
+from engine.definitions import versions
+from engine.tooling.demo import load_demo
+from engine.adapters.db import UnitOfWork
+from engine.model.errors import DefinitionError
+from engine.model.tables import Case, Event, OpenTask, ProcessDefinition
 
 NEW_STEP = """<bpmn:sequenceFlow id="f_plan_review" sourceRef="plan_draft" targetRef="plan_review"/>
     <bpmn:userTask id="plan_review" name="科室复核办理方案">
@@ -175,7 +178,8 @@ def test_every_demo_case_moves_to_a_retitled_version_and_goes_on(database, runti
 def test_a_pending_extension_request_moves_and_its_decision_still_opens(walk, runtime):
     """The extension request is a case of its own process: checked and moved against the
     new version's extension process, then opened and decided there."""
-    from engine import extensions, queries
+    from engine.workflow import service_tasks as extensions
+    from engine.queries import records as queries
     pid = to_accept(walk)
     walk.do("accept", "fgw_clerk", {"accept_decision": "accept"})
     wanted = (clock.now() + timedelta(days=120)).astimezone(clock.CHINA).date().isoformat()

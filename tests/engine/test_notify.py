@@ -1,4 +1,4 @@
-"""The notification outbox (engine/notify.py) against real servers: a local SMTP
+"""The notification outbox (engine/adapters/outbox.py) against real servers: a local SMTP
 server (aiosmtpd) and a local HTTP text-message gateway (http.server in a thread).
 
 Nothing is mocked: messages go over sockets and are decoded on the other side.
@@ -20,11 +20,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from engine import notify, permissions
-from engine.config import Settings
-from engine.db import Database, UnitOfWork
-from engine.models import Notification, OpenTask, User
-from engine.region import load_region
+from engine.adapters import outbox as notify
+from engine.rules import permissions
+from engine.model.settings import Settings
+from engine.adapters.db import Database, UnitOfWork
+from engine.model.tables import Notification, OpenTask, User
+from engine.profile.region import load_region
 
 NOW = datetime(2026, 11, 2, 1, 0, tzinfo=timezone.utc)
 TITLE = "请办理：关于加强停车管理的建议"

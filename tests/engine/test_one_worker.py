@@ -18,9 +18,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine import notify, timers, worker_lock
-from engine.db import Database, UnitOfWork
-from engine.models import Notification
+from engine import worker_lock
+from engine.adapters import outbox as notify
+from engine.services import timers
+from engine.adapters.db import Database, UnitOfWork
+from engine.model.tables import Notification
 from test_notify import NOW, Gateway, enqueue, set_contact, smtp_server, with_sms  # noqa: F401  (fixture)
 from test_timers import assigned, at, events, moving_clock, notifications  # noqa: F401  (fixture)
 

@@ -10,9 +10,9 @@ reply is due on 26 December 2025.
 from sqlalchemy import select
 
 from case_drivers import contact, plan
-from engine import supervision
-from engine.db import UnitOfWork
-from engine.models import OverdueRecord, User
+from engine.services import supervision
+from engine.adapters.db import UnitOfWork
+from engine.model.tables import OverdueRecord, User
 from test_timers import at, moving_clock, overdue, run_worker  # noqa: F401 (moving_clock is a fixture)
 
 AFTER_REPLY_DUE = at(2025, 12, 27, 10, 0, 0)

@@ -1,11 +1,11 @@
-"""Unit tests of engine.state: stored form, format migrations and compaction."""
+"""Unit tests of engine.workflow.state: stored form, format migrations and compaction."""
 import json
 
 import pytest
 from SpiffWorkflow.util.task import TaskState
 
 from case_drivers import CONTACT, PLAN, REPORT, Flow, script_engine, to_follow_up
-from engine import state
+from engine.workflow import state
 
 
 def joint_handling(bundle) -> Flow:

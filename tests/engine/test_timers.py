@@ -1,4 +1,4 @@
-"""Deadline timers end to end, through engine.cases, engine.timers and engine.extensions.
+"""Deadline timers end to end, through engine.services.cases, engine.services.timers and engine.workflow.service_tasks.
 
 The engine's clock is a MovableClock, set before each case is created so that
 the diagrams' now() (submitted_on, assigned_on, replied_on) and SpiffWorkflow's
@@ -21,13 +21,17 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 from case_drivers import REPLY_B, contact, plan
-from engine import cases, clock, extensions, queries, timers
-from engine.db import Database, UnitOfWork
-from engine.deadlines import Deadlines
-from engine.directory import add_user
-from engine.errors import InvalidForm
-from engine.eventlog import aware
-from engine.models import Case, DeadlineExtension, Event, Notification, OpenTask, OverdueRecord
+from engine.services import cases
+from engine.model import clock
+from engine.workflow import service_tasks as extensions
+from engine.queries import records as queries
+from engine.services import timers
+from engine.adapters.db import Database, UnitOfWork
+from engine.rules.deadlines import Deadlines
+from engine.services.directory import add_user
+from engine.model.errors import InvalidForm
+from engine.model.eventlog import aware
+from engine.model.tables import Case, DeadlineExtension, Event, Notification, OpenTask, OverdueRecord
 
 CHINA = clock.CHINA
 

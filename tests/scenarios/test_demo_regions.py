@@ -7,11 +7,11 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from engine.db import Database, UnitOfWork
-from engine.demo import load_demo, load_story
-from engine.errors import DefinitionError
-from engine.models import Proposal, User
-from engine.runtime import Runtime
+from engine.adapters.db import Database, UnitOfWork
+from engine.tooling.demo import load_demo, load_story
+from engine.model.errors import DefinitionError
+from engine.model.tables import Proposal, User
+from engine.workflow.runtime import Runtime
 
 STATUS_OF_STAGE = {"cosigning": "cosigning", "review": "review", "assignment": "assignment", "accepting": "accepting",
                    "joint": "handling", "key": "replying", "feedback": "feedback", "follow_up": "follow_up",

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.config import Settings
-from engine.region import REGIONS_ROOT, region_codes
-from engine.scenarios import applies_to, region_settings_list, run_file, scenario_files, scenarios_for
+from engine.model.settings import Settings
+from engine.profile.region import REGIONS_ROOT, region_codes
+from engine.tooling.scenarios import applies_to, region_settings_list, run_file, scenario_files, scenarios_for
 
 FOLDER = Path(__file__).resolve().parents[2] / "processes" / "scenarios"
 RUNS = [(s.region_dir.name, path) for s in region_settings_list(Settings()) for path in scenarios_for(s)]
@@ -62,7 +62,7 @@ steps:
 
 
 def test_the_clock_is_given_back_after_a_scenario_that_moves_it():
-    from engine import clock
+    from engine.model import clock
     before = clock.current()
     assert run_file(REGIONS_ROOT / "binhai" / "scenarios" / "return_within_window.yaml",
                     replace(Settings(), region_dir=REGIONS_ROOT / "binhai")).passed

@@ -10,15 +10,16 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from engine import clock, permissions
-from engine.db import UnitOfWork
-from engine.demo import APPROVE, rating
-from engine.models import OpenTask, User
+from engine.model import clock
+from engine.rules import permissions
+from engine.adapters.db import UnitOfWork
+from engine.tooling.demo import APPROVE, rating
+from engine.model.tables import OpenTask, User
 
 from test_lifecycle import COMMITTEE, consult, draft_and_head, file_and_assign, supervise
 from page_client import Browser
 
-from engine.demo import ACCEPT, OPINION, plan
+from engine.tooling.demo import ACCEPT, OPINION, plan
 from test_unrated import moving, past_the_window, replied  # noqa: F401 (moving is a fixture)
 
 

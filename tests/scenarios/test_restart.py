@@ -17,11 +17,11 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from engine.db import Database, UnitOfWork
-from engine.demo import APPROVE, OPINION, act, load_demo, plan, load_story, open_task_names
-from engine.models import Case, OpenTask, Proposal
-from engine.demo import consult as demo_consult
-from engine.runtime import Runtime
+from engine.adapters.db import Database, UnitOfWork
+from engine.tooling.demo import APPROVE, OPINION, act, load_demo, plan, load_story, open_task_names
+from engine.model.tables import Case, OpenTask, Proposal
+from engine.tooling.demo import consult as demo_consult
+from engine.workflow.runtime import Runtime
 
 from test_lifecycle import consult, file_and_assign, handle, rating, reply, supervise
 
@@ -92,10 +92,10 @@ def test_the_last_rating_in_another_process(api, settings, region):
     api.do(f"{f.lead}_head", "head_approve", pid, APPROVE)
     supervise(api, pid, f.plain)
     script = ("import sys\n"
-              "from engine.config import Settings\n"
-              "from engine.db import Database\n"
-              "from engine.demo import act\n"
-              "from engine.runtime import Runtime\n"
+              "from engine.model.settings import Settings\n"
+              "from engine.adapters.db import Database\n"
+              "from engine.tooling.demo import act\n"
+              "from engine.workflow.runtime import Runtime\n"
               "settings = Settings.from_env(database_url=sys.argv[1], region=sys.argv[2])\n"
               "act(Database(settings.database_url), Runtime(settings), 'wy_chen', 'rate_reply',\n"
               "    {'satisfaction': sys.argv[3], 'disclosure_consent': True}, int(sys.argv[4]))\n")

@@ -2,7 +2,7 @@
 (异常案件) with its last step, the committee is told and lists it (page and API), and
 `cppcc repair-cases` resumes a case frozen at a multi-instance step and resolves it.
 
-The freeze is made the way it happened before engine/definitions.py connected
+The freeze is made the way it happened before engine/definitions/bundle.py connected
 loop tasks to their instances: the last assisting opinion is completed by a Runtime
 whose specs lack that connection (as a restarted server's had). (A rating frozen so
 would not be left with nothing: the rating window's closing timer still carries the
@@ -13,11 +13,11 @@ import re
 import pytest
 
 from api import cli
-from engine import definitions
-from engine.runtime import Runtime
+from engine.definitions import bundle as definitions
+from engine.workflow.runtime import Runtime
 
 from test_lifecycle import COMMITTEE, file_and_assign, handle, rating, reply, supervise
-from engine.demo import APPROVE, OPINION
+from engine.tooling.demo import APPROVE, OPINION
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 

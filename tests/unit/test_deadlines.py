@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine.deadlines import CHINA_TZ, Deadlines, add_months, iso
-from engine.region import load_region
-from engine.workcal import WorkCalendar
+from engine.rules.deadlines import CHINA_TZ, Deadlines, add_months, iso
+from engine.profile.region import load_region
+from engine.rules.workcal import WorkCalendar
 
 ROOT = Path(__file__).resolve().parents[2]
 UTC = timezone.utc

@@ -6,8 +6,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pytest
 
-from engine.definitions import build_bundle, read_files
-from engine.errors import DefinitionError
+from engine.definitions.bundle import build_bundle, read_files
+from engine.model.errors import DefinitionError
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 FORMS = {p.stem for p in (PROCESSES.parent / "forms").glob("*.json")}

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.definitions import build_bundle, read_files
-from engine.errors import DefinitionError
+from engine.definitions.bundle import build_bundle, read_files
+from engine.model.errors import DefinitionError
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 FORMS = {p.stem for p in (PROCESSES.parent / "forms").glob("*.json")}
@@ -103,7 +103,7 @@ def test_bad_index_property(files):
 
 def test_every_user_task_says_who_sees_it(files):
     """Who sees each step is the diagram's `audience` property, one of permissions.AUDIENCES."""
-    from engine.permissions import AUDIENCES
+    from engine.rules.permissions import AUDIENCES
     bundle = build_bundle(files, FORMS)
     assert [name for name in bundle.user_tasks if name not in bundle.audiences] == []
     assert set(bundle.audiences.values()) <= set(AUDIENCES)

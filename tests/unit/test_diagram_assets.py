@@ -2,7 +2,7 @@
 diagram partial is safe to render.
 
 The app here is a bare Flask app with api/static and api/templates and only
-api.diagram_assets registered: no database, no login.
+api.http.diagram_assets registered: no database, no login.
 """
 import html
 import json
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from flask import Flask, render_template
 
-from api import diagram_assets
+from api.http import diagram_assets
 
 ROOT = Path(__file__).resolve().parents[2]
 API = ROOT / "api"

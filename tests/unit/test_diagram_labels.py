@@ -39,7 +39,7 @@ def test_labels_do_not_overlap(path):
 
 
 def test_the_dossier_leaves_out_bookkeeping_steps():
-    from engine.diagram import bookkeeping_steps
+    from engine.queries.diagram_marks import bookkeeping_steps
     handling = bookkeeping_steps((PROCESSES / "handling.bpmn").read_text(encoding="utf-8"))
     assert {"count_consultation", "start_consultation", "init_handling", "next_round", "count_report"} <= handling
     assert not handling & {"send_reply", "apply_reassign", "collect_ratings", "consultation", "handling_result_script"}

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine.errors import DefinitionError, InvalidForm
-from engine.forms import FormCatalog
-from engine.region import load_region
+from engine.model.errors import DefinitionError, InvalidForm
+from engine.profile.forms import FormCatalog
+from engine.profile.region import load_region
 
 ROOT = Path(__file__).resolve().parents[2]
 

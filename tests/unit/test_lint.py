@@ -1,4 +1,4 @@
-"""The deploy-time bpmnlint (engine/lint.py running tools/designer/lint.mjs): the shipped diagrams
+"""The deploy-time bpmnlint (engine/definitions/lint.py running tools/designer/lint.mjs): the shipped diagrams
 pass it under both regions, its reports are Chinese problems {file, element, message}, it adds to
 the engine's own problems without repeating them, and without Node (or when it fails or hangs)
 the deploy goes on with a warning saying the lint was skipped.
@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from engine import lint
-from engine.config import PROJECT_ROOT
-from engine.definitions import NS, build_bundle, read_files
-from engine.errors import DefinitionError
+from engine.definitions import lint
+from engine.model.settings import PROJECT_ROOT
+from engine.definitions.bundle import NS, build_bundle, read_files
+from engine.model.errors import DefinitionError
 
 FORMS = {p.stem for p in (PROJECT_ROOT / "forms").glob("*.json")}
 SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.config import Settings
-from engine.errors import DefinitionError
-from engine.region import load_region, region_codes
-from engine.runtime import Runtime
+from engine.model.settings import Settings
+from engine.model.errors import DefinitionError
+from engine.profile.region import load_region, region_codes
+from engine.workflow.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parents[2]
 REGIONS = ROOT / "regions"

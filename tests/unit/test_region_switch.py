@@ -5,9 +5,9 @@ deadline, and the approval chain follows the edited table."""
 import shutil
 from pathlib import Path
 
-from engine.config import Settings, region_settings
-from engine.runtime import Runtime
-from engine.scenarios import run_file
+from engine.model.settings import Settings, region_settings
+from engine.workflow.runtime import Runtime
+from engine.tooling.scenarios import run_file
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,4 +1,4 @@
-"""Tests for engine.sandbox: the confined script engine for BPMN/DMN text."""
+"""Tests for engine.definitions.sandbox: the confined script engine for BPMN/DMN text."""
 
 import json
 from xml.sax.saxutils import escape, quoteattr
@@ -8,7 +8,7 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from engine.sandbox import (
+from engine.definitions.sandbox import (
     SAFE_BUILTINS,
     ConfinedEnvironment,
     ConfinedScriptEngine,
@@ -17,7 +17,7 @@ from engine.sandbox import (
     check_source,
     compile_check,
 )
-from engine.sandbox_budget import DEFAULT_MAX_SIZE, ExpressionLimit, Limits
+from engine.definitions.budget import DEFAULT_MAX_SIZE, ExpressionLimit, Limits
 
 BPMN_NS = (
     'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '

@@ -3,7 +3,7 @@ made before migrations is adopted without losing a row, an up-to-date one is lef
 
 Runs on a temporary SQLite file, or on CPPCC_TEST_DATABASE_URL (PostgreSQL) when it is set.
 `test_migrations_make_exactly_the_models_schema` is the one that fails when a column is added
-to engine/models.py without a revision (`cppcc db-revision -m ...` writes it).
+to engine/model/tables.py without a revision (`cppcc db-revision -m ...` writes it).
 """
 import argparse
 import importlib
@@ -20,16 +20,16 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from api import cli_schema
-from engine import schema
-from engine.config import Settings
-from engine.db import Database
-from engine.models import Base, Case, ProcessDefinition, Proposal, Unit, User
+from api.cli import schema as cli_schema
+from engine.adapters import schema
+from engine.model.settings import Settings
+from engine.adapters.db import Database
+from engine.model.tables import Base, Case, ProcessDefinition, Proposal, Unit, User
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=timezone.utc)
 # What create_schema made before alembic: the tables of the baseline revision (later
 # revisions add tables such a database never had).
-BASELINE_TABLES = tuple(importlib.import_module("engine.schema.versions.0001_baseline").TABLES)
+BASELINE_TABLES = tuple(importlib.import_module("engine.adapters.schema.versions.0001_baseline").TABLES)
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def test_migrations_make_exactly_the_models_schema(database):
     assert set(Base.metadata.tables) | {schema.VERSION_TABLE} <= tables(database)
     with database.engine.connect() as conn:
         found = schema.differences(conn)
-    assert found == [], ("engine/models.py 与迁移不一致，请运行 cppcc db-revision -m \"...\" 生成修订：\n"
+    assert found == [], ("engine/model/tables.py 与迁移不一致，请运行 cppcc db-revision -m \"...\" 生成修订：\n"
                          + "\n".join(schema.describe(d) for d in found))
 
 
@@ -190,7 +190,7 @@ def test_an_up_to_date_database_is_left_alone(database):
 STARTING = """
 import sys, time
 from pathlib import Path
-from engine.db import Database
+from engine.adapters.db import Database
 db = Database(sys.argv[1])
 folder = Path(sys.argv[2])
 (folder / f"ready-{sys.argv[3]}").touch()
@@ -401,7 +401,7 @@ def test_cppcc_db_revision_says_when_there_is_nothing_to_write(capsys):
     scratch = create_engine("sqlite://")
     schema.upgrade(scratch)
     with scratch.connect() as conn:
-        assert schema.differences(conn) == []  # otherwise the command would write into engine/schema/versions
+        assert schema.differences(conn) == []  # otherwise the command would write into engine/adapters/schema/versions
     scratch.dispose()
 
     assert cli("sqlite://", "db-revision", "-m", "nothing") == 0

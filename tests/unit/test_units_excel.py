@@ -9,13 +9,13 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
-from api import cli_regions
-from engine.config import Settings
-from engine.db import Database, UnitOfWork
-from engine.directory import add_user, sync_units
-from engine.models import Unit
-from engine.region import load_region
-from engine.units_excel import UnitsImportError, export_units, import_units, read_units, without_units_block
+from api.cli import regions as cli_regions
+from engine.model.settings import Settings
+from engine.adapters.db import Database, UnitOfWork
+from engine.services.directory import add_user, sync_units
+from engine.model.tables import Unit
+from engine.profile.region import load_region
+from engine.adapters.units_excel import UnitsImportError, export_units, import_units, read_units, without_units_block
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -213,7 +213,7 @@ def test_commands_export_import_and_list(tmp_path, binhai, database, capsys):
 def test_scenarios_command_gains_the_region_options(capsys):
     parser = argparse.ArgumentParser(prog="cppcc")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("scenarios").add_argument("files", nargs="*")  # as api/cli.py declares it
+    sub.add_parser("scenarios").add_argument("files", nargs="*")  # as api/cli/__init__.py declares it
     cli_regions.register(sub)
     args = parser.parse_args(["scenarios", "--all-regions", str(ROOT / "processes" / "scenarios" / "not_filed.yaml")])
     assert args.all_regions and args.func is cli_regions.cmd_scenarios

@@ -15,8 +15,8 @@ import chinese_calendar
 import pytest
 import yaml
 
-from engine.region import Region, load_region
-from engine.workcal import WorkCalendar
+from engine.profile.region import Region, load_region
+from engine.rules.workcal import WorkCalendar
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -152,7 +152,7 @@ def test_year_outside_the_package_falls_back_to_weekdays(cal):
 
 
 def test_fallback_warns_once_per_year(cal, caplog):
-    with caplog.at_level(logging.WARNING, logger="engine.workcal"):
+    with caplog.at_level(logging.WARNING, logger="engine.rules.workcal"):
         cal.add_working_days(date(2098, 3, 2), 30)
         WorkCalendar().is_workday(date(2098, 7, 1))
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING and "2098" in r.getMessage()]

@@ -13,12 +13,13 @@ from sqlalchemy import select
 
 from api import create_app
 from api.cli import main as cppcc
-from engine import clock, demo_clock
-from engine.db import Database, UnitOfWork
-from engine.demo import FILE, act, seed_people, submit
-from engine.eventlog import aware
-from engine.models import Notification, OpenTask, Proposal
-from engine.runtime import Runtime
+from engine.model import clock
+from engine.tooling import demo_clock
+from engine.adapters.db import Database, UnitOfWork
+from engine.tooling.demo import FILE, act, seed_people, submit
+from engine.model.eventlog import aware
+from engine.model.tables import Notification, OpenTask, Proposal
+from engine.workflow.runtime import Runtime
 
 ASSIGN = {"assign_mode": "single", "lead_unit_ids": ["jtw"], "assisting_unit_ids": [], "is_key": False}
 

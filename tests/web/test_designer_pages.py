@@ -10,10 +10,10 @@ import pytest
 from lxml import etree
 from sqlalchemy import func, select
 
-from engine import versions
-from engine.db import UnitOfWork
-from engine.definitions import NS
-from engine.models import Deployment, ProcessDefinition
+from engine.definitions import versions
+from engine.adapters.db import UnitOfWork
+from engine.definitions.bundle import NS
+from engine.model.tables import Deployment, ProcessDefinition
 
 SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
 
@@ -303,7 +303,7 @@ def add_loose_task(root):
 
 
 def test_the_lint_refuses_what_the_engine_would_take(designer, ext):
-    from engine import lint
+    from engine.definitions import lint
     if lint.available():
         if os.environ.get("CPPCC_E2E_REQUIRED") == "1":  # CI: the JavaScript parts are required
             pytest.fail(lint.available())
@@ -323,7 +323,7 @@ def test_the_lint_refuses_what_the_engine_would_take(designer, ext):
 
 
 def test_without_node_deploys_go_on_and_say_the_lint_was_skipped(designer, ext, monkeypatch):
-    from engine import lint
+    from engine.definitions import lint
     monkeypatch.setenv("CPPCC_NODE", "/nonexistent/node")
     lint._cache.clear()
     version, files = current(ext)

@@ -5,7 +5,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from engine.config import Settings
+from engine.model.settings import Settings
 
 HOME = "/tasks"
 
@@ -38,7 +38,7 @@ def test_next_never_leaves_the_site(browser, next_raw):
 
 
 def test_a_nul_in_next_is_refused_and_goes_nowhere(browser):
-    """A NUL in any query parameter is a 400 before anything else (api/input_checks.py)."""
+    """A NUL in any query parameter is a 400 before anything else (api/http/input_checks.py)."""
     response = login_with_next(browser(), "/%00/evil.example")
     assert response.status_code == 400 and "Location" not in response.headers
 
@@ -99,7 +99,7 @@ def test_the_lock_is_shared_by_every_server_process_of_the_database(browser, app
 
 def test_the_lock_ends_after_the_window(browser, monkeypatch):
     from datetime import timedelta
-    from engine import logins
+    from engine.services import logins
     b = browser()
     for _ in range(5):
         wrong(b)
@@ -165,8 +165,8 @@ def test_logging_out_ends_only_that_session(browser):
 
 
 def test_a_deactivated_account_loses_its_open_sessions(browser, app):
-    from engine.db import UnitOfWork
-    from engine.models import User
+    from engine.adapters.db import UnitOfWork
+    from engine.model.tables import User
     b = browser().login("tawei_li")
     with UnitOfWork(app.extensions["cppcc"]["db"]) as uow:
         uow.session.query(User).filter_by(username="tawei_li").update({"active": False})

@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from engine import workcal
-from engine.db import UnitOfWork
-from engine.models import ProcessDefinition
+from engine.rules import workcal
+from engine.adapters.db import UnitOfWork
+from engine.model.tables import ProcessDefinition
 
 from test_pages import submit, task_id
 
@@ -39,7 +39,7 @@ def test_versions_say_who_deployed_by_name(app, browser):
     page = browser().login("designer")
     html = page.text("/designer/versions")
     assert re.search(r"<h2>第 1 版（\d{4}-\d\d-\d\d 部署） <code", html)
-    from engine import versions
+    from engine.definitions import versions
     ext = app.extensions["cppcc"]
     with UnitOfWork(ext["db"]) as uow:
         row = versions.current_definition(uow.session, ext["runtime"])

@@ -1,7 +1,7 @@
 """The pages: login, inbox, task forms, dossier, proposer and committee pages, safety."""
 import re
 
-from engine.demo import ACCEPT, plan
+from engine.tooling.demo import ACCEPT, plan
 
 BODY = "停车难问题日益突出，需要综合治理。"
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from engine.demo import ACCEPT, consult, plan
+from engine.tooling.demo import ACCEPT, consult, plan
 
 from test_pages import submit, task_id
 
@@ -234,8 +234,8 @@ def test_dates_are_checked_against_today_and_the_reply_deadline(browser):
 # 26. Claiming a task when a unit has several clerks
 
 def test_claim_release_and_reassign_through_the_pages(app, browser):
-    from engine.db import UnitOfWork
-    from engine.directory import add_user
+    from engine.adapters.db import UnitOfWork
+    from engine.services.directory import add_user
     with UnitOfWork(app.extensions["cppcc"]["db"]) as uow:
         add_user(uow.session, "jtw_clerk2", "王干事（区交通委员会）", "demo123", ["unit_clerk"], "jtw")
         uow.commit()

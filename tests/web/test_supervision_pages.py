@@ -9,8 +9,8 @@ from urllib.parse import quote
 import pytest
 from openpyxl import load_workbook
 
-from engine.db import UnitOfWork
-from engine.models import OverdueRecord, Proposal, ProposalUnit, SupervisionSample
+from engine.adapters.db import UnitOfWork
+from engine.model.tables import OverdueRecord, Proposal, ProposalUnit, SupervisionSample
 
 CHINA = timezone(timedelta(hours=8))
 

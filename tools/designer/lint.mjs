@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /* The deploy-time lint: the same bpmnlint rules as the designer's editor (.bpmnlintrc at
- * the repository root, with bpmnlint-plugin-cppcc), run by engine/lint.py.
+ * the repository root, with bpmnlint-plugin-cppcc), run by engine/definitions/lint.py.
  *
  * stdin:  {"files": {"handling.bpmn": "<xml>", ...}, "settings": {"cppcc/user-task-role-form": {...}}}
  * stdout: {"reports": [{"file", "element", "rule", "category", "message", "restates"}], "unparsed": [file, ...]}

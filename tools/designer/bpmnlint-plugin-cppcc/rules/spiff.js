@@ -17,7 +17,7 @@ function spiffProperties(node) {
   return found;
 }
 
-/* Roles whose tasks go to a handling unit: the engine's convention (engine/definitions.py). */
+/* Roles whose tasks go to a handling unit: the engine's convention (engine/definitions/bundle.py). */
 function isUnitRole(role) {
   return typeof role === 'string' && role.indexOf('unit_') === 0;
 }

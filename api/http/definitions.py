@@ -1,0 +1,123 @@
+"""Definition versions over HTTP: list, read, validate, deploy; migration dry run and bulk move.
+
+Process designers (role `designer`) validate, deploy and migrate; the committee
+may read the versions. engine/definitions/versions.py and engine/services/case_migration.py decide.
+"""
+from flask import Blueprint, Flask, jsonify, request, url_for
+
+from engine.model import limits
+from engine.services import case_migration as migration
+from engine.definitions import versions
+from engine.model.errors import EngineError
+
+from api.http.auth import current_user
+from api.http.common import json_body, runtime, services, unit_of_work
+from api.http.input_checks import query, takes_files
+
+bp = Blueprint("definitions_api", __name__, url_prefix="/api")
+MAX_CASE_IDS = 10_000  # well below the databases' limits on bound parameters
+
+
+@bp.get("/definitions")
+def list_definitions():
+    """Every stored version, newest first, with its deployments and case counts."""
+    with unit_of_work() as uow:
+        versions.require_designer(current_user(uow.session), read_only=True)
+        rows = versions.list_versions(uow.session, runtime())
+        uow.commit()
+    return jsonify({"versions": rows})
+
+
+@bp.get("/definitions/<version:version>")
+def get_definition(version: str):
+    """One version with its files' text (the hash or a prefix of 6+ characters)."""
+    with unit_of_work() as uow:
+        versions.require_designer(current_user(uow.session), read_only=True)
+        row = versions.find_version(uow.session, version)
+        current = versions.current_definition(uow.session, runtime())
+        uow.commit()
+        return jsonify({"hash": row.hash, "current": row.id == current.id, "files": row.files})
+
+
+@bp.post("/definitions/validate")
+@takes_files
+def validate_definition():
+    """Check `files` (replacing or adding to the current version's) and `removed` as a
+    deployment would; 200 {valid, hash, changes} or 422 with every problem."""
+    with unit_of_work() as uow:
+        versions.require_designer(current_user(uow.session))
+        files, changes = _candidate(uow.session)
+        bundle = versions.validate(runtime(), files)
+    return jsonify({"valid": True, "hash": bundle.hash, "changes": changes})
+
+
+@bp.post("/definitions")
+@takes_files
+def deploy_definition():
+    """Validate and deploy: 201 with the new current version, or 422 and nothing written."""
+    body = json_body()
+    with unit_of_work() as uow:
+        user = current_user(uow.session)
+        versions.require_designer(user)
+        files, changes = _candidate(uow.session, body)
+        deployment, created = versions.deploy(uow.session, runtime(), files, user.username, "api",
+                                              _text(body, "note"))
+        uow.commit()
+        definition = runtime().current_definition(uow.session)
+        result = {"hash": definition.hash, "created": created, "changes": changes, "deployment_id": deployment.id}
+    response = jsonify(result)
+    response.status_code = 201
+    response.headers["Location"] = url_for("definitions_api.get_definition", version=result["hash"])
+    return response
+
+
+@bp.get("/migrations")
+@query("to")
+def migration_plan():
+    """Dry run: every running case not on ?to= (default: the current version), movable or why not."""
+    with unit_of_work() as uow:
+        versions.require_designer(current_user(uow.session))
+    target, checks = migration.plan(services()["db"], runtime(), request.args.get("to") or None)
+    return jsonify({"to": target, "dry_run": True, "cases": [c.as_dict() for c in checks]})
+
+
+@bp.post("/migrations")
+def migrate_cases():
+    """Move every running case that can to {to?} (only {case_ids?} if given); each move is logged."""
+    body = json_body() if request.get_data() else {}  # the body is optional
+    with unit_of_work() as uow:
+        user = current_user(uow.session)
+        versions.require_designer(user)
+        username = user.username
+    case_ids = body.get("case_ids")
+    if "case_ids" in body and (not isinstance(case_ids, list) or len(case_ids) > MAX_CASE_IDS or not all(
+            isinstance(i, int) and limits.parse_id(i) is not None for i in case_ids)):
+        raise EngineError("case_ids 应为案件编号（正整数）的列表",
+                          errors=[{"field": "case_ids", "message": f"应为正整数列表，最多 {MAX_CASE_IDS} 个"}])
+    result = migration.migrate(services()["db"], runtime(), _text(body, "to") or None, by=username, case_ids=case_ids)
+    return jsonify({"to": result["to"], **{k: [c.as_dict() for c in result[k]] for k in ("moved", "skipped", "failed")}})
+
+
+def _candidate(session, body=None):
+    body = body if body is not None else json_body()
+    files, removed = body.get("files", {}), body.get("removed", [])
+    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+        raise EngineError("files 应为 {文件名: XML 文本} 的对象", errors=[{"field": "files", "message": "格式不正确"}])
+    if not isinstance(removed, list) or not all(isinstance(v, str) for v in removed):
+        raise EngineError("removed 应为文件名列表", errors=[{"field": "removed", "message": "格式不正确"}])
+    if not files and not removed:
+        raise EngineError("没有要部署的改动：请在 files 中给出修改后的文件", errors=[{"field": "files", "message": "不能为空"}])
+    merged = versions.merged_files(session, runtime(), files, removed)
+    return merged, versions.changed_files(versions.current_definition(session, runtime()).files, merged)
+
+
+def _text(body: dict, key: str) -> str:
+    value = body.get(key, "")
+    if not isinstance(value, str):
+        raise EngineError(f"{key} 应为文本", errors=[{"field": key, "message": "应为文本"}])
+    return value
+
+
+def init_app(app: Flask) -> None:
+    """Register the definition and migration routes."""
+    app.register_blueprint(bp)

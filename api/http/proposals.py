@@ -1,0 +1,53 @@
+"""Proposals: submit, search, and one proposal's full record."""
+from flask import Blueprint, Flask, jsonify, request
+
+from engine.services import cases
+from engine.workflow import service_tasks as extensions
+from engine.queries import records as queries
+
+from api.http.auth import current_user
+from api.http.common import json_body, runtime, unit_of_work
+from api.http.input_checks import query
+
+bp = Blueprint("proposals", __name__, url_prefix="/api/proposals")
+
+
+@bp.post("")
+def submit():
+    """Submit a new proposal as the logged-in proposer."""
+    with unit_of_work() as uow:
+        user = current_user(uow.session)
+        proposal = cases.submit_proposal(uow, runtime(), user, json_body())
+        return jsonify(queries.proposal_summary(uow.session, runtime(), proposal.id)), 201
+
+
+@bp.get("")
+@query(*queries.PROPOSAL_FILTERS, "page", "per_page")
+def search():
+    """The proposals the user may see, filtered and paged."""
+    with unit_of_work() as uow:
+        user = current_user(uow.session)
+        page, per_page = queries.paging(request.args.get("page"), request.args.get("per_page"))
+        filters = {k: v for k, v in request.args.lists() if k not in ("page", "per_page")}
+        return jsonify(queries.list_proposals(uow.session, runtime(), user, filters, page, per_page))
+
+
+@bp.get("/<int:proposal_id>")
+def detail(proposal_id: int):
+    """One proposal with its people, units, timeline and open tasks."""
+    with unit_of_work() as uow:
+        user = current_user(uow.session)
+        return jsonify(queries.proposal_detail(uow.session, runtime(), user, proposal_id))
+
+
+@bp.post("/<int:proposal_id>/extensions")
+def request_extension(proposal_id: int):
+    """A lead unit asks to extend its reply deadline."""
+    with unit_of_work() as uow:
+        user = current_user(uow.session)
+        return jsonify(extensions.request_extension(uow, runtime(), user, proposal_id, json_body())), 201
+
+
+def init_app(app: Flask) -> None:
+    """Register the proposal routes."""
+    app.register_blueprint(bp)

@@ -1,0 +1,89 @@
+"""Supervision: random samples of assigned proposals, and the overdue report (JSON, XLSX or CSV).
+
+Only the committee, the government office and the supervision office may use
+these routes (engine/services/supervision.py decides).
+"""
+import io
+
+from flask import Blueprint, Flask, jsonify, request, send_file, url_for
+
+from engine.model import clock
+from engine.services import supervision
+from engine.model.errors import EngineError
+
+from api.http.auth import current_user
+from api.http.common import json_body, runtime, unit_of_work
+from api.http.input_checks import query
+
+bp = Blueprint("supervision_api", __name__, url_prefix="/api")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMATS = ("json", "xlsx", "csv")
+
+
+@bp.post("/supervision/samples")
+def draw():
+    """Draw a sample: {rate_percent?, seed?, label?}; 201 with the sample."""
+    body = json_body()
+    with unit_of_work() as uow:
+        user = current_user(uow.session)
+        supervision.require_access(user)
+        result = supervision.draw_sample(uow.session, runtime().region, user,
+                                         rate_percent=body.get("rate_percent"), seed=body.get("seed"),
+                                         label=body.get("label"), now=clock.now())
+        uow.commit()
+    response = jsonify(result)
+    response.status_code = 201
+    response.headers["Location"] = url_for("supervision_api.sample", sample_id=result["id"])
+    return response
+
+
+@bp.get("/supervision/samples")
+def samples():
+    """Every sample drawn, newest first."""
+    with unit_of_work() as uow:
+        return jsonify(supervision.list_samples(uow.session, current_user(uow.session)))
+
+
+@bp.get("/supervision/samples/<int:sample_id>")
+def sample(sample_id: int):
+    """One sample, its selected proposals and whether it re-draws the same from its seed."""
+    with unit_of_work() as uow:
+        return jsonify(supervision.sample_detail(uow.session, current_user(uow.session), sample_id))
+
+
+@bp.get("/reports/overdue")
+@query("from", "to", "format")
+def overdue():
+    """The overdue report for ?from=&to= (China dates), as JSON or ?format=xlsx|csv downloads."""
+    with unit_of_work() as uow:
+        user = current_user(uow.session)
+        supervision.require_access(user)
+        fmt = (request.args.get("format") or "json").strip().lower()
+        if fmt not in FORMATS:
+            raise EngineError("导出格式不正确", errors=[{"field": "format", "message": "格式应为 json、xlsx 或 csv"}])
+        start, end = supervision.report_range(request.args.get("from"), request.args.get("to"),
+                                              supervision.china_today())
+        report = supervision.overdue_report(uow.session, user, start, end)
+    if fmt == "json":
+        return jsonify(report)
+    return report_download(report, fmt)
+
+
+def report_download(report: dict, fmt: str):
+    """The report as an XLSX or CSV download named 超期情况报告_<from>_<to>.<fmt>."""
+    if fmt == "xlsx":
+        data, mimetype = supervision.export_overdue(report), XLSX_TYPE
+    else:
+        data, mimetype = supervision.export_overdue_csv(report).encode("utf-8"), "text/csv; charset=utf-8"
+    # download_name: Werkzeug sends filename*=UTF-8''... so the Chinese name survives
+    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+                         download_name=supervision.report_filename(report, fmt))
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.cache_control.private = True
+    response.cache_control.no_store = True
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register the supervision and report routes."""
+    app.register_blueprint(bp)

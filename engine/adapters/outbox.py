@@ -1,0 +1,268 @@
+"""The notification outbox and its delivery (no Flask here).
+
+Every message people get — a new task, an assignment, a reminder, an overdue
+notice, a request to rate — is first written to the `notifications` table by
+`enqueue`, in the same transaction as the step that caused it, one row per
+person per channel. The region profile decides the channels of each kind of
+message (`notifications.channels` in region.yaml).
+
+- inapp rows are delivered by being stored (status "sent"); people read them
+  in the pages and through /api/notifications (`list_for`, `unread_count`,
+  `mark_read`).
+- email and sms rows wait as "pending" until `deliver_due` (run by a worker)
+  sends them through the channel adapters (`EmailChannel` over SMTP,
+  `SmsChannel` over an HTTP gateway). A failed send is retried with backoff
+  (1, 5, 30, 120, 720 minutes); after MAX_ATTEMPTS the row is "failed", kept
+  with its last error. A row that cannot be sent at all (no e-mail address,
+  no phone number) is stored as "failed" with the reason, never dropped. A
+  channel that is not configured leaves its rows pending ("渠道未配置") so
+  nothing is lost when it is configured later.
+
+On PostgreSQL several workers may run `deliver_due` at once: each message is
+claimed with `SELECT ... FOR UPDATE SKIP LOCKED` and held until its outcome is
+committed, so no two workers send it at once. On SQLite a plain select is
+used: one worker runs per database, and rounds take turns (engine/worker_lock.py).
+
+Delivery is at least once: a worker that dies after a send went out but before
+its outcome was committed leaves the row pending, and it is sent again. Every
+attempt for one row carries the same idempotency key (`delivery_key`): the
+e-mail's Message-ID, the SMS gateway's `Idempotency-Key` header and
+`message_id` field, so the receiving side can recognise and drop the repeat.
+"""
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select, update
+
+from engine.model import clock
+from engine.adapters.channels import (
+    EMAIL,
+    NO_EMAIL,
+    NO_PHONE,
+    SMS,
+    EmailChannel,
+    SmsChannel,
+    channels_from_settings,
+    delivery_key,
+)
+from engine.adapters.db import Database, UnitOfWork
+from engine.model.errors import NotFound
+from engine.model.tables import Notification, OpenTask, User
+from engine.profile.region import Region
+
+INAPP = "inapp"
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+BACKOFF_MINUTES = (1, 5, 30, 120, 720)  # wait after the 1st, 2nd, ... failed attempt
+MAX_ATTEMPTS = len(BACKOFF_MINUTES) + 1  # the 6th failure gives up
+UNCONFIGURED_RETRY = timedelta(minutes=5)  # look again at rows of a channel that is not configured
+NO_USER = "收件人不存在或已停用"
+NOT_CONFIGURED = "渠道未配置"
+_TITLE_MAX, _ERROR_MAX = 300, 2000
+
+
+def _utc(moment: datetime) -> datetime:
+    """`moment` in UTC (a naive value is taken as UTC, as SQLite returns it)."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else _utc(moment).isoformat()
+
+
+# Writing the outbox
+
+def enqueue(session, region: Region, recipients: list[User], kind: str, title: str, body: str = "",
+            proposal_id: int | None = None, task_id: str | None = None, *, now: datetime) -> int:
+    """Write one Notification per recipient per channel of `kind` (from the region profile).
+
+    Runs in the caller's transaction (nothing is committed here). `now` is the
+    engine's clock (the demo's, in a demo). In-app rows are stored as sent at
+    `now`; an email row for a user without an e-mail address, or an sms row for a
+    user without a phone number, is stored as failed with the reason; every
+    other row is pending, due at once in real time (a demo clock never delays
+    it). A user listed twice gets one message. Returns the number of rows created.
+    """
+    now = _utc(now)
+    due = clock.to_real(now)
+    channels = region.channels(kind)
+    title = (title or "")[:_TITLE_MAX]
+    created, seen = 0, set()
+    for user in recipients:
+        if user.username in seen:
+            continue
+        seen.add(user.username)
+        for channel in channels:
+            row = Notification(recipient=user.username, channel=channel, kind=kind, title=title, body=body or "",
+                               proposal_id=proposal_id, task_id=task_id, created_at=now, attempts=0)
+            missing = _missing_address(channel, user)
+            if channel == INAPP:
+                row.status, row.sent_at = SENT, now
+            elif missing:
+                row.status, row.last_error = FAILED, missing
+            else:
+                row.status, row.next_attempt_at = PENDING, due
+            session.add(row)
+            created += 1
+    session.flush()
+    return created
+
+
+def _missing_address(channel: str, user: User | None) -> str | None:
+    """Why `user` cannot be reached on `channel`, or None."""
+    if user is None or not user.active:
+        return NO_USER
+    if channel == EMAIL and not (user.email or "").strip():
+        return NO_EMAIL
+    if channel == SMS and not (user.phone or "").strip():
+        return NO_PHONE
+    return None
+
+
+def recipients_for(session, role: str, unit_id: str | None = None, assignee: str | None = None) -> list[User]:
+    """The active users who would see a task of `role` (of `unit_id`, for `assignee` when given).
+
+    The same rule as engine.rules.permissions.may_do: the role is one of the user's
+    roles, the unit is the user's unit if the task has one, and the user is the
+    assignee if the task names one. Ordered by username.
+    """
+    query = select(User).where(User.active.is_(True), User.roles.contains(role))
+    if unit_id is not None:
+        query = query.where(User.unit_id == unit_id)
+    if assignee is not None:
+        query = query.where(User.username == assignee)
+    return [u for u in session.scalars(query.order_by(User.username)) if role in u.role_set]
+
+
+# Delivery
+
+def deliver_due(database: Database, settings, now: datetime, limit: int = 100, channels: dict | None = None) -> dict:
+    """Send up to `limit` pending messages due at `now` (real time); returns counts
+    {"sent", "failed", "retried", "unconfigured"}.
+
+    Each message is claimed, sent and its outcome committed in its own
+    transaction (on PostgreSQL the row stays locked with FOR UPDATE SKIP
+    LOCKED until then, so concurrent workers never send it twice). A failed
+    send increments `attempts`, records `last_error` and is retried after
+    1, 5, 30, 120, 720 minutes; the 6th failure marks it "failed" (kept).
+    Rows of a channel without configuration (`channels` defaults to
+    `channels_from_settings(settings)`) stay pending with "渠道未配置" and are
+    looked at again after UNCONFIGURED_RETRY; they do not use up attempts.
+    """
+    now = _utc(now)
+    adapters = channels_from_settings(settings) if channels is None else channels
+    counts = {"sent": 0, "failed": 0, "retried": 0, "unconfigured": _defer_unconfigured(database, adapters, now)}
+    postgres = database.engine.dialect.name == "postgresql"
+    for _ in range(max(limit, 0) if adapters else 0):
+        with UnitOfWork(database) as uow:
+            query = (select(Notification)
+                     .where(Notification.status == PENDING, Notification.next_attempt_at <= now,
+                            Notification.channel.in_(sorted(adapters)))
+                     .order_by(Notification.next_attempt_at, Notification.id).limit(1))
+            if postgres:
+                query = query.with_for_update(skip_locked=True)
+            row = uow.session.scalar(query)
+            if row is None:
+                break
+            outcome = _attempt(uow.session, row, adapters[row.channel], now)
+            uow.commit()
+            counts[outcome] += 1
+    return counts
+
+
+def _defer_unconfigured(database: Database, adapters: dict, now: datetime) -> int:
+    """Mark due rows of channels without an adapter "渠道未配置" and look again later; returns how many."""
+    due = (Notification.status == PENDING, Notification.next_attempt_at <= now,
+           Notification.channel.not_in(sorted(adapters) or [INAPP]))
+    with UnitOfWork(database) as uow:
+        if database.engine.dialect.name == "postgresql":
+            claimed = select(Notification.id).where(*due).with_for_update(skip_locked=True)
+            statement = update(Notification).where(Notification.id.in_(claimed))
+        else:
+            statement = update(Notification).where(*due)
+        result = uow.session.execute(statement.values(last_error=NOT_CONFIGURED,
+                                                      next_attempt_at=now + UNCONFIGURED_RETRY)
+                                     .execution_options(synchronize_session=False))
+        uow.commit()
+        return result.rowcount or 0
+
+
+def _attempt(session, row: Notification, adapter, now: datetime) -> str:
+    """Send `row` once and record the outcome on it: "sent", "retried" or "failed"."""
+    user = session.scalar(select(User).where(User.username == row.recipient))
+    missing = _missing_address(row.channel, user)
+    if missing:  # cannot succeed by retrying
+        row.status, row.last_error, row.next_attempt_at = FAILED, missing, None
+        return "failed"
+    row.attempts = (row.attempts or 0) + 1
+    try:
+        adapter.send(row, user)
+    except Exception as err:  # noqa: BLE001 — any failure of the channel is recorded and retried
+        row.last_error = (f"{type(err).__name__}: {err}")[:_ERROR_MAX]
+        if row.attempts >= MAX_ATTEMPTS:
+            row.status, row.next_attempt_at = FAILED, None
+            return "failed"
+        row.next_attempt_at = now + timedelta(minutes=BACKOFF_MINUTES[row.attempts - 1])
+        return "retried"
+    row.status, row.sent_at, row.next_attempt_at, row.last_error = SENT, now, None, None
+    return "sent"
+
+
+# Reading in-app messages
+
+def _mine(username: str):
+    return (Notification.recipient == username, Notification.channel == INAPP)
+
+
+def unread_count(session, username: str) -> int:
+    """How many in-app messages of `username` are unread (one indexed COUNT)."""
+    return session.scalar(select(func.count()).select_from(Notification)
+                          .where(*_mine(username), Notification.read_at.is_(None))) or 0
+
+
+def list_for(session, username: str, unread_only: bool = False, page: int = 1, per_page: int = 20) -> dict:
+    """One page of `username`'s in-app messages, newest first:
+    {"items", "total", "unread", "page", "per_page"}; an item's `task_open` says
+    whether the task it is about is still waiting (links go to open tasks only)."""
+    where = list(_mine(username))
+    if unread_only:
+        where.append(Notification.read_at.is_(None))
+    total = session.scalar(select(func.count()).select_from(Notification).where(*where)) or 0
+    rows = session.scalars(select(Notification).where(*where)
+                           .order_by(Notification.created_at.desc(), Notification.id.desc())
+                           .offset((page - 1) * per_page).limit(per_page))
+    rows = list(rows)
+    tasks = {n.task_id for n in rows if n.task_id}
+    still_open = set(session.scalars(select(OpenTask.id).where(OpenTask.id.in_(tasks)))) if tasks else set()
+    items = [{"id": n.id, "kind": n.kind, "title": n.title, "body": n.body, "proposal_id": n.proposal_id,
+              "task_id": n.task_id, "task_open": n.task_id in still_open, "created_at": _iso(n.created_at),
+              "read_at": _iso(n.read_at), "read": n.read_at is not None} for n in rows]
+    unread = total if unread_only else unread_count(session, username)
+    return {"items": items, "total": total, "unread": unread, "page": page, "per_page": per_page}
+
+
+def open_message(session, username: str, notification_id: int, now: datetime | None = None) -> dict:
+    """Mark one of `username`'s in-app messages read and say where it leads:
+    {"task_id"} while its task is open, else {"proposal_id"} (or neither).
+    NotFound for a message that is not the user's."""
+    row = session.scalar(select(Notification).where(Notification.id == notification_id, *_mine(username)))
+    if row is None:
+        raise NotFound("找不到该消息")
+    if row.read_at is None:
+        row.read_at = _utc(now or clock.now())
+    task_open = row.task_id is not None and session.get(OpenTask, row.task_id) is not None
+    return {"task_id": row.task_id if task_open else None, "proposal_id": row.proposal_id}
+
+
+def mark_read(session, username: str, ids: list[int] | None = None, now: datetime | None = None) -> int:
+    """Mark `username`'s unread in-app messages read (those in `ids`, or all when None).
+
+    Other people's messages and ids that do not exist are ignored. Runs in the
+    caller's transaction; returns how many were marked.
+    """
+    statement = update(Notification).where(*_mine(username), Notification.read_at.is_(None))
+    if ids is not None:
+        if not ids:
+            return 0
+        statement = statement.where(Notification.id.in_(sorted(set(ids))))
+    result = session.execute(statement.values(read_at=_utc(now or clock.now()))
+                             .execution_options(synchronize_session=False))
+    return result.rowcount or 0

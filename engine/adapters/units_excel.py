@@ -1,0 +1,357 @@
+"""The unit directory (承办单位名录) to and from Excel.
+
+A sheet named 承办单位 (or the first sheet) with a header row holding
+单位编码, 单位名称 and, optionally, 分管副职 (a leader of the region's `leaders:`,
+by name or account). `read_units` checks every row and reports each problem
+with its row number and column; `import_units` writes the region's units.yaml
+(moving an inline `units:` list out of region.yaml) and syncs the database's
+units table, only when no row is wrong;
+`export_units` writes the current directory as the template to fill in.
+"""
+import os
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.datavalidation import DataValidation
+from sqlalchemy import inspect
+
+from engine.adapters.db import UnitOfWork
+from engine.services.directory import compare_units, sync_units
+from engine.model.errors import DefinitionError
+from engine.profile.region import REGION_FILE, UNITS_FILE, Region, load_region
+
+SHEET = "承办单位"
+COLUMNS = {"id": "单位编码", "name": "单位名称", "deputy": "分管副职"}
+ALIASES = {"单位编码": "id", "单位代码": "id", "编码": "id", "单位名称": "name", "名称": "name",
+           "分管副职": "deputy", "分管领导": "deputy", "分管副职账号": "deputy"}
+UNIT_ID = re.compile(r"^[a-z0-9_]+$")
+MAX_ID, MAX_NAME = 40, 200
+HEADER_SEARCH_ROWS = 5  # a title line or two may stand above the header row
+
+
+@dataclass
+class RowProblem:
+    """One problem of the sheet: its row (as Excel numbers it), column and what is wrong."""
+
+    row: int | None
+    column: str | None  # the header, e.g. 单位编码
+    letter: str | None  # the column letter, e.g. A
+    message: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(f"第 {self.row} 行")
+        if self.letter:
+            where.append(f"{self.letter} 列（{self.column}）" if self.column else f"{self.letter} 列")
+        elif self.column:
+            where.append(f"（{self.column}）")
+        return f"{' '.join(where)}：{self.message}" if where else self.message
+
+
+@dataclass
+class SheetResult:
+    """The units read from a sheet, or the problems that stop the import."""
+
+    units: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
+    sheet: str = ""
+    rows: int = 0  # data rows read (empty rows not counted)
+
+
+class UnitsImportError(ValueError):
+    """The import cannot start (no such file, or not an Excel workbook)."""
+
+
+def read_units(path: Path, region: Region) -> SheetResult:
+    """Read and check every row of the sheet; deputies are matched against `region.leaders`."""
+    path = Path(path)
+    if not path.is_file():
+        raise UnitsImportError(f"找不到文件 {path}")
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
+        raise UnitsImportError(f"{path.name} 不是有效的 Excel 文件（.xlsx）：{err}") from None
+    try:
+        sheet = book[SHEET] if SHEET in book.sheetnames else book.worksheets[0]
+        rows = [tuple(row) for row in sheet.iter_rows(values_only=True)]
+        result = SheetResult(sheet=sheet.title)
+    finally:
+        book.close()
+    header_at, columns = _header(rows)
+    if header_at is None:
+        result.problems.append(RowProblem(None, None, None, f"工作表“{result.sheet}”找不到表头：前 {HEADER_SEARCH_ROWS} 行中"
+                                          f"应有一行写明 {COLUMNS['id']}、{COLUMNS['name']}（{COLUMNS['deputy']} 可选）"))
+        return result
+    missing = [COLUMNS[k] for k in ("id", "name") if k not in columns]
+    duplicated = columns.pop("_duplicates", [])
+    for header in duplicated:
+        result.problems.append(RowProblem(header_at + 1, header, None, "表头重复出现"))
+    if missing:
+        result.problems.append(RowProblem(header_at + 1, None, None, f"表头缺少：{'、'.join(missing)}"))
+        return result
+    leaders = _leader_lookup(region)
+    first_row_of_id, first_row_of_name = {}, {}
+    for index in range(header_at + 1, len(rows)):
+        excel_row = index + 1
+        cells = {key: _text(rows[index][col] if col < len(rows[index]) else None) for key, col in columns.items()}
+        if not any(cells.values()):
+            continue
+        result.rows += 1
+
+        def problem(key, message):
+            result.problems.append(RowProblem(excel_row, COLUMNS[key], get_column_letter(columns[key] + 1), message))
+
+        unit = {}
+        unit_id, name, deputy = cells.get("id", ""), cells.get("name", ""), cells.get("deputy", "")
+        if not unit_id:
+            problem("id", "不能为空")
+        elif len(unit_id) > MAX_ID:
+            problem("id", f"不能超过 {MAX_ID} 个字符")
+        elif not UNIT_ID.match(unit_id):
+            hint = f"（可写成 {unit_id.lower()}）" if UNIT_ID.match(unit_id.lower()) else "（如 jtw、jyj）"
+            problem("id", f"“{unit_id}”格式不正确：只能包含小写字母、数字和下划线{hint}")
+        elif unit_id in first_row_of_id:
+            problem("id", f"单位编码“{unit_id}”与第 {first_row_of_id[unit_id]} 行重复")
+        else:
+            first_row_of_id[unit_id] = excel_row
+            unit["id"] = unit_id
+        if not name:
+            problem("name", "不能为空")
+        elif len(name) > MAX_NAME:
+            problem("name", f"不能超过 {MAX_NAME} 个字")
+        elif name in first_row_of_name:
+            problem("name", f"单位名称“{name}”与第 {first_row_of_name[name]} 行重复")
+        else:
+            first_row_of_name[name] = excel_row
+            unit["name"] = name
+        if deputy:
+            found = leaders.get(deputy)
+            if found is None:
+                choices = "、".join(f"{x['name']}（{x['username']}）" for x in region.leaders)
+                problem("deputy", f"“{deputy}”不是本地区的分管副职（region.yaml 的 leaders；可填：{choices}）")
+            elif found == "ambiguous":
+                problem("deputy", f"有多位分管副职叫“{deputy}”，请填账号")
+            else:
+                unit["deputy"] = found
+        if {"id", "name"} <= set(unit):
+            result.units.append(unit)
+    if result.rows == 0:
+        result.problems.append(RowProblem(None, None, None, f"工作表“{result.sheet}”的表头下没有任何单位"))
+    return result
+
+
+def import_units(path: Path, region_dir: Path, database=None, dry_run: bool = False) -> dict:
+    """Import a sheet into the region's units.yaml and, if `database` has a units table, sync it.
+
+    Nothing is written when any row is wrong, or with `dry_run`. Returns
+    {"problems": [RowProblem], "units": [...], "file": {added, changed, removed},
+     "database": None | {added, changed, removed, in_use}, "written": bool, "synced": bool,
+     "sheet", "rows"}.
+    """
+    region_dir = Path(region_dir)
+    region = _region_for_import(region_dir)
+    sheet = read_units(path, region)
+    inline = region.units_file == REGION_FILE
+    result = {"problems": sheet.problems, "units": sheet.units, "sheet": sheet.sheet, "rows": sheet.rows,
+              "file": None, "database": None, "written": False, "synced": False, "moved_inline": inline}
+    if sheet.problems:
+        return result
+    result["file"] = _file_diff(region.units if region.units else [], sheet.units)
+    has_table = database is not None and _has_units_table(database)
+    if has_table:
+        with UnitOfWork(database) as uow:
+            result["database"] = compare_units(uow.session, sheet.units)
+    if dry_run:
+        return result
+    target, profile = region_dir / UNITS_FILE, region_dir / REGION_FILE
+    previous = target.read_text(encoding="utf-8") if target.is_file() else None
+    previous_profile = profile.read_text(encoding="utf-8")
+    try:
+        if inline:  # the directory moves to units.yaml: region.yaml keeps everything else as written
+            _write_atomically(profile, without_units_block(previous_profile))
+        _write_atomically(target, units_yaml(region, sheet.units))
+        fresh = load_region(region_dir)
+        if has_table:
+            with UnitOfWork(database) as uow:
+                sync_units(uow.session, fresh)
+                uow.commit()
+            result["synced"] = True
+    except BaseException:
+        _write_atomically(profile, previous_profile)
+        if previous is None:
+            target.unlink(missing_ok=True)
+        else:
+            _write_atomically(target, previous)
+        raise
+    result["written"] = True
+    return result
+
+
+def export_units(path: Path, region: Region) -> int:
+    """Write the region's unit directory as a workbook (the template to fill in); returns the rows written."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = SHEET
+    sheet.append([COLUMNS["id"], COLUMNS["name"], COLUMNS["deputy"]])
+    names = [leader["name"] for leader in region.leaders]
+    unique_names = {n for n in names if names.count(n) == 1}
+    by_username = {leader["username"]: leader for leader in region.leaders}
+    for unit in region.units:
+        leader = by_username.get(unit.get("deputy") or "")
+        shown = "" if leader is None else (leader["name"] if leader["name"] in unique_names else leader["username"])
+        sheet.append([unit["id"], unit["name"], shown])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.alignment = Alignment(horizontal="center")
+    for letter, width in (("A", 16), ("B", 36), ("C", 16)):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A2"
+    choices = ",".join(sorted(unique_names, key=names.index))
+    if choices and len(choices) < 250:
+        rule = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True,
+                              errorTitle="分管副职", error="请从列表中选择本地区的分管副职")
+        sheet.add_data_validation(rule)
+        rule.add("C2:C1000")
+    notes = book.create_sheet("填写说明")
+    for line in (
+        [f"{region.name}承办单位名录：填好“{SHEET}”工作表后运行 cppcc import-units 文件名.xlsx --region {region.code}"],
+        [f"{COLUMNS['id']}：必填，只能包含小写字母、数字和下划线（如 jtw），不能重复；已有单位请保持原编码"],
+        [f"{COLUMNS['name']}：必填，不能重复"],
+        [f"{COLUMNS['deputy']}：可空；填下表中的姓名或账号"],
+        ["任何一行有误时不会写入任何内容，并逐行列出问题（第几行、哪一列）；可先加 --dry-run 试运行"],
+        [],
+        ["分管副职账号", "姓名", "职务"],
+        *[[leader["username"], leader["name"], leader["title"]] for leader in region.leaders],
+    ):
+        notes.append(line)
+    notes.column_dimensions["A"].width = 24
+    notes.column_dimensions["B"].width = 16
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return len(region.units)
+
+
+def units_yaml(region: Region, units: list[dict]) -> str:
+    """The text of a units.yaml for `units`, one unit per line, with a header comment."""
+    lines = [
+        f"# 承办单位名录（{region.name}）: the unit directory of this region.",
+        f"# Written by `cppcc import-units 名录.xlsx --region {region.code}` (columns {'、'.join(COLUMNS.values())});",
+        "# may also be edited by hand. deputy: the account of the leader in charge, one",
+        "# of `leaders:` in region.yaml.",
+        "units:",
+    ]
+    for unit in units:
+        entry = {"id": unit["id"], "name": unit["name"], **({"deputy": unit["deputy"]} if unit.get("deputy") else {})}
+        flow = yaml.safe_dump(entry, allow_unicode=True, default_flow_style=True, sort_keys=False, width=10_000).strip()
+        lines.append(f"  - {flow}")
+    return "\n".join(lines) + "\n"
+
+
+def without_units_block(text: str) -> str:
+    """region.yaml's text without its top-level `units:` list (and the comment lines
+    right above it), with a line saying where the directory is now; the rest as written."""
+    root = yaml.compose(text)
+    keys = [k for k, _ in root.value] if isinstance(root, yaml.MappingNode) else []
+    key = next((k for k in keys if k.value == "units"), None)
+    if key is None:
+        return text
+    lines = text.splitlines(keepends=True)
+    first = key.start_mark.line
+    while first > 0 and lines[first - 1].lstrip().startswith("#"):
+        first -= 1
+    end = key.start_mark.line + 1  # the list goes on while lines are indented, list items, blank or comments
+    while end < len(lines) and (not lines[end].strip() or lines[end][0] in " \t-#"):
+        end += 1
+    while end > key.start_mark.line + 1 and (not lines[end - 1].strip() or lines[end - 1].startswith("#")):
+        end -= 1  # blank lines and comments before the next key stay with it
+    note = "# The unit directory is in units.yaml (written by `cppcc import-units`).\n"
+    return "".join(lines[:first]) + note + "".join(lines[end:])
+
+
+def _header(rows):
+    """(index of the header row, {key: column index}) or (None, {})."""
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        columns, duplicates = {}, []
+        for col, value in enumerate(row):
+            key = ALIASES.get(_text(value).replace(" ", ""))
+            if key is None:
+                continue
+            if key in columns:
+                duplicates.append(COLUMNS[key])
+                continue
+            columns[key] = col
+        if "id" in columns or "name" in columns:
+            columns["_duplicates"] = duplicates
+            return index, columns
+    return None, {}
+
+
+def _text(value) -> str:
+    """A cell as trimmed text: 101.0 typed as a number reads 101."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _leader_lookup(region: Region) -> dict:
+    """Account, name and name with title (e.g. 赵建国副区长, 赵建国（副区长）) → account; 'ambiguous' when shared."""
+    found = {}
+    for leader in region.leaders:
+        for key in {leader["username"], leader["name"], leader["name"] + leader["title"],
+                    f"{leader['name']}（{leader['title']}）", f"{leader['name']}({leader['title']})"}:
+            found[key] = leader["username"] if found.get(key) in (None, leader["username"]) else "ambiguous"
+    return found
+
+
+def _region_for_import(region_dir: Path) -> Region:
+    """The region to import into: its region.yaml must be valid; a broken units.yaml is what the import replaces."""
+    try:
+        region = load_region(region_dir)
+    except DefinitionError as err:
+        if not all(p["file"] == UNITS_FILE for p in err.problems):
+            raise
+        raw = yaml.safe_load((region_dir / REGION_FILE).read_text(encoding="utf-8"))
+        return Region(code=raw["code"], name=raw["name"], raw={**raw, "units": []}, folder=region_dir,
+                      units_file=UNITS_FILE)
+    return region
+
+
+def _file_diff(old: list[dict], new: list[dict]) -> dict:
+    before = {u["id"]: u for u in old}
+    after = {u["id"]: u for u in new}
+    return {"added": [i for i in after if i not in before],
+            "changed": [i for i in after if i in before and before[i] != after[i]],
+            "removed": [i for i in before if i not in after]}
+
+
+def _has_units_table(database) -> bool:
+    url = database.url
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:" and not Path(path).is_file():
+            return False
+    return inspect(database.engine).has_table("units")
+
+
+def _write_atomically(target: Path, text: str) -> None:
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".units-", suffix=".yaml")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

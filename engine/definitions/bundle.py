@@ -1,0 +1,397 @@
+"""Process definitions: parse and check every diagram and decision table.
+
+A definition is the set of .bpmn and .dmn files of processes/, identified by a
+hash of their content. `load_bundle` checks it completely and reports every
+problem with its file and element id; `build_bundle` does the same for files
+held in memory (a version stored in the database).
+"""
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.spiff.parser import VALIDATOR
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+
+from engine.definitions import checks
+from engine.model.errors import DefinitionError
+from engine.definitions.messages import translate, xml_syntax
+from engine.rules.permissions import AUDIENCES
+from engine.definitions.sandbox import compile_check
+
+ROOT_PROCESS = "proposal"
+# Processes a case can be started on: the proposal's life, and side processes
+# (a deadline extension request). Only the proposal process is required.
+SIDE_PROCESSES = ("extension",)
+ROLES = {"proposer", "committee", "gov_office", "supervisor", "deputy_head", "unit_clerk", "unit_head"}
+ROLE_LABELS = {"proposer": "提案者", "committee": "提案委员会", "gov_office": "政府办", "supervisor": "督查室",
+               "deputy_head": "分管副职", "unit_clerk": "承办单位经办人", "unit_head": "承办单位负责人"}
+# searchable proposal columns a step may set; `units` ({unit: role}), `ratings` ({unit: the
+# rating the completing rater gave it}) and `unit_satisfaction` ({unit: its counted rating})
+# write the proposal's unit rows and its ratings
+INDEX_COLUMNS = {"number", "category", "is_key", "supervising_leader", "reply_class", "satisfaction", "units",
+                 "ratings", "unit_satisfaction"}
+# who does a task of each role, as people say it (a unit's roles follow the unit's name)
+ROLE_NAMES = {"proposer": "提案者", "committee": "提案委员会", "gov_office": "政府办", "supervisor": "督查室",
+              "deputy_head": "分管领导", "unit_clerk": "经办人", "unit_head": "负责人"}
+EXPRESSION_PROPERTIES = ("unit", "assignee", "due")
+NS = {
+    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+    "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
+}
+
+
+@dataclass
+class TaskMeta:
+    """What the engine needs to know of one user task, read from its properties."""
+
+    name: str
+    title: str
+    role: str
+    form: str
+    stage: str | None = None
+    unit: str | None = None
+    assignee: str | None = None
+    due: str | None = None
+    notify: str = "task"
+    result: str | None = None
+    index: dict = field(default_factory=dict)
+
+
+@dataclass
+class ProcessBundle:
+    """A parsed, checked definition: the specs plus the task metadata."""
+
+    hash: str
+    files: dict
+    spec: object
+    subprocess_specs: dict
+    user_tasks: dict
+    task_index: dict
+    side_specs: dict = field(default_factory=dict)  # process id -> (spec, subprocess specs)
+    timers: dict = field(default_factory=dict)  # boundary/catch event id -> its properties
+    resolves: dict = field(default_factory=dict)  # element id -> the deadline kind its completion meets
+    audiences: dict = field(default_factory=dict)  # element id -> who sees the step (permissions.AUDIENCES)
+    collections: dict = field(default_factory=dict)  # multi-instance output variable -> its user task id
+    records: dict = field(default_factory=dict)  # engine step id -> [variables its event carries]
+    holds: dict = field(default_factory=dict)  # user task id -> the deadline kind its holder is late for
+
+    def specs_for(self, process: str):
+        """(spec, subprocess specs) of a case's process; KeyError if this version lacks it."""
+        if process == ROOT_PROCESS:
+            return self.spec, self.subprocess_specs
+        return self.side_specs[process]
+
+
+def content_hash(files: dict) -> str:
+    """A stable hash of a definition's files (name and bytes)."""
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + files[name].encode("utf-8") + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def read_files(processes_dir: Path, region_dir: Path | None = None) -> dict:
+    """The .bpmn and .dmn files of a folder as {name: text}; with `region_dir`,
+    the region's `decisions/*.dmn` replace (or add to) the tables of the same name."""
+    files = {p.name: p.read_text(encoding="utf-8")
+             for p in sorted(Path(processes_dir).iterdir()) if p.suffix in (".bpmn", ".dmn")}
+    files.update({p.name: p.read_text(encoding="utf-8") for p in region_decisions(region_dir)})
+    return dict(sorted(files.items()))
+
+
+def region_decisions(region_dir: Path | None) -> list[Path]:
+    """The DMN files a region folder's `decisions/` holds (none without a folder)."""
+    folder = Path(region_dir) / "decisions" if region_dir else None
+    return sorted(folder.glob("*.dmn")) if folder and folder.is_dir() else []
+
+
+def file_origins(processes_dir: Path, region_dir: Path | None = None) -> dict:
+    """{file name: path shown in problem reports} for the files read_files returns."""
+    origins = {p.name: f"{Path(processes_dir).name}/{p.name}" for p in Path(processes_dir).iterdir()}
+    origins.update({p.name: f"regions/{Path(region_dir).name}/decisions/{p.name}" for p in region_decisions(region_dir)})
+    return origins
+
+
+def load_bundle(processes_dir: Path, form_names=None, region_dir: Path | None = None) -> ProcessBundle:
+    """Parse and check the definition in `processes_dir` (with the region's decision tables)."""
+    return build_bundle(read_files(processes_dir, region_dir), form_names, file_origins(processes_dir, region_dir))
+
+
+def build_bundle(files: dict, form_names=None, origins: dict | None = None) -> ProcessBundle:
+    """Parse and check a definition given as {file name: text}.
+
+    Raises DefinitionError with every problem found: XML schema, parser,
+    task properties, forms that do not exist, and expressions or DMN cells
+    that the confined environment refuses. `origins` names where each file
+    came from in the reports (processes/<name> when not given).
+    """
+    try:
+        return _build(files, form_names)
+    except DefinitionError as err:
+        if not origins:
+            raise
+        problems = [{**p, "file": origins.get(p["file"].removeprefix("processes/"), p["file"])} for p in err.problems]
+        raise DefinitionError(problems) from None
+
+
+def _xml(name, text):
+    """The parsed document, or a problem: no DTD or entities (nothing is fetched or expanded)."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        doc = etree.fromstring(text.encode("utf-8"), parser)
+    except etree.XMLSyntaxError as err:
+        return None, _problem(name, None, xml_syntax(err))
+    if doc.getroottree().docinfo.doctype:
+        return None, _problem(name, None, "文件中不允许有 DOCTYPE 声明（实体定义）")
+    return doc, None
+
+
+def _build(files: dict, form_names) -> ProcessBundle:
+    problems = []
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    documents = {}
+    for name, text in files.items():
+        doc, problem = _xml(name, text)
+        if problem:
+            problems.append(problem)
+            continue
+        early = checks.namespace_problems(name, doc) or (checks.reference_problems(name, doc)
+                                                         if name.endswith(".bpmn") else [])
+        if early:
+            problems += [_problem(*p) for p in early]
+            continue
+        documents[name] = doc
+        try:
+            if name.endswith(".dmn"):
+                parser.add_dmn_xml(doc, filename=name)
+            else:
+                parser.add_bpmn_xml(doc, filename=name)
+        except ValidationException as err:
+            problems.append(_parser_problem(name, doc, err))
+        except Exception as err:  # the parser lets bare errors out on some malformed diagrams
+            problems.append(_problem(name, None, translate(str(err))))
+    if problems:
+        raise DefinitionError(problems)
+
+    user_tasks, task_index = {}, {}
+    for name, doc in documents.items():
+        if name.endswith(".bpmn"):
+            problems += _check_bpmn(name, doc, form_names, user_tasks, task_index)
+        else:
+            problems += _check_dmn(name, doc)
+    problems += _check_references(documents)
+    if not problems:
+        problems += [_problem(*p) for p in checks.call_cycle_problems(documents) + checks.loop_problems(documents)]
+    specs = {}
+    if not problems:
+        available = set(parser.get_process_ids())
+        for process in (ROOT_PROCESS, *SIDE_PROCESSES):
+            if process != ROOT_PROCESS and process not in available:
+                continue
+            try:
+                specs[process] = (parser.get_spec(process), parser.get_subprocess_specs(process))
+            except ValidationException as err:
+                file = err.file_name or "?"
+                problems.append(_parser_problem(file, documents.get(file), err))
+            except Exception as err:  # the parser reports missing processes with bare errors
+                problems.append(_problem("?", None, f"无法解析流程 “{process}”：{translate(str(err))}"))
+    if problems:
+        raise DefinitionError(problems)
+    for process_spec, subprocess_specs in specs.values():
+        for one in (process_spec, *subprocess_specs.values()):
+            connect_loop_children(one)
+    spec, subprocess_specs = specs.pop(ROOT_PROCESS)
+    timers = {node_id: props for name, doc in documents.items() if name.endswith(".bpmn")
+              for node_id, props in _timer_properties(doc).items()}
+    resolves = _property_map(documents, "resolves")
+    collections = {ref.text.strip(): ref.getparent().getparent().get("id") for name, doc in documents.items()
+                   if name.endswith(".bpmn") for ref in doc.iterfind(
+                       ".//bpmn:userTask/bpmn:multiInstanceLoopCharacteristics/bpmn:loopDataOutputRef", NS)
+                   if (ref.text or "").strip()}
+    return ProcessBundle(content_hash(files), dict(files), spec, subprocess_specs, user_tasks, task_index,
+                         side_specs=specs, timers=timers, resolves=resolves,
+                         audiences=_property_map(documents, "audience"), collections=collections,
+                         records={k: v.split() for k, v in _property_map(documents, "record").items()},
+                         holds=_property_map(documents, "deadline"))
+
+
+def _property_map(documents, name) -> dict:
+    """{element id: value} of one spiff property over every element of the definition."""
+    return {node.get("id"): _properties(node)[name] for doc in documents.values()
+            for node in doc.iter() if isinstance(node.tag, str) and name in _properties(node)}
+
+
+def connect_loop_children(process_spec) -> int:
+    """Let every loop and multi-instance task of a process spec learn that an instance finished.
+
+    SpiffWorkflow tells the parent through `child_spec.completed_event -> merge_child`,
+    which it connects only when the parent creates an instance at run time (and in its
+    own spec deserializer). Specs parsed here, under workflows restored without their
+    spec, would never have it in a process that did not itself create the instances
+    (after a restart, or on another server): the last instance would finish and the
+    case would be left with nothing to do. Connected once here, when the bundle is
+    built; returns how many were connected."""
+    connected = 0
+    for task_spec in process_spec.task_specs.values():
+        if not isinstance(task_spec, LoopTask):
+            continue
+        child = process_spec.task_specs[task_spec.task_spec]
+        if not child.completed_event.is_connected(task_spec.merge_child):
+            child.completed_event.connect(task_spec.merge_child)
+            connected += 1
+    return connected
+
+
+def _timer_properties(doc) -> dict:
+    """Properties of the timer events (e.g. which deadline a boundary timer watches)."""
+    found = {}
+    for node in doc.iter():
+        if isinstance(node.tag, str) and node.find("bpmn:timerEventDefinition", NS) is not None:
+            found[node.get("id")] = _properties(node)
+    return found
+
+
+def _check_bpmn(name, doc, form_names, user_tasks, task_index):
+    problems = []
+    for node in doc.iterfind(".//bpmn:sequenceFlow/bpmn:conditionExpression", NS):
+        flow_id = node.getparent().get("id")
+        problems += [_problem(name, flow_id, f"条件表达式：{p}") for p in compile_check(node.text or "", "eval")]
+    problems += [_problem(*p) for p in checks.expression_problems(name, doc)]
+    for node in doc.iterfind(".//bpmn:scriptTask", NS):
+        script = node.find("bpmn:script", NS)
+        if script is None or not (script.text or "").strip():
+            problems.append(_problem(name, node.get("id"), "脚本任务没有脚本"))
+            continue
+        problems += [_problem(name, node.get("id"), f"脚本：{p}") for p in compile_check(script.text, "exec")]
+    for node in doc.iter():
+        props = _properties(node)
+        if "audience" in props and props["audience"] not in AUDIENCES:
+            problems.append(_problem(name, node.get("id"), f"audience 属性“{props['audience']}”无效"
+                                     f"（可选：{', '.join(AUDIENCES)}）"))
+        if "index" in props:
+            index, errs = _parse_index(props["index"])
+            problems += [_problem(name, node.get("id"), e) for e in errs]
+            task_index[node.get("id")] = index
+    for node in doc.iterfind(".//bpmn:userTask", NS):
+        task_id, props = node.get("id"), _properties(node)
+        meta = TaskMeta(name=task_id, title=node.get("name") or task_id, role=props.get("role", ""),
+                        form=props.get("form", ""), stage=props.get("stage"), unit=props.get("unit"),
+                        assignee=props.get("assignee"), result=props.get("result"), due=props.get("due"),
+                        notify=props.get("notify", "task"),
+                        index=task_index.get(task_id, {}))
+        if meta.role not in ROLES:
+            problems.append(_problem(name, task_id, f"用户任务的 role 属性缺失或无效（可选：{', '.join(sorted(ROLES))}）"))
+        if not meta.form:
+            problems.append(_problem(name, task_id, "用户任务缺少 form 属性"))
+        elif form_names is not None and meta.form not in form_names:
+            problems.append(_problem(name, task_id, f"表单 forms/{meta.form}.json 不存在"))
+        if meta.role.startswith("unit_") and not meta.unit:
+            problems.append(_problem(name, task_id, "单位角色的任务必须有 unit 属性"))
+        for prop in EXPRESSION_PROPERTIES:
+            if props.get(prop):
+                found = compile_check(props[prop], "eval")
+                problems += [_problem(name, task_id, f"{prop} 属性：{p}") for p in found]
+                if prop == "due" and not found:
+                    problems += [_problem(name, task_id, p) for p in checks.due_problems(props[prop])]
+        user_tasks[task_id] = meta
+    return problems
+
+
+def _check_references(documents) -> list:
+    """Every call activity names a process, and every business rule task a decision, of this definition."""
+    processes = {node.get("id") for name, doc in documents.items() if name.endswith(".bpmn")
+                 for node in doc.iterfind("bpmn:process", NS)}
+    decisions = {node.get("id") for name, doc in documents.items() if name.endswith(".dmn")
+                 for node in doc.iter() if isinstance(node.tag, str) and etree.QName(node).localname == "decision"}
+    if ROOT_PROCESS not in processes:
+        return [_problem("?", None, f"缺少主流程：没有 id 为 '{ROOT_PROCESS}' 的流程")]
+    problems = []
+    for name, doc in documents.items():
+        if not name.endswith(".bpmn"):
+            continue
+        for node in doc.iterfind(".//bpmn:callActivity", NS):
+            called = node.get("calledElement")
+            if called not in processes:
+                problems.append(_problem(name, node.get("id"), f"调用活动引用的流程 '{called}' 不存在"
+                                         f"（现有流程：{', '.join(sorted(processes))}）"))
+        for node in doc.iterfind(".//bpmn:businessRuleTask", NS):
+            ref = node.find("bpmn:extensionElements/spiffworkflow:calledDecisionId", NS)
+            decision = (ref.text or "").strip() if ref is not None else ""
+            if decision not in decisions:
+                problems.append(_problem(name, node.get("id"), f"业务规则任务引用的决策表 '{decision}' 不存在"
+                                         f"（现有决策表：{', '.join(sorted(decisions))}）"))
+    return problems
+
+
+def _check_dmn(name, doc):
+    problems = []
+    for node in doc.iter():
+        tag = etree.QName(node).localname if isinstance(node.tag, str) else ""
+        if tag not in ("inputExpression", "inputEntry", "outputEntry"):
+            continue
+        text_node = next((c for c in node if isinstance(c.tag, str) and etree.QName(c).localname == "text"), None)
+        text = (text_node.text or "").strip() if text_node is not None else ""
+        if not text or text == "-":
+            continue
+        found = compile_check(text, "eval")
+        if found and tag == "inputEntry":
+            # a cell may be an operator test such as "< 2": spiff prefixes the input
+            found = compile_check(f"v {text}", "eval") and found
+        problems += [_problem(name, node.get("id"), f"决策表单元格 '{text}'：{p}") for p in found]
+    return problems
+
+
+def _parse_index(text):
+    index, errors = {}, []
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        column, sep, expression = part.partition("=")
+        column = column.strip()
+        if not sep or column not in INDEX_COLUMNS:
+            errors.append(f"index 属性 '{part}' 无效（可用列：{', '.join(sorted(INDEX_COLUMNS))}）")
+            continue
+        errors += [f"index 属性 {column}：{p}" for p in compile_check(expression.strip(), "eval")]
+        index[column] = expression.strip()
+    return index, errors
+
+
+def _properties(node) -> dict:
+    return {
+        p.get("name"): p.get("value")
+        for p in node.findall("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)
+    }
+
+
+def _problem(file, element, message):
+    return {"file": f"processes/{file}" if not str(file).startswith("processes/") else file,
+            "element": element, "message": message}
+
+
+def _parser_problem(name, doc, err):
+    """A parser ValidationException as a problem in Chinese, with its element where one is known."""
+    element = err.id or None
+    message = _first_line(err)
+    store = re.search(r"Data Store with name (.*) has no implementation", message)
+    if store and doc is not None and element is None:
+        element = next((n.get("id") for n in doc.iter() if isinstance(n.tag, str)
+                        and checks.local(n) == "dataStore" and n.get("name") == store.group(1)), None)
+    line = getattr(err, "line_number", "")
+    if element is None and line and doc is not None:
+        element = _element_at_line(doc, line)
+    where = f"（第 {line} 行）" if line else ""
+    return _problem(name, element, translate(message) + where)
+
+
+def _element_at_line(doc, line):
+    """The id of the element the line is in (the nearest one with an id)."""
+    node = next((n for n in doc.iter() if isinstance(n.tag, str) and n.sourceline == line), None)
+    while node is not None and not node.get("id"):
+        node = node.getparent()
+    return node.get("id") if node is not None else None
+
+
+def _first_line(err) -> str:
+    return str(err).splitlines()[0] if str(err) else err.__class__.__name__

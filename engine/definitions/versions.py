@@ -1,0 +1,233 @@
+"""Definition versions: stored by content hash, validated, deployed.
+
+A version is the whole set of .bpmn and .dmn files (the region's decision
+tables included), stored once in `process_definitions` under the hash of its
+content. Deploying makes a version current: new cases start on the latest
+deployment, and running cases keep the version they started with until they
+are migrated (engine/services/case_migration.py).
+
+The files on disk are a version too: at start-up, if their hash is not stored
+yet, they are deployed (source "files"), so editing a file and restarting
+behaves like deploying it; a version deployed from the browser or the API
+stays current across restarts until something newer is deployed.
+"""
+import logging
+from datetime import timezone
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from engine.model import clock
+from engine.definitions import lint
+from engine.definitions.bundle import ProcessBundle, build_bundle
+from engine.model.errors import DefinitionError, Forbidden, NotFound
+from engine.model.tables import Case, Deployment, ProcessDefinition, Proposal, User
+
+log = logging.getLogger(__name__)
+PROCESS_LABELS = {"proposal": "提案办理", "extension": "延期申请"}
+SOURCES = ("files", "cli", "api", "browser")
+DESIGNER = "designer"  # the role that edits, deploys and migrates
+READERS = {DESIGNER, "committee"}  # may see the versions and which cases run on each
+
+
+def require_designer(user, read_only: bool = False) -> None:
+    """Forbidden unless `user` is a process designer (or, to read, the committee)."""
+    allowed = READERS if read_only else {DESIGNER}
+    if not (user.role_set & allowed):
+        raise Forbidden("只有流程设计员可以部署流程版本和迁移案件" if not read_only else "只有流程设计员和提案委可以查看流程版本")
+MAX_FILE_CHARS = 2_000_000
+
+
+def validate(rt, files: dict, warnings: list | None = None) -> ProcessBundle:
+    """Check a complete set of files as a deployment would; raise DefinitionError listing every problem.
+
+    The bpmnlint rules (engine/definitions/lint.py) are part of the check; their warnings, and a
+    note when the lint could not run, are added to `warnings` if given."""
+    problems = []
+    for name, text in files.items():
+        if not isinstance(name, str) or not name.endswith((".bpmn", ".dmn")) or "/" in name or "\\" in name:
+            problems.append({"file": str(name), "element": None, "message": "文件名应为 名称.bpmn 或 名称.dmn，且不含路径"})
+        elif not isinstance(text, str) or not text.strip():
+            problems.append({"file": name, "element": None, "message": "文件内容为空"})
+        elif len(text) > MAX_FILE_CHARS:
+            problems.append({"file": name, "element": None, "message": f"文件过大（超过 {MAX_FILE_CHARS} 个字符）"})
+    if problems:
+        raise DefinitionError(problems)
+    return lint.enforce(files, set(rt.forms.schemas), lambda: build_bundle(files, set(rt.forms.schemas)), warnings)
+
+
+def merged_files(session, rt, changed: dict, removed=()) -> dict:
+    """The current version's files with `changed` ones replaced or added and `removed` ones dropped."""
+    files = dict(current_definition(session, rt).files)
+    unknown = [name for name in removed if name not in files]
+    if unknown:
+        raise DefinitionError([{"file": name, "element": None, "message": "要删除的文件不在当前版本中"}
+                               for name in unknown])
+    for name in removed:
+        files.pop(name)
+    files.update(changed)
+    return dict(sorted(files.items()))
+
+
+def deploy(session, rt, files: dict, by: str | None, source: str, note: str = "",
+           warnings: list | None = None) -> tuple[Deployment, bool]:
+    """Validate `files` (a complete definition) and make it the current version.
+
+    Returns the deployment and whether the version was new (an identical
+    version deployed again is stored once and just made current again).
+    Nothing is written when validation fails; `warnings` as for validate().
+    """
+    if source not in SOURCES:
+        raise ValueError(f"unknown deployment source {source!r}")
+    bundle = validate(rt, files, warnings)
+    definition, created = _stored(session, bundle)
+    deployment = Deployment(definition_id=definition.id, deployed_at=clock.now(), deployed_by=by,
+                            source=source, note=(note or "").strip()[:2000])
+    session.add(deployment)
+    session.flush()
+    rt.remember(bundle)
+    return deployment, created
+
+
+def current_definition(session, rt) -> ProcessDefinition:
+    """The stored definition new cases start on: the latest deployment
+    (the files on disk are deployed first if their version is not stored yet)."""
+    if not rt.files_registered:
+        _register_files(session, rt)
+    row = _latest(session)
+    if row is None:  # the transaction that registered the files was rolled back
+        _register_files(session, rt)
+        row = _latest(session)
+    return row
+
+
+def _latest(session) -> ProcessDefinition | None:
+    return session.scalar(select(ProcessDefinition).join(Deployment, Deployment.definition_id == ProcessDefinition.id)
+                          .order_by(Deployment.id.desc()).limit(1))
+
+
+def ensure_current(database, rt) -> ProcessDefinition:
+    """At start-up, in its own transaction: store and deploy the files' version if it is new."""
+    from engine.adapters.db import UnitOfWork
+
+    with UnitOfWork(database) as uow:
+        row = current_definition(uow.session, rt)
+        uow.commit()
+    rt.current = rt.bundle_for(row)
+    return row
+
+
+def find_version(session, version: str) -> ProcessDefinition:
+    """A stored version by its hash (or an unambiguous prefix of at least 6 characters)."""
+    version = (version or "").strip().lower()
+    if len(version) >= 6:
+        rows = session.scalars(select(ProcessDefinition).where(ProcessDefinition.hash.startswith(version, autoescape=True))).all()
+        if len(rows) == 1:
+            return rows[0]
+        if len(rows) > 1:
+            raise NotFound(f"版本号 {version} 不唯一，请写得更长一些")
+    raise NotFound(f"没有版本 {version}")
+
+
+def list_versions(session, rt) -> list[dict]:
+    """Every stored version, newest first: its deployments, and how many cases run or ran on it."""
+    current = current_definition(session, rt)
+    counts = {}
+    for definition_id, completed, n in session.execute(
+            select(Case.definition_id, Case.completed, func.count()).group_by(Case.definition_id, Case.completed)):
+        counts.setdefault(definition_id, {"running": 0, "completed": 0})["completed" if completed else "running"] += n
+    deployments = {}
+    names = dict(session.execute(select(User.username, User.name)).all())
+    for row in session.scalars(select(Deployment).order_by(Deployment.id)):
+        deployments.setdefault(row.definition_id, []).append(
+            {"at": _china(row.deployed_at), "by": row.deployed_by, "by_name": names.get(row.deployed_by, row.deployed_by),
+             "source": row.source, "note": row.note})
+    versions = []
+    for row in session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.id.desc())):
+        versions.append({"hash": row.hash, "label": version_label(session, row),
+                         "created_at": _china(row.created_at), "current": row.id == current.id,
+                         "files": sorted(row.files), "deployments": deployments.get(row.id, []),
+                         "cases": counts.get(row.id, {"running": 0, "completed": 0})})
+    return versions
+
+
+def _china(moment) -> str:
+    """An ISO time in China time (SQLite gives back naive UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(clock.CHINA).isoformat(timespec="seconds")
+
+
+def case_version(session, proposal_id: int) -> dict | None:
+    """The definition version a proposal's case runs on, {"hash", "label"} (label: 第 3 版
+    (2026-11-02 部署)), or None before it has a case."""
+    row = session.scalar(select(ProcessDefinition).join(Case, Case.definition_id == ProcessDefinition.id)
+                         .where(Case.proposal_id == proposal_id, Case.process == "proposal"))
+    return None if row is None else {"hash": row.hash, "label": version_label(session, row)}
+
+
+def version_label(session, definition: ProcessDefinition) -> str:
+    """A version as people name it: its number in the order versions were stored, and the day
+    it was first deployed, e.g. 第 3 版（2026-11-02 部署）."""
+    number = session.scalar(select(func.count()).select_from(ProcessDefinition)
+                            .where(ProcessDefinition.id <= definition.id))
+    first = session.scalar(select(func.min(Deployment.deployed_at)).where(Deployment.definition_id == definition.id))
+    day = f"{_china(first)[:10]} 部署" if first is not None else f"{_china(definition.created_at)[:10]} 保存"
+    return f"第 {number} 版（{day}）"
+
+
+def running_cases(session) -> dict:
+    """{version hash: [{case_id, process, proposal_id, number, title}]} of the cases not finished."""
+    rows = session.execute(
+        select(ProcessDefinition.hash, Case.id, Case.process, Proposal.id, Proposal.number, Proposal.title)
+        .join(Case, Case.definition_id == ProcessDefinition.id).join(Proposal, Proposal.id == Case.proposal_id)
+        .where(Case.completed.is_(False)).order_by(Case.id))
+    found = {}
+    for version, case_id, process, proposal_id, number, title in rows:
+        found.setdefault(version, []).append({"case_id": case_id, "process": PROCESS_LABELS.get(process, process),
+                                              "proposal_id": proposal_id, "number": number, "title": title})
+    return found
+
+
+def changed_files(old: dict, new: dict) -> dict:
+    """{file name: added | removed | changed} between two versions' files."""
+    changes = {}
+    for name in sorted(set(old) | set(new)):
+        if name not in old:
+            changes[name] = "added"
+        elif name not in new:
+            changes[name] = "removed"
+        elif old[name] != new[name]:
+            changes[name] = "changed"
+    return changes
+
+
+def _stored(session, bundle: ProcessBundle) -> tuple[ProcessDefinition, bool]:
+    row = session.scalar(select(ProcessDefinition).where(ProcessDefinition.hash == bundle.hash))
+    if row is not None:
+        return row, False
+    row = ProcessDefinition(hash=bundle.hash, files=bundle.files, created_at=clock.now())
+    try:
+        with session.begin_nested():  # another process may store the same version at the same moment
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return session.scalar(select(ProcessDefinition).where(ProcessDefinition.hash == bundle.hash)), False
+    return row, True
+
+
+def _register_files(session, rt):
+    bundle = rt.files_bundle
+    known = session.scalar(select(ProcessDefinition.id).where(ProcessDefinition.hash == bundle.hash))
+    last = session.scalar(select(Deployment).order_by(Deployment.id.desc()).limit(1))
+    if known is None or last is None:
+        if last is not None and last.source in ("api", "browser"):
+            log.warning("磁盘上的流程文件（版本 %s）是新的，取代了 %s 从%s部署的版本；"
+                        "如需保留那样的版本，请用 cppcc export-version 导出到 processes/",
+                        bundle.hash, _china(last.deployed_at)[:16].replace("T", " "),
+                        {"api": "接口", "browser": "浏览器"}.get(last.source, last.source))
+        definition, _ = _stored(session, bundle)
+        session.add(Deployment(definition_id=definition.id, deployed_at=clock.now(), deployed_by=None,
+                               source="files", note="启动时读取的流程文件"))
+        session.flush()
+    rt.files_registered = True

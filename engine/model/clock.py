@@ -1,0 +1,97 @@
+"""The engine's clock: real time in production, a movable one in tests, a moved one in demos.
+
+SpiffWorkflow compares timers against `datetime.now()` inside its timer module;
+`use` points that module at this clock so that timers, the worker and the
+engine all agree on what time it is. Every time is an aware UTC datetime.
+
+`now()` is the time of the proposals' story (what pages show, when steps happen
+and timers fire); `real_now()` is the outside world's, when outgoing e-mail and
+SMS are due. They differ only under the demo's clock (engine/tooling/demo_clock.py),
+which is real time moved forward; a test's MovableClock moves both.
+"""
+from datetime import datetime, timedelta, timezone
+
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
+
+CHINA = timezone(timedelta(hours=8))
+ZERO = timedelta(0)
+
+
+class SystemClock:
+    """The wall clock."""
+
+    def now(self) -> datetime:
+        """Now, aware, UTC."""
+        return datetime.now(timezone.utc)
+
+    real_now = now
+
+
+class MovableClock:
+    """A clock that stands still until moved: `set(at)` or `advance(days=…)`."""
+
+    def __init__(self, at: datetime | None = None):
+        self._at = (at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+
+    def now(self) -> datetime:
+        """The clock's current time."""
+        return self._at
+
+    real_now = now  # a test moves the outside world's time too
+
+    def set(self, at: datetime) -> None:
+        """Move the clock to `at` (aware)."""
+        self._at = at.astimezone(timezone.utc)
+
+    def advance(self, **delta) -> datetime:
+        """Move the clock forward by timedelta(**delta); return the new time."""
+        self._at += timedelta(**delta)
+        return self._at
+
+
+_current = SystemClock()
+
+
+def current():
+    """The clock in use."""
+    return _current
+
+
+def now() -> datetime:
+    """Now according to the clock in use (aware UTC)."""
+    return _current.now()
+
+
+def real_now() -> datetime:
+    """The outside world's now (aware UTC): when outgoing messages are due."""
+    return _current.real_now()
+
+
+def to_real(moment: datetime) -> datetime:
+    """`moment`, read on the engine's clock, as the outside world's time (the same
+    but under a demo clock, which runs ahead)."""
+    return moment - getattr(_current, "offset", ZERO)
+
+
+def sync() -> None:
+    """Let the clock read what other processes stored (the demo clock's offset; a no-op otherwise)."""
+    refresh = getattr(_current, "sync", None)
+    if refresh is not None:
+        refresh()
+
+
+def use(clock) -> None:
+    """Make `clock` the clock of the engine and of SpiffWorkflow's timers."""
+    global _current
+    _current = clock
+    spiff_timer.datetime = _ClockDatetime
+
+
+class _ClockDatetime(datetime):
+    """`datetime` whose now() reads the engine's clock (for SpiffWorkflow's timer module)."""
+
+    @classmethod
+    def now(cls, tz=None):
+        moment = _current.now()
+        return moment.astimezone(tz) if tz else moment.astimezone(CHINA).replace(tzinfo=None)
+

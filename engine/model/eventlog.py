@@ -1,0 +1,20 @@
+"""The append-only event log of proposals: every step, who, when, what."""
+from datetime import datetime, timezone
+
+from engine.model import clock
+from engine.model.tables import Event
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """A stored time as aware UTC (SQLite hands back naive UTC)."""
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def log(session, proposal, kind, user, title, task=None, unit_id=None, data=None, at=None):
+    """Append one event to the proposal's log."""
+    session.add(Event(proposal_id=proposal.id, at=at or clock.now(), kind=kind,
+                      actor=user.username if user else None, actor_name=user.name if user else None,
+                      unit_id=unit_id, task_id=str(task.id) if task is not None else None,
+                      task_name=task.task_spec.bpmn_id if task is not None else None, title=title, data=data))

@@ -1,0 +1,105 @@
+"""The filters of the proposal search (GET /api/proposals and the 提案查询 page).
+
+Every filter is optional; an empty value means "any". A filter that is not
+known, or given twice, is refused (a 400 naming it), never silently ignored.
+
+  q                 title or number contains
+  status, category, reply_class, satisfaction   equal to the code
+  unit              a unit with a part in it (lead, assisting or returned)
+  is_key            key proposal: true/false
+  leader            supervising leader (username)
+  person            the proposer or a co-signer: the name people see (e.g. 陈委员), or the username; contains
+  submitted_from, submitted_to   submission date range, China dates (YYYY-MM-DD), inclusive
+  overdue           true: an overdue record still open, or an open task past its due date; false: neither
+"""
+from datetime import datetime, time, timedelta, timezone
+
+from sqlalchemy import exists, not_, or_, select
+
+from engine.model import clock
+from engine.model import limits
+from engine.model.errors import EngineError
+from engine.model.tables import OpenTask, OverdueRecord, Proposal, ProposalPerson, ProposalUnit, User
+
+PROPOSAL_FILTERS = ("q", "status", "category", "unit", "reply_class", "satisfaction", "is_key", "leader",
+                    "person", "submitted_from", "submitted_to", "overdue")
+LABELS = {"q": "关键词", "status": "状态", "category": "类别", "unit": "承办单位", "reply_class": "答复类别",
+          "satisfaction": "满意度", "is_key": "重点提案", "leader": "督办领导", "person": "提案者或联名人",
+          "submitted_from": "提交日期（起）", "submitted_to": "提交日期（止）", "overdue": "超期"}
+_TRUE, _FALSE = {"1", "true"}, {"0", "false"}
+
+
+def proposal_filters(filters: dict, now: datetime | None = None) -> list:
+    """WHERE clauses on `Proposal` for `filters` ({name: text, or a list of texts as a
+    query string gives them}). Raises EngineError listing every field that is wrong."""
+    errors, values = [], {}
+    for key, value in filters.items():
+        if key not in PROPOSAL_FILTERS:
+            errors.append({"field": key, "message": f"不支持的筛选条件“{key}”"})
+            continue
+        if isinstance(value, (list, tuple)):
+            if len(value) > 1:
+                errors.append({"field": key, "message": f"{LABELS[key]}只能给一个值"})
+                continue
+            value = value[0] if value else None
+        if value is not None and not isinstance(value, str):
+            value = str(value)
+        if value:  # empty: any
+            values[key] = value.strip() if key in ("q", "person") else value
+    where = []
+    if "q" in values:
+        where.append(or_(Proposal.title.icontains(values["q"], autoescape=True),
+                         Proposal.number.icontains(values["q"], autoescape=True)))
+    for key in ("status", "category", "reply_class", "satisfaction"):
+        if key in values:
+            where.append(getattr(Proposal, key) == values[key])
+    if "leader" in values:
+        where.append(Proposal.supervising_leader == values["leader"])
+    if "unit" in values:
+        where.append(exists().where(ProposalUnit.proposal_id == Proposal.id, ProposalUnit.unit_id == values["unit"]))
+    if "person" in values:
+        where.append(_person(values["person"]))
+    for key in ("is_key", "overdue"):
+        flag = _flag(values.get(key), key, errors)
+        if flag is not None:
+            where.append(Proposal.is_key.is_(flag) if key == "is_key" else _overdue(flag, _utc(now or clock.now())))
+    start = limits.parse_day(values.get("submitted_from"), "submitted_from", LABELS["submitted_from"], errors)
+    end = limits.parse_day(values.get("submitted_to"), "submitted_to", LABELS["submitted_to"], errors)
+    if start and end and end < start:
+        errors.append({"field": "submitted_to", "message": "提交日期（止）不能早于提交日期（起）"})
+    if start:
+        where.append(Proposal.submitted_at >= _utc(datetime.combine(start, time(), clock.CHINA)))
+    if end:
+        where.append(Proposal.submitted_at < _utc(datetime.combine(end + timedelta(days=1), time(), clock.CHINA)))
+    if errors:
+        raise EngineError("筛选条件不正确：" + "；".join(e["message"] for e in errors), errors=errors)
+    return where
+
+
+def _utc(moment: datetime) -> datetime:
+    """A moment as UTC: the stored times are UTC (SQLite compares them as written)."""
+    return moment.astimezone(timezone.utc)
+
+
+def _person(text: str):
+    """The proposer or a co-signer, by the name shown to people or by the username."""
+    named = select(User.username).where(User.name.icontains(text, autoescape=True))
+    return exists().where(ProposalPerson.proposal_id == Proposal.id,
+                          or_(ProposalPerson.username.icontains(text, autoescape=True),
+                              ProposalPerson.username.in_(named)))
+
+
+def _overdue(flag: bool, now: datetime):
+    late = or_(
+        exists().where(OverdueRecord.proposal_id == Proposal.id, OverdueRecord.resolved_at.is_(None)),
+        exists().where(OpenTask.proposal_id == Proposal.id, OpenTask.due_at.is_not(None), OpenTask.due_at < now))
+    return late if flag else not_(late)
+
+
+def _flag(text: str | None, key: str, errors: list) -> bool | None:
+    if text is None:
+        return None
+    if text not in _TRUE | _FALSE:
+        errors.append({"field": key, "message": f"{LABELS[key]}应为 true 或 false"})
+        return None
+    return text in _TRUE

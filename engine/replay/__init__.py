@@ -1,0 +1,113 @@
+"""Replay (回放): before deploying a new diagram version or region profile, run
+a year of cases through it and through the current definition, in memory, and
+report what would change — deadlines missed, approval steps, workload per
+unit and role, reply classes and satisfaction, cases whose path changes.
+
+Sides: the baseline is the definition on disk with the current region
+(`baseline_side`); a candidate is a folder of diagrams, a stored version, a
+region folder, or a mix (`candidate_side`). Cases: a generated year
+(engine/replay/year.py) or the recorded proposals of a database
+(engine/replay/recorded.py). Each case runs on both sides with the same
+answers (engine/replay/run.py); tasks a side has that the case has no answer
+for get invented answers (engine/replay/answers.py). The report is
+engine/replay/report.py. Nothing is written to any database; the engine's
+clock is moved for the run and put back after.
+
+May import: `engine.services`, `engine.queries` and everything below; nothing
+imports it but the entry points.
+"""
+import json
+from pathlib import Path
+
+from engine.model import clock
+from engine.definitions.bundle import build_bundle, file_origins, read_files, region_decisions
+from engine.model.errors import DefinitionError
+from engine.profile.forms import FormCatalog
+from engine.profile.region import load_region
+from engine.replay.recorded import RecordedCase, recorded_cases
+from engine.replay.report import build_report, format_report
+from engine.replay.run import CaseRun, Side
+from engine.replay.year import generate_year
+
+BASELINE, CANDIDATE = "基线", "候选"
+__all__ = ["baseline_side", "candidate_side", "generate_year", "recorded_cases", "replay", "format_report"]
+
+
+def baseline_side(rt) -> Side:
+    """The files on disk with the instance's region: the definition new cases would start on."""
+    return Side(BASELINE, rt.files_bundle, rt.forms, rt.stage_labels,
+                description=f"流程文件 {Path(rt.settings.processes_dir).name}/")
+
+
+def candidate_side(settings, processes_dir=None, region_dir=None, version_files: dict | None = None,
+                   version_label: str = "") -> Side:
+    """A candidate: diagrams from `processes_dir` or a stored version's files (else the files on
+    disk), with the region of `region_dir` (else the instance's), whose decisions/ tables replace
+    the ones of the same name. Raises DefinitionError listing every problem."""
+    region_dir = Path(region_dir or settings.region_dir)
+    region = load_region(region_dir)
+    forms = FormCatalog(settings.forms_dir, region)
+    folder = Path(processes_dir or settings.processes_dir)
+    if version_files is not None:
+        files = {**version_files, **{p.name: p.read_text(encoding="utf-8") for p in region_decisions(region_dir)}}
+        origins, description = None, f"已存储的版本 {version_label}".strip()
+    else:
+        if not folder.is_dir():
+            raise DefinitionError([{"file": str(folder), "element": None, "message": "流程文件夹不存在"}])
+        files, origins = read_files(folder, region_dir), file_origins(folder, region_dir)
+        description = f"流程文件 {folder}"
+    if region_dir != Path(settings.region_dir):
+        description += f"，地区配置 {region_dir}"
+    bundle = build_bundle(files, set(forms.schemas), origins)
+    stages_file = folder / "stages.json" if (folder / "stages.json").is_file() else settings.processes_dir / "stages.json"
+    stages = {s["code"]: s["label"] for s in json.loads(stages_file.read_text(encoding="utf-8"))["stages"]}
+    return Side(CANDIDATE, bundle, forms, stages, description=description)
+
+
+def replay(cases: list, baseline: Side, candidate: Side, versions: dict | None = None, about: dict | None = None,
+           progress=None) -> dict:
+    """Run every case on both sides and return the report (engine/replay/report.py).
+
+    `versions` ({hash: files}) holds the versions recorded cases ran on: each
+    recorded case is first replayed on its own version at its recorded times
+    (engine/replay/recorded.py). `progress(done, total)` is called after each case.
+    """
+    previous = clock.current()
+    clock.use(clock.MovableClock())
+    known = set(baseline.bundle.user_tasks)
+    references = {baseline.bundle.hash: baseline}
+    results_b, results_c = [], []
+    try:
+        for n, case in enumerate(cases, 1):
+            if isinstance(case, RecordedCase):
+                b, c = _recorded(case, baseline, candidate, references, versions or {})
+            else:
+                b = CaseRun(baseline, case, case.answers(baseline.forms, known), case.horizon).run()
+                c = CaseRun(candidate, case, case.answers(candidate.forms, known), case.horizon).run()
+            results_b.append(b)
+            results_c.append(c)
+            if progress:
+                progress(n, len(cases))
+    finally:
+        clock.use(previous)
+    return build_report(cases, results_b, results_c, baseline, candidate, about or {})
+
+
+def _recorded(case, baseline, candidate, references, versions):
+    """(baseline result, candidate result) of a recorded case, after learning its handling times."""
+    case.source_region = baseline.region
+    reference = references.get(case.definition)
+    if reference is None and case.definition in versions:
+        try:
+            bundle = build_bundle(versions[case.definition], set(baseline.forms.schemas))
+            reference = references[case.definition] = Side(BASELINE, bundle, baseline.forms, baseline.stage_labels)
+        except DefinitionError:
+            references[case.definition] = None  # an old version that no longer parses: recorded moments are used
+    first = None
+    if reference is not None:
+        answers = case.answers(reference.forms, absolute=True)
+        first = CaseRun(reference, case, answers, case.horizon).run()
+        case.durations, case.unanswered = answers.durations(), set(answers.unanswered)
+    b = first if reference is baseline else CaseRun(baseline, case, case.answers(baseline.forms), case.horizon).run()
+    c = CaseRun(candidate, case, case.answers(candidate.forms), case.horizon).run()
+    return b, c

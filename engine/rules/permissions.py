@@ -1,0 +1,308 @@
+"""Who may see and do what: the one place these rules are decided.
+
+Proposals. The committee, the government office, the supervision office,
+deputy heads and process designers see every proposal; unit staff see the
+proposals their unit has a part in; proposers see the ones they proposed or
+co-signed.
+
+Steps of a proposal (its timeline, the attachments of its steps, its open
+tasks, the case data a task page shows). Each step has an audience: the
+`audience` property the diagram gives its user task or engine step (see
+AUDIENCES; a task whose diagram says nothing is seen by TASK_AUDIENCE), or,
+for what is not a task, the audience of its kind of event (EVENT_AUDIENCE).
+Whoever did a step always sees it. A member (proposer or co-signer) thus sees
+the submission, the co-signing, the review, the consultations with him, the
+reply once it is sent, the ratings, mediation, progress reports and closing;
+never a draft, an approval or its comments, the plan or its approval, the
+supervision office's review, reminders or overdue notices.
+
+Assisting units see the shared handling (the assignment, the plan, the
+assisting opinions, the drafts they co-sign, the reply) but not the lead
+unit's own approvals (its plan approval, its head's signing), the
+approval chain after co-signing (government office, deputy head, supervision
+office: a lead unit's business), or another unit's reminders and overdue
+notices.
+
+Tasks. A task is done by users with its role, of its unit (if it has one),
+and its assignee (if it has one). A task a user may not do answers as a task
+that does not exist. A task open to several people (no assignee) may be claimed
+by one of them: the others still see it, but only the claimer completes or
+releases it; the committee may give it to another person who may do it.
+
+Uploads. A file is attached to a proposal by someone with a part in it: for an
+open task of theirs, or on the dossier by the committee, by the proposer while
+the proposal is open, by a unit handling it while it is open, and by the
+supervising leader of a key proposal.
+"""
+from dataclasses import dataclass
+from datetime import timezone
+
+from sqlalchemy import and_, exists, false, or_, select, true
+
+from engine.model.errors import Conflict, InvalidForm, NotFound
+from engine.model.tables import Event, OpenTask, Proposal, ProposalPerson, ProposalUnit, User
+
+# process designers read every proposal (to follow the cases on a version) but have no tasks
+SEE_ALL_ROLES = {"committee", "gov_office", "supervisor", "deputy_head", "designer"}
+UNIT_ROLES = {"unit_clerk", "unit_head"}
+CLOSED_STATUSES = {"closed", "not_filed", "merged", "converted"}
+
+# Who sees a step, by its audience (the diagrams' `audience` property names one).
+# Staff are the roles in SEE_ALL_ROLES; they see every step.
+AUDIENCES = {
+    "public": "所有可查看该提案的人，含提案者和联名人",
+    "handling": "各机关和参与办理的承办单位（主办、协办），不含提案者和联名人",
+    "lead": "各机关和主办单位",
+    "unit": "各机关和办理该步骤的单位",
+    "staff": "仅提案委、政府办、督查室、分管领导和流程设计员",
+}
+TASK = None  # in EVENT_AUDIENCE: the audience of the event's task
+# The audience of each kind of event; an unknown kind is seen by staff only.
+EVENT_AUDIENCE = {
+    "submitted": "public", "status_changed": "public", "cross_year": "public",
+    "task_completed": TASK, "milestone": TASK,
+    "reminder": "unit", "overdue": "unit", "extension_requested": "unit", "extension_decided": "unit",
+    "timer": "staff", "migrated": "staff", "incident": "staff",
+    "task_claim": "unit",  # a task claimed, released or given to another person: the unit's business
+}
+TASK_AUDIENCE = "unit"  # a step whose diagram gives no audience: staff and the unit that did it
+# a file put on the dossier (not for a step): public when a member or the committee put it there
+# (the member's materials, the committee's copy of the proposal), otherwise (a unit's working
+# file) seen by the handling
+UPLOAD_AUDIENCE = {True: "public", False: "handling"}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A user as the viewer of one proposal: staff, or the part their unit and they have in it."""
+
+    username: str
+    staff: bool
+    unit_id: str | None
+    unit_role: str | None  # the role of the user's unit in the proposal: lead, assist, returned
+
+    def sees(self, audience: str | None, unit_id: str | None = None, actor: str | None = None) -> bool:
+        """Whether this viewer sees a step with `audience`, done by `actor` for `unit_id`."""
+        if actor is not None and actor == self.username:
+            return True
+        if audience == "public" or self.staff:
+            return True
+        if audience == "handling":
+            return self.unit_role in ("lead", "assist")
+        if audience == "lead":
+            return self.unit_role == "lead"
+        if audience == "unit":
+            return unit_id is not None and unit_id == self.unit_id and self.unit_role is not None
+        return False
+
+
+def viewer(session, user: User, proposal_id: int) -> Viewer:
+    """`user` as a viewer of a proposal (the caller has checked that they may see it)."""
+    role = None
+    if user.role_set & UNIT_ROLES and user.unit_id:
+        role = session.scalar(select(ProposalUnit.role).where(ProposalUnit.proposal_id == proposal_id,
+                                                              ProposalUnit.unit_id == user.unit_id))
+    return Viewer(user.username, bool(user.role_set & SEE_ALL_ROLES), user.unit_id, role)
+
+
+def event_audience(kind: str, task_name: str | None, audiences: dict) -> str:
+    """The audience of an event: of its kind, or of its task (`audiences`: task name -> audience)."""
+    if kind not in EVENT_AUDIENCE:
+        return "staff"
+    audience = EVENT_AUDIENCE[kind]
+    return audiences.get(task_name, TASK_AUDIENCE) if audience is TASK else audience
+
+
+def sees_event(view: Viewer, event: Event, audiences: dict) -> bool:
+    """Whether the viewer sees an event of the proposal's log."""
+    return view.sees(event_audience(event.kind, event.task_name, audiences), event.unit_id, event.actor)
+
+
+def sees_open_task(view: Viewer, user: User, task: OpenTask, audiences: dict) -> bool:
+    """Whether the viewer sees that a task is open (always, when it is theirs to do)."""
+    return may_do(user, task) or view.sees(audiences.get(task.name, TASK_AUDIENCE), task.unit_id)
+
+
+def visible_attachment_ids(view: Viewer, files: list[dict], events: list[Event], open_tasks: list[OpenTask],
+                           audiences: dict, attachment_fields: set, public_uploaders: set) -> set[int]:
+    """The ids of a proposal's attachments (dicts with id, task_id, uploaded_by) the viewer sees.
+
+    A file of a step is seen by whoever sees the step (its completion, or the task
+    while open); a file a visible step refers to (the reply's attachments, once the
+    reply is sent) is seen with it; a file put on the dossier is public when one of
+    `public_uploaders` (its members, the committee) put it there, otherwise seen by
+    the handling (UPLOAD_AUDIENCE); whoever uploaded a file sees it."""
+    step_of = {e.task_id: e for e in events if e.kind == "task_completed" and e.task_id}
+    open_of = {t.id: t for t in open_tasks}
+    seen_events = [e for e in events if sees_event(view, e, audiences)]
+    referred = {i for e in seen_events if isinstance(e.data, dict)
+                for key in attachment_fields for i in _ids(e.data.get(key))}
+    visible = set()
+    for f in files:
+        if f["uploaded_by"] == view.username or f["id"] in referred:
+            visible.add(f["id"])
+        elif f["task_id"] in step_of:
+            if sees_event(view, step_of[f["task_id"]], audiences):
+                visible.add(f["id"])
+        elif f["task_id"] in open_of:
+            task = open_of[f["task_id"]]
+            if view.sees(audiences.get(task.name, TASK_AUDIENCE), task.unit_id):
+                visible.add(f["id"])
+        elif f["task_id"] is None and view.sees(UPLOAD_AUDIENCE[f["uploaded_by"] in public_uploaders]):
+            visible.add(f["id"])
+    return visible
+
+
+def visible_context(view: Viewer, data: dict, events: list[Event], audiences: dict, own_keys: set,
+                    collections: dict) -> dict:
+    """The case data a task page shows the viewer. Staff: all of it. A handling unit:
+    all but the values only steps it may not see carry (a lead head's comments, for an
+    assisting unit). Anyone else (a member): only the values steps they see carry (the
+    reply once it is sent, not a draft), what the task's own form uses (`own_keys`), and
+    the per-unit or per-person results (`collections`: variable -> the multi-instance
+    task giving it) of steps they see."""
+    if view.staff:
+        return dict(data)
+    shown, hidden = set(own_keys), set()
+    for e in events:
+        if isinstance(e.data, dict):
+            (shown if sees_event(view, e, audiences) else hidden).update(e.data)
+    for name, task in collections.items():
+        (shown if view.sees(audiences.get(task, TASK_AUDIENCE)) else hidden).add(name)
+    if view.unit_role in ("lead", "assist"):
+        return {k: v for k, v in data.items() if k in shown or k not in hidden}
+    return {k: v for k, v in data.items() if k in shown}
+
+
+def may_do(user: User, task: OpenTask) -> bool:
+    """Whether `user` may see and complete an open task (role, unit and assignee match)."""
+    if task.role not in user.role_set:
+        return False
+    if task.unit_id is not None and task.unit_id != user.unit_id:
+        return False
+    return task.assignee is None or task.assignee == user.username
+
+
+def may_complete(user: User, task: OpenTask) -> bool:
+    """Whether `user` may complete an open task: may do it, and nobody else has claimed it."""
+    return may_do(user, task) and task.claimed_by in (None, user.username)
+
+
+def _name(session, username: str) -> str:
+    return session.scalar(select(User.name).where(User.username == username)) or username
+
+
+def check_completable(session, user: User, task: OpenTask) -> None:
+    """Conflict (naming the claimer) if another person has claimed the task."""
+    if task.claimed_by not in (None, user.username):
+        raise Conflict(f"该任务已由{_name(session, task.claimed_by)}认领，只有认领人可以办理（认领人释放后可以办理）")
+
+
+def check_claimable(session, user: User, task: OpenTask) -> None:
+    """A task `user` may do can be claimed when it names no assignee and nobody else has it."""
+    if task.assignee is not None:
+        raise Conflict("该任务已指定办理人，无需认领")
+    if task.claimed_by not in (None, user.username):
+        raise Conflict(f"该任务已由{_name(session, task.claimed_by)}认领")
+
+
+def check_releasable(session, user: User, task: OpenTask) -> None:
+    """Only the claimer releases a claimed task."""
+    if task.claimed_by not in (None, user.username):
+        raise Conflict(f"该任务由{_name(session, task.claimed_by)}认领，只有认领人可以释放")
+
+
+def may_assign(user: User) -> bool:
+    """Whether `user` may give open tasks to a person (the committee)."""
+    return "committee" in user.role_set
+
+
+def check_assignable(session, user: User, task: OpenTask, target: User | None) -> None:
+    """The committee gives a pool task to `target`, who must be able to do it (its role and unit).
+    Anyone else is told the task does not exist, as for any task they may not do."""
+    if not may_assign(user):
+        raise NotFound("找不到该任务")
+    if task.assignee is not None:
+        raise Conflict("该任务已指定办理人，不能改派")
+    if target is None or not target.active:
+        raise InvalidForm("改派对象不存在", [{"field": "username", "message": "改派给：找不到该用户或已停用"}])
+    if not may_do(target, task):
+        raise InvalidForm("改派对象不能办理该任务",
+                          [{"field": "username", "message": "改派给：应为该任务所属单位、角色的人员"}])
+
+
+def task_for(session, user: User, task_id: str) -> OpenTask:
+    """The open task `user` may do; else NotFound (no such task, or not the user's, the
+    same answer) or Conflict (already completed: who and when, told only to someone who
+    may see the proposal)."""
+    row = session.get(OpenTask, task_id) if isinstance(task_id, str) and len(task_id) <= 36 else None
+    if row is None:
+        done = session.scalar(select(Event).where(Event.task_id == task_id, Event.kind == "task_completed").limit(1)) \
+            if isinstance(task_id, str) and len(task_id) <= 36 else None
+        if done is not None and may_see_proposal(session, user, done.proposal_id):
+            at = done.at if done.at.tzinfo else done.at.replace(tzinfo=timezone.utc)  # SQLite: naive UTC
+            raise Conflict("该任务已经办理完成，不能重复提交", completed_by=done.actor_name, completed_at=at.isoformat())
+        raise NotFound("找不到该任务")
+    if not may_do(user, row):
+        raise NotFound("找不到该任务")
+    return row
+
+
+def may_see_incidents(user: User) -> bool:
+    """Whether `user` may list the stalled cases (异常案件): the committee, which runs the handling."""
+    return "committee" in user.role_set
+
+
+def may_see_proposal(session, user: User, proposal_id: int) -> bool:
+    """Whether the proposal exists and `user` may see it."""
+    return session.scalar(select(Proposal.id).where(Proposal.id == proposal_id,
+                                                    visible_proposals_clause(user))) is not None
+
+
+def may_upload(session, user: User, proposal: Proposal) -> bool:
+    """Whether `user` may attach a file to the proposal from its dossier (see the module docstring)."""
+    roles = user.role_set
+    if "committee" in roles:
+        return True
+    if proposal.status in CLOSED_STATUSES:
+        return False
+    if "proposer" in roles and proposal.proposer == user.username:
+        return True
+    if roles & UNIT_ROLES and user.unit_id:
+        role = session.scalar(select(ProposalUnit.role).where(ProposalUnit.proposal_id == proposal.id,
+                                                              ProposalUnit.unit_id == user.unit_id))
+        if role in ("lead", "assist"):
+            return True
+    return "deputy_head" in roles and bool(proposal.is_key) and proposal.supervising_leader == user.username
+
+
+def visible_proposals_clause(user: User):
+    """A WHERE clause on `Proposal` selecting the proposals `user` may see.
+
+    The committee, government office, supervision office and deputy heads see
+    all; unit staff see proposals their unit has a part in; proposers see the
+    ones they proposed or co-signed. Several roles combine with OR.
+    """
+    roles = user.role_set
+    if roles & SEE_ALL_ROLES:
+        return true()
+    clauses = []
+    if roles & UNIT_ROLES and user.unit_id:
+        clauses.append(exists().where(ProposalUnit.proposal_id == Proposal.id, ProposalUnit.unit_id == user.unit_id))
+    if "proposer" in roles:
+        clauses.append(exists().where(ProposalPerson.proposal_id == Proposal.id,
+                                      ProposalPerson.username == user.username))
+    return or_(*clauses) if clauses else false()
+
+
+def my_tasks_clause(user: User):
+    """A WHERE clause on `OpenTask` selecting the tasks `user` may do (see `may_do`)."""
+    unit = OpenTask.unit_id.is_(None)
+    if user.unit_id:
+        unit = or_(unit, OpenTask.unit_id == user.unit_id)
+    return and_(OpenTask.role.in_(sorted(user.role_set)), unit,
+                or_(OpenTask.assignee.is_(None), OpenTask.assignee == user.username))
+
+
+def _ids(value) -> list[int]:
+    return [v for v in value if isinstance(v, int)] if isinstance(value, list) else []

@@ -1,0 +1,133 @@
+"""Service layer for changing cases: submit a proposal, complete a task.
+
+Every function takes a UnitOfWork and commits it only when the whole step
+succeeded: the proposal row, the case state, the open-task table and the event
+log change together or not at all.
+"""
+from uuid import UUID
+
+from SpiffWorkflow.exceptions import TaskNotFoundException
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+
+from engine.services import attachments
+from engine.model import clock
+from engine.workflow import faults
+from engine.profile import form_rules
+from engine.workflow import state
+from engine.workflow import step as steps
+from engine.adapters.db import UnitOfWork
+from engine.model.errors import Conflict, Forbidden, InvalidForm
+from engine.model.eventlog import log
+from engine.model.tables import Case, OpenTask, Proposal, ProposalPerson, User
+from engine.rules.permissions import check_completable, task_for
+from engine.workflow.runtime import Runtime
+
+SUBMISSION_FORM = "submission"
+
+
+def submit_proposal(uow: UnitOfWork, rt: Runtime, user: User, data: dict) -> Proposal:
+    """Validate a new proposal, store it and start its case.
+
+    `data` follows forms/submission.json. Co-signers must be existing proposer
+    accounts other than the author. Returns the new proposal.
+    """
+    if "proposer" not in user.role_set:
+        raise Forbidden("只有提案者可以提交提案")
+    fields = rt.forms.validate(SUBMISSION_FORM, data)
+    session = uow.session
+    cosigners = list(dict.fromkeys(fields.get("cosigners") or []))
+    if user.username in cosigners:
+        raise InvalidForm("不能邀请自己作为联名人", [{"field": "cosigners", "message": "联名人不能是提案者本人"}])
+    members = {u.username for u in session.scalars(select(User).where(User.username.in_(cosigners)))
+               if u.active and "proposer" in u.role_set}
+    missing = [c for c in cosigners if c not in members]
+    if missing:
+        raise InvalidForm("联名人不存在", [{"field": "cosigners", "message": f"找不到委员账号：{', '.join(missing)}"}])
+    now = clock.now()
+    proposal = Proposal(title=fields["title"], body=fields["body"], suggestions=fields.get("suggestions") or "",
+                        category=fields["category"], source=fields.get("source") or "ordinary",
+                        proposer=user.username, status="submitted", submitted_at=now, updated_at=now)
+    session.add(proposal)
+    session.flush()
+    session.add(ProposalPerson(proposal_id=proposal.id, username=user.username, role="proposer"))
+    for name in cosigners:
+        session.add(ProposalPerson(proposal_id=proposal.id, username=name, role="cosigner"))
+    definition = rt.current_definition(session)
+    case = Case(proposal_id=proposal.id, process=steps.PROPOSAL_PROCESS, definition_id=definition.id, state={},
+                state_format=state.STATE_FORMAT, completed=False, completed_tasks=0, updated_at=now)
+    session.add(case)
+    session.flush()
+    log(session, proposal, "submitted", user, "提交提案", data=dict(fields), at=now)
+    step = steps.Step(uow, rt, case, proposal, rt.bundle_for(definition), user)
+    workflow = step.new_workflow({
+        "proposal_id": proposal.id, "title": proposal.title, "category": proposal.category,
+        "source": proposal.source, "proposer": user.username, "cosigners": {c: c for c in cosigners},
+    })
+    step.advance(workflow)
+    step.save(workflow)
+    uow.commit()
+    return proposal
+
+
+def complete_task(uow: UnitOfWork, rt: Runtime, user: User, task_id: str, data: dict,
+                  expected_version: int | None = None) -> dict:
+    """Complete an open user task with form data, as `user`.
+
+    Refuses with NotFound (no such task), Conflict (already done, or the case
+    changed since `expected_version`), Forbidden (not the user's task) or
+    InvalidForm (field errors). Returns {"proposal_id", "version", "status"}.
+    """
+    session = uow.session
+    row = task_for(session, user, task_id)
+    check_completable(session, user, row)  # a colleague's claimed task: only the claimer completes it
+    case = steps.lock_case(session, row.case_id)  # before anything is written: see engine/workflow/step.py
+    if expected_version is not None and expected_version != case.version:
+        raise Conflict("案件已被他人更新，请刷新后重试", current_version=case.version)
+    fields = rt.forms.validate(row.form, data)
+    _check_references(session, rt, row, fields)
+    proposal = session.get(Proposal, case.proposal_id)
+    step = steps.Step(uow, rt, case, proposal, rt.bundle_of_case(session, case), user)
+    workflow = step.load()
+    try:
+        task = workflow.get_task_from_id(UUID(task_id))
+    except TaskNotFoundException:
+        task = None
+    if task is None or task.state != TaskState.READY:
+        raise Conflict("该任务当前不可办理，请刷新后重试")
+    meta = rt.task_meta(step.bundle, task)
+    if meta.result:
+        task.data[meta.result] = fields
+    else:
+        task.data.update(fields)
+    # the form's checks read the case with the submitted data (a refusal rolls all of this back)
+    with faults.diagram_errors(task):
+        refused = form_rules.check(rt.forms.schemas[row.form],
+                                   lambda expression: workflow.script_engine.evaluate(task, expression, fields))
+    if refused:
+        raise InvalidForm(f"表单有 {len(refused)} 处需要修改", refused)
+    with faults.diagram_errors(task):
+        task.run()
+    step.task_done(task, meta, fields)
+    step.advance(workflow)
+    step.save(workflow)
+    uow.commit()  # a lost race, here or at a flush above, is a Conflict (engine/adapters/db.py)
+    return {"proposal_id": proposal.id, "version": case.version, "status": proposal.status}
+
+
+
+def _check_references(session, rt: Runtime, row: OpenTask, fields: dict) -> None:
+    """Fields that name things in the database: attachments of this proposal, and
+    leaders (active deputy-head accounts) for a key proposal's supervision."""
+    errors = []
+    for name, prop in rt.forms.schemas[row.form].get("properties", {}).items():
+        value, widget = fields.get(name), prop.get("x-widget")
+        if widget == "attachments" and value:
+            errors += [{"field": name, "message": m}
+                       for m in attachments.check_attachment_ids(session, row.proposal_id, value)]
+        if widget == "leaders" and value:
+            leader = session.scalar(select(User).where(User.username == value, User.active.is_(True)))
+            if leader is None or "deputy_head" not in leader.role_set:
+                errors.append({"field": name, "message": f"{prop.get('title', name)}：找不到该领导账号"})
+    if errors:
+        raise InvalidForm("表单有误", errors)

@@ -1,0 +1,209 @@
+"""Reminders before a deadline and escalation after it, called by the diagrams'
+timer branches as service tasks (`remind`, `escalate`, `close_cosigning`, `given_ratings`).
+
+Who is late is read from the engine's own records, not from the timer's copy
+of the case data (which is as old as the timer): open tasks, the event log
+and the proposal's units. A kind of deadline ("accept", "opinion", "reply",
+...) is met by the diagram elements whose `resolves` property names it; while
+it is not, whoever holds an open task that meets it or works towards it (a
+user task whose `deadline` property names it) is late: a unit, or, for a task
+no unit does, the office of its role or the one person it is assigned to (the
+government office reviewing a reply, the deputy head approving it). A lead
+unit whose handling has no such task open is late itself.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from sqlalchemy import or_, select
+
+from engine.workflow import service_tasks as extensions
+from engine.adapters import outbox as notify
+from engine.definitions.bundle import ROLE_LABELS
+from engine.model.eventlog import log
+from engine.model.tables import Event, OpenTask, OverdueRecord, ProposalUnit, Rating, Unit, User
+
+KIND_LABELS = {"accept": "签收", "first_contact": "首次联系提案者", "opinion": "提交协办意见", "reply": "答复",
+               "feedback": "评价答复", "cosign": "确认联名"}
+
+
+@dataclass
+class Party:
+    """Who is late: a unit, or an office (`role`) or one person (`holder`) holding a step."""
+
+    unit_id: str | None
+    role: str | None = None
+    holder: str | None = None
+    lead_unit: str | None = None  # whose handling (and reply) it is
+    people: list = field(default_factory=list)
+
+
+def services(step) -> dict:
+    """The service-task operations bound to one step."""
+    return {
+        "remind": lambda kind, unit=None, due=None, leads=False, since=None: remind(step, kind, unit, leads, since),
+        "escalate": lambda kind, unit=None, due=None, leads=False, since=None:
+            escalate(step, kind, unit, due, leads, since),
+        "close_cosigning": lambda: close_cosigning(step),
+        "given_ratings": lambda unit=None, round=1: given_ratings(step, unit, round),
+    }
+
+
+def late_parties(kind, bundle, open_tasks, met, lead_units, unit=None, leads=False) -> list[tuple]:
+    """[(unit id, role, holder, lead unit)] who have not met deadline `kind`.
+
+    `open_tasks`: objects with name, unit_id, role, assignee and lead_unit;
+    `met`: the units (lead units for a lead's deadline) that have met it;
+    `lead_units`: the proposal's lead units; `unit`: only this unit's part;
+    `leads`: the deadline belongs to the lead units as a whole (first contact,
+    reply), so a lead with no task towards it open is late itself. Shared by the
+    engine and the replay (engine/replay/run.py), so that both name the same party.
+    """
+    steps = {n for n, k in bundle.resolves.items() if k == kind} | {n for n, k in bundle.holds.items() if k == kind}
+    found, covered = [], set()
+    for task in open_tasks:
+        if task.name not in steps or (unit is not None and unit not in (task.unit_id, task.lead_unit)):
+            continue
+        if (task.unit_id and task.unit_id in met) or (leads and task.lead_unit and task.lead_unit in met):
+            continue
+        party = (task.unit_id, None, None, task.lead_unit) if task.unit_id else \
+            (None, task.role, task.assignee, task.lead_unit)
+        if party not in found:
+            found.append(party)
+        covered.add(task.lead_unit)
+    if leads:
+        found += [(u, None, None, u) for u in lead_units
+                  if (unit is None or u == unit) and u not in met and u not in covered]
+    return found
+
+
+def remind(step, kind: str, unit: str | None = None, leads: bool = False, since: str | None = None) -> int:
+    """Remind whoever still has to meet deadline `kind`; returns messages queued.
+
+    `leads`: the deadline belongs to the lead units as a whole (first contact,
+    reply), not only to whoever has a matching task open right now; `since`: only
+    what was done from then on meets it (a second handling's reply)."""
+    sent = 0
+    label = KIND_LABELS.get(kind, kind)
+    for party in _late(step, kind, unit, leads, since):
+        name = party_name(step.session, party.unit_id, party.role, party.holder)
+        log(step.session, step.proposal, "reminder", None, f"{label}提醒（{name}）", unit_id=party.unit_id,
+            data={"kind": kind}, at=step.now)
+        sent += notify.enqueue(step.session, step.rt.region, party.people, "reminder", f"办理提醒：请及时{label}",
+                               f"提案：{step.proposal.title}", proposal_id=step.proposal.id, now=step.now)
+    return sent
+
+
+def escalate(step, kind: str, unit: str | None = None, due: str | None = None, leads: bool = False,
+             since: str | None = None) -> int:
+    """Record who missed deadline `kind` (once per party until met) and tell them and the committee."""
+    base_due = datetime.fromisoformat(due).astimezone(timezone.utc) if due else step.now
+    label = KIND_LABELS.get(kind, kind)
+    committee = notify.recipients_for(step.session, "committee")
+    if step.proposal.is_key and step.proposal.supervising_leader:  # 重点提案: the supervising leader too
+        committee += notify.recipients_for(step.session, "deputy_head", assignee=step.proposal.supervising_leader)
+    recorded = 0
+    for party in _late(step, kind, unit, leads, since):
+        owner = party.lead_unit or party.unit_id
+        due_at = extensions.extended_due(step.session, step.proposal.id, kind, owner) if owner else None
+        due_at = due_at or base_due
+        if due_at > step.now:
+            continue  # an approved extension moved this unit's deadline
+        if _open_record(step, kind, party) is None:
+            step.session.add(OverdueRecord(proposal_id=step.proposal.id, unit_id=party.unit_id,
+                                           holder_role=party.role, holder=party.holder, lead_unit=party.lead_unit,
+                                           kind=kind, due_at=due_at, detected_at=step.now))
+            recorded += 1
+        name = party_name(step.session, party.unit_id, party.role, party.holder)
+        log(step.session, step.proposal, "overdue", None, f"{label}超期（{name}）", unit_id=party.unit_id,
+            data={"kind": kind, "due_at": due_at.isoformat()}, at=step.now)
+        notify.enqueue(step.session, step.rt.region, party.people + committee, "overdue",
+                       f"超期督办：{name}未按期{label}", f"提案：{step.proposal.title}",
+                       proposal_id=step.proposal.id, now=step.now)
+    step.session.flush()
+    return recorded
+
+
+def resolve(step, kind: str, unit: str | None = None, holder: str | None = None, lead_unit: str | None = None) -> None:
+    """A late step was finally done: close its open overdue records.
+
+    A user task closes those of its unit (or its one person); an engine step that
+    meets the deadline (the reply is sent) closes every record of `lead_unit`'s
+    handling, whoever held it."""
+    query = select(OverdueRecord).where(OverdueRecord.proposal_id == step.proposal.id, OverdueRecord.kind == kind,
+                                        OverdueRecord.resolved_at.is_(None))
+    if lead_unit is not None:
+        query = query.where(or_(OverdueRecord.lead_unit == lead_unit, OverdueRecord.unit_id == lead_unit))
+    elif unit is not None:
+        query = query.where(OverdueRecord.unit_id == unit)
+    elif holder is not None:
+        query = query.where(OverdueRecord.holder == holder)
+    else:
+        query = query.where(OverdueRecord.unit_id.is_(None), OverdueRecord.holder.is_(None))
+    for record in step.session.scalars(query):
+        record.resolved_at = step.now
+
+
+def party_name(session, unit_id: str | None, role: str | None = None, holder: str | None = None) -> str:
+    """Who is late, as people read it: the unit's name, the person's name or the office's."""
+    if unit_id:
+        unit = session.get(Unit, unit_id)
+        return unit.name if unit else unit_id
+    if holder:
+        return session.scalar(select(User.name).where(User.username == holder)) or holder
+    return ROLE_LABELS.get(role, "提案者") if role else "提案者"
+
+
+def close_cosigning(step) -> dict:
+    """The co-signing deadline passed: the answers given so far, from the event log."""
+    answers = step.session.scalars(select(Event).where(
+        Event.proposal_id == step.proposal.id, Event.kind == "task_completed", Event.task_name.in_(
+            [name for name, kind in step.bundle.resolves.items() if kind == "cosign"] or ["cosigner_confirm"])))
+    return {e.actor: {"agree": bool((e.data or {}).get("agree"))} for e in answers}
+
+
+def given_ratings(step, unit: str | None, round: int = 1) -> dict:
+    """The rating window closed: {rater: the rating form's data} of the ratings given so far
+    for `unit`'s reply in handling round `round` (the ratings table says which; the event log
+    keeps what each rater submitted)."""
+    task_ids = select(Rating.task_id).where(Rating.proposal_id == step.proposal.id, Rating.reply_unit == unit,
+                                            Rating.unit_id == unit, Rating.handling_round == (round or 1))
+    answers = step.session.scalars(select(Event).where(
+        Event.proposal_id == step.proposal.id, Event.kind == "task_completed", Event.task_id.in_(task_ids))
+        .order_by(Event.id))
+    return {e.actor: dict(e.data or {}) for e in answers}
+
+
+def _late(step, kind, unit, leads=False, since=None) -> list[Party]:
+    """The parties who have not met `kind` yet, with the people to tell."""
+    resolvers = [name for name, k in step.bundle.resolves.items() if k == kind]
+    session, proposal_id = step.session, step.proposal.id
+    done = select(Event.unit_id).where(Event.proposal_id == proposal_id, Event.task_name.in_(resolvers),
+                                       Event.kind.in_(("task_completed", "milestone")))
+    if since:
+        done = done.where(Event.at >= datetime.fromisoformat(since).astimezone(timezone.utc))
+    met = set(session.scalars(done))
+    tasks = list(session.scalars(select(OpenTask).where(OpenTask.proposal_id == proposal_id)))
+    lead_units = list(session.scalars(select(ProposalUnit.unit_id).where(
+        ProposalUnit.proposal_id == proposal_id, ProposalUnit.role == "lead").order_by(ProposalUnit.unit_id)))
+    parties = []
+    for unit_id, role, holder, lead_unit in late_parties(kind, step.bundle, tasks, met, lead_units, unit, leads):
+        holding = [t for t in tasks if (t.unit_id, t.role if not t.unit_id else None,
+                                        t.assignee if not t.unit_id else None) == (unit_id, role, holder)
+                   and t.lead_unit == lead_unit]
+        if holding:
+            people = []
+            for t in holding:
+                people += [p for p in notify.recipients_for(session, t.role, t.unit_id, t.assignee) if p not in people]
+        else:  # a lead unit with nothing open towards the deadline: all its staff
+            people = list(session.scalars(select(User).where(User.unit_id == unit_id, User.active.is_(True))))
+        parties.append(Party(unit_id, role, holder, lead_unit, people))
+    return parties
+
+
+def _open_record(step, kind, party: Party):
+    column = (lambda c, v: c.is_(None) if v is None else c == v)
+    return step.session.scalar(select(OverdueRecord).where(
+        OverdueRecord.proposal_id == step.proposal.id, OverdueRecord.kind == kind, OverdueRecord.resolved_at.is_(None),
+        column(OverdueRecord.unit_id, party.unit_id), column(OverdueRecord.holder_role, party.role),
+        column(OverdueRecord.holder, party.holder)).limit(1))
+

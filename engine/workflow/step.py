@@ -1,0 +1,321 @@
+"""One step on a case: run the engine, index the proposal, log, notify, store.
+
+A `Step` is made for one request (a completed task, fired timers, an
+approved extension) on one case; the service functions in `engine.services.cases`,
+`engine.services.timers` and `engine.workflow.service_tasks` create it, let it work, and commit.
+
+Locks are taken in one order: a step first locks the row of the case it
+changes (`lock_case`, before it writes anything), and a step on a side process
+(an extension request) locks its proposal's own case before its own; counters,
+proposals, open tasks, events and messages come after. Two steps on one case
+therefore wait for each other instead of deadlocking, and the second one reads
+what the first committed.
+"""
+import json
+from datetime import datetime, timezone
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import delete, select
+
+from engine.model import clock
+from engine.workflow import escalation
+from engine.workflow import service_tasks as extensions
+from engine.workflow import faults
+from engine.workflow import incidents
+from engine.adapters import outbox as notify
+from engine.workflow import state
+from engine.model.eventlog import log
+from engine.model.errors import ProcessFault
+from engine.model.tables import Case, OpenTask, ProposalUnit, Rating
+from engine.model.storable import unstorable
+
+PROPOSAL_PROCESS = "proposal"
+MAX_ENGINE_ROUNDS = 10
+
+
+class Step:
+    """The work of one request on one case."""
+
+    def __init__(self, uow, rt, case, proposal, bundle, user):
+        self.uow, self.session, self.rt, self.case, self.proposal, self.bundle, self.user = (
+            uow, uow.session, rt, case, proposal, bundle, user)
+        self.now = clock.now()
+        self.completed = 0
+        self._open_stages = []
+        self.last_step = None  # (title, username or None) of the last thing done in this step
+        self.resolution = None  # what a repair did, if this step is one (closes a stalled-case record)
+
+    # -- building and loading the workflow ------------------------------------------
+    def script_engine(self):
+        """The confined script engine for this case: region helpers, deadlines with
+        approved extensions, and the service tasks bound to this step."""
+        return self.rt.script_engine(
+            self.session, services={**escalation.services(self), **extensions.services(self)},
+            extension_due=lambda kind, unit=None: extensions.extended_due(self.session, self.proposal.id, kind, unit))
+
+    def new_workflow(self, data: dict) -> BpmnWorkflow:
+        """A fresh workflow of the case's process with start data."""
+        spec, subprocess_specs = self.bundle.specs_for(self.case.process)
+        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine())
+        workflow.task_tree.data.update(data)
+        return workflow
+
+    def load(self) -> BpmnWorkflow:
+        """The case's workflow from its stored state."""
+        spec, subprocess_specs = self.bundle.specs_for(self.case.process)
+        return state.load(self.case.state, spec, subprocess_specs, self.script_engine())
+
+    # -- what happens ------------------------------------------------------------------
+    def task_done(self, task, meta, fields):
+        """Record a completed user task: event, index columns, deadlines met."""
+        row = self.session.get(OpenTask, str(task.id))
+        log(self.session, self.proposal, "task_completed", self.user, meta.title, task=task,
+            unit_id=row.unit_id if row else None, data=fields, at=self.now)
+        self.last_step = (meta.title, self.user.username if self.user else None)
+        self.completed += 1
+        self._after(task)
+
+    def advance(self, workflow):
+        """Run engine tasks (scripts, gateways, decisions, fired timers) until people must act."""
+
+        def done(task):
+            self.completed += 1
+            spec = task.task_spec
+            if isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
+                log(self.session, self.proposal, "timer", None, spec.bpmn_name or spec.bpmn_id, task=task, at=self.now)
+                self.last_step = (spec.bpmn_name or spec.bpmn_id, None)
+            self._after(task)
+
+        with faults.diagram_errors():
+            # do_engine_steps ends by refreshing timers: a timer that came due meanwhile is
+            # left READY, not run; go round again until only people's tasks and waits remain.
+            for _ in range(MAX_ENGINE_ROUNDS):
+                workflow.do_engine_steps(did_complete_task=done)
+                if not workflow.get_tasks(state=TaskState.READY, manual=False):
+                    break
+
+    def _after(self, task):
+        self._index(task)
+        bpmn_id = task.task_spec.bpmn_id
+        kind, record = self.bundle.resolves.get(bpmn_id), self.bundle.records.get(bpmn_id)
+        if not kind and record is None:
+            return
+        row = self.session.get(OpenTask, str(task.id))
+        unit = row.unit_id if row else task.data.get("lead_unit")
+        if row is None and self.rt.task_meta(self.bundle, task) is None:  # an engine step (the reply is sent)
+            data = {k: task.data[k] for k in record or () if k in task.data} or None
+            log(self.session, self.proposal, "milestone", None, task.task_spec.bpmn_name or kind, task=task,
+                unit_id=unit, data=_json_ready(data), at=self.now)
+        if kind and row is not None:
+            escalation.resolve(self, kind, unit=row.unit_id, holder=row.assignee)
+        elif kind:  # an engine step met it (the reply is sent): for whoever held it
+            escalation.resolve(self, kind, lead_unit=task.data.get("lead_unit"))
+
+    def _index(self, task):
+        index = self.bundle.task_index.get(task.task_spec.bpmn_id)
+        if not index or isinstance(task.task_spec, LoopTask):  # a multi-instance task: each instance indexes
+            return
+        for column, expression in index.items():
+            value = faults.evaluate(task, expression)
+            if column == "units":
+                self._set_units(value)
+                continue
+            if column == "ratings":
+                self._add_ratings(task, value)
+                continue
+            if column == "unit_satisfaction":
+                for unit_id, code in (value or {}).items():
+                    row = self.session.get(ProposalUnit, (self.proposal.id, unit_id))
+                    if row is not None:
+                        row.satisfaction = code
+                continue
+            setattr(self.proposal, column, value)
+            lead = task.data.get("lead_unit")
+            if column in ("reply_class", "satisfaction") and lead:
+                row = self.session.get(ProposalUnit, (self.proposal.id, lead))
+                if row is not None:
+                    setattr(row, column, value)
+
+    def _add_ratings(self, task, ratings: dict):
+        """One row per unit the completing rater rated (the reply's lead unit, each assisting unit)."""
+        rater = self.user.username if self.user is not None else task.data.get("rater")
+        for unit_id, code in (ratings or {}).items():
+            if unit_id and code:
+                self.session.add(Rating(proposal_id=self.proposal.id, unit_id=unit_id, rater=rater,
+                                        reply_unit=task.data.get("lead_unit"), satisfaction=code,
+                                        handling_round=task.data.get("handling_round") or 1, rated_at=self.now,
+                                        task_id=str(task.id)))
+
+    def _set_units(self, units: dict):
+        for unit_id, role in units.items():
+            row = self.session.get(ProposalUnit, (self.proposal.id, unit_id))
+            if row is None:
+                self.session.add(ProposalUnit(proposal_id=self.proposal.id, unit_id=unit_id, role=role))
+            else:
+                row.role = role
+        self.session.flush()
+        leads = self.session.scalars(select(ProposalUnit.unit_id).where(
+            ProposalUnit.proposal_id == self.proposal.id, ProposalUnit.role == "lead").order_by(ProposalUnit.unit_id))
+        self.proposal.lead_unit = next(iter(leads), None)
+
+    # -- storing -------------------------------------------------------------------------
+    def save(self, workflow, refresh_due: bool = False, refresh_meta: bool = False):
+        """Sync open tasks, status and next timer, then store the compacted state.
+
+        `refresh_due` recomputes open tasks' due dates (an extension was approved);
+        `refresh_meta` also re-reads their title, form, role, unit and assignee
+        (the case moved to another definition version). A case left with nothing
+        to move it on is recorded as stalled (engine/workflow/incidents.py)."""
+        open_tasks = self._sync_open_tasks(workflow, refresh_due or refresh_meta, refresh_meta)
+        if self.case.process == PROPOSAL_PROCESS:
+            old_status = self.proposal.status
+            self.proposal.status = self._status(workflow)
+            self.proposal.updated_at = self.now
+            if self.proposal.status != old_status:
+                label = self.rt.stage_labels.get(self.proposal.status, self.proposal.status)
+                log(self.session, self.proposal, "status_changed", None, f"进入“{label}”",
+                    data={"from": old_status, "to": self.proposal.status}, at=self.now)
+        self.case.completed = workflow.is_completed()
+        self.case.completed_tasks += self.completed
+        self.case.next_timer_at = next_timer(workflow)
+        _check_storable(workflow)
+        self.case.state = state.dump(workflow)
+        self.case.state_format = state.STATE_FORMAT
+        self.case.updated_at = self.now
+        self.session.flush()
+        incidents.after_step(self, workflow, open_tasks)
+
+    def _sync_open_tasks(self, workflow, refresh_due, refresh_meta=False) -> int:
+        """Make the case's open_tasks rows those of its ready user tasks; returns how many."""
+        ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+        existing = {row.id: row for row in self.session.scalars(select(OpenTask).where(OpenTask.case_id == self.case.id))}
+        gone = set(existing) - set(ready)
+        if gone:
+            self.session.execute(delete(OpenTask).where(OpenTask.id.in_(gone)))
+        self._open_stages = []
+        for task_id, task in ready.items():
+            meta = self.rt.task_meta(self.bundle, task)
+            if meta is None:
+                continue
+            self._open_stages.append(meta.stage)
+            if task_id in existing:
+                row = existing[task_id]
+                if refresh_meta:
+                    for column, value in _described(task, meta).items():
+                        setattr(row, column, value)
+                if refresh_due:
+                    row.due_at = self._due(task, meta)
+                continue
+            row = OpenTask(id=task_id, case_id=self.case.id, proposal_id=self.proposal.id, created_at=self.now,
+                           due_at=self._due(task, meta), **_described(task, meta))
+            self.session.add(row)
+            notify.enqueue(self.session, self.rt.region,
+                           notify.recipients_for(self.session, row.role, row.unit_id, row.assignee),
+                           meta.notify, f"新的待办：{meta.title}", f"提案：{self.proposal.title}",
+                           proposal_id=self.proposal.id, task_id=task_id, now=self.now)
+        return len(self._open_stages)
+
+    def _due(self, task, meta):
+        if not meta.due:
+            return None
+        try:
+            value = faults.evaluate(task, meta.due)
+        except ProcessFault as err:
+            if isinstance(faults.innermost(err), (NameError, KeyError)):
+                return None  # a case started before its deadline data existed has no due date
+            raise
+        if value is None or value == "":
+            return None
+        try:
+            moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            moment = None
+        if moment is None:
+            raise faults.diagram_fault(ValueError(f"due 属性的值不是日期：{str(value)[:40]}"), task)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=clock.CHINA)
+        return moment.astimezone(timezone.utc)
+
+    def _status(self, workflow):
+        stages = [s for s in self._open_stages if s in self.rt.stages]
+        if stages:
+            return min(stages, key=self.rt.stages.index)
+        if workflow.is_completed() and workflow.last_task is not None:
+            return workflow.last_task.data.get("status", self.proposal.status)
+        return self.proposal.status
+
+
+def _described(task, meta) -> dict:
+    """The open-task columns a user task's metadata gives (its unit and assignee evaluated)."""
+    return dict(name=meta.name, title=meta.title, form=meta.form, role=meta.role, stage=meta.stage,
+                unit_id=_text(task, "unit", faults.evaluate(task, meta.unit)) if meta.unit else None,
+                assignee=_text(task, "assignee", faults.evaluate(task, meta.assignee)) if meta.assignee else None,
+                lead_unit=task.data.get("lead_unit") if isinstance(task.data.get("lead_unit"), str) else None)
+
+
+def _text(task, prop, value):
+    """A unit or assignee value: text (an id or a user name), or None."""
+    if value is None or (isinstance(value, str) and len(value) <= 200):
+        return value
+    raise faults.diagram_fault(ValueError(f"{prop} 属性的值应为单位编码或用户名（文本），实际是 {type(value).__name__}"), task)
+
+
+def _check_storable(workflow):
+    """Refuse, naming the task, data that cannot be stored (a DMN result or a script left a set...)."""
+    for wf in (workflow, *workflow.subprocesses.values()):
+        for task in wf.tasks.values():
+            why = unstorable(task.data)
+            if why:
+                raise faults.diagram_fault(ValueError(f"任务数据中有无法保存的值：{why}"), task)
+
+
+def _json_ready(data):
+    """Case data as stored in the event log (JSON values only)."""
+    return json.loads(json.dumps(data, default=str, ensure_ascii=False)) if data is not None else None
+
+
+def next_timer(workflow) -> datetime | None:
+    """The earliest time an armed timer of the workflow (subprocesses included) is due."""
+    times = []
+    for event in workflow.waiting_events():
+        value = event.value
+        if isinstance(value, dict):  # a cycle timer: its next occurrence
+            value = value.get("next")
+        if isinstance(value, str):
+            try:
+                times.append(TimerEventDefinition.get_datetime(value))
+            except ValueError:
+                continue
+    return min(times) if times else None
+
+
+def lock_case(session, case_id: int, skip_locked: bool = False) -> Case | None:
+    """The case row, locked for the rest of the transaction and read afresh.
+
+    Call it before the step writes anything. PostgreSQL: SELECT ... FOR UPDATE
+    (SKIP LOCKED for the timer worker: None when another one has it); a side
+    process's case locks its proposal's case first. SQLite locks the whole
+    database for a writer: the step takes the write lock now (an empty update),
+    so that what it reads next is what the previous writer committed."""
+    case = session.get(Case, case_id)
+    if case is None:
+        return None
+    if session.get_bind().dialect.name != "postgresql":
+        table = Case.__table__
+        session.execute(table.update().where(table.c.id == case_id).values(id=table.c.id))
+        return session.get(Case, case_id, populate_existing=True)
+    if case.process != PROPOSAL_PROCESS:
+        own = session.scalar(select(Case.id).where(Case.proposal_id == case.proposal_id,
+                                                   Case.process == PROPOSAL_PROCESS))
+        if own is not None and own != case_id and _locked(session, own, skip_locked) is None:
+            return None
+    return _locked(session, case_id, skip_locked)
+
+
+def _locked(session, case_id, skip_locked):
+    query = (select(Case).where(Case.id == case_id).with_for_update(skip_locked=skip_locked)
+             .execution_options(populate_existing=True))
+    return session.scalar(query)
