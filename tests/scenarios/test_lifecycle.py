@@ -81,7 +81,7 @@ def test_category_and_class_lists_are_the_regions(api):
     f = api.facts
     region = api.runtime.region
     pid = api.submit("wy_chen")
-    task = api.http.tasks(COMMITTEE, pid, "review")[0]
+    task = api.tasks(COMMITTEE, pid, "review")[0]
     schema = api.get(COMMITTEE, f"/api/tasks/{task['id']}").get_json()["schema"]
     assert schema["properties"]["category"]["enum"] == region.codes("categories")
     foreign = next(c for c in ("agriculture", "marine") if c not in region.codes("categories"))  # the other region's
@@ -89,7 +89,7 @@ def test_category_and_class_lists_are_the_regions(api):
     assert [e["field"] for e in refused["error"]["errors"]] == ["category"]
     file_and_assign(api, pid)
     handle(api, pid, f.lead)
-    draft_task = api.http.tasks(f"{f.lead}_clerk", pid, "reply_draft")[0]
+    draft_task = api.tasks(f"{f.lead}_clerk", pid, "reply_draft")[0]
     schema = api.get(f"{f.lead}_clerk", f"/api/tasks/{draft_task['id']}").get_json()["schema"]
     assert schema["properties"]["reply_class"]["enum"] == region.codes("reply_classes")
     other_class = "D" if "D" not in region.codes("reply_classes") else "Z"
@@ -101,7 +101,7 @@ def test_cosigners_confirm_and_rate(api):
     f = api.facts
     pid = api.submit("wy_chen", cosigners=["wy_lin", "wy_huang"])
     assert api.open(pid) == ["cosigner_confirm", "cosigner_confirm"]
-    assert api.http.tasks("wy_chen", pid) == []  # the author has nothing to confirm
+    assert api.tasks("wy_chen", pid) == []  # the author has nothing to confirm
     api.do("wy_lin", "cosigner_confirm", pid, {"agree": True})
     api.do("wy_huang", "cosigner_confirm", pid, {"agree": False, "comment": "不参与联名"})
     file_and_assign(api, pid)
@@ -109,9 +109,9 @@ def test_cosigners_confirm_and_rate(api):
     draft_and_head(api, pid, f.lead, f.plain)
     supervise(api, pid, f.plain)
     # the author and the confirmed co-signer rate; the one who declined does not
-    assert len(api.http.tasks("wy_chen", pid, "rate_reply")) == 1
-    assert len(api.http.tasks("wy_lin", pid, "rate_reply")) == 1
-    assert api.http.tasks("wy_huang", pid, "rate_reply") == []
+    assert len(api.tasks("wy_chen", pid, "rate_reply")) == 1
+    assert len(api.tasks("wy_lin", pid, "rate_reply")) == 1
+    assert api.tasks("wy_huang", pid, "rate_reply") == []
     api.do("wy_lin", "rate_reply", pid, rating(f.fair))
     api.do("wy_chen", "rate_reply", pid, rating(f.good))
     p = api.proposal(pid)
@@ -126,7 +126,7 @@ def test_returned_and_reassigned(api):
     api.do(f"{f.wrong_unit}_clerk", "accept", pid, {"accept_decision": "return", "return_reason": "停车管理不属于本单位职责"})
     assert api.open(pid) == ["reassign"]
     api.do(COMMITTEE, "reassign", pid, {"new_lead_unit": f.lead, "reassign_note": "改由交通部门办理"})
-    assert api.http.tasks(f"{f.wrong_unit}_clerk", pid) == []
+    assert api.tasks(f"{f.wrong_unit}_clerk", pid) == []
     handle(api, pid, f.lead)
     draft_and_head(api, pid, f.lead, f.plain)
     supervise(api, pid, f.plain)
@@ -147,7 +147,7 @@ def test_lead_with_two_assisting_units(api):
     api.do(f"{f.lead}_head", "plan_approve", pid, APPROVE)
     assert api.open(pid) == ["assist_opinion", "assist_opinion", "consultation"]
     # each assisting unit sees only its own opinion task
-    assert len(api.http.tasks(f"{first}_clerk", pid)) == 1 and len(api.http.tasks(f"{second}_clerk", pid)) == 1
+    assert len(api.tasks(f"{first}_clerk", pid)) == 1 and len(api.tasks(f"{second}_clerk", pid)) == 1
     api.do(f"{first}_clerk", "assist_opinion", pid, OPINION)
     contacts = max(2, api.min_consultations)
     for n in range(contacts):
@@ -158,7 +158,7 @@ def test_lead_with_two_assisting_units(api):
     api.do(f"{first}_head", "cosign_reply", pid, {"agree": True})
     api.do(f"{second}_head", "cosign_reply", pid, {"agree": False, "cosign_comment": "第二条措施需补充本单位职责"})
     assert api.open(pid) == ["reply_draft"]  # an objection sends the draft back
-    ctx = api.get(f"{f.lead}_clerk", f"/api/tasks/{api.http.tasks(f'{f.lead}_clerk', pid)[0]['id']}").get_json()
+    ctx = api.get(f"{f.lead}_clerk", f"/api/tasks/{api.tasks(f'{f.lead}_clerk', pid)[0]['id']}").get_json()
     assert ctx["context"]["consultation_count"] == contacts
     assert set(ctx["context"]["opinions"]) == {first, second}
     draft_and_head(api, pid, f.lead, f.plain, assists=f.assists)
@@ -213,7 +213,7 @@ def test_key_proposal_goes_to_its_supervising_leader(api):
         draft_and_head(api, pid, f.lead, f.plain)
         api.do("zfb_wang", "gov_review", pid, APPROVE)
     # the unit's own deputy head does not approve: the supervising leader does
-    assert api.http.tasks(api.deputies[f.lead], pid) == []
+    assert api.tasks(api.deputies[f.lead], pid) == []
     api.do(leader, "deputy_approve", pid, APPROVE)
     supervise(api, pid, f.plain)
     api.do("wy_chen", "rate_reply", pid, rating(f.good))
@@ -230,7 +230,7 @@ def test_deputy_class_needs_deputy_approval_and_supervisor_may_change_class(api)
     handle(api, pid, f.wrong_unit)
     draft_and_head(api, pid, f.wrong_unit, f.deputy_class)
     assert api.open(pid) == ["deputy_approve"]
-    assert api.http.tasks(api.deputies[f.wrong_unit], pid, "deputy_approve")  # the unit's own deputy head
+    assert api.tasks(api.deputies[f.wrong_unit], pid, "deputy_approve")  # the unit's own deputy head
     api.do(api.deputies[f.wrong_unit], "deputy_approve", pid, APPROVE)
     supervise(api, pid, f.raised)  # the supervision office changes the class
     assert api.proposal(pid)["reply_class"] == f.raised

@@ -105,10 +105,10 @@ def test_a_second_handling_is_due_by_the_regions_own_rule(api):
     f = api.facts
     pid = replied(api, cosigners=())
     api.do("wy_chen", "rate_reply", pid, rating(f.bad))
-    task = api.http.tasks(f"{f.lead}_clerk", pid, "second_handling")[0]
+    task = api.tasks(f"{f.lead}_clerk", pid, "second_handling")[0]
     decided = datetime.fromisoformat(task["created_at"])
     expected = api.runtime.deadlines.due("second_reply", decided)
     assert datetime.fromisoformat(task["due_at"]) == expected
     api.do(f"{f.lead}_clerk", "second_handling", pid, {"rehandle_analysis": "x", "rehandle_measures": "y"})
-    draft = api.http.tasks(f"{f.lead}_clerk", pid, "reply_draft")[0]
+    draft = api.tasks(f"{f.lead}_clerk", pid, "reply_draft")[0]
     assert datetime.fromisoformat(draft["due_at"]) == expected

@@ -41,7 +41,7 @@ def replied(api, cosigners=()):
 def past_the_window(app, api, moving, pid):
     """Move the clock past the rating deadline and then past feedback_close; run the worker."""
     rt = app.extensions["cppcc"]["runtime"]
-    task = api.http.tasks("wy_chen", pid, "rate_reply")[0]
+    task = api.tasks("wy_chen", pid, "rate_reply")[0]
 
     rating_due = datetime.fromisoformat(task["due_at"])
     moving.set(rating_due + timedelta(seconds=5))
@@ -55,7 +55,7 @@ def test_a_rating_never_given_is_closed_by_the_committee_as_unrated(app, api, mo
     pid = replied(api)
     past_the_window(app, api, moving, pid)
     assert api.open(pid) == ["close_unrated"]
-    assert api.http.tasks("wy_chen", pid) == []  # the window is over
+    assert api.tasks("wy_chen", pid) == []  # the window is over
     api.do(COMMITTEE, "close_unrated", pid, {"unrated_decision": "close", "unrated_note": "多次联系未予评价"})
     p = api.proposal(pid)
     unrated = api.runtime.region.unrated
@@ -81,10 +81,10 @@ def test_the_ratings_given_count_and_the_committee_may_ask_again(app, api, movin
     assert api.open(pid) == ["close_unrated"]
     api.do(COMMITTEE, "close_unrated", pid, {"unrated_decision": "ask_again"})
     assert api.open(pid) == ["rate_reply"]  # the one who had not rated, with a new window
-    again = api.http.tasks("wy_chen", pid, "rate_reply")[0]
+    again = api.tasks("wy_chen", pid, "rate_reply")[0]
 
     assert datetime.fromisoformat(again["due_at"]) > moving.now()
-    assert api.http.tasks("wy_lin", pid) == []
+    assert api.tasks("wy_lin", pid) == []
     api.do("wy_chen", "rate_reply", pid, {**RATE_OK, "satisfaction": f.good})
     p = api.proposal(pid)
     counted = f.good if api.runtime.region.setting("rating_counts") == "proposer" else f.fair
