@@ -45,7 +45,7 @@ from engine.model.tables import Event, Proposal, User
 from engine.workflow.runtime import Runtime
 from engine.tooling.scenarios import run_file, scenario_files
 from engine.services.timers import Worker, run_once
-from engine.worker_lock import WorkerBusy
+from engine.adapters.worker_lock import WorkerBusy
 
 from api import create_app
 from api.cli import regions as cli_regions

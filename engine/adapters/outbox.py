@@ -21,7 +21,7 @@ message (`notifications.channels` in region.yaml).
 On PostgreSQL several workers may run `deliver_due` at once: each message is
 claimed with `SELECT ... FOR UPDATE SKIP LOCKED` and held until its outcome is
 committed, so no two workers send it at once. On SQLite a plain select is
-used: one worker runs per database, and rounds take turns (engine/worker_lock.py).
+used: one worker runs per database, and rounds take turns (engine/adapters/worker_lock.py).
 
 Delivery is at least once: a worker that dies after a send went out but before
 its outcome was committed leaves the row pending, and it is sent again. Every
