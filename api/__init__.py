@@ -1,7 +1,11 @@
 """The HTTP API: a thin JSON layer over the engine's service functions.
 
 `create_app` wires settings, database and runtime into a Flask app; each
-module registers its routes or handlers through `init_app(app)`.
+module registers its routes or handlers through `init_app(app)`. It composes the
+runtime, so it is where the service-task table is chosen (engine/workflow/service_tasks.py).
+
+May import: every `engine` package, Flask. The entry points (`api.http`, `api.web`,
+`api.cli`) are thin: no business rules, no SQL, no commits (docs/architecture.md).
 """
 from dataclasses import replace
 

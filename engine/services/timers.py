@@ -6,14 +6,14 @@ PostgreSQL the rows are claimed with FOR UPDATE SKIP LOCKED (engine.workflow.ste
 so several workers share the work, and the case version check means a timer whose
 firing another worker already committed is never applied twice (its reminders and
 records roll back with it). SQLite has no SKIP LOCKED: there one worker
-runs per database file and rounds take turns (engine/worker_lock.py).
+runs per database file and rounds take turns (engine/adapters/worker_lock.py).
 """
 import logging
 import threading
 
 from sqlalchemy import select
 
-from engine import worker_lock
+from engine.adapters import worker_lock
 from engine.model import clock
 from engine.workflow import faults
 from engine.adapters import outbox as notify

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine import worker_lock
+from engine.adapters import worker_lock
 from engine.adapters import outbox as notify
 from engine.services import timers
 from engine.adapters.db import Database, UnitOfWork

@@ -1,0 +1,18 @@
+"""What happened on the cases lately, from the event log: for the demo's `run-timers`,
+which prints what firing the due timers did."""
+from sqlalchemy import func, select
+
+from engine.model.tables import Event, Proposal
+
+
+def last_event_id(session) -> int:
+    """The id of the newest event (0 when there is none)."""
+    return session.scalar(select(func.max(Event.id))) or 0
+
+
+def timer_events_since(session, last: int) -> list[tuple[str | None, str]]:
+    """[(proposal number, what happened)] of the timer and overdue events after event `last`, in order."""
+    rows = session.execute(
+        select(Event.title, Proposal.number).join(Proposal, Proposal.id == Event.proposal_id)
+        .where(Event.id > last, Event.kind.in_(("timer", "overdue"))).order_by(Event.id))
+    return [(number, title) for title, number in rows]
