@@ -159,8 +159,8 @@ def cmd_run_timers(args, settings):
     result = run_once(database, Runtime(settings))
     print(f"演示时间拨到 {at.astimezone(clock.CHINA).strftime('%Y-%m-%d %H:%M')}：{_describe_round(result)}")
     with UnitOfWork(database) as uow:
-        for number, what in timeline.timer_events_since(uow.session, last):
-            print(f"  {f'〔{number}〕' if number else ''}{what}")
+        for number, title, what in timeline.timer_events_since(uow.session, last):
+            print(f"  {f'〔{number}〕' if number else ''}{title}：{what}")
     return 0
 
 

@@ -10,9 +10,10 @@ def last_event_id(session) -> int:
     return session.scalar(select(func.max(Event.id))) or 0
 
 
-def timer_events_since(session, last: int) -> list[tuple[str | None, str]]:
-    """[(proposal number, what happened)] of the timer and overdue events after event `last`, in order."""
+def timer_events_since(session, last: int) -> list[tuple[str | None, str, str]]:
+    """[(proposal number, proposal title, what happened)] of the timer and overdue events after
+    event `last`, in order."""
     rows = session.execute(
-        select(Event.title, Proposal.number).join(Proposal, Proposal.id == Event.proposal_id)
+        select(Proposal.number, Proposal.title, Event.title).join(Proposal, Proposal.id == Event.proposal_id)
         .where(Event.id > last, Event.kind.in_(("timer", "overdue"))).order_by(Event.id))
-    return [(number, title) for title, number in rows]
+    return [tuple(row) for row in rows]

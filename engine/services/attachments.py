@@ -82,7 +82,7 @@ def save_attachment(session, settings, user: User, proposal_id: int, filename: s
     `content_type` (what the client claimed) is only used for an extension
     without a known type; the stored type follows the extension.
 
-    The new row is flushed, not committed: the caller commits. A refused upload
+    The new row is flushed, not committed: `upload_attachments` (the command) commits. A refused upload
     leaves neither a row nor a file.
     """
     check_proposal_visible(session, user, proposal_id)
