@@ -13,6 +13,7 @@ from flask import Flask
 
 from engine.model.settings import Settings
 from engine.adapters.db import Database, Limits
+from engine.workflow import service_tasks
 from engine.workflow.runtime import Runtime
 from engine.model import clock
 from engine.adapters import secret_key
@@ -46,7 +47,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     settings = settings or Settings.from_env()
     settings = replace(settings, secret_key=secret_key.resolve(settings, demo=demo))
     database = database or Database(settings.database_url, limits=Limits.of(settings))
-    runtime = runtime or Runtime(settings)
+    runtime = runtime or Runtime(settings, service_tasks=service_tasks.standard())  # what the diagrams may call
     database.create_schema()
     versions.ensure_current(database, runtime)
     app = Flask(__name__)
