@@ -1,7 +1,11 @@
 """The HTTP API: a thin JSON layer over the engine's service functions.
 
 `create_app` wires settings, database and runtime into a Flask app; each
-module registers its routes or handlers through `init_app(app)`.
+module registers its routes or handlers through `init_app(app)`. It composes the
+runtime, so it is where the service-task table is chosen (engine/workflow/service_tasks.py).
+
+May import: every `engine` package, Flask. The entry points (`api.http`, `api.web`,
+`api.cli`) are thin: no business rules, no SQL, no commits (docs/architecture.md).
 """
 from dataclasses import replace
 
@@ -9,6 +13,7 @@ from flask import Flask
 
 from engine.model.settings import Settings
 from engine.adapters.db import Database, Limits
+from engine.workflow import service_tasks
 from engine.workflow.runtime import Runtime
 from engine.model import clock
 from engine.adapters import secret_key
@@ -42,7 +47,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     settings = settings or Settings.from_env()
     settings = replace(settings, secret_key=secret_key.resolve(settings, demo=demo))
     database = database or Database(settings.database_url, limits=Limits.of(settings))
-    runtime = runtime or Runtime(settings)
+    runtime = runtime or Runtime(settings, service_tasks=service_tasks.standard())  # what the diagrams may call
     database.create_schema()
     versions.ensure_current(database, runtime)
     app = Flask(__name__)

@@ -1,6 +1,11 @@
 """The proposal-handling engine: parses diagrams, runs cases, stores them.
 
-Nothing in this package imports Flask. Entry points (the HTTP API, the command
-line) call the service functions in `engine.services.cases`, `engine.queries.records` and
-`engine.services.accounts`, each inside an `engine.adapters.db.UnitOfWork`.
+Its packages are layers (docs/architecture.md), each importing only those below it:
+tooling | replay -> services | queries -> workflow -> definitions -> adapters -> rules ->
+profile -> model (`lint-imports` checks it). Nothing in this package imports Flask or
+`api`. Entry points (the HTTP API, the pages, the command line) call the commands in
+`engine.services` and the reads in `engine.queries`, each inside an
+`engine.adapters.db.UnitOfWork`.
+
+May import: nothing here but the packages' own imports (this module holds no code).
 """

@@ -22,6 +22,10 @@
 The region is CPPCC_REGION (or --region; default: regions/default).
 
 The database is CPPCC_DATABASE_URL (default: SQLite in instance/).
+
+May import: every `engine` package and `api` (to serve). Like the other entry points it
+neither commits nor queries: each command calls an `engine.services` command or an
+`engine.queries` read.
 """
 import argparse
 import errno
@@ -29,7 +33,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, make_url, select
+from sqlalchemy import make_url
 from sqlalchemy.exc import DBAPIError, TimeoutError as PoolTimeout
 from waitress import serve
 
@@ -39,9 +43,9 @@ from engine.model.settings import Settings
 from engine.adapters.db import Database, Limits, UnitOfWork, unavailable
 from engine.tooling.demo import DEMO_PASSWORD, load_demo
 from engine.tooling.demo_clock import DemoClock
-from engine.services.directory import add_user, sync_units
+from engine.services import directory
+from engine.queries import people, timeline
 from engine.model.errors import DefinitionError, EngineError
-from engine.model.tables import Event, Proposal, User
 from engine.workflow.runtime import Runtime
 from engine.tooling.scenarios import run_file, scenario_files
 from engine.services.timers import Worker, run_once
@@ -68,8 +72,7 @@ def cmd_init_db(args, settings):
     database.create_schema()
     runtime = Runtime(settings)
     with UnitOfWork(database) as uow:
-        count = sync_units(uow.session, runtime.region)
-        uow.commit()
+        count = directory.load_unit_directory(uow, runtime.region)
     print(f"数据库已就绪：{settings.database_url}（单位 {count} 个）")
 
 
@@ -77,7 +80,7 @@ def cmd_load_demo(args, settings):
     """Load the demo data into an empty database."""
     database = _database(settings)
     with UnitOfWork(database) as uow:
-        if uow.session.scalar(select(func.count()).select_from(User)):
+        if people.has_users(uow.session):
             print("数据库中已有用户，未加载演示数据（可先运行 cppcc init-db --reset）")
             return 0
     ids = load_demo(database, Runtime(settings))
@@ -152,14 +155,12 @@ def cmd_run_timers(args, settings):
     demo.move_to(at)
     clock.use(demo)
     with UnitOfWork(database) as uow:
-        last = uow.session.scalar(select(func.max(Event.id))) or 0
+        last = timeline.last_event_id(uow.session)
     result = run_once(database, Runtime(settings))
     print(f"演示时间拨到 {at.astimezone(clock.CHINA).strftime('%Y-%m-%d %H:%M')}：{_describe_round(result)}")
     with UnitOfWork(database) as uow:
-        for event, number, title in uow.session.execute(
-                select(Event, Proposal.number, Proposal.title).join(Proposal, Proposal.id == Event.proposal_id)
-                .where(Event.id > last, Event.kind.in_(("timer", "overdue"))).order_by(Event.id)):
-            print(f"  {f'〔{number}〕' if number else ''}{title}：{event.title}")
+        for number, title, what in timeline.timer_events_since(uow.session, last):
+            print(f"  {f'〔{number}〕' if number else ''}{title}：{what}")
     return 0
 
 
@@ -211,8 +212,7 @@ def cmd_add_user(args, settings):
         return 2
     database = _database(settings)
     with UnitOfWork(database) as uow:
-        add_user(uow.session, args.username, args.name, password, args.role, args.unit)
-        uow.commit()
+        directory.create_user(uow, args.username, args.name, password, args.role, args.unit)
     print(f"已添加用户 {args.username}")
     return 0
 

@@ -20,7 +20,8 @@ from engine.adapters.db import Database
 from engine.model.errors import DefinitionError
 from engine.profile.region import REGIONS_ROOT, load_region, region_codes
 from engine.tooling.scenarios import region_settings_list, run_all, scenarios_for
-from engine.adapters.units_excel import UnitsImportError, export_units, import_units
+from engine.adapters.units_excel import UnitsImportError, export_units
+from engine.services.units_import import import_units
 
 
 def register(sub) -> None:

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from engine.services import case_migration as migration
+from engine.services import deployment
 from engine.definitions import versions
 from engine.adapters.db import Database, UnitOfWork
 from engine.definitions.bundle import read_files
@@ -46,7 +47,9 @@ def register(sub) -> None:
 def _setup(settings):
     database = Database(settings.database_url)
     database.create_schema()
-    return database, Runtime(settings)
+    rt = Runtime(settings)
+    versions.ensure_current(database, rt)  # the files' version stored (its own transaction)
+    return database, rt
 
 
 def cmd_versions(args, settings):
@@ -54,7 +57,6 @@ def cmd_versions(args, settings):
     database, rt = _setup(settings)
     with UnitOfWork(database) as uow:
         rows = versions.list_versions(uow.session, rt)
-        uow.commit()
     for row in rows:
         last = row["deployments"][-1] if row["deployments"] else None
         deployed = (f"{last['at'][:16]} 由 {last['by'] or '系统'} 经{SOURCE_LABELS.get(last['source'], last['source'])}部署"
@@ -86,9 +88,8 @@ def cmd_deploy(args, settings):
             bundle = versions.validate(rt, files)
             print(f"校验通过：版本 {bundle.hash}（{_describe_changes(changes)}）")
             return 0
-        deployment, created = versions.deploy(uow.session, rt, files, by=_operator(), source="cli", note=args.note)
-        uow.commit()
-        definition_hash = rt.current_definition(uow.session).hash
+        outcome = deployment.deploy_files(uow, rt, files, by=_operator(), source="cli", note=args.note)
+        definition_hash, created = outcome.hash, outcome.created
     print(f"已部署版本 {definition_hash}（{_describe_changes(changes)}）" + ("" if created else "：与已存版本相同，重新设为当前"))
     print("运行中的案件仍按原版本办理；可运行 cppcc migrate --dry-run 检查能否迁移")
     return 0
@@ -131,7 +132,6 @@ def cmd_export(args, settings):
     with UnitOfWork(database) as uow:
         row = versions.find_version(uow.session, args.version) if args.version else \
             versions.current_definition(uow.session, rt)
-        uow.commit()
         files, version = dict(row.files), row.hash
     folder = Path(args.directory)
     folder.mkdir(parents=True, exist_ok=True)

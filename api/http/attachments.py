@@ -1,6 +1,7 @@
 """Attachments: upload a file to a proposal (or one of its open tasks), list them, download one."""
 from flask import Blueprint, Flask, jsonify, request, send_file
 
+from engine.queries import attachments as attachment_queries
 from engine.services import attachments
 
 from api.http.auth import current_user
@@ -19,12 +20,10 @@ def upload(proposal_id: int):
     with unit_of_work() as uow:
         user = current_user(uow.session)
         file = request.files.get("file")
-        info = attachments.save_attachment(
-            uow.session, services()["settings"], user, proposal_id,
-            filename=file.filename if file else None, stream=file.stream if file else None,
-            content_type=file.mimetype if file else None,
+        [info] = attachments.upload_attachments(
+            uow, services()["settings"], user, proposal_id,
+            [(file.filename, file.stream, file.mimetype) if file else (None, None, None)],
             task_id=request.form.get("task_id") or None, field=request.form.get("field") or None)
-        uow.commit()
         return jsonify(info), 201
 
 
@@ -33,7 +32,7 @@ def index(proposal_id: int):
     """The attachments of a proposal the user may see."""
     with unit_of_work() as uow:
         user = current_user(uow.session)
-        return jsonify({"items": attachments.visible_attachments(uow.session, runtime(), user, proposal_id)})
+        return jsonify({"items": attachment_queries.visible_attachments(uow.session, runtime(), user, proposal_id)})
 
 
 @bp.get("/attachments/<int:attachment_id>")
@@ -41,7 +40,7 @@ def download(attachment_id: int):
     """The file, as a download under its original name."""
     with unit_of_work() as uow:
         user = current_user(uow.session)
-        info, path = attachments.open_attachment(uow.session, services()["settings"], runtime(), user,
+        info, path = attachment_queries.open_attachment(uow.session, services()["settings"], runtime(), user,
                                                   attachment_id)
     return send_attachment(info, path)
 

@@ -7,6 +7,7 @@ from flask import Blueprint, Flask, jsonify, request, url_for
 
 from engine.model import limits
 from engine.services import case_migration as migration
+from engine.services import deployment
 from engine.definitions import versions
 from engine.model.errors import EngineError
 
@@ -24,7 +25,6 @@ def list_definitions():
     with unit_of_work() as uow:
         versions.require_designer(current_user(uow.session), read_only=True)
         rows = versions.list_versions(uow.session, runtime())
-        uow.commit()
     return jsonify({"versions": rows})
 
 
@@ -35,7 +35,6 @@ def get_definition(version: str):
         versions.require_designer(current_user(uow.session), read_only=True)
         row = versions.find_version(uow.session, version)
         current = versions.current_definition(uow.session, runtime())
-        uow.commit()
         return jsonify({"hash": row.hash, "current": row.id == current.id, "files": row.files})
 
 
@@ -54,20 +53,22 @@ def validate_definition():
 @bp.post("/definitions")
 @takes_files
 def deploy_definition():
-    """Validate and deploy: 201 with the new current version, or 422 and nothing written."""
+    """Validate and deploy: 201 with the new current version; 200 and nothing deployed when the
+    files are the current version's; 409 when `base` is stale; 422 and nothing written."""
     body = json_body()
     with unit_of_work() as uow:
         user = current_user(uow.session)
         versions.require_designer(user)
-        files, changes = _candidate(uow.session, body)
-        deployment, created = versions.deploy(uow.session, runtime(), files, user.username, "api",
-                                              _text(body, "note"))
-        uow.commit()
-        definition = runtime().current_definition(uow.session)
-        result = {"hash": definition.hash, "created": created, "changes": changes, "deployment_id": deployment.id}
-    response = jsonify(result)
+        files, removed = _changes(body)
+        outcome = deployment.deploy_change(uow, runtime(), user, files, removed, base=_text(body, "base") or None,
+                                           note=_text(body, "note"), source="api")
+    if not outcome.deployed:
+        return jsonify({"hash": outcome.hash, "deployed": False, "changes": {},
+                        "message": deployment.NO_CHANGE_MESSAGE})
+    response = jsonify({"hash": outcome.hash, "created": outcome.created, "changes": outcome.changes,
+                        "deployment_id": outcome.deployment_id})
     response.status_code = 201
-    response.headers["Location"] = url_for("definitions_api.get_definition", version=result["hash"])
+    response.headers["Location"] = url_for("definitions_api.get_definition", version=outcome.hash)
     return response
 
 
@@ -98,7 +99,7 @@ def migrate_cases():
     return jsonify({"to": result["to"], **{k: [c.as_dict() for c in result[k]] for k in ("moved", "skipped", "failed")}})
 
 
-def _candidate(session, body=None):
+def _changes(body=None):
     body = body if body is not None else json_body()
     files, removed = body.get("files", {}), body.get("removed", [])
     if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
@@ -107,6 +108,11 @@ def _candidate(session, body=None):
         raise EngineError("removed 应为文件名列表", errors=[{"field": "removed", "message": "格式不正确"}])
     if not files and not removed:
         raise EngineError("没有要部署的改动：请在 files 中给出修改后的文件", errors=[{"field": "files", "message": "不能为空"}])
+    return files, removed
+
+
+def _candidate(session, body=None):
+    files, removed = _changes(body)
     merged = versions.merged_files(session, runtime(), files, removed)
     return merged, versions.changed_files(versions.current_definition(session, runtime()).files, merged)
 

@@ -8,7 +8,7 @@ from engine.adapters.db import unavailable
 from engine.model.errors import EngineError
 
 from api.http.input_checks import too_large_message
-from api.web.guard import engine_error_page, error_page
+from api.error_pages import engine_error_page, error_page
 
 _HTTP_MESSAGES = {
     400: "请求无效",

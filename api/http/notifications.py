@@ -2,7 +2,8 @@
 from flask import Blueprint, Flask, jsonify, request
 
 from engine.model import limits
-from engine.adapters import outbox as notify
+from engine.queries import notifications as messages
+from engine.services import notifications as notify
 from engine.queries import records as queries
 from engine.model.errors import EngineError
 
@@ -24,7 +25,7 @@ def my_notifications():
         unread = request.args.get("unread", "")
         if unread not in _TRUE | _FALSE:
             raise EngineError("筛选条件不正确", errors=[{"field": "unread", "message": "应为 1 或 0"}])
-        return jsonify(notify.list_for(uow.session, user.username, unread_only=unread in _TRUE,
+        return jsonify(messages.list_for(uow.session, user.username, unread_only=unread in _TRUE,
                                        page=page, per_page=per_page))
 
 
@@ -38,9 +39,8 @@ def read():
         if "ids" in body and (not isinstance(ids, list) or len(ids) > 1000 or any(
                 not isinstance(i, int) or limits.parse_id(i) is None for i in ids)):
             raise EngineError("请求内容不正确", errors=[{"field": "ids", "message": "应为消息 ID（整数）的列表"}])
-        marked = notify.mark_read(uow.session, user.username, ids)
-        unread = notify.unread_count(uow.session, user.username)
-        uow.commit()
+        marked = notify.mark_read(uow, user.username, ids)
+        unread = messages.unread_count(uow.session, user.username)
         return jsonify({"marked": marked, "unread": unread})
 
 

@@ -2,7 +2,7 @@
 from flask import Blueprint, Flask, jsonify, request
 
 from engine.services import cases
-from engine.workflow import service_tasks as extensions
+from engine.services import extensions
 from engine.queries import records as queries
 
 from api.http.auth import current_user

@@ -8,6 +8,7 @@ import io
 from flask import Blueprint, Flask, jsonify, request, send_file, url_for
 
 from engine.model import clock
+from engine.queries import overdue_report as reports
 from engine.services import supervision
 from engine.model.errors import EngineError
 
@@ -27,10 +28,9 @@ def draw():
     with unit_of_work() as uow:
         user = current_user(uow.session)
         supervision.require_access(user)
-        result = supervision.draw_sample(uow.session, runtime().region, user,
+        result = supervision.draw_sample(uow, runtime().region, user,
                                          rate_percent=body.get("rate_percent"), seed=body.get("seed"),
                                          label=body.get("label"), now=clock.now())
-        uow.commit()
     response = jsonify(result)
     response.status_code = 201
     response.headers["Location"] = url_for("supervision_api.sample", sample_id=result["id"])
@@ -61,9 +61,9 @@ def overdue():
         fmt = (request.args.get("format") or "json").strip().lower()
         if fmt not in FORMATS:
             raise EngineError("导出格式不正确", errors=[{"field": "format", "message": "格式应为 json、xlsx 或 csv"}])
-        start, end = supervision.report_range(request.args.get("from"), request.args.get("to"),
-                                              supervision.china_today())
-        report = supervision.overdue_report(uow.session, user, start, end)
+        start, end = reports.report_range(request.args.get("from"), request.args.get("to"),
+                                              reports.china_today())
+        report = reports.overdue_report(uow.session, user, start, end)
     if fmt == "json":
         return jsonify(report)
     return report_download(report, fmt)
@@ -72,12 +72,12 @@ def overdue():
 def report_download(report: dict, fmt: str):
     """The report as an XLSX or CSV download named 超期情况报告_<from>_<to>.<fmt>."""
     if fmt == "xlsx":
-        data, mimetype = supervision.export_overdue(report), XLSX_TYPE
+        data, mimetype = reports.export_overdue(report), XLSX_TYPE
     else:
-        data, mimetype = supervision.export_overdue_csv(report).encode("utf-8"), "text/csv; charset=utf-8"
+        data, mimetype = reports.export_overdue_csv(report).encode("utf-8"), "text/csv; charset=utf-8"
     # download_name: Werkzeug sends filename*=UTF-8''... so the Chinese name survives
     response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
-                         download_name=supervision.report_filename(report, fmt))
+                         download_name=reports.report_filename(report, fmt))
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.cache_control.private = True
     response.cache_control.no_store = True

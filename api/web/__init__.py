@@ -3,16 +3,19 @@
 Safe by default: CSRF tokens on every form (Flask-WTF), Jinja autoescaping,
 HttpOnly SameSite session cookies that expire (8 hours, 2 idle), and error
 pages in Chinese instead of stack traces.
+
+May import: `engine.services`, `engine.queries` and the layers below, Flask and Jinja,
+the JSON API's shared parts (`api.http.common`, `input_checks`, `attachments`) and
+`api.error_pages`; never SpiffWorkflow or SQLAlchemy (no queries, no commits here).
 """
 from datetime import timedelta, timezone, datetime
 
 from flask import Flask, g, request
 from flask_wtf.csrf import CSRFError
 
-from engine.rules.permissions import may_see_incidents
-from engine.services.supervision import may_supervise
+from engine.rules.permissions import may_see_incidents, may_supervise
 
-from engine.adapters import outbox as notify
+from engine.queries import notifications as messages
 
 from . import session as web_session
 from . import designer, incident_pages, migration_pages, notices, supervision_pages, views
@@ -45,7 +48,7 @@ def unread_notifications() -> int:
         return 0
     if "unread_notifications" not in g:
         with unit_of_work() as uow:
-            g.unread_notifications = notify.unread_count(uow.session, user.username)
+            g.unread_notifications = messages.unread_count(uow.session, user.username)
     return g.unread_notifications
 
 

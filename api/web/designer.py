@@ -21,9 +21,9 @@ import re
 from flask import Blueprint, jsonify, make_response, render_template, request, send_file, url_for
 
 from engine.definitions import versions
+from engine.services import deployment
 from engine.definitions.bundle import ROLES
-from engine.model.errors import Conflict, DefinitionError, EngineError, NotFound
-from engine.model.tables import ProcessDefinition
+from engine.model.errors import DefinitionError, EngineError, NotFound
 from engine.rules.permissions import AUDIENCES
 
 from api.http.common import json_body, runtime
@@ -174,29 +174,19 @@ def deploy():
     name, xml = _file_from_body(body)
     note = body.get("note") if isinstance(body.get("note"), str) else ""
     with acting() as (uow, user):
-        versions.require_designer(user)
-        current = versions.current_definition(uow.session, runtime())
-        base = body.get("base")
-        if isinstance(base, str) and base and base != current.hash:
-            opened = versions.find_version(uow.session, base)
-            if opened.files.get(name) != current.files.get(name):
-                raise Conflict(f"{name} 在你打开之后已被修改并部署（当前版本 {current.hash}），"
-                               "请下载你的修改后重新打开此文件再合并")
-        files = versions.merged_files(uow.session, runtime(), {name: xml})
-        changes = versions.changed_files(current.files, files)
-        if not changes:
-            return jsonify({"ok": True, "deployed": False, "hash": current.hash, "changes": {},
-                            "message": "内容与当前版本相同，无需部署"})
         warnings = []
         try:
-            deployment, created = versions.deploy(uow.session, runtime(), files, by=user.username, source="browser",
-                                                  note=note, warnings=warnings)
+            outcome = deployment.deploy_change(uow, runtime(), user, {name: xml}, base=body.get("base"), note=note,
+                                               source="browser", warnings=warnings)
         except DefinitionError as err:
             return _refused(err, warnings)
-        version = uow.session.get(ProcessDefinition, deployment.definition_id).hash
-        uow.commit()
-        return jsonify({"ok": True, "deployed": True, "hash": version, "created": created, "changes": changes,
-                        "warnings": warnings, "versions_url": url_for("designer.versions_page"),
+        if not outcome.deployed:
+            return jsonify({"ok": True, "deployed": False, "hash": outcome.hash, "changes": {},
+                            "message": deployment.NO_CHANGE_MESSAGE})
+        version = outcome.hash
+        return jsonify({"ok": True, "deployed": True, "hash": version, "created": outcome.created,
+                        "changes": outcome.changes, "warnings": warnings,
+                        "versions_url": url_for("designer.versions_page"),
                         "message": f"已部署为当前版本 {version}：新提交的提案按此版本办理，"
                                    "正在办理的提案仍按原版本办理"}), 201
 

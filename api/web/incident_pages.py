@@ -1,9 +1,8 @@
 """The committee's 异常案件 page: cases found stalled (engine/workflow/incidents.py decides who may see it)."""
 from flask import Blueprint, render_template, request
-from sqlalchemy import select
 
 from engine.workflow import incidents
-from engine.model.tables import User
+from engine.queries.people import people_names
 
 from api.http.common import runtime
 from .guard import protect
@@ -21,6 +20,6 @@ def index():
     page = int(raw) if raw.isdigit() and 0 < int(raw) < 10**6 else 1
     with acting() as (uow, user):
         result = incidents.list_incidents(uow.session, user, resolved=resolved, page=page, per_page=PER_PAGE)
-        names = dict(uow.session.execute(select(User.username, User.name)).all())
+        names = people_names(uow.session)
         return render_template("incidents.html", result=result, resolved=resolved, names=names,
                                stage_labels=runtime().stage_labels)

@@ -24,7 +24,6 @@ def migrations():
         versions.require_designer(user)
         username = user.username
         known = versions.list_versions(uow.session, runtime())
-        uow.commit()
     result, message = None, None
     try:
         if request.method == "POST":

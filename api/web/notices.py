@@ -1,7 +1,8 @@
 """The messages page: the logged-in user's in-app notifications, and marking them read."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from engine.adapters import outbox as notify
+from engine.queries import notifications as messages
+from engine.services import notifications as notify
 from engine.queries import records as queries
 
 from .guard import protect
@@ -21,7 +22,7 @@ def _page() -> int:
 def index():
     """My messages, newest first, unread ones highlighted."""
     with acting() as (uow, user):
-        result = notify.list_for(uow.session, user.username, page=_page(), per_page=PER_PAGE)
+        result = messages.list_for(uow.session, user.username, page=_page(), per_page=PER_PAGE)
         return render_template("notifications.html", result=result, kinds=KIND_LABELS)
 
 
@@ -30,8 +31,7 @@ def open_one(notification_id):
     """Open a message: it is marked read and leads to its task while that is open, else
     to the proposal (a finished task's message never leads to a page that refuses)."""
     with acting() as (uow, user):
-        target = notify.open_message(uow.session, user.username, notification_id)
-        uow.commit()
+        target = notify.open_message(uow, user.username, notification_id)
     if target["task_id"] and request.args.get("to") != "proposal":
         return redirect(url_for("pages.task", task_id=target["task_id"]))
     if target["proposal_id"]:
@@ -43,7 +43,6 @@ def open_one(notification_id):
 def read_all():
     """Mark all my messages read (the form carries the CSRF token)."""
     with acting() as (uow, user):
-        marked = notify.mark_read(uow.session, user.username)
-        uow.commit()
+        marked = notify.mark_read(uow, user.username)
     flash(f"已将 {marked} 条消息标为已读" if marked else "没有未读消息", "success")
     return redirect(url_for("notices.index"))

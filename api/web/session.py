@@ -5,7 +5,7 @@ import time
 from datetime import timedelta
 from urllib.parse import unquote, urlsplit
 
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, g, redirect, render_template, request, session as cookie, url_for
 from werkzeug.urls import iri_to_uri
 
 from engine.services import logins
@@ -26,17 +26,17 @@ _PATH_CHARS = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*")
 def load_user(db_session) -> User | None:
     """The logged-in user of this request loaded in `db_session`, or None (idle sessions end,
     and so do sessions logged out on the server)."""
-    secret, seen = session.get("sid"), session.get("seen", 0)
+    secret, seen = cookie.get("sid"), cookie.get("seen", 0)
     if secret is None:
         return None
     if not isinstance(seen, int) or time.time() - seen > IDLE_SECONDS:
-        session.clear()
+        cookie.clear()
         return None
     user = logins.session_user(db_session, secret, logins.PAGE)
     if user is None:
-        session.clear()
+        cookie.clear()
         return None
-    session["seen"] = int(time.time())
+    cookie["seen"] = int(time.time())
     return user
 
 
@@ -76,9 +76,9 @@ def login():
             except Unauthorized as err:
                 error, status = err.message, 401
             else:
-                session.clear()
-                session.permanent = True
-                session.update(sid=secret, seen=int(time.time()))
+                cookie.clear()
+                cookie.permanent = True
+                cookie.update(sid=secret, seen=int(time.time()))
                 return redirect(safe_next(request.args.get("next")))
     return render_template("login.html", error=error, username=username), status, headers
 
@@ -86,10 +86,10 @@ def login():
 @bp.post("/logout")
 def logout():
     """End the session, on the server too."""
-    secret = session.get("sid")
+    secret = cookie.get("sid")
     with unit_of_work() as uow:
         logins.log_out(uow, secret)
-    session.clear()
+    cookie.clear()
     return redirect(url_for("session.login"))
 
 

@@ -7,6 +7,7 @@ users get a 403 page (engine/services/supervision.py decides).
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from engine.model import clock
+from engine.queries import overdue_report as reports
 from engine.services import supervision
 from engine.model.errors import EngineError, Forbidden
 
@@ -28,7 +29,7 @@ def samples():
         if request.method == "POST":
             form = {k: request.form.get(k, "").strip() for k in form}
             try:
-                drawn = supervision.draw_sample(uow.session, runtime().region, user,
+                drawn = supervision.draw_sample(uow, runtime().region, user,
                                                 rate_percent=form["rate_percent"] or None,
                                                 seed=form["seed"] or None, label=form["label"] or None,
                                                 now=clock.now())
@@ -38,7 +39,6 @@ def samples():
                 message = err.message
                 errors = {e["field"]: e["message"] for e in err.details.get("errors", [])}
             else:
-                uow.commit()
                 flash(f"已从 {drawn['population_size']} 件已交办提案中抽取 {drawn['selected_count']} 件", "success")
                 return redirect(url_for("supervision.sample", sample_id=drawn["id"]))
         result = supervision.list_samples(uow.session, user)
@@ -63,9 +63,9 @@ def overdue_report():
         start_text, end_text = request.args.get("from", "").strip(), request.args.get("to", "").strip()
         report, message, errors = None, None, {}
         try:
-            start, end = supervision.report_range(start_text, end_text, supervision.china_today())
+            start, end = reports.report_range(start_text, end_text, reports.china_today())
             start_text, end_text = start.isoformat(), end.isoformat()
-            report = supervision.overdue_report(uow.session, user, start, end)
+            report = reports.overdue_report(uow.session, user, start, end)
         except Forbidden:
             raise
         except EngineError as err:
@@ -95,9 +95,9 @@ def overdue_csv():
 def _download(fmt: str):
     with acting() as (uow, user):
         supervision.require_access(user)
-        start, end = supervision.report_range(request.args.get("from"), request.args.get("to"),
-                                              supervision.china_today())
-        report = supervision.overdue_report(uow.session, user, start, end)
+        start, end = reports.report_range(request.args.get("from"), request.args.get("to"),
+                                              reports.china_today())
+        report = reports.overdue_report(uow.session, user, start, end)
     return report_download(report, fmt)
 
 

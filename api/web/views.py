@@ -3,19 +3,19 @@ from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
-from sqlalchemy import select
 
+from engine.queries import attachments as attachment_queries
 from engine.services import attachments
 from engine.services import cases
 from engine.services import claims
 from engine.model import clock
 from engine.queries import diagram_marks as diagram
-from engine.workflow import service_tasks as extensions
+from engine.services import extensions
 from engine.rules import permissions
+from engine.queries import people as who
 from engine.queries import records as queries
 from engine.definitions import versions
 from engine.model.errors import Conflict, EngineError, Forbidden, InvalidForm, ProcessFault
-from engine.model.tables import OpenTask, Unit, User
 
 from .guard import protect
 from api.http.attachments import send_attachment
@@ -32,20 +32,13 @@ PER_PAGE = 20
 def presenter(session, user=None, proposal_id: int | None = None) -> Presenter:
     """A Presenter with the unit directory, people's names and the proposal's attachments
     `user` may see."""
-    units = dict(session.execute(select(Unit.id, Unit.name)).all())
-    people = dict(session.execute(select(User.username, User.name)).all())
+    units, people = who.unit_names(session), who.people_names(session)
     files = {f["id"]: (f["filename"], f["url"]) for f in _attachments(session, user, proposal_id)} if proposal_id else {}
     return Presenter(runtime(), units, people, files)
 
 
 def _choices(session, user=None) -> dict:
-    proposers = session.scalars(select(User).where(User.roles.like("%proposer%"), User.active.is_(True))
-                                .order_by(User.username))
-    leaders = session.scalars(select(User).where(User.roles.like("%deputy_head%"), User.active.is_(True))
-                              .order_by(User.username))
-    return {"proposers": [(u.username, u.name) for u in proposers if user is None or u.id != user.id],
-            "leaders": [(u.username, u.name) for u in leaders],
-            "unit_names": dict(session.execute(select(Unit.id, Unit.name)).all())}
+    return who.form_choices(session, user)
 
 
 def _page() -> int:
@@ -109,7 +102,7 @@ def task(task_id):
                               _choices(uow.session, user), detail["context"])
         for f in fields:
             f.notes = [n["text"] for n in detail["notes"] if n["field"] == f.name]
-        pool = len(claims.candidates(uow.session, uow.session.get(OpenTask, task_id))) > 1  # several may do it
+        pool = len(who.task_candidates(uow.session, task_id)) > 1  # several may do it
         return render_template("task.html", task=detail, fields=fields, message=message, errors=errors, pool=pool,
                                proposal=record, context_rows=p.context_rows(detail["context"]),
                                collections=p.collections(detail["context"]), p=p), (422 if errors else status)
@@ -141,15 +134,10 @@ def _with_uploads(detail, data):
         if not files:
             continue
         with acting() as (uow, user):
-            for f in files:
-                try:
-                    saved = attachments.save_attachment(uow.session, services()["settings"], user,
-                                                        detail["proposal_id"], f.filename, f.stream,
-                                                        f.mimetype, task_id=detail["id"], field=name)
-                except InvalidForm as err:  # name the form field, not the upload's "file"
-                    raise InvalidForm(err.message, [{**e, "field": name} for e in err.errors]) from None
-                data.setdefault(name, []).append(saved["id"])
-            uow.commit()
+            saved = attachments.upload_attachments(uow, services()["settings"], user, detail["proposal_id"],
+                                                   [(f.filename, f.stream, f.mimetype) for f in files],
+                                                   task_id=detail["id"], field=name, name_field=True)
+            data.setdefault(name, []).extend(s["id"] for s in saved)
     return data
 
 
@@ -211,10 +199,7 @@ def proposal(proposal_id):
         files = _attachments(uow.session, user, proposal_id)
         reassign = {}
         if permissions.may_assign(user):  # the committee gives a pool task to another of its people
-            for t in record["open_tasks"]:
-                row = uow.session.get(OpenTask, t["id"])
-                if row.assignee is None:
-                    reassign[t["id"]] = claims.candidates(uow.session, row)
+            reassign = who.unassigned_candidates(uow.session, [t["id"] for t in record["open_tasks"]])
         return render_template("proposal.html", proposal=record, p=presenter(uow.session, user, proposal_id),
                                reassign=reassign, diagram=drawing, files=files, version=versions.case_version(uow.session, proposal_id),
                                max_upload_mb=services()["settings"].max_upload_bytes // (1024 * 1024))
@@ -222,7 +207,7 @@ def proposal(proposal_id):
 
 def _attachments(session, user, proposal_id):
     return [{**f, "url": url_for("pages.attachment", attachment_id=f["id"])}
-            for f in attachments.visible_attachments(session, runtime(), user, proposal_id)]
+            for f in attachment_queries.visible_attachments(session, runtime(), user, proposal_id)]
 
 
 @bp.route("/proposals/new", methods=["GET", "POST"])
@@ -252,7 +237,7 @@ def new_proposal():
 def attachment(attachment_id):
     """Download an attachment of a proposal the user may see (404 otherwise)."""
     with acting() as (uow, user):
-        meta, path = attachments.open_attachment(uow.session, services()["settings"], runtime(), user,
+        meta, path = attachment_queries.open_attachment(uow.session, services()["settings"], runtime(), user,
                                                   attachment_id)
     return send_attachment(meta, path)
 
@@ -267,15 +252,13 @@ def upload(proposal_id):
         return redirect(url_for("pages.proposal", proposal_id=proposal_id))
     with acting() as (uow, user):
         try:
-            for f in files:
-                attachments.save_attachment(uow.session, services()["settings"], user, proposal_id,
-                                            f.filename, f.stream, f.mimetype)
+            attachments.upload_attachments(uow, services()["settings"], user, proposal_id,
+                                           [(f.filename, f.stream, f.mimetype) for f in files])
         except InvalidForm as err:
             flash("；".join(e["message"] for e in err.errors) or err.message, "error")
         except Forbidden as err:
             flash(err.message, "error")
         else:
-            uow.commit()
             flash(f"已上传 {len(files)} 个附件", "success")
     return redirect(url_for("pages.proposal", proposal_id=proposal_id))
 

@@ -31,7 +31,7 @@ e-mail's Message-ID, the SMS gateway's `Idempotency-Key` header and
 """
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from engine.model import clock
 from engine.adapters.channels import (
@@ -208,42 +208,15 @@ def _attempt(session, row: Notification, adapter, now: datetime) -> str:
 
 # Reading in-app messages
 
-def _mine(username: str):
+def mine(username: str):
     return (Notification.recipient == username, Notification.channel == INAPP)
-
-
-def unread_count(session, username: str) -> int:
-    """How many in-app messages of `username` are unread (one indexed COUNT)."""
-    return session.scalar(select(func.count()).select_from(Notification)
-                          .where(*_mine(username), Notification.read_at.is_(None))) or 0
-
-
-def list_for(session, username: str, unread_only: bool = False, page: int = 1, per_page: int = 20) -> dict:
-    """One page of `username`'s in-app messages, newest first:
-    {"items", "total", "unread", "page", "per_page"}; an item's `task_open` says
-    whether the task it is about is still waiting (links go to open tasks only)."""
-    where = list(_mine(username))
-    if unread_only:
-        where.append(Notification.read_at.is_(None))
-    total = session.scalar(select(func.count()).select_from(Notification).where(*where)) or 0
-    rows = session.scalars(select(Notification).where(*where)
-                           .order_by(Notification.created_at.desc(), Notification.id.desc())
-                           .offset((page - 1) * per_page).limit(per_page))
-    rows = list(rows)
-    tasks = {n.task_id for n in rows if n.task_id}
-    still_open = set(session.scalars(select(OpenTask.id).where(OpenTask.id.in_(tasks)))) if tasks else set()
-    items = [{"id": n.id, "kind": n.kind, "title": n.title, "body": n.body, "proposal_id": n.proposal_id,
-              "task_id": n.task_id, "task_open": n.task_id in still_open, "created_at": _iso(n.created_at),
-              "read_at": _iso(n.read_at), "read": n.read_at is not None} for n in rows]
-    unread = total if unread_only else unread_count(session, username)
-    return {"items": items, "total": total, "unread": unread, "page": page, "per_page": per_page}
 
 
 def open_message(session, username: str, notification_id: int, now: datetime | None = None) -> dict:
     """Mark one of `username`'s in-app messages read and say where it leads:
     {"task_id"} while its task is open, else {"proposal_id"} (or neither).
     NotFound for a message that is not the user's."""
-    row = session.scalar(select(Notification).where(Notification.id == notification_id, *_mine(username)))
+    row = session.scalar(select(Notification).where(Notification.id == notification_id, *mine(username)))
     if row is None:
         raise NotFound("找不到该消息")
     if row.read_at is None:
@@ -258,7 +231,7 @@ def mark_read(session, username: str, ids: list[int] | None = None, now: datetim
     Other people's messages and ids that do not exist are ignored. Runs in the
     caller's transaction; returns how many were marked.
     """
-    statement = update(Notification).where(*_mine(username), Notification.read_at.is_(None))
+    statement = update(Notification).where(*mine(username), Notification.read_at.is_(None))
     if ids is not None:
         if not ids:
             return 0

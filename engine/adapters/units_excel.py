@@ -3,14 +3,10 @@
 A sheet named 承办单位 (or the first sheet) with a header row holding
 单位编码, 单位名称 and, optionally, 分管副职 (a leader of the region's `leaders:`,
 by name or account). `read_units` checks every row and reports each problem
-with its row number and column; `import_units` writes the region's units.yaml
-(moving an inline `units:` list out of region.yaml) and syncs the database's
-units table, only when no row is wrong;
-`export_units` writes the current directory as the template to fill in.
+with its row number and column (the import itself, writing units.yaml and the
+units table, is engine/services/units_import.py); `export_units` writes the current directory as the template to fill in.
 """
-import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,12 +17,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
-from sqlalchemy import inspect
 
-from engine.adapters.db import UnitOfWork
-from engine.services.directory import compare_units, sync_units
-from engine.model.errors import DefinitionError
-from engine.profile.region import REGION_FILE, UNITS_FILE, Region, load_region
+from engine.profile.region import Region
 
 SHEET = "承办单位"
 COLUMNS = {"id": "单位编码", "name": "单位名称", "deputy": "分管副职"}
@@ -149,53 +141,6 @@ def read_units(path: Path, region: Region) -> SheetResult:
     return result
 
 
-def import_units(path: Path, region_dir: Path, database=None, dry_run: bool = False) -> dict:
-    """Import a sheet into the region's units.yaml and, if `database` has a units table, sync it.
-
-    Nothing is written when any row is wrong, or with `dry_run`. Returns
-    {"problems": [RowProblem], "units": [...], "file": {added, changed, removed},
-     "database": None | {added, changed, removed, in_use}, "written": bool, "synced": bool,
-     "sheet", "rows"}.
-    """
-    region_dir = Path(region_dir)
-    region = _region_for_import(region_dir)
-    sheet = read_units(path, region)
-    inline = region.units_file == REGION_FILE
-    result = {"problems": sheet.problems, "units": sheet.units, "sheet": sheet.sheet, "rows": sheet.rows,
-              "file": None, "database": None, "written": False, "synced": False, "moved_inline": inline}
-    if sheet.problems:
-        return result
-    result["file"] = _file_diff(region.units if region.units else [], sheet.units)
-    has_table = database is not None and _has_units_table(database)
-    if has_table:
-        with UnitOfWork(database) as uow:
-            result["database"] = compare_units(uow.session, sheet.units)
-    if dry_run:
-        return result
-    target, profile = region_dir / UNITS_FILE, region_dir / REGION_FILE
-    previous = target.read_text(encoding="utf-8") if target.is_file() else None
-    previous_profile = profile.read_text(encoding="utf-8")
-    try:
-        if inline:  # the directory moves to units.yaml: region.yaml keeps everything else as written
-            _write_atomically(profile, without_units_block(previous_profile))
-        _write_atomically(target, units_yaml(region, sheet.units))
-        fresh = load_region(region_dir)
-        if has_table:
-            with UnitOfWork(database) as uow:
-                sync_units(uow.session, fresh)
-                uow.commit()
-            result["synced"] = True
-    except BaseException:
-        _write_atomically(profile, previous_profile)
-        if previous is None:
-            target.unlink(missing_ok=True)
-        else:
-            _write_atomically(target, previous)
-        raise
-    result["written"] = True
-    return result
-
-
 def export_units(path: Path, region: Region) -> int:
     """Write the region's unit directory as a workbook (the template to fill in); returns the rows written."""
     book = Workbook()
@@ -314,44 +259,3 @@ def _leader_lookup(region: Region) -> dict:
                     f"{leader['name']}（{leader['title']}）", f"{leader['name']}({leader['title']})"}:
             found[key] = leader["username"] if found.get(key) in (None, leader["username"]) else "ambiguous"
     return found
-
-
-def _region_for_import(region_dir: Path) -> Region:
-    """The region to import into: its region.yaml must be valid; a broken units.yaml is what the import replaces."""
-    try:
-        region = load_region(region_dir)
-    except DefinitionError as err:
-        if not all(p["file"] == UNITS_FILE for p in err.problems):
-            raise
-        raw = yaml.safe_load((region_dir / REGION_FILE).read_text(encoding="utf-8"))
-        return Region(code=raw["code"], name=raw["name"], raw={**raw, "units": []}, folder=region_dir,
-                      units_file=UNITS_FILE)
-    return region
-
-
-def _file_diff(old: list[dict], new: list[dict]) -> dict:
-    before = {u["id"]: u for u in old}
-    after = {u["id"]: u for u in new}
-    return {"added": [i for i in after if i not in before],
-            "changed": [i for i in after if i in before and before[i] != after[i]],
-            "removed": [i for i in before if i not in after]}
-
-
-def _has_units_table(database) -> bool:
-    url = database.url
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:" and not Path(path).is_file():
-            return False
-    return inspect(database.engine).has_table("units")
-
-
-def _write_atomically(target: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".units-", suffix=".yaml")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

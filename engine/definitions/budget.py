@@ -28,7 +28,8 @@ import time
 from dataclasses import dataclass
 from types import BuiltinFunctionType, FunctionType, MethodDescriptorType, ModuleType
 
-MAX_INT_BITS = 64
+from engine.model.expressions import MAX_INT_BITS
+
 MAX_INSTANCES = 1000  # a multi-instance task's loopCardinality
 DEFAULT_SECONDS = 1.0
 DEFAULT_MAX_SIZE = 1_000_000

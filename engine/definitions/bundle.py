@@ -17,49 +17,11 @@ from SpiffWorkflow.spiff.parser import VALIDATOR
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from engine.definitions import checks
+from engine.definitions.element_checks import _check_bpmn, _check_dmn, _check_references, _properties
+from engine.definitions.elements import (  # noqa: F401 (the definition's vocabulary, for the callers)
+    EXPRESSION_PROPERTIES, INDEX_COLUMNS, NS, ROLE_LABELS, ROLE_NAMES, ROLES, ROOT_PROCESS, SIDE_PROCESSES, TaskMeta)
 from engine.model.errors import DefinitionError
 from engine.definitions.messages import translate, xml_syntax
-from engine.rules.permissions import AUDIENCES
-from engine.definitions.sandbox import compile_check
-
-ROOT_PROCESS = "proposal"
-# Processes a case can be started on: the proposal's life, and side processes
-# (a deadline extension request). Only the proposal process is required.
-SIDE_PROCESSES = ("extension",)
-ROLES = {"proposer", "committee", "gov_office", "supervisor", "deputy_head", "unit_clerk", "unit_head"}
-ROLE_LABELS = {"proposer": "提案者", "committee": "提案委员会", "gov_office": "政府办", "supervisor": "督查室",
-               "deputy_head": "分管副职", "unit_clerk": "承办单位经办人", "unit_head": "承办单位负责人"}
-# searchable proposal columns a step may set; `units` ({unit: role}), `ratings` ({unit: the
-# rating the completing rater gave it}) and `unit_satisfaction` ({unit: its counted rating})
-# write the proposal's unit rows and its ratings
-INDEX_COLUMNS = {"number", "category", "is_key", "supervising_leader", "reply_class", "satisfaction", "units",
-                 "ratings", "unit_satisfaction"}
-# who does a task of each role, as people say it (a unit's roles follow the unit's name)
-ROLE_NAMES = {"proposer": "提案者", "committee": "提案委员会", "gov_office": "政府办", "supervisor": "督查室",
-              "deputy_head": "分管领导", "unit_clerk": "经办人", "unit_head": "负责人"}
-EXPRESSION_PROPERTIES = ("unit", "assignee", "due")
-NS = {
-    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
-    "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
-}
-
-
-@dataclass
-class TaskMeta:
-    """What the engine needs to know of one user task, read from its properties."""
-
-    name: str
-    title: str
-    role: str
-    form: str
-    stage: str | None = None
-    unit: str | None = None
-    assignee: str | None = None
-    due: str | None = None
-    notify: str = "task"
-    result: str | None = None
-    index: dict = field(default_factory=dict)
-
 
 @dataclass
 class ProcessBundle:
@@ -253,116 +215,6 @@ def _timer_properties(doc) -> dict:
         if isinstance(node.tag, str) and node.find("bpmn:timerEventDefinition", NS) is not None:
             found[node.get("id")] = _properties(node)
     return found
-
-
-def _check_bpmn(name, doc, form_names, user_tasks, task_index):
-    problems = []
-    for node in doc.iterfind(".//bpmn:sequenceFlow/bpmn:conditionExpression", NS):
-        flow_id = node.getparent().get("id")
-        problems += [_problem(name, flow_id, f"条件表达式：{p}") for p in compile_check(node.text or "", "eval")]
-    problems += [_problem(*p) for p in checks.expression_problems(name, doc)]
-    for node in doc.iterfind(".//bpmn:scriptTask", NS):
-        script = node.find("bpmn:script", NS)
-        if script is None or not (script.text or "").strip():
-            problems.append(_problem(name, node.get("id"), "脚本任务没有脚本"))
-            continue
-        problems += [_problem(name, node.get("id"), f"脚本：{p}") for p in compile_check(script.text, "exec")]
-    for node in doc.iter():
-        props = _properties(node)
-        if "audience" in props and props["audience"] not in AUDIENCES:
-            problems.append(_problem(name, node.get("id"), f"audience 属性“{props['audience']}”无效"
-                                     f"（可选：{', '.join(AUDIENCES)}）"))
-        if "index" in props:
-            index, errs = _parse_index(props["index"])
-            problems += [_problem(name, node.get("id"), e) for e in errs]
-            task_index[node.get("id")] = index
-    for node in doc.iterfind(".//bpmn:userTask", NS):
-        task_id, props = node.get("id"), _properties(node)
-        meta = TaskMeta(name=task_id, title=node.get("name") or task_id, role=props.get("role", ""),
-                        form=props.get("form", ""), stage=props.get("stage"), unit=props.get("unit"),
-                        assignee=props.get("assignee"), result=props.get("result"), due=props.get("due"),
-                        notify=props.get("notify", "task"),
-                        index=task_index.get(task_id, {}))
-        if meta.role not in ROLES:
-            problems.append(_problem(name, task_id, f"用户任务的 role 属性缺失或无效（可选：{', '.join(sorted(ROLES))}）"))
-        if not meta.form:
-            problems.append(_problem(name, task_id, "用户任务缺少 form 属性"))
-        elif form_names is not None and meta.form not in form_names:
-            problems.append(_problem(name, task_id, f"表单 forms/{meta.form}.json 不存在"))
-        if meta.role.startswith("unit_") and not meta.unit:
-            problems.append(_problem(name, task_id, "单位角色的任务必须有 unit 属性"))
-        for prop in EXPRESSION_PROPERTIES:
-            if props.get(prop):
-                found = compile_check(props[prop], "eval")
-                problems += [_problem(name, task_id, f"{prop} 属性：{p}") for p in found]
-                if prop == "due" and not found:
-                    problems += [_problem(name, task_id, p) for p in checks.due_problems(props[prop])]
-        user_tasks[task_id] = meta
-    return problems
-
-
-def _check_references(documents) -> list:
-    """Every call activity names a process, and every business rule task a decision, of this definition."""
-    processes = {node.get("id") for name, doc in documents.items() if name.endswith(".bpmn")
-                 for node in doc.iterfind("bpmn:process", NS)}
-    decisions = {node.get("id") for name, doc in documents.items() if name.endswith(".dmn")
-                 for node in doc.iter() if isinstance(node.tag, str) and etree.QName(node).localname == "decision"}
-    if ROOT_PROCESS not in processes:
-        return [_problem("?", None, f"缺少主流程：没有 id 为 '{ROOT_PROCESS}' 的流程")]
-    problems = []
-    for name, doc in documents.items():
-        if not name.endswith(".bpmn"):
-            continue
-        for node in doc.iterfind(".//bpmn:callActivity", NS):
-            called = node.get("calledElement")
-            if called not in processes:
-                problems.append(_problem(name, node.get("id"), f"调用活动引用的流程 '{called}' 不存在"
-                                         f"（现有流程：{', '.join(sorted(processes))}）"))
-        for node in doc.iterfind(".//bpmn:businessRuleTask", NS):
-            ref = node.find("bpmn:extensionElements/spiffworkflow:calledDecisionId", NS)
-            decision = (ref.text or "").strip() if ref is not None else ""
-            if decision not in decisions:
-                problems.append(_problem(name, node.get("id"), f"业务规则任务引用的决策表 '{decision}' 不存在"
-                                         f"（现有决策表：{', '.join(sorted(decisions))}）"))
-    return problems
-
-
-def _check_dmn(name, doc):
-    problems = []
-    for node in doc.iter():
-        tag = etree.QName(node).localname if isinstance(node.tag, str) else ""
-        if tag not in ("inputExpression", "inputEntry", "outputEntry"):
-            continue
-        text_node = next((c for c in node if isinstance(c.tag, str) and etree.QName(c).localname == "text"), None)
-        text = (text_node.text or "").strip() if text_node is not None else ""
-        if not text or text == "-":
-            continue
-        found = compile_check(text, "eval")
-        if found and tag == "inputEntry":
-            # a cell may be an operator test such as "< 2": spiff prefixes the input
-            found = compile_check(f"v {text}", "eval") and found
-        problems += [_problem(name, node.get("id"), f"决策表单元格 '{text}'：{p}") for p in found]
-    return problems
-
-
-def _parse_index(text):
-    index, errors = {}, []
-    for part in filter(None, (p.strip() for p in text.split(";"))):
-        column, sep, expression = part.partition("=")
-        column = column.strip()
-        if not sep or column not in INDEX_COLUMNS:
-            errors.append(f"index 属性 '{part}' 无效（可用列：{', '.join(sorted(INDEX_COLUMNS))}）")
-            continue
-        errors += [f"index 属性 {column}：{p}" for p in compile_check(expression.strip(), "eval")]
-        index[column] = expression.strip()
-    return index, errors
-
-
-def _properties(node) -> dict:
-    return {
-        p.get("name"): p.get("value")
-        for p in node.findall("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)
-    }
 
 
 def _problem(file, element, message):

@@ -1,5 +1,5 @@
 """Database tables (SQLAlchemy 2). The schema is the same on SQLite and PostgreSQL."""
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -337,3 +337,13 @@ class Incident(Base):
     detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolution: Mapped[str | None] = mapped_column(String(300))
+
+
+def describe_attachment(row: "Attachment") -> dict:
+    """An attachment as the API and the pages show it (no storage key, no hash)."""
+    at = row.uploaded_at
+    if at is not None and at.tzinfo is None:  # SQLite drops the zone; we always write UTC
+        at = at.replace(tzinfo=timezone.utc)
+    return {"id": row.id, "filename": row.filename, "content_type": row.content_type, "size": row.size,
+            "uploaded_by": row.uploaded_by, "uploaded_at": at.isoformat() if at else None,
+            "task_id": row.task_id, "field": row.field, "url": f"/api/attachments/{row.id}"}

@@ -16,7 +16,7 @@ from engine.profile import form_rules
 from engine.model import limits
 from engine.model.errors import DefinitionError, InvalidForm
 from engine.profile.region import Region
-from engine.definitions.sandbox import compile_check
+from engine.model.expressions import compile_check
 
 _MESSAGES = {
     "required": "此项为必填项",

@@ -1,6 +1,6 @@
 """Domain rules that are pure functions of data: who may see and do what
-(`permissions`, the one place for access decisions), deadlines and the
-working calendar.
+(`permissions`, the one place for access decisions), deadlines, approved
+deadline extensions and the working calendar. Rules may read tables.
 
 May import: `engine.model`, `engine.profile`.
 """

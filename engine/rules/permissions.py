@@ -39,7 +39,7 @@ from datetime import timezone
 
 from sqlalchemy import and_, exists, false, or_, select, true
 
-from engine.model.errors import Conflict, InvalidForm, NotFound
+from engine.model.errors import Conflict, Forbidden, InvalidForm, NotFound
 from engine.model.tables import Event, OpenTask, Proposal, ProposalPerson, ProposalUnit, User
 
 # process designers read every proposal (to follow the cases on a version) but have no tasks
@@ -306,3 +306,19 @@ def my_tasks_clause(user: User):
 
 def _ids(value) -> list[int]:
     return [v for v in value if isinstance(v, int)] if isinstance(value, list) else []
+
+
+# Supervision (督办): samples and the overdue report
+
+SUPERVISION_ROLES = frozenset({"committee", "gov_office", "supervisor"})
+
+
+def may_supervise(user: User) -> bool:
+    """Whether `user` may draw samples and read supervision reports."""
+    return bool(user.role_set & SUPERVISION_ROLES)
+
+
+def require_supervision_access(user: User) -> None:
+    """Raise Forbidden unless `user` is committee, government office or supervision office staff."""
+    if not may_supervise(user):
+        raise Forbidden("只有提案委、政府办和督查室可以进行督办抽查和查看超期情况报告")

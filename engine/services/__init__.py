@@ -1,7 +1,9 @@
-"""The commands: each function takes a unit of work, changes the data of one
-use case (submit, complete a task, extend, attach, claim, migrate a case,
-repair, fire timers, manage accounts) and commits.
+"""The commands: each command takes a unit of work, changes the data of one
+use case (submit, complete a task, extend, attach, claim, deploy, migrate a case,
+repair, fire timers, draw a sample, mark messages read, manage accounts and
+units) and commits. Helpers that take a session run inside a command's
+transaction and only flush.
 
-May import: `engine.workflow` and the layers below it. Never `queries` of
-another use case's pages, `replay`, `tooling`, Flask.
+May import: `engine.workflow` and the layers below it. Never `engine.queries`
+(its sibling), `replay`, `tooling`, Flask.
 """

@@ -19,7 +19,6 @@ import os
 import re
 import tempfile
 import unicodedata
-from datetime import timezone
 from pathlib import Path
 
 from sqlalchemy import select
@@ -29,7 +28,7 @@ from engine.model import limits
 from engine.model.errors import Forbidden, InvalidForm, NotFound
 from engine.model.tables import Attachment, OpenTask, Proposal, User
 from engine.rules.permissions import may_do, may_upload, visible_proposals_clause
-from engine.queries.records import proposal_record
+from engine.model.tables import describe_attachment
 
 CHUNK = 64 * 1024
 MAX_FILENAME = 255
@@ -83,7 +82,7 @@ def save_attachment(session, settings, user: User, proposal_id: int, filename: s
     `content_type` (what the client claimed) is only used for an extension
     without a known type; the stored type follows the extension.
 
-    The new row is flushed, not committed: the caller commits. A refused upload
+    The new row is flushed, not committed: `upload_attachments` (the command) commits. A refused upload
     leaves neither a row nor a file.
     """
     check_proposal_visible(session, user, proposal_id)
@@ -127,25 +126,7 @@ def save_attachment(session, settings, user: User, proposal_id: int, filename: s
     finally:
         if not placed:
             temp.unlink(missing_ok=True)
-    return _describe(row)
-
-
-def open_attachment(session, settings, rt, user: User, attachment_id: int) -> tuple[dict, Path]:
-    """The description of an attachment and the path of its stored file, for download.
-
-    Raises NotFound when the attachment does not exist or the user may not see
-    it (its proposal or its step; the same answer either way), and when its file
-    is missing from the upload directory.
-    """
-    row = session.scalar(select(Attachment).join(Proposal, Proposal.id == Attachment.proposal_id)
-                         .where(Attachment.id == attachment_id, visible_proposals_clause(user)))
-    if row is None or row.id not in proposal_record(session, rt, user, row.proposal_id).attachment_ids():
-        raise NotFound("找不到该附件")
-    root = Path(settings.upload_dir).resolve()
-    path = (root / row.storage_key).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        raise NotFound("附件文件已丢失，请联系管理员")
-    return _describe(row), path
+    return describe_attachment(row)
 
 
 def check_proposal_visible(session, user: User, proposal_id: int) -> None:
@@ -155,17 +136,22 @@ def check_proposal_visible(session, user: User, proposal_id: int) -> None:
         raise NotFound("找不到该提案")
 
 
-def list_attachments(session, proposal_id: int, visible: set[int] | None = None) -> list[dict]:
-    """The attachments of a proposal, oldest first; with `visible`, only those ids. The caller
-    has checked the user may see the proposal (and, with `visible`, which of its files)."""
-    rows = session.scalars(select(Attachment).where(Attachment.proposal_id == proposal_id).order_by(Attachment.id))
-    return [_describe(row) for row in rows if visible is None or row.id in visible]
-
-
-def visible_attachments(session, rt, user: User, proposal_id: int) -> list[dict]:
-    """The attachments of a proposal that `user` may see, oldest first; NotFound when they
-    may not see the proposal."""
-    return list_attachments(session, proposal_id, proposal_record(session, rt, user, proposal_id).attachment_ids())
+def upload_attachments(uow, settings, user: User, proposal_id: int, files, task_id: str | None = None,
+                       field: str | None = None, name_field: bool = False) -> list[dict]:
+    """Save uploaded files [(filename, stream, content type)] to a proposal (or one of its
+    steps' form `field`) and commit; all or none: a refused file refuses the lot. With
+    `name_field` a refusal names the form field `field` instead of the upload's "file"."""
+    saved = []
+    for filename, stream, content_type in files:
+        try:
+            saved.append(save_attachment(uow.session, settings, user, proposal_id, filename, stream, content_type,
+                                         task_id=task_id, field=field))
+        except InvalidForm as err:
+            if not name_field:
+                raise
+            raise InvalidForm(err.message, [{**e, "field": field} for e in err.errors]) from None
+    uow.commit()
+    return saved
 
 
 def check_attachment_ids(session, proposal_id: int, ids) -> list[str]:
@@ -298,12 +284,3 @@ def _as_id(value) -> int | None:
 
 def _file_error(message: str) -> InvalidForm:
     return InvalidForm(message, [{"field": "file", "message": message}])
-
-
-def _describe(row: Attachment) -> dict:
-    at = row.uploaded_at
-    if at is not None and at.tzinfo is None:  # SQLite drops the zone; we always write UTC
-        at = at.replace(tzinfo=timezone.utc)
-    return {"id": row.id, "filename": row.filename, "content_type": row.content_type, "size": row.size,
-            "uploaded_by": row.uploaded_by, "uploaded_at": at.isoformat() if at else None,
-            "task_id": row.task_id, "field": row.field, "url": f"/api/attachments/{row.id}"}

@@ -58,14 +58,6 @@ def assign(uow: UnitOfWork, rt, user: User, task_id: str, username) -> OpenTask:
     return row
 
 
-def candidates(session, row: OpenTask) -> list[User]:
-    """The people the committee may give `row` to: active, with its role (and unit)."""
-    query = select(User).where(User.active.is_(True), User.roles.contains(row.role)).order_by(User.username)
-    if row.unit_id is not None:
-        query = query.where(User.unit_id == row.unit_id)
-    return [u for u in session.scalars(query) if permissions.may_do(u, row)]
-
-
 def _log(session, row: OpenTask, user: User, title: str) -> None:
     proposal = session.get(Proposal, row.proposal_id)
     log(session, proposal, "task_claim", user, title, unit_id=row.unit_id,

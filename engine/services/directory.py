@@ -52,3 +52,17 @@ def add_user(session, username: str, name: str, password: str, roles, unit_id: s
     session.add(user)
     session.flush()
     return user
+
+
+def load_unit_directory(uow, region: Region) -> int:
+    """Insert or update the region's unit directory and commit; how many units it has."""
+    count = sync_units(uow.session, region)
+    uow.commit()
+    return count
+
+
+def create_user(uow, username: str, name: str, password: str, roles, unit_id: str | None = None) -> User:
+    """`add_user` in its own transaction (the command line's add-user)."""
+    user = add_user(uow.session, username, name, password, roles, unit_id)
+    uow.commit()
+    return user

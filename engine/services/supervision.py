@@ -1,57 +1,31 @@
-"""Supervision (督办): random samples of assigned proposals for joint supervision,
-and the report of units that missed deadlines (超期情况报告).
+"""Supervision (督办): random samples of assigned proposals for joint supervision (the
+report of units that missed deadlines, 超期情况报告, is read side: engine/queries/overdue_report.py).
 
 A sample is reproducible: the population (ids of the proposals assigned when the
 sample was drawn, sorted) and the seed are stored with it, and
 `random.Random(seed).sample(population, k)` always gives the same ids, so anyone
-can check a draw afterwards (`verify_sample`). The overdue report only reads
-`overdue_records`, which the deadline timers write.
+can check a draw afterwards (`verify_sample`).
 
 Only the committee, the government office and the supervision office may draw
-samples or read the reports; everyone else gets Forbidden. Functions take a
-session (inside a UnitOfWork) and return plain JSON-ready dicts; nothing here
-imports Flask.
+samples or read the reports (engine/rules/permissions.py); everyone else gets Forbidden.
+`draw_sample` takes a unit of work and commits; the others read. Nothing here imports Flask.
 """
-import csv
-import io
 import math
 import random
-import re
 import secrets
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
-from engine.model import clock
-from engine.model import limits
-from engine.definitions.bundle import ROLE_LABELS
-from engine.model.errors import EngineError, Forbidden, NotFound
-from engine.model.tables import OverdueRecord, Proposal, ProposalUnit, SupervisionSample, Unit, User
+from engine.model.errors import EngineError, NotFound
+from engine.model.tables import Proposal, ProposalUnit, SupervisionSample, Unit, User
 from engine.profile.region import Region
+from engine.rules.permissions import SUPERVISION_ROLES, may_supervise, require_supervision_access as require_access  # noqa: F401
 
 CHINA = timezone(timedelta(hours=8))
-SUPERVISION_ROLES = frozenset({"committee", "gov_office", "supervisor"})
-KIND_LABELS = {"accept": "签收", "first_contact": "首次联系", "opinion": "协办意见", "reply": "答复",
-               "feedback": "评价"}
-MAX_REPORT_YEARS = 3
 SEED_MAX_LENGTH = 80  # SupervisionSample.seed
 LABEL_MAX_LENGTH = 200  # SupervisionSample.label
-NO_UNIT = "（未指明单位）"
-PARTY_HEADER = "责任单位或责任人"  # a unit, an office (政府办, 督查室) or a leader by name
-
-
-# Access
-
-def may_supervise(user: User) -> bool:
-    """Whether `user` may draw samples and read supervision reports."""
-    return bool(user.role_set & SUPERVISION_ROLES)
-
-
-def require_access(user: User) -> None:
-    """Raise Forbidden unless `user` is committee, government office or supervision office staff."""
-    if not may_supervise(user):
-        raise Forbidden("只有提案委、政府办和督查室可以进行督办抽查和查看超期情况报告")
 
 
 # Samples
@@ -79,9 +53,10 @@ def select_ids(population: list[int], rate_percent: float, seed: str) -> list[in
     return sorted(random.Random(seed).sample(list(population), k))
 
 
-def draw_sample(session, region: Region, user: User, *, rate_percent: float | str | None = None,
+def draw_sample(uow, region: Region, user: User, *, rate_percent: float | str | None = None,
                 seed: str | None = None, label: str | None = None, now: datetime) -> dict:
-    """Draw and store a random sample of the assigned proposals; return it as `sample_detail` does.
+    """Draw and store a random sample of the assigned proposals and commit; return it as
+    `sample_detail` does.
 
     `rate_percent` defaults to the region's `supervision.sample_rate_percent`
     (0 < rate ≤ 100); `seed` (at most 80 characters) defaults to 16 random hex
@@ -89,6 +64,7 @@ def draw_sample(session, region: Region, user: User, *, rate_percent: float | st
     Raises Forbidden, or EngineError with errors [{field, message}] for bad
     input or when no proposal has been assigned yet.
     """
+    session = uow.session
     require_access(user)
     errors = []
     rate = _rate(region.sample_rate_percent if rate_percent is None or rate_percent == "" else rate_percent,
@@ -120,7 +96,9 @@ def draw_sample(session, region: Region, user: User, *, rate_percent: float | st
                             seed=seed, population=population, selected=select_ids(population, rate, seed))
     session.add(row)
     session.flush()
-    return _sample_dict(session, row, with_selection=True)
+    result = _sample_dict(session, row, with_selection=True)
+    uow.commit()
+    return result
 
 
 def verify_sample(session, sample_id: int) -> bool:
@@ -203,217 +181,6 @@ def _rate(value, errors: list) -> float | None:
         errors.append(message)
         return None
     return float(number)
-
-
-# Overdue report
-
-def report_range(start_text: str | None, end_text: str | None, today: date) -> tuple[date, date]:
-    """Parse the report's dates (YYYY-MM-DD); a missing start is 1 January of `today`'s
-    year, a missing end 31 December. Raises EngineError naming the field "from" or "to"."""
-    errors = []
-    start = limits.parse_day(start_text, "from", "开始日期", errors) or date(today.year, 1, 1)
-    end = limits.parse_day(end_text, "to", "结束日期", errors) or date(today.year, 12, 31)
-    if errors:
-        raise EngineError("统计区间不正确", errors=errors)
-    return start, end
-
-
-def china_today(now: datetime | None = None) -> date:
-    """Today's date in China (UTC+8)."""
-    return _aware(now or clock.now()).astimezone(CHINA).date()  # the engine's (demo) clock
-
-
-def overdue_report(session, user: User, start: date, end: date) -> dict:
-    """The overdue records detected from `start` to `end` inclusive (China dates, UTC+8).
-
-    Returns {"from", "to", "kinds": [{code, label}], "units": [{unit_id, holder_role,
-    holder, unit_name, counts: {kind: n}, unresolved: {kind: n}, total,
-    unresolved_total}] sorted by total descending, "totals": {counts, unresolved,
-    total, unresolved_total}, "items": [{proposal_id, proposal_number,
-    proposal_title, unit_id, holder_role, holder, unit_name, lead_unit, kind,
-    kind_label, due_at, detected_at, resolved_at}] in detection order}. Each row is
-    who was late: a unit, or the office (holder_role) or person (holder) holding the
-    step, by name in unit_name.
-    Unknown kinds are counted under their code. "Unresolved" means the late step
-    is still not done now. Raises Forbidden, or EngineError when start > end or
-    the range is longer than three years.
-    """
-    require_access(user)
-    _check_range(start, end)
-    lower = datetime.combine(start, time(), CHINA).astimezone(timezone.utc)
-    upper = datetime.combine(end + timedelta(days=1), time(), CHINA).astimezone(timezone.utc)
-    rows = session.execute(
-        select(OverdueRecord, Proposal.number, Proposal.title, Unit.name)
-        .join(Proposal, Proposal.id == OverdueRecord.proposal_id)
-        .outerjoin(Unit, Unit.id == OverdueRecord.unit_id)
-        .where(OverdueRecord.detected_at >= lower, OverdueRecord.detected_at < upper)
-        .order_by(OverdueRecord.detected_at, OverdueRecord.id)).all()
-    holders = {r[0].holder for r in rows if r[0].holder and not r[0].unit_id}
-    people = dict(session.execute(select(User.username, User.name).where(User.username.in_(holders))).all()) \
-        if holders else {}
-    kinds = list(KIND_LABELS) + sorted({r[0].kind for r in rows} - set(KIND_LABELS))
-    units: dict[tuple, dict] = {}
-    items = []
-    for record, number, title, unit_name in rows:
-        name = _party_label(record, unit_name, people)
-        party = (record.unit_id, None, None) if record.unit_id else (None, record.holder_role, record.holder)
-        unit = units.setdefault(party, {
-            "unit_id": record.unit_id, "holder_role": party[1], "holder": party[2], "unit_name": name,
-            "counts": dict.fromkeys(kinds, 0), "unresolved": dict.fromkeys(kinds, 0), "total": 0,
-            "unresolved_total": 0})
-        unit["counts"][record.kind] += 1
-        unit["total"] += 1
-        if record.resolved_at is None:
-            unit["unresolved"][record.kind] += 1
-            unit["unresolved_total"] += 1
-        items.append({"id": record.id, "proposal_id": record.proposal_id, "proposal_number": number,
-                      "proposal_title": title, "unit_id": record.unit_id, "holder_role": party[1],
-                      "holder": party[2], "unit_name": name, "lead_unit": record.lead_unit,
-                      "kind": record.kind, "kind_label": KIND_LABELS.get(record.kind, record.kind),
-                      "due_at": _iso(record.due_at), "detected_at": _iso(record.detected_at),
-                      "resolved_at": _iso(record.resolved_at)})
-    ordered = sorted(units.values(), key=lambda u: (-u["total"], -u["unresolved_total"], u["unit_id"] is None,
-                                                    u["unit_id"] or "", u["holder_role"] or "", u["holder"] or ""))
-    totals = {"counts": {k: sum(u["counts"][k] for u in ordered) for k in kinds},
-              "unresolved": {k: sum(u["unresolved"][k] for u in ordered) for k in kinds},
-              "total": len(items), "unresolved_total": sum(u["unresolved_total"] for u in ordered)}
-    return {"from": start.isoformat(), "to": end.isoformat(),
-            "kinds": [{"code": k, "label": KIND_LABELS.get(k, k)} for k in kinds],
-            "units": ordered, "totals": totals, "items": items}
-
-
-def _party_label(record: OverdueRecord, unit_name: str | None, people: dict) -> str:
-    """The name of who was late: the unit, the person holding the step, or the office of its role."""
-    if record.unit_id:
-        return unit_name or record.unit_id
-    if record.holder:
-        return people.get(record.holder, record.holder)
-    return ROLE_LABELS.get(record.holder_role, NO_UNIT) if record.holder_role else NO_UNIT
-
-
-def report_filename(report: dict, extension: str) -> str:
-    """The download name of a report: 超期情况报告_<from>_<to>.<extension>."""
-    return f"超期情况报告_{report['from']}_{report['to']}.{extension}"
-
-
-def export_overdue(report: dict) -> bytes:
-    """The report as an XLSX workbook: sheet "按单位汇总" (one row per unit, a count per
-    kind, total and unresolved, a 合计 row) and sheet "明细" (one row per record,
-    times in China time)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="F0F2F5")
-    book = Workbook()
-    summary = book.active
-    summary.title = "按单位汇总"
-    header = _summary_header(report)
-    summary.append([f"超期情况报告（{report['from']} 至 {report['to']}）"])
-    summary["A1"].font = Font(bold=True, size=14)
-    summary.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
-    summary.append(header)
-    for row in _summary_rows(report):
-        summary.append([_text(row[0]), *row[1:]])
-    for cell in summary[2]:
-        cell.font, cell.fill = bold, fill
-        cell.alignment = Alignment(horizontal="center")
-    for cell in summary[summary.max_row]:
-        cell.font = bold
-    summary.freeze_panes = "B3"
-    _widths(summary, [30] + [12] * (len(header) - 1), get_column_letter)
-
-    detail = book.create_sheet("明细")
-    detail.append(["案号", "案由", PARTY_HEADER, "超期事项", "办理时限", "发现超期时间", "纠正时间", "状态"])
-    for cell in detail[1]:
-        cell.font, cell.fill = bold, fill
-    for item in report["items"]:
-        detail.append([_text(item["proposal_number"] or ""), _text(item["proposal_title"]),
-                       _text(item["unit_name"]), _text(item["kind_label"]), _excel_time(item["due_at"]),
-                       _excel_time(item["detected_at"]), _excel_time(item["resolved_at"]),
-                       "已纠正" if item["resolved_at"] else "未纠正"])
-    for column in (5, 6, 7):
-        for (cell,) in detail.iter_rows(min_row=2, min_col=column, max_col=column):
-            cell.number_format = "yyyy-mm-dd hh:mm"
-    detail.freeze_panes = "A2"
-    detail.auto_filter.ref = detail.dimensions
-    _widths(detail, [14, 48, 30, 12, 18, 18, 18, 10], get_column_letter)
-    _force_text(book)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def export_overdue_csv(report: dict) -> str:
-    """The by-unit summary as CSV text starting with a UTF-8 byte order mark (so Excel
-    reads the Chinese), CRLF line ends, a header row, one row per unit and a 合计 row.
-    Encode it as UTF-8 to send it."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(_summary_header(report))
-    for row in _summary_rows(report):
-        writer.writerow([_csv_text(row[0]), *row[1:]])
-    return "\ufeff" + out.getvalue()
-
-
-def _summary_header(report: dict) -> list[str]:
-    return [PARTY_HEADER, *(k["label"] for k in report["kinds"]), "合计", "其中未纠正"]
-
-
-def _summary_rows(report: dict) -> list[list]:
-    codes = [k["code"] for k in report["kinds"]]
-    rows = [[u["unit_name"], *(u["counts"][c] for c in codes), u["total"], u["unresolved_total"]]
-            for u in report["units"]]
-    totals = report["totals"]
-    rows.append(["合计", *(totals["counts"][c] for c in codes), totals["total"], totals["unresolved_total"]])
-    return rows
-
-
-def _widths(sheet, widths, letter) -> None:
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[letter(index)].width = width
-
-
-def _force_text(book) -> None:
-    """Store every string as text: a proposal title starting with "=" must not become a formula."""
-    for sheet in book.worksheets:
-        for row in sheet.iter_rows():
-            for cell in row:
-                if cell.data_type == "f":
-                    cell.data_type = "s"
-
-
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def _text(value) -> str:
-    return _ILLEGAL.sub("", "" if value is None else str(value))
-
-
-def _csv_text(value) -> str:
-    text = _text(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _excel_time(value: str | None):
-    if not value:
-        return None
-    return datetime.fromisoformat(value).astimezone(CHINA).replace(tzinfo=None, microsecond=0)
-
-
-def _check_range(start: date, end: date) -> None:
-    if start > end:
-        raise EngineError("统计区间不正确", errors=[{"field": "to", "message": "结束日期不能早于开始日期"}])
-    if end >= _add_years(start, MAX_REPORT_YEARS):
-        raise EngineError("统计区间不正确",
-                          errors=[{"field": "to", "message": f"统计区间不能超过 {MAX_REPORT_YEARS} 年"}])
-
-
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def _aware(value: datetime) -> datetime:

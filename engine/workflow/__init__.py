@@ -1,7 +1,9 @@
 """Running one case: the runtime (parser, script engine, service-task
 table), one step of a case (`step`), the stored workflow state and its
 state-format upgrade, faults and incidents, and the service tasks the
-diagrams call (numbering, escalation).
+diagrams call: the table (`service_tasks`) and its plug-ins (`escalation`,
+`extension`). The step looks service tasks up in the runtime's table and never
+imports the plug-ins; the plug-ins may import the step.
 
 May import: the layers below (`definitions`, `adapters`, `rules`, `profile`, `model`)
 and SpiffWorkflow. Never `services`, `queries`, `replay`, `tooling` or Flask.

@@ -1,5 +1,7 @@
 """Reminders before a deadline and escalation after it, called by the diagrams'
-timer branches as service tasks (`remind`, `escalate`, `close_cosigning`, `given_ratings`).
+timer branches as service tasks (`remind`, `escalate`, `close_cosigning`, `given_ratings`:
+`HANDLERS`, put in the runtime's service-task table by engine/workflow/service_tasks.py),
+and `resolve`, the table's hook for a deadline met.
 
 Who is late is read from the engine's own records, not from the timer's copy
 of the case data (which is as old as the timer): open tasks, the event log
@@ -16,7 +18,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import or_, select
 
-from engine.workflow import service_tasks as extensions
+from engine.rules.extensions import extended_due
 from engine.adapters import outbox as notify
 from engine.definitions.bundle import ROLE_LABELS
 from engine.model.eventlog import log
@@ -37,15 +39,21 @@ class Party:
     people: list = field(default_factory=list)
 
 
-def services(step) -> dict:
-    """The service-task operations bound to one step."""
-    return {
-        "remind": lambda kind, unit=None, due=None, leads=False, since=None: remind(step, kind, unit, leads, since),
-        "escalate": lambda kind, unit=None, due=None, leads=False, since=None:
-            escalate(step, kind, unit, due, leads, since),
-        "close_cosigning": lambda: close_cosigning(step),
-        "given_ratings": lambda unit=None, round=1: given_ratings(step, unit, round),
-    }
+def _remind_task(step, kind, unit=None, due=None, leads=False, since=None):
+    return remind(step, kind, unit, leads, since)
+
+
+def _escalate_task(step, kind, unit=None, due=None, leads=False, since=None):
+    return escalate(step, kind, unit, due, leads, since)
+
+
+def _given_ratings_task(step, unit=None, round=1):
+    return given_ratings(step, unit, round)
+
+
+# The service tasks of this module: name in the diagrams -> handler(step, *arguments).
+HANDLERS = {"remind": _remind_task, "escalate": _escalate_task, "close_cosigning": lambda step: close_cosigning(step),
+            "given_ratings": _given_ratings_task}
 
 
 def late_parties(kind, bundle, open_tasks, met, lead_units, unit=None, leads=False) -> list[tuple]:
@@ -104,7 +112,7 @@ def escalate(step, kind: str, unit: str | None = None, due: str | None = None, l
     recorded = 0
     for party in _late(step, kind, unit, leads, since):
         owner = party.lead_unit or party.unit_id
-        due_at = extensions.extended_due(step.session, step.proposal.id, kind, owner) if owner else None
+        due_at = extended_due(step.session, step.proposal.id, kind, owner) if owner else None
         due_at = due_at or base_due
         if due_at > step.now:
             continue  # an approved extension moved this unit's deadline

@@ -21,6 +21,7 @@ from engine.profile.region import Region, load_region
 from engine.definitions.sandbox import ConfinedScriptEngine
 from engine.definitions.budget import Limits
 from engine.rules.workcal import WorkCalendar
+from engine.workflow import service_tasks as service_task_table
 
 NEVER = "9999-12-31T00:00:00+08:00"
 
@@ -28,8 +29,10 @@ NEVER = "9999-12-31T00:00:00+08:00"
 class Runtime:
     """The loaded region, forms and process definitions of one instance."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, service_tasks: "service_task_table.ServiceTasks | None" = None):
         self.settings = settings
+        # what the diagrams' service tasks call (engine/workflow/service_tasks.py); the step looks them up here
+        self.service_tasks = service_tasks if service_tasks is not None else service_task_table.standard()
         self.region = load_region(settings.region_dir, settings.processes_dir)
         self.forms = FormCatalog(settings.forms_dir, self.region)
         # the definition in processes/ with the region's decision tables: checked at start

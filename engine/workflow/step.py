@@ -2,7 +2,8 @@
 
 A `Step` is made for one request (a completed task, fired timers, an
 approved extension) on one case; the service functions in `engine.services.cases`,
-`engine.services.timers` and `engine.workflow.service_tasks` create it, let it work, and commit.
+`engine.services.timers`, `engine.services.extensions` and the extension process's service tasks
+(engine/workflow/extension.py) create it, let it work, and commit.
 
 Locks are taken in one order: a step first locks the row of the case it
 changes (`lock_case`, before it writes anything), and a step on a side process
@@ -21,8 +22,6 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, select
 
 from engine.model import clock
-from engine.workflow import escalation
-from engine.workflow import service_tasks as extensions
 from engine.workflow import faults
 from engine.workflow import incidents
 from engine.adapters import outbox as notify
@@ -31,6 +30,7 @@ from engine.model.eventlog import log
 from engine.model.errors import ProcessFault
 from engine.model.tables import Case, OpenTask, ProposalUnit, Rating
 from engine.model.storable import unstorable
+from engine.rules.extensions import extended_due
 
 PROPOSAL_PROCESS = "proposal"
 MAX_ENGINE_ROUNDS = 10
@@ -53,8 +53,8 @@ class Step:
         """The confined script engine for this case: region helpers, deadlines with
         approved extensions, and the service tasks bound to this step."""
         return self.rt.script_engine(
-            self.session, services={**escalation.services(self), **extensions.services(self)},
-            extension_due=lambda kind, unit=None: extensions.extended_due(self.session, self.proposal.id, kind, unit))
+            self.session, services=self.rt.service_tasks.bound(self),
+            extension_due=lambda kind, unit=None: extended_due(self.session, self.proposal.id, kind, unit))
 
     def new_workflow(self, data: dict) -> BpmnWorkflow:
         """A fresh workflow of the case's process with start data."""
@@ -109,10 +109,11 @@ class Step:
             data = {k: task.data[k] for k in record or () if k in task.data} or None
             log(self.session, self.proposal, "milestone", None, task.task_spec.bpmn_name or kind, task=task,
                 unit_id=unit, data=_json_ready(data), at=self.now)
-        if kind and row is not None:
-            escalation.resolve(self, kind, unit=row.unit_id, holder=row.assignee)
-        elif kind:  # an engine step met it (the reply is sent): for whoever held it
-            escalation.resolve(self, kind, lead_unit=task.data.get("lead_unit"))
+        met = self.rt.service_tasks.deadline_met
+        if kind and met and row is not None:
+            met(self, kind, unit=row.unit_id, holder=row.assignee)
+        elif kind and met:  # an engine step met it (the reply is sent): for whoever held it
+            met(self, kind, lead_unit=task.data.get("lead_unit"))
 
     def _index(self, task):
         index = self.bundle.task_index.get(task.task_spec.bpmn_id)

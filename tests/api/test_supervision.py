@@ -15,6 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 from engine.services import supervision
+from engine.queries import overdue_report as reports
 from engine.adapters.db import UnitOfWork
 from engine.model.errors import EngineError, Forbidden
 from engine.model.tables import OverdueRecord, Proposal, ProposalUnit, SupervisionSample, User
@@ -195,7 +196,7 @@ def test_only_committee_government_office_and_supervisors(app, api, username):
         assert uow.session.query(SupervisionSample).count() == 1
     with pytest.raises(Forbidden):
         with UnitOfWork(database(app)) as uow:
-            supervision.overdue_report(uow.session, user(app, username), date(2026, 1, 1), date(2026, 2, 1))
+            reports.overdue_report(uow.session, user(app, username), date(2026, 1, 1), date(2026, 2, 1))
 
 
 def test_without_login(api):
@@ -254,7 +255,7 @@ def test_overdue_report_by_unit_and_kind(api, overdue):
     assert units["jtw"]["counts"]["plan"] == 1 and units["jtw"]["counts"]["first_contact"] == 1
     assert (units["jtw"]["total"], units["jtw"]["unresolved_total"]) == (2, 1)
     assert (units["jw"]["total"], units["jw"]["unresolved_total"]) == (1, 1)
-    assert units[None]["unit_name"] == supervision.NO_UNIT and units[None]["counts"]["feedback"] == 1
+    assert units[None]["unit_name"] == reports.NO_UNIT and units[None]["counts"]["feedback"] == 1
     assert report["totals"]["total"] == 8 and report["totals"]["unresolved_total"] == 4
     assert report["totals"]["counts"]["accept"] == 2 and report["totals"]["unresolved"]["reply"] == 1
     items = report["items"]
@@ -313,7 +314,7 @@ def test_three_years_is_the_longest_range(api):
 def test_engine_validates_the_range(app):
     with UnitOfWork(database(app)) as uow:
         with pytest.raises(EngineError) as err:
-            supervision.overdue_report(uow.session, user(app, "tw_li"), date(2026, 5, 1), date(2026, 4, 1))
+            reports.overdue_report(uow.session, user(app, "tw_li"), date(2026, 5, 1), date(2026, 4, 1))
     assert err.value.details["errors"] == [{"field": "to", "message": "结束日期不能早于开始日期"}]
 
 
@@ -331,7 +332,7 @@ def test_export_xlsx(api, overdue):
     assert rows[1] == ["区发展和改革委员会", 2, 1, 0, 1, 0, 0, 4, 2]
     assert rows[2] == ["区交通委员会", 0, 1, 0, 0, 0, 1, 2, 1]
     assert rows[3] == ["区经济委员会", 0, 0, 1, 0, 0, 0, 1, 1]
-    assert rows[4] == [supervision.NO_UNIT, 0, 0, 0, 0, 1, 0, 1, 0]
+    assert rows[4] == [reports.NO_UNIT, 0, 0, 0, 0, 1, 0, 1, 0]
     assert rows[5] == ["合计", 2, 2, 1, 1, 1, 1, 8, 4]
     assert "2026-03-01" in summary["A1"].value and summary.column_dimensions["A"].width == 30
     detail = book["明细"]
@@ -359,10 +360,10 @@ def test_export_csv_with_bom(api, overdue):
 
 def test_exports_of_an_empty_report(app):
     with UnitOfWork(database(app)) as uow:
-        report = supervision.overdue_report(uow.session, user(app, "tw_li"), date(2026, 1, 1), date(2026, 1, 31))
-    book = load_workbook(io.BytesIO(supervision.export_overdue(report)))
+        report = reports.overdue_report(uow.session, user(app, "tw_li"), date(2026, 1, 1), date(2026, 1, 31))
+    book = load_workbook(io.BytesIO(reports.export_overdue(report)))
     assert [list(r) for r in book["按单位汇总"].iter_rows(min_row=3, values_only=True)] == \
         [["合计", 0, 0, 0, 0, 0, 0, 0]]
     assert book["明细"].max_row == 1
-    text = supervision.export_overdue_csv(report)
+    text = reports.export_overdue_csv(report)
     assert text.startswith("\ufeff责任单位或责任人,签收") and text.endswith("合计,0,0,0,0,0,0,0\r\n")

@@ -178,7 +178,7 @@ def test_every_demo_case_moves_to_a_retitled_version_and_goes_on(database, runti
 def test_a_pending_extension_request_moves_and_its_decision_still_opens(walk, runtime):
     """The extension request is a case of its own process: checked and moved against the
     new version's extension process, then opened and decided there."""
-    from engine.workflow import service_tasks as extensions
+    from engine.services import extensions
     from engine.queries import records as queries
     pid = to_accept(walk)
     walk.do("accept", "fgw_clerk", {"accept_decision": "accept"})

@@ -21,6 +21,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from engine.adapters import outbox as notify
+from engine.queries import notifications as messages
 from engine.rules import permissions
 from engine.model.settings import Settings
 from engine.adapters.db import Database, UnitOfWork
@@ -447,26 +448,26 @@ def test_in_app_messages_are_read_by_their_owner_only(directory, runtime):
     enqueue(directory, runtime.region, ["fgw_clerk"], kind="overdue", title="第三条", now=NOW + timedelta(hours=2))
     with UnitOfWork(directory) as uow:
         s = uow.session
-        assert notify.unread_count(s, "fgw_clerk") == 3 and notify.unread_count(s, "jw_clerk") == 1
-        page = notify.list_for(s, "fgw_clerk", per_page=2)
+        assert messages.unread_count(s, "fgw_clerk") == 3 and messages.unread_count(s, "jw_clerk") == 1
+        page = messages.list_for(s, "fgw_clerk", per_page=2)
         assert [i["title"] for i in page["items"]] == ["第三条", "第二条"]
         assert (page["total"], page["unread"], page["page"], page["per_page"]) == (3, 3, 1, 2)
-        assert [i["title"] for i in notify.list_for(s, "fgw_clerk", page=2, per_page=2)["items"]] == ["第一条"]
-        others = notify.list_for(s, "jw_clerk")["items"]
+        assert [i["title"] for i in messages.list_for(s, "fgw_clerk", page=2, per_page=2)["items"]] == ["第一条"]
+        others = messages.list_for(s, "jw_clerk")["items"]
         newest = page["items"][0]["id"]
         assert notify.mark_read(s, "jw_clerk", [newest]) == 0  # not theirs
         assert notify.mark_read(s, "fgw_clerk", [newest, others[0]["id"], 999999]) == 1
         assert notify.mark_read(s, "fgw_clerk", [newest]) == 0  # already read
         assert notify.mark_read(s, "fgw_clerk", []) == 0
-        assert notify.unread_count(s, "fgw_clerk") == 2 and notify.unread_count(s, "jw_clerk") == 1
-        unread = notify.list_for(s, "fgw_clerk", unread_only=True)
+        assert messages.unread_count(s, "fgw_clerk") == 2 and messages.unread_count(s, "jw_clerk") == 1
+        unread = messages.list_for(s, "fgw_clerk", unread_only=True)
         assert [i["title"] for i in unread["items"]] == ["第二条", "第一条"] and unread["total"] == 2
         assert notify.mark_read(s, "fgw_clerk") == 2
         uow.commit()
     with UnitOfWork(directory) as uow:
-        assert notify.unread_count(uow.session, "fgw_clerk") == 0
-        assert all(i["read"] and i["read_at"] for i in notify.list_for(uow.session, "fgw_clerk")["items"])
-        assert notify.unread_count(uow.session, "jw_clerk") == 1
+        assert messages.unread_count(uow.session, "fgw_clerk") == 0
+        assert all(i["read"] and i["read_at"] for i in messages.list_for(uow.session, "fgw_clerk")["items"])
+        assert messages.unread_count(uow.session, "jw_clerk") == 1
 
 
 # Several workers

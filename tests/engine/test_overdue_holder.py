@@ -10,7 +10,7 @@ reply is due on 26 December 2025.
 from sqlalchemy import select
 
 from case_drivers import contact, plan
-from engine.services import supervision
+from engine.queries import overdue_report as reports
 from engine.adapters.db import UnitOfWork
 from engine.model.tables import OverdueRecord, User
 from test_timers import at, moving_clock, overdue, run_worker  # noqa: F401 (moving_clock is a fixture)
@@ -49,7 +49,7 @@ def parties(walk, pid) -> list[tuple]:
 def report_names(walk) -> dict:
     with UnitOfWork(walk.db) as uow:
         tw = uow.session.scalar(select(User).where(User.username == "tw"))
-        report = supervision.overdue_report(uow.session, tw, AFTER_REPLY_DUE.date(), AFTER_REPLY_DUE.date())
+        report = reports.overdue_report(uow.session, tw, AFTER_REPLY_DUE.date(), AFTER_REPLY_DUE.date())
     return {u["unit_name"]: u["counts"]["reply"] for u in report["units"]}, report
 
 
@@ -63,7 +63,7 @@ def test_a_reply_waiting_at_the_government_office_is_the_offices_delay(moving_cl
     names, report = report_names(walk)
     assert names == {"政府办": 1}
     assert report["items"][0]["unit_name"] == "政府办"
-    assert b"\xe5\x8c\xba\xe5\x8f\x91\xe5\xb1\x95" not in supervision.export_overdue_csv(report).encode()  # 区发展…
+    assert b"\xe5\x8c\xba\xe5\x8f\x91\xe5\xb1\x95" not in reports.export_overdue_csv(report).encode()  # 区发展…
     # the office finally reviews, the deputy head and the supervision office pass it: the reply is sent
     walk.do("gov_review", "zfb", {"approved": True})
     walk.do("deputy_approve", "deputy_zhao", {"approved": True})

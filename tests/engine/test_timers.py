@@ -1,4 +1,4 @@
-"""Deadline timers end to end, through engine.services.cases, engine.services.timers and engine.workflow.service_tasks.
+"""Deadline timers end to end, through engine.services.cases, engine.services.timers and engine.services.extensions.
 
 The engine's clock is a MovableClock, set before each case is created so that
 the diagrams' now() (submitted_on, assigned_on, replied_on) and SpiffWorkflow's
@@ -23,7 +23,7 @@ from sqlalchemy import func, inspect, select
 from case_drivers import REPLY_B, contact, plan
 from engine.services import cases
 from engine.model import clock
-from engine.workflow import service_tasks as extensions
+from engine.services import extensions
 from engine.queries import records as queries
 from engine.services import timers
 from engine.adapters.db import Database, UnitOfWork

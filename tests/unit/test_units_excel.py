@@ -15,7 +15,8 @@ from engine.adapters.db import Database, UnitOfWork
 from engine.services.directory import add_user, sync_units
 from engine.model.tables import Unit
 from engine.profile.region import load_region
-from engine.adapters.units_excel import UnitsImportError, export_units, import_units, read_units, without_units_block
+from engine.adapters.units_excel import UnitsImportError, export_units, read_units, without_units_block
+from engine.services.units_import import import_units
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -221,6 +221,30 @@ def test_a_file_changed_by_someone_else_since_opening_is_not_overwritten(designe
     assert "甲的修改" in current(ext)[1]["handling.bpmn"]
 
 
+def test_the_json_api_refuses_a_stale_edit_as_the_browser_does(app, designer, ext):
+    """One deploy command (engine/services/deployment.py): the JSON route gives the browser's 409
+    on a stale edit, and deploys nothing when nothing changed."""
+    login = app.test_client().post("/api/auth/login", json={"username": "designer", "password": "demo123"})
+    headers = {"Authorization": f"Bearer {login.get_json()['token']}"}
+    opened, files = current(ext)
+    first = edit(files["handling.bpmn"], lambda root: node(root, "userTask", "accept").set("name", "甲的修改"))
+    assert post_json(designer, "/designer/deploy", {"name": "handling.bpmn", "xml": first, "base": opened}).status_code == 201
+    before = counts(ext)
+    second = edit(files["handling.bpmn"], lambda root: node(root, "userTask", "accept").set("name", "乙的修改"))
+    page = post_json(designer, "/designer/deploy", {"name": "handling.bpmn", "xml": second, "base": opened})
+    api = app.test_client().post("/api/definitions", json={"files": {"handling.bpmn": second}, "base": opened},
+                                 headers=headers)
+    assert page.status_code == api.status_code == 409
+    assert api.get_json()["error"]["message"] == page.get_json()["message"] and "已被修改" in page.get_json()["message"]
+    assert counts(ext) == before
+    # the same content as the current version: neither route deploys
+    now, files = current(ext)
+    same = app.test_client().post("/api/definitions", json={"files": {"handling.bpmn": files["handling.bpmn"]},
+                                                            "base": now}, headers=headers)
+    assert same.status_code == 200 and same.get_json()["deployed"] is False
+    assert counts(ext) == before
+
+
 def test_new_cases_start_on_the_new_version_old_ones_keep_theirs(browser, designer, ext):
     old_pid = submit(browser, "关于增设公交站台的建议")
     old, files = current(ext)

@@ -7,6 +7,9 @@ After changing engine/model/tables.py, `cppcc db-revision -m "..."` writes the n
 
 Alembic is configured here, in code; env.py (for the `alembic` command and for
 `cppcc db-revision`) only calls `run_environment`.
+
+May import: `engine.model` (the tables) and alembic; never `engine.adapters.db`, which
+imports this package (`Database.create_schema`).
 """
 import functools
 import os
@@ -195,15 +198,16 @@ def run_environment(context) -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    from engine.adapters.db import Database
-    database = Database(_url(config))
+    # the `alembic` command on a URL: a plain engine (migration_connection lifts the timeouts and
+    # sets SQLite's foreign keys itself), so that this module needs nothing of engine/adapters/db.py
+    engine = create_engine(_url(config))
     try:
-        with migration_connection(database.engine) as conn:
+        with migration_connection(engine) as conn:
             context.configure(connection=conn, **options)
             with context.begin_transaction():
                 context.run_migrations()
     finally:
-        database.engine.dispose()
+        engine.dispose()
 
 
 def differences(connection: Connection, metadata: MetaData | None = None) -> list:

@@ -1,0 +1,19 @@
+"""Approved deadline extensions (延期答复): the deadline a unit was granted instead of
+the region's rule. Read by the step (the diagrams' `due_date`), by escalation (who
+is late) and by the extension process itself."""
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from engine.model.eventlog import aware
+from engine.model.tables import DeadlineExtension
+
+
+def extended_due(session, proposal_id: int, kind: str, unit: str | None = None) -> datetime | None:
+    """The approved extended deadline of `kind` for a unit (any unit: the latest), or None."""
+    query = select(func.max(DeadlineExtension.requested_due)).where(
+        DeadlineExtension.proposal_id == proposal_id, DeadlineExtension.kind == kind,
+        DeadlineExtension.status == "approved")
+    if unit is not None:
+        query = query.where(DeadlineExtension.unit_id == unit)
+    return aware(session.scalar(query))
