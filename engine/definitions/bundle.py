@@ -33,7 +33,7 @@ ROLE_LABELS = {"proposer": "提案者", "committee": "提案委员会", "gov_off
 # rating the completing rater gave it}) and `unit_satisfaction` ({unit: its counted rating})
 # write the proposal's unit rows and its ratings
 INDEX_COLUMNS = {"number", "category", "is_key", "supervising_leader", "reply_class", "satisfaction", "units",
-                 "ratings", "unit_satisfaction"}
+                 "ratings", "unit_satisfaction", "merged_into_id"}
 # who does a task of each role, as people say it (a unit's roles follow the unit's name)
 ROLE_NAMES = {"proposer": "提案者", "committee": "提案委员会", "gov_office": "政府办", "supervisor": "督查室",
               "deputy_head": "分管领导", "unit_clerk": "经办人", "unit_head": "负责人"}
@@ -78,6 +78,7 @@ class ProcessBundle:
     collections: dict = field(default_factory=dict)  # multi-instance output variable -> its user task id
     records: dict = field(default_factory=dict)  # engine step id -> [variables its event carries]
     holds: dict = field(default_factory=dict)  # user task id -> the deadline kind its holder is late for
+    informs: dict = field(default_factory=dict)  # element id -> the message its completion sends the proposers
 
     def specs_for(self, process: str):
         """(spec, subprocess specs) of a case's process; KeyError if this version lacks it."""
@@ -216,7 +217,7 @@ def _build(files: dict, form_names) -> ProcessBundle:
                          side_specs=specs, timers=timers, resolves=resolves,
                          audiences=_property_map(documents, "audience"), collections=collections,
                          records={k: v.split() for k, v in _property_map(documents, "record").items()},
-                         holds=_property_map(documents, "deadline"))
+                         holds=_property_map(documents, "deadline"), informs=_property_map(documents, "inform"))
 
 
 def _property_map(documents, name) -> dict:
