@@ -5,6 +5,7 @@ from engine.adapters import outbox as notify
 from engine.queries import records as queries
 
 from .guard import protect
+from api.http.common import runtime
 from .session import acting
 
 bp = protect(Blueprint("notices", __name__))
@@ -22,7 +23,9 @@ def index():
     """My messages, newest first, unread ones highlighted."""
     with acting() as (uow, user):
         result = notify.list_for(uow.session, user.username, page=_page(), per_page=PER_PAGE)
-        return render_template("notifications.html", result=result, kinds=KIND_LABELS)
+        told = runtime().region.raw["notifications"].get("messages", {})  # what proposers are told (region.yaml)
+        return render_template("notifications.html", result=result,
+                               kinds={**KIND_LABELS, **{k: m["label"] for k, m in told.items()}})
 
 
 @bp.get("/notifications/<int:notification_id>/open")

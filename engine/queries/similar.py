@@ -7,11 +7,11 @@ user may not open (enough to recognise a duplicate, nothing of its content).
 from sqlalchemy import or_, select
 
 from engine.adapters import similar_text
+from engine.adapters.similar_text import settings
 from engine.model import clock
 from engine.model.eventlog import aware
 from engine.model.tables import Proposal, ProposalSimilarity
 from engine.rules.permissions import visible_proposals_clause
-from engine.services.similarity import settings
 
 MAX_QUERY = 20000
 
@@ -102,3 +102,12 @@ def merge_links(session, rt, user, proposal: Proposal) -> dict:
     visible = _visible(session, user, [p.id for p in here] + ([target.id] if target else []))
     return {"merged_into": _brief(rt, target, visible=visible) if target else None,
             "merged_here": [_brief(rt, p, visible=visible) for p in here]}
+
+
+def related(session, rt, user, proposal_id: int) -> dict:
+    """A dossier's links: {"merged_into", "merged_here", "similar"} (callers check that the
+    user may see the proposal itself)."""
+    proposal = session.get(Proposal, proposal_id)
+    if proposal is None:
+        return {"merged_into": None, "merged_here": [], "similar": []}
+    return {**merge_links(session, rt, user, proposal), "similar": similar_to(session, rt, user, proposal_id)}

@@ -27,11 +27,12 @@ from engine.workflow.runtime import Runtime
 SUBMISSION_FORM = "submission"
 
 
-def submit_proposal(uow: UnitOfWork, rt: Runtime, user: User, data: dict) -> Proposal:
+def submit_proposal(uow: UnitOfWork, rt: Runtime, user: User, data: dict, commit: bool = True) -> Proposal:
     """Validate a new proposal, store it and start its case.
 
     `data` follows forms/submission.json. Co-signers must be existing proposer
-    accounts other than the author. Returns the new proposal.
+    accounts other than the author. Returns the new proposal. `commit=False`
+    leaves the transaction open (an Excel import writes every row or none).
     """
     if "proposer" not in user.role_set:
         raise Forbidden("只有提案者可以提交提案")
@@ -68,7 +69,8 @@ def submit_proposal(uow: UnitOfWork, rt: Runtime, user: User, data: dict) -> Pro
     })
     step.advance(workflow)
     step.save(workflow)
-    uow.commit()
+    if commit:
+        uow.commit()
     return proposal
 
 

@@ -11,12 +11,7 @@ from engine.adapters import similar_text
 from engine.model.tables import Proposal, ProposalSimilarity
 
 KEPT = 10
-DEFAULTS = {"keep_score": 0.2, "flag_score": 0.5, "shown": 5}
-
-
-def settings(region) -> dict:
-    """The region's similarity settings, with the defaults for those it leaves out."""
-    return {**DEFAULTS, **(region.raw.get("similarity") or {})}
+settings = similar_text.settings
 
 
 def record_similar(session, region, proposal: Proposal) -> list[tuple[int, float]]:
