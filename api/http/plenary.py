@@ -58,6 +58,14 @@ def similar_lookup():
                                       request.args.get("body") or "", number("limit", 0) or None))
 
 
+@bp.get("/proposals/<int:proposal_id>/related")
+def related(proposal_id: int):
+    """The merge links (并案) and the similar proposals of one proposal."""
+    with unit_of_work() as uow:
+        user = current_user(uow.session)
+        return jsonify(similar.related(uow.session, runtime(), user, proposal_id))
+
+
 @bp.get("/proposals/import-template")
 def import_template():
     """The Excel template for importing proposals (sheets 提案 and 填写说明)."""

@@ -11,7 +11,8 @@ from engine.adapters.similar_text import settings
 from engine.model import clock
 from engine.model.eventlog import aware
 from engine.model.tables import Proposal, ProposalSimilarity
-from engine.rules.permissions import visible_proposals_clause
+from engine.model.errors import NotFound
+from engine.rules.permissions import may_see_proposal, visible_proposals_clause
 
 MAX_QUERY = 20000
 
@@ -105,9 +106,9 @@ def merge_links(session, rt, user, proposal: Proposal) -> dict:
 
 
 def related(session, rt, user, proposal_id: int) -> dict:
-    """A dossier's links: {"merged_into", "merged_here", "similar"} (callers check that the
-    user may see the proposal itself)."""
+    """A dossier's links: {"merged_into", "merged_here", "similar"}; NotFound for a proposal
+    the user may not see."""
     proposal = session.get(Proposal, proposal_id)
-    if proposal is None:
-        return {"merged_into": None, "merged_here": [], "similar": []}
+    if proposal is None or not may_see_proposal(session, user, proposal_id):
+        raise NotFound("找不到该提案")
     return {**merge_links(session, rt, user, proposal), "similar": similar_to(session, rt, user, proposal_id)}
