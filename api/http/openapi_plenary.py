@@ -52,7 +52,7 @@ SCHEMAS = {
     "BatchRequest": obj({"rows": {"type": "array", "items": ref("BatchRow"), "minItems": 1, "maxItems": 200}}),
     "BatchRowResult": obj({
         "row": INT, "task_id": NSTR, "proposal_id": NINT, "ok": BOOL, "skipped": BOOL, "status": NSTR,
-        "status_label": NSTR, "number": NSTR, "message": {"type": ["string", "null"], "description": "未通过的原因"},
+        "status_label": NSTR, "number": NSTR, "title": NSTR, "message": {"type": ["string", "null"], "description": "未通过的原因"},
         "errors": {"type": "array", "items": ref("FieldError")}}),
     "BatchResult": obj({"applied": INT, "refused": INT, "skipped": INT,
                         "rows": {"type": "array", "items": ref("BatchRowResult"), "description": "与提交的行一一对应"}}),

@@ -33,7 +33,7 @@ _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)  # spaces, punctuation: not part of
 _VECTORIZER = HashingVectorizer(analyzer="char", ngram_range=(2, 3), n_features=N_FEATURES, alternate_sign=False,
                                 norm=None, preprocessor=lambda text: _NOISE.sub(" ", text.lower()))
 REWEIGHT_GROWTH = 0.1
-DEFAULTS = {"keep_score": 0.2, "flag_score": 0.5, "shown": 5}
+DEFAULTS = {"keep_score": 0.2, "flag_score": 0.65, "shown": 5}
 
 
 def settings(region) -> dict:

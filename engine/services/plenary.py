@@ -56,7 +56,7 @@ def apply_page(database, rt, user: User, rows) -> dict:
 def apply_row(database, rt, user_id: int, row, n: int = 1) -> dict:
     """One row in its own unit of work: committed whole, or not at all."""
     result = {"row": n, "task_id": row.get("task_id") if isinstance(row, dict) else None, "proposal_id": None,
-              "ok": False, "skipped": False, "status": None, "status_label": None, "number": None,
+              "ok": False, "skipped": False, "status": None, "status_label": None, "number": None, "title": None,
               "message": None, "errors": []}
     try:
         with UnitOfWork(database) as uow:
@@ -65,7 +65,7 @@ def apply_row(database, rt, user_id: int, row, n: int = 1) -> dict:
             if done:
                 uow.commit()
                 proposal = uow.session.get(Proposal, result["proposal_id"])
-                result.update(ok=True, status=proposal.status, number=proposal.number,
+                result.update(ok=True, status=proposal.status, number=proposal.number, title=proposal.title,
                               status_label=rt.stage_labels.get(proposal.status, proposal.status))
     except EngineError as err:
         errors = getattr(err, "errors", None) or err.details.get("errors") or []

@@ -85,6 +85,15 @@ TOPICS = {
 PLACES = ["东城街道", "西湖街道", "南门街道", "北关街道", "新河镇", "白沙镇", "青山街道", "临江街道", "开发区",
           "高新园区", "老城片区", "滨江片区", "桃源街道", "金桥镇", "梅林街道", "石门镇", "长乐街道", "和平街道",
           "城北片区", "城南片区"]
+# sentences any proposal may carry, with its own place, numbers and people
+GENERIC = ["据{place}居委会反映，近{n}年来相关投诉累计达{m}件。", "笔者走访了{n}户居民，其中{m}户表示困扰已久。",
+           "{place}常住人口约{n}万人，配套服务明显滞后于人口增长。", "今年{n}月以来，区长热线共受理此类诉求{m}件。",
+           "有居民在座谈会上直言，希望政府拿出切实可行的办法。", "这一情况在早晚时段和节假日期间尤为明显。",
+           "相关部门虽已开展专项整治，但效果难以持续。", "兄弟城区已有成熟做法，值得我区学习借鉴。",
+           "{place}地处城乡接合部，历史遗留问题较多。", "调查问卷显示，{n}%的受访者认为亟须改进。",
+           "有关单位之间的协调机制尚不顺畅，存在多头管理。", "社区干部人手紧张，难以兼顾日常管理。",
+           "财政投入有限，社会资本参与的积极性不高。", "群众对此期盼已久，社会关注度较高。",
+           "去年区人大代表也提出过类似意见，但尚未根本解决。", "{place}的{m}个小区建成于上世纪{n}0年代。"]
 VERBS = ["加强", "推进", "完善", "优化", "解决", "改善", "规范", "破解"]
 OPENERS = ["近年来，", "据调研，", "目前，", "随着城市发展，", "从走访情况看，"]
 SWAPS = [("问题", "难题"), ("加强", "强化"), ("部分", "一些"), ("不足", "欠缺"), ("建立", "健全"),
@@ -94,9 +103,11 @@ SWAPS = [("问题", "难题"), ("加强", "强化"), ("部分", "一些"), ("不
 def _one(rng, topic: str) -> dict:
     category, subjects, sentences, suggestions = TOPICS[topic]
     s, place = rng.choice(subjects), rng.choice(PLACES)
-    body = (f"{rng.choice(OPENERS)}{place}{rng.randint(2, 30)}个小区走访发现，"
-            + "".join(x.format(s=s) for x in rng.sample(sentences, 4)))
-    tips = "；".join(x.format(s=s).rstrip("。") for x in rng.sample(suggestions, 3)) + "。"
+    mixed = [x.format(s=s) for x in rng.sample(sentences, 2)] + [
+        x.format(place=place, n=rng.randint(2, 9), m=rng.randint(10, 300)) for x in rng.sample(GENERIC, 3)]
+    rng.shuffle(mixed)
+    body = f"{rng.choice(OPENERS)}{place}{rng.randint(2, 30)}个小区走访发现，" + "".join(mixed)
+    tips = "；".join(x.format(s=s).rstrip("。") for x in rng.sample(suggestions, 2)) + "。"
     return {"title": f"关于{rng.choice(VERBS)}{place}{s}工作的建议", "category": category, "body": body,
             "suggestions": tips, "topic": topic, "subject": s, "place": place, "twin_of": None}
 
