@@ -11,6 +11,7 @@ taken as their confirmations, and each case starts at 审查立案. `dry_run`
 checks and reports without writing.
 """
 import io
+import re
 import zipfile
 
 from openpyxl import Workbook, load_workbook
@@ -166,12 +167,18 @@ def _row_data(rt, members, cells) -> tuple[dict, list]:
 def _member(members, text):
     """(the member account a name or username names, None) or (None, why not)."""
     by_account = [u for u in members if u.username == text]
-    found = by_account or [u for u in members if u.name == text]
+    found = by_account or [u for u in members if u.name == text] or [
+        u for u in members if _plain_name(u.name) == _plain_name(text)]
     if not found:
         return None, f"找不到委员“{text}”（填姓名或登录账号；没有账号的请先开户）"
     if len(found) > 1:
         return None, f"有 {len(found)} 位委员叫“{text}”，请改填登录账号"
     return found[0], None
+
+
+def _plain_name(name: str) -> str:
+    """A name without what is written in brackets after it: 陈思远（委员） is 陈思远."""
+    return re.sub(r"[（(][^）)]*[）)]", "", name or "").strip()
 
 
 def _key_of(field: str) -> str:

@@ -169,3 +169,18 @@ def test_a_proposer_is_told_why_a_proposal_was_not_filed(api):
     api.do(TW, "review", pid, {"review_decision": "not_file", "category": "urban", "review_reason": "属于信访事项"})
     told = {m["kind"]: m for m in messages(api, "wy_chen")}
     assert told["not_filed"]["body"].endswith("理由：属于信访事项")
+
+
+def test_the_command_line_import_checks_then_imports(app, api, tmp_path, capsys):
+    from api.cli import main
+    url = app.extensions["cppcc"]["settings"].database_url
+    bad, good = tmp_path / "bad.xlsx", tmp_path / "good.xlsx"
+    bad.write_bytes(workbook([GOOD, ["关于", "城建", "陈委员", "", "太短", "", ""]]))
+    good.write_bytes(workbook([GOOD]))
+    assert main(["--database-url", url, "import-proposals", str(bad)]) == 1
+    assert "第 3 行 A 列（案由）" in capsys.readouterr().err
+    assert main(["--database-url", url, "import-proposals", str(good), "--dry-run"]) == 0
+    assert api.get(TW, "/api/proposals").get_json()["total"] == 0
+    assert main(["--database-url", url, "import-proposals", str(good), "--by", TW]) == 0
+    assert "已导入 1 件提案" in capsys.readouterr().out
+    assert batch(api)["counts"]["review"] == 1
