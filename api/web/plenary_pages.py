@@ -1,5 +1,7 @@
 """The plenary rush in the pages: 批量审查交办, the similar-proposal lookup behind the
 submission form, the Excel export of a search and the Excel import of proposals."""
+import re
+
 from flask import Blueprint, Flask, abort, flash, jsonify, render_template, request
 from markupsafe import Markup
 
@@ -17,6 +19,7 @@ from .session import acting
 
 bp = protect(Blueprint("plenary_pages", __name__))
 PAGE_SIZES = (20, 50, 100, 200)
+_ROW_KEY = re.compile(r"rows-(\d{1,4})-task_id")
 DECISIONS = {"file": "立案", "not_file": "不立案", "merge": "并案", "opinion": "转为意见", "": "暂不处理"}
 
 
@@ -36,8 +39,9 @@ def _listing(uow, user, args) -> dict:
 
 def posted_rows(form) -> list[dict]:
     """The page's rows as the batch service takes them (rows-<n>-<field> inputs)."""
-    rows, n = [], 0
-    while f"rows-{n}-task_id" in form:
+    rows = []
+    numbers = sorted(int(m.group(1)) for m in (_ROW_KEY.fullmatch(k) for k in form.keys()) if m)
+    for n in numbers:
         get = lambda key: (form.get(f"rows-{n}-{key}") or "").strip()  # noqa: E731
         version, merge = get("version"), get("merge_into_id")
         lead, extra = get("lead"), [u for u in form.getlist(f"rows-{n}-more_leads") if u]
@@ -50,7 +54,6 @@ def posted_rows(form) -> list[dict]:
         if merge.isdigit():
             row["merge_into_id"] = int(merge)
         rows.append({k: v for k, v in row.items() if v is not None})
-        n += 1
     return rows
 
 
