@@ -30,6 +30,7 @@ from api.http import incidents
 from api.http import input_checks
 from api.http import notifications
 from api.http import openapi
+from api.http import plenary
 from api.http import proposals
 from api.http import security
 from api.http import supervision
@@ -59,6 +60,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
         clock.sync()
         app.before_request(clock.sync)
     for module in (security, input_checks, errors, auth, proposals, tasks, attachments, supervision, incidents,
-                   notifications, definitions, diagram_assets, openapi, web):
+                   notifications, plenary, definitions, diagram_assets, openapi, web):
         module.init_app(app)
     return app

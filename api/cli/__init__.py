@@ -16,6 +16,7 @@
     cppcc add-user USERNAME NAME --role R [--unit U] (password read from stdin)
     cppcc versions | deploy | migrate   definition versions (see api/cli/versions.py)
     cppcc regions | import-units | export-units   region profiles (api/cli/regions.py)
+    cppcc import-proposals FILE.xlsx [--dry-run]  proposals from Excel (api/cli/plenary.py)
     cppcc db-upgrade [--check|--sql] | db-revision -m MSG   schema migrations (alembic; api/cli/schema.py)
     cppcc replay ...            a year of cases against a candidate version or region (api/cli/replay.py)
 
@@ -54,6 +55,7 @@ from engine.adapters.worker_lock import WorkerBusy
 from api import create_app
 from api.cli import regions as cli_regions
 from api.cli import replay as cli_replay
+from api.cli import plenary as cli_plenary
 from api.cli import schema as cli_schema
 from api.cli import versions as cli_versions
 
@@ -259,6 +261,7 @@ def main(argv=None) -> int:
     cli_replay.register(sub)
     cli_regions.register(sub)
     cli_schema.register(sub)
+    cli_plenary.register(sub)
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env(database_url=args.database_url, region=args.region)

@@ -219,6 +219,15 @@ PATHS = {
 }
 
 
+from api.http import openapi_plenary  # noqa: E402 (its paths use the helpers above)
+
+SCHEMAS.update(openapi_plenary.SCHEMAS)
+PATHS.update(openapi_plenary.PATHS)
+_SEARCH = PATHS["/api/proposals"]["get"]
+_SEARCH["parameters"].insert(-2, openapi_plenary.SEARCH_FORMAT)
+_SEARCH["responses"]["200"]["content"].update(openapi_plenary.SEARCH_XLSX)
+
+
 def _error_response(name: str, text: str) -> dict:
     response = _json(_ref("Error"), text)
     if name in ("TooManyRequests", "Unavailable"):

@@ -5,6 +5,9 @@ from engine.services import cases
 from engine.services import extensions
 from engine.queries import records as queries
 
+from engine.model.errors import EngineError
+
+from api.http import plenary
 from api.http.auth import current_user
 from api.http.common import json_body, runtime, unit_of_work
 from api.http.input_checks import query
@@ -22,13 +25,18 @@ def submit():
 
 
 @bp.get("")
-@query(*queries.PROPOSAL_FILTERS, "page", "per_page")
+@query(*queries.PROPOSAL_FILTERS, "page", "per_page", "format")
 def search():
-    """The proposals the user may see, filtered and paged."""
+    """The proposals the user may see, filtered and paged; ?format=xlsx: all of them as Excel."""
     with unit_of_work() as uow:
         user = current_user(uow.session)
         page, per_page = queries.paging(request.args.get("page"), request.args.get("per_page"))
-        filters = {k: v for k, v in request.args.lists() if k not in ("page", "per_page")}
+        filters = {k: v for k, v in request.args.lists() if k not in ("page", "per_page", "format")}
+        fmt = request.args.get("format") or "json"
+        if fmt not in ("json", "xlsx"):
+            raise EngineError("导出格式不正确", errors=[{"field": "format", "message": "格式应为 json 或 xlsx"}])
+        if fmt == "xlsx":
+            return plenary.export_response(uow.session, user, filters)
         return jsonify(queries.list_proposals(uow.session, runtime(), user, filters, page, per_page))
 
 

@@ -18,7 +18,7 @@ from engine.rules.permissions import may_see_incidents, may_supervise
 from engine.queries import notifications as messages
 
 from . import session as web_session
-from . import designer, incident_pages, migration_pages, notices, supervision_pages, views
+from . import designer, incident_pages, migration_pages, notices, plenary_pages, supervision_pages, views
 from api.http.common import unit_of_work
 from .guard import csrf, error_page
 
@@ -66,6 +66,7 @@ def init_app(app: Flask) -> None:
     for bp in (web_session.bp, views.bp, supervision_pages.bp, incident_pages.bp, notices.bp, migration_pages.bp,
                designer.bp):
         app.register_blueprint(bp)
+    plenary_pages.init_app(app)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["local_date"] = lambda value: local_time(value)[:10]
     app.jinja_env.globals["may_supervise"] = may_supervise

@@ -6,6 +6,7 @@ from engine.services import notifications as notify
 from engine.queries import records as queries
 
 from .guard import protect
+from api.http.common import runtime
 from .session import acting
 
 bp = protect(Blueprint("notices", __name__))
@@ -23,7 +24,9 @@ def index():
     """My messages, newest first, unread ones highlighted."""
     with acting() as (uow, user):
         result = messages.list_for(uow.session, user.username, page=_page(), per_page=PER_PAGE)
-        return render_template("notifications.html", result=result, kinds=KIND_LABELS)
+        told = runtime().region.raw["notifications"].get("messages", {})  # what proposers are told (region.yaml)
+        return render_template("notifications.html", result=result,
+                               kinds={**KIND_LABELS, **{k: m["label"] for k, m in told.items()}})
 
 
 @bp.get("/notifications/<int:notification_id>/open")

@@ -21,9 +21,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from engine.profile.region import Region
 
 SHEET = "承办单位"
-COLUMNS = {"id": "单位编码", "name": "单位名称", "deputy": "分管副职"}
+COLUMNS = {"id": "单位编码", "name": "单位名称", "deputy": "分管副职", "remit": "职责关键词"}
 ALIASES = {"单位编码": "id", "单位代码": "id", "编码": "id", "单位名称": "name", "名称": "name",
-           "分管副职": "deputy", "分管领导": "deputy", "分管副职账号": "deputy"}
+           "分管副职": "deputy", "分管领导": "deputy", "分管副职账号": "deputy", "职责关键词": "remit", "关键词": "remit"}
+_REMIT_SPLIT = re.compile(r"[、,，;；\s]+")
 UNIT_ID = re.compile(r"^[a-z0-9_]+$")
 MAX_ID, MAX_NAME = 40, 200
 HEADER_SEARCH_ROWS = 5  # a title line or two may stand above the header row
@@ -134,6 +135,16 @@ def read_units(path: Path, region: Region) -> SheetResult:
                 problem("deputy", f"有多位分管副职叫“{deputy}”，请填账号")
             else:
                 unit["deputy"] = found
+        if "remit" in columns:
+            remit = [w for w in dict.fromkeys(_REMIT_SPLIT.split(cells.get("remit", ""))) if w]
+        else:  # a sheet without the column keeps the keywords the directory has
+            remit = next((u.get("remit", []) for u in region.units if u["id"] == unit_id), [])
+        if any(len(w) > 20 for w in remit):
+            problem("remit", "每个关键词不能超过 20 个字，关键词之间用“、”分隔")
+        elif len(remit) > 50:
+            problem("remit", "关键词不能超过 50 个")
+        elif remit:
+            unit["remit"] = remit
         if {"id", "name"} <= set(unit):
             result.units.append(unit)
     if result.rows == 0:
@@ -146,19 +157,19 @@ def export_units(path: Path, region: Region) -> int:
     book = Workbook()
     sheet = book.active
     sheet.title = SHEET
-    sheet.append([COLUMNS["id"], COLUMNS["name"], COLUMNS["deputy"]])
+    sheet.append([COLUMNS["id"], COLUMNS["name"], COLUMNS["deputy"], COLUMNS["remit"]])
     names = [leader["name"] for leader in region.leaders]
     unique_names = {n for n in names if names.count(n) == 1}
     by_username = {leader["username"]: leader for leader in region.leaders}
     for unit in region.units:
         leader = by_username.get(unit.get("deputy") or "")
         shown = "" if leader is None else (leader["name"] if leader["name"] in unique_names else leader["username"])
-        sheet.append([unit["id"], unit["name"], shown])
+        sheet.append([unit["id"], unit["name"], shown, "、".join(unit.get("remit", []))])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
         cell.alignment = Alignment(horizontal="center")
-    for letter, width in (("A", 16), ("B", 36), ("C", 16)):
+    for letter, width in (("A", 16), ("B", 36), ("C", 16), ("D", 40)):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
     choices = ",".join(sorted(unique_names, key=names.index))
@@ -173,6 +184,7 @@ def export_units(path: Path, region: Region) -> int:
         [f"{COLUMNS['id']}：必填，只能包含小写字母、数字和下划线（如 jtw），不能重复；已有单位请保持原编码"],
         [f"{COLUMNS['name']}：必填，不能重复"],
         [f"{COLUMNS['deputy']}：可空；填下表中的姓名或账号"],
+        [f"{COLUMNS['remit']}：可空；该单位通常承办的提案中的词语，用“、”分隔（交办时据此建议承办单位）"],
         ["任何一行有误时不会写入任何内容，并逐行列出问题（第几行、哪一列）；可先加 --dry-run 试运行"],
         [],
         ["分管副职账号", "姓名", "职务"],
@@ -197,7 +209,8 @@ def units_yaml(region: Region, units: list[dict]) -> str:
         "units:",
     ]
     for unit in units:
-        entry = {"id": unit["id"], "name": unit["name"], **({"deputy": unit["deputy"]} if unit.get("deputy") else {})}
+        entry = {"id": unit["id"], "name": unit["name"], **({"deputy": unit["deputy"]} if unit.get("deputy") else {}),
+                 **({"remit": unit["remit"]} if unit.get("remit") else {})}
         flow = yaml.safe_dump(entry, allow_unicode=True, default_flow_style=True, sort_keys=False, width=10_000).strip()
         lines.append(f"  - {flow}")
     return "\n".join(lines) + "\n"

@@ -40,6 +40,7 @@ class ProcessBundle:
     collections: dict = field(default_factory=dict)  # multi-instance output variable -> its user task id
     records: dict = field(default_factory=dict)  # engine step id -> [variables its event carries]
     holds: dict = field(default_factory=dict)  # user task id -> the deadline kind its holder is late for
+    informs: dict = field(default_factory=dict)  # element id -> the message its completion sends the proposers
 
     def specs_for(self, process: str):
         """(spec, subprocess specs) of a case's process; KeyError if this version lacks it."""
@@ -178,7 +179,7 @@ def _build(files: dict, form_names) -> ProcessBundle:
                          side_specs=specs, timers=timers, resolves=resolves,
                          audiences=_property_map(documents, "audience"), collections=collections,
                          records={k: v.split() for k, v in _property_map(documents, "record").items()},
-                         holds=_property_map(documents, "deadline"))
+                         holds=_property_map(documents, "deadline"), informs=_property_map(documents, "inform"))
 
 
 def _property_map(documents, name) -> dict:

@@ -17,7 +17,7 @@ ROLE_LABELS = {"proposer": "提案者", "committee": "提案委员会", "gov_off
 # rating the completing rater gave it}) and `unit_satisfaction` ({unit: its counted rating})
 # write the proposal's unit rows and its ratings
 INDEX_COLUMNS = {"number", "category", "is_key", "supervising_leader", "reply_class", "satisfaction", "units",
-                 "ratings", "unit_satisfaction"}
+                 "ratings", "unit_satisfaction", "merged_into_id"}
 # who does a task of each role, as people say it (a unit's roles follow the unit's name)
 ROLE_NAMES = {"proposer": "提案者", "committee": "提案委员会", "gov_office": "政府办", "supervisor": "督查室",
               "deputy_head": "分管领导", "unit_clerk": "经办人", "unit_head": "负责人"}

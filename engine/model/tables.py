@@ -80,6 +80,19 @@ class Proposal(Base):
     satisfaction: Mapped[str | None] = mapped_column(String(40), index=True)
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # 并案: the proposal this one was merged into (set by the review's merge branch)
+    merged_into_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+
+class ProposalSimilarity(Base):
+    """An earlier proposal found similar to a proposal when it was submitted
+    (engine/services/similarity.py): the best matches, with their cosine score (0-1)."""
+
+    __tablename__ = "proposal_similarities"
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), primary_key=True)
+    other_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), primary_key=True)
+    score: Mapped[float] = mapped_column(Float)
+    __table_args__ = (Index("ix_proposal_similarities_other", "other_id"),)
 
 
 class ProposalPerson(Base):

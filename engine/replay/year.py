@@ -191,7 +191,7 @@ def _review(c):
     if c.d["review"] in ("not_file", "opinion"):
         data["review_reason"] = "所提问题不属于本级职权范围，建议通过其他渠道反映。"
     if c.d["review"] == "merge":
-        data["merge_into"] = "内容相近的提案"
+        data["merge_into"], data["merge_into_id"] = "内容相近的提案", 1  # replay has no other proposal to point at
     return data
 
 

@@ -217,6 +217,12 @@ def may_assign(user: User) -> bool:
     return "committee" in user.role_set
 
 
+def may_review_in_batch(user: User) -> bool:
+    """Whether `user` may open 批量审查交办 and import proposals from Excel (the committee);
+    every row still goes through the checks of its own task."""
+    return "committee" in user.role_set
+
+
 def check_assignable(session, user: User, task: OpenTask, target: User | None) -> None:
     """The committee gives a pool task to `target`, who must be able to do it (its role and unit).
     Anyone else is told the task does not exist, as for any task they may not do."""

@@ -7,7 +7,7 @@ import secrets
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from engine.model.errors import Unauthorized
+from engine.model.errors import EngineError, Unauthorized
 from engine.model.tables import User
 
 
@@ -39,3 +39,15 @@ def authenticate(session, username: str, password: str) -> User:
 def _dummy_hash(method: str) -> str:
     """A hash of a random password made like the stored ones (checked for unknown names)."""
     return generate_password_hash(secrets.token_urlsafe(16), method=method)
+
+
+def committee_account(session, username: str | None = None) -> User:
+    """The active committee account `username` (for a command run on the committee's behalf),
+    or the first one by username; an EngineError when there is none."""
+    query = select(User).where(User.active.is_(True)).order_by(User.username)
+    if username:
+        query = query.where(User.username == username)
+    found = next((u for u in session.scalars(query) if "committee" in u.role_set), None)
+    if found is None:
+        raise EngineError(f"找不到提案委账号“{username}”" if username else "还没有提案委账号")
+    return found

@@ -11,6 +11,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 from engine.services import attachments
+from engine.services import similarity
 from engine.model import clock
 from engine.workflow import faults
 from engine.profile import form_rules
@@ -26,11 +27,12 @@ from engine.workflow.runtime import Runtime
 SUBMISSION_FORM = "submission"
 
 
-def submit_proposal(uow: UnitOfWork, rt: Runtime, user: User, data: dict) -> Proposal:
+def submit_proposal(uow: UnitOfWork, rt: Runtime, user: User, data: dict, commit: bool = True) -> Proposal:
     """Validate a new proposal, store it and start its case.
 
     `data` follows forms/submission.json. Co-signers must be existing proposer
-    accounts other than the author. Returns the new proposal.
+    accounts other than the author. Returns the new proposal. `commit=False`
+    leaves the transaction open (an Excel import writes every row or none).
     """
     if "proposer" not in user.role_set:
         raise Forbidden("只有提案者可以提交提案")
@@ -59,6 +61,7 @@ def submit_proposal(uow: UnitOfWork, rt: Runtime, user: User, data: dict) -> Pro
     session.add(case)
     session.flush()
     log(session, proposal, "submitted", user, "提交提案", data=dict(fields), at=now)
+    similarity.record_similar(session, rt.region, proposal)
     step = steps.Step(uow, rt, case, proposal, rt.bundle_for(definition), user)
     workflow = step.new_workflow({
         "proposal_id": proposal.id, "title": proposal.title, "category": proposal.category,
@@ -66,17 +69,20 @@ def submit_proposal(uow: UnitOfWork, rt: Runtime, user: User, data: dict) -> Pro
     })
     step.advance(workflow)
     step.save(workflow)
-    uow.commit()
+    if commit:
+        uow.commit()
     return proposal
 
 
 def complete_task(uow: UnitOfWork, rt: Runtime, user: User, task_id: str, data: dict,
-                  expected_version: int | None = None) -> dict:
+                  expected_version: int | None = None, commit: bool = True) -> dict:
     """Complete an open user task with form data, as `user`.
 
     Refuses with NotFound (no such task), Conflict (already done, or the case
     changed since `expected_version`), Forbidden (not the user's task) or
     InvalidForm (field errors). Returns {"proposal_id", "version", "status"}.
+    `commit=False` leaves the transaction open (flushed) for a caller that makes
+    several steps one unit of work (engine/services/plenary.py).
     """
     session = uow.session
     row = task_for(session, user, task_id)
@@ -111,14 +117,16 @@ def complete_task(uow: UnitOfWork, rt: Runtime, user: User, task_id: str, data: 
     step.task_done(task, meta, fields)
     step.advance(workflow)
     step.save(workflow)
-    uow.commit()  # a lost race, here or at a flush above, is a Conflict (engine/adapters/db.py)
+    if commit:
+        uow.commit()  # a lost race, here or at a flush above, is a Conflict (engine/adapters/db.py)
     return {"proposal_id": proposal.id, "version": case.version, "status": proposal.status}
 
 
 
 def _check_references(session, rt: Runtime, row: OpenTask, fields: dict) -> None:
-    """Fields that name things in the database: attachments of this proposal, and
-    leaders (active deputy-head accounts) for a key proposal's supervision."""
+    """Fields that name things in the database: attachments of this proposal, leaders
+    (active deputy-head accounts) for a key proposal's supervision, and other proposals
+    (one to merge into: it exists, is not this one and was not itself merged away)."""
     errors = []
     for name, prop in rt.forms.schemas[row.form].get("properties", {}).items():
         value, widget = fields.get(name), prop.get("x-widget")
@@ -129,5 +137,15 @@ def _check_references(session, rt: Runtime, row: OpenTask, fields: dict) -> None
             leader = session.scalar(select(User).where(User.username == value, User.active.is_(True)))
             if leader is None or "deputy_head" not in leader.role_set:
                 errors.append({"field": name, "message": f"{prop.get('title', name)}：找不到该领导账号"})
+        if widget == "proposal" and value is not None:
+            other = session.get(Proposal, value)
+            title = prop.get("title", name)
+            if other is None:
+                errors.append({"field": name, "message": f"{title}：找不到该提案"})
+            elif other.id == row.proposal_id:
+                errors.append({"field": name, "message": f"{title}：不能选择本提案"})
+            elif other.status in ("merged", "not_filed", "converted"):
+                label = rt.stage_labels.get(other.status, other.status)
+                errors.append({"field": name, "message": f"{title}：所选提案“{label}”，请选择其他提案"})
     if errors:
         raise InvalidForm("表单有误", errors)

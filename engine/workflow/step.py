@@ -24,6 +24,7 @@ from sqlalchemy import delete, select
 from engine.model import clock
 from engine.workflow import faults
 from engine.workflow import incidents
+from engine.workflow import inform
 from engine.adapters import outbox as notify
 from engine.workflow import state
 from engine.model.eventlog import log
@@ -100,6 +101,8 @@ class Step:
     def _after(self, task):
         self._index(task)
         bpmn_id = task.task_spec.bpmn_id
+        if bpmn_id in self.bundle.informs and self.case.process == PROPOSAL_PROCESS:
+            inform.inform(self, task, self.bundle.informs[bpmn_id])  # the proposer and co-signers are told
         kind, record = self.bundle.resolves.get(bpmn_id), self.bundle.records.get(bpmn_id)
         if not kind and record is None:
             return

@@ -162,8 +162,8 @@ def test_duplicate_leaders_and_units(tmp_path):
 
 def test_a_units_deputy_must_be_a_leader(tmp_path):
     folder = copy(tmp_path)
-    edit(folder, "units.yaml", "{id: sjtj, name: 市交通运输局, deputy: deputy_qian}",
-         "{id: sjtj, name: 市交通运输局, deputy: deputy_wang}")
+    edit(folder, "units.yaml", "{id: sjtj, name: 市交通运输局, deputy: deputy_qian,",
+         "{id: sjtj, name: 市交通运输局, deputy: deputy_wang,")
     problem = one(problems_of(folder))
     lines = (folder / "units.yaml").read_text(encoding="utf-8").splitlines()
     line = next(n for n, text in enumerate(lines, 1) if "deputy_wang" in text)
@@ -175,7 +175,7 @@ def test_a_units_deputy_must_be_a_leader(tmp_path):
 def test_units_file_schema_errors_name_units_yaml(tmp_path):
     folder = copy(tmp_path)
     edit(folder, "units.yaml", "{id: sfgw, name: 市发展和改革委员会", "{id: SFGW, name: 市发展和改革委员会")
-    edit(folder, "units.yaml", "{id: sczj, name: 市财政局, deputy: deputy_zhao}", "{id: sczj, deputy: deputy_zhao}")
+    edit(folder, "units.yaml", "{id: sczj, name: 市财政局, deputy: deputy_zhao,", "{id: sczj, deputy: deputy_zhao,")
     found = {(p["file"], p["element"]): p["message"] for p in problems_of(folder)}
     assert found[("units.yaml", "units/0/id")].startswith("“SFGW”格式不正确：只能包含小写字母、数字和下划线")
     assert found[("units.yaml", "units/3")].startswith("缺少必填项“name”")
@@ -239,7 +239,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
     folder = copy(tmp_path)
     edit(folder, "region.yaml", "sample_rate_percent: 5", "sample_rate_percent: 500")
     edit(folder, "region.yaml", "min_consultations: 3", "min_consultations: -1")
-    edit(folder, "units.yaml", "deputy: deputy_li}", "deputy: 李振华}")
+    edit(folder, "units.yaml", "deputy: deputy_li,", "deputy: 李振华,")
     with pytest.raises(DefinitionError) as caught:
         load_region(folder)
     assert {p["element"] for p in caught.value.problems} >= {

@@ -63,8 +63,8 @@ def test_export_then_import_gives_the_same_directory(tmp_path, binhai):
     assert export_units(tmp_path / "名录.xlsx", region) == 14
     book = load_workbook(tmp_path / "名录.xlsx")
     assert book.sheetnames == ["承办单位", "填写说明"]
-    assert [c.value for c in book["承办单位"][1]] == ["单位编码", "单位名称", "分管副职"]
-    assert [c.value for c in book["承办单位"][2]] == ["sfgw", "市发展和改革委员会", "赵海峰"]  # leaders by name
+    assert [c.value for c in book["承办单位"][1]] == ["单位编码", "单位名称", "分管副职", "职责关键词"]
+    assert [c.value for c in book["承办单位"][2]] == ["sfgw", "市发展和改革委员会", "赵海峰", "发展规划、投资、项目、价格"]  # leaders by name
     before = (binhai / "units.yaml").read_text(encoding="utf-8")
     result = import_units(tmp_path / "名录.xlsx", binhai)
     assert result["problems"] == [] and result["written"] and result["file"] == {"added": [], "changed": [], "removed": []}
@@ -125,7 +125,8 @@ def test_title_rows_other_columns_numbers_and_leader_spellings(tmp_path, binhai)
                  header=("单位编码", "单位名称", "分管副职", "备注"), title="名录", above=[("滨海市承办单位名录",), ()])
     result = read_units(path, load_region(binhai))
     assert result.problems == [] and result.sheet == "名录"
-    assert result.units == [{"id": "sfgw", "name": "市发展和改革委员会", "deputy": "deputy_zhao"},
+    assert result.units == [{"id": "sfgw", "name": "市发展和改革委员会", "deputy": "deputy_zhao",
+                             "remit": load_region(binhai).units[0]["remit"]},  # no 职责关键词 column: kept
                             {"id": "101", "name": "一〇一单位"}]
     spelled = read_units(sheet(tmp_path / "names.xlsx", GOOD), load_region(binhai))
     assert [u.get("deputy") for u in spelled.units] == ["deputy_zhao", "deputy_qian", "deputy_li", "deputy_zhao", None]
@@ -221,3 +222,20 @@ def test_scenarios_command_gains_the_region_options(capsys):
     assert cli_regions.cmd_scenarios(args, Settings()) == 0
     out = capsys.readouterr().out
     assert "== 地区 binhai（滨海市）==" in out and "== 地区 default（示范区）==" in out and out.endswith("2 passed, 0 failed\n")
+
+
+def test_remit_keywords_are_read_and_kept(tmp_path):
+    """The 职责关键词 column becomes a unit's remit; a sheet without it keeps the directory's."""
+    from openpyxl import load_workbook as open_book
+    from engine.adapters.units_excel import read_units
+    region = load_region(ROOT / "regions" / "binhai")
+    path = tmp_path / "units.xlsx"
+    export_units(path, region)
+    book = open_book(path)
+    sheet = book["承办单位"]
+    sheet["D2"] = "发展规划、投资，营商环境"
+    book.save(path)
+    assert read_units(path, region).units[0]["remit"] == ["发展规划", "投资", "营商环境"]
+    sheet.delete_cols(4)
+    book.save(path)
+    assert read_units(path, region).units[0]["remit"] == region.units[0]["remit"]

@@ -1,0 +1,163 @@
+"""Chinese text similarity of proposals: TF-IDF over character 2-3-grams (scikit-learn).
+
+Chinese has no spaces between words; character bigrams and trigrams catch the
+words without a dictionary or a downloaded model (no network is needed). A
+proposal's text is its title (counted twice: it says what the proposal is
+about), its body and its suggestions; `title_only` queries (a title being
+typed) are compared with the titles.
+
+One `TextIndex` per database is kept in the process (`index_for`): it reads
+the proposals once, then only those added since (by id), so each lookup costs
+one small query plus a sparse matrix product. The inverse document
+frequencies are re-weighted when the corpus has grown by a tenth; rows added in
+between are weighted with the previous ones (a small drift, never a wrong
+answer). Several processes each keep their own index of the same table.
+Imports: engine.model.
+"""
+import re
+import threading
+import weakref
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.preprocessing import normalize
+from sqlalchemy import func, select
+
+from engine.model import clock
+from engine.model.eventlog import aware
+from engine.model.tables import Proposal
+
+N_FEATURES = 2 ** 20
+_NOISE = re.compile(r"[\s\W_]+", re.UNICODE)  # spaces, punctuation: not part of any n-gram
+_VECTORIZER = HashingVectorizer(analyzer="char", ngram_range=(2, 3), n_features=N_FEATURES, alternate_sign=False,
+                                norm=None, preprocessor=lambda text: _NOISE.sub(" ", text.lower()))
+REWEIGHT_GROWTH = 0.1
+DEFAULTS = {"keep_score": 0.2, "flag_score": 0.65, "shown": 5}
+
+
+def settings(region) -> dict:
+    """The region's `similarity:` settings, with the defaults for those it leaves out."""
+    return {**DEFAULTS, **(region.raw.get("similarity") or {})}
+
+
+def full_text(title: str, body: str, suggestions: str) -> str:
+    """The text a proposal is compared by."""
+    return f"{title} {title} {body or ''} {suggestions or ''}"
+
+
+def _counts(texts: list[str]):
+    """Sub-linear term frequencies (1 + log tf) of each text, as a CSR matrix."""
+    matrix = _VECTORIZER.transform(texts).astype(np.float32).tocsr()
+    matrix.data = 1.0 + np.log(matrix.data)
+    return matrix
+
+
+class TextIndex:
+    """The proposals of one database, vectorised: full texts and titles."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.ids: list[int] = []
+        self.years: list[int] = []
+        self.last_id = 0
+        self._full, self._titles = [], []  # raw count blocks (CSR)
+        self._df = np.zeros(N_FEATURES, dtype=np.int32)
+        self._df_titles = np.zeros(N_FEATURES, dtype=np.int32)
+        self._weighted = None  # (full, titles) weighted and normalised, for the first `_weighted_n` rows
+        self._weighted_n = 0
+        self._recent = []  # [(full row, title row)] weighted with the idf of the last re-weighting
+        self._idf = self._idf_titles = None
+
+    # -- keeping up with the table ------------------------------------------------------
+    def refresh(self, session, below: int | None = None) -> None:
+        """Add the proposals stored since the last look, those with ids under `below` when
+        given (a transaction's own new row stays out until it is committed); start again if
+        the table was emptied."""
+        where = [Proposal.id < below] if below is not None else []
+        count, top = session.execute(select(func.count(Proposal.id), func.max(Proposal.id)).where(*where)).one()
+        if (top or 0) < self.last_id or (count or 0) < len(self.ids):
+            self.__init__()
+        if (top or 0) == self.last_id:
+            return
+        rows = session.execute(select(Proposal.id, Proposal.title, Proposal.body, Proposal.suggestions,
+                                      Proposal.submitted_at).where(Proposal.id > self.last_id, *where)
+                               .order_by(Proposal.id)).all()
+        self.add([(r.id, r.title, r.body, r.suggestions, _year(r.submitted_at)) for r in rows])
+
+    def add(self, rows: list[tuple]) -> None:
+        """Add proposals given as (id, title, body, suggestions, year), in id order."""
+        if not rows:
+            return
+        full = _counts([full_text(t, b, s) for _, t, b, s, _ in rows])
+        titles = _counts([t for _, t, _, _, _ in rows])
+        self._full.append(full)
+        self._titles.append(titles)
+        np.add.at(self._df, full.indices, 1)
+        np.add.at(self._df_titles, titles.indices, 1)
+        self.ids += [r[0] for r in rows]
+        self.years += [r[4] for r in rows]
+        self.last_id = rows[-1][0]
+        if self._weighted is None or len(self.ids) > self._weighted_n * (1 + REWEIGHT_GROWTH):
+            self._reweight()
+        else:
+            self._recent.append((self._weigh(full, self._idf), self._weigh(titles, self._idf_titles)))
+
+    def _reweight(self):
+        n = len(self.ids)
+        self._idf = np.log((1 + n) / (1 + self._df)).astype(np.float32) + 1
+        self._idf_titles = np.log((1 + n) / (1 + self._df_titles)).astype(np.float32) + 1
+        full, titles = sparse.vstack(self._full).tocsr(), sparse.vstack(self._titles).tocsr()
+        self._full, self._titles = [full], [titles]
+        self._weighted = (self._weigh(full, self._idf), self._weigh(titles, self._idf_titles))
+        self._weighted_n, self._recent = n, []
+
+    @staticmethod
+    def _weigh(counts, idf):
+        return normalize(counts.multiply(idf).tocsr())
+
+    # -- asking -----------------------------------------------------------------------------
+    def scores(self, text: str, title_only: bool = False) -> np.ndarray:
+        """Cosine similarity of `text` with every indexed proposal, in `self.ids` order."""
+        if not self.ids:
+            return np.zeros(0, dtype=np.float32)
+        which = 1 if title_only else 0
+        idf = self._idf_titles if title_only else self._idf
+        query = self._weigh(_counts([text]), idf).T
+        blocks = [self._weighted[which], *(pair[which] for pair in self._recent)]
+        return np.concatenate([np.asarray((block @ query).todense()).ravel() for block in blocks])
+
+    def similar(self, text: str, limit: int, min_score: float, title_only: bool = False,
+                exclude: int | None = None, before: int | None = None) -> list[tuple[int, float]]:
+        """The best (proposal id, score) pairs, best first: at least `min_score`, not `exclude`,
+        only ids below `before` when given (earlier proposals)."""
+        scores = self.scores(text, title_only)
+        ids = np.asarray(self.ids)
+        keep = scores >= min_score
+        if exclude is not None:
+            keep &= ids != exclude
+        if before is not None:
+            keep &= ids < before
+        found = np.flatnonzero(keep)
+        best = found[np.argsort(-scores[found], kind="stable")[:limit]]
+        return [(int(ids[i]), round(float(scores[i]), 4)) for i in best]
+
+
+_INDEXES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_GUARD = threading.Lock()
+
+
+def index_for(session) -> TextIndex:
+    """The process's index of the database `session` works on (made on first use), brought
+    up to date with what is committed."""
+    engine = session.get_bind()
+    with _GUARD:
+        index = _INDEXES.get(engine)
+        if index is None:
+            index = _INDEXES[engine] = TextIndex()
+    return index
+
+
+def _year(moment) -> int:
+    """The China calendar year of a stored time (SQLite gives it back without a zone: UTC)."""
+    return aware(moment).astimezone(clock.CHINA).year

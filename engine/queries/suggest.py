@@ -1,0 +1,79 @@
+"""Suggested lead and assisting units for proposals awaiting assignment, with why.
+
+Two sources, both shown as reasons; the committee always decides:
+- the unit directory: a unit's remit keywords (`remit:` of a unit in the region's
+  units.yaml or region.yaml) found in the title (counting double) or the text;
+- the units that handled similar earlier proposals (stored similarities,
+  engine/services/similarity.py): a lead unit counts the similarity score, an
+  assisting unit half of it.
+The best unit is suggested to lead; the next ones scoring at least half of it
+(at most ASSISTING) to assist.
+"""
+from collections import defaultdict
+
+from sqlalchemy import or_, select
+
+from engine.model.tables import Proposal, ProposalSimilarity, ProposalUnit
+
+ASSISTING = 2
+KEYWORD_TITLE, KEYWORD_TEXT, KEYWORDS_COUNTED = 1.0, 0.4, 3
+SIMILAR_LEAD, SIMILAR_ASSIST = 1.5, 0.75
+
+
+def suggest_units(session, rt, proposals: list[Proposal]) -> dict:
+    """{proposal id: {"lead": [unit], "assisting": [unit], "ranked": [unit]}} where a unit is
+    {"unit_id", "unit_name", "score", "reasons": [Chinese text]}."""
+    units = {u["id"]: u for u in rt.region.units}
+    handled = _similar_handling(session, [p.id for p in proposals])
+    out = {}
+    for proposal in proposals:
+        scores, reasons = defaultdict(float), defaultdict(list)
+        text = f"{proposal.body or ''} {proposal.suggestions or ''}"
+        for unit_id, unit in units.items():
+            in_title = [k for k in unit.get("remit", []) if k in proposal.title]
+            in_text = [k for k in unit.get("remit", []) if k in text and k not in in_title]
+            if in_title or in_text:
+                scores[unit_id] += (KEYWORD_TITLE * len(in_title[:KEYWORDS_COUNTED])
+                                    + KEYWORD_TEXT * len(in_text[:KEYWORDS_COUNTED]))
+                reasons[unit_id].append("职责关键词：" + "、".join((in_title + in_text)[:5]))
+        for unit_id, role, other, score in handled.get(proposal.id, []):
+            if unit_id not in units:
+                continue
+            scores[unit_id] += score * (SIMILAR_LEAD if role == "lead" else SIMILAR_ASSIST)
+            label = "主办" if role == "lead" else "协办"
+            reasons[unit_id].append(f"曾{label}相似提案{other.number or ''}《{other.title}》（相似度 {score:.2f}）")
+        ranked = [{"unit_id": u, "unit_name": units[u]["name"], "score": round(s, 2), "reasons": reasons[u]}
+                  for u, s in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))]
+        lead = ranked[:1]
+        assisting = [u for u in ranked[1:1 + ASSISTING] if lead and u["score"] >= lead[0]["score"] / 2]
+        out[proposal.id] = {"lead": lead, "assisting": assisting, "ranked": ranked[:6]}
+    return out
+
+
+def _similar_handling(session, proposal_ids: list[int]) -> dict:
+    """{proposal id: [(unit id, role, the similar proposal, score)]} for the similar proposals
+    that have units (assigned ones), best first."""
+    if not proposal_ids:
+        return {}
+    wanted = set(proposal_ids)
+    pairs = session.execute(select(ProposalSimilarity).where(or_(
+        ProposalSimilarity.proposal_id.in_(proposal_ids), ProposalSimilarity.other_id.in_(proposal_ids)))).scalars()
+    links = defaultdict(dict)
+    for pair in pairs:
+        for own, other in ((pair.proposal_id, pair.other_id), (pair.other_id, pair.proposal_id)):
+            if own in wanted and other != own:
+                links[own][other] = max(links[own].get(other, 0), pair.score)
+    others = {o for found in links.values() for o in found}
+    if not others:
+        return {}
+    roles = defaultdict(list)
+    for row in session.scalars(select(ProposalUnit).where(ProposalUnit.proposal_id.in_(others),
+                                                           ProposalUnit.role.in_(("lead", "assist")))):
+        roles[row.proposal_id].append((row.unit_id, row.role))
+    rows = {p.id: p for p in session.scalars(select(Proposal).where(Proposal.id.in_(others)))}
+    out = defaultdict(list)
+    for own, found in links.items():
+        for other, score in sorted(found.items(), key=lambda kv: -kv[1]):
+            for unit_id, role in roles.get(other, []):
+                out[own].append((unit_id, role, rows[other], score))
+    return out

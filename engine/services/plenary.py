@@ -1,0 +1,135 @@
+"""Batch review and assignment (批量审查交办): one submit applies a whole page.
+
+Each row is one proposal waiting at its review (forms/review.json) or its
+assignment (forms/assign.json) task. A row goes through its own case step
+(`cases.complete_task`) with its own validation and event log, and in its own
+unit of work: a row filed and assigned at once does both steps in one
+transaction, so a refused assignment leaves the review undone too (never a
+half-applied row). A refused row is reported with its error; the other rows
+go through.
+
+A row (all keys but task_id optional):
+    task_id, version (the case version read with the page),
+    decision (file | not_file | merge | opinion; review rows), reason, merge_into_id,
+    category (the corrected category; review rows),
+    lead_unit_ids, assisting_unit_ids, assign_mode (single | joint | separate; derived
+    from the units when left out), is_key, supervising_leader, assign_note.
+A review row filed with lead units is assigned in the same step; a row with
+nothing to do (no decision, no lead unit) is skipped.
+"""
+from sqlalchemy import select
+
+from engine.adapters.db import UnitOfWork
+from engine.model.errors import Conflict, EngineError, Forbidden, InvalidForm
+from engine.model.tables import OpenTask, Proposal, User
+from engine.rules.permissions import may_review_in_batch
+from engine.services import cases
+
+REVIEW_FORM, ASSIGN_FORM = "review", "assign"
+MAX_ROWS = 200
+ROW_KEYS = {"task_id", "version", "decision", "reason", "merge_into_id", "category", "lead_unit_ids",
+            "assisting_unit_ids", "assign_mode", "is_key", "supervising_leader", "assign_note"}
+
+
+def require_batch(user: User) -> None:
+    """Refuse anyone but the committee (engine/rules/permissions.py)."""
+    if not may_review_in_batch(user):
+        raise Forbidden("只有提案委员会可以批量审查交办")
+
+
+def apply_page(database, rt, user: User, rows) -> dict:
+    """Apply every row, each in its own transaction; returns
+    {"applied", "refused", "skipped", "rows": [one result per row, in order]}.
+    A result is {"row", "task_id", "proposal_id", "ok", "skipped", "status", "status_label", "number",
+    "message", "errors"}."""
+    require_batch(user)
+    if not isinstance(rows, list) or not rows:
+        raise InvalidForm("没有要办理的提案", [{"field": "rows", "message": "请至少填写一行"}])
+    if len(rows) > MAX_ROWS:
+        raise InvalidForm("一次提交的提案过多", [{"field": "rows", "message": f"一次最多 {MAX_ROWS} 件"}])
+    results = [apply_row(database, rt, user.id, row, n) for n, row in enumerate(rows, 1)]
+    return {"applied": sum(1 for r in results if r["ok"]),
+            "refused": sum(1 for r in results if not r["ok"] and not r["skipped"]),
+            "skipped": sum(1 for r in results if r["skipped"]), "rows": results}
+
+
+def apply_row(database, rt, user_id: int, row, n: int = 1) -> dict:
+    """One row in its own unit of work: committed whole, or not at all."""
+    result = {"row": n, "task_id": row.get("task_id") if isinstance(row, dict) else None, "proposal_id": None,
+              "ok": False, "skipped": False, "status": None, "status_label": None, "number": None, "title": None,
+              "message": None, "errors": []}
+    try:
+        with UnitOfWork(database) as uow:
+            user = uow.session.get(User, user_id)
+            done = _apply(uow, rt, user, row, result)
+            if done:
+                uow.commit()
+                proposal = uow.session.get(Proposal, result["proposal_id"])
+                result.update(ok=True, status=proposal.status, number=proposal.number, title=proposal.title,
+                              status_label=rt.stage_labels.get(proposal.status, proposal.status))
+    except EngineError as err:
+        errors = getattr(err, "errors", None) or err.details.get("errors") or []
+        result.update(ok=False, message=err.message, errors=errors)
+    return result
+
+
+def _apply(uow, rt, user, row, result) -> bool:
+    """Do the row's steps (not committed); False when the row has nothing to do."""
+    if not isinstance(row, dict) or not isinstance(row.get("task_id"), str):
+        raise InvalidForm("行数据无效", [{"field": "task_id", "message": "缺少待办编号"}])
+    unknown = sorted(set(row) - ROW_KEYS)
+    if unknown:
+        raise InvalidForm("行数据无效", [{"field": k, "message": "不支持的字段"} for k in unknown])
+    session = uow.session
+    task = session.get(OpenTask, row["task_id"])
+    if task is None or task.form not in (REVIEW_FORM, ASSIGN_FORM):
+        raise Conflict("该提案已不在审查立案或交办环节，请刷新后重试")
+    result["proposal_id"] = task.proposal_id
+    version = row.get("version") if isinstance(row.get("version"), int) else None
+    leads = row.get("lead_unit_ids") or []
+    if task.form == REVIEW_FORM:
+        if not row.get("decision"):
+            result["skipped"] = True
+            return False
+        proposal = session.get(Proposal, task.proposal_id)
+        cases.complete_task(uow, rt, user, task.id, review_data(row, proposal), expected_version=version,
+                            commit=False)
+        if row["decision"] != "file" or not leads:
+            return True
+        task = session.scalar(select(OpenTask).where(OpenTask.proposal_id == result["proposal_id"],
+                                                     OpenTask.form == ASSIGN_FORM))
+        if task is None:
+            raise Conflict("立案后没有进入交办环节，请逐件办理")
+        version = None  # the case has just moved on in this same transaction
+    elif not leads:
+        result["skipped"] = True
+        return False
+    try:
+        cases.complete_task(uow, rt, user, task.id, assign_data(row), expected_version=version, commit=False)
+    except InvalidForm as err:
+        raise InvalidForm(f"交办：{err.message}", err.errors) from None
+    return True
+
+
+def review_data(row: dict, proposal: Proposal) -> dict:
+    """The review form's data of a row (forms/review.json)."""
+    data = {"review_decision": row["decision"], "category": row.get("category") or proposal.category}
+    if row.get("reason"):
+        data["review_reason"] = row["reason"]
+    if row["decision"] == "merge" and row.get("merge_into_id") not in (None, ""):
+        data["merge_into_id"] = row["merge_into_id"]
+    return data
+
+
+def assign_data(row: dict) -> dict:
+    """The assignment form's data of a row (forms/assign.json); the mode follows the units
+    when the row does not give it: assisting units make it joint, several leads separate."""
+    leads, assisting = list(row.get("lead_unit_ids") or []), list(row.get("assisting_unit_ids") or [])
+    mode = row.get("assign_mode") or ("joint" if assisting else "separate" if len(leads) > 1 else "single")
+    data = {"assign_mode": mode, "lead_unit_ids": leads, "assisting_unit_ids": assisting,
+            "is_key": bool(row.get("is_key"))}
+    if row.get("is_key") and row.get("supervising_leader"):
+        data["supervising_leader"] = row["supervising_leader"]
+    if row.get("assign_note"):
+        data["assign_note"] = row["assign_note"]
+    return data
