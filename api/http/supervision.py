@@ -63,7 +63,7 @@ def overdue():
             raise EngineError("导出格式不正确", errors=[{"field": "format", "message": "格式应为 json、xlsx 或 csv"}])
         start, end = supervision.report_range(request.args.get("from"), request.args.get("to"),
                                               supervision.china_today())
-        report = supervision.overdue_report(uow.session, user, start, end)
+        report = supervision.overdue_report(uow.session, user, start, end, runtime().region.catalogue)
     if fmt == "json":
         return jsonify(report)
     return report_download(report, fmt)

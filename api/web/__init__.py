@@ -69,6 +69,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["may_see_incidents"] = may_see_incidents
     app.jinja_env.globals["current_user"] = lambda: g.get("user")
     app.jinja_env.globals["unread_notifications"] = unread_notifications
+    # the code catalogue in the region's words: {{ words.label('unit_parts', code) }}
+    app.jinja_env.globals["words"] = app.extensions["cppcc"]["runtime"].region.catalogue
 
     @app.errorhandler(CSRFError)
     def _csrf(err):

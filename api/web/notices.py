@@ -4,13 +4,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from engine.adapters import outbox as notify
 from engine.queries import records as queries
 
+from api.http.common import runtime
 from .guard import protect
 from .session import acting
 
 bp = protect(Blueprint("notices", __name__))
 PER_PAGE = 20
-KIND_LABELS = {"task": "新待办", "assigned": "交办", "reminder": "催办提醒", "overdue": "逾期",
-               "rate_request": "请评价", "extension": "延期申请", "incident": "异常案件"}
 
 
 def _page() -> int:
@@ -22,7 +21,8 @@ def index():
     """My messages, newest first, unread ones highlighted."""
     with acting() as (uow, user):
         result = notify.list_for(uow.session, user.username, page=_page(), per_page=PER_PAGE)
-        return render_template("notifications.html", result=result, kinds=KIND_LABELS)
+        return render_template("notifications.html", result=result,
+                               kinds=runtime().region.catalogue.labels("notification_kinds"))
 
 
 @bp.get("/notifications/<int:notification_id>/open")

@@ -65,7 +65,7 @@ def overdue_report():
         try:
             start, end = supervision.report_range(start_text, end_text, supervision.china_today())
             start_text, end_text = start.isoformat(), end.isoformat()
-            report = supervision.overdue_report(uow.session, user, start, end)
+            report = supervision.overdue_report(uow.session, user, start, end, runtime().region.catalogue)
         except Forbidden:
             raise
         except EngineError as err:
@@ -97,7 +97,7 @@ def _download(fmt: str):
         supervision.require_access(user)
         start, end = supervision.report_range(request.args.get("from"), request.args.get("to"),
                                               supervision.china_today())
-        report = supervision.overdue_report(uow.session, user, start, end)
+        report = supervision.overdue_report(uow.session, user, start, end, runtime().region.catalogue)
     return report_download(report, fmt)
 
 

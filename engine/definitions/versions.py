@@ -22,10 +22,10 @@ from engine.definitions import lint
 from engine.definitions.bundle import ProcessBundle, build_bundle
 from engine.model.errors import DefinitionError, Forbidden, NotFound
 from engine.model.tables import Case, Deployment, ProcessDefinition, Proposal, User
+from engine.profile import catalogue
 
 log = logging.getLogger(__name__)
-PROCESS_LABELS = {"proposal": "提案办理", "extension": "延期申请"}
-SOURCES = ("files", "cli", "api", "browser")
+SOURCES = tuple(catalogue.base().codes("deploy_sources"))
 DESIGNER = "designer"  # the role that edits, deploys and migrates
 READERS = {DESIGNER, "committee"}  # may see the versions and which cases run on each
 
@@ -176,15 +176,16 @@ def version_label(session, definition: ProcessDefinition) -> str:
     return f"第 {number} 版（{day}）"
 
 
-def running_cases(session) -> dict:
-    """{version hash: [{case_id, process, proposal_id, number, title}]} of the cases not finished."""
+def running_cases(session, rt) -> dict:
+    """{version hash: [{case_id, process, proposal_id, number, title}]} of the cases not finished
+    (`process` in the words of the runtime's region)."""
     rows = session.execute(
         select(ProcessDefinition.hash, Case.id, Case.process, Proposal.id, Proposal.number, Proposal.title)
         .join(Case, Case.definition_id == ProcessDefinition.id).join(Proposal, Proposal.id == Case.proposal_id)
         .where(Case.completed.is_(False)).order_by(Case.id))
     found = {}
     for version, case_id, process, proposal_id, number, title in rows:
-        found.setdefault(version, []).append({"case_id": case_id, "process": PROCESS_LABELS.get(process, process),
+        found.setdefault(version, []).append({"case_id": case_id, "process": rt.region.catalogue.label("processes", process),
                                               "proposal_id": proposal_id, "number": number, "title": title})
     return found
 

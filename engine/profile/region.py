@@ -3,7 +3,8 @@
 A region is a folder regions/<code>/ holding
 - region.yaml: name, lists (categories, reply classes, satisfaction scale),
   settings, leaders (分管副职), calendar additions, deadline rules,
-  notification channels, supervision sampling rate, proposal number format;
+  notification channels, supervision sampling rate, proposal number format,
+  the region's words for catalogue codes (`labels:`, engine/profile/catalogue.py);
 - units.yaml: the unit directory (承办单位名录), written by `cppcc import-units`
   from an Excel sheet; a region may instead list `units:` inline in region.yaml
   (one place or the other, never both);
@@ -21,6 +22,7 @@ import ast
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -28,6 +30,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from lxml import etree
 
 from engine.model.errors import DefinitionError
+from engine.profile import catalogue as code_catalogue
 
 REGIONS_ROOT = Path(__file__).resolve().parents[2] / "regions"
 PROCESSES_DIR = Path(__file__).resolve().parents[2] / "processes"
@@ -112,6 +115,11 @@ class Region:
     def sample_rate_percent(self) -> float:
         """Share of assigned proposals drawn for joint supervision."""
         return self.raw["supervision"]["sample_rate_percent"]
+
+    @cached_property
+    def catalogue(self) -> code_catalogue.Catalogue:
+        """The code catalogue with this region's words (its `labels:`)."""
+        return code_catalogue.for_region(self)
 
     @property
     def number_format(self) -> str:
@@ -351,6 +359,8 @@ def _consistency_problems(region: Region) -> list[dict]:
         problems.append(_problem(REGION_FILE, "satisfaction_unrated/code", f"未评价的代码“{region.unrated['code']}”"
                                  "不能与满意度（satisfaction_scale）中的代码相同", lines))
     problems += check_units(region, region.units, region.units_file)
+    problems += [_problem(REGION_FILE, where, message, lines)
+                 for where, message in code_catalogue.relabel_problems(raw.get("labels"))]
     try:
         number = region.number_format.format(year=2026, seq=1)
         if number == region.number_format.format(year=2026, seq=2):

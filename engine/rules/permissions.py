@@ -41,21 +41,16 @@ from sqlalchemy import and_, exists, false, or_, select, true
 
 from engine.model.errors import Conflict, InvalidForm, NotFound
 from engine.model.tables import Event, OpenTask, Proposal, ProposalPerson, ProposalUnit, User
+from engine.profile import catalogue
 
 # process designers read every proposal (to follow the cases on a version) but have no tasks
 SEE_ALL_ROLES = {"committee", "gov_office", "supervisor", "deputy_head", "designer"}
 UNIT_ROLES = {"unit_clerk", "unit_head"}
 CLOSED_STATUSES = {"closed", "not_filed", "merged", "converted"}
 
-# Who sees a step, by its audience (the diagrams' `audience` property names one).
-# Staff are the roles in SEE_ALL_ROLES; they see every step.
-AUDIENCES = {
-    "public": "所有可查看该提案的人，含提案者和联名人",
-    "handling": "各机关和参与办理的承办单位（主办、协办），不含提案者和联名人",
-    "lead": "各机关和主办单位",
-    "unit": "各机关和办理该步骤的单位",
-    "staff": "仅提案委、政府办、督查室、分管领导和流程设计员",
-}
+# Who sees a step, by its audience (the diagrams' `audience` property names one; the words
+# for each are the catalogue's `audiences`). Staff are the roles in SEE_ALL_ROLES; they see every step.
+AUDIENCES = tuple(catalogue.base().codes("audiences"))
 TASK = None  # in EVENT_AUDIENCE: the audience of the event's task
 # The audience of each kind of event; an unknown kind is seen by staff only.
 EVENT_AUDIENCE = {
