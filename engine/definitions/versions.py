@@ -226,7 +226,7 @@ def _register_files(session, rt):
             log.warning("磁盘上的流程文件（版本 %s）是新的，取代了 %s 从%s部署的版本；"
                         "如需保留那样的版本，请用 cppcc export-version 导出到 processes/",
                         bundle.hash, _china(last.deployed_at)[:16].replace("T", " "),
-                        {"api": "接口", "browser": "浏览器"}.get(last.source, last.source))
+                        rt.region.catalogue.label("deploy_sources", last.source))
         definition, _ = _stored(session, bundle)
         session.add(Deployment(definition_id=definition.id, deployed_at=clock.now(), deployed_by=None,
                                source="files", note="启动时读取的流程文件"))
