@@ -9,8 +9,7 @@ from datetime import timedelta, timezone, datetime
 from flask import Flask, g, request
 from flask_wtf.csrf import CSRFError
 
-from engine.rules.permissions import may_see_incidents
-from engine.services.supervision import may_supervise
+from engine.rules import permissions
 
 from engine.adapters import outbox as notify
 
@@ -65,8 +64,8 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(bp)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["local_date"] = lambda value: local_time(value)[:10]
-    app.jinja_env.globals["may_supervise"] = may_supervise
-    app.jinja_env.globals["may_see_incidents"] = may_see_incidents
+    for name in ("may_supervise", "may_see_incidents", "may_design", "may_read_versions", "may_submit", "may_assign"):
+        app.jinja_env.globals[name] = getattr(permissions, name)  # who sees which link: the permission rules
     app.jinja_env.globals["current_user"] = lambda: g.get("user")
     app.jinja_env.globals["unread_notifications"] = unread_notifications
     # the code catalogue in the region's words: {{ words.label('unit_parts', code) }}

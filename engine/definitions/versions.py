@@ -20,21 +20,16 @@ from sqlalchemy.exc import IntegrityError
 from engine.model import clock
 from engine.definitions import lint
 from engine.definitions.bundle import ProcessBundle, build_bundle
-from engine.model.errors import DefinitionError, Forbidden, NotFound
+from engine.model.errors import DefinitionError, NotFound
 from engine.model.tables import Case, Deployment, ProcessDefinition, Proposal, User
 from engine.profile import catalogue
+from engine.rules import permissions
 
 log = logging.getLogger(__name__)
 SOURCES = tuple(catalogue.base().codes("deploy_sources"))
-DESIGNER = "designer"  # the role that edits, deploys and migrates
-READERS = {DESIGNER, "committee"}  # may see the versions and which cases run on each
-
-
-def require_designer(user, read_only: bool = False) -> None:
-    """Forbidden unless `user` is a process designer (or, to read, the committee)."""
-    allowed = READERS if read_only else {DESIGNER}
-    if not (user.role_set & allowed):
-        raise Forbidden("只有流程设计员可以部署流程版本和迁移案件" if not read_only else "只有流程设计员和提案委可以查看流程版本")
+DESIGNER = permissions.DESIGNER
+# who may read, deploy and migrate: engine/rules/permissions.py (may_design, may_read_versions)
+require_designer = permissions.check_designer
 MAX_FILE_CHARS = 2_000_000
 
 

@@ -25,14 +25,14 @@ from sqlalchemy import select
 
 from engine.model import clock
 from engine.model import limits
-from engine.model.errors import EngineError, Forbidden, NotFound
+from engine.rules import permissions
+from engine.model.errors import EngineError, NotFound
 from engine.model.tables import OverdueRecord, Proposal, ProposalUnit, SupervisionSample, Unit, User
 from engine.profile import catalogue as code_catalogue
 from engine.profile.catalogue import Catalogue
 from engine.profile.region import Region
 
 CHINA = timezone(timedelta(hours=8))
-SUPERVISION_ROLES = frozenset({"committee", "gov_office", "supervisor"})
 MAX_REPORT_YEARS = 3
 SEED_MAX_LENGTH = 80  # SupervisionSample.seed
 LABEL_MAX_LENGTH = 200  # SupervisionSample.label
@@ -42,15 +42,8 @@ PARTY_HEADER = "责任单位或责任人"  # a unit, an office (政府办, 督�
 
 # Access
 
-def may_supervise(user: User) -> bool:
-    """Whether `user` may draw samples and read supervision reports."""
-    return bool(user.role_set & SUPERVISION_ROLES)
-
-
-def require_access(user: User) -> None:
-    """Raise Forbidden unless `user` is committee, government office or supervision office staff."""
-    if not may_supervise(user):
-        raise Forbidden("只有提案委、政府办和督查室可以进行督办抽查和查看超期情况报告")
+# who may: engine/rules/permissions.py (may_supervise)
+require_access = permissions.check_supervisor
 
 
 # Samples
