@@ -4,11 +4,12 @@ Safe by default: CSRF tokens on every form (Flask-WTF), Jinja autoescaping,
 HttpOnly SameSite session cookies that expire (8 hours, 2 idle), and error
 pages in Chinese instead of stack traces.
 """
-from datetime import timedelta, timezone, datetime
+from datetime import datetime, timedelta
 
 from flask import Flask, g, request
 from flask_wtf.csrf import CSRFError
 
+from engine.model import clock
 from engine.rules import permissions
 
 from engine.adapters import outbox as notify
@@ -18,7 +19,6 @@ from . import designer, incident_pages, migration_pages, notices, supervision_pa
 from api.http.common import unit_of_work
 from .guard import csrf, error_page
 
-CHINA = timezone(timedelta(hours=8))
 
 
 def is_page_request() -> bool:
@@ -31,9 +31,7 @@ def local_time(value) -> str:
     if not value:
         return ""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(clock.CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 def unread_notifications() -> int:

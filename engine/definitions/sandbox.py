@@ -22,7 +22,6 @@ The messages a person sees are Chinese.
 """
 
 import ast
-import datetime
 import functools
 import json
 from types import FunctionType
@@ -41,7 +40,6 @@ MAX_SOURCE_CHARS = 10_000
 MAX_AST_NODES = 2_000
 MAX_POWER_EXPONENT = 64
 MAX_SEQUENCE_ITEMS = 100_000
-CHINA_TZ = datetime.timezone(datetime.timedelta(hours=8))
 
 # Node types a diagram may not use, with the wording shown to the designer.
 _FORBIDDEN_NODES = {
@@ -112,12 +110,12 @@ def _capped_range(*args):
 
 def today():
     """Today's date in China (+08:00) as an ISO string, e.g. '2024-05-01'."""
-    return clock.now().astimezone(CHINA_TZ).date().isoformat()
+    return clock.now().astimezone(clock.CHINA).date().isoformat()
 
 
 def now():
     """The current time in China as an ISO string with '+08:00' offset."""
-    return clock.now().astimezone(CHINA_TZ).isoformat(timespec="seconds")
+    return clock.now().astimezone(clock.CHINA).isoformat(timespec="seconds")
 
 
 SAFE_BUILTINS = {

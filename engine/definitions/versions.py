@@ -12,7 +12,6 @@ behaves like deploying it; a version deployed from the browser or the API
 stays current across restarts until something newer is deployed.
 """
 import logging
-from datetime import timezone
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -147,9 +146,7 @@ def list_versions(session, rt) -> list[dict]:
 
 
 def _china(moment) -> str:
-    """An ISO time in China time (SQLite gives back naive UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+    """An ISO time in China time."""
     return moment.astimezone(clock.CHINA).isoformat(timespec="seconds")
 
 

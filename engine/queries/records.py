@@ -5,7 +5,6 @@ returns plain JSON-ready dicts. Visibility is decided here, once, so every
 entry point (HTTP API, command line) shows the same things to the same people.
 """
 import json
-from datetime import datetime, timezone
 from uuid import UUID
 
 from SpiffWorkflow.exceptions import TaskNotFoundException
@@ -32,7 +31,6 @@ from engine.model.tables import (
     Unit,
     User,
 )
-from engine.model.eventlog import aware
 from engine.workflow.runtime import Runtime
 
 MAX_PER_PAGE = 100
@@ -191,7 +189,7 @@ def open_task_rows(session, words: Catalogue, tasks: list[OpenTask], user: User 
         rows.append({"id": t.id, "name": t.name, "title": t.title, "unit_id": t.unit_id,
                      "unit_name": units.get(t.unit_id), "role": t.role, "assignee": t.assignee, "who": who,
                      "claimed_by": t.claimed_by, "claimed_by_name": names.get(t.claimed_by, t.claimed_by),
-                     "due_at": _iso(t.due_at), "overdue": t.due_at is not None and aware(t.due_at) < clock.now(),
+                     "due_at": _iso(t.due_at), "overdue": t.due_at is not None and t.due_at < clock.now(),
                      "mine": user is not None and may_complete(user, t)})
     return rows
 
@@ -324,7 +322,7 @@ def _task_item(rt: Runtime, task: OpenTask, title, number, unit_name, claimer_na
             "proposal_title": title, "proposal_number": number, "unit_id": task.unit_id, "unit_name": unit_name,
             "role": task.role, "assignee": task.assignee, "created_at": _iso(task.created_at),
             "due_at": _iso(task.due_at),
-            "overdue": task.due_at is not None and aware(task.due_at) < clock.now(),
+            "overdue": task.due_at is not None and task.due_at < clock.now(),
             "claimed_by": task.claimed_by, "claimed_by_name": (claimer_name or task.claimed_by) if task.claimed_by else None}
 
 
@@ -333,12 +331,7 @@ def _unit_names(session, ids) -> dict:
     return dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all()) if ids else {}
 
 
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:  # SQLite drops the zone; the engine always writes UTC
-        value = value.replace(tzinfo=timezone.utc)
-    return value.isoformat()
+_iso = clock.utc_iso
 
 
 def _json_safe(data) -> dict:

@@ -35,7 +35,6 @@ the proposal is open, by a unit handling it while it is open, and by the
 supervising leader of a key proposal.
 """
 from dataclasses import dataclass
-from datetime import timezone
 
 from sqlalchemy import and_, exists, false, or_, select, true
 
@@ -238,8 +237,8 @@ def task_for(session, user: User, task_id: str) -> OpenTask:
         done = session.scalar(select(Event).where(Event.task_id == task_id, Event.kind == "task_completed").limit(1)) \
             if isinstance(task_id, str) and len(task_id) <= 36 else None
         if done is not None and may_see_proposal(session, user, done.proposal_id):
-            at = done.at if done.at.tzinfo else done.at.replace(tzinfo=timezone.utc)  # SQLite: naive UTC
-            raise Conflict("该任务已经办理完成，不能重复提交", completed_by=done.actor_name, completed_at=at.isoformat())
+            raise Conflict("该任务已经办理完成，不能重复提交", completed_by=done.actor_name,
+                           completed_at=done.at.isoformat())
         raise NotFound("找不到该任务")
     if not may_do(user, row):
         raise NotFound("找不到该任务")

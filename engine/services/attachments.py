@@ -19,7 +19,6 @@ import os
 import re
 import tempfile
 import unicodedata
-from datetime import timezone
 from pathlib import Path
 
 from sqlalchemy import select
@@ -301,9 +300,6 @@ def _file_error(message: str) -> InvalidForm:
 
 
 def _describe(row: Attachment) -> dict:
-    at = row.uploaded_at
-    if at is not None and at.tzinfo is None:  # SQLite drops the zone; we always write UTC
-        at = at.replace(tzinfo=timezone.utc)
     return {"id": row.id, "filename": row.filename, "content_type": row.content_type, "size": row.size,
-            "uploaded_by": row.uploaded_by, "uploaded_at": at.isoformat() if at else None,
+            "uploaded_by": row.uploaded_by, "uploaded_at": clock.utc_iso(row.uploaded_at),
             "task_id": row.task_id, "field": row.field, "url": f"/api/attachments/{row.id}"}

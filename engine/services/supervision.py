@@ -32,7 +32,7 @@ from engine.profile import catalogue as code_catalogue
 from engine.profile.catalogue import Catalogue
 from engine.profile.region import Region
 
-CHINA = timezone(timedelta(hours=8))
+CHINA = clock.CHINA
 MAX_REPORT_YEARS = 3
 SEED_MAX_LENGTH = 80  # SupervisionSample.seed
 LABEL_MAX_LENGTH = 200  # SupervisionSample.label
@@ -93,7 +93,7 @@ def draw_sample(session, region: Region, user: User, *, rate_percent: float | st
         errors.append({"field": "seed", "message": f"随机种子不能超过 {SEED_MAX_LENGTH} 个字符"})
     else:
         seed = seed.strip()
-    drawn_at = _aware(now)
+    drawn_at = now
     if label is None or (isinstance(label, str) and not label.strip()):
         label = f"{drawn_at.astimezone(CHINA):%Y-%m-%d} 随机抽查"
     elif not isinstance(label, str):
@@ -212,7 +212,7 @@ def report_range(start_text: str | None, end_text: str | None, today: date) -> t
 
 def china_today(now: datetime | None = None) -> date:
     """Today's date in China (UTC+8)."""
-    return _aware(now or clock.now()).astimezone(CHINA).date()  # the engine's (demo) clock
+    return (now or clock.now()).astimezone(CHINA).date()  # the engine's (demo) clock
 
 
 def overdue_report(session, user: User, start: date, end: date, words: Catalogue | None = None) -> dict:
@@ -410,10 +410,4 @@ def _add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _aware(value: datetime) -> datetime:
-    """Stored times are UTC; SQLite hands them back without a zone."""
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else _aware(value).astimezone(timezone.utc).isoformat()
+_iso = clock.utc_iso

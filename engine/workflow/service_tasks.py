@@ -13,7 +13,7 @@ from engine.rules import permissions
 from engine.adapters import outbox as notify
 from engine.workflow import step as steps
 from engine.model.errors import Conflict, InvalidForm, NotFound
-from engine.model.eventlog import aware, log
+from engine.model.eventlog import log
 from engine.model.tables import Case, DeadlineExtension, Proposal, ProposalPerson, ProposalUnit, User
 
 REQUEST_FORM = "extension_request"
@@ -35,7 +35,7 @@ def extended_due(session, proposal_id: int, kind: str, unit: str | None = None) 
         DeadlineExtension.status == "approved")
     if unit is not None:
         query = query.where(DeadlineExtension.unit_id == unit)
-    return aware(session.scalar(query))
+    return session.scalar(query)
 
 
 def request_extension(uow, rt, user: User, proposal_id: int, data: dict) -> dict:
@@ -120,10 +120,10 @@ def decide(step, extension_id: int, approved: bool) -> str:
     extension.decided_at = step.now
     title = "延期申请已批准" if approved else "延期申请未获批准"
     log(session, step.proposal, "extension_decided", None, title, unit_id=extension.unit_id,
-        data={"approved": approved, "requested_due": _day(aware(extension.requested_due))}, at=step.now)
+        data={"approved": approved, "requested_due": _day(extension.requested_due)}, at=step.now)
     unit_staff = list(session.scalars(select(User).where(User.unit_id == extension.unit_id, User.active.is_(True))))
     notify.enqueue(session, step.rt.region, unit_staff, "extension", title,
-                   f"提案：{step.proposal.title}；答复期限：{_day(aware(extension.requested_due))}" if approved else
+                   f"提案：{step.proposal.title}；答复期限：{_day(extension.requested_due)}" if approved else
                    f"提案：{step.proposal.title}；请按原期限答复", proposal_id=step.proposal.id, now=step.now)
     session.flush()
     if approved:

@@ -17,7 +17,6 @@ from engine.model import clock
 from engine.tooling import demo_clock
 from engine.adapters.db import Database, UnitOfWork
 from engine.tooling.demo import FILE, act, seed_people, submit
-from engine.model.eventlog import aware
 from engine.model.tables import Notification, OpenTask, Proposal
 from engine.workflow.runtime import Runtime
 
@@ -57,7 +56,7 @@ def app(demo):
 def accept_due(database, pid) -> datetime:
     with UnitOfWork(database) as uow:
         row = uow.session.scalar(select(OpenTask).where(OpenTask.proposal_id == pid, OpenTask.name == "accept"))
-        return aware(row.due_at)
+        return row.due_at
 
 
 def pending_real_messages(database) -> list[Notification]:
@@ -81,7 +80,7 @@ def test_run_timers_never_delays_real_messages(demo, capsys):
     after = pending_real_messages(database)
     assert len(after) > len(before)  # the reminders and overdue notices the round queued
     for row in after:  # waiting for a channel: looked at again within minutes of real time, not of the demo's
-        assert aware(row.next_attempt_at) <= real_now + timedelta(minutes=6), (row.kind, row.next_attempt_at)
+        assert row.next_attempt_at <= real_now + timedelta(minutes=6), (row.kind, row.next_attempt_at)
 
 
 def test_pages_api_and_timers_read_the_same_moved_clock(demo, app, browser, capsys):
@@ -103,8 +102,8 @@ def test_pages_api_and_timers_read_the_same_moved_clock(demo, app, browser, caps
     clerk.post(f"/tasks/{accept['id']}", {"accept_decision": "accept", "version": ""})
     with UnitOfWork(database) as uow:
         plan = uow.session.scalar(select(OpenTask).where(OpenTask.proposal_id == pid, OpenTask.name == "plan_draft"))
-        assert aware(plan.created_at) > due
-        assert aware(uow.session.get(Proposal, pid).updated_at) > due
+        assert plan.created_at > due
+        assert uow.session.get(Proposal, pid).updated_at > due
 
 
 def test_a_new_process_reads_the_stored_clock(demo):
