@@ -138,3 +138,18 @@ def test_the_overdue_report_counts_in_the_demo_year(demo, app, browser):
     clock.use(server_clock)
     page = browser().login("tawei_li").text("/reports/overdue")  # no dates given: the demo's year
     assert f"{next_year.year}-01-01" in page and "区交通委员会" in page
+
+
+def test_logins_last_real_hours_when_the_demo_clock_moves_a_month_ahead(demo, app, browser):
+    """The demo's clock moves the story (clock.now), not the world: a person logged in, or an
+    API token issued, before the clock moved is still logged in (logins read clock.real_now)."""
+    database, rt, pid = demo
+    clerk = browser().login("jtw_clerk")
+    token = app.test_client().post("/api/auth/login", json={"username": "jtw_clerk", "password": "demo123"})
+    headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
+    server_clock = clock.current()
+    assert cppcc(["run-timers", "--at", (server_clock.now() + timedelta(days=31)).isoformat()]) == 0
+    clock.use(server_clock)
+    assert clerk.get("/tasks").status_code == 200
+    assert app.test_client().get("/api/me", headers=headers).status_code == 200
+    assert clock.now() - clock.real_now() > timedelta(days=30)  # the story is a month ahead
