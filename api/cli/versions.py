@@ -21,8 +21,6 @@ from engine.adapters.db import Database, UnitOfWork
 from engine.definitions.bundle import read_files
 from engine.workflow.runtime import Runtime
 
-SOURCE_LABELS = {"files": "启动时的流程文件", "cli": "命令行", "api": "接口", "browser": "浏览器"}
-
 
 def register(sub) -> None:
     """Add the versions, deploy and migrate commands to the `cppcc` parser."""
@@ -59,7 +57,7 @@ def cmd_versions(args, settings):
         rows = versions.list_versions(uow.session, rt)
     for row in rows:
         last = row["deployments"][-1] if row["deployments"] else None
-        deployed = (f"{last['at'][:16]} 由 {last['by'] or '系统'} 经{SOURCE_LABELS.get(last['source'], last['source'])}部署"
+        deployed = (f"{last['at'][:16]} 由 {last['by'] or '系统'} 经{rt.region.catalogue.label('deploy_sources', last['source'])}部署"
                     if last else "未部署")
         print(f"{'*' if row['current'] else ' '} {row['hash']}  {deployed}  运行中 {row['cases']['running']} 件，"
               f"已办结 {row['cases']['completed']} 件" + (f"  {last['note']}" if last and last['note'] else ""))

@@ -63,7 +63,7 @@ def overdue():
             raise EngineError("导出格式不正确", errors=[{"field": "format", "message": "格式应为 json、xlsx 或 csv"}])
         start, end = reports.report_range(request.args.get("from"), request.args.get("to"),
                                               reports.china_today())
-        report = reports.overdue_report(uow.session, user, start, end)
+        report = reports.overdue_report(uow.session, user, start, end, runtime().region.catalogue)
     if fmt == "json":
         return jsonify(report)
     return report_download(report, fmt)

@@ -8,12 +8,13 @@ May import: `engine.services`, `engine.queries` and the layers below, Flask and 
 the JSON API's shared parts (`api.http.common`, `input_checks`, `attachments`) and
 `api.error_pages`; never SpiffWorkflow or SQLAlchemy (no queries, no commits here).
 """
-from datetime import timedelta, timezone, datetime
+from datetime import datetime, timedelta
 
 from flask import Flask, g, request
 from flask_wtf.csrf import CSRFError
 
-from engine.rules.permissions import may_see_incidents, may_supervise
+from engine.model import clock
+from engine.rules import permissions
 
 from engine.queries import notifications as messages
 
@@ -22,7 +23,6 @@ from . import designer, incident_pages, migration_pages, notices, plenary_pages,
 from api.http.common import unit_of_work
 from .guard import csrf, error_page
 
-CHINA = timezone(timedelta(hours=8))
 
 
 def is_page_request() -> bool:
@@ -35,9 +35,7 @@ def local_time(value) -> str:
     if not value:
         return ""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(clock.CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 def unread_notifications() -> int:
@@ -69,10 +67,12 @@ def init_app(app: Flask) -> None:
     plenary_pages.init_app(app)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["local_date"] = lambda value: local_time(value)[:10]
-    app.jinja_env.globals["may_supervise"] = may_supervise
-    app.jinja_env.globals["may_see_incidents"] = may_see_incidents
+    for name in ("may_supervise", "may_see_incidents", "may_design", "may_read_versions", "may_submit", "may_assign"):
+        app.jinja_env.globals[name] = getattr(permissions, name)  # who sees which link: the permission rules
     app.jinja_env.globals["current_user"] = lambda: g.get("user")
     app.jinja_env.globals["unread_notifications"] = unread_notifications
+    # the code catalogue in the region's words: {{ words.label('unit_parts', code) }}
+    app.jinja_env.globals["words"] = app.extensions["cppcc"]["runtime"].region.catalogue
 
     @app.errorhandler(CSRFError)
     def _csrf(err):

@@ -22,9 +22,7 @@ from flask import Blueprint, jsonify, make_response, render_template, request, s
 
 from engine.definitions import versions
 from engine.services import deployment
-from engine.definitions.bundle import ROLES
 from engine.model.errors import DefinitionError, EngineError, NotFound
-from engine.rules.permissions import AUDIENCES
 
 from api.http.common import json_body, runtime
 from api.http.security import EDITOR_POLICY
@@ -33,11 +31,6 @@ from .guard import error_page, protect
 from .session import acting
 
 bp = protect(Blueprint("designer", __name__, url_prefix="/designer"))
-ROLE_LABELS = {"proposer": "提案者（委员）", "committee": "提案委员会", "gov_office": "政府办",
-               "supervisor": "督查室", "deputy_head": "分管副区长", "unit_clerk": "承办单位经办人",
-               "unit_head": "承办单位负责人"}
-NOTIFY_KINDS = {"task": "新待办（默认）", "assigned": "交办通知", "rate_request": "请求评价", "extension": "延期申请"}
-SOURCE_LABELS = {"files": "流程文件（启动时读取）", "cli": "命令行", "api": "接口", "browser": "浏览器"}
 NEW_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,59}\.(bpmn|dmn)$")
 NAME_RULE = "文件名只能由字母、数字和下划线组成（以字母或下划线开头），并以 .bpmn 或 .dmn 结尾，例如 review_extra.bpmn"
 
@@ -70,8 +63,8 @@ def versions_page():
     with acting() as (uow, user):
         versions.require_designer(user, read_only=True)
         listed = versions.list_versions(uow.session, runtime())
-        return render_template("designer/versions.html", versions=listed, running=versions.running_cases(uow.session),
-                               sources=SOURCE_LABELS)
+        return render_template("designer/versions.html", versions=listed, running=versions.running_cases(uow.session, runtime()),
+                               sources=runtime().region.catalogue.labels("deploy_sources"))
 
 
 @bp.get("/versions/<version:version>/<name>")
@@ -215,18 +208,19 @@ def _name_problem(name: str, current) -> str | None:
 
 def _editor(current, name: str, xml: str, origin: str):
     rt = runtime()
+    words, default_notify = rt.region.catalogue, rt.region.catalogue.codes("notification_kinds", default=True)
     kind = "dmn" if name.endswith(".dmn") else "bpmn"
     config = {
         "name": name, "kind": kind, "origin": origin, "base": current.hash,
         "exists": name in current.files,
         "validateUrl": url_for("designer.validate"), "deployUrl": url_for("designer.deploy"),
         "versionsUrl": url_for("designer.versions_page"), "editUrl": url_for("designer.edit", name="__name__"),
-        "roles": [{"code": r, "label": ROLE_LABELS.get(r, r)}
-                  for r in [*(r for r in ROLE_LABELS if r in ROLES), *sorted(set(ROLES) - set(ROLE_LABELS))]],
+        "roles": words.choices("roles", tasks=True),
         "forms": [{"code": f, "label": rt.forms.schemas[f].get("title", f)} for f in sorted(rt.forms.schemas)],
         "stages": [{"code": s, "label": rt.stage_labels[s]} for s in rt.stages],
-        "audiences": [{"code": code, "label": label} for code, label in AUDIENCES.items()],
-        "notify": [{"code": k, "label": v} for k, v in NOTIFY_KINDS.items()],
+        "audiences": words.choices("audiences"),
+        "notify": [{"code": c["code"], "label": c["label"] + ("（默认）" if c["code"] in default_notify else "")}
+                   for c in words.choices("notification_kinds", diagram=True)],
         "files": sorted(current.files),
     }
     response = make_response(render_template("designer/editor.html", name=name, kind=kind, xml=xml, config=config,

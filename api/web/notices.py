@@ -11,8 +11,6 @@ from .session import acting
 
 bp = protect(Blueprint("notices", __name__))
 PER_PAGE = 20
-KIND_LABELS = {"task": "新待办", "assigned": "交办", "reminder": "催办提醒", "overdue": "逾期",
-               "rate_request": "请评价", "extension": "延期申请", "incident": "异常案件"}
 
 
 def _page() -> int:
@@ -26,7 +24,8 @@ def index():
         result = messages.list_for(uow.session, user.username, page=_page(), per_page=PER_PAGE)
         told = runtime().region.raw["notifications"].get("messages", {})  # what proposers are told (region.yaml)
         return render_template("notifications.html", result=result,
-                               kinds={**KIND_LABELS, **{k: m["label"] for k, m in told.items()}})
+                               kinds={**runtime().region.catalogue.labels("notification_kinds"),
+                                      **{k: m["label"] for k, m in told.items()}})
 
 
 @bp.get("/notifications/<int:notification_id>/open")

@@ -1,13 +1,13 @@
 """Page login: a signed session cookie carrying the secret of a server-side login session
 (engine/services/logins.py), ending when idle, at its lifetime, or on logout."""
 import re
-import time
 from datetime import timedelta
 from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, g, redirect, render_template, request, session as cookie, url_for
 from werkzeug.urls import iri_to_uri
 
+from engine.model import clock
 from engine.services import logins
 from engine.model.errors import Unauthorized
 from engine.model.tables import User
@@ -23,20 +23,25 @@ LIFETIME = timedelta(hours=8)
 _PATH_CHARS = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*")
 
 
+def _seconds() -> int:
+    """The outside world's now (the engine's clock, engine/model/clock.py) in whole seconds."""
+    return int(clock.real_now().timestamp())
+
+
 def load_user(db_session) -> User | None:
     """The logged-in user of this request loaded in `db_session`, or None (idle sessions end,
     and so do sessions logged out on the server)."""
     secret, seen = cookie.get("sid"), cookie.get("seen", 0)
     if secret is None:
         return None
-    if not isinstance(seen, int) or time.time() - seen > IDLE_SECONDS:
+    if not isinstance(seen, int) or _seconds() - seen > IDLE_SECONDS:
         cookie.clear()
         return None
     user = logins.session_user(db_session, secret, logins.PAGE)
     if user is None:
         cookie.clear()
         return None
-    cookie["seen"] = int(time.time())
+    cookie["seen"] = _seconds()
     return user
 
 
@@ -78,7 +83,7 @@ def login():
             else:
                 cookie.clear()
                 cookie.permanent = True
-                cookie.update(sid=secret, seen=int(time.time()))
+                cookie.update(sid=secret, seen=_seconds())
                 return redirect(safe_next(request.args.get("next")))
     return render_template("login.html", error=error, username=username), status, headers
 

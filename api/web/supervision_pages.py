@@ -65,7 +65,7 @@ def overdue_report():
         try:
             start, end = reports.report_range(start_text, end_text, reports.china_today())
             start_text, end_text = start.isoformat(), end.isoformat()
-            report = reports.overdue_report(uow.session, user, start, end)
+            report = reports.overdue_report(uow.session, user, start, end, runtime().region.catalogue)
         except Forbidden:
             raise
         except EngineError as err:
@@ -97,7 +97,7 @@ def _download(fmt: str):
         supervision.require_access(user)
         start, end = reports.report_range(request.args.get("from"), request.args.get("to"),
                                               reports.china_today())
-        report = reports.overdue_report(uow.session, user, start, end)
+        report = reports.overdue_report(uow.session, user, start, end, runtime().region.catalogue)
     return report_download(report, fmt)
 
 

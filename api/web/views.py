@@ -216,7 +216,7 @@ def new_proposal():
     """A proposer writes a proposal and invites co-signers."""
     errors, message, data = {}, None, {}
     with acting() as (uow, user):
-        if "proposer" not in user.role_set:
+        if not permissions.may_submit(user):
             abort(403)
         schema = runtime().forms.resolved(cases.SUBMISSION_FORM)
         if request.method == "POST":

@@ -11,11 +11,11 @@ import json
 import smtplib
 import urllib.error
 import urllib.request
-from datetime import timezone
 from email.message import EmailMessage
 from email.utils import formatdate
 from urllib.parse import urlsplit
 
+from engine.model import clock
 from engine.model.tables import Notification, User
 
 EMAIL, SMS = "email", "sms"
@@ -23,10 +23,7 @@ NO_EMAIL, NO_PHONE = "没有邮箱地址", "没有手机号码"
 SMS_PREFIX = "【政协提案】"
 
 
-def _iso(moment) -> str | None:
-    if moment is None:
-        return None
-    return (moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)).isoformat()
+_iso = clock.utc_iso
 
 
 def delivery_key(notification: Notification) -> str:
@@ -54,7 +51,7 @@ class EmailChannel:
         message["Subject"] = " ".join(notification.title.split())  # no line breaks in a header
         message["From"] = self.sender
         message["To"] = user.email.strip()
-        message["Date"] = formatdate(localtime=False)
+        message["Date"] = formatdate(clock.real_now().timestamp(), localtime=False)
         # stable per outbox row: a message sent again after a crash is recognisable as the same one
         message["Message-ID"] = f"<{delivery_key(notification)}@{self.sender.rpartition('@')[2] or 'cppcc.local'}>"
         text = notification.body or notification.title

@@ -21,9 +21,9 @@ import fcntl
 import os
 import time
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 
+from engine.model import clock
 from engine.model.clock import CHINA
 from engine.model.errors import Conflict
 
@@ -72,7 +72,7 @@ def hold_worker(database, who: str) -> Held | None:
         os.close(fd)
         raise WorkerBusy(f"已有定时任务进程在处理这个数据库（{holder}）。同一个 SQLite 数据库只能运行一个定时任务进程，"
                          f"否则同一条提醒会发出两次；本进程不再运行定时任务") from None
-    started = datetime.now(CHINA).strftime("%Y-%m-%d %H:%M")
+    started = clock.real_now().astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
     os.ftruncate(fd, 0)
     os.pwrite(fd, f"进程 {os.getpid()}：{who}，{started} 起".encode("utf-8"), 0)
     return Held(fd, lock_path)

@@ -23,7 +23,6 @@ The messages a person sees are Chinese.
 """
 
 import ast
-import datetime
 import functools
 import json
 from types import FunctionType
@@ -42,7 +41,6 @@ from engine.model.expressions import (  # the allow-list; re-exported for the en
     check_script, check_source, compile_check)  # noqa: F401
 
 MAX_SEQUENCE_ITEMS = 100_000
-CHINA_TZ = datetime.timezone(datetime.timedelta(hours=8))
 
 
 def _capped_range(*args):
@@ -59,12 +57,12 @@ def _capped_range(*args):
 
 def today():
     """Today's date in China (+08:00) as an ISO string, e.g. '2024-05-01'."""
-    return clock.now().astimezone(CHINA_TZ).date().isoformat()
+    return clock.now().astimezone(clock.CHINA).date().isoformat()
 
 
 def now():
     """The current time in China as an ISO string with '+08:00' offset."""
-    return clock.now().astimezone(CHINA_TZ).isoformat(timespec="seconds")
+    return clock.now().astimezone(clock.CHINA).isoformat(timespec="seconds")
 
 
 SAFE_BUILTINS = {

@@ -12,7 +12,6 @@ behaves like deploying it; a version deployed from the browser or the API
 stays current across restarts until something newer is deployed.
 """
 import logging
-from datetime import timezone
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -20,21 +19,16 @@ from sqlalchemy.exc import IntegrityError
 from engine.model import clock
 from engine.definitions import lint
 from engine.definitions.bundle import ProcessBundle, build_bundle
-from engine.model.errors import DefinitionError, Forbidden, NotFound
+from engine.model.errors import DefinitionError, NotFound
 from engine.model.tables import Case, Deployment, ProcessDefinition, Proposal, User
+from engine.profile import catalogue
+from engine.rules import permissions
 
 log = logging.getLogger(__name__)
-PROCESS_LABELS = {"proposal": "提案办理", "extension": "延期申请"}
-SOURCES = ("files", "cli", "api", "browser")
-DESIGNER = "designer"  # the role that edits, deploys and migrates
-READERS = {DESIGNER, "committee"}  # may see the versions and which cases run on each
-
-
-def require_designer(user, read_only: bool = False) -> None:
-    """Forbidden unless `user` is a process designer (or, to read, the committee)."""
-    allowed = READERS if read_only else {DESIGNER}
-    if not (user.role_set & allowed):
-        raise Forbidden("只有流程设计员可以部署流程版本和迁移案件" if not read_only else "只有流程设计员和提案委可以查看流程版本")
+SOURCES = tuple(catalogue.base().codes("deploy_sources"))
+DESIGNER = permissions.DESIGNER
+# who may read, deploy and migrate: engine/rules/permissions.py (may_design, may_read_versions)
+require_designer = permissions.check_designer
 MAX_FILE_CHARS = 2_000_000
 
 
@@ -152,9 +146,7 @@ def list_versions(session, rt) -> list[dict]:
 
 
 def _china(moment) -> str:
-    """An ISO time in China time (SQLite gives back naive UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+    """An ISO time in China time."""
     return moment.astimezone(clock.CHINA).isoformat(timespec="seconds")
 
 
@@ -176,15 +168,16 @@ def version_label(session, definition: ProcessDefinition) -> str:
     return f"第 {number} 版（{day}）"
 
 
-def running_cases(session) -> dict:
-    """{version hash: [{case_id, process, proposal_id, number, title}]} of the cases not finished."""
+def running_cases(session, rt) -> dict:
+    """{version hash: [{case_id, process, proposal_id, number, title}]} of the cases not finished
+    (`process` in the words of the runtime's region)."""
     rows = session.execute(
         select(ProcessDefinition.hash, Case.id, Case.process, Proposal.id, Proposal.number, Proposal.title)
         .join(Case, Case.definition_id == ProcessDefinition.id).join(Proposal, Proposal.id == Case.proposal_id)
         .where(Case.completed.is_(False)).order_by(Case.id))
     found = {}
     for version, case_id, process, proposal_id, number, title in rows:
-        found.setdefault(version, []).append({"case_id": case_id, "process": PROCESS_LABELS.get(process, process),
+        found.setdefault(version, []).append({"case_id": case_id, "process": rt.region.catalogue.label("processes", process),
                                               "proposal_id": proposal_id, "number": number, "title": title})
     return found
 
@@ -225,7 +218,7 @@ def _register_files(session, rt):
             log.warning("磁盘上的流程文件（版本 %s）是新的，取代了 %s 从%s部署的版本；"
                         "如需保留那样的版本，请用 cppcc export-version 导出到 processes/",
                         bundle.hash, _china(last.deployed_at)[:16].replace("T", " "),
-                        {"api": "接口", "browser": "浏览器"}.get(last.source, last.source))
+                        rt.region.catalogue.label("deploy_sources", last.source))
         definition, _ = _stored(session, bundle)
         session.add(Deployment(definition_id=definition.id, deployed_at=clock.now(), deployed_by=None,
                                source="files", note="启动时读取的流程文件"))

@@ -67,6 +67,16 @@ def real_now() -> datetime:
     return _current.real_now()
 
 
+def utc_iso(moment: datetime | None) -> str | None:
+    """An aware time as ISO 8601 text in UTC (None stays None). Stored times come back aware
+    (engine/model/tables.py UtcDateTime); a naive time is refused (ValueError)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"a time must be aware, not {moment!r}")
+    return moment.astimezone(timezone.utc).isoformat()
+
+
 def to_real(moment: datetime) -> datetime:
     """`moment`, read on the engine's clock, as the outside world's time (the same
     but under a demo clock, which runs ahead)."""

@@ -1,15 +1,7 @@
 """The append-only event log of proposals: every step, who, when, what."""
-from datetime import datetime, timezone
 
 from engine.model import clock
 from engine.model.tables import Event
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """A stored time as aware UTC (SQLite hands back naive UTC)."""
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def log(session, proposal, kind, user, title, task=None, unit_id=None, data=None, at=None):

@@ -1,8 +1,34 @@
-"""Database tables (SQLAlchemy 2). The schema is the same on SQLite and PostgreSQL."""
+"""Database tables (SQLAlchemy 2). The schema is the same on SQLite and PostgreSQL.
+
+Every time column is a UtcDateTime: it stores UTC and always gives back aware UTC
+datetimes, on SQLite (which keeps no offset) as on PostgreSQL (timestamptz)."""
 from datetime import datetime, timezone
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from engine.model import clock
+
+
+class UtcDateTime(TypeDecorator):
+    """DateTime(timezone=True) that takes aware datetimes only (a naive one says nothing of its
+    zone: ValueError), stores them as UTC and reads them back aware UTC on every database."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"a stored time must be an aware datetime, not {value!r}")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 class Base(DeclarativeBase):
@@ -45,7 +71,7 @@ class ProcessDefinition(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
     files: Mapped[dict] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class Deployment(Base):
@@ -54,7 +80,7 @@ class Deployment(Base):
     __tablename__ = "deployments"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)
-    deployed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    deployed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     deployed_by: Mapped[str | None] = mapped_column(String(80))  # None: the files on disk, at start-up
     source: Mapped[str] = mapped_column(String(20))  # files | cli | api | browser
     note: Mapped[str] = mapped_column(Text, default="")
@@ -78,8 +104,8 @@ class Proposal(Base):
     lead_unit: Mapped[str | None] = mapped_column(String(40), index=True)
     reply_class: Mapped[str | None] = mapped_column(String(20), index=True)
     satisfaction: Mapped[str | None] = mapped_column(String(40), index=True)
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # 并案: the proposal this one was merged into (set by the review's merge branch)
     merged_into_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
@@ -127,14 +153,14 @@ class Case(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
     process: Mapped[str] = mapped_column(String(40), default="proposal")
-    next_timer_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    next_timer_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
     state: Mapped[dict] = mapped_column(JSON)
     state_format: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer)
     completed: Mapped[bool] = mapped_column(Boolean, default=False)
     completed_tasks: Mapped[int] = mapped_column(Integer, default=0)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     __mapper_args__ = {"version_id_col": version}
 
 
@@ -152,13 +178,13 @@ class OpenTask(Base):
     unit_id: Mapped[str | None] = mapped_column(String(40))
     assignee: Mapped[str | None] = mapped_column(String(80), index=True)
     stage: Mapped[str | None] = mapped_column(String(40))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     # the lead unit whose handling the task belongs to (None before assignment): a government
     # office review of one lead's reply says whose reply waits there
     lead_unit: Mapped[str | None] = mapped_column(String(40))
     claimed_by: Mapped[str | None] = mapped_column(String(80))  # who of the pool has taken it (engine/services/claims.py)
-    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     __table_args__ = (Index("ix_open_tasks_role_unit", "role", "unit_id", "created_at"),)
 
 
@@ -168,7 +194,7 @@ class Event(Base):
     __tablename__ = "events"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
     kind: Mapped[str] = mapped_column(String(40))
     actor: Mapped[str | None] = mapped_column(String(80))
     actor_name: Mapped[str | None] = mapped_column(String(80))
@@ -208,7 +234,7 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     storage_key: Mapped[str] = mapped_column(String(200))
     uploaded_by: Mapped[str] = mapped_column(String(80))
-    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class Notification(Base):
@@ -227,13 +253,13 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"))
     task_id: Mapped[str | None] = mapped_column(String(36))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     status: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
-    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     __table_args__ = (Index("ix_notifications_due", "status", "next_attempt_at"),
                       Index("ix_notifications_unread", "recipient", "channel", "read_at"))
 
@@ -255,9 +281,9 @@ class OverdueRecord(Base):
     holder: Mapped[str | None] = mapped_column(String(80))
     lead_unit: Mapped[str | None] = mapped_column(String(40))
     kind: Mapped[str] = mapped_column(String(40))
-    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    detected_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Rating(Base):
@@ -272,7 +298,7 @@ class Rating(Base):
     rater: Mapped[str] = mapped_column(String(80))
     satisfaction: Mapped[str] = mapped_column(String(40))
     handling_round: Mapped[int] = mapped_column(Integer, default=1)
-    rated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    rated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     task_id: Mapped[str | None] = mapped_column(String(36))
     __table_args__ = (Index("ix_ratings_unit", "unit_id", "satisfaction"),)
 
@@ -282,7 +308,7 @@ class SupervisionSample(Base):
 
     __tablename__ = "supervision_samples"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    drawn_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    drawn_at: Mapped[datetime] = mapped_column(UtcDateTime)
     drawn_by: Mapped[str] = mapped_column(String(80))
     label: Mapped[str] = mapped_column(String(200))
     rate_percent: Mapped[float] = mapped_column(Float)
@@ -301,11 +327,11 @@ class DeadlineExtension(Base):
     unit_id: Mapped[str] = mapped_column(String(40))
     kind: Mapped[str] = mapped_column(String(40))  # reply
     reason: Mapped[str] = mapped_column(Text)
-    requested_due: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    requested_due: Mapped[datetime] = mapped_column(UtcDateTime)
     status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | approved | refused
     requested_by: Mapped[str] = mapped_column(String(80))
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class LoginSession(Base):
@@ -318,8 +344,8 @@ class LoginSession(Base):
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     kind: Mapped[str] = mapped_column(String(10))  # page | api
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
 class LoginFailure(Base):
@@ -330,7 +356,7 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(80))  # as typed (cut to 80 characters)
     address: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     __table_args__ = (Index("ix_login_failures_username", "username", "at"),
                       Index("ix_login_failures_address", "address", "at"))
 
@@ -347,16 +373,13 @@ class Incident(Base):
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
     last_step: Mapped[str] = mapped_column(String(200))  # the title of the step that left it so
     last_actor: Mapped[str | None] = mapped_column(String(80))  # who did it (None: the engine, a timer)
-    detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    detected_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     resolution: Mapped[str | None] = mapped_column(String(300))
 
 
 def describe_attachment(row: "Attachment") -> dict:
     """An attachment as the API and the pages show it (no storage key, no hash)."""
-    at = row.uploaded_at
-    if at is not None and at.tzinfo is None:  # SQLite drops the zone; we always write UTC
-        at = at.replace(tzinfo=timezone.utc)
     return {"id": row.id, "filename": row.filename, "content_type": row.content_type, "size": row.size,
-            "uploaded_by": row.uploaded_by, "uploaded_at": at.isoformat() if at else None,
+            "uploaded_by": row.uploaded_by, "uploaded_at": clock.utc_iso(row.uploaded_at),
             "task_id": row.task_id, "field": row.field, "url": f"/api/attachments/{row.id}"}

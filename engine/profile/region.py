@@ -3,7 +3,8 @@
 A region is a folder regions/<code>/ holding
 - region.yaml: name, lists (categories, reply classes, satisfaction scale),
   settings, leaders (分管副职), calendar additions, deadline rules,
-  notification channels, supervision sampling rate, proposal number format;
+  notification channels, supervision sampling rate, proposal number format,
+  the region's words for catalogue codes (`labels:`, engine/profile/catalogue.py);
 - units.yaml: the unit directory (承办单位名录), written by `cppcc import-units`
   from an Excel sheet; a region may instead list `units:` inline in region.yaml
   (one place or the other, never both);
@@ -19,6 +20,7 @@ path in the file and its line.
 """
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -27,6 +29,7 @@ from engine.model.errors import DefinitionError
 from engine.profile.region_checks import (  # noqa: F401 (REGION_FILE, UNITS_FILE, check_units: for the callers)
     REGION_FILE, UNITS_FILE, _consistency_problems, _decision_problems, _problem, _read_yaml, _schema_problems,
     check_units)
+from engine.profile import catalogue as code_catalogue
 
 REGIONS_ROOT = Path(__file__).resolve().parents[2] / "regions"
 PROCESSES_DIR = Path(__file__).resolve().parents[2] / "processes"
@@ -104,6 +107,11 @@ class Region:
     def sample_rate_percent(self) -> float:
         """Share of assigned proposals drawn for joint supervision."""
         return self.raw["supervision"]["sample_rate_percent"]
+
+    @cached_property
+    def catalogue(self) -> code_catalogue.Catalogue:
+        """The code catalogue with this region's words (its `labels:`)."""
+        return code_catalogue.for_region(self)
 
     @property
     def number_format(self) -> str:

@@ -12,6 +12,7 @@ import yaml
 from lxml import etree
 
 from engine.model.errors import DefinitionError
+from engine.profile import catalogue as code_catalogue
 
 REGION_FILE, UNITS_FILE = "region.yaml", "units.yaml"
 # which region list the codes a decision table tests belong to, by the input's expression
@@ -208,6 +209,8 @@ def _consistency_problems(region) -> list[dict]:
         problems.append(_problem(REGION_FILE, "satisfaction_unrated/code", f"未评价的代码“{region.unrated['code']}”"
                                  "不能与满意度（satisfaction_scale）中的代码相同", lines))
     problems += check_units(region, region.units, region.units_file)
+    problems += [_problem(REGION_FILE, where, message, lines)
+                 for where, message in code_catalogue.relabel_problems(raw.get("labels"))]
     try:
         number = region.number_format.format(year=2026, seq=1)
         if number == region.number_format.format(year=2026, seq=2):

@@ -1,7 +1,7 @@
 """The overdue report (超期情况报告): the overdue records detected in a period, per
 unit (or office, or leader) and kind of deadline, as a page, an Excel workbook or CSV.
 Read side: it only reads `overdue_records`, which the deadline timers write. Who may
-read it: engine/rules/permissions.py (`require_supervision_access`).
+read it: engine/rules/permissions.py (`check_supervisor`).
 """
 import csv
 import io
@@ -10,16 +10,15 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import select
 
-from engine.definitions.bundle import ROLE_LABELS
 from engine.model import clock
 from engine.model import limits
 from engine.model.errors import EngineError
 from engine.model.tables import OverdueRecord, Proposal, Unit, User
-from engine.rules.permissions import require_supervision_access as require_access
+from engine.profile import catalogue as code_catalogue
+from engine.profile.catalogue import Catalogue
+from engine.rules.permissions import check_supervisor as require_access
 
-CHINA = timezone(timedelta(hours=8))
-KIND_LABELS = {"accept": "签收", "first_contact": "首次联系", "opinion": "协办意见", "reply": "答复",
-               "feedback": "评价"}
+CHINA = clock.CHINA
 MAX_REPORT_YEARS = 3
 NO_UNIT = "（未指明单位）"
 PARTY_HEADER = "责任单位或责任人"  # a unit, an office (政府办, 督查室) or a leader by name
@@ -38,10 +37,10 @@ def report_range(start_text: str | None, end_text: str | None, today: date) -> t
 
 def china_today(now: datetime | None = None) -> date:
     """Today's date in China (UTC+8)."""
-    return _aware(now or clock.now()).astimezone(CHINA).date()  # the engine's (demo) clock
+    return (now or clock.now()).astimezone(CHINA).date()  # the engine's (demo) clock
 
 
-def overdue_report(session, user: User, start: date, end: date) -> dict:
+def overdue_report(session, user: User, start: date, end: date, words: Catalogue | None = None) -> dict:
     """The overdue records detected from `start` to `end` inclusive (China dates, UTC+8).
 
     Returns {"from", "to", "kinds": [{code, label}], "units": [{unit_id, holder_role,
@@ -51,13 +50,14 @@ def overdue_report(session, user: User, start: date, end: date) -> dict:
     proposal_title, unit_id, holder_role, holder, unit_name, lead_unit, kind,
     kind_label, due_at, detected_at, resolved_at}] in detection order}. Each row is
     who was late: a unit, or the office (holder_role) or person (holder) holding the
-    step, by name in unit_name.
-    Unknown kinds are counted under their code. "Unresolved" means the late step
+    step, by name in unit_name, in the words of `words` (the region's catalogue; without
+    it the catalogue's own). Unknown kinds are counted under their code. "Unresolved" means the late step
     is still not done now. Raises Forbidden, or EngineError when start > end or
     the range is longer than three years.
     """
     require_access(user)
     _check_range(start, end)
+    words = words or code_catalogue.base()
     lower = datetime.combine(start, time(), CHINA).astimezone(timezone.utc)
     upper = datetime.combine(end + timedelta(days=1), time(), CHINA).astimezone(timezone.utc)
     rows = session.execute(
@@ -69,11 +69,12 @@ def overdue_report(session, user: User, start: date, end: date) -> dict:
     holders = {r[0].holder for r in rows if r[0].holder and not r[0].unit_id}
     people = dict(session.execute(select(User.username, User.name).where(User.username.in_(holders))).all()) \
         if holders else {}
-    kinds = list(KIND_LABELS) + sorted({r[0].kind for r in rows} - set(KIND_LABELS))
+    columns = words.codes("deadline_kinds", report=True)
+    kinds = columns + sorted({r[0].kind for r in rows} - set(columns))
     units: dict[tuple, dict] = {}
     items = []
     for record, number, title, unit_name in rows:
-        name = _party_label(record, unit_name, people)
+        name = _party_label(record, unit_name, people, words)
         party = (record.unit_id, None, None) if record.unit_id else (None, record.holder_role, record.holder)
         unit = units.setdefault(party, {
             "unit_id": record.unit_id, "holder_role": party[1], "holder": party[2], "unit_name": name,
@@ -87,7 +88,7 @@ def overdue_report(session, user: User, start: date, end: date) -> dict:
         items.append({"id": record.id, "proposal_id": record.proposal_id, "proposal_number": number,
                       "proposal_title": title, "unit_id": record.unit_id, "holder_role": party[1],
                       "holder": party[2], "unit_name": name, "lead_unit": record.lead_unit,
-                      "kind": record.kind, "kind_label": KIND_LABELS.get(record.kind, record.kind),
+                      "kind": record.kind, "kind_label": words.label("deadline_kinds", record.kind),
                       "due_at": _iso(record.due_at), "detected_at": _iso(record.detected_at),
                       "resolved_at": _iso(record.resolved_at)})
     ordered = sorted(units.values(), key=lambda u: (-u["total"], -u["unresolved_total"], u["unit_id"] is None,
@@ -96,17 +97,17 @@ def overdue_report(session, user: User, start: date, end: date) -> dict:
               "unresolved": {k: sum(u["unresolved"][k] for u in ordered) for k in kinds},
               "total": len(items), "unresolved_total": sum(u["unresolved_total"] for u in ordered)}
     return {"from": start.isoformat(), "to": end.isoformat(),
-            "kinds": [{"code": k, "label": KIND_LABELS.get(k, k)} for k in kinds],
+            "kinds": [{"code": k, "label": words.label("deadline_kinds", k)} for k in kinds],
             "units": ordered, "totals": totals, "items": items}
 
 
-def _party_label(record: OverdueRecord, unit_name: str | None, people: dict) -> str:
+def _party_label(record: OverdueRecord, unit_name: str | None, people: dict, words: Catalogue) -> str:
     """The name of who was late: the unit, the person holding the step, or the office of its role."""
     if record.unit_id:
         return unit_name or record.unit_id
     if record.holder:
         return people.get(record.holder, record.holder)
-    return ROLE_LABELS.get(record.holder_role, NO_UNIT) if record.holder_role else NO_UNIT
+    return words.label("roles", record.holder_role, default=NO_UNIT)
 
 
 def report_filename(report: dict, extension: str) -> str:
@@ -234,10 +235,4 @@ def _add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _aware(value: datetime) -> datetime:
-    """Stored times are UTC; SQLite hands them back without a zone."""
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else _aware(value).astimezone(timezone.utc).isoformat()
+_iso = clock.utc_iso

@@ -5,7 +5,6 @@ returns plain JSON-ready dicts. Visibility is decided here, once, so every
 entry point (HTTP API, command line) shows the same things to the same people.
 """
 import json
-from datetime import datetime, timezone
 from uuid import UUID
 
 from SpiffWorkflow.exceptions import TaskNotFoundException
@@ -13,11 +12,11 @@ from sqlalchemy import case as sql_case, func, select
 
 from engine.model import clock
 from engine.profile import form_rules
+from engine.profile.catalogue import Catalogue
 from engine.model import limits
 from engine.rules import permissions
 from engine.queries import search
 from engine.workflow import state
-from engine.definitions.bundle import ROLE_NAMES
 from engine.rules.permissions import may_complete, my_tasks_clause, task_for, visible_proposals_clause
 from engine.model.errors import Conflict, EngineError, NotFound
 from engine.model.tables import (
@@ -32,7 +31,6 @@ from engine.model.tables import (
     Unit,
     User,
 )
-from engine.model.eventlog import aware
 from engine.workflow.runtime import Runtime
 
 MAX_PER_PAGE = 100
@@ -113,7 +111,7 @@ def proposal_detail(session, rt: Runtime, user: User, proposal_id: int) -> dict:
         "timeline": [{"at": _iso(e.at), "kind": e.kind, "title": e.title, "actor": e.actor,
                       "actor_name": e.actor_name, "unit_id": e.unit_id, "unit_name": unit_names.get(e.unit_id),
                       "task_id": e.task_id, "task_name": e.task_name, "data": e.data} for e in events],
-        "open_tasks": open_task_rows(session, record.open_tasks),
+        "open_tasks": open_task_rows(session, rt.region.catalogue, record.open_tasks),
         # every rater's rating of each unit (rating the reply and the assisting units is public)
         "ratings": [{"unit_id": r.unit_id, "unit_name": unit_names.get(r.unit_id), "reply_unit": r.reply_unit,
                      "rater": r.rater, "rater_name": name, "satisfaction": r.satisfaction,
@@ -173,24 +171,25 @@ def audiences_of(session, rt: Runtime, proposal_id: int) -> dict:
     return {**own, **rt.current.audiences}
 
 
-def open_task_rows(session, tasks: list[OpenTask], user: User | None = None) -> list[dict]:
+def open_task_rows(session, words: Catalogue, tasks: list[OpenTask], user: User | None = None) -> list[dict]:
     """Open tasks as people read them: what, who does it (the person, or the unit and
-    role, or the office, in Chinese), by when; `mine` when `user` may do it."""
+    role, or the office, in the words of `words`, the region's catalogue), by when;
+    `mine` when `user` may do it."""
     names = dict(session.execute(select(User.username, User.name).where(User.username.in_(
         {t.assignee for t in tasks if t.assignee} | {t.claimed_by for t in tasks if t.claimed_by}))).all()) if tasks else {}
     units = _unit_names(session, {t.unit_id for t in tasks})
-    rows = []
+    rows, short = [], words.labels("roles", "short")
     for t in tasks:
         if t.assignee:
-            who = names.get(t.assignee, ROLE_NAMES.get(t.role, ""))
+            who = names.get(t.assignee, short.get(t.role, ""))
         elif t.unit_id:
-            who = f"{units.get(t.unit_id, '')}{ROLE_NAMES.get(t.role, '')}"
+            who = f"{units.get(t.unit_id, '')}{short.get(t.role, '')}"
         else:
-            who = ROLE_NAMES.get(t.role, "")
+            who = short.get(t.role, "")
         rows.append({"id": t.id, "name": t.name, "title": t.title, "unit_id": t.unit_id,
                      "unit_name": units.get(t.unit_id), "role": t.role, "assignee": t.assignee, "who": who,
                      "claimed_by": t.claimed_by, "claimed_by_name": names.get(t.claimed_by, t.claimed_by),
-                     "due_at": _iso(t.due_at), "overdue": t.due_at is not None and aware(t.due_at) < clock.now(),
+                     "due_at": _iso(t.due_at), "overdue": t.due_at is not None and t.due_at < clock.now(),
                      "mine": user is not None and may_complete(user, t)})
     return rows
 
@@ -202,7 +201,7 @@ def next_steps(session, rt: Runtime, user: User, proposal_id: int) -> dict:
     tasks = list(session.scalars(select(OpenTask).where(OpenTask.proposal_id == proposal_id)
                                  .order_by(OpenTask.created_at, OpenTask.id)))
     return {"status": proposal.status, "status_label": rt.stage_labels.get(proposal.status, proposal.status),
-            "tasks": open_task_rows(session, tasks, user)}
+            "tasks": open_task_rows(session, rt.region.catalogue, tasks, user)}
 
 
 def list_tasks(session, rt: Runtime, user: User, name: str | None = None, stage: str | None = None,
@@ -323,7 +322,7 @@ def _task_item(rt: Runtime, task: OpenTask, title, number, unit_name, claimer_na
             "proposal_title": title, "proposal_number": number, "unit_id": task.unit_id, "unit_name": unit_name,
             "role": task.role, "assignee": task.assignee, "created_at": _iso(task.created_at),
             "due_at": _iso(task.due_at),
-            "overdue": task.due_at is not None and aware(task.due_at) < clock.now(),
+            "overdue": task.due_at is not None and task.due_at < clock.now(),
             "claimed_by": task.claimed_by, "claimed_by_name": (claimer_name or task.claimed_by) if task.claimed_by else None}
 
 
@@ -332,12 +331,7 @@ def _unit_names(session, ids) -> dict:
     return dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all()) if ids else {}
 
 
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:  # SQLite drops the zone; the engine always writes UTC
-        value = value.replace(tzinfo=timezone.utc)
-    return value.isoformat()
+_iso = clock.utc_iso
 
 
 def _json_safe(data) -> dict:

@@ -26,7 +26,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from engine.model import clock
-from engine.model.eventlog import aware
 from engine.model.tables import Case, Event, OpenTask, ProcessDefinition, Proposal
 from engine.replay.answers import Answer
 
@@ -94,13 +93,13 @@ def recorded_cases(session, now: datetime | None = None) -> tuple[list[RecordedC
                 submitted = submitted or dict(event.data or {})
             elif event.task_name:
                 events.append(Recorded(len(events), event.task_name, dict(event.data or {}), event.actor,
-                                       event.unit_id, aware(event.at)))
+                                       event.unit_id, event.at))
         data = submitted or {"title": proposal.title, "category": proposal.category, "body": proposal.body,
                              "suggestions": proposal.suggestions or "", "source": proposal.source, "cosigners": []}
         open_now = [(t.name, t.unit_id, t.assignee)
                     for t in session.scalars(select(OpenTask).where(OpenTask.case_id == case.id))]
         cases.append(RecordedCase(id=proposal.number or f"P{proposal.id}", proposal_id=proposal.id,
-                                  title=proposal.title, submitted_at=aware(proposal.submitted_at),
+                                  title=proposal.title, submitted_at=proposal.submitted_at,
                                   proposer=proposal.proposer, data=data, events=events, running=not case.completed,
                                   open_now=open_now, horizon=None if case.completed else now,
                                   definition=definition.hash))

@@ -10,8 +10,6 @@ import statistics
 import unicodedata
 from collections import Counter
 
-from engine.definitions.bundle import ROLE_LABELS
-from engine.workflow.escalation import KIND_LABELS
 
 APPROVAL_ROLES = ("unit_head", "gov_office", "deputy_head", "supervisor")
 STATE_LABELS = {"completed": "已结束", "running": "仍在办理", "error": "出错"}
@@ -43,7 +41,8 @@ def build_report(cases, baseline_results, candidate_results, baseline, candidate
     return {
         "about": about, "baseline": baseline.describe(), "candidate": candidate.describe(), "sides": sides,
         "approval_cases": {"more": approvals_more, "fewer": approvals_fewer}, "paths_by_unit": by_unit,
-        "labels": {"tasks": titles, "units": names, "roles": ROLE_LABELS, "kinds": KIND_LABELS,
+        "labels": {"tasks": titles, "units": names, "roles": candidate.region.catalogue.labels("roles"),
+                   "kinds": candidate.region.catalogue.labels("deadline_kinds", "action"),
                    "reply_class": {**baseline.region.labels("reply_classes"), **candidate.region.labels("reply_classes")},
                    "satisfaction": {**baseline.region.labels("satisfaction_scale"),
                                     **candidate.region.labels("satisfaction_scale")},
@@ -183,7 +182,7 @@ def format_report(report: dict, limit: int = 20) -> str:
     keys = sorted(set(ab["by_task"]) | set(ac["by_task"]))
     section("四、审批环节", [
         _row("合计", ab["total"], ac["total"]),
-        *[_row(f"按角色：{ROLE_LABELS.get(r, r)}", ab["by_role"].get(r, 0), ac["by_role"].get(r, 0))
+        *[_row(f"按角色：{labels['roles'].get(r, r)}", ab["by_role"].get(r, 0), ac["by_role"].get(r, 0))
           for r in sorted(set(ab["by_role"]) | set(ac["by_role"]))],
         *[_row(f"按任务：{labels['tasks'].get(k, k)}", ab["by_task"].get(k, 0), ac["by_task"].get(k, 0)) for k in keys]])
     out.insert(-1, f"  审批环节增加的案件 {report['approval_cases']['more']} 件，减少的案件 {report['approval_cases']['fewer']} 件")
@@ -194,7 +193,7 @@ def format_report(report: dict, limit: int = 20) -> str:
         ["单位", "任务 基线", "候选", "变化", "审批 基线", "候选", "变化"],
         [[labels["units"].get(u, u), *_row("", b["units"].get(u, zero)["tasks"], c["units"].get(u, zero)["tasks"])[1:],
           *_row("", b["units"].get(u, zero)["approvals"], c["units"].get(u, zero)["approvals"])[1:]] for u in units]), ""])
-    section("六、各角色工作量（任务数）", rows_of("roles", ROLE_LABELS), "角色")
+    section("六、各角色工作量（任务数）", rows_of("roles", labels["roles"]), "角色")
     section("七、答复类别分布", rows_of("reply_class", labels["reply_class"]), "类别")
     section("八、满意度分布", rows_of("satisfaction", labels["satisfaction"]), "评价")
     changed = report["changed"]

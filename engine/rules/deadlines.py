@@ -15,11 +15,12 @@ published rules count calendar days and months.
 from __future__ import annotations
 
 import calendar as _calendar
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
+from engine.model.clock import CHINA
 from engine.rules.workcal import WorkCalendar
 
-CHINA_TZ = timezone(timedelta(hours=8))
+CHINA_TZ = CHINA  # the one China time zone, engine/model/clock.py
 END_OF_DAY = time(23, 59, 59)
 REMIND_AT = time(9, 0)
 

@@ -5,7 +5,6 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from engine.model.eventlog import aware
 from engine.model.tables import DeadlineExtension
 
 
@@ -16,4 +15,4 @@ def extended_due(session, proposal_id: int, kind: str, unit: str | None = None) 
         DeadlineExtension.status == "approved")
     if unit is not None:
         query = query.where(DeadlineExtension.unit_id == unit)
-    return aware(session.scalar(query))
+    return session.scalar(query)

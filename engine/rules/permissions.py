@@ -35,27 +35,24 @@ the proposal is open, by a unit handling it while it is open, and by the
 supervising leader of a key proposal.
 """
 from dataclasses import dataclass
-from datetime import timezone
 
 from sqlalchemy import and_, exists, false, or_, select, true
 
 from engine.model.errors import Conflict, Forbidden, InvalidForm, NotFound
 from engine.model.tables import Event, OpenTask, Proposal, ProposalPerson, ProposalUnit, User
+from engine.profile import catalogue
 
 # process designers read every proposal (to follow the cases on a version) but have no tasks
 SEE_ALL_ROLES = {"committee", "gov_office", "supervisor", "deputy_head", "designer"}
 UNIT_ROLES = {"unit_clerk", "unit_head"}
+SUPERVISION_ROLES = frozenset({"committee", "gov_office", "supervisor"})  # samples and overdue reports
+DESIGNER = "designer"  # the role that edits, deploys and migrates
+VERSION_READERS = {DESIGNER, "committee"}  # may see the versions and which cases run on each
 CLOSED_STATUSES = {"closed", "not_filed", "merged", "converted"}
 
-# Who sees a step, by its audience (the diagrams' `audience` property names one).
-# Staff are the roles in SEE_ALL_ROLES; they see every step.
-AUDIENCES = {
-    "public": "所有可查看该提案的人，含提案者和联名人",
-    "handling": "各机关和参与办理的承办单位（主办、协办），不含提案者和联名人",
-    "lead": "各机关和主办单位",
-    "unit": "各机关和办理该步骤的单位",
-    "staff": "仅提案委、政府办、督查室、分管领导和流程设计员",
-}
+# Who sees a step, by its audience (the diagrams' `audience` property names one; the words
+# for each are the catalogue's `audiences`). Staff are the roles in SEE_ALL_ROLES; they see every step.
+AUDIENCES = tuple(catalogue.base().codes("audiences"))
 TASK = None  # in EVENT_AUDIENCE: the audience of the event's task
 # The audience of each kind of event; an unknown kind is seen by staff only.
 EVENT_AUDIENCE = {
@@ -246,8 +243,8 @@ def task_for(session, user: User, task_id: str) -> OpenTask:
         done = session.scalar(select(Event).where(Event.task_id == task_id, Event.kind == "task_completed").limit(1)) \
             if isinstance(task_id, str) and len(task_id) <= 36 else None
         if done is not None and may_see_proposal(session, user, done.proposal_id):
-            at = done.at if done.at.tzinfo else done.at.replace(tzinfo=timezone.utc)  # SQLite: naive UTC
-            raise Conflict("该任务已经办理完成，不能重复提交", completed_by=done.actor_name, completed_at=at.isoformat())
+            raise Conflict("该任务已经办理完成，不能重复提交", completed_by=done.actor_name,
+                           completed_at=done.at.isoformat())
         raise NotFound("找不到该任务")
     if not may_do(user, row):
         raise NotFound("找不到该任务")
@@ -257,6 +254,50 @@ def task_for(session, user: User, task_id: str) -> OpenTask:
 def may_see_incidents(user: User) -> bool:
     """Whether `user` may list the stalled cases (异常案件): the committee, which runs the handling."""
     return "committee" in user.role_set
+
+
+def may_submit(user: User) -> bool:
+    """Whether `user` may write and submit proposals (a proposer, 委员)."""
+    return "proposer" in user.role_set
+
+
+def check_submitter(user: User) -> None:
+    """Forbidden unless `user` may submit proposals."""
+    if not may_submit(user):
+        raise Forbidden("只有提案者可以提交提案")
+
+
+def may_supervise(user: User) -> bool:
+    """Whether `user` may draw supervision samples and read the overdue reports."""
+    return bool(user.role_set & SUPERVISION_ROLES)
+
+
+def check_supervisor(user: User) -> None:
+    """Forbidden unless `user` is committee, government office or supervision office staff."""
+    if not may_supervise(user):
+        raise Forbidden("只有提案委、政府办和督查室可以进行督办抽查和查看超期情况报告")
+
+
+def may_design(user: User) -> bool:
+    """Whether `user` may edit and deploy process versions and migrate cases (a process designer)."""
+    return DESIGNER in user.role_set
+
+
+def may_read_versions(user: User) -> bool:
+    """Whether `user` may see the process versions and which cases run on each."""
+    return bool(user.role_set & VERSION_READERS)
+
+
+def check_designer(user: User, read_only: bool = False) -> None:
+    """Forbidden unless `user` is a process designer (or, to read, the committee)."""
+    if not (may_read_versions(user) if read_only else may_design(user)):
+        raise Forbidden("只有流程设计员和提案委可以查看流程版本" if read_only else "只有流程设计员可以部署流程版本和迁移案件")
+
+
+def check_extension_requester(user: User, part: ProposalUnit | None) -> None:
+    """Forbidden unless `user` is staff of the lead unit (`part`: the user's unit's part in the proposal)."""
+    if part is None or part.role != "lead" or not user.role_set & UNIT_ROLES:
+        raise Forbidden("只有主办单位可以申请延期答复")
 
 
 def may_see_proposal(session, user: User, proposal_id: int) -> bool:
@@ -313,18 +354,3 @@ def my_tasks_clause(user: User):
 def _ids(value) -> list[int]:
     return [v for v in value if isinstance(v, int)] if isinstance(value, list) else []
 
-
-# Supervision (督办): samples and the overdue report
-
-SUPERVISION_ROLES = frozenset({"committee", "gov_office", "supervisor"})
-
-
-def may_supervise(user: User) -> bool:
-    """Whether `user` may draw samples and read supervision reports."""
-    return bool(user.role_set & SUPERVISION_ROLES)
-
-
-def require_supervision_access(user: User) -> None:
-    """Raise Forbidden unless `user` is committee, government office or supervision office staff."""
-    if not may_supervise(user):
-        raise Forbidden("只有提案委、政府办和督查室可以进行督办抽查和查看超期情况报告")

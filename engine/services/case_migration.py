@@ -30,7 +30,7 @@ from engine.model.errors import EngineError
 from engine.model.eventlog import log
 from engine.model.tables import Case, ProcessDefinition, Proposal, User
 from engine.workflow.step import Step, lock_case
-from engine.definitions.versions import PROCESS_LABELS, current_definition, find_version
+from engine.definitions.versions import current_definition, find_version
 
 # Tasks only foreseen, not reached: dropped when their definition is gone, and foreseen again later.
 _FORESEEN = TaskState.PREDICTED_MASK | TaskState.FUTURE
@@ -143,7 +143,7 @@ def _check(step, target, new_bundle):
         new_spec, new_subprocess_specs = new_bundle.specs_for(case.process)
     except KeyError:
         check.movable = False
-        check.reasons.append(f"新版本中没有流程“{PROCESS_LABELS.get(case.process, case.process)}”（{case.process}）")
+        check.reasons.append(f"新版本中没有流程“{step.rt.region.catalogue.label('processes', case.process)}”（{case.process}）")
         return check, None
     workflow = step.load()
     registry = state.registry()

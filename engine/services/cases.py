@@ -18,9 +18,10 @@ from engine.profile import form_rules
 from engine.workflow import state
 from engine.workflow import step as steps
 from engine.adapters.db import UnitOfWork
-from engine.model.errors import Conflict, Forbidden, InvalidForm
+from engine.model.errors import Conflict, InvalidForm
 from engine.model.eventlog import log
 from engine.model.tables import Case, OpenTask, Proposal, ProposalPerson, User
+from engine.rules import permissions
 from engine.rules.permissions import check_completable, task_for
 from engine.workflow.runtime import Runtime
 
@@ -34,8 +35,7 @@ def submit_proposal(uow: UnitOfWork, rt: Runtime, user: User, data: dict, commit
     accounts other than the author. Returns the new proposal. `commit=False`
     leaves the transaction open (an Excel import writes every row or none).
     """
-    if "proposer" not in user.role_set:
-        raise Forbidden("只有提案者可以提交提案")
+    permissions.check_submitter(user)
     fields = rt.forms.validate(SUBMISSION_FORM, data)
     session = uow.session
     cosigners = list(dict.fromkeys(fields.get("cosigners") or []))

@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from engine.adapters import outbox as notify
 from engine.model import clock
-from engine.model.errors import Conflict, Forbidden, InvalidForm, NotFound
+from engine.model.errors import Conflict, InvalidForm, NotFound
 from engine.model.eventlog import log
 from engine.model.tables import Case, DeadlineExtension, Proposal, ProposalUnit, User
+from engine.rules import permissions
 from engine.workflow import extension as extension_tasks
 from engine.workflow import step as steps
 
@@ -34,8 +35,7 @@ def request_extension(uow, rt, user: User, proposal_id: int, data: dict) -> dict
         raise NotFound("找不到该提案")
     extension_tasks.lock_proposal_case(session, proposal_id)  # two requests at once: the second sees the first
     lead = session.get(ProposalUnit, (proposal_id, user.unit_id)) if user.unit_id else None
-    if lead is None or lead.role != "lead" or not user.role_set & {"unit_clerk", "unit_head"}:
-        raise Forbidden("只有主办单位可以申请延期答复")
+    permissions.check_extension_requester(user, lead)
     if lead.reply_class is not None:
         raise Conflict("本单位已经答复，无需延期")
     pending = session.scalar(select(DeadlineExtension).where(

@@ -17,14 +17,14 @@ import hashlib
 import math
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import delete, select
 
+from engine.model import clock
 from engine.services import accounts
 from engine.model.errors import EngineError, Unauthorized
-from engine.model.eventlog import aware
 from engine.model.tables import LoginFailure, LoginSession, User
 
 PAGE, API = "page", "api"
@@ -32,8 +32,9 @@ _SALT = "cppcc-api-token"
 
 
 def utcnow() -> datetime:
-    """The wall clock, aware UTC."""
-    return datetime.now(timezone.utc)
+    """The outside world's now on the engine's clock (aware UTC): a login lasts real hours,
+    also under the demo's moved clock, and a test's clock moves it."""
+    return clock.real_now()
 
 
 class TooManyFailures(EngineError):
@@ -100,15 +101,26 @@ def log_out(uow, secret) -> None:
         uow.commit()
 
 
+class _ClockSigner(TimestampSigner):
+    """Token time stamps on the engine's clock (real time; a test's clock moves it)."""
+
+    def get_timestamp(self) -> int:
+        return int(utcnow().timestamp())
+
+
+def _serializer(key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(key, salt=_SALT, signer=_ClockSigner)
+
+
 def issue_token(key: str, user: User, secret: str) -> str:
     """A signed, time-stamped API token naming the user and the login session."""
-    return URLSafeTimedSerializer(key, salt=_SALT).dumps({"uid": user.id, "sid": secret})
+    return _serializer(key).dumps({"uid": user.id, "sid": secret})
 
 
 def token_secret(key: str, token: str, max_age: int) -> str:
     """The login session secret a token carries; Unauthorized if forged or too old."""
     try:
-        payload = URLSafeTimedSerializer(key, salt=_SALT).loads(token, max_age=max_age)
+        payload = _serializer(key).loads(token, max_age=max_age)
     except SignatureExpired:
         raise Unauthorized("登录已过期，请重新登录") from None
     except BadSignature:
@@ -133,7 +145,7 @@ def _open_session(session, secret, kind: str) -> User | None:
         return None
     row = session.scalar(select(LoginSession).where(LoginSession.secret_hash == _digest(secret),
                                                     LoginSession.kind == kind))
-    if row is None or aware(row.expires_at) <= utcnow():
+    if row is None or row.expires_at <= utcnow():
         return None
     return session.get(User, row.user_id)
 
@@ -147,7 +159,7 @@ def _refuse_if_locked(session, name: str, address: str, policy: Policy, now: dat
         recent = session.scalars(select(LoginFailure.at).where(column == value, LoginFailure.at > now - policy.window)
                                  .order_by(LoginFailure.at.desc()).limit(limit)).all()
         if len(recent) >= limit:  # locked until the oldest of the last `limit` failures leaves the window
-            waits.append((aware(recent[-1]) + policy.window - now).total_seconds())
+            waits.append((recent[-1] + policy.window - now).total_seconds())
     if waits:
         raise TooManyFailures(max(waits))
 

@@ -18,12 +18,13 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
+from engine.model import clock
 from engine.model.errors import EngineError, NotFound
 from engine.model.tables import Proposal, ProposalUnit, SupervisionSample, Unit, User
 from engine.profile.region import Region
-from engine.rules.permissions import SUPERVISION_ROLES, may_supervise, require_supervision_access as require_access  # noqa: F401
+from engine.rules.permissions import SUPERVISION_ROLES, may_supervise, check_supervisor as require_access  # noqa: F401
 
-CHINA = timezone(timedelta(hours=8))
+CHINA = clock.CHINA
 SEED_MAX_LENGTH = 80  # SupervisionSample.seed
 LABEL_MAX_LENGTH = 200  # SupervisionSample.label
 
@@ -77,7 +78,7 @@ def draw_sample(uow, region: Region, user: User, *, rate_percent: float | str | 
         errors.append({"field": "seed", "message": f"随机种子不能超过 {SEED_MAX_LENGTH} 个字符"})
     else:
         seed = seed.strip()
-    drawn_at = _aware(now)
+    drawn_at = now
     if label is None or (isinstance(label, str) and not label.strip()):
         label = f"{drawn_at.astimezone(CHINA):%Y-%m-%d} 随机抽查"
     elif not isinstance(label, str):
@@ -183,10 +184,4 @@ def _rate(value, errors: list) -> float | None:
     return float(number)
 
 
-def _aware(value: datetime) -> datetime:
-    """Stored times are UTC; SQLite hands them back without a zone."""
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else _aware(value).astimezone(timezone.utc).isoformat()
+_iso = clock.utc_iso

@@ -20,7 +20,6 @@ from engine.adapters import outbox as notify
 from engine.workflow import step as steps
 from engine.adapters.db import UnitOfWork
 from engine.model.errors import Conflict, EngineError
-from engine.model.eventlog import aware
 from engine.model.tables import Case, Proposal
 
 log = logging.getLogger(__name__)
@@ -43,7 +42,7 @@ def fire_case(database, rt, case_id: int) -> bool:
             session = uow.session
             case = steps.lock_case(session, case_id, skip_locked=True)
             now = clock.now()
-            if case is None or case.completed or case.next_timer_at is None or aware(case.next_timer_at) >= now:
+            if case is None or case.completed or case.next_timer_at is None or case.next_timer_at >= now:
                 return False  # another worker has it, or got there first
             proposal = session.get(Proposal, case.proposal_id)
             bundle = rt.bundle_of_case(session, case)

@@ -46,7 +46,6 @@ from engine.model.settings import Settings
 from engine.adapters.db import Database, UnitOfWork
 from engine.tooling.demo import seed_people
 from engine.model.errors import DefinitionError, EngineError, InvalidForm
-from engine.model.eventlog import aware
 from engine.model.tables import Event, OpenTask, Proposal, User
 from engine.profile.region import REGIONS_ROOT, load_region, region_codes
 from engine.workflow.runtime import Runtime
@@ -296,7 +295,7 @@ def _compare(database, proposal_id, expect, when: str = "结束时") -> list[str
 
 
 def _china_day(moment) -> str:
-    return "无期限" if moment is None else aware(moment).astimezone(clock.CHINA).date().isoformat()
+    return "无期限" if moment is None else moment.astimezone(clock.CHINA).date().isoformat()
 
 
 def _moment(value) -> datetime:

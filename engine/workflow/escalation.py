@@ -20,12 +20,9 @@ from sqlalchemy import or_, select
 
 from engine.rules.extensions import extended_due
 from engine.adapters import outbox as notify
-from engine.definitions.bundle import ROLE_LABELS
 from engine.model.eventlog import log
 from engine.model.tables import Event, OpenTask, OverdueRecord, ProposalUnit, Rating, Unit, User
 
-KIND_LABELS = {"accept": "签收", "first_contact": "首次联系提案者", "opinion": "提交协办意见", "reply": "答复",
-               "feedback": "评价答复", "cosign": "确认联名"}
 
 
 @dataclass
@@ -90,10 +87,10 @@ def remind(step, kind: str, unit: str | None = None, leads: bool = False, since:
     `leads`: the deadline belongs to the lead units as a whole (first contact,
     reply), not only to whoever has a matching task open right now; `since`: only
     what was done from then on meets it (a second handling's reply)."""
-    sent = 0
-    label = KIND_LABELS.get(kind, kind)
+    sent, words = 0, step.rt.region.catalogue
+    label = words.label("deadline_kinds", kind, "action")
     for party in _late(step, kind, unit, leads, since):
-        name = party_name(step.session, party.unit_id, party.role, party.holder)
+        name = party_name(step.session, words, party.unit_id, party.role, party.holder)
         log(step.session, step.proposal, "reminder", None, f"{label}提醒（{name}）", unit_id=party.unit_id,
             data={"kind": kind}, at=step.now)
         sent += notify.enqueue(step.session, step.rt.region, party.people, "reminder", f"办理提醒：请及时{label}",
@@ -105,7 +102,8 @@ def escalate(step, kind: str, unit: str | None = None, due: str | None = None, l
              since: str | None = None) -> int:
     """Record who missed deadline `kind` (once per party until met) and tell them and the committee."""
     base_due = datetime.fromisoformat(due).astimezone(timezone.utc) if due else step.now
-    label = KIND_LABELS.get(kind, kind)
+    words = step.rt.region.catalogue
+    label = words.label("deadline_kinds", kind, "action")
     committee = notify.recipients_for(step.session, "committee")
     if step.proposal.is_key and step.proposal.supervising_leader:  # 重点提案: the supervising leader too
         committee += notify.recipients_for(step.session, "deputy_head", assignee=step.proposal.supervising_leader)
@@ -121,7 +119,7 @@ def escalate(step, kind: str, unit: str | None = None, due: str | None = None, l
                                            holder_role=party.role, holder=party.holder, lead_unit=party.lead_unit,
                                            kind=kind, due_at=due_at, detected_at=step.now))
             recorded += 1
-        name = party_name(step.session, party.unit_id, party.role, party.holder)
+        name = party_name(step.session, words, party.unit_id, party.role, party.holder)
         log(step.session, step.proposal, "overdue", None, f"{label}超期（{name}）", unit_id=party.unit_id,
             data={"kind": kind, "due_at": due_at.isoformat()}, at=step.now)
         notify.enqueue(step.session, step.rt.region, party.people + committee, "overdue",
@@ -151,14 +149,15 @@ def resolve(step, kind: str, unit: str | None = None, holder: str | None = None,
         record.resolved_at = step.now
 
 
-def party_name(session, unit_id: str | None, role: str | None = None, holder: str | None = None) -> str:
-    """Who is late, as people read it: the unit's name, the person's name or the office's."""
+def party_name(session, words, unit_id: str | None, role: str | None = None, holder: str | None = None) -> str:
+    """Who is late, as people read it: the unit's name, the person's name or the office's
+    (`words`: the region's code catalogue)."""
     if unit_id:
         unit = session.get(Unit, unit_id)
         return unit.name if unit else unit_id
     if holder:
         return session.scalar(select(User.name).where(User.username == holder)) or holder
-    return ROLE_LABELS.get(role, "提案者") if role else "提案者"
+    return words.label("roles", role, default=words.label("roles", "proposer"))  # no role: the member's step
 
 
 def close_cosigning(step) -> dict:

@@ -13,7 +13,7 @@ from engine.adapters import outbox as notify
 from engine.workflow import step as steps
 from engine.rules import extensions
 from engine.model.errors import Conflict
-from engine.model.eventlog import aware, log
+from engine.model.eventlog import log
 from engine.model.tables import Case, DeadlineExtension, ProposalPerson, User
 
 REQUEST_FORM = "extension_request"
@@ -54,10 +54,10 @@ def decide(step, extension_id: int, approved: bool) -> str:
     extension.decided_at = step.now
     title = "延期申请已批准" if approved else "延期申请未获批准"
     log(session, step.proposal, "extension_decided", None, title, unit_id=extension.unit_id,
-        data={"approved": approved, "requested_due": day(aware(extension.requested_due))}, at=step.now)
+        data={"approved": approved, "requested_due": day(extension.requested_due)}, at=step.now)
     unit_staff = list(session.scalars(select(User).where(User.unit_id == extension.unit_id, User.active.is_(True))))
     notify.enqueue(session, step.rt.region, unit_staff, "extension", title,
-                   f"提案：{step.proposal.title}；答复期限：{day(aware(extension.requested_due))}" if approved else
+                   f"提案：{step.proposal.title}；答复期限：{day(extension.requested_due)}" if approved else
                    f"提案：{step.proposal.title}；请按原期限答复", proposal_id=step.proposal.id, now=step.now)
     session.flush()
     if approved:

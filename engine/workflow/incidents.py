@@ -6,14 +6,14 @@ its event log and told to the committee; a later step that moves it on (for
 example `cppcc repair-cases`) resolves the record. The committee lists them
 (`list_incidents`, the 异常案件 page and GET /api/incidents).
 """
-from datetime import datetime, timezone
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from sqlalchemy import func, select
 
 from engine.adapters import outbox as notify
-from engine.model.eventlog import aware, log
+from engine.model import clock
+from engine.model.eventlog import log
 from engine.model.tables import Event, Incident, Proposal
 from engine.model.errors import Forbidden
 from engine.rules.permissions import may_see_incidents
@@ -106,5 +106,4 @@ def _item(incident, proposal) -> dict:
             "resolution": incident.resolution}
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else aware(moment).astimezone(timezone.utc).isoformat()
+_iso = clock.utc_iso

@@ -85,3 +85,30 @@ def test_search_proposals_shows_only_visible(api, world, user):
     assert {p["id"] for p in body["items"]} == {world["p1"]} & {world[key] for key in visible}
     body = api.get(user, "/api/proposals", query_string={"unit": "fgw"}).get_json()
     assert {p["id"] for p in body["items"]} == {world["p1"]} & {world[key] for key in visible}
+
+
+# username: what the user may do beyond tasks (engine/rules/permissions.py decides each)
+CAPABILITIES = {
+    "wy_chen": {"submit"}, "wy_lin": {"submit"}, "wy_wu": {"submit"},
+    "tw_li": {"supervise", "incidents", "read_versions"},
+    "zfb_wang": {"supervise"}, "dcs_zhou": {"supervise"},
+    "deputy_zhao": set(), "fgw_clerk": set(), "fgw_head": set(), "jw_clerk": set(), "jtw_clerk": set(),
+}
+
+
+def test_capabilities_cover_every_person(people):
+    assert set(CAPABILITIES) == set(people)
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_who_may_supervise_see_incidents_read_versions_and_submit(api, user):
+    may = CAPABILITIES[user]
+    checks = {"supervise": api.get(user, "/api/reports/overdue"), "incidents": api.get(user, "/api/incidents"),
+              "read_versions": api.get(user, "/api/definitions")}
+    for what, response in checks.items():
+        assert response.status_code == (200 if what in may else 403), (what, response.get_json())
+        if what not in may:
+            assert "只有" in response.get_json()["error"]["message"]
+    response = api.post(user, "/api/proposals", {"title": "关于加强停车管理的建议", "category": "urban",
+                                                 "body": "停车难问题日益突出。", "suggestions": "建设停车库"})
+    assert response.status_code == (201 if "submit" in may else 403), response.get_json()

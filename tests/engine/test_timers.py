@@ -30,7 +30,6 @@ from engine.adapters.db import Database, UnitOfWork
 from engine.rules.deadlines import Deadlines
 from engine.services.directory import add_user
 from engine.model.errors import InvalidForm
-from engine.model.eventlog import aware
 from engine.model.tables import Case, DeadlineExtension, Event, Notification, OpenTask, OverdueRecord
 
 CHINA = clock.CHINA
@@ -107,12 +106,12 @@ def due(walk, proposal_id, name, unit=None) -> datetime:
     """The due time of the one open task `name` (of `unit`), aware."""
     rows = [t for t in open_tasks(walk, proposal_id, name) if unit is None or t.unit_id == unit]
     assert len(rows) == 1, f"expected one open {name} ({unit}), found {[(t.name, t.unit_id) for t in rows]}"
-    return aware(rows[0].due_at)
+    return rows[0].due_at
 
 
 def next_timer(walk, proposal_id) -> datetime | None:
     """When the proposal's case has its next timer due."""
-    return aware(walk.case(proposal_id).next_timer_at)
+    return walk.case(proposal_id).next_timer_at
 
 
 def overdue(walk, proposal_id, kind=None) -> list[OverdueRecord]:
@@ -162,7 +161,7 @@ def extension(walk, proposal_id) -> DeadlineExtension:
 
 def reply_phase_dues(walk, proposal_id) -> dict:
     """{task name: due} of the open reply-phase tasks of a proposal."""
-    return {t.name: aware(t.due_at) for t in open_tasks(walk, proposal_id) if t.name in REPLY_PHASE}
+    return {t.name: t.due_at for t in open_tasks(walk, proposal_id) if t.name in REPLY_PHASE}
 
 
 # 1. Each kind of deadline across the National Day holiday
@@ -206,7 +205,7 @@ def test_cosigner_confirmation_is_due_after_five_working_days(moving_clock, walk
 
     rows = open_tasks(walk, pid, "cosigner_confirm")
     assert sorted(t.assignee for t in rows) == sorted(cosigners)
-    assert {aware(t.due_at) for t in rows} == {COSIGN_DUE} == {Deadlines(runtime.region).due("cosign", START)}
+    assert {t.due_at for t in rows} == {COSIGN_DUE} == {Deadlines(runtime.region).due("cosign", START)}
     assert next_timer(walk, pid) == COSIGN_DUE
 
 
@@ -230,7 +229,7 @@ def test_acceptance_reminder_and_escalation_fire_exactly_once(moving_clock, walk
     moving_clock.set(late)
     assert [run_worker(walk)["fired"] for _ in range(2)] == [1, 0]
     records = overdue(walk, pid)
-    assert [(r.kind, r.unit_id, aware(r.due_at), aware(r.detected_at), r.resolved_at) for r in records] == [
+    assert [(r.kind, r.unit_id, r.due_at, r.detected_at, r.resolved_at) for r in records] == [
         ("accept", "fgw", ACCEPT_DUE, late, None)]
     assert [e.unit_id for e in events(walk, pid, "overdue")] == ["fgw"]
     assert notifications(walk, pid, "reminder") == {("fgw_clerk", c): 1 for c in reminder_channels}
@@ -241,7 +240,7 @@ def test_acceptance_reminder_and_escalation_fire_exactly_once(moving_clock, walk
 
     accepted = moving_clock.advance(hours=2)
     walk.do("accept", "fgw_clerk", {"accept_decision": "accept"})
-    assert aware(overdue(walk, pid, "accept")[0].resolved_at) == accepted
+    assert overdue(walk, pid, "accept")[0].resolved_at == accepted
     assert len(overdue(walk, pid)) == 1
 
     with UnitOfWork(walk.db) as uow:
@@ -293,7 +292,7 @@ def test_approved_extension_moves_reply_deadline_and_timers(moving_clock, walk):
 
     new_due = at(2026, 2, 10)
     decided = extension(walk, pid)
-    assert decided.status == "approved" and aware(decided.requested_due) == new_due
+    assert decided.status == "approved" and decided.requested_due == new_due
     assert not [t for t in open_tasks(walk, pid) if t.name in ("committee_decide", "gov_decide")]
     assert reply_phase_dues(walk, pid) == {"plan_draft": new_due}
     walk.do("plan_draft", "fgw_clerk", plan())
@@ -308,7 +307,7 @@ def test_approved_extension_moves_reply_deadline_and_timers(moving_clock, walk):
     moving_clock.set(at(2026, 2, 11, 10, 0, 0))  # past the extended one
     run_worker(walk)
     run_worker(walk)
-    assert [(r.unit_id, aware(r.due_at)) for r in overdue(walk, pid, "reply")] == [("fgw", new_due)]
+    assert [(r.unit_id, r.due_at) for r in overdue(walk, pid, "reply")] == [("fgw", new_due)]
     assert [e.title for e in events(walk, pid, "overdue") if e.data["kind"] == "reply"] == ["答复超期（区发展和改革委员会）"]
 
 
@@ -349,7 +348,7 @@ def test_refused_extension_leaves_due_dates_and_timers(moving_clock, walk):
 
     moving_clock.set(at(2025, 12, 27, 10, 0, 0))
     run_worker(walk)
-    assert [(r.unit_id, aware(r.due_at)) for r in overdue(walk, pid, "reply")] == [("fgw", REPLY_DUE)]
+    assert [(r.unit_id, r.due_at) for r in overdue(walk, pid, "reply")] == [("fgw", REPLY_DUE)]
 
 
 # 5. Two workers racing on PostgreSQL

@@ -17,7 +17,6 @@ from engine.model import clock
 from engine.tooling import demo_clock
 from engine.adapters.db import Database, UnitOfWork
 from engine.tooling.demo import FILE, act, seed_people, submit
-from engine.model.eventlog import aware
 from engine.model.tables import Notification, OpenTask, Proposal
 from engine.workflow.runtime import Runtime
 
@@ -57,7 +56,7 @@ def app(demo):
 def accept_due(database, pid) -> datetime:
     with UnitOfWork(database) as uow:
         row = uow.session.scalar(select(OpenTask).where(OpenTask.proposal_id == pid, OpenTask.name == "accept"))
-        return aware(row.due_at)
+        return row.due_at
 
 
 def pending_real_messages(database) -> list[Notification]:
@@ -81,7 +80,7 @@ def test_run_timers_never_delays_real_messages(demo, capsys):
     after = pending_real_messages(database)
     assert len(after) > len(before)  # the reminders and overdue notices the round queued
     for row in after:  # waiting for a channel: looked at again within minutes of real time, not of the demo's
-        assert aware(row.next_attempt_at) <= real_now + timedelta(minutes=6), (row.kind, row.next_attempt_at)
+        assert row.next_attempt_at <= real_now + timedelta(minutes=6), (row.kind, row.next_attempt_at)
 
 
 def test_pages_api_and_timers_read_the_same_moved_clock(demo, app, browser, capsys):
@@ -103,8 +102,8 @@ def test_pages_api_and_timers_read_the_same_moved_clock(demo, app, browser, caps
     clerk.post(f"/tasks/{accept['id']}", {"accept_decision": "accept", "version": ""})
     with UnitOfWork(database) as uow:
         plan = uow.session.scalar(select(OpenTask).where(OpenTask.proposal_id == pid, OpenTask.name == "plan_draft"))
-        assert aware(plan.created_at) > due
-        assert aware(uow.session.get(Proposal, pid).updated_at) > due
+        assert plan.created_at > due
+        assert uow.session.get(Proposal, pid).updated_at > due
 
 
 def test_a_new_process_reads_the_stored_clock(demo):
@@ -139,3 +138,18 @@ def test_the_overdue_report_counts_in_the_demo_year(demo, app, browser):
     clock.use(server_clock)
     page = browser().login("tawei_li").text("/reports/overdue")  # no dates given: the demo's year
     assert f"{next_year.year}-01-01" in page and "区交通委员会" in page
+
+
+def test_logins_last_real_hours_when_the_demo_clock_moves_a_month_ahead(demo, app, browser):
+    """The demo's clock moves the story (clock.now), not the world: a person logged in, or an
+    API token issued, before the clock moved is still logged in (logins read clock.real_now)."""
+    database, rt, pid = demo
+    clerk = browser().login("jtw_clerk")
+    token = app.test_client().post("/api/auth/login", json={"username": "jtw_clerk", "password": "demo123"})
+    headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
+    server_clock = clock.current()
+    assert cppcc(["run-timers", "--at", (server_clock.now() + timedelta(days=31)).isoformat()]) == 0
+    clock.use(server_clock)
+    assert clerk.get("/tasks").status_code == 200
+    assert app.test_client().get("/api/me", headers=headers).status_code == 200
+    assert clock.now() - clock.real_now() > timedelta(days=30)  # the story is a month ahead
