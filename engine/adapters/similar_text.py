@@ -25,7 +25,6 @@ from sklearn.preprocessing import normalize
 from sqlalchemy import func, select
 
 from engine.model import clock
-from engine.model.eventlog import aware
 from engine.model.tables import Proposal
 
 N_FEATURES = 2 ** 20
@@ -160,4 +159,4 @@ def index_for(session) -> TextIndex:
 
 def _year(moment) -> int:
     """The China calendar year of a stored time (SQLite gives it back without a zone: UTC)."""
-    return aware(moment).astimezone(clock.CHINA).year
+    return moment.astimezone(clock.CHINA).year

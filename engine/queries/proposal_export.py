@@ -12,7 +12,6 @@ from openpyxl.styles import Alignment, Font
 from sqlalchemy import select
 
 from engine.model import clock
-from engine.model.eventlog import aware
 from engine.model.tables import Event, Proposal, ProposalPerson, ProposalUnit, Unit, User
 from engine.queries import search
 from engine.rules.permissions import visible_proposals_clause
@@ -85,4 +84,4 @@ def _chunks(ids, size=500):
 
 
 def _day(moment) -> str:
-    return aware(moment).astimezone(clock.CHINA).date().isoformat() if moment else ""
+    return moment.astimezone(clock.CHINA).date().isoformat() if moment else ""

@@ -9,7 +9,6 @@ from sqlalchemy import or_, select
 from engine.adapters import similar_text
 from engine.adapters.similar_text import settings
 from engine.model import clock
-from engine.model.eventlog import aware
 from engine.model.tables import Proposal, ProposalSimilarity
 from engine.model.errors import NotFound
 from engine.rules.permissions import may_see_proposal, visible_proposals_clause
@@ -18,7 +17,7 @@ MAX_QUERY = 20000
 
 
 def _year(moment) -> int:
-    return aware(moment).astimezone(clock.CHINA).year
+    return moment.astimezone(clock.CHINA).year
 
 
 def _brief(rt, row: Proposal, score: float | None = None, visible: set | None = None) -> dict:

@@ -26,7 +26,6 @@ from sqlalchemy import select
 from engine.model.settings import Settings
 from engine.adapters.db import Database, UnitOfWork
 from engine.tooling.demo import DEMO_PASSWORD, load_story
-from engine.model.eventlog import aware
 from engine.model.tables import Case
 from engine.workflow.runtime import Runtime
 
@@ -178,7 +177,7 @@ class Walker:
         database = Database(self.settings.database_url)
         try:
             with UnitOfWork(database) as uow:
-                times = [aware(t) for t in uow.session.scalars(select(Case.next_timer_at).where(
+                times = [t for t in uow.session.scalars(select(Case.next_timer_at).where(
                     Case.proposal_id == pid, Case.completed.is_(False), Case.next_timer_at.is_not(None)))]
         finally:
             database.engine.dispose()
