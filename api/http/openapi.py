@@ -1,11 +1,21 @@
-"""The OpenAPI 3.1 document of the API, written by hand and served at /api/openapi.json.
+"""The OpenAPI 3.1 document of the API, served at /api/openapi.json: the one contract.
 
-tests/api/test_api_errors.py checks that every /api route of the app is
-described here (and nothing else), so the document cannot drift.
+Every request to an operation described here is checked against it before its
+view runs (api/http/contract.py: query parameters, JSON bodies), and the API test
+suite checks every response against it. The bodies that are forms (a proposal, an
+extension request) are the forms themselves (forms/*.json), so the document and the
+form validation cannot disagree. tests/api/test_api_errors.py checks that every /api
+route of the app is described here (and nothing else).
+
+A new route: add its operation to PATHS (parameters, request body, every status it
+answers) and its schemas to SCHEMAS; nothing else needs to know about it.
 """
+import json
+
 from flask import Blueprint, Flask, jsonify
 
 from engine.model import limits
+from engine.model.settings import PROJECT_ROOT
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
 
@@ -51,6 +61,24 @@ def _query(name, description, schema=_STR):
     return {"name": name, "in": "query", "description": description, "schema": schema}
 
 
+def _form(name: str, description: str) -> dict:
+    """The JSON Schema of forms/<name>.json as a request body: region lists (`urn:cppcc:region:*`)
+    become text, checked against the region's lists by the form validation (422)."""
+    schema = json.loads((PROJECT_ROOT / "forms" / f"{name}.json").read_text(encoding="utf-8"))
+
+    def walk(node):
+        if isinstance(node, dict):
+            if str(node.get("$ref", "")).startswith("urn:cppcc:region:"):
+                rest = {k: walk(v) for k, v in node.items() if k != "$ref"}
+                return {"type": "string", **rest, "description": "地区配置的列表之一，否则 422"}
+            return {k: walk(v) for k, v in node.items() if k not in ("$schema", "$id")}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return {**walk(schema), "description": description}
+
+
 def _page_of(item):
     return _obj({"items": {"type": "array", "items": _ref(item)}, "total": _INT, "page": _INT, "per_page": _INT})
 
@@ -68,7 +96,8 @@ SCHEMAS = {
         "files": {"type": "object", "additionalProperties": _STR,
                   "description": "文件名（如 handling.bpmn）→ 完整 XML；替换或新增，其余文件沿用当前版本"},
         "removed": {"type": "array", "items": _STR, "description": "要删除的文件名"},
-        "note": {"type": "string", "description": "版本说明"}}, required=["files"]),
+        "note": {"type": "string", "description": "版本说明"}}, required=[], additionalProperties=False,
+        description="files 和 removed 至少给出一项，否则 400"),
     "Deployed": _obj({"hash": _STR, "created": _BOOL, "changes": {"$ref": "#/components/schemas/FileChanges"},
                       "deployment_id": _INT}),
     "DefinitionProblems": _obj({"error": _obj({
@@ -91,19 +120,11 @@ SCHEMAS = {
                       "proposer", "committee", "gov_office", "supervisor", "deputy_head", "unit_clerk",
                       "unit_head", "designer"]}}}),
     "LoginRequest": _obj({"username": {"type": "string", "minLength": 1},
-                          "password": {"type": "string", "minLength": 1}}),
+                          "password": {"type": "string", "minLength": 1}}, additionalProperties=False),
     "LoginResponse": _obj({"token": _STR, "user": _ref("User")}),
-    "ProposalSubmission": _obj({
-        "title": {"type": "string", "minLength": 4, "maxLength": 200, "description": "案由"},
-        "category": {"type": "string", "description": "类别代码（地区配置的列表之一，否则 422）"},
-        "source": {"type": "string", "enum": ["plenary", "ordinary"], "default": "ordinary",
-                   "description": "大会提案或平时提案"},
-        "body": {"type": "string", "minLength": 10, "maxLength": 50000, "description": "情况和分析"},
-        "suggestions": {"type": "string", "minLength": 1, "maxLength": 20000, "description": "具体建议"},
-        "cosigners": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 80},
-                      "uniqueItems": True, "maxItems": 50, "description": "联名委员的用户名（须是其他委员的账号，否则 422）"},
-    }, required=["title", "category", "body", "suggestions"], additionalProperties=False,
-        description="forms/submission.json"),
+    "ProposalSubmission": _form("submission", "forms/submission.json：联名委员须是其他委员的账号，类别须是地区配置的列表之一，否则 422"),
+    "ExtensionRequest": _form("extension_request",
+                              "forms/extension_request.json；日期须晚于当前期限、不晚于最长期限，否则 422"),
     "ProposalSummary": _obj({
         "id": _INT, "number": _NSTR, "title": _STR, "category": _NSTR, "category_label": _NSTR,
         "proposer": _STR, "proposer_name": _NSTR, "status": _STR, "status_label": _STR, "is_key": _BOOL, "supervising_leader": _NSTR,
@@ -150,7 +171,7 @@ SCHEMAS = {
         "case_version": {"type": "integer", "description": "提交时作为 version 传回，防止覆盖他人的更新"}})]},
     "CompleteRequest": _obj({"data": {"type": "object", "description": "表单数据，按任务的 schema"},
                              "version": {"type": "integer", "description": "读取任务时的 case_version（可选）"}},
-                            required=["data"]),
+                            required=["data"], additionalProperties=False),
     "CompleteResult": _obj({"proposal_id": _INT, "version": _INT, "status": _STR, "next": _obj({
         "status": _STR, "status_label": _STR, "tasks": {"type": "array", "items": _ref("OpenTaskRef")}},
         description="下一步：提案的状态和待办（谁办理、期限）")}),
@@ -175,7 +196,8 @@ SCHEMAS = {
     "NotificationPage": {"allOf": [_page_of("Notification"), _obj({"unread": {
         "type": "integer", "description": "未读站内消息总数"}})]},
     "MarkReadRequest": _obj({"ids": {"type": "array", "items": _ID, "maxItems": 1000,
-                                     "description": "要标为已读的消息 ID；省略则全部标为已读"}}, required=[]),
+                                     "description": "要标为已读的消息 ID；省略则全部标为已读"}},
+                            required=[], additionalProperties=False),
     "MarkReadResult": _obj({"marked": {"type": "integer", "description": "本次标为已读的条数"},
                             "unread": {"type": "integer", "description": "剩余未读条数"}}),
     "SampleRequest": _obj({
@@ -183,7 +205,7 @@ SCHEMAS = {
                          "description": "抽查比例（百分比）；不填为地区配置的 supervision.sample_rate_percent"},
         "seed": {"type": ["string", "null"], "maxLength": 80, "description": "随机种子；不填则随机生成，可凭种子复核"},
         "label": {"type": ["string", "null"], "maxLength": 200, "description": "名称；不填为“<日期> 随机抽查”"},
-    }, required=[]),
+    }, required=[], additionalProperties=False),
     "SampleSummary": _obj({
         "id": _INT, "label": _STR, "drawn_at": _TIME, "drawn_by": _STR, "drawn_by_name": _NSTR,
         "rate_percent": {"type": "number"}, "seed": _STR,
@@ -264,7 +286,8 @@ PATHS = {
     "/api/proposals": {
         "post": {
             "summary": "提交提案", "operationId": "submitProposal", "tags": ["proposals"],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ProposalSubmission")}}},
+            "requestBody": {"required": True, "x-form": True,
+                            "content": {"application/json": {"schema": _ref("ProposalSubmission")}}},
             "responses": {"201": _json(_ref("ProposalSummary"), "新提案"), **_errors(400, 401, 403, 422)}},
         "get": {
             "summary": "查询提案（仅限可见的）", "operationId": "listProposals", "tags": ["proposals"],
@@ -288,12 +311,8 @@ PATHS = {
     "/api/proposals/{proposal_id}/extensions": {"post": {
         "summary": "申请延期答复（主办单位）", "operationId": "requestExtension", "tags": ["proposals"],
         "parameters": [_PROPOSAL_ID],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "required": ["requested_due", "reason"], "additionalProperties": False,
-            "description": "forms/extension_request.json；日期须晚于当前期限、不晚于最长期限，否则 422",
-            "properties": {"requested_due": {"type": "string", "format": "date"},
-                           "reason": {"type": "string", "minLength": 5, "maxLength": 5000},
-                           "cross_year_note": {"type": "string", "maxLength": 5000}}}}}},
+        "requestBody": {"required": True, "x-form": True,
+                        "content": {"application/json": {"schema": _ref("ExtensionRequest")}}},
         "responses": {"201": _json(_obj({"extension_id": _INT, "current_due": _TIME, "max_due": _TIME}),
                                    "已提交，待提案委和政府办审批"), **_errors(400, 401, 403, 404, 409, 422)}}},
     "/api/tasks": {"get": {
@@ -320,7 +339,8 @@ PATHS = {
     "/api/tasks/{task_id}/assign": {"post": {
         "summary": "改派待办（提案委员会）", "operationId": "assignTask", "tags": ["tasks"], "parameters": [_TASK_ID],
         "requestBody": {"required": True, "content": {"application/json": {"schema": _obj(
-            {"username": {"type": "string", "minLength": 1, "description": "改派给谁：该任务所属单位、角色的人员"}})}}},
+            {"username": {"type": "string", "pattern": "\\S", "maxLength": 80,
+                          "description": "改派给谁：该任务所属单位、角色的人员"}}, additionalProperties=False)}}},
         "responses": {"200": _json(_ref("TaskItem"), "已改派，对方收到消息"), **_errors(400, 401, 404, 409, 422)}}},
     "/api/proposals/{proposal_id}/attachments": {
         "post": {
@@ -382,7 +402,8 @@ PATHS = {
     "/api/incidents": {"get": {
         "summary": "异常案件（提案委）：未办结、却既无待办任务也无待触发计时的案件",
         "operationId": "listIncidents", "tags": ["supervision"],
-        "parameters": [_query("resolved", "也列出已恢复的（1）", {"type": "string", "enum": ["1", "0", "true", "false"]}),
+        "parameters": [_query("resolved", "也列出已恢复的（1 或 true）",
+                              {"type": "string", "enum": ["1", "0", "true", "false", ""]}),
                        *_PAGE_PARAMS],
         "responses": {"200": _json(_page_of("Incident"), "一页异常案件，最新发现的在前"), **_errors(400, 401, 403)}}},
     "/api/notifications": {"get": {
@@ -434,7 +455,8 @@ PATHS = {
             "operationId": "migrateCases", "tags": ["definitions"],
             "requestBody": {"required": False, "content": {"application/json": {"schema": _obj(
                 {"to": {"type": "string", "description": "目标版本（默认当前版本）"},
-                 "case_ids": {"type": "array", "items": _INT, "description": "只迁移这些案件"}}, required=[])}}},
+                 "case_ids": {"type": "array", "items": _ID, "maxItems": 10_000,
+                              "description": "只迁移这些案件"}}, required=[], additionalProperties=False)}}},
             "responses": {"200": _json(_obj({"to": _STR, **{k: {"type": "array", "items": _ref("CaseCheck")}
                                                             for k in ("moved", "skipped", "failed")}}),
                                        "moved 已迁移；skipped 不能迁移（reasons 说明原因）；failed 迁移出错，未作改动"),

@@ -7,7 +7,6 @@ from engine.queries import records as queries
 
 from api.http.auth import current_user
 from api.http.common import json_body, runtime, unit_of_work
-from api.http.input_checks import query
 
 bp = Blueprint("proposals", __name__, url_prefix="/api/proposals")
 
@@ -22,7 +21,6 @@ def submit():
 
 
 @bp.get("")
-@query(*queries.PROPOSAL_FILTERS, "page", "per_page")
 def search():
     """The proposals the user may see, filtered and paged."""
     with unit_of_work() as uow:
