@@ -16,6 +16,7 @@ from flask import Blueprint, Flask, jsonify
 
 from engine.model import limits
 from engine.model.settings import PROJECT_ROOT
+from engine.services.attachments import SAFE_CONTENT_TYPES
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
 
@@ -359,10 +360,11 @@ PATHS = {
         "summary": "下载附件", "operationId": "downloadAttachment", "tags": ["attachments"],
         "parameters": [_ATTACHMENT_ID],
         "responses": {
-            "200": {"description": "文件内容；Content-Disposition: attachment 带原文件名（filename*=UTF-8''…）",
+            "200": {"description": "文件内容；Content-Disposition: attachment 带原文件名（filename*=UTF-8''…）；"
+                                   "PDF、Office、WPS 文档和图片按其类型，其他为 application/octet-stream",
                     "headers": {"Content-Disposition": {"schema": _STR}},
-                    "content": {"application/octet-stream": {"schema": {
-                        "type": "string", "contentMediaType": "application/octet-stream"}}}},
+                    "content": {media: {"schema": {"type": "string", "contentMediaType": media}}
+                                for media in ["application/octet-stream", *sorted(SAFE_CONTENT_TYPES)]}},
             **_errors(401, 404)}}},
     "/api/supervision/samples": {
         "post": {
