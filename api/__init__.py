@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
         clock.use(DemoClock(database))
         clock.sync()
         app.before_request(clock.sync)
-    for module in (security, input_checks, contract, errors, auth, proposals, tasks, attachments, supervision, incidents,
-                   notifications, definitions, diagram_assets, openapi, web):
+    for module in (security, input_checks, contract, errors, auth, proposals, tasks, attachments, supervision,
+                   incidents, notifications, definitions, diagram_assets, openapi, web):
         module.init_app(app)
     return app

@@ -57,13 +57,17 @@ class Operation:
         self.where = ("paths", path, method)
         self.secured = spec.get("security", contract.doc.get("security")) != []
         self.query = {p["name"]: p for p in contract.resolve(spec.get("parameters", [])) if p["in"] == "query"}
+        self.query_validators = {name: Draft202012Validator(p.get("schema", {}), format_checker=FormatChecker())
+                                 for name, p in self.query.items()}
 
     @cached_property
     def body(self) -> dict | None:
         """The request body object, if the operation takes one."""
         return self.contract.resolve(self.spec["requestBody"]) if "requestBody" in self.spec else None
 
-    def json_body_validator(self):
+    @cached_property
+    def json_body_validator(self) -> Draft202012Validator | None:
+        """The validator of a JSON body (a form body: only that it is an object)."""
         body = self.body
         if body is None or "application/json" not in body.get("content", {}):
             return None
@@ -141,10 +145,9 @@ class Contract:
             elif len(values) > 1:
                 errors.append({"field": shown, "message": "只能给一个值"})
             else:
-                schema = param.get("schema", {})
-                value = _from_text(values[0], schema)
-                validator = Draft202012Validator(schema, format_checker=FormatChecker())
-                errors += [{"field": shown, "message": _message(err)} for err in validator.iter_errors(value)][:1]
+                value = _from_text(values[0], param.get("schema", {}))
+                found = operation.query_validators[key].iter_errors(value)
+                errors += [{"field": shown, "message": _message(err)} for err in found][:1]
         return errors
 
     def _body_errors(self, operation: Operation) -> list:
@@ -160,7 +163,7 @@ class Contract:
             return [{"field": "body", "message": "请求体不是有效的 JSON"}]
         if _takes_no_body(operation.contract.resolve(body["content"]["application/json"]["schema"])):
             return [] if data == {} else [{"field": "body", "message": "此操作不需要请求体（应为空或 {}）"}]
-        validator = operation.json_body_validator()
+        validator = operation.json_body_validator
         errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
         return [{"field": _field(err), "message": _message(err)} for err in errors]
 
@@ -229,7 +232,7 @@ def _message(err) -> str:
     if formats:  # a date, or empty
         return f"格式不正确，应为{_FORMATS.get(formats[0], formats[0])}或留空"
     return {
-        "minLength": f"不能为空" if value == 1 else f"至少 {value} 个字",
+        "minLength": "不能为空" if value == 1 else f"至少 {value} 个字",
         "maxLength": f"最多 {value} 个字",
         "minItems": f"至少 {value} 项",
         "maxItems": f"最多 {value} 项",
