@@ -32,7 +32,8 @@ def fuzzed_app(tmp_path_factory, runtime):
     url = os.environ.get("CPPCC_TEST_DATABASE_URL") or f"sqlite:///{folder}/t.db"
     database = Database(url)
     database.drop_schema()
-    app = create_app(Settings(database_url=url, upload_dir=folder / "uploads"), runtime=runtime, database=database)
+    settings = Settings(database_url=url, upload_dir=folder / "uploads", secret_key=os.environ.get("CPPCC_SECRET_KEY"))
+    app = create_app(settings, runtime=runtime, database=database)
     with UnitOfWork(database) as uow:
         sync_units(uow.session, runtime.region)
         for username, (name, roles, unit) in PEOPLE.items():
