@@ -22,6 +22,7 @@ from engine.tooling.demo_clock import DemoClock
 
 from api import web
 from api.http import attachments
+from api.http import contract
 from api.http import auth
 from api.http import definitions
 from api.http import diagram_assets
@@ -59,7 +60,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
         clock.use(DemoClock(database))
         clock.sync()
         app.before_request(clock.sync)
-    for module in (security, input_checks, errors, auth, proposals, tasks, attachments, supervision, incidents,
-                   notifications, plenary, definitions, diagram_assets, openapi, web):
+    for module in (security, input_checks, contract, errors, auth, proposals, tasks, attachments, supervision,
+                   incidents, notifications, plenary, definitions, diagram_assets, openapi, web):
         module.init_app(app)
     return app

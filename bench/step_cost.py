@@ -19,7 +19,7 @@ serializer (BpmnWorkflowSerializer with SPIFF_CONFIG, whole workflow with its
 spec, no compaction): deserialize, complete the task, run engine steps,
 serialize. Each naive cycle starts from the same snapshot taken at the level.
 Without compaction SpiffWorkflow loses the READY task once the task chain is
-about 1000 deep (SPIFF_NOTES bug 1); a naive level past that point is measured
+about 1000 deep (SpiffWorkflow 3.2.0 stops iterating a task tree there); a naive level past that point is measured
 on the last snapshot where the task could still be found, and marked.
 
 The database is a temporary SQLite file unless --database-url is given; that
@@ -208,7 +208,7 @@ def naive_rows(bundle, levels: list[int], repeat: int) -> list[tuple]:
         stuck = False
         while True:
             task = case.ready("progress_report")
-            if task is None:  # SPIFF_NOTES bug 1: the READY task is no longer found
+            if task is None:  # past depth 1000: the READY task is no longer found
                 stuck = True  # measure on the last snapshot where it was
                 break
             snapshot = (case.completed, serializer.serialize_json(case.workflow), task.id)

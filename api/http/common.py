@@ -30,12 +30,3 @@ def json_body() -> dict:
     if not isinstance(data, dict):
         raise EngineError("请求体应为 JSON 对象")
     return data
-
-
-def no_body() -> None:
-    """Refuse a request body where the operation takes none (an empty JSON object is allowed):
-    a 400 rather than a body silently ignored."""
-    if not request.get_data(cache=True):
-        return
-    if request.get_json(silent=True) != {}:
-        raise EngineError("此操作不需要请求体", errors=[{"field": "body", "message": "应为空或空的 JSON 对象"}])

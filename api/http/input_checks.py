@@ -8,8 +8,8 @@
   is checked for characters no database can store (NUL, lone surrogates): a 400
   naming the field. The page forms generated from a JSON Schema are left to the
   form validation, which names the field by its title and keeps what was typed.
-- An API view takes only the query parameters it declares (`@query(...)`); another one, or
-  one given twice, is a 400 naming it, never silently ignored.
+- An API route's query parameters and JSON body are checked against the OpenAPI document
+  in api/http/contract.py (after these checks).
 - Request bodies are capped at `MAX_JSON_BYTES`, except on the routes that receive
   whole files (`@takes_files`: attachments, diagram files), which keep the app's
   upload limit.
@@ -26,7 +26,6 @@ from engine.model.errors import EngineError, NotFound
 
 _FILES = "cppcc_takes_files"
 _SCHEMA_FORM = "cppcc_schema_form"
-_QUERY = "cppcc_query_parameters"
 
 
 def up_to(limit: int) -> str:
@@ -116,30 +115,6 @@ def schema_form(view):
     return view
 
 
-def query(*names):
-    """Declare the query parameters an API view takes; any other, or one given twice, is a
-    400 naming it (an API view without this takes none)."""
-    def mark(view):
-        setattr(view, _QUERY, frozenset(names))
-        return view
-    return mark
-
-
-def query_parameters(view) -> frozenset:
-    """The query parameters an API view declares (see `query`)."""
-    return getattr(view, _QUERY, frozenset())
-
-
-def _check_query(view):
-    allowed = query_parameters(view)
-    for key, values in request.args.lists():
-        if key not in allowed:
-            shown = limits.shown_path(key)
-            raise EngineError(f"不支持的查询参数“{shown}”", errors=[{"field": shown, "message": "不支持的查询参数"}])
-        if len(values) > 1:
-            raise EngineError(f"查询参数“{key}”只能给一个值", errors=[{"field": key, "message": "只能给一个值"}])
-
-
 def _refuse(field: str, where: str):
     shown = limits.shown_path(field)
     raise EngineError(f"{where}“{shown}”含有不允许的字符（空字符或无效字符）",
@@ -157,8 +132,6 @@ def check_request():
     for key, value in request.args.items(multi=True):
         if limits.bad_text(key) or limits.bad_text(value):
             _refuse(key, "查询参数")
-    if view is not None and request.path.startswith("/api/"):
-        _check_query(view)
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded") \
                 and not getattr(view, _SCHEMA_FORM, False):

@@ -1,10 +1,19 @@
-"""The OpenAPI 3.1 document of the API, written by hand and served at /api/openapi.json: the
-paths here, the schemas they use in api/http/openapi_schemas.py.
+"""The OpenAPI 3.1 document of the API, served at /api/openapi.json: the one contract. The
+paths are here, the schemas they use in api/http/openapi_schemas.py.
 
-tests/api/test_api_errors.py checks that every /api route of the app is
-described here (and nothing else), so the document cannot drift.
+Every request to an operation described here is checked against it before its
+view runs (api/http/contract.py: query parameters, JSON bodies), and the API test
+suite checks every response against it. The bodies that are forms (a proposal, an
+extension request) are the forms themselves (forms/*.json), so the document and the
+form validation cannot disagree. tests/api/test_api_errors.py checks that every /api
+route of the app is described here (and nothing else).
+
+A new route: add its operation to PATHS (parameters, request body, every status it
+answers) and its schemas to SCHEMAS; nothing else needs to know about it.
 """
 from flask import Blueprint, Flask, jsonify
+
+from engine.services.attachments import SAFE_CONTENT_TYPES
 
 from api.http.openapi_schemas import (  # noqa: F401 (the building blocks of the paths below)
     SCHEMAS, _BOOL, _DATE, _ERROR_RESPONSES, _FLAG, _ID, _INT, _NO_BODY, _PAGE_PARAMS, _STR, _TIME,
@@ -35,7 +44,8 @@ PATHS = {
     "/api/proposals": {
         "post": {
             "summary": "提交提案", "operationId": "submitProposal", "tags": ["proposals"],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ProposalSubmission")}}},
+            "requestBody": {"required": True, "x-form": True,
+                            "content": {"application/json": {"schema": _ref("ProposalSubmission")}}},
             "responses": {"201": _json(_ref("ProposalSummary"), "新提案"), **_errors(400, 401, 403, 422)}},
         "get": {
             "summary": "查询提案（仅限可见的）", "operationId": "listProposals", "tags": ["proposals"],
@@ -59,12 +69,8 @@ PATHS = {
     "/api/proposals/{proposal_id}/extensions": {"post": {
         "summary": "申请延期答复（主办单位）", "operationId": "requestExtension", "tags": ["proposals"],
         "parameters": [_PROPOSAL_ID],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "required": ["requested_due", "reason"], "additionalProperties": False,
-            "description": "forms/extension_request.json；日期须晚于当前期限、不晚于最长期限，否则 422",
-            "properties": {"requested_due": {"type": "string", "format": "date"},
-                           "reason": {"type": "string", "minLength": 5, "maxLength": 5000},
-                           "cross_year_note": {"type": "string", "maxLength": 5000}}}}}},
+        "requestBody": {"required": True, "x-form": True,
+                        "content": {"application/json": {"schema": _ref("ExtensionRequest")}}},
         "responses": {"201": _json(_obj({"extension_id": _INT, "current_due": _TIME, "max_due": _TIME}),
                                    "已提交，待提案委和政府办审批"), **_errors(400, 401, 403, 404, 409, 422)}}},
     "/api/tasks": {"get": {
@@ -91,7 +97,8 @@ PATHS = {
     "/api/tasks/{task_id}/assign": {"post": {
         "summary": "改派待办（提案委员会）", "operationId": "assignTask", "tags": ["tasks"], "parameters": [_TASK_ID],
         "requestBody": {"required": True, "content": {"application/json": {"schema": _obj(
-            {"username": {"type": "string", "minLength": 1, "description": "改派给谁：该任务所属单位、角色的人员"}})}}},
+            {"username": {"type": "string", "pattern": "\\S", "maxLength": 80,
+                          "description": "改派给谁：该任务所属单位、角色的人员"}}, additionalProperties=False)}}},
         "responses": {"200": _json(_ref("TaskItem"), "已改派，对方收到消息"), **_errors(400, 401, 404, 409, 422)}}},
     "/api/proposals/{proposal_id}/attachments": {
         "post": {
@@ -110,10 +117,11 @@ PATHS = {
         "summary": "下载附件", "operationId": "downloadAttachment", "tags": ["attachments"],
         "parameters": [_ATTACHMENT_ID],
         "responses": {
-            "200": {"description": "文件内容；Content-Disposition: attachment 带原文件名（filename*=UTF-8''…）",
+            "200": {"description": "文件内容；Content-Disposition: attachment 带原文件名（filename*=UTF-8''…）；"
+                                   "PDF、Office、WPS 文档和图片按其类型，其他为 application/octet-stream",
                     "headers": {"Content-Disposition": {"schema": _STR}},
-                    "content": {"application/octet-stream": {"schema": {
-                        "type": "string", "contentMediaType": "application/octet-stream"}}}},
+                    "content": {media: {"schema": {"type": "string", "contentMediaType": media}}
+                                for media in ["application/octet-stream", *sorted(SAFE_CONTENT_TYPES)]}},
             **_errors(401, 404)}}},
     "/api/supervision/samples": {
         "post": {
@@ -153,7 +161,8 @@ PATHS = {
     "/api/incidents": {"get": {
         "summary": "异常案件（提案委）：未办结、却既无待办任务也无待触发计时的案件",
         "operationId": "listIncidents", "tags": ["supervision"],
-        "parameters": [_query("resolved", "也列出已恢复的（1）", {"type": "string", "enum": ["1", "0", "true", "false"]}),
+        "parameters": [_query("resolved", "也列出已恢复的（1 或 true）",
+                              {"type": "string", "enum": ["1", "0", "true", "false", ""]}),
                        *_PAGE_PARAMS],
         "responses": {"200": _json(_page_of("Incident"), "一页异常案件，最新发现的在前"), **_errors(400, 401, 403)}}},
     "/api/notifications": {"get": {
@@ -206,7 +215,8 @@ PATHS = {
             "operationId": "migrateCases", "tags": ["definitions"],
             "requestBody": {"required": False, "content": {"application/json": {"schema": _obj(
                 {"to": {"type": "string", "description": "目标版本（默认当前版本）"},
-                 "case_ids": {"type": "array", "items": _INT, "description": "只迁移这些案件"}}, required=[])}}},
+                 "case_ids": {"type": "array", "items": _ID, "maxItems": 10_000,
+                              "description": "只迁移这些案件"}}, required=[], additionalProperties=False)}}},
             "responses": {"200": _json(_obj({"to": _STR, **{k: {"type": "array", "items": _ref("CaseCheck")}
                                                             for k in ("moved", "skipped", "failed")}}),
                                        "moved 已迁移；skipped 不能迁移（reasons 说明原因）；failed 迁移出错，未作改动"),

@@ -1,6 +1,9 @@
 """The schemas (components) of the OpenAPI document (api/http/openapi.py) and the helpers
 the document is written with."""
+import json
+
 from engine.model import limits
+from engine.model.settings import PROJECT_ROOT
 
 
 def _ref(name):
@@ -44,6 +47,24 @@ def _query(name, description, schema=_STR):
     return {"name": name, "in": "query", "description": description, "schema": schema}
 
 
+def _form(name: str, description: str) -> dict:
+    """The JSON Schema of forms/<name>.json as a request body: region lists (`urn:cppcc:region:*`)
+    become text, checked against the region's lists by the form validation (422)."""
+    schema = json.loads((PROJECT_ROOT / "forms" / f"{name}.json").read_text(encoding="utf-8"))
+
+    def walk(node):
+        if isinstance(node, dict):
+            if str(node.get("$ref", "")).startswith("urn:cppcc:region:"):
+                rest = {k: walk(v) for k, v in node.items() if k != "$ref"}
+                return {"type": "string", **rest, "description": "地区配置的列表之一，否则 422"}
+            return {k: walk(v) for k, v in node.items() if k not in ("$schema", "$id")}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return {**walk(schema), "description": description}
+
+
 def _page_of(item):
     return _obj({"items": {"type": "array", "items": _ref(item)}, "total": _INT, "page": _INT, "per_page": _INT})
 
@@ -63,7 +84,7 @@ SCHEMAS = {
         "removed": {"type": "array", "items": _STR, "description": "要删除的文件名"},
         "note": {"type": "string", "description": "版本说明"},
         "base": {"type": "string", "description": "修改时所依据的版本号；其间他人已修改并部署了同一文件则 409"}},
-        required=["files"]),
+        required=[], additionalProperties=False, description="files 和 removed 至少给出一项，否则 400"),
     "NotDeployed": _obj({"hash": _STR, "deployed": {"const": False}, "changes": {"type": "object", "maxProperties": 0},
                          "message": _STR}),
     "Deployed": _obj({"hash": _STR, "created": _BOOL, "changes": {"$ref": "#/components/schemas/FileChanges"},
@@ -88,19 +109,11 @@ SCHEMAS = {
                       "proposer", "committee", "gov_office", "supervisor", "deputy_head", "unit_clerk",
                       "unit_head", "designer"]}}}),
     "LoginRequest": _obj({"username": {"type": "string", "minLength": 1},
-                          "password": {"type": "string", "minLength": 1}}),
+                          "password": {"type": "string", "minLength": 1}}, additionalProperties=False),
     "LoginResponse": _obj({"token": _STR, "user": _ref("User")}),
-    "ProposalSubmission": _obj({
-        "title": {"type": "string", "minLength": 4, "maxLength": 200, "description": "案由"},
-        "category": {"type": "string", "description": "类别代码（地区配置的列表之一，否则 422）"},
-        "source": {"type": "string", "enum": ["plenary", "ordinary"], "default": "ordinary",
-                   "description": "大会提案或平时提案"},
-        "body": {"type": "string", "minLength": 10, "maxLength": 50000, "description": "情况和分析"},
-        "suggestions": {"type": "string", "minLength": 1, "maxLength": 20000, "description": "具体建议"},
-        "cosigners": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 80},
-                      "uniqueItems": True, "maxItems": 50, "description": "联名委员的用户名（须是其他委员的账号，否则 422）"},
-    }, required=["title", "category", "body", "suggestions"], additionalProperties=False,
-        description="forms/submission.json"),
+    "ProposalSubmission": _form("submission", "forms/submission.json：联名委员须是其他委员的账号，类别须是地区配置的列表之一，否则 422"),
+    "ExtensionRequest": _form("extension_request",
+                              "forms/extension_request.json；日期须晚于当前期限、不晚于最长期限，否则 422"),
     "ProposalSummary": _obj({
         "id": _INT, "number": _NSTR, "title": _STR, "category": _NSTR, "category_label": _NSTR,
         "proposer": _STR, "proposer_name": _NSTR, "status": _STR, "status_label": _STR, "is_key": _BOOL, "supervising_leader": _NSTR,
@@ -147,7 +160,7 @@ SCHEMAS = {
         "case_version": {"type": "integer", "description": "提交时作为 version 传回，防止覆盖他人的更新"}})]},
     "CompleteRequest": _obj({"data": {"type": "object", "description": "表单数据，按任务的 schema"},
                              "version": {"type": "integer", "description": "读取任务时的 case_version（可选）"}},
-                            required=["data"]),
+                            required=["data"], additionalProperties=False),
     "CompleteResult": _obj({"proposal_id": _INT, "version": _INT, "status": _STR, "next": _obj({
         "status": _STR, "status_label": _STR, "tasks": {"type": "array", "items": _ref("OpenTaskRef")}},
         description="下一步：提案的状态和待办（谁办理、期限）")}),
@@ -172,7 +185,8 @@ SCHEMAS = {
     "NotificationPage": {"allOf": [_page_of("Notification"), _obj({"unread": {
         "type": "integer", "description": "未读站内消息总数"}})]},
     "MarkReadRequest": _obj({"ids": {"type": "array", "items": _ID, "maxItems": 1000,
-                                     "description": "要标为已读的消息 ID；省略则全部标为已读"}}, required=[]),
+                                     "description": "要标为已读的消息 ID；省略则全部标为已读"}},
+                            required=[], additionalProperties=False),
     "MarkReadResult": _obj({"marked": {"type": "integer", "description": "本次标为已读的条数"},
                             "unread": {"type": "integer", "description": "剩余未读条数"}}),
     "SampleRequest": _obj({
@@ -180,7 +194,7 @@ SCHEMAS = {
                          "description": "抽查比例（百分比）；不填为地区配置的 supervision.sample_rate_percent"},
         "seed": {"type": ["string", "null"], "maxLength": 80, "description": "随机种子；不填则随机生成，可凭种子复核"},
         "label": {"type": ["string", "null"], "maxLength": 200, "description": "名称；不填为“<日期> 随机抽查”"},
-    }, required=[]),
+    }, required=[], additionalProperties=False),
     "SampleSummary": _obj({
         "id": _INT, "label": _STR, "drawn_at": _TIME, "drawn_by": _STR, "drawn_by_name": _NSTR,
         "rate_percent": {"type": "number"}, "seed": _STR,

@@ -11,7 +11,7 @@ from engine.services import plenary, proposal_import
 
 from api.http.auth import current_user
 from api.http.common import json_body, runtime, services, unit_of_work
-from api.http.input_checks import query, takes_files
+from api.http.input_checks import takes_files
 
 bp = Blueprint("plenary", __name__, url_prefix="/api")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -28,7 +28,6 @@ def number(name: str, default: int) -> int:
 
 
 @bp.get("/plenary")
-@query("category", "step", "page", "per_page")
 def batch_rows():
     """The proposals waiting for review or assignment, with likely duplicates and suggested units."""
     with unit_of_work() as uow:
@@ -49,7 +48,6 @@ def batch_apply():
 
 
 @bp.get("/proposals/similar")
-@query("title", "body", "limit")
 def similar_lookup():
     """Earlier proposals that look like the title (and body) being written."""
     with unit_of_work() as uow:
@@ -76,7 +74,6 @@ def import_template():
 
 @bp.post("/proposals/import")
 @takes_files
-@query("dry_run")
 def import_proposals():
     """Import proposals from an uploaded .xlsx (multipart field `file`); ?dry_run=1 only checks."""
     upload = request.files.get("file")

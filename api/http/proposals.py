@@ -10,7 +10,6 @@ from engine.model.errors import EngineError
 from api.http import plenary
 from api.http.auth import current_user
 from api.http.common import json_body, runtime, unit_of_work
-from api.http.input_checks import query
 
 bp = Blueprint("proposals", __name__, url_prefix="/api/proposals")
 
@@ -25,7 +24,6 @@ def submit():
 
 
 @bp.get("")
-@query(*queries.PROPOSAL_FILTERS, "page", "per_page", "format")
 def search():
     """The proposals the user may see, filtered and paged; ?format=xlsx: all of them as Excel."""
     with unit_of_work() as uow:

@@ -1,5 +1,5 @@
-"""A generated year of proposals for replay, drawn from the published figures
-of shared/DOMAIN.md, reproducible from a seed.
+"""A generated year of proposals for replay, drawn from published figures of
+proposal handling (the shares below), reproducible from a seed.
 
 Per case: plenary (80 %, submitted in the plenary week: five working days
 from the first working day on or after 8 January) or ordinary (any working

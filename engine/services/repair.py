@@ -4,7 +4,7 @@ Before engine/definitions/bundle.py connected every loop task to its instances w
 the specs are built, an instance completed in a process that had not created
 the instances itself (after a restart, or on another server) was never merged
 into its parent: the parent stayed STARTED and, when that was the last
-instance, the case was left with no open task (SPIFF_NOTES bug 7). `plan`
+instance, the case was left with no open task. `plan`
 finds such parents in every running case; `repair` merges the finished
 instances as SpiffWorkflow would have (`merge_child`, in completion order),
 runs the engine on and stores the case: one transaction per case, with a line

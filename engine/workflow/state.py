@@ -57,7 +57,7 @@ class _SpecFreeWorkflowConverter(BpmnWorkflowConverter):
 
 def registry():
     """The serializer registry of this thread (spec-free workflows; SpiffWorkflow's spec converters)."""
-    # The serializer's registry keeps mutable flags: one per thread (SPIFF_NOTES bug 4).
+    # The serializer's registry keeps mutable flags, so each thread has its own.
     registry = getattr(_local, "registry", None)
     if registry is None:
         config = dict(SPIFF_CONFIG)

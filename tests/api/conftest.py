@@ -17,6 +17,8 @@ from engine.tooling.demo import on_day
 from engine.services.directory import add_user, sync_units
 from engine.workflow.runtime import Runtime
 
+from contract_check import responses_keep_to_the_document  # noqa: F401 (every test: responses checked)
+
 PASSWORD = "pw-测试"
 # username: (name, roles, unit)
 PEOPLE = {

@@ -75,11 +75,13 @@ def test_mark_some_then_all_read(api, inbox):
     assert api.get("jw_clerk", "/api/notifications").get_json()["unread"] == 1
 
 
-@pytest.mark.parametrize("body", [{"ids": "all"}, {"ids": [1, "2"]}, {"ids": [True]}, {"ids": {"a": 1}}])
-def test_bad_ids(api, inbox, body):
+@pytest.mark.parametrize("body, field, message", [
+    ({"ids": "all"}, "ids", "应为列表"), ({"ids": [1, "2"]}, "ids/1", "应为整数"), ({"ids": [True]}, "ids/0", "应为整数"),
+    ({"ids": {"a": 1}}, "ids", "应为列表"), ({"ids": [0]}, "ids/0", "不能小于 1"), ({"idz": []}, "idz", "不支持的字段")])
+def test_bad_ids(api, inbox, body, field, message):
     response = api.post("fgw_clerk", "/api/notifications/read", body)
     assert response.status_code == 400
-    assert response.get_json()["error"]["errors"] == [{"field": "ids", "message": "应为消息 ID（整数）的列表"}]
+    assert response.get_json()["error"]["errors"] == [{"field": field, "message": message}]
 
 
 def test_bad_queries(api):

@@ -189,7 +189,7 @@ def test_only_committee_government_office_and_supervisors(app, api, username):
                      api.get(username, f"/api/supervision/samples/{drawn['id']}"),
                      api.get(username, "/api/reports/overdue"),
                      api.get(username, "/api/reports/overdue", query_string={"format": "xlsx"}),
-                     api.get(username, "/api/reports/overdue", query_string={"from": "bad"})):
+                     api.get(username, "/api/reports/overdue", query_string={"format": "csv"})):
         assert response.status_code == 403, response.get_json()
         assert "提案委、政府办和督查室" in response.get_json()["error"]["message"]
     with UnitOfWork(database(app)) as uow:

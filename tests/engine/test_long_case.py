@@ -2,7 +2,7 @@
 
 SpiffWorkflow 3.2.0 stops iterating a task tree at depth 1000, so a case that
 loops long enough without compaction silently loses its READY task
-(SPIFF_NOTES, bug 1). The engine re-roots the tree after every step
+The engine re-roots the tree after every step
 (engine.workflow.state.compact); these tests drive one case through more than 1500
 tasks and check that compacted and uncompacted workflows agree step by step.
 """
@@ -63,7 +63,7 @@ def test_one_case_through_1500_tasks_stays_small_and_closes(walk):
 
 
 def test_without_compaction_the_ready_task_is_lost_near_depth_1000(bundle):
-    """SPIFF_NOTES bug 1, shown on the real diagram: the uncompacted workflow gets stuck."""
+    """The depth-1000 limit, shown on the real diagram: the uncompacted workflow gets stuck."""
     flow = to_follow_up(Flow(bundle))
     reports = 0
     while "progress_report" in flow.ready_names():

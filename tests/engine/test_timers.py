@@ -11,7 +11,7 @@ and escalations fired exactly once by the worker; the interrupting co-signing
 deadline; an approved extension re-arming the reply timers (and refused
 requests leaving them); two workers racing on PostgreSQL; the indexed
 due-case query. Nothing is mocked. The test marked xfail(strict) records a known
-limitation (see its reason and the README).
+limitation (see its reason and docs/guide.md).
 """
 import threading
 from collections import Counter

@@ -53,7 +53,7 @@ def test_both_example_regions_load_with_their_own_decision_tables():
 
 
 def test_the_two_regions_differ_in_every_parameter():
-    """DOMAIN.md's "what varies between regions", as far as the system models it."""
+    """What varies between regions in practice, as far as the system models it."""
     default, binhai = load_region(REGIONS / "default"), load_region(REGIONS / "binhai")
     pairs = {
         "return window": (default.deadlines["accept"], binhai.deadlines["accept"]),
