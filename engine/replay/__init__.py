@@ -8,10 +8,13 @@ Sides: the baseline is the definition on disk with the current region
 region folder, or a mix (`candidate_side`). Cases: a generated year
 (engine/replay/year.py) or the recorded proposals of a database
 (engine/replay/recorded.py). Each case runs on both sides with the same
-answers (engine/replay/run.py); tasks a side has that the case has no answer
-for get invented answers (engine/replay/answers.py). The report is
-engine/replay/report.py. Nothing is written to any database; the engine's
-clock is moved for the run and put back after.
+answers (engine/replay/run.py), on the real engine: the service layer's own
+step functions over each side's in-memory database (engine/replay/memory.py),
+so a replay takes the path production would. Tasks a side has that the case
+has no answer for get invented answers (engine/replay/answers.py). The report
+is engine/replay/report.py. Nothing is written to any database on disk (each
+case is rolled back in memory); the engine's clock is moved for the run and
+put back after.
 
 May import: `engine.services`, `engine.queries` and everything below; nothing
 imports it but the entry points.

@@ -25,7 +25,7 @@ from engine.adapters.db import Database, UnitOfWork
 from engine.definitions import versions
 from engine.model.errors import InvalidForm
 from engine.model.eventlog import aware
-from engine.model.tables import Case, Counter, Event, OpenTask, OverdueRecord, User
+from engine.model.tables import Case, Counter, Event, OpenTask, OverdueRecord, ProcessDefinition, Unit, User
 from engine.services import cases, timers
 from engine.services.directory import sync_units
 from engine.workflow import step as steps
@@ -74,6 +74,9 @@ class ScratchCase:
 
     def __enter__(self) -> "ScratchCase":
         self.uow.__enter__()
+        # held for the case: the session's identity map keeps only what someone holds, and every
+        # step reads the case's definition (its files are large) and the units' names
+        self.held = list(self.session.scalars(select(Unit))) + list(self.session.scalars(select(ProcessDefinition)))
         return self
 
     def __exit__(self, exc_type, exc, tb):
