@@ -8,26 +8,28 @@ Sides: the baseline is the definition on disk with the current region
 region folder, or a mix (`candidate_side`). Cases: a generated year
 (engine/replay/year.py) or the recorded proposals of a database
 (engine/replay/recorded.py). Each case runs on both sides with the same
-answers (engine/replay/run.py); tasks a side has that the case has no answer
-for get invented answers (engine/replay/answers.py). The report is
-engine/replay/report.py. Nothing is written to any database; the engine's
-clock is moved for the run and put back after.
+answers (engine/replay/run.py), on the real engine: the service layer's own
+step functions over each side's in-memory database (engine/replay/memory.py),
+so a replay takes the path production would. Tasks a side has that the case
+has no answer for get invented answers (engine/replay/answers.py). The report
+is engine/replay/report.py. Nothing is written to any database on disk (each
+case is rolled back in memory); the engine's clock is moved for the run and
+put back after.
 
 May import: `engine.services`, `engine.queries` and everything below; nothing
 imports it but the entry points.
 """
-import json
+from dataclasses import replace
 from pathlib import Path
 
 from engine.model import clock
 from engine.definitions.bundle import build_bundle, file_origins, read_files, region_decisions
 from engine.model.errors import DefinitionError
-from engine.profile.forms import FormCatalog
-from engine.profile.region import load_region
 from engine.replay.recorded import RecordedCase, recorded_cases
 from engine.replay.report import build_report, format_report
 from engine.replay.run import CaseRun, Side
 from engine.replay.year import generate_year
+from engine.workflow.runtime import Runtime
 
 BASELINE, CANDIDATE = "基线", "候选"
 __all__ = ["baseline_side", "candidate_side", "generate_year", "recorded_cases", "replay", "format_report"]
@@ -35,8 +37,7 @@ __all__ = ["baseline_side", "candidate_side", "generate_year", "recorded_cases",
 
 def baseline_side(rt) -> Side:
     """The files on disk with the instance's region: the definition new cases would start on."""
-    return Side(BASELINE, rt.files_bundle, rt.forms, rt.stage_labels,
-                description=f"流程文件 {Path(rt.settings.processes_dir).name}/")
+    return Side(BASELINE, rt.files_bundle, rt, description=f"流程文件 {Path(rt.settings.processes_dir).name}/")
 
 
 def candidate_side(settings, processes_dir=None, region_dir=None, version_files: dict | None = None,
@@ -45,23 +46,24 @@ def candidate_side(settings, processes_dir=None, region_dir=None, version_files:
     disk), with the region of `region_dir` (else the instance's), whose decisions/ tables replace
     the ones of the same name. Raises DefinitionError listing every problem."""
     region_dir = Path(region_dir or settings.region_dir)
-    region = load_region(region_dir)
-    forms = FormCatalog(settings.forms_dir, region)
     folder = Path(processes_dir or settings.processes_dir)
-    if version_files is not None:
-        files = {**version_files, **{p.name: p.read_text(encoding="utf-8") for p in region_decisions(region_dir)}}
-        origins, description = None, f"已存储的版本 {version_label}".strip()
-    else:
-        if not folder.is_dir():
-            raise DefinitionError([{"file": str(folder), "element": None, "message": "流程文件夹不存在"}])
-        files, origins = read_files(folder, region_dir), file_origins(folder, region_dir)
-        description = f"流程文件 {folder}"
+    if not folder.is_dir():
+        raise DefinitionError([{"file": str(folder), "element": None, "message": "流程文件夹不存在"}])
+    if version_files is None and (folder / "stages.json").is_file():
+        rt = Runtime(replace(settings, processes_dir=folder, region_dir=region_dir))
+        bundle = rt.files_bundle
+    else:  # a stored version, or a folder of diagrams only: the instance's stages
+        rt = Runtime(replace(settings, region_dir=region_dir))
+        if version_files is not None:
+            files = {**version_files, **{p.name: p.read_text(encoding="utf-8") for p in region_decisions(region_dir)}}
+            origins = None
+        else:
+            files, origins = read_files(folder, region_dir), file_origins(folder, region_dir)
+        bundle = build_bundle(files, set(rt.forms.schemas), origins)
+    description = f"已存储的版本 {version_label}".strip() if version_files is not None else f"流程文件 {folder}"
     if region_dir != Path(settings.region_dir):
         description += f"，地区配置 {region_dir}"
-    bundle = build_bundle(files, set(forms.schemas), origins)
-    stages_file = folder / "stages.json" if (folder / "stages.json").is_file() else settings.processes_dir / "stages.json"
-    stages = {s["code"]: s["label"] for s in json.loads(stages_file.read_text(encoding="utf-8"))["stages"]}
-    return Side(CANDIDATE, bundle, forms, stages, description=description)
+    return Side(CANDIDATE, bundle, rt, description=description)
 
 
 def replay(cases: list, baseline: Side, candidate: Side, versions: dict | None = None, about: dict | None = None,
@@ -100,7 +102,7 @@ def _recorded(case, baseline, candidate, references, versions):
     if reference is None and case.definition in versions:
         try:
             bundle = build_bundle(versions[case.definition], set(baseline.forms.schemas))
-            reference = references[case.definition] = Side(BASELINE, bundle, baseline.forms, baseline.stage_labels)
+            reference = references[case.definition] = Side(BASELINE, bundle, baseline.rt)
         except DefinitionError:
             references[case.definition] = None  # an old version that no longer parses: recorded moments are used
     first = None

@@ -68,6 +68,7 @@ class TaskView:
     ready_at: datetime
     due_at: datetime | None
     task: object = field(default=None, repr=False)  # the SpiffWorkflow task
+    lead_unit: str | None = None  # whose handling the task is part of
 
     @property
     def who(self) -> str:

@@ -269,7 +269,7 @@ FORM_ANSWERS = {
     "cosigner_confirm": lambda c: {"agree": not c.chance(0.05), "comment": ""},
     "review": _review, "assign": _assign, "accept": _accept, "reassign": _reassign,
     "plan_draft": lambda c: {"plan_content": "成立专班，调研论证后分步实施。", "plan_responsible": "办公室 王科长",
-                             "plan_finish_date": c.day(90)},
+                             "plan_finish_date": c.day(14)},  # before the reply deadline (the form checks it)
     "approve": _approve, "consultation": _consultation,
     "assist_opinion": lambda c: {"opinion_text": "本单位将配合做好相关工作，意见如下：……", "contact_person": "协办联络员"},
     "reply_draft": _reply, "cosign": _agree("agree", "cosign_comment", 0.03), "supervise": _supervise, "rate": _rate,

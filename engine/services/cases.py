@@ -101,14 +101,26 @@ def complete_task(uow: UnitOfWork, rt: Runtime, user: User, task_id: str, data: 
         task = None
     if task is None or task.state != TaskState.READY:
         raise Conflict("该任务当前不可办理，请刷新后重试")
-    meta = rt.task_meta(step.bundle, task)
+    complete_loaded(step, workflow, task, rt.task_meta(step.bundle, task), fields)
+    if commit:
+        uow.commit()  # a lost race, here or at a flush above, is a Conflict (engine/adapters/db.py)
+    return {"proposal_id": proposal.id, "version": case.version, "status": proposal.status}
+
+
+def complete_loaded(step: steps.Step, workflow, task, meta, fields: dict) -> None:
+    """Complete the READY user task `task` of the step's loaded workflow with validated form
+    data: the form's rules, the task, what follows, the case stored (not committed).
+
+    The one way a user task is done: `complete_task` calls it, and so does the replay
+    (engine/replay), which keeps the workflow in memory between steps. Raises InvalidForm
+    when a rule of the form refuses the data (the caller's transaction then rolls back)."""
     if meta.result:
         task.data[meta.result] = fields
     else:
         task.data.update(fields)
     # the form's checks read the case with the submitted data (a refusal rolls all of this back)
     with faults.diagram_errors(task):
-        refused = form_rules.check(rt.forms.schemas[row.form],
+        refused = form_rules.check(step.rt.forms.schemas[meta.form],
                                    lambda expression: workflow.script_engine.evaluate(task, expression, fields))
     if refused:
         raise InvalidForm(f"表单有 {len(refused)} 处需要修改", refused)
@@ -117,10 +129,6 @@ def complete_task(uow: UnitOfWork, rt: Runtime, user: User, task_id: str, data: 
     step.task_done(task, meta, fields)
     step.advance(workflow)
     step.save(workflow)
-    if commit:
-        uow.commit()  # a lost race, here or at a flush above, is a Conflict (engine/adapters/db.py)
-    return {"proposal_id": proposal.id, "version": case.version, "status": proposal.status}
-
 
 
 def _check_references(session, rt: Runtime, row: OpenTask, fields: dict) -> None:

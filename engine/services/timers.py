@@ -47,15 +47,20 @@ def fire_case(database, rt, case_id: int) -> bool:
             proposal = session.get(Proposal, case.proposal_id)
             bundle = rt.bundle_of_case(session, case)
             step = steps.Step(uow, rt, case, proposal, bundle, None)
-            workflow = step.load()
-            with faults.diagram_errors():
-                workflow.refresh_timers()
-            step.advance(workflow)
-            step.save(workflow)
+            fire_due(step, step.load())
             uow.commit()
             return True
     except Conflict:  # a step on the case committed meanwhile: it stays due and is fired next round
         return False
+
+
+def fire_due(step: steps.Step, workflow) -> None:
+    """Fire the step's workflow's timers that are due, run what follows and store the case
+    (not committed): the one way timers fire, for the worker (`fire_case`) and the replay."""
+    with faults.diagram_errors():
+        workflow.refresh_timers()
+    step.advance(workflow)
+    step.save(workflow)
 
 
 def run_once(database, rt, limit: int = 50) -> dict:

@@ -60,8 +60,7 @@ def late_parties(kind, bundle, open_tasks, met, lead_units, unit=None, leads=Fal
     `met`: the units (lead units for a lead's deadline) that have met it;
     `lead_units`: the proposal's lead units; `unit`: only this unit's part;
     `leads`: the deadline belongs to the lead units as a whole (first contact,
-    reply), so a lead with no task towards it open is late itself. Shared by the
-    engine and the replay (engine/replay/run.py), so that both name the same party.
+    reply), so a lead with no task towards it open is late itself.
     """
     steps = {n for n, k in bundle.resolves.items() if k == kind} | {n for n, k in bundle.holds.items() if k == kind}
     found, covered = [], set()

@@ -12,8 +12,17 @@ second handlings and dozens of progress reports therefore keeps a handful of
 tasks, a flat cost per step, and never reaches SpiffWorkflow's depth-1000
 iteration limit.
 
-`STATE_FORMAT` is stamped on every stored state; `MIGRATIONS` upgrades older
-formats step by step when a case is loaded.
+Two stamps are kept on every stored state, and `load` upgrades from both
+(a *state-format upgrade*: not a case migration, which moves a case to another
+definition version — engine/services/case_migration.py —, nor a schema
+migration of the tables — engine/adapters/schema):
+- `format` (`STATE_FORMAT`): this project's own layout of the stored state;
+  `MIGRATIONS` upgrades older formats step by step.
+- `spiff_serializer`: the version of SpiffWorkflow's serializer that wrote the
+  task tree. When it differs from the installed library's, SpiffWorkflow's own
+  version migrations (`SpiffWorkflow.bpmn.serializer.migration`, the ones its
+  `deserialize_json` runs) are applied first (`upgrade_serializer`), so stored
+  cases survive a library upgrade.
 """
 import copy
 import threading
@@ -23,6 +32,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
+from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS as SPIFF_MIGRATIONS
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
@@ -77,9 +87,12 @@ def load(state: dict, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
     """Rebuild a workflow from stored state and its definition's specs.
 
     `state` is left as it was, so the same stored state may be loaded again.
+    A state written by another version of SpiffWorkflow's serializer gets the
+    state-format upgrade first (`upgrade_serializer`).
     """
     state = migrate(state)
-    stored = dict(state["workflow"])
+    stored = upgrade_serializer(state["workflow"], state.get("spiff_serializer"), spec, subprocess_specs)
+    stored = dict(stored)
     # SpiffWorkflow pops restored subprocesses from the mapping it is given, and
     # rebuilds a task's data from its parent's: hand it fresh mappings with
     # parents first, whatever key order the stored JSON came back in (JSONB sorts keys).
@@ -93,6 +106,49 @@ def load(state: dict, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
         _specs.reset(token)
     workflow.script_engine = script_engine
     return workflow
+
+
+def upgrade_serializer(stored: dict, stamp: str | None, spec, subprocess_specs) -> dict:
+    """State-format upgrade of a stored task tree written by SpiffWorkflow serializer `stamp`:
+    the library's own migration for that version (what BpmnWorkflowSerializer.deserialize_json
+    runs) applied to a copy; the stored tree itself when it is the installed version's.
+
+    SpiffWorkflow's migrations read each task's spec from the serialization, which this
+    project does not store (the spec comes from the case's definition): the spec of the
+    case's definition, serialized by the installed library, is handed to them. They are
+    run on the top workflow and on each subprocess in turn, each presented as a workflow
+    of its own (the library's migrations of 1.3 and 1.4 fail on a serialization that has
+    subprocesses). Raises ValueError for a stamp newer than the installed library's or
+    one it cannot upgrade."""
+    if stamp is None or stamp == SPIFF_SERIALIZER_VERSION:
+        return stored
+    if _version(stamp) > _version(SPIFF_SERIALIZER_VERSION):
+        raise ValueError(f"case state written by SpiffWorkflow serializer {stamp}, newer than the installed "
+                         f"{SPIFF_SERIALIZER_VERSION}")
+    if stamp not in SPIFF_MIGRATIONS:
+        raise ValueError(f"SpiffWorkflow has no migration from serializer version {stamp}")
+    upgraded = copy.deepcopy(stored)
+    serializer = BpmnWorkflowSerializer(registry())
+    specs = {}  # spec name -> the spec as the installed serializer writes it
+    pieces = [(upgraded, spec), *((sub, subprocess_specs.get(sub.get("spec")))
+                                 for sub in upgraded.get("subprocesses", {}).values())]
+    for piece, piece_spec in pieces:
+        if piece_spec is None:
+            raise ValueError(f"no process {piece.get('spec')} in the case's definition for the stored subprocess")
+        if piece_spec.name not in specs:
+            specs[piece_spec.name] = registry().convert(piece_spec)
+        alone = {"tasks": piece["tasks"], "spec": specs[piece_spec.name], "subprocess_specs": {},
+                 "subprocesses": {}, serializer.VERSION_KEY: stamp}
+        try:
+            serializer.migrate(alone)
+        except Exception as err:  # noqa: BLE001 — the library's migration failed: say which and why
+            raise ValueError(f"SpiffWorkflow's migration from serializer version {stamp} failed: {err!r}") from err
+        piece["tasks"] = alone["tasks"]
+    return upgraded
+
+
+def _version(stamp: str) -> tuple:
+    return tuple(int(part) if part.isdigit() else 0 for part in str(stamp).split("."))
 
 
 def _parents_first(tasks: dict) -> dict:

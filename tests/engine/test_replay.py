@@ -333,7 +333,6 @@ def test_the_command_replays_recorded_cases_against_a_stored_version(demo_databa
 BINHAI = Path(__file__).resolve().parents[2] / "regions" / "binhai"
 
 
-@pytest.mark.skipif(not (BINHAI / "region.yaml").is_file(), reason="the second region is not there yet")
 def test_a_region_with_its_own_lists_gets_comparable_answers(settings, base, year):
     candidate = replay.candidate_side(settings, region_dir=BINHAI)
     report = replay.replay(year, base, candidate)

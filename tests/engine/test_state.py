@@ -1,4 +1,5 @@
-"""Unit tests of engine.workflow.state: stored form, format migrations and compaction."""
+"""Unit tests of engine.workflow.state: stored form, format migrations, the state-format upgrade from
+an older SpiffWorkflow serializer, and compaction."""
 import json
 
 import pytest
@@ -201,3 +202,47 @@ def test_compaction_leaves_a_finished_workflow_alone(bundle):
     assert state.compact(flow.workflow) == 0 and flow.task_count() == count
     stored = flow.roundtrip()
     assert stored["workflow"]["completed"] and flow.workflow.last_task.data["status"] == "not_filed"
+
+
+# -- state-format upgrade: a state written by an older SpiffWorkflow serializer ------------
+
+def as_serializer_1_3(stored: dict, bundle) -> dict:
+    """`stored` as SpiffWorkflow's serializer 1.3 wrote it: a multi-instance task that has been
+    reached was WAITING then (8), where 1.4 and later have it STARTED (the library's 1.3
+    migration, update_mi_states, turns it back)."""
+    old = json.loads(json.dumps(stored))
+    old["spiff_serializer"] = "1.3"
+    specs = {bundle.spec.name: bundle.spec, **bundle.subprocess_specs}
+    pieces = [(old["workflow"], bundle.spec.name),
+              *((sub, sub["spec"]) for sub in old["workflow"]["subprocesses"].values())]
+    changed = 0
+    for piece, name in pieces:
+        for task in piece["tasks"].values():
+            spec = specs[name].task_specs[task["task_spec"]]
+            if type(spec).__name__ == "ParallelMultiInstanceTask" and task["state"] == TaskState.STARTED:
+                task["state"] = TaskState.WAITING
+                changed += 1
+    assert changed == 2  # the lead unit's handling and its assisting opinions
+    return old
+
+
+def test_a_state_stored_by_an_older_spiff_serializer_is_upgraded_and_the_case_continues(bundle):
+    flow = joint_handling(bundle)
+    old = as_serializer_1_3(state.dump(flow.workflow), bundle)
+    text = json.dumps(old)
+    flow.workflow = reload(bundle, old)
+    assert json.dumps(old) == text  # the stored state itself is left as it was
+    assert flow.ready_names() == ["assist_opinion", "assist_opinion", "consultation"]
+    flow.do("assist_opinion", {"opinion_text": "意见", "contact_person": "张"}, assist_unit="jw")
+    flow.do("assist_opinion", {"opinion_text": "意见", "contact_person": "李"}, assist_unit="kw")
+    flow.do("consultation", {**CONTACT, "more_contacts": False})
+    assert flow.ready_names() == ["reply_draft"]  # the handling goes on once the opinions are in
+    upgraded = state.dump(flow.workflow)
+    assert upgraded["spiff_serializer"] == state.SPIFF_SERIALIZER_VERSION  # stored again in today's format
+
+
+def test_a_state_stored_by_a_newer_spiff_serializer_is_refused(bundle):
+    stored = state.dump(joint_handling(bundle).workflow)
+    stored["spiff_serializer"] = "99.0"
+    with pytest.raises(ValueError, match="newer than the installed"):
+        reload(bundle, stored)

@@ -1,0 +1,172 @@
+"""Where a replayed case runs: the real engine over an in-memory database.
+
+Each side of a replay has one SQLite `:memory:` database (`MemoryStore`), made
+once with the full schema (the alembic revisions, as any database), the side's
+unit directory and its definition version deployed the way an instance deploys
+its files at start-up (engine/definitions/versions.py). A case runs in one
+`ScratchUnitOfWork`: the services' `commit()` only flushes, so every step sees
+what the steps before it wrote, and leaving the case rolls all of it back — the
+next case starts from the same directory. Only the proposal-number counters are
+carried from one case to the next (numbers go on through the year, as in an
+instance). Nothing here touches a database on disk.
+
+`ScratchCase` is one case on such a store, driven by engine/replay/run.py
+through the service layer's own step functions: `submit_proposal`
+(engine/services/cases.py), `complete_loaded` (the core of `complete_task`) and
+`fire_due` (the core of the timer worker's `fire_case`), each on a real
+`engine.workflow.step.Step` with the real service tasks (reminders,
+escalations, co-signing, ratings). The one difference from production is that
+the workflow stays in memory between steps instead of being read back from the
+state the step just stored.
+"""
+from sqlalchemy import select
+
+from engine.adapters.db import Database, UnitOfWork
+from engine.definitions import versions
+from engine.model.errors import InvalidForm
+from engine.model.eventlog import aware
+from engine.model.tables import Case, Counter, Event, OpenTask, OverdueRecord, ProcessDefinition, Unit, User
+from engine.services import cases, timers
+from engine.services.directory import sync_units
+from engine.workflow import step as steps
+
+MEMORY_URL = "sqlite://"
+
+
+class ScratchUnitOfWork(UnitOfWork):
+    """A unit of work whose `commit()` flushes: the case's steps build on each other, and
+    closing it rolls the whole case back."""
+
+    def commit(self) -> None:
+        """Write the step's changes into the open transaction (never committed)."""
+        self.session.flush()
+
+
+class MemoryStore:
+    """A side's in-memory database: schema, unit directory and definition, made once."""
+
+    def __init__(self, rt):
+        self.rt = rt
+        self.database = Database(MEMORY_URL)
+        self.database.create_schema()
+        with UnitOfWork(self.database) as uow:
+            sync_units(uow.session, rt.region)
+            uow.commit()
+        versions.ensure_current(self.database, rt)  # the side's version, deployed as the files at start-up
+
+    def case(self) -> "ScratchCase":
+        """A fresh case on this store (use as a context manager: leaving it rolls it back)."""
+        return ScratchCase(self)
+
+    def close(self) -> None:
+        """Drop the database."""
+        self.database.engine.dispose()
+
+
+class ScratchCase:
+    """One replayed case: its steps on the side's store, in one transaction rolled back at the end."""
+
+    def __init__(self, store: MemoryStore):
+        self.store, self.rt = store, store.rt
+        self.uow = ScratchUnitOfWork(store.database)
+        self.row = self.proposal = self.workflow = None
+        self.people = {}  # username -> User (those the case acted as)
+
+    def __enter__(self) -> "ScratchCase":
+        self.uow.__enter__()
+        # held for the case: the session's identity map keeps only what someone holds, and every
+        # step reads the case's definition (its files are large) and the units' names
+        self.held = list(self.session.scalars(select(Unit))) + list(self.session.scalars(select(ProcessDefinition)))
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        session = self.uow.session
+        counters = {c.name: c.value for c in session.scalars(select(Counter))} if exc is None else {}
+        self.uow.__exit__(exc_type, exc, tb)  # rolls the case back
+        if counters:
+            with UnitOfWork(self.store.database) as uow:
+                for name, value in counters.items():
+                    uow.session.merge(Counter(name=name, value=value))
+                uow.commit()
+
+    @property
+    def session(self):
+        """The case's session."""
+        return self.uow.session
+
+    def person(self, username: str, role: str, unit: str | None = None, stored: bool = False) -> User:
+        """The account the case acts as for a task of `role` (made on first use; `stored`: also
+        in the database, as co-signers must be)."""
+        user = self.people.get(username)
+        if user is None:
+            user = self.people[username] = User(username=username, name=username, password_hash="", roles=role,
+                                                unit_id=unit, active=True)
+        elif role not in user.role_set:
+            user.roles = f"{user.roles},{role}"
+        if stored and user not in self.session:
+            self.session.add(user)
+            self.session.flush()
+        return user
+
+    # -- the steps --------------------------------------------------------------------
+    def submit(self, user: User, fields: dict, cosigners=()) -> None:
+        """Submit the proposal (engine/services/cases.submit_proposal) and load its workflow."""
+        for name in cosigners:
+            self.person(name, "proposer", stored=True)
+        self.proposal = cases.submit_proposal(self.uow, self.rt, user, fields)
+        self.row = self.session.scalar(select(Case).where(Case.proposal_id == self.proposal.id,
+                                                          Case.process == steps.PROPOSAL_PROCESS))
+        self.workflow = self._step(None, load=True)[1]
+
+    def complete(self, task, meta, user: User, fields: dict) -> None:
+        """Complete a ready user task as `user` with validated form data."""
+        step, workflow = self._step(user)
+        before = dict(task.data)
+        try:
+            cases.complete_loaded(step, workflow, task, meta, fields)
+        except InvalidForm:
+            task.data.clear()  # refused before anything happened: as a rolled-back request left it
+            task.data.update(before)
+            raise
+        self.uow.commit()
+
+    def fire(self) -> None:
+        """Fire the timers that are due (as the timer worker does)."""
+        step, workflow = self._step(None)
+        timers.fire_due(step, workflow)
+        self.uow.commit()
+
+    def _step(self, user, load=False):
+        step = steps.Step(self.uow, self.rt, self.row, self.proposal, self.rt.bundle_of_case(self.session, self.row),
+                          user)
+        if load:
+            return step, step.load()
+        self.workflow.script_engine = step.script_engine()  # the step's own helpers and service tasks
+        return step, self.workflow
+
+    # -- what the case holds -------------------------------------------------------------
+    def open_tasks(self) -> list:
+        """The case's open-task rows."""
+        return list(self.session.scalars(select(OpenTask).where(OpenTask.case_id == self.row.id)))
+
+    def next_timer(self):
+        """When the case's next armed timer is due (aware), or None."""
+        return aware(self.row.next_timer_at)
+
+    def completed(self) -> bool:
+        """Whether the case has ended."""
+        return bool(self.row is not None and self.row.completed)
+
+    def overdue(self) -> list[dict]:
+        """The overdue records of the proposal, in the replay report's form."""
+        rows = self.session.scalars(select(OverdueRecord).where(OverdueRecord.proposal_id == self.proposal.id)
+                                    .order_by(OverdueRecord.id))
+        return [{"kind": r.kind, "unit": r.unit_id, "holder": r.holder or r.holder_role, "lead_unit": r.lead_unit,
+                 "due": aware(r.due_at), "at": aware(r.detected_at), "resolved": aware(r.resolved_at)} for r in rows]
+
+    def events(self) -> list:
+        """The proposal's event log, in order."""
+        if self.proposal is None:
+            return []
+        return list(self.session.scalars(select(Event).where(Event.proposal_id == self.proposal.id)
+                                         .order_by(Event.id)))
