@@ -24,7 +24,6 @@ from sqlalchemy import select
 from engine.adapters.db import Database, UnitOfWork
 from engine.definitions import versions
 from engine.model.errors import InvalidForm
-from engine.model.eventlog import aware
 from engine.model.tables import Case, Counter, Event, OpenTask, OverdueRecord, ProcessDefinition, Unit, User
 from engine.services import cases, timers
 from engine.services.directory import sync_units
@@ -151,7 +150,7 @@ class ScratchCase:
 
     def next_timer(self):
         """When the case's next armed timer is due (aware), or None."""
-        return aware(self.row.next_timer_at)
+        return self.row.next_timer_at
 
     def completed(self) -> bool:
         """Whether the case has ended."""
@@ -162,7 +161,7 @@ class ScratchCase:
         rows = self.session.scalars(select(OverdueRecord).where(OverdueRecord.proposal_id == self.proposal.id)
                                     .order_by(OverdueRecord.id))
         return [{"kind": r.kind, "unit": r.unit_id, "holder": r.holder or r.holder_role, "lead_unit": r.lead_unit,
-                 "due": aware(r.due_at), "at": aware(r.detected_at), "resolved": aware(r.resolved_at)} for r in rows]
+                 "due": r.due_at, "at": r.detected_at, "resolved": r.resolved_at} for r in rows]
 
     def events(self) -> list:
         """The proposal's event log, in order."""

@@ -26,7 +26,6 @@ from SpiffWorkflow.exceptions import WorkflowException
 
 from engine.model import clock
 from engine.model.errors import EngineError, InvalidForm
-from engine.model.eventlog import aware
 from engine.replay.answers import Answer, ReplayError, TaskView, fit, invent
 from engine.replay.memory import MemoryStore
 from engine.replay.year import median_days
@@ -161,7 +160,7 @@ class CaseRun:
         key = (row.name, row.unit_id or row.assignee)
         self.seen[key] = self.seen.get(key, 0) + 1
         return TaskView(row.id, row.name, row.title, row.form, row.role, row.stage, row.unit_id, row.assignee,
-                        self.seen[key], task.data, clock.now(), aware(row.due_at), task, row.lead_unit)
+                        self.seen[key], task.data, clock.now(), row.due_at, task, row.lead_unit)
 
     def _when(self, view: TaskView, answer: Answer) -> datetime:
         ready = view.ready_at
@@ -244,8 +243,8 @@ class CaseRun:
             stages = [v.stage for v in self.open.values() if v.stage in self.side.stages]
             status = min(stages, key=self.side.stages.index) if stages else None
         events = on.events()
-        self.events = [(e.kind, e.task_name, e.unit_id, e.actor, e.title, aware(e.at)) for e in events]
-        reminders = [{"kind": (e.data or {}).get("kind"), "unit": e.unit_id, "at": aware(e.at)}
+        self.events = [(e.kind, e.task_name, e.unit_id, e.actor, e.title, e.at) for e in events]
+        reminders = [{"kind": (e.data or {}).get("kind"), "unit": e.unit_id, "at": e.at}
                      for e in events if e.kind == "reminder"]
         return {"state": "error" if self.error else "completed" if completed else "running", "status": status,
                 "error": self.error, "tasks": self.tasks, "open": open_tasks,

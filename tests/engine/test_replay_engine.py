@@ -16,7 +16,6 @@ from sqlalchemy import select
 from engine import replay
 from engine.adapters.db import Database, UnitOfWork
 from engine.model import clock
-from engine.model.eventlog import aware
 from engine.model.tables import Case, Event, OpenTask, OverdueRecord, Proposal, User
 from engine.replay.run import CaseRun
 from engine.services import cases, timers
@@ -86,7 +85,7 @@ class LiveCase:
 
     def next_timer(self):
         with UnitOfWork(self.db) as uow:
-            return aware(uow.session.get(Case, self.case_id).next_timer_at)
+            return uow.session.get(Case, self.case_id).next_timer_at
 
     def completed(self):
         with UnitOfWork(self.db) as uow:
@@ -94,7 +93,7 @@ class LiveCase:
 
     def overdue(self):
         with UnitOfWork(self.db) as uow:
-            return [{"kind": r.kind, "unit": r.unit_id, "resolved": aware(r.resolved_at)} for r in uow.session.scalars(
+            return [{"kind": r.kind, "unit": r.unit_id, "resolved": r.resolved_at} for r in uow.session.scalars(
                 select(OverdueRecord).where(OverdueRecord.proposal_id == self.proposal_id).order_by(OverdueRecord.id))]
 
     def events(self):
