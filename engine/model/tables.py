@@ -261,6 +261,10 @@ class Rating(Base):
     handling_round: Mapped[int] = mapped_column(Integer, default=1)
     rated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     task_id: Mapped[str | None] = mapped_column(String(36))
+    # 代录: the committee staff member who entered this rating from the member's signed paper
+    # form (None: the rater gave it online), and the attachment holding the signed scan
+    entered_by: Mapped[str | None] = mapped_column(String(80))
+    evidence_id: Mapped[int | None] = mapped_column(Integer)
     __table_args__ = (Index("ix_ratings_unit", "unit_id", "satisfaction"),)
 
 
@@ -337,3 +341,22 @@ class Incident(Base):
     detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolution: Mapped[str | None] = mapped_column(String(300))
+
+
+class Publication(Base):
+    """The committee's publication review of one sent reply (办理结果公开), or a member's
+    withdrawal of consent before it: `status` published, withheld (with `reason`) or
+    withdrawn. A reply the proposer consented to with no row yet waits for the review
+    (engine/services/publication.py); `full_text_at` is when the full reply letter shows on
+    the public page after its summary (the region's rule)."""
+
+    __tablename__ = "publications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reply_event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), unique=True)  # the sent reply
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    unit_id: Mapped[str] = mapped_column(String(40))  # the lead unit whose reply it is
+    status: Mapped[str] = mapped_column(String(20), index=True)  # published | withheld | withdrawn
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str] = mapped_column(String(80))
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    full_text_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
