@@ -20,12 +20,14 @@ from api.http import attachments
 from api.http import auth
 from api.http import definitions
 from api.http import diagram_assets
+from api.http import documents
 from api.http import errors
 from api.http import incidents
 from api.http import input_checks
 from api.http import notifications
 from api.http import openapi
 from api.http import proposals
+from api.http import publication
 from api.http import security
 from api.http import supervision
 from api.http import tasks
@@ -54,6 +56,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
         clock.sync()
         app.before_request(clock.sync)
     for module in (security, input_checks, errors, auth, proposals, tasks, attachments, supervision, incidents,
-                   notifications, definitions, diagram_assets, openapi, web):
+                   notifications, definitions, diagram_assets, documents, publication, openapi, web):
         module.init_app(app)
     return app
