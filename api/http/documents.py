@@ -15,7 +15,7 @@ from api.http.input_checks import query
 from api.http.security import OTHER_POLICY
 
 bp = Blueprint("documents", __name__, url_prefix="/api")
-KINDS = {"dossier": "dossier", "assignment-notice": "assignment", "reply-letter": "reply", "rating-form": "rating_form"}
+KINDS = {slug: kind for kind, slug in documents.SLUGS.items()}
 
 
 @bp.get("/proposals/<int:proposal_id>/documents")
@@ -25,7 +25,7 @@ def index(proposal_id: int):
         user = current_user(uow.session)
         detail = records.proposal_detail(uow.session, runtime(), user, proposal_id)
         items = documents.printable(uow.session, user, proposal_id, detail)
-    return jsonify({"items": [{**i, "kind": _slug(i["kind"])} for i in items]})
+    return jsonify({"items": [{**{k: v for k, v in i.items() if k != "slug"}, "kind": i["slug"]} for i in items]})
 
 
 @bp.get("/proposals/<int:proposal_id>/documents/<kind>.pdf")
@@ -66,10 +66,6 @@ def enter(proposal_id: int):
     with unit_of_work() as uow:
         user = current_user(uow.session)
         return jsonify(paper_ratings.record(uow, runtime(), user, proposal_id, body)), 201
-
-
-def _slug(kind: str) -> str:
-    return {v: k for k, v in KINDS.items()}[kind]
 
 
 def init_app(app: Flask) -> None:

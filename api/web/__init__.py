@@ -9,13 +9,13 @@ from datetime import timedelta, timezone, datetime
 from flask import Flask, g, request
 from flask_wtf.csrf import CSRFError
 
-from engine.rules.permissions import may_see_incidents
+from engine.rules.permissions import may_review_publication, may_see_incidents
 from engine.services.supervision import may_supervise
 
 from engine.adapters import outbox as notify
 
 from . import session as web_session
-from . import designer, incident_pages, migration_pages, notices, supervision_pages, views
+from . import designer, incident_pages, migration_pages, notices, print_pages, public_pages, supervision_pages, views
 from api.http.common import unit_of_work
 from .guard import csrf, error_page
 
@@ -61,12 +61,13 @@ def init_app(app: Flask) -> None:
     )
     csrf.init_app(app)
     for bp in (web_session.bp, views.bp, supervision_pages.bp, incident_pages.bp, notices.bp, migration_pages.bp,
-               designer.bp):
+               designer.bp, print_pages.bp, public_pages.bp):
         app.register_blueprint(bp)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["local_date"] = lambda value: local_time(value)[:10]
     app.jinja_env.globals["may_supervise"] = may_supervise
     app.jinja_env.globals["may_see_incidents"] = may_see_incidents
+    app.jinja_env.globals["may_review_publication"] = may_review_publication
     app.jinja_env.globals["current_user"] = lambda: g.get("user")
     app.jinja_env.globals["unread_notifications"] = unread_notifications
 

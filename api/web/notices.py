@@ -10,7 +10,8 @@ from .session import acting
 bp = protect(Blueprint("notices", __name__))
 PER_PAGE = 20
 KIND_LABELS = {"task": "新待办", "assigned": "交办", "reminder": "催办提醒", "overdue": "逾期",
-               "rate_request": "请评价", "extension": "延期申请", "incident": "异常案件"}
+               "rate_request": "请评价", "extension": "延期申请", "incident": "异常案件",
+               "published": "办理结果公开"}
 
 
 def _page() -> int:

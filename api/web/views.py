@@ -8,6 +8,8 @@ from sqlalchemy import select
 from engine.services import attachments
 from engine.services import cases
 from engine.services import claims
+from engine.services import paper_ratings, publication
+from engine.queries import documents
 from engine.model import clock
 from engine.queries import diagram_marks as diagram
 from engine.workflow import service_tasks as extensions
@@ -215,7 +217,11 @@ def proposal(proposal_id):
                 row = uow.session.get(OpenTask, t["id"])
                 if row.assignee is None:
                     reassign[t["id"]] = claims.candidates(uow.session, row)
-        return render_template("proposal.html", proposal=record, p=presenter(uow.session, user, proposal_id),
+        extras = {"documents": documents.printable(uow.session, user, proposal_id, record),
+                  "consent": publication.consent_state(uow.session, runtime(), user, proposal_id),
+                  "paper_raters": paper_ratings.open_raters(uow.session, proposal_id)
+                  if permissions.may_enter_paper_rating(user, permissions.viewer(uow.session, user, proposal_id)) else []}
+        return render_template("proposal.html", proposal=record, p=presenter(uow.session, user, proposal_id), **extras,
                                reassign=reassign, diagram=drawing, files=files, version=versions.case_version(uow.session, proposal_id),
                                max_upload_mb=services()["settings"].max_upload_bytes // (1024 * 1024))
 

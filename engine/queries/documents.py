@@ -14,7 +14,7 @@ from sqlalchemy import select
 from engine.model import clock
 from engine.model.errors import Conflict, Forbidden, InvalidForm, NotFound
 from engine.model.eventlog import aware
-from engine.model.tables import Event, Proposal, ProposalPerson, Unit, User
+from engine.model.tables import Event, Proposal, Unit, User
 from engine.queries import records
 from engine.rules import permissions
 from engine.services import attachments
@@ -23,6 +23,8 @@ from engine.workflow.runtime import Runtime
 
 TEMPLATES = {"assignment": "assignment_notice.html", "reply": "reply_letter.html",
              "rating_form": "rating_form.html", "dossier": "dossier.html"}
+# how each document is named in addresses (/api/proposals/<id>/documents/<slug>.pdf)
+SLUGS = {"dossier": "dossier", "assignment": "assignment-notice", "reply": "reply-letter", "rating_form": "rating-form"}
 TITLES = {"assignment": "交办通知单", "reply": "答复函", "rating_form": "征询意见表", "dossier": "提案档案"}
 ROLE_LABELS = {"lead": "主办", "assist": "协办", "returned": "已退回"}
 SOURCE_LABELS = {"plenary": "大会提案", "ordinary": "平时提案"}
@@ -51,7 +53,7 @@ def document(uow, rt: Runtime, user: User, proposal_id: int, kind: str, unit: st
 
 
 def printable(session, user: User, proposal_id: int, detail: dict) -> list[dict]:
-    """The documents the proposal's page offers `user` to print: [{kind, title, unit?, rater?}]."""
+    """The documents the proposal's page offers `user` to print: [{kind, slug, title, unit?, rater?}]."""
     view = permissions.viewer(session, user, proposal_id)
     out = [{"kind": "dossier", "title": "打印档案（PDF）"}]
     for u in detail["units"]:
@@ -66,7 +68,7 @@ def printable(session, user: User, proposal_id: int, detail: dict) -> list[dict]
                 and permissions.may_print(user, view, "rating_form", rater=t["assignee"]):
             out.append({"kind": "rating_form", "rater": t["assignee"],
                         "title": f"征询意见表（{members[t['assignee']]}）"})
-    return out
+    return [{**d, "slug": SLUGS[d["kind"]]} for d in out]
 
 
 def _is_rating(task: dict) -> bool:

@@ -124,6 +124,8 @@ def _public_item(session, rt, pub: Publication, proposal: Proposal, reply: Event
     full = full_at is None or full_at <= now
     text = data.get("reply_text") or ""
     summary = data.get("adopted_points") or text
+    letter = {"text": text, "adopted": data.get("adopted_points") or "",
+              "not_adopted": data.get("not_adopted_reasons") or ""} if full else None
     return {"id": pub.id, "number": proposal.number, "title": proposal.title,
             "year": aware(proposal.submitted_at).astimezone(clock.CHINA).year,
             "category": rt.region.labels("categories").get(proposal.category, ""),
@@ -133,5 +135,16 @@ def _public_item(session, rt, pub: Publication, proposal: Proposal, reply: Event
             "replied_on": aware(reply.at).astimezone(clock.CHINA).date().isoformat(),
             "published_on": aware(pub.decided_at).astimezone(clock.CHINA).date().isoformat(),
             "summary": summary[:SUMMARY_LENGTH] + ("……" if len(summary) > SUMMARY_LENGTH else ""),
-            "full_text": text if full else None,
+            "full_text": letter,
             "full_text_on": full_at.astimezone(clock.CHINA).date().isoformat() if full_at and not full else None}
+
+
+def public_choices(session, rt) -> dict:
+    """What the public page's filters offer: the years with published replies, the region's
+    categories, and the units whose replies are published."""
+    rows = session.execute(select(Proposal.submitted_at, Publication.unit_id).join(
+        Proposal, Proposal.id == Publication.proposal_id).where(Publication.status == "published")).all()
+    years = sorted({aware(at).astimezone(clock.CHINA).year for at, _ in rows}, reverse=True)
+    names = {u["id"]: u["name"] for u in rt.region.units}
+    return {"years": years, "categories": rt.region.labels("categories"),
+            "units": {u: names[u] for u in sorted({u for _, u in rows}) if u in names}}
