@@ -11,8 +11,22 @@ _PDF = {"description": "PDF 文件（下载，Content-Disposition: attachment; f
         "headers": {"Content-Disposition": {"schema": _STR}},
         "content": {"application/pdf": {"schema": {"type": "string", "contentMediaType": "application/pdf"}}}}
 _SHORT = {"type": "string", "maxLength": 100}
+_DAY = {"type": "string", "anyOf": [{"format": "date"}, {"maxLength": 0}],
+        "description": "YYYY-MM-DD，1900-01-01 至 2999-12-31；空值表示不限"}
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 SCHEMAS = {
+    "RatingReport": _obj({
+        "from": _DATE, "to": _DATE,
+        "scale": {"type": "array", "items": _obj({"code": _STR, "label": _STR})},
+        "units": {"type": "array", "items": _obj({"unit_id": _STR, "unit_name": _STR,
+                                                  "counts": {"type": "object", "additionalProperties": _INT},
+                                                  "total": _INT, "entered": {"type": "integer", "description": "其中代录"}})},
+        "items": {"type": "array", "items": _obj({
+            "proposal_id": _INT, "proposal_number": _NSTR, "proposal_title": _STR, "unit_name": _STR,
+            "role": {"type": "string", "enum": ["答复", "协办"]}, "rater_name": _STR, "satisfaction": _STR,
+            "satisfaction_label": _STR, "round": _INT, "rated_at": _TIME, "entered_by": _NSTR,
+            "entered_by_name": _NSTR, "entry": {"type": "string", "description": "本人评价，或 代录（X录入）"}})}}),
     "PrintableDocument": _obj({
         "kind": {"type": "string", "enum": ["dossier", "assignment-notice", "reply-letter", "rating-form"]},
         "title": _STR, "unit": {"type": "string", "description": "交办通知单、答复函：哪个单位的"},
@@ -69,6 +83,17 @@ PATHS = {
                  "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("PaperRating")}}},
                  "responses": {"201": _json(_ref("PaperRatingResult"), "已代录；档案中标注代录及录入人"),
                                **_errors(401, 403, 404, 409, 422)}}},
+    "/api/reports/ratings": {"get": {
+        "summary": "评价统计（按单位、逐条；代录的评价单独计数并标注录入人）", "operationId": "ratingReport",
+        "tags": ["supervision"],
+        "parameters": [_query("from", "开始日期（北京时间，含当天）；默认今年 1 月 1 日", _DAY),
+                       _query("to", "结束日期（北京时间，含当天）；默认今年 12 月 31 日；区间不超过 3 年", _DAY),
+                       _query("format", "json（默认）或 xlsx", {"type": "string", "enum": ["json", "xlsx"], "default": "json"})],
+        "responses": {"200": {"description": "统计；xlsx 为下载（工作表“按单位汇总”“明细”，明细的“录入方式”为本人评价或代录（X录入））",
+                              "headers": {"Content-Disposition": {"schema": _STR}},
+                              "content": {"application/json": {"schema": _ref("RatingReport")},
+                                          _XLSX: {"schema": {"type": "string", "contentMediaType": _XLSX}}}},
+                      **_errors(400, 401, 403)}}},
     "/api/public/replies": {"get": {
         "summary": "办理结果公开：已公开的答复（无需登录）", "operationId": "listPublicReplies", "tags": ["public"],
         "security": [],

@@ -100,3 +100,23 @@ def test_a_unit_account_never_rates_nor_sees_the_rating_form_of_its_own_proposal
                        query_string={"rater": "wy_chen"}).status_code == 403
     # the proposer, who has no unit, rates as usual
     api.do("wy_chen", "rate_reply", pid, {**RATE_OK, "satisfaction": f.good})
+
+
+def test_the_rating_statistics_and_their_export_mark_staff_entered_ratings(api):
+    from openpyxl import load_workbook
+    f = api.facts
+    pid = drafted(api)
+    to_rating(api, pid)
+    api.post("tawei_li", f"/api/proposals/{pid}/paper-ratings",
+             json={"rater": "wy_chen", "scan_attachment_id": scan(api, pid), "rating": {**RATE_OK, "satisfaction": f.good}})
+    report = api.get("tawei_li", "/api/reports/ratings").get_json()
+    lead = next(u for u in report["units"] if u["unit_id"] == f.lead)
+    assert lead["total"] == 1 and lead["entered"] == 1 and lead["counts"][f.good] == 1
+    item = report["items"][0]
+    assert item["entered_by"] == "tawei_li" and item["entry"].startswith("代录（") and "录入" in item["entry"]
+    assert api.get(f"{f.lead}_clerk", "/api/reports/ratings").status_code == 403
+    xlsx = api.get("tawei_li", "/api/reports/ratings", query_string={"format": "xlsx"})
+    assert xlsx.status_code == 200
+    book = load_workbook(io.BytesIO(xlsx.data))
+    assert book["按单位汇总"]["A1"].value == "单位" and "其中代录" in [c.value for c in book["按单位汇总"][1]]
+    assert book["明细"].cell(row=2, column=9).value == item["entry"]
