@@ -112,7 +112,9 @@ def task(task_id):
         for f in fields:
             f.notes = [n["text"] for n in detail["notes"] if n["field"] == f.name]
         pool = len(claims.candidates(uow.session, uow.session.get(OpenTask, task_id))) > 1  # several may do it
+        printable = documents.printable(uow.session, user, detail["proposal_id"], record)
         return render_template("task.html", task=detail, fields=fields, message=message, errors=errors, pool=pool,
+                               documents=printable,
                                proposal=record, context_rows=p.context_rows(detail["context"]),
                                collections=p.collections(detail["context"]), p=p), (422 if errors else status)
 
