@@ -4,7 +4,6 @@ import io
 
 from flask import Blueprint, Flask, jsonify, request, send_file
 
-from engine.adapters import pdf
 from engine.model.errors import NotFound
 from engine.queries import documents, records
 from engine.services import paper_ratings
@@ -41,9 +40,8 @@ def document(proposal_id: int, kind: str):
 
 def pdf_response(uow, user, proposal_id: int, kind: str, unit=None, rater=None):
     """The PDF of a document as a download (the API and the pages share it)."""
-    template, values, filename = documents.document(uow, runtime(), user, proposal_id, kind, unit=unit, rater=rater)
-    data = pdf.render_pdf(runtime().region, template, values)
-    response = send_file(io.BytesIO(data), mimetype=pdf.PDF_TYPE, as_attachment=True, download_name=filename)
+    data, filename = documents.document_pdf(uow, runtime(), user, proposal_id, kind, unit=unit, rater=rater)
+    response = send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=filename)
     response.headers["Content-Security-Policy"] = OTHER_POLICY
     response.cache_control.private = True
     response.cache_control.no_store = True

@@ -8,8 +8,7 @@ import io
 from flask import Blueprint, Flask, jsonify, request, send_file, url_for
 
 from engine.model import clock
-from engine.queries import rating_report
-from engine.services import supervision
+from engine.services import rating_report, supervision
 from engine.model.errors import EngineError
 
 from api.http.auth import current_user

@@ -1,10 +1,8 @@
 """Printing from the pages (the same PDFs as the API) and the committee's entry of a
 member's paper rating (代录) with the signed scan."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from engine.model.errors import EngineError, InvalidForm, NotFound
-from engine.model.tables import ProposalUnit, Unit
 from engine.queries import records
 from engine.services import attachments, paper_ratings
 
@@ -64,10 +62,6 @@ def paper_rating(proposal_id: int):
     with acting() as (uow, user):
         paper_ratings.check_may_enter(uow.session, user, proposal_id)
         proposal = records.proposal_summary(uow.session, runtime(), proposal_id)
-        raters = paper_ratings.open_raters(uow.session, proposal_id)
-        assists = uow.session.execute(select(Unit.id, Unit.name).join(ProposalUnit, ProposalUnit.unit_id == Unit.id)
-                                      .where(ProposalUnit.proposal_id == proposal_id, ProposalUnit.role == "assist")
-                                      .order_by(Unit.id)).all()
-    return render_template("paper_rating.html", proposal=proposal, raters=raters, assists=assists,
-                           scale=runtime().region.labels("satisfaction_scale"), form=form, errors=errors,
+        choices = paper_ratings.form_choices(uow.session, runtime(), proposal_id)
+    return render_template("paper_rating.html", proposal=proposal, **choices, form=form, errors=errors,
                            message=message), status

@@ -11,13 +11,13 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from engine.adapters import pdf
 from engine.model import clock
 from engine.model.errors import Conflict, Forbidden, InvalidForm, NotFound
 from engine.model.eventlog import aware
-from engine.model.tables import Event, Proposal, Unit, User
+from engine.model.tables import Attachment, Event, Proposal, Unit, User
 from engine.queries import records
 from engine.rules import permissions
-from engine.services import attachments
 from engine.workflow import service_tasks
 from engine.workflow.runtime import Runtime
 
@@ -50,6 +50,13 @@ def document(uow, rt: Runtime, user: User, proposal_id: int, kind: str, unit: st
               "dossier": lambda: _dossier(session, rt, user, detail)}[kind]()
     number = detail["number"] or f"未编号{proposal_id}"
     return TEMPLATES[kind], {**base, **values}, f"{TITLES[kind]}_{number}.pdf"
+
+
+def document_pdf(uow, rt: Runtime, user: User, proposal_id: int, kind: str, unit: str | None = None,
+                 rater: str | None = None) -> tuple[bytes, str]:
+    """(the PDF, its download file name) of document `kind` for `user` (see `document`)."""
+    template, values, filename = document(uow, rt, user, proposal_id, kind, unit=unit, rater=rater)
+    return pdf.render_pdf(rt.region, template, values), filename
 
 
 def printable(session, user: User, proposal_id: int, detail: dict) -> list[dict]:
@@ -125,7 +132,8 @@ def _reply(session, rt, record, detail, unit_id) -> dict:
     drafter = next((e for e in reversed(before) if e.task_name == DRAFT_STEP and e.kind == "task_completed"), None)
     contact = session.scalar(select(User).where(User.username == drafter.actor)) if drafter else None
     unit = session.get(Unit, reply.unit_id)
-    files = {f["id"]: f["filename"] for f in attachments.list_attachments(session, detail["id"])}
+    files = dict(session.execute(select(Attachment.id, Attachment.filename).where(
+        Attachment.proposal_id == detail["id"])).all())
     return {"unit": {"name": unit.name if unit else ""},
             "reply": {"class": rt.region.labels("reply_classes").get(data.get("reply_class"), ""),
                       "text": data.get("reply_text", ""), "adopted": data.get("adopted_points", ""),
@@ -153,7 +161,10 @@ def _rating_form(session, rt, record, detail, rater) -> dict:
 
 
 def _dossier(session, rt, user, detail) -> dict:
-    files = attachments.visible_attachments(session, rt, user, detail["id"])
+    visible = records.proposal_record(session, rt, user, detail["id"]).attachment_ids()
+    files = [{"filename": a.filename, "size": a.size, "uploaded_by": a.uploaded_by, "uploaded_at": a.uploaded_at}
+             for a in session.scalars(select(Attachment).where(Attachment.proposal_id == detail["id"],
+                                                               Attachment.id.in_(visible)).order_by(Attachment.id))]
     names = dict(session.execute(select(User.username, User.name).where(
         User.username.in_({f["uploaded_by"] for f in files}))).all()) if files else {}
     labels = rt.region.satisfaction_labels()

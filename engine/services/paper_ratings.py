@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from engine.adapters.db import UnitOfWork
 from engine.model.errors import Conflict, EngineError, Forbidden, InvalidForm, NotFound
-from engine.model.tables import Attachment, OpenTask, Rating, User
+from engine.model.tables import Attachment, OpenTask, ProposalUnit, Rating, Unit, User
 from engine.rules import permissions
 from engine.services import cases
 from engine.workflow.runtime import Runtime
@@ -27,6 +27,15 @@ def open_raters(session, proposal_id: int) -> list[dict]:
                            .where(OpenTask.proposal_id == proposal_id, OpenTask.form.in_(permissions.RATING_FORMS))
                            .order_by(OpenTask.created_at, OpenTask.id))
     return [{"username": t.assignee, "name": name, "task_id": t.id} for t, name in rows]
+
+
+def form_choices(session, rt: Runtime, proposal_id: int) -> dict:
+    """What the entry form offers: the members awaited, the assisting units, the scale."""
+    assists = session.execute(select(Unit.id, Unit.name).join(ProposalUnit, ProposalUnit.unit_id == Unit.id)
+                              .where(ProposalUnit.proposal_id == proposal_id, ProposalUnit.role == "assist")
+                              .order_by(Unit.id)).all()
+    return {"raters": open_raters(session, proposal_id), "assists": [(i, n) for i, n in assists],
+            "scale": rt.region.labels("satisfaction_scale")}
 
 
 def check_may_enter(session, user: User, proposal_id: int) -> None:

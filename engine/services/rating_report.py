@@ -1,7 +1,7 @@
 """评价统计: the ratings given over a date range, per unit and in detail, with the ratings
 committee staff entered from signed paper forms counted and marked 代录 (who entered it);
 as JSON or an Excel workbook. For the committee, the government office and the
-supervision office (engine/services/supervision.py decides)."""
+supervision office (engine/services/supervision.py decides), beside the overdue report."""
 import io
 from datetime import date, datetime, time, timedelta, timezone
 
