@@ -26,6 +26,7 @@ from api.http import contract
 from api.http import auth
 from api.http import definitions
 from api.http import diagram_assets
+from api.http import documents
 from api.http import errors
 from api.http import incidents
 from api.http import input_checks
@@ -33,6 +34,7 @@ from api.http import notifications
 from api.http import openapi
 from api.http import plenary
 from api.http import proposals
+from api.http import publication
 from api.http import security
 from api.http import supervision
 from api.http import tasks
@@ -61,6 +63,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
         clock.sync()
         app.before_request(clock.sync)
     for module in (security, input_checks, contract, errors, auth, proposals, tasks, attachments, supervision,
-                   incidents, notifications, plenary, definitions, diagram_assets, openapi, web):
+                   incidents, notifications, plenary, definitions, diagram_assets, documents, publication, openapi,
+                   web):
         module.init_app(app)
     return app

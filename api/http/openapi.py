@@ -15,6 +15,8 @@ from flask import Blueprint, Flask, jsonify
 
 from engine.services.attachments import SAFE_CONTENT_TYPES
 
+from api.http import openapi_public  # printing, paper ratings, 办理结果公开
+
 from api.http.openapi_schemas import (  # noqa: F401 (the building blocks of the paths below)
     SCHEMAS, _BOOL, _DATE, _ERROR_RESPONSES, _FLAG, _ID, _INT, _NO_BODY, _PAGE_PARAMS, _STR, _TIME,
     _errors, _json, _obj, _page_of, _query, _ref)
@@ -260,11 +262,11 @@ def document() -> dict:
                  "description": "所有错误都是 JSON：{\"error\": {\"status\", \"message\", \"errors\"?}}。"},
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
-        "paths": _with_body_limit(PATHS),
+        "paths": _with_body_limit({**PATHS, **openapi_public.PATHS}),
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                            "description": "POST /api/auth/login 得到的 token"}},
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **openapi_public.SCHEMAS},
             "responses": {name: _error_response(name, text) for name, text in _ERROR_RESPONSES.items()},
         },
     }

@@ -9,7 +9,8 @@ from flask import Blueprint, Flask, jsonify, request, send_file, url_for
 
 from engine.model import clock
 from engine.queries import overdue_report as reports
-from engine.services import supervision
+from engine.services import rating_report, supervision
+from engine.model.errors import EngineError
 
 from api.http.auth import current_user
 from api.http.common import json_body, runtime, unit_of_work
@@ -61,6 +62,28 @@ def overdue():
     if fmt == "json":
         return jsonify(report)
     return report_download(report, fmt)
+
+
+@bp.get("/reports/ratings")
+@query("from", "to", "format")
+def ratings():
+    """评价统计 for ?from=&to= (China dates): per unit and each rating, 代录 marked; JSON or ?format=xlsx."""
+    with unit_of_work() as uow:
+        user = current_user(uow.session)
+        supervision.require_access(user)
+        fmt = (request.args.get("format") or "json").strip().lower()
+        if fmt not in ("json", "xlsx"):
+            raise EngineError("导出格式不正确", errors=[{"field": "format", "message": "格式应为 json 或 xlsx"}])
+        start, end = supervision.report_range(request.args.get("from"), request.args.get("to"),
+                                              supervision.china_today())
+        report = rating_report.rating_report(uow.session, runtime(), user, start, end)
+    if fmt == "json":
+        return jsonify(report)
+    response = send_file(io.BytesIO(rating_report.export_ratings(report)), mimetype=XLSX_TYPE, as_attachment=True,
+                         download_name=rating_report.filename(report))
+    response.cache_control.private = True
+    response.cache_control.no_store = True
+    return response
 
 
 def report_download(report: dict, fmt: str):

@@ -19,7 +19,8 @@ from engine.rules import permissions
 from engine.queries import notifications as messages
 
 from . import session as web_session
-from . import designer, incident_pages, migration_pages, notices, plenary_pages, supervision_pages, views
+from . import (designer, incident_pages, migration_pages, notices, plenary_pages, print_pages, public_pages,
+               supervision_pages, views)
 from api.http.common import unit_of_work
 from .guard import csrf, error_page
 
@@ -62,12 +63,13 @@ def init_app(app: Flask) -> None:
     )
     csrf.init_app(app)
     for bp in (web_session.bp, views.bp, supervision_pages.bp, incident_pages.bp, notices.bp, migration_pages.bp,
-               designer.bp):
+               designer.bp, print_pages.bp, public_pages.bp):
         app.register_blueprint(bp)
     plenary_pages.init_app(app)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["local_date"] = lambda value: local_time(value)[:10]
-    for name in ("may_supervise", "may_see_incidents", "may_design", "may_read_versions", "may_submit", "may_assign"):
+    for name in ("may_supervise", "may_see_incidents", "may_design", "may_read_versions", "may_submit", "may_assign",
+                 "may_review_publication"):
         app.jinja_env.globals[name] = getattr(permissions, name)  # who sees which link: the permission rules
     app.jinja_env.globals["current_user"] = lambda: g.get("user")
     app.jinja_env.globals["unread_notifications"] = unread_notifications

@@ -8,6 +8,8 @@ from engine.queries import attachments as attachment_queries
 from engine.services import attachments
 from engine.services import cases
 from engine.services import claims
+from engine.services import paper_ratings, publication
+from engine.queries import documents
 from engine.model import clock
 from engine.queries import diagram_marks as diagram
 from engine.services import extensions
@@ -103,7 +105,9 @@ def task(task_id):
         for f in fields:
             f.notes = [n["text"] for n in detail["notes"] if n["field"] == f.name]
         pool = len(who.task_candidates(uow.session, task_id)) > 1  # several may do it
+        printable = documents.printable(uow.session, user, detail["proposal_id"], record)
         return render_template("task.html", task=detail, fields=fields, message=message, errors=errors, pool=pool,
+                               documents=printable,
                                proposal=record, context_rows=p.context_rows(detail["context"]),
                                collections=p.collections(detail["context"]), p=p), (422 if errors else status)
 
@@ -200,7 +204,11 @@ def proposal(proposal_id):
         reassign = {}
         if permissions.may_assign(user):  # the committee gives a pool task to another of its people
             reassign = who.unassigned_candidates(uow.session, [t["id"] for t in record["open_tasks"]])
-        return render_template("proposal.html", proposal=record, p=presenter(uow.session, user, proposal_id),
+        extras = {"documents": documents.printable(uow.session, user, proposal_id, record),
+                  "consent": publication.consent_state(uow.session, runtime(), user, proposal_id),
+                  "paper_raters": paper_ratings.open_raters(uow.session, proposal_id)
+                  if permissions.may_enter_paper_rating(user, permissions.viewer(uow.session, user, proposal_id)) else []}
+        return render_template("proposal.html", proposal=record, p=presenter(uow.session, user, proposal_id), **extras,
                                reassign=reassign, diagram=drawing, files=files, version=versions.case_version(uow.session, proposal_id),
                                max_upload_mb=services()["settings"].max_upload_bytes // (1024 * 1024))
 

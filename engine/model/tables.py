@@ -2,37 +2,13 @@
 
 Every time column is a UtcDateTime: it stores UTC and always gives back aware UTC
 datetimes, on SQLite (which keeps no offset) as on PostgreSQL (timestamptz)."""
-from datetime import datetime, timezone
+from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.model import clock
-
-
-class UtcDateTime(TypeDecorator):
-    """DateTime(timezone=True) that takes aware datetimes only (a naive one says nothing of its
-    zone: ValueError), stores them as UTC and reads them back aware UTC on every database."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"a stored time must be an aware datetime, not {value!r}")
-        return value.astimezone(timezone.utc)
-
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
-
-class Base(DeclarativeBase):
-    """Declarative base of every table."""
+from engine.model.base import Base, UtcDateTime  # noqa: F401 (re-exported: the base and time type of every table)
 
 
 class Unit(Base):
@@ -109,16 +85,6 @@ class Proposal(Base):
     # 并案: the proposal this one was merged into (set by the review's merge branch)
     merged_into_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
-
-class ProposalSimilarity(Base):
-    """An earlier proposal found similar to a proposal when it was submitted
-    (engine/services/similarity.py): the best matches, with their cosine score (0-1)."""
-
-    __tablename__ = "proposal_similarities"
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), primary_key=True)
-    other_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), primary_key=True)
-    score: Mapped[float] = mapped_column(Float)
-    __table_args__ = (Index("ix_proposal_similarities_other", "other_id"),)
 
 
 class ProposalPerson(Base):
@@ -300,6 +266,10 @@ class Rating(Base):
     handling_round: Mapped[int] = mapped_column(Integer, default=1)
     rated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     task_id: Mapped[str | None] = mapped_column(String(36))
+    # 代录: the committee staff member who entered this rating from the member's signed paper
+    # form (None: the rater gave it online), and the attachment holding the signed scan
+    entered_by: Mapped[str | None] = mapped_column(String(80))
+    evidence_id: Mapped[int | None] = mapped_column(Integer)
     __table_args__ = (Index("ix_ratings_unit", "unit_id", "satisfaction"),)
 
 
@@ -383,3 +353,7 @@ def describe_attachment(row: "Attachment") -> dict:
     return {"id": row.id, "filename": row.filename, "content_type": row.content_type, "size": row.size,
             "uploaded_by": row.uploaded_by, "uploaded_at": clock.utc_iso(row.uploaded_at),
             "task_id": row.task_id, "field": row.field, "url": f"/api/attachments/{row.id}"}
+
+
+# tables of the plenary and disclosure features, in their own module (same Base)
+from engine.model.tables_public import ProposalSimilarity, Publication  # noqa: E402,F401

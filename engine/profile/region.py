@@ -114,6 +114,11 @@ class Region:
         return code_catalogue.for_region(self)
 
     @property
+    def disclosure(self) -> dict:
+        """办理结果公开: {publish_within_working_days, full_text_after_working_days}."""
+        return {"publish_within_working_days": 10, "full_text_after_working_days": 0, **self.raw.get("disclosure", {})}
+
+    @property
     def number_format(self) -> str:
         """Format of filed proposal numbers, with {year} and {seq}."""
         return self.raw.get("proposal_number_format", "{year}-{seq:03d}")

@@ -101,6 +101,8 @@ def proposal_detail(session, rt: Runtime, user: User, proposal_id: int) -> dict:
                                    .where(Rating.proposal_id == proposal_id)
                                    .order_by(Rating.handling_round, Rating.id)))
     unit_names = _unit_names(session, {e.unit_id for e in events} | {r.unit_id for r, _ in ratings})
+    enterers = dict(session.execute(select(User.username, User.name).where(
+        User.username.in_({r.entered_by for r, _ in ratings if r.entered_by}))).all()) if ratings else {}
     return {
         **proposal_summary(session, rt, proposal_id),
         "body": proposal.body,
@@ -115,7 +117,10 @@ def proposal_detail(session, rt: Runtime, user: User, proposal_id: int) -> dict:
         # every rater's rating of each unit (rating the reply and the assisting units is public)
         "ratings": [{"unit_id": r.unit_id, "unit_name": unit_names.get(r.unit_id), "reply_unit": r.reply_unit,
                      "rater": r.rater, "rater_name": name, "satisfaction": r.satisfaction,
-                     "round": r.handling_round, "rated_at": _iso(r.rated_at)} for r, name in ratings],
+                     "round": r.handling_round, "rated_at": _iso(r.rated_at),
+                     # 代录: entered by committee staff from the signed paper form (its scan)
+                     "entered_by": r.entered_by, "entered_by_name": enterers.get(r.entered_by),
+                     "evidence_id": r.evidence_id} for r, name in ratings],
         "may_upload": permissions.may_upload(session, user, proposal),
     }
 

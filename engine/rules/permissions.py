@@ -29,6 +29,18 @@ that does not exist. A task open to several people (no assignee) may be claimed
 by one of them: the others still see it, but only the claimer completes or
 releases it; the committee may give it to another person who may do it.
 
+Ratings. A handling unit's account never rates, nor sees the rating form (征询意见) of,
+a proposal its unit has a part in, whatever its other roles. Committee staff (never a unit)
+may enter a member's rating from the signed paper form on the member's behalf (代录).
+
+Printing. The dossier (一案一册) prints as its viewer sees it; the assignment notice
+(交办通知单) of a unit, for staff and that unit; the reply letter (答复函), only once the
+reply is sent, for whoever sees the proposal; the pre-filled rating form (征询意见表), for
+the committee (to send to a member who rates on paper) and the member who rates.
+
+Publication (办理结果公开). The committee reviews which consented replies are published
+or withheld; the proposer may withdraw consent until the reply is published.
+
 Uploads. A file is attached to a proposal by someone with a part in it: for an
 open task of theirs, or on the dossier by the committee, by the proposer while
 the proposal is open, by a unit handling it while it is open, and by the
@@ -36,7 +48,8 @@ supervising leader of a key proposal.
 """
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy import and_, exists, false, not_, or_, select, true
+from sqlalchemy.orm import object_session
 
 from engine.model.errors import Conflict, Forbidden, InvalidForm, NotFound
 from engine.model.tables import Event, OpenTask, Proposal, ProposalPerson, ProposalUnit, User
@@ -49,6 +62,8 @@ SUPERVISION_ROLES = frozenset({"committee", "gov_office", "supervisor"})  # samp
 DESIGNER = "designer"  # the role that edits, deploys and migrates
 VERSION_READERS = {DESIGNER, "committee"}  # may see the versions and which cases run on each
 CLOSED_STATUSES = {"closed", "not_filed", "merged", "converted"}
+RATING_FORMS = {"rate"}  # the forms of a member's rating: never a handling unit's to do or see
+DOCUMENTS = ("dossier", "assignment", "reply", "rating_form")  # what prints (engine/queries/documents.py)
 
 # Who sees a step, by its audience (the diagrams' `audience` property names one; the words
 # for each are the catalogue's `audiences`). Staff are the roles in SEE_ALL_ROLES; they see every step.
@@ -61,6 +76,8 @@ EVENT_AUDIENCE = {
     "reminder": "unit", "overdue": "unit", "extension_requested": "unit", "extension_decided": "unit",
     "timer": "staff", "migrated": "staff", "incident": "staff",
     "task_claim": "unit",  # a task claimed, released or given to another person: the unit's business
+    # 办理结果公开: published and a withdrawn consent are the member's business, a withholding the committee's
+    "published": "public", "consent_withdrawn": "public", "publication_withheld": "staff",
 }
 TASK_AUDIENCE = "unit"  # a step whose diagram gives no audience: staff and the unit that did it
 # a file put on the dossier (not for a step): public when a member or the committee put it there
@@ -172,12 +189,53 @@ def visible_context(view: Viewer, data: dict, events: list[Event], audiences: di
 
 
 def may_do(user: User, task: OpenTask) -> bool:
-    """Whether `user` may see and complete an open task (role, unit and assignee match)."""
+    """Whether `user` may see and complete an open task (role, unit and assignee match; a
+    rating is never done by an account of a unit with a part in the proposal)."""
     if task.role not in user.role_set:
         return False
     if task.unit_id is not None and task.unit_id != user.unit_id:
         return False
+    if task.form in RATING_FORMS and _has_part(object_session(task), user, task.proposal_id):
+        return False
     return task.assignee is None or task.assignee == user.username
+
+
+def _has_part(session, user: User, proposal_id: int) -> bool:
+    """Whether `user` is an account of a unit with a part (lead, assisting, returned) in the proposal."""
+    if not (user.role_set & UNIT_ROLES and user.unit_id):
+        return False
+    if session is None:  # a task row outside any session: refuse rather than guess
+        return True
+    return session.scalar(select(ProposalUnit.role).where(ProposalUnit.proposal_id == proposal_id,
+                                                          ProposalUnit.unit_id == user.unit_id)) is not None
+
+
+def may_enter_paper_rating(user: User, view: Viewer) -> bool:
+    """Committee staff, never an account of a unit (nor one with a part in the proposal), may
+    enter a member's rating from the signed paper form (代录)."""
+    return "committee" in user.role_set and not user.role_set & UNIT_ROLES and view.unit_role is None
+
+
+def may_print(user: User, view: Viewer, document: str, unit_id: str | None = None,
+              rater: str | None = None) -> bool:
+    """Whether the viewer (who may see the proposal) may print `document` (see DOCUMENTS):
+    the dossier as they see it; a unit's assignment notice (staff, that unit); the sent
+    reply letter (anyone who sees it); a member's rating form (the committee, the member
+    himself; never an account of a unit with a part in the proposal)."""
+    if document == "dossier" or document == "reply":
+        return True
+    if document == "assignment":
+        return view.staff or (unit_id is not None and unit_id == view.unit_id and view.unit_role in ("lead", "assist"))
+    if document == "rating_form":
+        if view.unit_role is not None:
+            return False
+        return "committee" in user.role_set or (rater is not None and rater == user.username)
+    return False
+
+
+def may_review_publication(user: User) -> bool:
+    """Whether `user` decides which consented replies are published (the committee)."""
+    return "committee" in user.role_set and not user.role_set & UNIT_ROLES
 
 
 def may_complete(user: User, task: OpenTask) -> bool:
@@ -347,8 +405,12 @@ def my_tasks_clause(user: User):
     unit = OpenTask.unit_id.is_(None)
     if user.unit_id:
         unit = or_(unit, OpenTask.unit_id == user.unit_id)
-    return and_(OpenTask.role.in_(sorted(user.role_set)), unit,
-                or_(OpenTask.assignee.is_(None), OpenTask.assignee == user.username))
+    clause = and_(OpenTask.role.in_(sorted(user.role_set)), unit,
+                  or_(OpenTask.assignee.is_(None), OpenTask.assignee == user.username))
+    if user.role_set & UNIT_ROLES and user.unit_id:  # never a rating of a proposal the unit has a part in
+        clause = and_(clause, not_(and_(OpenTask.form.in_(sorted(RATING_FORMS)), exists().where(
+            ProposalUnit.proposal_id == OpenTask.proposal_id, ProposalUnit.unit_id == user.unit_id))))
+    return clause
 
 
 def _ids(value) -> list[int]:

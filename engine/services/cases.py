@@ -84,9 +84,16 @@ def complete_task(uow: UnitOfWork, rt: Runtime, user: User, task_id: str, data: 
     `commit=False` leaves the transaction open (flushed) for a caller that makes
     several steps one unit of work (engine/services/plenary.py).
     """
-    session = uow.session
-    row = task_for(session, user, task_id)
-    check_completable(session, user, row)  # a colleague's claimed task: only the claimer completes it
+    row = task_for(uow.session, user, task_id)
+    check_completable(uow.session, user, row)  # a colleague's claimed task: only the claimer completes it
+    return complete_open_task(uow, rt, user, row, data, expected_version)
+
+
+def complete_open_task(uow: UnitOfWork, rt: Runtime, user: User, row: OpenTask, data: dict,
+                       expected_version: int | None = None, on_behalf: tuple | None = None) -> dict:
+    """Complete the open task `row` as `user`, whose right to do it the caller has checked
+    (complete_task; a paper rating entered for a member, `on_behalf` = (member, scan id))."""
+    session, task_id = uow.session, row.id
     case = steps.lock_case(session, row.case_id)  # before anything is written: see engine/workflow/step.py
     if expected_version is not None and expected_version != case.version:
         raise Conflict("案件已被他人更新，请刷新后重试", current_version=case.version)
@@ -94,6 +101,7 @@ def complete_task(uow: UnitOfWork, rt: Runtime, user: User, task_id: str, data: 
     _check_references(session, rt, row, fields)
     proposal = session.get(Proposal, case.proposal_id)
     step = steps.Step(uow, rt, case, proposal, rt.bundle_of_case(session, case), user)
+    step.on_behalf = on_behalf
     workflow = step.load()
     try:
         task = workflow.get_task_from_id(UUID(task_id))

@@ -48,6 +48,9 @@ class Step:
         self._open_stages = []
         self.last_step = None  # (title, username or None) of the last thing done in this step
         self.resolution = None  # what a repair did, if this step is one (closes a stalled-case record)
+        # 代录: (the member, the signed scan's attachment id) when committee staff (`user`) enter a
+        # member's rating from the paper form (engine/services/paper_ratings.py)
+        self.on_behalf: tuple | None = None
 
     # -- building and loading the workflow ------------------------------------------
     def script_engine(self):
@@ -73,8 +76,12 @@ class Step:
     def task_done(self, task, meta, fields):
         """Record a completed user task: event, index columns, deadlines met."""
         row = self.session.get(OpenTask, str(task.id))
-        log(self.session, self.proposal, "task_completed", self.user, meta.title, task=task,
-            unit_id=row.unit_id if row else None, data=fields, at=self.now)
+        title, data = meta.title, fields
+        if self.on_behalf is not None:  # who entered it, for whom, with which signed scan
+            member, scan = self.on_behalf
+            title, data = f"{meta.title}（代录：{member.name}的纸质评价）", {**fields, "paper_scan": [scan]}
+        log(self.session, self.proposal, "task_completed", self.user, title, task=task,
+            unit_id=row.unit_id if row else None, data=data, at=self.now)
         self.last_step = (meta.title, self.user.username if self.user else None)
         self.completed += 1
         self._after(task)
@@ -146,12 +153,15 @@ class Step:
     def _add_ratings(self, task, ratings: dict):
         """One row per unit the completing rater rated (the reply's lead unit, each assisting unit)."""
         rater = self.user.username if self.user is not None else task.data.get("rater")
+        entered_by = evidence = None
+        if self.on_behalf is not None:  # 代录: the member's rating, entered by the staff member
+            rater, entered_by, evidence = self.on_behalf[0].username, rater, self.on_behalf[1]
         for unit_id, code in (ratings or {}).items():
             if unit_id and code:
                 self.session.add(Rating(proposal_id=self.proposal.id, unit_id=unit_id, rater=rater,
                                         reply_unit=task.data.get("lead_unit"), satisfaction=code,
                                         handling_round=task.data.get("handling_round") or 1, rated_at=self.now,
-                                        task_id=str(task.id)))
+                                        task_id=str(task.id), entered_by=entered_by, evidence_id=evidence))
 
     def _set_units(self, units: dict):
         for unit_id, role in units.items():

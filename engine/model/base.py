@@ -1,0 +1,34 @@
+"""The declarative base of every table and the one time column type (aware UTC on both
+databases). engine/model/tables.py and engine/model/tables_public.py build on it.
+
+May import: SQLAlchemy and the standard library only.
+"""
+from datetime import datetime, timezone
+
+from sqlalchemy import DateTime
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator):
+    """DateTime(timezone=True) that takes aware datetimes only (a naive one says nothing of its
+    zone: ValueError), stores them as UTC and reads them back aware UTC on every database."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"a stored time must be an aware datetime, not {value!r}")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""

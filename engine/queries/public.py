@@ -1,0 +1,150 @@
+"""办理结果公开: the replies that may be published, and what the public page shows of them.
+
+A candidate is a reply as sent (the engine's 正式答复 step, after every approval) whose
+proposer consented to disclosure in the rating of that reply (forms/rate.json
+`disclosure_consent`, given online or entered by the committee from the paper form). The
+committee reviews each candidate (engine/services/publication.py): published, withheld with
+a reason, or the proposer withdrew consent first. The region's rule (`disclosure:` in
+region.yaml) says within how many working days of the reply it is to be published (its
+summary), and how many working days later the full reply letter follows.
+
+The public page shows only published replies, and of them only the proposal's title,
+number, year, category, units, the reply class and the reply letter's text: never a draft,
+an approval, a comment, a person's account, name or phone number.
+"""
+from datetime import datetime, time
+
+from sqlalchemy import func, select
+
+from engine.model import clock
+from engine.model.errors import EngineError
+from engine.model.eventlog import aware
+from engine.model.tables import Event, Proposal, ProposalUnit, Publication, Rating, Unit
+from engine.rules.workcal import WorkCalendar
+
+REPLY_STEP = "send_reply"
+SUMMARY_LENGTH = 160
+PUBLIC_FILTERS = ("year", "category", "unit", "q")
+STATUS_LABELS = {"pending": "待审核", "published": "已公开", "withheld": "不予公开", "withdrawn": "委员已撤回同意"}
+
+
+def candidates(session, rt, proposal_id: int | None = None) -> list[dict]:
+    """Every sent reply whose proposer consented (or whose consent was withdrawn), newest
+    first, with its review status and the date it is to be published by."""
+    where = [Event.kind == "milestone", Event.task_name == REPLY_STEP]
+    if proposal_id is not None:
+        where.append(Event.proposal_id == proposal_id)
+    replies = list(session.execute(select(Event, Proposal).join(Proposal, Proposal.id == Event.proposal_id)
+                                   .where(*where).order_by(Event.id.desc())))
+    latest = {}
+    for event, proposal in replies:  # a second handling's reply replaces the first of that unit
+        latest.setdefault((proposal.id, event.unit_id), (event, proposal))
+    rows = {p.reply_event_id: p for p in session.scalars(select(Publication).where(
+        Publication.reply_event_id.in_([e.id for e, _ in latest.values()])))} if latest else {}
+    units = dict(session.execute(select(Unit.id, Unit.name)).all())
+    calendar, rule = WorkCalendar.for_region(rt.region), rt.region.disclosure
+    out = []
+    for event, proposal in latest.values():
+        row = rows.get(event.id)
+        if row is None and not _consented(session, proposal, event):
+            continue
+        replied = aware(event.at).astimezone(clock.CHINA)
+        due = calendar.add_working_days(replied.date(), rule["publish_within_working_days"])
+        status = row.status if row else "pending"
+        out.append({"reply_event_id": event.id, "proposal_id": proposal.id, "number": proposal.number,
+                    "title": proposal.title, "unit_id": event.unit_id, "unit_name": units.get(event.unit_id),
+                    "replied_on": replied.date().isoformat(), "publish_by": due.isoformat(),
+                    "overdue": status == "pending" and clock.now().astimezone(clock.CHINA).date() > due,
+                    "status": status, "status_label": STATUS_LABELS[status], "reason": row.reason if row else "",
+                    "decided_at": aware(row.decided_at).isoformat() if row else None})
+    return out
+
+
+def _consented(session, proposal: Proposal, reply: Event) -> bool:
+    """Whether the proposer's latest rating of this reply consents to its disclosure."""
+    task_ids = select(Rating.task_id).where(Rating.proposal_id == proposal.id, Rating.rater == proposal.proposer,
+                                            Rating.reply_unit == reply.unit_id)
+    rating = session.scalar(select(Event).where(Event.proposal_id == proposal.id, Event.kind == "task_completed",
+                                                Event.id > reply.id, Event.task_id.in_(task_ids))
+                            .order_by(Event.id.desc()).limit(1))
+    return bool(rating is not None and isinstance(rating.data, dict) and rating.data.get("disclosure_consent"))
+
+
+def public_filters(args: dict) -> dict:
+    """The public page's filters from query parameters (year, category, unit, q); a 400 naming a bad one."""
+    out = {}
+    for key in PUBLIC_FILTERS:
+        value = (args.get(key) or "").strip()
+        if not value:
+            continue
+        if len(value) > 100:
+            raise EngineError("查询条件过长", errors=[{"field": key, "message": "不超过 100 个字符"}])
+        if key == "year" and not (value.isascii() and value.isdigit() and 1990 <= int(value) <= 2999):
+            raise EngineError("年度不正确", errors=[{"field": "year", "message": "年度应为四位数字，如 2026"}])
+        out[key] = int(value) if key == "year" else value
+    return out
+
+
+def published(session, rt, filters: dict, page: int = 1, per_page: int = 20) -> dict:
+    """One page of the published replies matching `filters`, newest first: only public fields."""
+    now = clock.now()
+    where = [Publication.status == "published"]
+    if "category" in filters:
+        where.append(Proposal.category == filters["category"])
+    if "unit" in filters:
+        where.append(Publication.unit_id == filters["unit"])
+    if "q" in filters:
+        where.append(Proposal.title.contains(filters["q"], autoescape=True))
+    if "year" in filters:  # the proposal's year, China time
+        start = datetime.combine(datetime(filters["year"], 1, 1).date(), time(), tzinfo=clock.CHINA)
+        where += [Proposal.submitted_at >= start, Proposal.submitted_at < start.replace(year=filters["year"] + 1)]
+    base = select(Publication, Proposal, Event).join(Proposal, Proposal.id == Publication.proposal_id) \
+        .join(Event, Event.id == Publication.reply_event_id).where(*where)
+    total = session.scalar(select(func.count()).select_from(base.subquery()))
+    rows = session.execute(base.order_by(Publication.decided_at.desc(), Publication.id.desc())
+                           .offset((page - 1) * per_page).limit(per_page))
+    return {"items": [_public_item(session, rt, pub, proposal, event, now) for pub, proposal, event in rows],
+            "total": total, "page": page, "per_page": per_page}
+
+
+def published_one(session, rt, publication_id: int) -> dict | None:
+    """One published reply (public fields), or None."""
+    row = session.execute(select(Publication, Proposal, Event).join(Proposal, Proposal.id == Publication.proposal_id)
+                          .join(Event, Event.id == Publication.reply_event_id)
+                          .where(Publication.id == publication_id, Publication.status == "published")).one_or_none()
+    return _public_item(session, rt, *row, clock.now()) if row else None
+
+
+def _public_item(session, rt, pub: Publication, proposal: Proposal, reply: Event, now) -> dict:
+    data = reply.data if isinstance(reply.data, dict) else {}
+    units = session.execute(select(ProposalUnit.role, Unit.name).join(Unit, Unit.id == ProposalUnit.unit_id)
+                            .where(ProposalUnit.proposal_id == proposal.id, ProposalUnit.role.in_(("lead", "assist")))
+                            .order_by(ProposalUnit.role.desc(), ProposalUnit.unit_id)).all()
+    full_at = aware(pub.full_text_at) if pub.full_text_at else None
+    full = full_at is None or full_at <= now
+    text = data.get("reply_text") or ""
+    summary = data.get("adopted_points") or text
+    letter = {"text": text, "adopted": data.get("adopted_points") or "",
+              "not_adopted": data.get("not_adopted_reasons") or ""} if full else None
+    return {"id": pub.id, "number": proposal.number, "title": proposal.title,
+            "year": aware(proposal.submitted_at).astimezone(clock.CHINA).year,
+            "category": rt.region.labels("categories").get(proposal.category, ""),
+            "lead_units": [n for r, n in units if r == "lead"], "assisting_units": [n for r, n in units if r == "assist"],
+            "reply_unit": session.scalar(select(Unit.name).where(Unit.id == pub.unit_id)) or "",
+            "reply_class": rt.region.labels("reply_classes").get(data.get("reply_class"), ""),
+            "replied_on": aware(reply.at).astimezone(clock.CHINA).date().isoformat(),
+            "published_on": aware(pub.decided_at).astimezone(clock.CHINA).date().isoformat(),
+            "summary": summary[:SUMMARY_LENGTH] + ("……" if len(summary) > SUMMARY_LENGTH else ""),
+            "full_text": letter,
+            "full_text_on": full_at.astimezone(clock.CHINA).date().isoformat() if full_at and not full else None}
+
+
+def public_choices(session, rt) -> dict:
+    """What the public page's filters offer: the years with published replies, the region's
+    categories, and the units whose replies are published."""
+    rows = session.execute(select(Proposal.submitted_at, Publication.unit_id).join(
+        Proposal, Proposal.id == Publication.proposal_id).where(Publication.status == "published")).all()
+    years = sorted({aware(at).astimezone(clock.CHINA).year for at, _ in rows}, reverse=True)
+    names = {u["id"]: u["name"] for u in rt.region.units}
+    return {"years": years, "categories": rt.region.labels("categories"),
+            "units": {u: names[u] for u in sorted({u for _, u in rows}) if u in names}}
