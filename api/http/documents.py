@@ -10,7 +10,6 @@ from engine.services import paper_ratings
 
 from api.http.auth import current_user
 from api.http.common import json_body, runtime, unit_of_work
-from api.http.input_checks import query
 from api.http.security import OTHER_POLICY
 
 bp = Blueprint("documents", __name__, url_prefix="/api")
@@ -28,7 +27,6 @@ def index(proposal_id: int):
 
 
 @bp.get("/proposals/<int:proposal_id>/documents/<kind>.pdf")
-@query("unit", "rater")
 def document(proposal_id: int, kind: str):
     """One document as PDF (`unit`: whose notice or reply; `rater`: whose rating form)."""
     if kind not in KINDS:

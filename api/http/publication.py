@@ -7,14 +7,12 @@ from engine.queries import public, records
 from engine.services import publication
 
 from api.http.auth import current_user
-from api.http.common import json_body, no_body, runtime, unit_of_work
-from api.http.input_checks import query
+from api.http.common import json_body, runtime, unit_of_work
 
 bp = Blueprint("publication", __name__, url_prefix="/api")
 
 
 @bp.get("/public/replies")
-@query(*public.PUBLIC_FILTERS, "page", "per_page")
 def published():
     """The published replies (no login), filtered by year, category, unit and title keyword."""
     filters = public.public_filters(request.args)
@@ -44,7 +42,6 @@ def review_list():
 @bp.post("/publication/<int:reply_event_id>/publish")
 def publish(reply_event_id: int):
     """Publish a consented reply."""
-    no_body()
     with unit_of_work() as uow:
         user = current_user(uow.session)
         return jsonify(publication.publish(uow, runtime(), user, reply_event_id))
@@ -62,7 +59,6 @@ def withhold(reply_event_id: int):
 @bp.post("/proposals/<int:proposal_id>/disclosure/withdraw")
 def withdraw(proposal_id: int):
     """The proposer withdraws consent to disclosure before publication."""
-    no_body()
     with unit_of_work() as uow:
         user = current_user(uow.session)
         return jsonify(publication.withdraw_consent(uow, runtime(), user, proposal_id))

@@ -65,7 +65,6 @@ def overdue():
 
 
 @bp.get("/reports/ratings")
-@query("from", "to", "format")
 def ratings():
     """评价统计 for ?from=&to= (China dates): per unit and each rating, 代录 marked; JSON or ?format=xlsx."""
     with unit_of_work() as uow:
@@ -74,8 +73,8 @@ def ratings():
         fmt = (request.args.get("format") or "json").strip().lower()
         if fmt not in ("json", "xlsx"):
             raise EngineError("导出格式不正确", errors=[{"field": "format", "message": "格式应为 json 或 xlsx"}])
-        start, end = supervision.report_range(request.args.get("from"), request.args.get("to"),
-                                              supervision.china_today())
+        start, end = reports.report_range(request.args.get("from"), request.args.get("to"),
+                                          reports.china_today())
         report = rating_report.rating_report(uow.session, runtime(), user, start, end)
     if fmt == "json":
         return jsonify(report)

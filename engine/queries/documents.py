@@ -14,11 +14,10 @@ from sqlalchemy import select
 from engine.adapters import pdf
 from engine.model import clock
 from engine.model.errors import Conflict, Forbidden, InvalidForm, NotFound
-from engine.model.eventlog import aware
 from engine.model.tables import Attachment, Event, Proposal, Unit, User
 from engine.queries import records
 from engine.rules import permissions
-from engine.workflow import service_tasks
+from engine.workflow import extension as extension_tasks
 from engine.workflow.runtime import Runtime
 
 TEMPLATES = {"assignment": "assignment_notice.html", "reply": "reply_letter.html",
@@ -26,7 +25,6 @@ TEMPLATES = {"assignment": "assignment_notice.html", "reply": "reply_letter.html
 # how each document is named in addresses (/api/proposals/<id>/documents/<slug>.pdf)
 SLUGS = {"dossier": "dossier", "assignment": "assignment-notice", "reply": "reply-letter", "rating_form": "rating-form"}
 TITLES = {"assignment": "交办通知单", "reply": "答复函", "rating_form": "征询意见表", "dossier": "提案档案"}
-ROLE_LABELS = {"lead": "主办", "assist": "协办", "returned": "已退回"}
 SOURCE_LABELS = {"plenary": "大会提案", "ordinary": "平时提案"}
 REPLY_STEP, SIGN_STEP, DRAFT_STEP, ASSIGN_STEP = "send_reply", "head_approve", "reply_draft", "assign"
 
@@ -107,11 +105,11 @@ def _assignment(uow, rt, record, detail, unit_id) -> dict:
     proposal = uow.session.get(Proposal, detail["id"])
     leads = [u for u in parts.values() if u["role"] == "lead"]
     try:
-        due, _ = service_tasks.deadlines_of(uow, rt, proposal, leads[0]["unit_id"] if leads else unit_id)
+        due, _ = extension_tasks.deadlines_of(uow, rt, proposal, leads[0]["unit_id"] if leads else unit_id)
         due_text = _cn_date(due)
     except Conflict:
         due_text = ""
-    return {"unit": {"name": parts[unit_id]["unit_name"], "role": ROLE_LABELS[parts[unit_id]["role"]]},
+    return {"unit": {"name": parts[unit_id]["unit_name"], "role": rt.region.catalogue.label("unit_parts", parts[unit_id]["role"])},
             "leads": "、".join(u["unit_name"] for u in leads), "assists": "、".join(
                 u["unit_name"] for u in parts.values() if u["role"] == "assist") or "无",
             "assigned_on": _cn_date(assign.at) if assign else "", "reply_due": due_text,
@@ -172,7 +170,7 @@ def _dossier(session, rt, user, detail) -> dict:
               "unit": e["unit_name"] or "", "rows": _rows(rt, e["data"], e["task_name"], e["kind"])}
              for e in detail["timeline"] if e["kind"] != "timer"]
     return {"body": detail["body"], "suggestions": detail["suggestions"],
-            "units": [{"name": u["unit_name"], "role": ROLE_LABELS.get(u["role"], u["role"]),
+            "units": [{"name": u["unit_name"], "role": rt.region.catalogue.label("unit_parts", u["role"]),
                        "reply_class": rt.region.labels("reply_classes").get(u["reply_class"], ""),
                        "satisfaction": labels.get(u["satisfaction"], "")} for u in detail["units"]],
             "ratings": [{"unit": r["unit_name"] or "", "rater": r["rater_name"] or "",
@@ -231,12 +229,12 @@ def _cn_date(value) -> str:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if isinstance(value, datetime):
-        value = aware(value).astimezone(clock.CHINA).date()
+        value = value.astimezone(clock.CHINA).date()
     return f"{value.year}年{value.month}月{value.day}日"
 
 
 def _cn_time(value) -> str:
     if not value:
         return ""
-    moment = aware(datetime.fromisoformat(value) if isinstance(value, str) else value)
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     return moment.astimezone(clock.CHINA).strftime("%Y-%m-%d %H:%M")

@@ -18,56 +18,11 @@ from sqlalchemy import func, select
 
 from engine.model import clock
 from engine.model.errors import EngineError
-from engine.model.eventlog import aware
-from engine.model.tables import Event, Proposal, ProposalUnit, Publication, Rating, Unit
-from engine.rules.workcal import WorkCalendar
+from engine.model.tables import Event, Proposal, ProposalUnit, Publication, Unit
+from engine.rules.disclosure import REPLY_STEP, STATUS_LABELS, candidates  # noqa: F401 (shared with the review)
 
-REPLY_STEP = "send_reply"
 SUMMARY_LENGTH = 160
 PUBLIC_FILTERS = ("year", "category", "unit", "q")
-STATUS_LABELS = {"pending": "待审核", "published": "已公开", "withheld": "不予公开", "withdrawn": "委员已撤回同意"}
-
-
-def candidates(session, rt, proposal_id: int | None = None) -> list[dict]:
-    """Every sent reply whose proposer consented (or whose consent was withdrawn), newest
-    first, with its review status and the date it is to be published by."""
-    where = [Event.kind == "milestone", Event.task_name == REPLY_STEP]
-    if proposal_id is not None:
-        where.append(Event.proposal_id == proposal_id)
-    replies = list(session.execute(select(Event, Proposal).join(Proposal, Proposal.id == Event.proposal_id)
-                                   .where(*where).order_by(Event.id.desc())))
-    latest = {}
-    for event, proposal in replies:  # a second handling's reply replaces the first of that unit
-        latest.setdefault((proposal.id, event.unit_id), (event, proposal))
-    rows = {p.reply_event_id: p for p in session.scalars(select(Publication).where(
-        Publication.reply_event_id.in_([e.id for e, _ in latest.values()])))} if latest else {}
-    units = dict(session.execute(select(Unit.id, Unit.name)).all())
-    calendar, rule = WorkCalendar.for_region(rt.region), rt.region.disclosure
-    out = []
-    for event, proposal in latest.values():
-        row = rows.get(event.id)
-        if row is None and not _consented(session, proposal, event):
-            continue
-        replied = aware(event.at).astimezone(clock.CHINA)
-        due = calendar.add_working_days(replied.date(), rule["publish_within_working_days"])
-        status = row.status if row else "pending"
-        out.append({"reply_event_id": event.id, "proposal_id": proposal.id, "number": proposal.number,
-                    "title": proposal.title, "unit_id": event.unit_id, "unit_name": units.get(event.unit_id),
-                    "replied_on": replied.date().isoformat(), "publish_by": due.isoformat(),
-                    "overdue": status == "pending" and clock.now().astimezone(clock.CHINA).date() > due,
-                    "status": status, "status_label": STATUS_LABELS[status], "reason": row.reason if row else "",
-                    "decided_at": aware(row.decided_at).isoformat() if row else None})
-    return out
-
-
-def _consented(session, proposal: Proposal, reply: Event) -> bool:
-    """Whether the proposer's latest rating of this reply consents to its disclosure."""
-    task_ids = select(Rating.task_id).where(Rating.proposal_id == proposal.id, Rating.rater == proposal.proposer,
-                                            Rating.reply_unit == reply.unit_id)
-    rating = session.scalar(select(Event).where(Event.proposal_id == proposal.id, Event.kind == "task_completed",
-                                                Event.id > reply.id, Event.task_id.in_(task_ids))
-                            .order_by(Event.id.desc()).limit(1))
-    return bool(rating is not None and isinstance(rating.data, dict) and rating.data.get("disclosure_consent"))
 
 
 def public_filters(args: dict) -> dict:
@@ -120,20 +75,20 @@ def _public_item(session, rt, pub: Publication, proposal: Proposal, reply: Event
     units = session.execute(select(ProposalUnit.role, Unit.name).join(Unit, Unit.id == ProposalUnit.unit_id)
                             .where(ProposalUnit.proposal_id == proposal.id, ProposalUnit.role.in_(("lead", "assist")))
                             .order_by(ProposalUnit.role.desc(), ProposalUnit.unit_id)).all()
-    full_at = aware(pub.full_text_at) if pub.full_text_at else None
+    full_at = pub.full_text_at if pub.full_text_at else None
     full = full_at is None or full_at <= now
     text = data.get("reply_text") or ""
     summary = data.get("adopted_points") or text
     letter = {"text": text, "adopted": data.get("adopted_points") or "",
               "not_adopted": data.get("not_adopted_reasons") or ""} if full else None
     return {"id": pub.id, "number": proposal.number, "title": proposal.title,
-            "year": aware(proposal.submitted_at).astimezone(clock.CHINA).year,
+            "year": proposal.submitted_at.astimezone(clock.CHINA).year,
             "category": rt.region.labels("categories").get(proposal.category, ""),
             "lead_units": [n for r, n in units if r == "lead"], "assisting_units": [n for r, n in units if r == "assist"],
             "reply_unit": session.scalar(select(Unit.name).where(Unit.id == pub.unit_id)) or "",
             "reply_class": rt.region.labels("reply_classes").get(data.get("reply_class"), ""),
-            "replied_on": aware(reply.at).astimezone(clock.CHINA).date().isoformat(),
-            "published_on": aware(pub.decided_at).astimezone(clock.CHINA).date().isoformat(),
+            "replied_on": reply.at.astimezone(clock.CHINA).date().isoformat(),
+            "published_on": pub.decided_at.astimezone(clock.CHINA).date().isoformat(),
             "summary": summary[:SUMMARY_LENGTH] + ("……" if len(summary) > SUMMARY_LENGTH else ""),
             "full_text": letter,
             "full_text_on": full_at.astimezone(clock.CHINA).date().isoformat() if full_at and not full else None}
@@ -144,7 +99,7 @@ def public_choices(session, rt) -> dict:
     categories, and the units whose replies are published."""
     rows = session.execute(select(Proposal.submitted_at, Publication.unit_id).join(
         Proposal, Proposal.id == Publication.proposal_id).where(Publication.status == "published")).all()
-    years = sorted({aware(at).astimezone(clock.CHINA).year for at, _ in rows}, reverse=True)
+    years = sorted({at.astimezone(clock.CHINA).year for at, _ in rows}, reverse=True)
     names = {u["id"]: u["name"] for u in rt.region.units}
     return {"years": years, "categories": rt.region.labels("categories"),
             "units": {u: names[u] for u in sorted({u for _, u in rows}) if u in names}}

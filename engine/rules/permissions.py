@@ -54,13 +54,12 @@ from sqlalchemy.orm import object_session
 from engine.model.errors import Conflict, Forbidden, InvalidForm, NotFound
 from engine.model.tables import Event, OpenTask, Proposal, ProposalPerson, ProposalUnit, User
 from engine.profile import catalogue
+from engine.rules.roles import (  # noqa: F401 (the role checks are decided here too: re-exported)
+    DESIGNER, SUPERVISION_ROLES, UNIT_ROLES, VERSION_READERS, check_designer, check_extension_requester,
+    check_submitter, check_supervisor, may_design, may_read_versions, may_see_incidents, may_submit, may_supervise)
 
 # process designers read every proposal (to follow the cases on a version) but have no tasks
 SEE_ALL_ROLES = {"committee", "gov_office", "supervisor", "deputy_head", "designer"}
-UNIT_ROLES = {"unit_clerk", "unit_head"}
-SUPERVISION_ROLES = frozenset({"committee", "gov_office", "supervisor"})  # samples and overdue reports
-DESIGNER = "designer"  # the role that edits, deploys and migrates
-VERSION_READERS = {DESIGNER, "committee"}  # may see the versions and which cases run on each
 CLOSED_STATUSES = {"closed", "not_filed", "merged", "converted"}
 RATING_FORMS = {"rate"}  # the forms of a member's rating: never a handling unit's to do or see
 DOCUMENTS = ("dossier", "assignment", "reply", "rating_form")  # what prints (engine/queries/documents.py)
@@ -307,55 +306,6 @@ def task_for(session, user: User, task_id: str) -> OpenTask:
     if not may_do(user, row):
         raise NotFound("找不到该任务")
     return row
-
-
-def may_see_incidents(user: User) -> bool:
-    """Whether `user` may list the stalled cases (异常案件): the committee, which runs the handling."""
-    return "committee" in user.role_set
-
-
-def may_submit(user: User) -> bool:
-    """Whether `user` may write and submit proposals (a proposer, 委员)."""
-    return "proposer" in user.role_set
-
-
-def check_submitter(user: User) -> None:
-    """Forbidden unless `user` may submit proposals."""
-    if not may_submit(user):
-        raise Forbidden("只有提案者可以提交提案")
-
-
-def may_supervise(user: User) -> bool:
-    """Whether `user` may draw supervision samples and read the overdue reports."""
-    return bool(user.role_set & SUPERVISION_ROLES)
-
-
-def check_supervisor(user: User) -> None:
-    """Forbidden unless `user` is committee, government office or supervision office staff."""
-    if not may_supervise(user):
-        raise Forbidden("只有提案委、政府办和督查室可以进行督办抽查和查看超期情况报告")
-
-
-def may_design(user: User) -> bool:
-    """Whether `user` may edit and deploy process versions and migrate cases (a process designer)."""
-    return DESIGNER in user.role_set
-
-
-def may_read_versions(user: User) -> bool:
-    """Whether `user` may see the process versions and which cases run on each."""
-    return bool(user.role_set & VERSION_READERS)
-
-
-def check_designer(user: User, read_only: bool = False) -> None:
-    """Forbidden unless `user` is a process designer (or, to read, the committee)."""
-    if not (may_read_versions(user) if read_only else may_design(user)):
-        raise Forbidden("只有流程设计员和提案委可以查看流程版本" if read_only else "只有流程设计员可以部署流程版本和迁移案件")
-
-
-def check_extension_requester(user: User, part: ProposalUnit | None) -> None:
-    """Forbidden unless `user` is staff of the lead unit (`part`: the user's unit's part in the proposal)."""
-    if part is None or part.role != "lead" or not user.role_set & UNIT_ROLES:
-        raise Forbidden("只有主办单位可以申请延期答复")
 
 
 def may_see_proposal(session, user: User, proposal_id: int) -> bool:

@@ -86,11 +86,12 @@ def complete_task(uow: UnitOfWork, rt: Runtime, user: User, task_id: str, data: 
     """
     row = task_for(uow.session, user, task_id)
     check_completable(uow.session, user, row)  # a colleague's claimed task: only the claimer completes it
-    return complete_open_task(uow, rt, user, row, data, expected_version)
+    return complete_open_task(uow, rt, user, row, data, expected_version, commit=commit)
 
 
 def complete_open_task(uow: UnitOfWork, rt: Runtime, user: User, row: OpenTask, data: dict,
-                       expected_version: int | None = None, on_behalf: tuple | None = None) -> dict:
+                       expected_version: int | None = None, on_behalf: tuple | None = None,
+                       commit: bool = True) -> dict:
     """Complete the open task `row` as `user`, whose right to do it the caller has checked
     (complete_task; a paper rating entered for a member, `on_behalf` = (member, scan id))."""
     session, task_id = uow.session, row.id

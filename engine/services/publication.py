@@ -1,7 +1,7 @@
 """办理结果公开: the committee publishes or withholds a consented reply; a member withdraws
 consent before it is published. Each command commits.
 
-What a candidate is, and what the public page shows, is engine/queries/public.py. The
+What a candidate is: engine/rules/disclosure.py; what the public page shows: engine/queries/public.py. The
 summary shows from publication; the full reply letter `full_text_after_working_days`
 working days later (the region's `disclosure:` rule, counted on its working calendar).
 The proposer and co-signers are told when their reply is published (the outbox, kind
@@ -17,7 +17,7 @@ from engine.model import clock
 from engine.model.errors import Conflict, Forbidden, InvalidForm, NotFound
 from engine.model.eventlog import log
 from engine.model.tables import Proposal, ProposalPerson, Publication, User
-from engine.queries import public
+from engine.rules import disclosure as public
 from engine.rules import permissions
 from engine.rules.workcal import WorkCalendar
 

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from engine.model import clock
 from engine.model.errors import EngineError
-from engine.model.eventlog import aware
 from engine.model.tables import Proposal, Rating, Unit, User
 from engine.services import supervision
 from engine.services.paper_ratings import entered_mark
@@ -50,7 +49,7 @@ def rating_report(session, rt, user: User, start: date, end: date) -> dict:
                       "rater_name": names.get(rating.rater, rating.rater),
                       "satisfaction": rating.satisfaction,
                       "satisfaction_label": labels.get(rating.satisfaction, rating.satisfaction),
-                      "round": rating.handling_round, "rated_at": aware(rating.rated_at).isoformat(),
+                      "round": rating.handling_round, "rated_at": rating.rated_at.isoformat(),
                       "entered_by": rating.entered_by, "entered_by_name": names.get(rating.entered_by),
                       "entry": entered_mark(rating, names) or ONLINE})
     return {"from": start.isoformat(), "to": end.isoformat(),

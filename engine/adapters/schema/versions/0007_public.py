@@ -1,14 +1,14 @@
 """Paper ratings entered by the committee (代录) and the publication of replies (办理结果公开).
 
-Revision 0006_public: ratings.entered_by and ratings.evidence_id (empty for every rating
+Revision 0007_public: ratings.entered_by and ratings.evidence_id (empty for every rating
 given before: all were given online by the rater), and the table publications (the
 committee's publication review of a sent reply, or a member's withdrawal of consent).
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_public"
-down_revision = "0005_edges"
+revision = "0007_public"
+down_revision = "0006_similar"
 branch_labels = None
 depends_on = None
 
