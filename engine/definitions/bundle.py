@@ -32,7 +32,7 @@ ROLE_LABELS = {"proposer": "提案者", "committee": "提案委员会", "gov_off
 # searchable proposal columns a step may set; `units` ({unit: role}), `ratings` ({unit: the
 # rating the completing rater gave it}) and `unit_satisfaction` ({unit: its counted rating})
 # write the proposal's unit rows and its ratings
-INDEX_COLUMNS = {"number", "category", "is_key", "supervising_leader", "reply_class", "satisfaction", "units",
+INDEX_COLUMNS = {"number", "category", "session", "is_key", "supervising_leader", "reply_class", "satisfaction", "units",
                  "ratings", "unit_satisfaction"}
 # who does a task of each role, as people say it (a unit's roles follow the unit's name)
 ROLE_NAMES = {"proposer": "提案者", "committee": "提案委员会", "gov_office": "政府办", "supervisor": "督查室",

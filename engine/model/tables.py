@@ -71,6 +71,10 @@ class Proposal(Base):
     suggestions: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str | None] = mapped_column(String(40), index=True)
     source: Mapped[str] = mapped_column(String(20), default="ordinary")  # plenary | ordinary
+    # the committee's year (China year of submission) and its session (届次/会次: a code of the
+    # region's `sessions:`, e.g. "6-1" for 六届一次会议; None for the year's 平时提案)
+    year: Mapped[int | None] = mapped_column(Integer, index=True)
+    session: Mapped[str | None] = mapped_column(String(40), index=True)
     proposer: Mapped[str] = mapped_column(String(80), index=True)
     status: Mapped[str] = mapped_column(String(40), index=True)
     is_key: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -337,3 +341,32 @@ class Incident(Base):
     detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolution: Mapped[str | None] = mapped_column(String(300))
+
+
+class AssessmentAdjustment(Base):
+    """A manual item of the unit assessment (承办单位考核) the government office enters for a
+    unit and a year (e.g. 领导重视, 特色创新): the points given and why."""
+
+    __tablename__ = "assessment_adjustments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[str] = mapped_column(String(40))
+    item: Mapped[str] = mapped_column(String(40))  # a code of the scheme's manual items
+    points: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text)
+    entered_by: Mapped[str] = mapped_column(String(80))
+    entered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (Index("ix_assessment_adjustments_year", "year", "unit_id", "item", unique=True),)
+
+
+class AssessmentSnapshot(Base):
+    """Frozen unit scores of a year (a published ranking): the whole computed assessment as
+    JSON, with who froze it and when; later corrections do not change it."""
+
+    __tablename__ = "assessment_snapshots"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    data: Mapped[dict] = mapped_column(JSON)
+    frozen_by: Mapped[str] = mapped_column(String(80))
+    frozen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str] = mapped_column(Text, default="")
