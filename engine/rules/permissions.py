@@ -39,7 +39,7 @@ from datetime import timezone
 
 from sqlalchemy import and_, exists, false, or_, select, true
 
-from engine.model.errors import Conflict, InvalidForm, NotFound
+from engine.model.errors import Conflict, Forbidden, InvalidForm, NotFound
 from engine.model.tables import Event, OpenTask, Proposal, ProposalPerson, ProposalUnit, User
 
 # process designers read every proposal (to follow the cases on a version) but have no tasks
@@ -306,3 +306,35 @@ def my_tasks_clause(user: User):
 
 def _ids(value) -> list[int]:
     return [v for v in value if isinstance(v, int)] if isinstance(value, list) else []
+
+
+# The committee's year: statistics (统计分析), unit assessment (承办单位考核), the annual report
+
+STATISTICS_ALL_ROLES = frozenset({"committee", "gov_office", "supervisor", "deputy_head"})
+
+
+def statistics_scope(user: User) -> str | None:
+    """Whose figures `user` may see: None for every unit (the committee, the government
+    office, the supervision office, leaders), or the unit of a unit head (their own only).
+    Anyone else is refused."""
+    if user.role_set & STATISTICS_ALL_ROLES:
+        return None
+    if "unit_head" in user.role_set and user.unit_id:
+        return user.unit_id
+    raise Forbidden("只有提案委、政府办、督查室、领导和承办单位负责人可以查看统计分析和考核结果")
+
+
+def may_assess(user: User) -> bool:
+    """Whether `user` enters the assessment's manual items and freezes the scores: the government office."""
+    return "gov_office" in user.role_set
+
+
+def check_may_assess(user: User) -> None:
+    """Raise Forbidden unless `user` may enter manual items and freeze the scores."""
+    if not may_assess(user):
+        raise Forbidden("只有政府办可以填写考核手工项和锁定考核结果")
+
+
+def may_make_report(user: User) -> bool:
+    """Whether `user` may produce the annual report (all units' figures): as statistics_scope is None."""
+    return bool(user.role_set & STATISTICS_ALL_ROLES)
