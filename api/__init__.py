@@ -27,6 +27,7 @@ from api.http import notifications
 from api.http import openapi
 from api.http import proposals
 from api.http import security
+from api.http import statistics
 from api.http import supervision
 from api.http import tasks
 
@@ -53,7 +54,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
         clock.use(DemoClock(database))
         clock.sync()
         app.before_request(clock.sync)
-    for module in (security, input_checks, errors, auth, proposals, tasks, attachments, supervision, incidents,
+    for module in (security, input_checks, errors, auth, proposals, tasks, attachments, supervision, statistics, incidents,
                    notifications, definitions, diagram_assets, openapi, web):
         module.init_app(app)
     return app
