@@ -15,7 +15,7 @@ from engine.services.supervision import may_supervise
 from engine.adapters import outbox as notify
 
 from . import session as web_session
-from . import designer, incident_pages, migration_pages, notices, supervision_pages, views
+from . import designer, incident_pages, migration_pages, notices, statistics_pages, supervision_pages, views
 from api.http.common import unit_of_work
 from .guard import csrf, error_page
 
@@ -61,12 +61,13 @@ def init_app(app: Flask) -> None:
     )
     csrf.init_app(app)
     for bp in (web_session.bp, views.bp, supervision_pages.bp, incident_pages.bp, notices.bp, migration_pages.bp,
-               designer.bp):
+               designer.bp, statistics_pages.bp):
         app.register_blueprint(bp)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["local_date"] = lambda value: local_time(value)[:10]
     app.jinja_env.globals["may_supervise"] = may_supervise
     app.jinja_env.globals["may_see_incidents"] = may_see_incidents
+    app.jinja_env.globals["may_see_statistics"] = statistics_pages.may_see_statistics
     app.jinja_env.globals["current_user"] = lambda: g.get("user")
     app.jinja_env.globals["unread_notifications"] = unread_notifications
 
