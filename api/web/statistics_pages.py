@@ -42,7 +42,7 @@ def _chart_data(stats: dict, ind: Indicators, list_url) -> dict:
     region = ind.region
     counts = stats["counts"]
     return {
-        "classes": [{"name": label, "value": counts.get(f"class:{code}", 0), "url": list_url(indicator=f"class:{code}")}
+        "classes": [{"name": label.split("（")[0], "full": label, "value": counts.get(f"class:{code}", 0), "url": list_url(indicator=f"class:{code}")}
                     for code, label in region.labels("reply_classes").items()],
         "ratings": [{"name": label, "value": counts.get(f"sat:{code}", 0), "url": list_url(indicator=f"sat:{code}")}
                     for code, label in region.labels("satisfaction_scale").items()],
