@@ -18,6 +18,7 @@
     cppcc regions | import-units | export-units   region profiles (api/cli/regions.py)
     cppcc db-upgrade [--check|--sql] | db-revision -m MSG   schema migrations (alembic; api/cli/schema.py)
     cppcc replay ...            a year of cases against a candidate version or region (api/cli/replay.py)
+    cppcc report --year Y OUT.docx | statistics   the annual report and the year's figures (api/cli/statistics.py)
 
 The region is CPPCC_REGION (or --region; default: regions/default).
 
@@ -51,6 +52,7 @@ from api import create_app
 from api.cli import regions as cli_regions
 from api.cli import replay as cli_replay
 from api.cli import schema as cli_schema
+from api.cli import statistics as cli_statistics
 from api.cli import versions as cli_versions
 
 
@@ -259,6 +261,7 @@ def main(argv=None) -> int:
     cli_replay.register(sub)
     cli_regions.register(sub)
     cli_schema.register(sub)
+    cli_statistics.register(sub)
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env(database_url=args.database_url, region=args.region)
