@@ -11,7 +11,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from engine.model.errors import EngineError, Forbidden
 from engine.queries.statistics import access
 from engine.queries.statistics.exports import TABLES, assessment_workbook, cell, columns
-from engine.queries.statistics.indicators import Indicators
+from engine.queries.statistics.indicators import Indicators, indicators_of
 from engine.queries.statistics.report import DOCX_TYPE
 from engine.rules import permissions
 from engine.services import assessment as assessment_commands
@@ -69,7 +69,7 @@ def stats_page():
             message, status = err.message, err.status
             args = {}
             stats = access.statistics(uow.session, region, user, {}, runtime().stage_labels)
-        ind = Indicators(region)
+        ind = indicators_of(region)
         query = stats["list_query"]
 
         def list_url(**more):

@@ -18,7 +18,7 @@ from engine.model.errors import Conflict, EngineError, Forbidden, InvalidForm, P
 from engine.model.tables import OpenTask, Unit, User
 from engine.profile.sessions import session_choices
 from engine.queries.statistics.compute import china_year
-from engine.queries.statistics.indicators import Indicators
+from engine.queries.statistics.indicators import Indicators, indicators_of
 
 from .guard import protect
 from api.http.attachments import send_attachment
@@ -209,7 +209,7 @@ def proposals():
 def _indicator_label(region, filters) -> str | None:
     """What the statistics figure a list was opened from counts (shown above the list)."""
     code = (filters.get("indicator") or [None])[0]
-    count = Indicators(region).counts.get(code) if code else None
+    count = indicators_of(region).counts.get(code) if code else None
     return count.label if count else None
 
 

@@ -12,13 +12,13 @@ from engine.model.tables import Unit, User
 from engine.profile import sessions
 from engine.profile.region import Region
 from engine.queries.statistics import assessment, compute, exports, report
-from engine.queries.statistics.indicators import Indicators
+from engine.queries.statistics.indicators import Indicators, indicators_of
 from engine.rules import permissions
 
 
 def definitions(region: Region) -> dict:
     """Every indicator's label and meaning (口径说明): counts and ratios with numerator and denominator."""
-    ind = Indicators(region)
+    ind = indicators_of(region)
     return {"counts": {c.code: {"label": c.label, "meaning": c.meaning} for c in ind.counts.values()},
             "ratios": {r.code: {"label": r.label, "meaning": r.meaning, "numerator": list(r.numerator),
                                 "denominator": r.denominator, "percent": not r.average} for r in ind.ratios.values()}}
@@ -58,7 +58,7 @@ def workbook(session, region: Region, user: User, args: dict, stage_labels: dict
     """The figures as an XLSX workbook and its download name."""
     stats = statistics(session, region, user, args, stage_labels)
     name = f"{stats['filters']['year']}年度" + (f"（{stats['session_label']}）" if stats["session_label"] else "")
-    data = exports.workbook(Indicators(region), stats, tables, title=f"{region.name}{name}提案办理统计")
+    data = exports.workbook(indicators_of(region), stats, tables, title=f"{region.name}{name}提案办理统计")
     return data, f"提案办理统计_{stats['filters']['year']}" + ("_" + "_".join(tables) if tables else "") + ".xlsx"
 
 

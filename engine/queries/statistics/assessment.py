@@ -20,7 +20,7 @@ from engine.model.eventlog import aware
 from engine.model.tables import AssessmentAdjustment, AssessmentSnapshot, User
 from engine.profile.region import Region
 from engine.queries.statistics import compute, listing
-from engine.queries.statistics.indicators import OVERDUE_KINDS, Indicators
+from engine.queries.statistics.indicators import OVERDUE_KINDS, Indicators, indicators_of
 
 
 def scheme(region: Region) -> dict:
@@ -59,7 +59,7 @@ def _adjustments(session, year: int) -> dict:
 
 def assess(session, region: Region, year: int) -> dict:
     """Every lead unit's score, rank and breakdown for `year` (live, not a snapshot)."""
-    plan, ind = scheme(region), Indicators(region)
+    plan, ind = scheme(region), indicators_of(region)
     filters = compute.Filters(year=year)
     names = compute.unit_names(session)
     rows = compute.by_unit(session, ind, filters, names)

@@ -10,7 +10,7 @@ their state.
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, distinct, exists, func, or_, select
+from sqlalchemy import case, distinct, exists, func, or_, select
 
 from engine.model import clock
 from engine.model.errors import EngineError
@@ -18,7 +18,7 @@ from engine.model.tables import OverdueRecord, ProposalUnit, Unit
 from engine.profile import sessions
 from engine.profile.region import Region
 from engine.queries.statistics import flags as f
-from engine.queries.statistics.indicators import OVERDUE_KINDS, Indicators, ratio_value
+from engine.queries.statistics.indicators import OVERDUE_KINDS, Indicators, indicators_of, ratio_value
 
 FILTERS = ("year", "session", "category", "unit", "key_only")
 LABELS = {"year": "年度", "session": "届次", "category": "类别", "unit": "承办单位", "key_only": "只看重点提案"}
@@ -156,60 +156,85 @@ def _empty(ind: Indicators, level: str) -> dict:
     return {c: 0 for c in ind.of_level(level)}
 
 
-def headline(session, ind: Indicators, filters: Filters) -> dict:
+class Grouped:
+    """The three grouped queries everything else adds up: handlings by (lead unit, category,
+    proposer group), proposals by category, assisting parts by unit."""
+
+    def __init__(self, session, ind: Indicators, filters: Filters):
+        group = case((f.joint(), "joint"), else_="individual")
+        codes, stmt = _handling_counts(ind, filters, f.L.unit_id, f.P.category, group)
+        self.handlings = _rows(session, codes, stmt, 3)
+        codes, stmt = _proposal_counts(ind, filters, f.P.category)
+        self.proposals = _rows(session, codes, stmt, 1)
+        codes, stmt = _assist_counts(ind, filters, f.A.unit_id)
+        self.assists = _rows(session, codes, stmt, 1)
+        self.ind = ind
+
+    def handling_sum(self, keep=lambda key: True) -> dict:
+        """The handling counts added up over the groups `keep` accepts ((unit, category, group) keys)."""
+        total = {**_empty(self.ind, "handling"), **_empty(self.ind, "sum")}
+        for key, counts in self.handlings.items():
+            if keep(key):
+                for code, n in counts.items():
+                    total[code] += n
+        return total
+
+
+def _sum(rows, level_empty: dict) -> dict:
+    total = dict(level_empty)
+    for counts in rows:
+        for code, n in counts.items():
+            total[code] += n
+    return total
+
+
+def headline(session, ind: Indicators, filters: Filters, grouped: Grouped | None = None) -> dict:
     """The counts of all levels and the ratios over the filtered year."""
-    counts = {**_empty(ind, "proposal"), **_empty(ind, "handling"), **_empty(ind, "sum"), **_empty(ind, "assist")}
-    for builder in (_proposal_counts, _handling_counts, _assist_counts):
-        codes, stmt = builder(ind, filters)
-        counts.update(_rows(session, codes, stmt).get((), {}))
+    grouped = grouped or Grouped(session, ind, filters)
+    counts = {**_sum(grouped.proposals.values(), _empty(ind, "proposal")), **grouped.handling_sum(),
+              **_sum(grouped.assists.values(), _empty(ind, "assist"))}
     return _with_ratios(ind, counts)
 
 
-def by_unit(session, ind: Indicators, filters: Filters, names: dict) -> list[dict]:
+def by_unit(session, ind: Indicators, filters: Filters, names: dict, grouped: Grouped | None = None) -> list[dict]:
     """A row per lead unit, most handlings first; `half_load` marks the units that together
     carry (at least) half of all handlings, as the report names them."""
-    codes, stmt = _handling_counts(ind, filters, f.L.unit_id)
-    rows = [(unit, counts) for (unit,), counts in _rows(session, codes, stmt, 1).items() if unit]
-    assist_codes, assist_stmt = _assist_counts(ind, filters, f.A.unit_id)
-    assists = _rows(session, assist_codes, assist_stmt, 1)
+    grouped = grouped or Grouped(session, ind, filters)
+    leads = sorted({unit for unit, _, _ in grouped.handlings if unit})
+    rows = [(unit, grouped.handling_sum(lambda key, u=unit: key[0] == u)) for unit in leads]
     rows.sort(key=lambda r: (-r[1]["handlings"], names.get(r[0], r[0])))
     total, running, result = sum(c["handlings"] for _, c in rows), 0, []
     for unit, counts in rows:
-        counts = {**counts, **assists.get((unit,), _empty(ind, "assist"))}
+        counts = {**counts, **grouped.assists.get((unit,), _empty(ind, "assist"))}
         half = total > 0 and running * 2 < total
         running += counts["handlings"]
         result.append({"unit": unit, "name": names.get(unit, unit), "half_load": half, **_with_ratios(ind, counts)})
     return result
 
 
-def by_assist_unit(session, ind: Indicators, filters: Filters, names: dict) -> list[dict]:
+def by_assist_unit(session, ind: Indicators, filters: Filters, names: dict, grouped: Grouped | None = None) -> list[dict]:
     """A row per assisting unit, most parts first."""
-    codes, stmt = _assist_counts(ind, filters, f.A.unit_id)
-    rows = sorted(_rows(session, codes, stmt, 1).items(), key=lambda r: (-r[1]["assist_parts"], r[0]))
+    grouped = grouped or Grouped(session, ind, filters)
+    rows = sorted(grouped.assists.items(), key=lambda r: (-r[1]["assist_parts"], r[0]))
     return [{"unit": unit, "name": names.get(unit, unit), **_with_ratios(ind, counts)} for (unit,), counts in rows]
 
 
-def by_category(session, ind: Indicators, filters: Filters) -> list[dict]:
+def by_category(session, ind: Indicators, filters: Filters, grouped: Grouped | None = None) -> list[dict]:
     """A row per category of the region (in its order), with the proposal and handling counts."""
-    codes, stmt = _handling_counts(ind, filters, f.P.category)
-    handled = _rows(session, codes, stmt, 1)
-    pcodes, pstmt = _proposal_counts(ind, filters, f.P.category)
-    proposed = _rows(session, pcodes, pstmt, 1)
+    grouped = grouped or Grouped(session, ind, filters)
     result = []
     for code, label in ind.region.labels("categories").items():
-        counts = {**_empty(ind, "handling"), **_empty(ind, "sum"), **_empty(ind, "proposal"),
-                  **handled.get((code,), {}), **proposed.get((code,), {})}
+        counts = {**grouped.handling_sum(lambda key, c=code: key[1] == c), **_empty(ind, "proposal"),
+                  **grouped.proposals.get((code,), {})}
         result.append({"category": code, "name": label, **_with_ratios(ind, counts)})
     return result
 
 
-def by_group(session, ind: Indicators, filters: Filters) -> list[dict]:
+def by_group(session, ind: Indicators, filters: Filters, grouped: Grouped | None = None) -> list[dict]:
     """Individual (个人提案) and joint proposals (联名提案, with co-signers)."""
-    group = case((f.joint(), "joint"), else_="individual")
-    codes, stmt = _handling_counts(ind, filters, group)
-    handled = _rows(session, codes, stmt, 1)
+    grouped = grouped or Grouped(session, ind, filters)
     return [{"group": code, "name": label,
-             **_with_ratios(ind, {**_empty(ind, "handling"), **_empty(ind, "sum"), **handled.get((code,), {})})}
+             **_with_ratios(ind, grouped.handling_sum(lambda key, g=code: key[2] == g))}
             for code, label in GROUPS.items()]
 
 
@@ -289,16 +314,17 @@ def unit_names(session) -> dict:
 
 def year_statistics(session, region: Region, filters: Filters, stage_labels: dict | None = None) -> dict:
     """Everything the 统计分析 page, the API and the report show for `filters`."""
-    ind = Indicators(region)
+    ind = indicators_of(region)
     names = unit_names(session)
     choice = sessions.session_label(region, filters.session) if filters.session else None
+    grouped = Grouped(session, ind, filters)
     return {
         "filters": asdict(filters), "session_label": choice,
-        **headline(session, ind, filters),
-        "units": by_unit(session, ind, filters, names),
-        "assist_units": by_assist_unit(session, ind, filters, names),
-        "categories": by_category(session, ind, filters),
-        "groups": by_group(session, ind, filters),
+        **headline(session, ind, filters, grouped),
+        "units": by_unit(session, ind, filters, names, grouped),
+        "assist_units": by_assist_unit(session, ind, filters, names, grouped),
+        "categories": by_category(session, ind, filters, grouped),
+        "groups": by_group(session, ind, filters, grouped),
         "monthly": monthly(session, ind, filters),
         "overdue": overdue_by_kind(session, filters),
         "overdue_units": overdue_units(session, filters, names),

@@ -146,6 +146,17 @@ class Indicators:
         return code in self.counts and self.counts[code].level != "sum"
 
 
+_BUILT: dict = {}
+
+
+def indicators_of(region: Region) -> "Indicators":
+    """The region's indicators, built once per loaded profile (building them compiles their SQL)."""
+    found = _BUILT.get(id(region))
+    if found is None or found[0] is not region:
+        found = _BUILT[id(region)] = (region, Indicators(region))
+    return found[1]
+
+
 def ratio_value(ratio: Ratio, counts: dict) -> float | None:
     """The ratio over `counts` (None when the denominator is 0): a percentage rounded to
     0.1, or the mean rounded to 0.01."""

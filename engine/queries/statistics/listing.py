@@ -8,7 +8,7 @@ from engine.model.errors import EngineError
 from engine.model.tables import OverdueRecord
 from engine.profile.region import Region
 from engine.queries.statistics import flags as f
-from engine.queries.statistics.indicators import Indicators
+from engine.queries.statistics.indicators import Indicators, indicators_of
 
 MAX_MISSES = 100  # proposals listed as costing points, per item
 
@@ -23,7 +23,7 @@ def _lead_exists(condition, lead: str | None):
 def indicator_clause(region: Region, code: str, lead: str | None = None, indicators: Indicators | None = None):
     """A WHERE clause on the proposal: it is counted in `code` (for lead unit `lead`, if given).
     Raises EngineError for a code that names no listable count."""
-    ind = indicators or Indicators(region)
+    ind = indicators or indicators_of(region)
     if not ind.listable(code):
         raise EngineError("筛选条件不正确：没有这项统计指标",
                           errors=[{"field": "indicator", "message": f"没有统计指标“{code}”"}])

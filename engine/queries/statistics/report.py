@@ -20,7 +20,7 @@ from engine.profile.region import Region
 from engine.queries.statistics import flags as f
 from engine.queries.statistics.compute import Filters, proposal_clauses, unit_names, year_statistics
 from engine.queries.statistics.exports import cell, columns
-from engine.queries.statistics.indicators import Indicators
+from engine.queries.statistics.indicators import Indicators, indicators_of
 
 TEMPLATE = Path(__file__).with_name("report_template.txt")
 TEMPLATE_FILE = "report_template.txt"
@@ -129,7 +129,7 @@ def annual_report(session, region: Region, filters: Filters, stage_labels: dict 
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     stats = year_statistics(session, region, filters, stage_labels)
-    ind = Indicators(region)
+    ind = indicators_of(region)
     ctx = context(session, region, filters, stats, now)
     env = Environment(undefined=StrictUndefined, autoescape=False)
     text = env.from_string(template_path(region).read_text(encoding="utf-8")).render(**ctx)
