@@ -65,6 +65,7 @@ def context(session, region: Region, filters: Filters, stats: dict, now: datetim
     return {
         "region_name": region.name, "year": filters.year, "session_label": stats.get("session_label"),
         "today": f"{day.year}年{day.month}月{day.day}日", "c": c, "r": stats["ratios"], "pct": percent,
+        "L": {code: ratio.label for code, ratio in indicators_of(region).ratios.items()},
         "unit_count": session.scalar(select(f.func.count(f.func.distinct(ProposalUnit.unit_id))).where(
             ProposalUnit.proposal_id.in_(select(f.P.id).where(f.filed(), *proposal_clauses(filters))),
             ProposalUnit.role.in_(("lead", "assist")))) or 0,
