@@ -239,3 +239,15 @@ def test_manual_items_and_a_frozen_ranking(db, profile):
     assert frozen["frozen"]["by"] == "王芳" and frozen["frozen"]["note"] == "年终考核"
     assert frozen["units"][0]["score"] == 102 and frozen["units"][0]["manual"][0]["reason"] == "主要领导多次批示"
     assert live["frozen"] is None and live["units"][0]["score"] == 102 - 25
+
+
+@pytest.mark.parametrize("code", ["default", "binhai"])
+def test_every_region_names_only_indicators_that_exist(code):
+    """The extra indicators add up known counts, and every assessment item scores on a known ratio."""
+    from engine.queries.statistics.indicators import Indicators
+
+    profile = load_region(REGIONS_ROOT / code)
+    ind = Indicators(profile)  # raises on an extra indicator naming an unknown count
+    plan = assessment.scheme(profile)
+    assert {i["indicator"] for i in plan["items"]} <= set(ind.ratios)
+    assert sum(i["weight"] for i in plan["items"]) == plan["total"]
