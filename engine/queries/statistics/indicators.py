@@ -128,8 +128,13 @@ class Indicators:
                    for code, label in classes.items()]
         ratios += [Ratio(f"sat_share:{code}", label, (f"sat:{code}",), "rated", f"评价为“{label}”的 ÷ 已评价")
                    for code, label in ratings.items()]
+        unknown = sorted({c for x in config.get("extra") or [] for c in (*x["numerator"], x["denominator"])}
+                         - set(self.counts))
+        if unknown:
+            raise ValueError(f"地区配置 {region.code} 的 statistics.extra 引用了不存在的计数：{', '.join(unknown)}")
+        named = {code: c.label for code, c in self.counts.items()}
         ratios += [Ratio(x["code"], x["label"], tuple(x["numerator"]), x["denominator"],
-                         x.get("meaning") or f"{'＋'.join(x['numerator'])} ÷ {x['denominator']}")
+                         x.get("meaning") or f"{'＋'.join(named[n] for n in x['numerator'])} ÷ {named[x['denominator']]}")
                    for x in config.get("extra") or []]
         self.ratios = {r.code: Ratio(r.code, renamed.get(r.code, r.label), r.numerator, r.denominator, r.meaning,
                                      r.average) for r in ratios}
