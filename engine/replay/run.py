@@ -29,6 +29,7 @@ from engine.model import clock
 from engine.workflow import faults
 from engine.workflow import state
 from engine.services.cases import SUBMISSION_FORM
+from engine.profile.sessions import submission_session
 from engine.model.errors import EngineError
 from engine.replay.answers import Answer, ReplayError, TaskView, fit
 from engine.replay.year import median_days
@@ -131,6 +132,8 @@ class CaseRun:
             workflow.task_tree.data.update({
                 "proposal_id": self.case.proposal_id, "title": start["title"], "category": start["category"],
                 "source": start["source"], "proposer": self.case.proposer,
+                "session": submission_session(self.side.region, self.case.submitted_at.astimezone(clock.CHINA).year,
+                                              start["source"]),
                 "cosigners": {c: c for c in start.get("cosigners") or []}})
             self._advance(workflow)
             for _ in range(MAX_STEPS):
