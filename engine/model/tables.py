@@ -168,7 +168,9 @@ class Event(Base):
     task_name: Mapped[str | None] = mapped_column(String(80))
     title: Mapped[str] = mapped_column(String(200))
     data: Mapped[dict | None] = mapped_column(JSON)
-    __table_args__ = (Index("ix_events_proposal", "proposal_id", "id"),)
+    # ix_events_task: the statistics look up one kind of step of a proposal (its replies, contacts, opinions)
+    __table_args__ = (Index("ix_events_proposal", "proposal_id", "id"),
+                      Index("ix_events_task", "task_name", "proposal_id", "unit_id"))
 
 
 class Counter(Base):

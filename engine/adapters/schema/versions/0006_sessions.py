@@ -7,6 +7,8 @@ Revision 0006_sessions:
   the session when it reviews a proposal.
 - assessment_adjustments: manual items of the unit assessment (领导重视, 特色创新 ...).
 - assessment_snapshots: frozen unit scores of a year.
+- ix_events_task on events (task_name, proposal_id, unit_id): the statistics' lookups of one
+  kind of step (replies, contacts, assisting opinions) of a proposal.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -54,10 +56,12 @@ def upgrade() -> None:
         sa.Column("note", sa.Text(), nullable=False),
     )
     op.create_index("ix_assessment_snapshots_year", "assessment_snapshots", ["year"])
+    op.create_index("ix_events_task", "events", ["task_name", "proposal_id", "unit_id"])
 
 
 def downgrade() -> None:
-    """Drop the tables and the columns."""
+    """Drop the tables, the index and the columns."""
+    op.drop_index("ix_events_task", table_name="events")
     op.drop_index("ix_assessment_snapshots_year", table_name="assessment_snapshots")
     op.drop_table("assessment_snapshots")
     op.drop_index("ix_assessment_adjustments_year", table_name="assessment_adjustments")
