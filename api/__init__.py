@@ -36,6 +36,7 @@ from api.http import plenary
 from api.http import proposals
 from api.http import publication
 from api.http import security
+from api.http import statistics
 from api.http import supervision
 from api.http import tasks
 
@@ -63,7 +64,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
         clock.sync()
         app.before_request(clock.sync)
     for module in (security, input_checks, contract, errors, auth, proposals, tasks, attachments, supervision,
-                   incidents, notifications, plenary, definitions, diagram_assets, documents, publication, openapi,
-                   web):
+                   statistics, incidents, notifications, plenary, definitions, diagram_assets, documents,
+                   publication, openapi, web):
         module.init_app(app)
     return app

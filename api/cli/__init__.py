@@ -19,6 +19,7 @@
     cppcc import-proposals FILE.xlsx [--dry-run]  proposals from Excel (api/cli/plenary.py)
     cppcc db-upgrade [--check|--sql] | db-revision -m MSG   schema migrations (alembic; api/cli/schema.py)
     cppcc replay ...            a year of cases against a candidate version or region (api/cli/replay.py)
+    cppcc report --year Y OUT.docx | statistics   the annual report and the year's figures (api/cli/statistics.py)
 
 The region is CPPCC_REGION (or --region; default: regions/default).
 
@@ -57,6 +58,7 @@ from api.cli import regions as cli_regions
 from api.cli import replay as cli_replay
 from api.cli import plenary as cli_plenary
 from api.cli import schema as cli_schema
+from api.cli import statistics as cli_statistics
 from api.cli import versions as cli_versions
 
 
@@ -262,6 +264,7 @@ def main(argv=None) -> int:
     cli_regions.register(sub)
     cli_schema.register(sub)
     cli_plenary.register(sub)
+    cli_statistics.register(sub)
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env(database_url=args.database_url, region=args.region)

@@ -256,17 +256,23 @@ def _with_body_limit(paths: dict) -> dict:
 
 def document() -> dict:
     """The OpenAPI 3.1 document as a dict."""
+    from api.http import openapi_statistics as year  # the committee's year: its own paths and schemas
+
+    paths = {**PATHS, **year.PATHS}
+    search = paths["/api/proposals"]["get"]
+    paths["/api/proposals"] = {**paths["/api/proposals"], "get": {
+        **search, "parameters": [*search["parameters"][:-len(_PAGE_PARAMS)], *year.SEARCH_PARAMETERS, *_PAGE_PARAMS]}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "政协提案办理系统 API", "version": "0.1.0",
                  "description": "所有错误都是 JSON：{\"error\": {\"status\", \"message\", \"errors\"?}}。"},
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
-        "paths": _with_body_limit({**PATHS, **openapi_public.PATHS}),
+        "paths": _with_body_limit({**paths, **openapi_public.PATHS}),
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                            "description": "POST /api/auth/login 得到的 token"}},
-            "schemas": {**SCHEMAS, **openapi_public.SCHEMAS},
+            "schemas": {**SCHEMAS, **year.SCHEMAS, **openapi_public.SCHEMAS},
             "responses": {name: _error_response(name, text) for name, text in _ERROR_RESPONSES.items()},
         },
     }

@@ -20,7 +20,7 @@ from engine.queries import notifications as messages
 
 from . import session as web_session
 from . import (designer, incident_pages, migration_pages, notices, plenary_pages, print_pages, public_pages,
-               supervision_pages, views)
+               statistics_pages, supervision_pages, views)
 from api.http.common import unit_of_work
 from .guard import csrf, error_page
 
@@ -63,7 +63,7 @@ def init_app(app: Flask) -> None:
     )
     csrf.init_app(app)
     for bp in (web_session.bp, views.bp, supervision_pages.bp, incident_pages.bp, notices.bp, migration_pages.bp,
-               designer.bp, print_pages.bp, public_pages.bp):
+               designer.bp, print_pages.bp, public_pages.bp, statistics_pages.bp):
         app.register_blueprint(bp)
     plenary_pages.init_app(app)
     app.jinja_env.filters["local_time"] = local_time
@@ -71,6 +71,7 @@ def init_app(app: Flask) -> None:
     for name in ("may_supervise", "may_see_incidents", "may_design", "may_read_versions", "may_submit", "may_assign",
                  "may_review_publication"):
         app.jinja_env.globals[name] = getattr(permissions, name)  # who sees which link: the permission rules
+    app.jinja_env.globals["may_see_statistics"] = statistics_pages.may_see_statistics
     app.jinja_env.globals["current_user"] = lambda: g.get("user")
     app.jinja_env.globals["unread_notifications"] = unread_notifications
     # the code catalogue in the region's words: {{ words.label('unit_parts', code) }}

@@ -18,6 +18,10 @@ from engine.queries import people as who
 from engine.queries import records as queries
 from engine.definitions import versions
 from engine.model.errors import Conflict, EngineError, Forbidden, InvalidForm, ProcessFault
+from engine.model.tables import OpenTask, Unit, User
+from engine.profile.sessions import session_choices
+from engine.queries.statistics.compute import china_year
+from engine.queries.statistics.indicators import Indicators, indicators_of
 
 from .guard import protect
 from api.http.attachments import send_attachment
@@ -190,7 +194,16 @@ def proposals():
                                categories=region.labels("categories"), classes=region.labels("reply_classes"),
                                scale=region.satisfaction_labels(),
                                statuses=runtime().stage_labels,
-                               units=_choices(uow.session)["unit_names"]), status
+                               units=_choices(uow.session)["unit_names"],
+                               sessions=session_choices(region, china_year() + 1),
+                               indicator=_indicator_label(region, filters)), status
+
+
+def _indicator_label(region, filters) -> str | None:
+    """What the statistics figure a list was opened from counts (shown above the list)."""
+    code = (filters.get("indicator") or [None])[0]
+    count = indicators_of(region).counts.get(code) if code else None
+    return count.label if count else None
 
 
 @bp.get("/proposals/<int:proposal_id>")

@@ -17,7 +17,7 @@ ROLES = frozenset(catalogue.base().codes("roles", tasks=True))
 # searchable proposal columns a step may set; `units` ({unit: role}), `ratings` ({unit: the
 # rating the completing rater gave it}) and `unit_satisfaction` ({unit: its counted rating})
 # write the proposal's unit rows and its ratings
-INDEX_COLUMNS = {"number", "category", "is_key", "supervising_leader", "reply_class", "satisfaction", "units",
+INDEX_COLUMNS = {"number", "category", "session", "is_key", "supervising_leader", "reply_class", "satisfaction", "units",
                  "ratings", "unit_satisfaction", "merged_into_id"}
 EXPRESSION_PROPERTIES = ("unit", "assignee", "due")
 NS = {

@@ -73,6 +73,10 @@ class Proposal(Base):
     suggestions: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str | None] = mapped_column(String(40), index=True)
     source: Mapped[str] = mapped_column(String(20), default="ordinary")  # plenary | ordinary
+    # the committee's year (China year of submission) and its session (届次/会次: a code of the
+    # region's `sessions:`, e.g. "6-1" for 六届一次会议; None for the year's 平时提案)
+    year: Mapped[int | None] = mapped_column(Integer, index=True)
+    session: Mapped[str | None] = mapped_column(String(40), index=True)
     proposer: Mapped[str] = mapped_column(String(80), index=True)
     status: Mapped[str] = mapped_column(String(40), index=True)
     is_key: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -169,7 +173,9 @@ class Event(Base):
     task_name: Mapped[str | None] = mapped_column(String(80))
     title: Mapped[str] = mapped_column(String(200))
     data: Mapped[dict | None] = mapped_column(JSON)
-    __table_args__ = (Index("ix_events_proposal", "proposal_id", "id"),)
+    # ix_events_task: the statistics look up one kind of step of a proposal (its replies, contacts, opinions)
+    __table_args__ = (Index("ix_events_proposal", "proposal_id", "id"),
+                      Index("ix_events_task", "task_name", "proposal_id", "unit_id"))
 
 
 class Counter(Base):
@@ -356,4 +362,5 @@ def describe_attachment(row: "Attachment") -> dict:
 
 
 # tables of the plenary and disclosure features, in their own module (same Base)
-from engine.model.tables_public import ProposalSimilarity, Publication  # noqa: E402,F401
+from engine.model.tables_public import (  # noqa: E402,F401
+    AssessmentAdjustment, AssessmentSnapshot, ProposalSimilarity, Publication)

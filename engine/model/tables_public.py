@@ -1,12 +1,12 @@
-"""Tables of similar proposals (并案 suggestions) and of the publication review
-(办理结果公开), on the same declarative base as engine/model/tables.py, which
+"""Tables of similar proposals (并案 suggestions), of the publication review
+(办理结果公开) and of the unit assessment (承办单位考核), on the same declarative base as engine/model/tables.py, which
 re-exports them.
 
 May import: `engine.model.base` (Base and the time column type) only.
 """
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.model.base import Base, UtcDateTime
@@ -40,3 +40,32 @@ class Publication(Base):
     decided_by: Mapped[str] = mapped_column(String(80))
     decided_at: Mapped[datetime] = mapped_column(UtcDateTime)
     full_text_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class AssessmentAdjustment(Base):
+    """A manual item of the unit assessment (承办单位考核) the government office enters for a
+    unit and a year (e.g. 领导重视, 特色创新): the points given and why."""
+
+    __tablename__ = "assessment_adjustments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[str] = mapped_column(String(40))
+    item: Mapped[str] = mapped_column(String(40))  # a code of the scheme's manual items
+    points: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text)
+    entered_by: Mapped[str] = mapped_column(String(80))
+    entered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    __table_args__ = (Index("ix_assessment_adjustments_year", "year", "unit_id", "item", unique=True),)
+
+
+class AssessmentSnapshot(Base):
+    """Frozen unit scores of a year (a published ranking): the whole computed assessment as
+    JSON, with who froze it and when; later corrections do not change it."""
+
+    __tablename__ = "assessment_snapshots"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    data: Mapped[dict] = mapped_column(JSON)
+    frozen_by: Mapped[str] = mapped_column(String(80))
+    frozen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    note: Mapped[str] = mapped_column(Text, default="")

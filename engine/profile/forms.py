@@ -13,7 +13,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from engine.profile import form_rules
-from engine.model import limits
+from engine.model import clock, limits
+from engine.profile.sessions import session_choices
 from engine.model.errors import DefinitionError, InvalidForm
 from engine.profile.region import Region
 from engine.model.expressions import compile_check
@@ -48,12 +49,18 @@ def region_resources(region: Region) -> dict[str, dict]:
         # a form offers the scale; a stored 未评价 (closed without the rating) is labelled too
         "urn:cppcc:region:satisfaction": {**coded("satisfaction_scale"), "x-labels": region.satisfaction_labels()},
         "urn:cppcc:region:category": coded("categories"),
+        # 平时提案 and the sessions up to next year's (届次/会次, engine/profile/sessions.py)
+        "urn:cppcc:region:session": _choices(session_choices(region, clock.now().astimezone(clock.CHINA).year + 1)),
         "urn:cppcc:region:unit": {
             "type": "string",
             "enum": [u["id"] for u in region.units],
             "x-labels": {u["id"]: u["name"] for u in region.units},
         },
     }
+
+
+def _choices(labels: dict[str, str]) -> dict:
+    return {"type": "string", "enum": list(labels), "x-labels": labels}
 
 
 class FormCatalog:

@@ -71,7 +71,7 @@ def list_proposals(session, rt: Runtime, user: User, filters: dict, page: int = 
 
     Filters: engine/queries/search.py (an unknown one, or one given twice, is a 400 naming it).
     """
-    where = [visible_proposals_clause(user), *search.proposal_filters(filters)]
+    where = [visible_proposals_clause(user), *search.proposal_filters(filters, region=rt.region)]
     total = session.scalar(select(func.count()).select_from(Proposal).where(*where))
     rows = session.execute(_summary_select().where(*where)
                            .order_by(Proposal.submitted_at.desc(), Proposal.id.desc())

@@ -11,6 +11,11 @@ known, or given twice, is refused (a 400 naming it), never silently ignored.
   person            the proposer or a co-signer: the name people see (e.g. 陈委员), or the username; contains
   submitted_from, submitted_to   submission date range, China dates (YYYY-MM-DD), inclusive
   overdue           true: an overdue record still open, or an open task past its due date; false: neither
+  year              the committee's year (of submission), e.g. 2026
+  session           a session code of the region (届次/会次, e.g. 6-1), or "ordinary" (平时提案)
+  lead              a lead unit (主办)
+  indicator         counted in a statistics indicator (engine/queries/statistics/indicators.py), e.g.
+                    replied, on_time, met, class:A, sat:satisfied; with `lead`, for that unit's handling
 """
 from datetime import datetime, time, timedelta, timezone
 
@@ -20,18 +25,21 @@ from engine.model import clock
 from engine.model import limits
 from engine.model.errors import EngineError
 from engine.model.tables import OpenTask, OverdueRecord, Proposal, ProposalPerson, ProposalUnit, User
+from engine.queries.statistics import compute, listing
 
 PROPOSAL_FILTERS = ("q", "status", "category", "unit", "reply_class", "satisfaction", "is_key", "leader",
-                    "person", "submitted_from", "submitted_to", "overdue")
+                    "person", "submitted_from", "submitted_to", "overdue", "year", "session", "lead", "indicator")
 LABELS = {"q": "关键词", "status": "状态", "category": "类别", "unit": "承办单位", "reply_class": "答复类别",
           "satisfaction": "满意度", "is_key": "重点提案", "leader": "督办领导", "person": "提案者或联名人",
-          "submitted_from": "提交日期（起）", "submitted_to": "提交日期（止）", "overdue": "超期"}
+          "submitted_from": "提交日期（起）", "submitted_to": "提交日期（止）", "overdue": "超期",
+          "year": "年度", "session": "届次", "lead": "主办单位", "indicator": "统计指标"}
 _TRUE, _FALSE = {"1", "true"}, {"0", "false"}
 
 
-def proposal_filters(filters: dict, now: datetime | None = None) -> list:
+def proposal_filters(filters: dict, now: datetime | None = None, region=None) -> list:
     """WHERE clauses on `Proposal` for `filters` ({name: text, or a list of texts as a
-    query string gives them}). Raises EngineError listing every field that is wrong."""
+    query string gives them}); `region` is needed for `indicator`. Raises EngineError
+    listing every field that is wrong."""
     errors, values = [], {}
     for key, value in filters.items():
         if key not in PROPOSAL_FILTERS:
@@ -63,6 +71,7 @@ def proposal_filters(filters: dict, now: datetime | None = None) -> list:
         flag = _flag(values.get(key), key, errors)
         if flag is not None:
             where.append(Proposal.is_key.is_(flag) if key == "is_key" else _overdue(flag, _utc(now or clock.now())))
+    where += _year_filters(values, region, errors)
     start = limits.parse_day(values.get("submitted_from"), "submitted_from", LABELS["submitted_from"], errors)
     end = limits.parse_day(values.get("submitted_to"), "submitted_to", LABELS["submitted_to"], errors)
     if start and end and end < start:
@@ -103,3 +112,27 @@ def _flag(text: str | None, key: str, errors: list) -> bool | None:
         errors.append({"field": key, "message": f"{LABELS[key]}应为 true 或 false"})
         return None
     return text in _TRUE
+
+
+def _year_filters(values: dict, region, errors: list) -> list:
+    """year, session, lead and indicator: the same clauses the statistics count with."""
+    where = []
+    if "year" in values:
+        text = values["year"]
+        if text.isdigit() and len(text) == 4:
+            where.append(Proposal.year == int(text))
+        else:
+            errors.append({"field": "year", "message": "年度应为四位年份，如 2026"})
+    if "session" in values:
+        where.append(compute.session_clause(values["session"]))
+    if "lead" in values and "indicator" not in values:
+        where.append(listing.lead_clause(values["lead"]))
+    if "indicator" in values:
+        if region is None:
+            errors.append({"field": "indicator", "message": "统计指标筛选需要地区配置"})
+        else:
+            try:
+                where.append(listing.indicator_clause(region, values["indicator"], values.get("lead")))
+            except EngineError as err:
+                errors.extend(err.details.get("errors", []))
+    return where

@@ -1,5 +1,5 @@
 """Which roles may use which parts of the system (submitting, supervision, stalled cases,
-versions, extension requests): the role-only checks of engine/rules/permissions.py, which
+versions, extension requests, statistics and assessment): the role-only checks of engine/rules/permissions.py, which
 re-exports them, so access is still decided in one place.
 
 May import: `engine.model`.
@@ -60,3 +60,34 @@ def check_extension_requester(user: User, part: ProposalUnit | None) -> None:
     """Forbidden unless `user` is staff of the lead unit (`part`: the user's unit's part in the proposal)."""
     if part is None or part.role != "lead" or not user.role_set & UNIT_ROLES:
         raise Forbidden("只有主办单位可以申请延期答复")
+
+# The committee's year: statistics (统计分析), unit assessment (承办单位考核), the annual report
+
+STATISTICS_ALL_ROLES = frozenset({"committee", "gov_office", "supervisor", "deputy_head"})
+
+
+def statistics_scope(user: User) -> str | None:
+    """Whose figures `user` may see: None for every unit (the committee, the government
+    office, the supervision office, leaders), or the unit of a unit head (their own only).
+    Anyone else is refused."""
+    if user.role_set & STATISTICS_ALL_ROLES:
+        return None
+    if "unit_head" in user.role_set and user.unit_id:
+        return user.unit_id
+    raise Forbidden("只有提案委、政府办、督查室、领导和承办单位负责人可以查看统计分析和考核结果")
+
+
+def may_assess(user: User) -> bool:
+    """Whether `user` enters the assessment's manual items and freezes the scores: the government office."""
+    return "gov_office" in user.role_set
+
+
+def check_may_assess(user: User) -> None:
+    """Raise Forbidden unless `user` may enter manual items and freeze the scores."""
+    if not may_assess(user):
+        raise Forbidden("只有政府办可以填写考核手工项和锁定考核结果")
+
+
+def may_make_report(user: User) -> bool:
+    """Whether `user` may produce the annual report (all units' figures): as statistics_scope is None."""
+    return bool(user.role_set & STATISTICS_ALL_ROLES)

@@ -14,7 +14,7 @@ from engine.services import attachments
 from engine.services import similarity
 from engine.model import clock
 from engine.workflow import faults
-from engine.profile import form_rules
+from engine.profile import form_rules, sessions
 from engine.workflow import state
 from engine.workflow import step as steps
 from engine.adapters.db import UnitOfWork
@@ -47,8 +47,11 @@ def submit_proposal(uow: UnitOfWork, rt: Runtime, user: User, data: dict, commit
     if missing:
         raise InvalidForm("联名人不存在", [{"field": "cosigners", "message": f"找不到委员账号：{', '.join(missing)}"}])
     now = clock.now()
+    source = fields.get("source") or "ordinary"
+    year = now.astimezone(clock.CHINA).year  # the committee's year; its session by the source (届次/会次)
+    session_code = sessions.submission_session(rt.region, year, source)
     proposal = Proposal(title=fields["title"], body=fields["body"], suggestions=fields.get("suggestions") or "",
-                        category=fields["category"], source=fields.get("source") or "ordinary",
+                        category=fields["category"], source=source, year=year, session=session_code,
                         proposer=user.username, status="submitted", submitted_at=now, updated_at=now)
     session.add(proposal)
     session.flush()
@@ -65,7 +68,7 @@ def submit_proposal(uow: UnitOfWork, rt: Runtime, user: User, data: dict, commit
     step = steps.Step(uow, rt, case, proposal, rt.bundle_for(definition), user)
     workflow = step.new_workflow({
         "proposal_id": proposal.id, "title": proposal.title, "category": proposal.category,
-        "source": proposal.source, "proposer": user.username, "cosigners": {c: c for c in cosigners},
+        "source": proposal.source, "session": proposal.session, "proposer": user.username, "cosigners": {c: c for c in cosigners},
     })
     step.advance(workflow)
     step.save(workflow)

@@ -143,6 +143,8 @@ class Step:
                     if row is not None:
                         row.satisfaction = code
                 continue
+            if column == "session" and not value:  # a review that leaves the session unsaid keeps it
+                continue
             setattr(self.proposal, column, value)
             lead = task.data.get("lead_unit")
             if column in ("reply_class", "satisfaction") and lead:

@@ -18,6 +18,7 @@ FILES = ["proposal.bpmn", "handling.bpmn", "extension.bpmn", "approval_chain.dmn
 HANDLERS = ["wy_chen", "wy_lin", "tawei_li", "zfb_wang", "dcs_zhou", "deputy_zhao", "jtw_clerk", "jtw_head",
             "ghzy_clerk", "jsgl_clerk", "designer"]
 PAGES = ["/tasks", "/proposals", "/notifications", "/proposals/new", "/reports/overdue", "/supervision/samples",
+         "/stats", "/assessment",
          "/designer/versions"]
 
 

@@ -96,7 +96,7 @@ def test_missing_called_process(files):
 
 
 def test_bad_index_property(files):
-    bad = files["proposal.bpmn"].replace('value="category=category"', 'value="secret=category"')
+    bad = files["proposal.bpmn"].replace('value="category=category; session=review_session"', 'value="secret=category"')
     found = problems({**files, "proposal.bpmn": bad})
     assert found[0]["element"] == "review" and "index" in found[0]["message"]
 

@@ -1,0 +1,332 @@
+"""The year's figures: every count of indicators.py computed with SQL aggregates (one
+grouped query per table), never by loading workflows.
+
+`year_statistics(session, region, filters)` returns plain JSON-ready data: the headline
+counts and ratios, a row per lead unit (with the units that carry half the load marked),
+per assisting unit, per category, per proposer group (individual or joint), replies per
+month against the deadline, the overdue records by kind, and the key proposals with
+their state.
+"""
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlalchemy import case, distinct, exists, func, or_, select
+
+from engine.model import clock
+from engine.model.errors import EngineError
+from engine.model.tables import OverdueRecord, ProposalUnit, Unit
+from engine.profile import sessions
+from engine.profile.region import Region
+from engine.queries.statistics import flags as f
+from engine.queries.statistics.indicators import OVERDUE_KINDS, Indicators, indicators_of, ratio_value
+
+FILTERS = ("year", "session", "category", "unit", "key_only")
+LABELS = {"year": "年度", "session": "届次", "category": "类别", "unit": "承办单位", "key_only": "只看重点提案"}
+GROUPS = {"individual": "个人提案", "joint": "联名提案"}
+MAX_LISTED = 500  # key proposals listed
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which proposals a figure covers: the year (of submission) and session, a category,
+    a lead unit, key proposals only."""
+
+    year: int
+    session: str | None = None
+    category: str | None = None
+    unit: str | None = None
+    key_only: bool = False
+
+    def query(self) -> dict:
+        """The filters as the proposal search's query parameters (the list behind a figure)."""
+        found = {"year": str(self.year), "session": self.session, "category": self.category, "lead": self.unit,
+                 "is_key": "true" if self.key_only else None}
+        return {k: v for k, v in found.items() if v}
+
+
+def china_year(moment: datetime | None = None) -> int:
+    """The year on the China calendar now (or at `moment`)."""
+    return (moment or clock.now()).astimezone(clock.CHINA).year
+
+
+def parse_filters(args: dict, region: Region, unit_ids, forced_unit: str | None = None) -> Filters:
+    """Filters from query parameters ({name: text}); unknown, repeated or wrong ones are an
+    EngineError naming each field. `forced_unit`: a unit head sees their own unit only."""
+    errors, values = [], {}
+    for key, value in args.items():
+        if key not in FILTERS:
+            errors.append({"field": key, "message": f"不支持的筛选条件“{key}”"})
+            continue
+        if isinstance(value, (list, tuple)):
+            if len(value) > 1:
+                errors.append({"field": key, "message": f"{LABELS[key]}只能给一个值"})
+                continue
+            value = value[0] if value else None
+        if value not in (None, ""):
+            values[key] = str(value).strip()
+    year = china_year()
+    if "year" in values:
+        text = values["year"]
+        if not (text.isdigit() and len(text) == 4 and 1949 <= int(text) <= 2999):
+            errors.append({"field": "year", "message": "年度应为四位年份，如 2026"})
+        else:
+            year = int(text)
+    choices = sessions.session_choices(region, max(year, china_year()) + 1)
+    if "session" in values and values["session"] not in choices:
+        errors.append({"field": "session", "message": f"没有届次“{values['session']}”"})
+    if "category" in values and values["category"] not in region.codes("categories"):
+        errors.append({"field": "category", "message": f"没有类别“{values['category']}”"})
+    if "unit" in values and values["unit"] not in set(unit_ids):
+        errors.append({"field": "unit", "message": f"没有承办单位“{values['unit']}”"})
+    key_only = values.get("key_only", "false")
+    if key_only not in ("true", "false", "1", "0"):
+        errors.append({"field": "key_only", "message": "只看重点提案应为 true 或 false"})
+    if errors:
+        raise EngineError("筛选条件不正确：" + "；".join(e["message"] for e in errors), errors=errors)
+    unit = forced_unit or values.get("unit")
+    return Filters(year=year, session=values.get("session"), category=values.get("category"), unit=unit,
+                   key_only=key_only in ("true", "1"))
+
+
+def session_clause(code: str):
+    """The proposals of a session code (ORDINARY: 平时提案, stored as such or left empty)."""
+    if code == sessions.ORDINARY:
+        return or_(f.P.session.is_(None), f.P.session == sessions.ORDINARY)
+    return f.P.session == code
+
+
+def proposal_clauses(filters: Filters) -> list:
+    """WHERE clauses on the proposal for the year, session, category and key-only filters."""
+    where = [f.P.year == filters.year]
+    if filters.session:
+        where.append(session_clause(filters.session))
+    if filters.category:
+        where.append(f.P.category == filters.category)
+    if filters.key_only:
+        where.append(f.key())
+    return where
+
+
+def _handling_counts(ind: Indicators, filters: Filters, *dims):
+    """One grouped query over the handlings: `dims` then every handling-level count and the sums."""
+    codes = [*ind.of_level("handling"), *ind.of_level("sum")]
+    columns = [f.count(ind.counts[c].expression) if ind.counts[c].level == "handling"
+               else func.coalesce(func.sum(ind.counts[c].expression), 0) for c in codes]
+    stmt = f.lead_join(select(*dims, *columns).select_from(f.P)).where(f.filed(), *proposal_clauses(filters))
+    if filters.unit:
+        stmt = stmt.where(f.L.unit_id == filters.unit)
+    if dims:
+        stmt = stmt.group_by(*dims)
+    return codes, stmt
+
+
+def _proposal_counts(ind: Indicators, filters: Filters, *dims):
+    codes = list(ind.of_level("proposal"))
+    stmt = select(*dims, *(f.count(ind.counts[c].expression) for c in codes)).select_from(f.P).where(
+        *proposal_clauses(filters))
+    if filters.unit:
+        stmt = stmt.where(exists().where(ProposalUnit.proposal_id == f.P.id, ProposalUnit.role == "lead",
+                                         ProposalUnit.unit_id == filters.unit))
+    if dims:
+        stmt = stmt.group_by(*dims)
+    return codes, stmt
+
+
+def _assist_counts(ind: Indicators, filters: Filters, *dims):
+    codes = list(ind.of_level("assist"))
+    stmt = f.assist_join(select(*dims, *(f.count(ind.counts[c].expression) for c in codes)).select_from(f.P)).where(
+        f.filed(), *proposal_clauses(filters))
+    if filters.unit:
+        stmt = stmt.where(f.A.unit_id == filters.unit)
+    if dims:
+        stmt = stmt.group_by(*dims)
+    return codes, stmt
+
+
+def _rows(session, codes, stmt, dims: int = 0) -> dict:
+    """{dimension values (a tuple, () when none): {code: int}}."""
+    return {tuple(row[:dims]): {c: int(v or 0) for c, v in zip(codes, row[dims:])} for row in session.execute(stmt)}
+
+
+def _with_ratios(ind: Indicators, counts: dict) -> dict:
+    return {"counts": counts, "ratios": {code: ratio_value(r, counts) for code, r in ind.ratios.items()}}
+
+
+def _empty(ind: Indicators, level: str) -> dict:
+    return {c: 0 for c in ind.of_level(level)}
+
+
+class Grouped:
+    """The three grouped queries everything else adds up: handlings by (lead unit, category,
+    proposer group), proposals by category, assisting parts by unit."""
+
+    def __init__(self, session, ind: Indicators, filters: Filters):
+        group = case((f.joint(), "joint"), else_="individual")
+        codes, stmt = _handling_counts(ind, filters, f.L.unit_id, f.P.category, group)
+        self.handlings = _rows(session, codes, stmt, 3)
+        codes, stmt = _proposal_counts(ind, filters, f.P.category)
+        self.proposals = _rows(session, codes, stmt, 1)
+        codes, stmt = _assist_counts(ind, filters, f.A.unit_id)
+        self.assists = _rows(session, codes, stmt, 1)
+        self.ind = ind
+
+    def handling_sum(self, keep=lambda key: True) -> dict:
+        """The handling counts added up over the groups `keep` accepts ((unit, category, group) keys)."""
+        total = {**_empty(self.ind, "handling"), **_empty(self.ind, "sum")}
+        for key, counts in self.handlings.items():
+            if keep(key):
+                for code, n in counts.items():
+                    total[code] += n
+        return total
+
+
+def _sum(rows, level_empty: dict) -> dict:
+    total = dict(level_empty)
+    for counts in rows:
+        for code, n in counts.items():
+            total[code] += n
+    return total
+
+
+def headline(session, ind: Indicators, filters: Filters, grouped: Grouped | None = None) -> dict:
+    """The counts of all levels and the ratios over the filtered year."""
+    grouped = grouped or Grouped(session, ind, filters)
+    counts = {**_sum(grouped.proposals.values(), _empty(ind, "proposal")), **grouped.handling_sum(),
+              **_sum(grouped.assists.values(), _empty(ind, "assist"))}
+    return _with_ratios(ind, counts)
+
+
+def by_unit(session, ind: Indicators, filters: Filters, names: dict, grouped: Grouped | None = None) -> list[dict]:
+    """A row per lead unit, most handlings first; `half_load` marks the units that together
+    carry (at least) half of all handlings, as the report names them."""
+    grouped = grouped or Grouped(session, ind, filters)
+    leads = sorted({unit for unit, _, _ in grouped.handlings if unit})
+    rows = [(unit, grouped.handling_sum(lambda key, u=unit: key[0] == u)) for unit in leads]
+    rows.sort(key=lambda r: (-r[1]["handlings"], names.get(r[0], r[0])))
+    total, running, result = sum(c["handlings"] for _, c in rows), 0, []
+    for unit, counts in rows:
+        counts = {**counts, **grouped.assists.get((unit,), _empty(ind, "assist"))}
+        half = total > 0 and running * 2 < total
+        running += counts["handlings"]
+        result.append({"unit": unit, "name": names.get(unit, unit), "half_load": half, **_with_ratios(ind, counts)})
+    return result
+
+
+def by_assist_unit(session, ind: Indicators, filters: Filters, names: dict, grouped: Grouped | None = None) -> list[dict]:
+    """A row per assisting unit, most parts first."""
+    grouped = grouped or Grouped(session, ind, filters)
+    rows = sorted(grouped.assists.items(), key=lambda r: (-r[1]["assist_parts"], r[0]))
+    return [{"unit": unit, "name": names.get(unit, unit), **_with_ratios(ind, counts)} for (unit,), counts in rows]
+
+
+def by_category(session, ind: Indicators, filters: Filters, grouped: Grouped | None = None) -> list[dict]:
+    """A row per category of the region (in its order), with the proposal and handling counts."""
+    grouped = grouped or Grouped(session, ind, filters)
+    result = []
+    for code, label in ind.region.labels("categories").items():
+        counts = {**grouped.handling_sum(lambda key, c=code: key[1] == c), **_empty(ind, "proposal"),
+                  **grouped.proposals.get((code,), {})}
+        result.append({"category": code, "name": label, **_with_ratios(ind, counts)})
+    return result
+
+
+def by_group(session, ind: Indicators, filters: Filters, grouped: Grouped | None = None) -> list[dict]:
+    """Individual (个人提案) and joint proposals (联名提案, with co-signers)."""
+    grouped = grouped or Grouped(session, ind, filters)
+    return [{"group": code, "name": label,
+             **_with_ratios(ind, grouped.handling_sum(lambda key, g=code: key[2] == g))}
+            for code, label in GROUPS.items()]
+
+
+def _month(session, moment):
+    """'YYYY-MM' of a stored UTC time on the China calendar, in SQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("Asia/Shanghai", moment), "YYYY-MM")
+    return func.strftime("%Y-%m", func.datetime(moment, "+8 hours"))
+
+
+def monthly(session, ind: Indicators, filters: Filters) -> list[dict]:
+    """Replies per month (China calendar): how many, how many on time, how many late."""
+    facts = f.lead_join(select(f.reply_at().label("at"), case((f.late_reply(), 1), else_=0).label("late"))
+                        .select_from(f.P)).where(f.filed(), f.replied(), *proposal_clauses(filters))
+    if filters.unit:
+        facts = facts.where(f.L.unit_id == filters.unit)
+    facts = facts.subquery()
+    month = _month(session, facts.c.at)
+    stmt = (select(month, func.count(), func.coalesce(func.sum(facts.c.late), 0))
+            .where(facts.c.at.is_not(None)).group_by(month).order_by(month))
+    return [{"month": m, "replied": int(n), "late": int(late), "on_time": int(n) - int(late)}
+            for m, n, late in session.execute(stmt)]
+
+
+def overdue_by_kind(session, filters: Filters) -> list[dict]:
+    """Overdue records of the filtered proposals, per kind: how many and how many units."""
+    stmt = (select(OverdueRecord.kind, func.count(), func.count(distinct(OverdueRecord.unit_id)))
+            .join(f.P, f.P.id == OverdueRecord.proposal_id).where(f.filed(), *proposal_clauses(filters))
+            .group_by(OverdueRecord.kind))
+    if filters.unit:
+        stmt = stmt.where(or_(OverdueRecord.unit_id == filters.unit, OverdueRecord.lead_unit == filters.unit))
+    found = {kind: (int(n), int(units)) for kind, n, units in session.execute(stmt)}
+    return [{"kind": kind, "name": label, "records": found.get(kind, (0, 0))[0], "units": found.get(kind, (0, 0))[1]}
+            for kind, label in OVERDUE_KINDS.items()]
+
+
+def overdue_units(session, filters: Filters, names: dict) -> list[dict]:
+    """The units with overdue records (the report names them), most records first."""
+    stmt = (select(OverdueRecord.unit_id, OverdueRecord.kind, func.count())
+            .join(f.P, f.P.id == OverdueRecord.proposal_id)
+            .where(f.filed(), OverdueRecord.unit_id.is_not(None), *proposal_clauses(filters))
+            .group_by(OverdueRecord.unit_id, OverdueRecord.kind))
+    if filters.unit:
+        stmt = stmt.where(OverdueRecord.unit_id == filters.unit)
+    units: dict = {}
+    for unit, kind, n in session.execute(stmt):
+        units.setdefault(unit, {})[kind] = int(n)
+    rows = [{"unit": u, "name": names.get(u, u), "kinds": kinds, "records": sum(kinds.values())}
+            for u, kinds in units.items()]
+    return sorted(rows, key=lambda r: (-r["records"], r["name"]))
+
+
+def key_proposals(session, region: Region, filters: Filters, names: dict, stage_labels: dict) -> list[dict]:
+    """The key proposals (重点提案) with their lead units, state, reply class and rating."""
+    stmt = (select(f.P.id, f.P.number, f.P.title, f.P.status, f.P.reply_class, f.P.satisfaction)
+            .where(f.filed(), f.key(), *proposal_clauses(filters)).order_by(f.P.number).limit(MAX_LISTED))
+    if filters.unit:
+        stmt = stmt.where(exists().where(ProposalUnit.proposal_id == f.P.id, ProposalUnit.role == "lead",
+                                         ProposalUnit.unit_id == filters.unit))
+    rows = session.execute(stmt).all()
+    leads: dict = {}
+    if rows:
+        for pid, unit in session.execute(select(ProposalUnit.proposal_id, ProposalUnit.unit_id).where(
+                ProposalUnit.proposal_id.in_([r.id for r in rows]), ProposalUnit.role == "lead")
+                .order_by(ProposalUnit.unit_id)):
+            leads.setdefault(pid, []).append(names.get(unit, unit))
+    classes, ratings = region.labels("reply_classes"), region.satisfaction_labels()
+    return [{"id": r.id, "number": r.number, "title": r.title, "leads": leads.get(r.id, []),
+             "status": stage_labels.get(r.status, r.status), "closed": r.status == "closed",
+             "reply_class": classes.get(r.reply_class), "satisfaction": ratings.get(r.satisfaction)} for r in rows]
+
+
+def unit_names(session) -> dict:
+    """Unit id → name, from the directory."""
+    return dict(session.execute(select(Unit.id, Unit.name)).all())
+
+
+def year_statistics(session, region: Region, filters: Filters, stage_labels: dict | None = None) -> dict:
+    """Everything the 统计分析 page, the API and the report show for `filters`."""
+    ind = indicators_of(region)
+    names = unit_names(session)
+    choice = sessions.session_label(region, filters.session) if filters.session else None
+    grouped = Grouped(session, ind, filters)
+    return {
+        "filters": asdict(filters), "session_label": choice,
+        **headline(session, ind, filters, grouped),
+        "units": by_unit(session, ind, filters, names, grouped),
+        "assist_units": by_assist_unit(session, ind, filters, names, grouped),
+        "categories": by_category(session, ind, filters, grouped),
+        "groups": by_group(session, ind, filters, grouped),
+        "monthly": monthly(session, ind, filters),
+        "overdue": overdue_by_kind(session, filters),
+        "overdue_units": overdue_units(session, filters, names),
+        "key_proposals": key_proposals(session, region, filters, names, stage_labels or {}),
+    }
