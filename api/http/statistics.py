@@ -12,6 +12,8 @@ from engine.model.errors import EngineError
 from engine.queries.statistics import access
 from engine.queries.statistics.exports import assessment_workbook
 from engine.queries.statistics.report import DOCX_TYPE
+from engine.queries.statistics import assessment as assessment_scores
+from engine.rules import permissions
 from engine.services import assessment as assessment_commands
 
 from api.http.auth import current_user
@@ -103,7 +105,9 @@ def assessment_freeze():
     body = json_body()
     with unit_of_work() as uow:
         user = current_user(uow.session)
-        result = assessment_commands.freeze(uow, runtime().region, user, access.year_of(body.get("year")),
+        permissions.check_may_assess(user)
+        scores = assessment_scores.assess(uow.session, runtime().region, access.year_of(body.get("year")))
+        result = assessment_commands.freeze(uow, runtime().region, user, access.year_of(body.get("year")), scores,
                                             str(body.get("note") or ""))
     response = jsonify(result)
     response.status_code = 201

@@ -14,6 +14,7 @@ from engine.queries.statistics.exports import TABLES, assessment_workbook, cell,
 from engine.queries.statistics.indicators import Indicators, indicators_of
 from engine.queries.statistics.report import DOCX_TYPE
 from engine.rules import permissions
+from engine.queries.statistics import assessment as assessment_scores
 from engine.services import assessment as assessment_commands
 
 from api.http.common import runtime
@@ -144,6 +145,9 @@ def assessment_freeze():
     """The government office freezes the year's scores."""
     year = request.form.get("year", "")
     with acting() as (uow, user):
-        done = assessment_commands.freeze(uow, runtime().region, user, access.year_of(year), request.form.get("note", ""))
+        permissions.check_may_assess(user)
+        scores = assessment_scores.assess(uow.session, runtime().region, access.year_of(year))
+        done = assessment_commands.freeze(uow, runtime().region, user, access.year_of(year), scores,
+                                          request.form.get("note", ""))
     flash(f"已锁定 {done['year']} 年度考核结果（{done['units']} 家单位）", "success")
     return redirect(url_for("statistics.assessment_page", year=year))

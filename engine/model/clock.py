@@ -14,6 +14,8 @@ from datetime import datetime, timedelta, timezone
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 
 CHINA = timezone(timedelta(hours=8))
+# the same zone as SQL says it: PostgreSQL's zone name, and SQLite's datetime() modifier
+CHINA_SQL_ZONE, CHINA_SQLITE_OFFSET = "Asia/Shanghai", "+8 hours"
 ZERO = timedelta(0)
 
 

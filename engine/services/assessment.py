@@ -9,7 +9,7 @@ from engine.model import clock
 from engine.model.errors import EngineError, NotFound
 from engine.model.tables import AssessmentAdjustment, AssessmentSnapshot, Unit, User
 from engine.profile.region import Region
-from engine.queries.statistics import assessment
+from engine.profile.assessment_scheme import scheme
 from engine.rules import permissions
 
 MAX_REASON = 2000
@@ -18,7 +18,7 @@ MAX_REASON = 2000
 def set_manual_item(uow, region: Region, user: User, year: int, unit_id: str, item: str, points, reason: str) -> dict:
     """Enter (or replace) a manual item's points for a unit and year, with the reason."""
     permissions.check_may_assess(user)
-    plan = {i["code"]: i for i in assessment.scheme(region).get("manual") or []}
+    plan = {i["code"]: i for i in scheme(region).get("manual") or []}
     errors = []
     if item not in plan:
         errors.append({"field": "item", "message": f"考核方案中没有手工项“{item}”"})
@@ -51,10 +51,10 @@ def set_manual_item(uow, region: Region, user: User, year: int, unit_id: str, it
     return {"year": year, "unit": unit_id, "item": item, "points": value, "reason": reason}
 
 
-def freeze(uow, region: Region, user: User, year: int, note: str = "") -> dict:
-    """Freeze the year's scores as they stand: a snapshot with who and when. Returns its summary."""
+def freeze(uow, region: Region, user: User, year: int, data: dict, note: str = "") -> dict:
+    """Freeze the year's scores as they stand (`data`: the computed assessment,
+    engine.queries.statistics.assessment.assess): a snapshot with who and when. Returns its summary."""
     permissions.check_may_assess(user)
-    data = assessment.assess(uow.session, region, year)
     snapshot = AssessmentSnapshot(year=year, data=data, frozen_by=user.username, frozen_at=clock.now(),
                                   note=(note or "").strip()[:MAX_REASON])
     uow.session.add(snapshot)

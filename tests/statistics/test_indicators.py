@@ -229,7 +229,7 @@ def test_manual_items_and_a_frozen_ranking(db, profile):
         commands.set_manual_item(uow, profile, user, YEAR, "jtw", "leadership", 2, "主要领导多次批示")
     with UnitOfWork(db) as uow:
         user = uow.session.query(User).filter_by(username="zfb_wang").one()
-        commands.freeze(uow, profile, user, YEAR, "年终考核")
+        commands.freeze(uow, profile, user, YEAR, assessment.assess(uow.session, profile, YEAR), "年终考核")
     with UnitOfWork(db) as uow:  # a correction after freezing
         uow.session.query(ProposalUnit).filter_by(unit_id="jtw").update({"satisfaction": "unsatisfied"})
         uow.commit()

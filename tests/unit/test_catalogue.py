@@ -76,7 +76,9 @@ def test_a_region_relabelling_an_unknown_code_or_word_is_told_where(tmp_path):
 # -- no other table of these codes' words ------------------------------------------------
 
 def _label_tables(path: Path, sections: dict[str, set], root: Path = ROOT) -> list[str]:
-    """Dict literals mapping two or more codes of one catalogue section to Chinese words."""
+    """Dict literals mapping two or more codes of one catalogue section to Chinese words, where
+    those codes are at least half of the dict's keys (a table of that section's words, not a
+    table of something else that happens to share two codes, like the search filters' names)."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if not isinstance(node, ast.Dict):
@@ -86,7 +88,7 @@ def _label_tables(path: Path, sections: dict[str, set], root: Path = ROOT) -> li
                  and isinstance(v, ast.Constant) and isinstance(v.value, str) and CJK.search(v.value)]
         for section, codes in sections.items():
             hits = [code for code, _ in pairs if code in codes]
-            if len(hits) >= 2:
+            if len(hits) >= 2 and 2 * len(hits) >= len(pairs):
                 found.append(f"{path.relative_to(root)}:{node.lineno} {section}: {', '.join(hits)}")
     return found
 

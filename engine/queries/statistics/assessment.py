@@ -17,15 +17,10 @@ snapshot, with who froze it and when, and later corrections do not change it.
 from sqlalchemy import select
 
 from engine.model.tables import AssessmentAdjustment, AssessmentSnapshot, User
+from engine.profile.assessment_scheme import scheme  # noqa: F401 (the profile's scheme, read here)
 from engine.profile.region import Region
 from engine.queries.statistics import compute, listing
 from engine.queries.statistics.indicators import OVERDUE_KINDS, Indicators, indicators_of
-
-
-def scheme(region: Region) -> dict:
-    """The region's scoring scheme (a minimal one when the profile has none)."""
-    return region.raw.get("assessment") or {"name": "承办单位考核", "total": 100, "items": [
-        {"code": "reply", "label": "办复", "indicator": "reply_rate", "weight": 100}]}
 
 
 def _round(value: float) -> float:

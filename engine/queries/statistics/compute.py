@@ -241,8 +241,8 @@ def by_group(session, ind: Indicators, filters: Filters, grouped: Grouped | None
 def _month(session, moment):
     """'YYYY-MM' of a stored UTC time on the China calendar, in SQL."""
     if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("Asia/Shanghai", moment), "YYYY-MM")
-    return func.strftime("%Y-%m", func.datetime(moment, "+8 hours"))
+        return func.to_char(func.timezone(clock.CHINA_SQL_ZONE, moment), "YYYY-MM")
+    return func.strftime("%Y-%m", func.datetime(moment, clock.CHINA_SQLITE_OFFSET))
 
 
 def monthly(session, ind: Indicators, filters: Filters) -> list[dict]:

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import literal
 
+from engine.profile import catalogue
 from engine.profile.region import Region
 from engine.queries.statistics import flags as f
 
-OVERDUE_KINDS = {"accept": "超期签收", "first_contact": "超期首次联系", "opinion": "超期提交协办意见",
-                 "reply": "超期答复", "feedback": "超期评价"}
+# the deadline kinds of the overdue report, in the catalogue's words (processes/catalogue.json)
+OVERDUE_KINDS = {code: "超期" + catalogue.base().label("deadline_kinds", code)
+                 for code in catalogue.base().codes("deadline_kinds", report=True)}
 FACE_TO_FACE = ("meeting", "visit", "inspection")
 
 

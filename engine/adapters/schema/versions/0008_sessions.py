@@ -13,6 +13,8 @@ Revision 0008_sessions:
 import sqlalchemy as sa
 from alembic import op
 
+from engine.model import clock
+
 revision = "0008_sessions"
 down_revision = "0007_public"
 branch_labels = None
@@ -30,9 +32,9 @@ def upgrade() -> None:
     proposals = sa.table("proposals", sa.column("id", sa.Integer), sa.column("submitted_at", sa.DateTime(timezone=True)),
                          sa.column("year", sa.Integer))
     if bind.dialect.name == "postgresql":
-        year = sa.func.extract("year", sa.func.timezone("Asia/Shanghai", proposals.c.submitted_at)).cast(sa.Integer)
+        year = sa.func.extract("year", sa.func.timezone(clock.CHINA_SQL_ZONE, proposals.c.submitted_at)).cast(sa.Integer)
     else:  # stored as UTC text; China is UTC+8 all year
-        year = sa.cast(sa.func.strftime("%Y", sa.func.datetime(proposals.c.submitted_at, "+8 hours")), sa.Integer)
+        year = sa.cast(sa.func.strftime("%Y", sa.func.datetime(proposals.c.submitted_at, clock.CHINA_SQLITE_OFFSET)), sa.Integer)
     bind.execute(proposals.update().values(year=year))
     op.create_table(
         "assessment_adjustments",
