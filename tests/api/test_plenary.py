@@ -88,7 +88,8 @@ def test_the_title_lookup_finds_earlier_alike_proposals(api):
 
 def test_the_batch_is_the_committees(api):
     assert api.get("wy_chen", "/api/plenary").status_code == 403
-    assert api.post("fgw_clerk", "/api/plenary", {"rows": []}).status_code == 403
+    row = {"task_id": "00000000-0000-4000-8000-000000000000", "decision": ""}  # well formed: refused for who asks
+    assert api.post("fgw_clerk", "/api/plenary", {"rows": [row]}).status_code == 403
 
 
 def test_a_search_is_exported_to_excel(api):
