@@ -107,11 +107,12 @@ PATHS = {
         "description": "逐行检查，错误写明第 N 行 X 列；有任何错误时不导入任何一行。导入的提案进入审查立案，联名人以纸质签名为准。",
         "parameters": [query("dry_run", "只检查不导入（1 或 true）", {"type": "string", "enum": ["1", "0", "true", "false", ""]})],
         "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": obj({
-            "file": {"type": "string", "contentMediaType": XLSX, "description": "按模板填写的 .xlsx"}}),
-            "encoding": {"file": {"contentType": XLSX}}}}},
+            "file": {"type": "string", "contentMediaType": "application/octet-stream",
+                     "description": "按模板填写的 .xlsx（其他内容返回 422）"}})}}},
         "responses": {"200": json_response(ref("ImportResult"), "只检查：全部通过"),
                       "201": json_response(ref("ImportResult"), "已全部导入"),
-                      "422": json_response(ref("ImportResult"), "有错误，未导入任何一行（errors 逐条列出）"),
+                      "422": json_response({"anyOf": [ref("ImportResult"), ref("Error")]},
+                                         "有错误，未导入任何一行（errors 逐条列出）；未选择文件时为一般的错误说明"),
                       **errors(400, 401, 403)}}},
 }
 

@@ -59,11 +59,12 @@ def fuzzed_app(tmp_path_factory, runtime):
 # as the document says; tests/api/test_hostile_input.py tests that). A well-formed request may be
 # refused with 422 where what it names is checked against data the document cannot list: the
 # region's codes and accounts (a proposal), the task's own form (completing a task), the deadlines
-# (an extension), a file's type and content (an upload), a diagram's validity (definitions). And
+# (an extension), a file's type and content (an upload, an Excel import, a signed scan), a diagram's
+# validity (definitions), the scheme's manual items (an assessment item), a page's rows (a batch). And
 # two searches refuse with 400 date ranges that are wrong only together (to before from; the
 # report's three years), which the document states in words: OpenAPI cannot relate two parameters.
 CONTENT_CHECKED = ["submitProposal", "completeTask", "requestExtension", "uploadAttachment", "deployDefinition",
-                   "validateDefinition"]
+                   "validateDefinition", "importProposals", "enterPaperRating", "setAssessmentItem", "applyBatch"]
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 CONFIG = schemathesis.Config.from_dict({
     # the bearer token is the role's, sent with every request (the ignored_auth check sends none)
