@@ -24,11 +24,22 @@ class Session:
 
 
 def chinese_number(n: int) -> str:
-    """1 → 一, 10 → 十, 14 → 十四, 21 → 二十一 (the numerals of 届次 and 会次, up to 99)."""
+    """1 → 一, 10 → 十, 14 → 十四, 21 → 二十一, 105 → 一百零五, 160 → 一百六十 (the numerals of
+    届次 and 会次; any year the statistics accept gives a term number below 10,000)."""
     if n < 10:
         return _DIGITS[n]
-    tens, ones = divmod(n, 10)
-    return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
+    words, zero = "", False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit, n = divmod(n, value)
+        if digit:
+            words += ("零" if zero else "") + _DIGITS[digit] + unit
+            zero = False
+        elif words:
+            zero = True
+    return words
 
 
 def _config(region: Region) -> dict | None:

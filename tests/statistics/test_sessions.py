@@ -5,6 +5,7 @@ from sqlalchemy import select
 from engine.adapters.db import UnitOfWork
 from engine.model.tables import Proposal
 from engine.profile import sessions
+from engine.profile.region import REGIONS_ROOT, load_region
 from engine.queries.statistics.compute import china_year
 from engine.tooling.demo import FILE, act, submit
 
@@ -39,3 +40,14 @@ def test_submission_sets_the_session_and_the_review_corrects_it(app):
     assert sorted(p["id"] for p in found["items"]) == sorted([moved, ordinary])
     bad = client.get("/api/proposals?year=20x", headers={"Authorization": f"Bearer {token}"})
     assert bad.status_code == 400 and "年度应为四位年份" in bad.get_json()["error"]["message"]
+
+
+def test_session_numerals_are_chinese_for_any_term():
+    """A year far ahead (the statistics accept up to 2999) names a term past 99 without failing
+    (the fuzzer found 2779 gave a 500)."""
+    assert [sessions.chinese_number(n) for n in (1, 10, 14, 21, 99, 100, 105, 110, 160, 1001)] == [
+        "一", "十", "十四", "二十一", "九十九", "一百", "一百零五", "一百一十", "一百六十", "一千零一"]
+    for code in ("default", "binhai"):
+        region = load_region(REGIONS_ROOT / code)
+        far = sessions.session_of_year(region, 2779)
+        assert far is None or ("届" in far.label or "次" in far.label)
