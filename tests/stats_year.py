@@ -97,7 +97,8 @@ def make_year(db, rt) -> dict:
     act(db, rt, "tawei_li", "review", {"review_decision": "not_file", "category": "economy",
                                        "review_reason": "不属于本区职权范围"}, p)
     ids["P8"] = p = _new(db, rt, "wy_zhang", "关于再次优化公交线路的建议", "urban")
-    act(db, rt, "tawei_li", "review", {"review_decision": "merge", "category": "urban", "merge_into": "关于优化公交线路的建议"}, p)
+    act(db, rt, "tawei_li", "review", {"review_decision": "merge", "category": "urban", "merge_into_id": ids["P1"],
+                                       "merge_into": "关于优化公交线路的建议"}, p)
     ids["P9"] = p = _new(db, rt, "wy_chen", "关于完善创业担保贷款的建议", "economy")
     _assign(db, rt, p, "economy", ["kw"])
     act(db, rt, "kw_clerk", "accept", ACCEPT, p)

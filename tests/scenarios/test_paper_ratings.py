@@ -40,7 +40,7 @@ def test_committee_enters_a_paper_rating_with_its_scan_marked_as_entered(api):
     rating = {**RATE_OK, "satisfaction": f.good}
     # the signed scan is required evidence
     r = api.post("tawei_li", url, json={"rater": "wy_chen", "rating": rating})
-    assert r.status_code == 422
+    assert r.status_code == 400  # the request misses a required field (the API contract)
     assert [e["field"] for e in r.get_json()["error"]["errors"]] == ["scan_attachment_id"]
     # never a handling unit, not even its head
     file_id = scan(api, pid)

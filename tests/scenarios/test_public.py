@@ -46,7 +46,7 @@ def test_the_public_page_shows_only_published_replies_and_nothing_internal(api):
         assert api.post(user, f"/api/publication/{reply_id(api, published)}/publish", json={}).status_code == 403
     assert api.post("tawei_li", f"/api/publication/{reply_id(api, published)}/publish", json={}).status_code == 200
     r = api.post("tawei_li", f"/api/publication/{reply_id(api, withheld)}/withhold", json={})
-    assert r.status_code == 422  # a reason is required
+    assert r.status_code == 400  # a reason is required (the API contract)
     r = api.post("tawei_li", f"/api/publication/{reply_id(api, withheld)}/withhold", json={"reason": "涉及敏感信息"})
     assert r.status_code == 200 and r.get_json()["status"] == "withheld"
     assert api.post("wy_chen", f"/api/proposals/{withdrawn}/disclosure/withdraw", json={}).status_code == 200
