@@ -25,6 +25,7 @@ from engine.model import clock
 from engine.model import limits
 from engine.model.errors import EngineError
 from engine.model.tables import OpenTask, OverdueRecord, Proposal, ProposalPerson, ProposalUnit, User
+from engine.queries.filter_args import single_values
 from engine.queries.statistics import compute, listing
 
 PROPOSAL_FILTERS = ("q", "status", "category", "unit", "reply_class", "satisfaction", "is_key", "leader",
@@ -40,20 +41,9 @@ def proposal_filters(filters: dict, now: datetime | None = None, region=None) ->
     """WHERE clauses on `Proposal` for `filters` ({name: text, or a list of texts as a
     query string gives them}); `region` is needed for `indicator`. Raises EngineError
     listing every field that is wrong."""
-    errors, values = [], {}
-    for key, value in filters.items():
-        if key not in PROPOSAL_FILTERS:
-            errors.append({"field": key, "message": f"不支持的筛选条件“{key}”"})
-            continue
-        if isinstance(value, (list, tuple)):
-            if len(value) > 1:
-                errors.append({"field": key, "message": f"{LABELS[key]}只能给一个值"})
-                continue
-            value = value[0] if value else None
-        if value is not None and not isinstance(value, str):
-            value = str(value)
-        if value:  # empty: any
-            values[key] = value.strip() if key in ("q", "person") else value
+    errors = []
+    values = {key: value.strip() if key in ("q", "person") else value  # empty: any
+              for key, value in single_values(filters, PROPOSAL_FILTERS, LABELS, errors).items()}
     where = []
     if "q" in values:
         where.append(or_(Proposal.title.icontains(values["q"], autoescape=True),

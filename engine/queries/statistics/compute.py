@@ -17,6 +17,7 @@ from engine.model.errors import EngineError
 from engine.model.tables import OverdueRecord, ProposalUnit, Unit
 from engine.profile import sessions
 from engine.profile.region import Region
+from engine.queries.filter_args import single_values
 from engine.queries.statistics import flags as f
 from engine.queries.statistics.indicators import OVERDUE_KINDS, Indicators, indicators_of, ratio_value
 
@@ -52,18 +53,8 @@ def china_year(moment: datetime | None = None) -> int:
 def parse_filters(args: dict, region: Region, unit_ids, forced_unit: str | None = None) -> Filters:
     """Filters from query parameters ({name: text}); unknown, repeated or wrong ones are an
     EngineError naming each field. `forced_unit`: a unit head sees their own unit only."""
-    errors, values = [], {}
-    for key, value in args.items():
-        if key not in FILTERS:
-            errors.append({"field": key, "message": f"不支持的筛选条件“{key}”"})
-            continue
-        if isinstance(value, (list, tuple)):
-            if len(value) > 1:
-                errors.append({"field": key, "message": f"{LABELS[key]}只能给一个值"})
-                continue
-            value = value[0] if value else None
-        if value not in (None, ""):
-            values[key] = str(value).strip()
+    errors = []
+    values = {key: value.strip() for key, value in single_values(args, FILTERS, LABELS, errors).items()}
     year = china_year()
     if "year" in values:
         text = values["year"]
