@@ -1,7 +1,8 @@
 """Shared test settings: which database the suite runs on, and cheap password hashing.
 
 Set CPPCC_TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)
-to run every database test on PostgreSQL instead of a temporary SQLite file.
+to run every database test on PostgreSQL instead of a temporary SQLite file; with
+parallel workers (bin/test runs pytest-xdist) each worker uses a database of its own.
 """
 import os
 import secrets
@@ -12,6 +13,35 @@ os.environ.setdefault("CPPCC_PASSWORD_HASH", "pbkdf2:sha256:1000")
 # The suite's servers sign with one random key of this run (commands it starts inherit it);
 # tests of what happens without a key remove it.
 os.environ.setdefault("CPPCC_SECRET_KEY", secrets.token_urlsafe(48))
+
+
+
+def _own_database_per_worker() -> None:
+    """Under pytest-xdist every worker drops and re-creates the schema of its test database,
+    so on PostgreSQL each worker gets a database of its own (<name>_gw0, <name>_gw1, ...),
+    made on the same server if missing. Set before any test reads the URL; the servers and
+    commands the tests start inherit it."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = os.environ.get("CPPCC_TEST_DATABASE_URL", "")
+    if not worker or not url.startswith("postgresql"):
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    os.environ["CPPCC_TEST_DATABASE_URL"] = base.set(database=name).render_as_string(hide_password=False)
+
+
+_own_database_per_worker()
 
 from api import create_app  # noqa: E402  (after the hash setting above)
 from engine.model.settings import Settings  # noqa: E402
