@@ -1,12 +1,17 @@
-"""The timer worker: fire the timers that are due, case by case.
+"""The timer worker: fire the timers that are due, a batch of cases at a time.
 
 Due cases are found through the indexed `cases.next_timer_at` column, never by
-loading every case. Each case is handled in its own transaction; on
-PostgreSQL the rows are claimed with FOR UPDATE SKIP LOCKED (engine.workflow.step.lock_case)
-so several workers share the work, and the case version check means a timer whose
-firing another worker already committed is never applied twice (its reminders and
-records roll back with it). SQLite has no SKIP LOCKED: there one worker
-runs per database file and rounds take turns (engine/adapters/worker_lock.py).
+loading every case. A round claims up to BATCH due cases with one query and fires
+them in one transaction (`fire_batch`); on PostgreSQL the claim is FOR UPDATE SKIP
+LOCKED, so several workers share the work and never take the same case, and the
+case version check means a timer whose firing another step already committed is
+never applied twice (its reminders and records roll back with it). A case that
+fails rolls its batch back, and that batch's cases are then fired one by one, each
+in its own transaction (`fire_case`), so only the broken one stays due. SQLite has
+no SKIP LOCKED: there one worker runs per database file and rounds take turns
+(engine/adapters/worker_lock.py); a batch holds the write lock while it fires, so it is
+kept to SQLITE_BATCH cases there.
+A definition version is read and looked up once per round, not once per case.
 """
 import logging
 import threading
@@ -23,7 +28,9 @@ from engine.model.errors import Conflict, EngineError
 from engine.model.tables import Case, Proposal, Unit
 
 log = logging.getLogger(__name__)
-BATCH = 20  # due cases fired in one transaction
+BATCH = 20  # due cases fired in one transaction (PostgreSQL: the rows of one batch are locked)
+# SQLite has one writer: a batch holds the database's write lock, so keep it short for people's steps
+SQLITE_BATCH = 4
 
 
 def due_cases(session, now, limit: int = 50, lock: bool = False) -> list[int]:
@@ -80,8 +87,9 @@ def _round(database, rt, limit: int) -> dict:
     fired = failed = seen = 0
     tried: set[int] = set()
     bundles: dict = {}  # definition id -> parsed bundle, for this round (a stored version never changes)
+    size = BATCH if lock else min(BATCH, SQLITE_BATCH)
     while seen < limit:
-        batch = fire_batch(database, rt, min(BATCH, limit - seen), tried, bundles)
+        batch = fire_batch(database, rt, min(size, limit - seen), tried, bundles)
         if batch is None:
             break
         ids, done, one_by_one = batch

@@ -27,6 +27,7 @@ def reminded_once(walk, pid) -> bool:
 
 def test_a_round_fires_every_due_case_once_across_batches(moving_clock, walk, monkeypatch):
     monkeypatch.setattr(timers, "BATCH", 3)
+    monkeypatch.setattr(timers, "SQLITE_BATCH", 3)
     proposals = [assigned(walk) for _ in range(7)]
     moving_clock.set(AFTER_REMIND)
     result = timers.run_once(walk.db, walk.rt)
@@ -38,6 +39,7 @@ def test_a_round_fires_every_due_case_once_across_batches(moving_clock, walk, mo
 
 def test_the_round_limit_leaves_the_rest_for_the_next_round(moving_clock, walk, monkeypatch):
     monkeypatch.setattr(timers, "BATCH", 2)
+    monkeypatch.setattr(timers, "SQLITE_BATCH", 2)
     proposals = [assigned(walk) for _ in range(5)]
     moving_clock.set(AFTER_REMIND)
     assert timers.run_once(walk.db, walk.rt, limit=3)["fired"] == 3
@@ -48,6 +50,7 @@ def test_the_round_limit_leaves_the_rest_for_the_next_round(moving_clock, walk, 
 
 def test_a_failing_case_rolls_back_only_itself(moving_clock, walk, monkeypatch):
     monkeypatch.setattr(timers, "BATCH", 4)
+    monkeypatch.setattr(timers, "SQLITE_BATCH", 4)
     proposals = [assigned(walk) for _ in range(4)]
     broken = walk.case(proposals[1]).id
     fire_due = timers.fire_due
@@ -74,6 +77,7 @@ def test_two_workers_with_small_batches_fire_each_case_once(moving_clock, walk, 
     if not settings.database_url.startswith("postgresql"):
         pytest.skip("needs PostgreSQL (CPPCC_TEST_DATABASE_URL): SQLite runs one worker")
     monkeypatch.setattr(timers, "BATCH", 2)
+    monkeypatch.setattr(timers, "SQLITE_BATCH", 2)
     proposals = [assigned(walk) for _ in range(12)]
     moving_clock.set(AFTER_REMIND)
     barrier, results, errors = threading.Barrier(2), [], []
