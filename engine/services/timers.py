@@ -152,13 +152,14 @@ def _claim(session, now, size: int, tried: set) -> tuple[list[Case], list[int]]:
         due.append(Case.id.not_in(tried))
     rows = (select(Case).where(*due).order_by(Case.next_timer_at).limit(size)
             .execution_options(populate_existing=True))
-    if session.get_bind().dialect.name == "postgresql":
-        own = Case.process == steps.PROPOSAL_PROCESS
-        side = list(session.scalars(select(Case.id).where(*due, ~own).order_by(Case.next_timer_at).limit(size)))
-        return list(session.scalars(rows.where(own).with_for_update(skip_locked=True))), side
-    ids = list(session.scalars(select(Case.id).where(*due).order_by(Case.next_timer_at).limit(size)))
-    if not ids:  # nothing due: no write lock taken
+    found = session.execute(select(Case.id, Case.process).where(*due).order_by(Case.next_timer_at).limit(size)).all()
+    if not found:  # nothing due (the empty round): one indexed query, no lock taken
         return [], []
+    if session.get_bind().dialect.name == "postgresql":  # the next unlocked ones, whichever were found
+        side = [case_id for case_id, process in found if process != steps.PROPOSAL_PROCESS]
+        own = rows.where(Case.process == steps.PROPOSAL_PROCESS).with_for_update(skip_locked=True)
+        return list(session.scalars(own)), side
+    ids = [case_id for case_id, _ in found]
     table = Case.__table__
     session.execute(table.update().where(table.c.id.in_(ids)).values(id=table.c.id))  # the write lock
     return list(session.scalars(rows.where(Case.id.in_(ids)))), []
