@@ -3,7 +3,7 @@
 Usage (from the project root):
 
     PYTHONPATH=. .venv/bin/python -m bench.timers [--due 2000] [--waiting 10000,100000]
-                                                  [--database-url URL] [--profile]
+                                                  [--database-url URL] [--profile] [--workers N]
 
 Firing: one real case is submitted, filed and assigned through the service layer
 at Friday 26 September 2025 10:00 (China time); it then waits at the lead unit's
@@ -15,9 +15,14 @@ runs them, delivery of the messages included) are run until no case is due.
 Every copy fires its reminder once: a firing is one case's due timers fired, the
 reminder message enqueued and the case stored.
 
+--workers N (PostgreSQL) runs N worker processes side by side on the same due cases
+(they share them through FOR UPDATE SKIP LOCKED); the figure is all firings over the
+time from their common start to the last one's end.
+
 Empty round: cases.next_timer_at is filled by bulk SQL with --waiting rows whose
 timers are a year away (small state: a non-due case is never loaded), and a
-round with nothing due is timed (median of 50 rounds) at each level.
+round with nothing due is timed (median of 50 rounds) at each level: the whole round
+(message delivery included) and its due-case scan alone.
 
 The database is a temporary SQLite file unless --database-url is given; that
 database is emptied (all tables dropped and re-created) first.
