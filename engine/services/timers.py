@@ -1,12 +1,17 @@
-"""The timer worker: fire the timers that are due, case by case.
+"""The timer worker: fire the timers that are due, a batch of cases at a time.
 
 Due cases are found through the indexed `cases.next_timer_at` column, never by
-loading every case. Each case is handled in its own transaction; on
-PostgreSQL the rows are claimed with FOR UPDATE SKIP LOCKED (engine.workflow.step.lock_case)
-so several workers share the work, and the case version check means a timer whose
-firing another worker already committed is never applied twice (its reminders and
-records roll back with it). SQLite has no SKIP LOCKED: there one worker
-runs per database file and rounds take turns (engine/adapters/worker_lock.py).
+loading every case. A round claims up to BATCH due cases with one query and fires
+them in one transaction (`fire_batch`); on PostgreSQL the claim is FOR UPDATE SKIP
+LOCKED, so several workers share the work and never take the same case, and the
+case version check means a timer whose firing another step already committed is
+never applied twice (its reminders and records roll back with it). A case that
+fails rolls its batch back, and that batch's cases are then fired one by one, each
+in its own transaction (`fire_case`), so only the broken one stays due. SQLite has
+no SKIP LOCKED: there one worker runs per database file and rounds take turns
+(engine/adapters/worker_lock.py); a batch holds the write lock while it fires, so it is
+kept to SQLITE_BATCH cases there.
+A definition version is read and looked up once per round, not once per case.
 """
 import logging
 import threading
@@ -18,11 +23,14 @@ from engine.model import clock
 from engine.workflow import faults
 from engine.adapters import outbox as notify
 from engine.workflow import step as steps
-from engine.adapters.db import UnitOfWork
+from engine.adapters.db import UnitOfWork, lost_to_concurrent
 from engine.model.errors import Conflict, EngineError
-from engine.model.tables import Case, Proposal
+from engine.model.tables import Case, Proposal, Unit
 
 log = logging.getLogger(__name__)
+BATCH = 20  # due cases fired in one transaction (PostgreSQL: the rows of one batch are locked)
+# SQLite has one writer: a batch holds the database's write lock, so keep it short for people's steps
+SQLITE_BATCH = 4
 
 
 def due_cases(session, now, limit: int = 50, lock: bool = False) -> list[int]:
@@ -75,19 +83,86 @@ def run_once(database, rt, limit: int = 50) -> dict:
 
 
 def _round(database, rt, limit: int) -> dict:
-    now = clock.now()
     lock = database.engine.dialect.name == "postgresql"
-    fired = failed = 0
-    with UnitOfWork(database) as uow:
-        ids = due_cases(uow.session, now, limit)
-    for case_id in ids:
-        try:
-            fired += fire_case(database, rt, case_id)
-        except EngineError as err:
-            failed += 1
-            log.error("案件 %s 的定时任务出错：%s", case_id, err.message)
+    fired = failed = seen = 0
+    tried: set[int] = set()
+    bundles: dict = {}  # definition id -> parsed bundle, for this round (a stored version never changes)
+    size = BATCH if lock else min(BATCH, SQLITE_BATCH)
+    while seen < limit:
+        batch = fire_batch(database, rt, min(size, limit - seen), tried, bundles)
+        if batch is None:
+            break
+        ids, done, one_by_one = batch
+        seen, fired = seen + len(ids), fired + done
+        for case_id in one_by_one:
+            try:
+                fired += fire_case(database, rt, case_id)
+            except EngineError as err:
+                failed += 1
+                log.error("案件 %s 的定时任务出错：%s", case_id, err.message)
     delivered = notify.deliver_due(database, rt.settings, clock.real_now())  # real messages: real time
-    return {"cases": len(ids), "fired": fired, "failed": failed, "lock": lock, "delivery": delivered}
+    return {"cases": seen, "fired": fired, "failed": failed, "lock": lock, "delivery": delivered}
+
+
+def fire_batch(database, rt, size: int, tried: set, bundles: dict) -> tuple[list[int], int, list[int]] | None:
+    """Claim up to `size` due cases (not in `tried`) and fire those of the proposal process in one
+    transaction; returns (the ids claimed, how many fired, the ids left to `fire_case` one by one),
+    or None when nothing is due.
+
+    On PostgreSQL the claim is one SELECT ... FOR UPDATE SKIP LOCKED, so a case another worker
+    holds is skipped and the batch's cases are this worker's until it commits; on SQLite the
+    batch takes the database's write lock first (an empty update of its due rows), so what it
+    reads is what the last writer committed. A case that fails, or a concurrent step that got
+    there first, rolls the batch back: its cases are then fired one by one, each on its own.
+    Side processes' cases lock their proposal's case first (engine.workflow.step.lock_case):
+    they are always fired one by one."""
+    with UnitOfWork(database) as uow:
+        session = uow.session
+        claimed, side = _claim(session, clock.now(), size, tried)
+        ids = [case.id for case in claimed] + side
+        if not ids:
+            return None
+        tried.update(ids)
+        own = [case for case in claimed if case.process == steps.PROPOSAL_PROCESS]
+        later = [case.id for case in claimed if case.process != steps.PROPOSAL_PROCESS] + side
+        proposals = {p.id: p for p in session.scalars(select(Proposal).where(
+            Proposal.id.in_({case.proposal_id for case in own})))}
+        # the lead units, held for the batch: reminders name them (session.get finds them loaded)
+        units = list(session.scalars(select(Unit).where(Unit.id.in_({p.lead_unit for p in proposals.values()}))))
+        try:
+            for case in own:
+                bundle = bundles.get(case.definition_id)
+                if bundle is None:
+                    bundle = bundles[case.definition_id] = rt.bundle_of_case(session, case)
+                step = steps.Step(uow, rt, case, proposals[case.proposal_id], bundle, None)
+                fire_due(step, step.load())
+            uow.commit()
+            del units
+        except Exception as err:  # the batch is rolled back (leaving the block); each case is tried on its own
+            if not isinstance(err, EngineError) and not lost_to_concurrent(err):
+                raise
+            return ids, 0, ids
+    return ids, len(own), later
+
+
+def _claim(session, now, size: int, tried: set) -> tuple[list[Case], list[int]]:
+    """(the due cases claimed for this batch, read afresh; ids of due side-process cases, not claimed)."""
+    due = [Case.completed.is_(False), Case.next_timer_at.is_not(None), Case.next_timer_at < now]
+    if tried:
+        due.append(Case.id.not_in(tried))
+    rows = (select(Case).where(*due).order_by(Case.next_timer_at).limit(size)
+            .execution_options(populate_existing=True))
+    found = session.execute(select(Case.id, Case.process).where(*due).order_by(Case.next_timer_at).limit(size)).all()
+    if not found:  # nothing due (the empty round): one indexed query, no lock taken
+        return [], []
+    if session.get_bind().dialect.name == "postgresql":  # the next unlocked ones, whichever were found
+        side = [case_id for case_id, process in found if process != steps.PROPOSAL_PROCESS]
+        own = rows.where(Case.process == steps.PROPOSAL_PROCESS).with_for_update(skip_locked=True)
+        return list(session.scalars(own)), side
+    ids = [case_id for case_id, _ in found]
+    table = Case.__table__
+    session.execute(table.update().where(table.c.id.in_(ids)).values(id=table.c.id))  # the write lock
+    return list(session.scalars(rows.where(Case.id.in_(ids)))), []
 
 
 class Worker:
