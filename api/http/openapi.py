@@ -147,9 +147,10 @@ PATHS = {
             _query("from", "开始日期（北京时间，含当天）；默认今年 1 月 1 日", _DATE),
             _query("to", "结束日期（北京时间，含当天）；默认今年 12 月 31 日；区间不超过 3 年", _DATE),
             _query("format", "json（默认）、xlsx 或 csv（带 BOM 的 UTF-8）",
-                   {"type": "string", "enum": ["json", "xlsx", "csv"], "default": "json"})],
+                   {"type": "string", "enum": ["json", "xlsx", "csv"], "default": "json"}),
+            *_PAGE_PARAMS],
         "responses": {
-            "200": {"description": "报告；xlsx、csv 为下载，文件名为“超期情况报告_<from>_<to>.<格式>”"
+            "200": {"description": "报告（json 的明细分页，汇总按整个区间；xlsx、csv 含全部明细）；xlsx、csv 为下载，文件名为“超期情况报告_<from>_<to>.<格式>”"
                                    "（Content-Disposition: attachment; filename*=UTF-8''…）",
                     "headers": {"Content-Disposition": {"schema": _STR}},
                     "content": {

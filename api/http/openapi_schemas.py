@@ -119,7 +119,9 @@ SCHEMAS = {
         "proposer": _STR, "proposer_name": _NSTR, "status": _STR, "status_label": _STR, "is_key": _BOOL, "supervising_leader": _NSTR,
         "lead_unit": _NSTR, "lead_unit_name": _NSTR, "reply_class": _NSTR, "satisfaction": _NSTR,
         "submitted_at": _TIME, "updated_at": _TIME}),
-    "ProposalPage": _page_of("ProposalSummary"),
+    "ProposalPage": {"allOf": [_page_of("ProposalSummary"), _obj({"total_capped": {
+        "type": "boolean", "description": "true：匹配的提案多于所数的上限（1000 条，或到所请求页末的条数），"
+                                          "total 为该上限，应显示为“1,000+ 条”；false：total 为准确条数"}})]},
     "Person": _obj({"username": _STR, "name": _NSTR, "role": {"type": "string", "enum": ["proposer", "cosigner"]}}),
     "ProposalUnit": _obj({"unit_id": _STR, "unit_name": _NSTR,
                           "role": {"type": "string", "enum": ["lead", "assist", "returned"]},
@@ -233,7 +235,9 @@ SCHEMAS = {
         "totals": _obj({"counts": {"type": "object", "additionalProperties": _INT},
                         "unresolved": {"type": "object", "additionalProperties": _INT},
                         "total": _INT, "unresolved_total": _INT}),
-        "items": {"type": "array", "items": _ref("OverdueItem"), "description": "明细，按发现时间"}}),
+        "items": {"type": "array", "items": _ref("OverdueItem"),
+                  "description": "明细的一页（第 page 页，每页 per_page 起），按发现时间；共 totals.total 起"},
+        "page": _INT, "per_page": _INT}),
     "Incident": _obj({
         "id": _INT, "proposal_id": _INT, "number": _NSTR, "title": _STR,
         "status": {"type": "string", "description": "提案当前阶段代码"},

@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, jsonify, request, send_file, url_for
 
 from engine.model import clock
 from engine.queries import overdue_report as reports
+from engine.queries.records import paging
 from engine.services import rating_report, supervision
 from engine.model.errors import EngineError
 
@@ -58,7 +59,9 @@ def overdue():
         fmt = request.args.get("format", "json")  # one of the document's formats (api/http/contract.py)
         start, end = reports.report_range(request.args.get("from"), request.args.get("to"),
                                               reports.china_today())
-        report = reports.overdue_report(uow.session, user, start, end, runtime().region.catalogue)
+        page, per_page = paging(request.args.get("page"), request.args.get("per_page"))
+        report = reports.overdue_report(uow.session, user, start, end, runtime().region.catalogue,
+                                        page=page if fmt == "json" else None, per_page=per_page)
     if fmt == "json":
         return jsonify(report)
     return report_download(report, fmt)

@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from engine.model import clock
 from engine.queries import overdue_report as reports
+from engine.queries.records import paging
 from engine.services import supervision
 from engine.model.errors import EngineError, Forbidden
 
@@ -55,6 +56,9 @@ def sample(sample_id):
         return render_template("sample.html", sample=detail, stage_labels=runtime().stage_labels)
 
 
+PER_PAGE = 50  # rows of the detail list per page
+
+
 @bp.get("/reports/overdue")
 def overdue_report():
     """The overdue report over a date range (this year by default), by unit, with export links."""
@@ -65,7 +69,9 @@ def overdue_report():
         try:
             start, end = reports.report_range(start_text, end_text, reports.china_today())
             start_text, end_text = start.isoformat(), end.isoformat()
-            report = reports.overdue_report(uow.session, user, start, end, runtime().region.catalogue)
+            page = paging(request.args.get("page"))[0]
+            report = reports.overdue_report(uow.session, user, start, end, runtime().region.catalogue,
+                                            page=page, per_page=PER_PAGE)
         except Forbidden:
             raise
         except EngineError as err:
@@ -97,7 +103,7 @@ def _download(fmt: str):
         supervision.require_access(user)
         start, end = reports.report_range(request.args.get("from"), request.args.get("to"),
                                               reports.china_today())
-        report = reports.overdue_report(uow.session, user, start, end, runtime().region.catalogue)
+        report = reports.overdue_report(uow.session, user, start, end, runtime().region.catalogue, page=None)
     return report_download(report, fmt)
 
 

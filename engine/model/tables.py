@@ -155,7 +155,9 @@ class OpenTask(Base):
     lead_unit: Mapped[str | None] = mapped_column(String(40))
     claimed_by: Mapped[str | None] = mapped_column(String(80))  # who of the pool has taken it (engine/services/claims.py)
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    __table_args__ = (Index("ix_open_tasks_role_unit", "role", "unit_id", "created_at"),)
+    __table_args__ = (Index("ix_open_tasks_role_unit", "role", "unit_id", "created_at"),
+                      Index("ix_open_tasks_proposal", "proposal_id"),
+                      Index("ix_open_tasks_unit_due", "unit_id", "role", "due_at", "created_at"))
 
 
 class Event(Base):

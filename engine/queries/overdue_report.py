@@ -8,7 +8,7 @@ import io
 import re
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.model import clock
 from engine.model import limits
@@ -40,7 +40,8 @@ def china_today(now: datetime | None = None) -> date:
     return (now or clock.now()).astimezone(CHINA).date()  # the engine's (demo) clock
 
 
-def overdue_report(session, user: User, start: date, end: date, words: Catalogue | None = None) -> dict:
+def overdue_report(session, user: User, start: date, end: date, words: Catalogue | None = None,
+                   page: int | None = 1, per_page: int = 50) -> dict:
     """The overdue records detected from `start` to `end` inclusive (China dates, UTC+8).
 
     Returns {"from", "to", "kinds": [{code, label}], "units": [{unit_id, holder_role,
@@ -48,7 +49,9 @@ def overdue_report(session, user: User, start: date, end: date, words: Catalogue
     unresolved_total}] sorted by total descending, "totals": {counts, unresolved,
     total, unresolved_total}, "items": [{proposal_id, proposal_number,
     proposal_title, unit_id, holder_role, holder, unit_name, lead_unit, kind,
-    kind_label, due_at, detected_at, resolved_at}] in detection order}. Each row is
+    kind_label, due_at, detected_at, resolved_at}] in detection order, "page",
+    "per_page"}: the summary is counted in SQL over the whole range, the items are one
+    page of `per_page` (page None: all of them, for the downloads). Each row is
     who was late: a unit, or the office (holder_role) or person (holder) holding the
     step, by name in unit_name, in the words of `words` (the region's catalogue; without
     it the catalogue's own). Unknown kinds are counted under their code. "Unresolved" means the late step
@@ -60,34 +63,41 @@ def overdue_report(session, user: User, start: date, end: date, words: Catalogue
     words = words or code_catalogue.base()
     lower = datetime.combine(start, time(), CHINA).astimezone(timezone.utc)
     upper = datetime.combine(end + timedelta(days=1), time(), CHINA).astimezone(timezone.utc)
-    rows = session.execute(
-        select(OverdueRecord, Proposal.number, Proposal.title, Unit.name)
-        .join(Proposal, Proposal.id == OverdueRecord.proposal_id)
-        .outerjoin(Unit, Unit.id == OverdueRecord.unit_id)
-        .where(OverdueRecord.detected_at >= lower, OverdueRecord.detected_at < upper)
-        .order_by(OverdueRecord.detected_at, OverdueRecord.id)).all()
-    holders = {r[0].holder for r in rows if r[0].holder and not r[0].unit_id}
+    within = (OverdueRecord.detected_at >= lower, OverdueRecord.detected_at < upper)
+    R = OverdueRecord
+    groups = session.execute(
+        select(R.unit_id, R.holder_role, R.holder, R.kind, R.resolved_at.is_(None), Unit.name, func.count())
+        .outerjoin(Unit, Unit.id == R.unit_id).where(*within)
+        .group_by(R.unit_id, R.holder_role, R.holder, R.kind, R.resolved_at.is_(None), Unit.name)).all()
+    stmt = (select(R, Proposal.number, Proposal.title, Unit.name).join(Proposal, Proposal.id == R.proposal_id)
+            .outerjoin(Unit, Unit.id == R.unit_id).where(*within).order_by(R.detected_at, R.id))
+    rows = session.execute(stmt if page is None else stmt.offset((page - 1) * per_page).limit(per_page)).all()
+    holders = {g[2] for g in groups if g[2] and not g[0]}
     people = dict(session.execute(select(User.username, User.name).where(User.username.in_(holders))).all()) \
         if holders else {}
     columns = words.codes("deadline_kinds", report=True)
-    kinds = columns + sorted({r[0].kind for r in rows} - set(columns))
+    kinds = columns + sorted({g[3] for g in groups} - set(columns))
     units: dict[tuple, dict] = {}
-    items = []
-    for record, number, title, unit_name in rows:
-        name = _party_label(record, unit_name, people, words)
-        party = (record.unit_id, None, None) if record.unit_id else (None, record.holder_role, record.holder)
+    for unit_id, holder_role, holder, kind, open_, unit_name, n in groups:
+        party = (unit_id, None, None) if unit_id else (None, holder_role, holder)
         unit = units.setdefault(party, {
-            "unit_id": record.unit_id, "holder_role": party[1], "holder": party[2], "unit_name": name,
+            "unit_id": unit_id, "holder_role": party[1], "holder": party[2],
+            "unit_name": _party_label(OverdueRecord(unit_id=unit_id, holder=holder, holder_role=holder_role),
+                                      unit_name, people, words),
             "counts": dict.fromkeys(kinds, 0), "unresolved": dict.fromkeys(kinds, 0), "total": 0,
             "unresolved_total": 0})
-        unit["counts"][record.kind] += 1
-        unit["total"] += 1
-        if record.resolved_at is None:
-            unit["unresolved"][record.kind] += 1
-            unit["unresolved_total"] += 1
+        unit["counts"][kind] += n
+        unit["total"] += n
+        if open_:
+            unit["unresolved"][kind] += n
+            unit["unresolved_total"] += n
+    items = []
+    for record, number, title, unit_name in rows:
+        party = (record.unit_id, None, None) if record.unit_id else (None, record.holder_role, record.holder)
         items.append({"id": record.id, "proposal_id": record.proposal_id, "proposal_number": number,
                       "proposal_title": title, "unit_id": record.unit_id, "holder_role": party[1],
-                      "holder": party[2], "unit_name": name, "lead_unit": record.lead_unit,
+                      "holder": party[2], "unit_name": _party_label(record, unit_name, people, words),
+                      "lead_unit": record.lead_unit,
                       "kind": record.kind, "kind_label": words.label("deadline_kinds", record.kind),
                       "due_at": _iso(record.due_at), "detected_at": _iso(record.detected_at),
                       "resolved_at": _iso(record.resolved_at)})
@@ -95,10 +105,12 @@ def overdue_report(session, user: User, start: date, end: date, words: Catalogue
                                                     u["unit_id"] or "", u["holder_role"] or "", u["holder"] or ""))
     totals = {"counts": {k: sum(u["counts"][k] for u in ordered) for k in kinds},
               "unresolved": {k: sum(u["unresolved"][k] for u in ordered) for k in kinds},
-              "total": len(items), "unresolved_total": sum(u["unresolved_total"] for u in ordered)}
+              "total": sum(u["total"] for u in ordered),
+              "unresolved_total": sum(u["unresolved_total"] for u in ordered)}
     return {"from": start.isoformat(), "to": end.isoformat(),
             "kinds": [{"code": k, "label": words.label("deadline_kinds", k)} for k in kinds],
-            "units": ordered, "totals": totals, "items": items}
+            "units": ordered, "totals": totals, "items": items,
+            "page": page or 1, "per_page": per_page if page is not None else len(items)}
 
 
 def _party_label(record: OverdueRecord, unit_name: str | None, people: dict, words: Catalogue) -> str:

@@ -58,6 +58,9 @@ def user_info(session, user: User) -> dict:
             "unit_name": unit.name if unit else None, "roles": sorted(user.role_set)}
 
 
+COUNT_CAP = 1000  # a search counts its matches up to this many (list_proposals)
+
+
 def proposal_summary(session, rt: Runtime, proposal_id: int) -> dict:
     """The summary of one proposal, without checking visibility (callers do)."""
     row = session.execute(_summary_select().where(Proposal.id == proposal_id)).one_or_none()
@@ -70,13 +73,19 @@ def list_proposals(session, rt: Runtime, user: User, filters: dict, page: int = 
     """The proposals `user` may see that match `filters`, newest first, one page.
 
     Filters: engine/queries/search.py (an unknown one, or one given twice, is a 400 naming it).
+    The count stops at COUNT_CAP, or the end of the page asked for if that is further (an exact
+    count of a million rows is a full scan): past it `total` is that many and `total_capped`
+    is true (the page shows "1,000+").
     """
+    cap = max(COUNT_CAP, page * per_page)
     where = [visible_proposals_clause(user), *search.proposal_filters(filters, region=rt.region)]
-    total = session.scalar(select(func.count()).select_from(Proposal).where(*where))
+    found = session.scalar(select(func.count()).select_from(
+        select(Proposal.id).where(*where).limit(cap + 1).subquery()))
     rows = session.execute(_summary_select().where(*where)
                            .order_by(Proposal.submitted_at.desc(), Proposal.id.desc())
                            .offset((page - 1) * per_page).limit(per_page))
-    return {"items": [_summary(rt, r) for r in rows], "total": total, "page": page, "per_page": per_page}
+    return {"items": [_summary(rt, r) for r in rows], "total": min(found, cap),
+            "total_capped": found > cap, "page": page, "per_page": per_page}
 
 
 def proposal_detail(session, rt: Runtime, user: User, proposal_id: int) -> dict:
@@ -231,7 +240,7 @@ def list_tasks(session, rt: Runtime, user: User, name: str | None = None, stage:
         .join(Proposal, Proposal.id == OpenTask.proposal_id)
         .outerjoin(Unit, Unit.id == OpenTask.unit_id)
         .outerjoin(claimer, claimer.c.username == OpenTask.claimed_by)
-        .where(*where).order_by(OpenTask.due_at.is_(None), OpenTask.due_at, OpenTask.created_at, OpenTask.id)
+        .where(*where).order_by(OpenTask.due_at.asc().nulls_last(), OpenTask.created_at, OpenTask.id)
         .offset((page - 1) * per_page).limit(per_page))
     items = [_task_item(rt, *row) for row in rows]
     total = counts.get(name, 0) if name else sum(counts.values())
