@@ -49,7 +49,8 @@ SCHEMAS = {
                                         "description": "不予公开（或撤下）的理由"}}, additionalProperties=False),
     "WithdrawResult": _obj({"proposal_id": _INT, "withdrawn": _INT}),
     "PublicReply": _obj({
-        "id": _INT, "number": _NSTR, "title": _STR, "year": _INT, "category": _STR,
+        "id": _INT, "number": _NSTR, "title": _STR, "year": _INT,
+        "session": {"type": "string", "description": "届次（如六届一次会议），或平时提案"}, "category": _STR,
         "lead_units": {"type": "array", "items": _STR}, "assisting_units": {"type": "array", "items": _STR},
         "reply_unit": _STR, "reply_class": _STR, "replied_on": _DATE, "published_on": _DATE, "summary": _STR,
         "full_text": {"type": ["object", "null"], "description": "答复全文；按地区规则尚未到公开全文的日期时为空",
@@ -99,6 +100,9 @@ PATHS = {
         "security": [],
         "parameters": [_query("year", "提案年度，如 2026；空值表示不限", {"type": "string", "anyOf": [
                            {"pattern": "^(199[0-9]|2[0-9]{3})$"}, {"maxLength": 0}]}),
+                       _query("session", "届次代码（如 6-1 为六届一次会议，ordinary 为平时提案）；空值表示不限",
+                              {"type": "string", "anyOf": [{"pattern": "^([0-9]{1,3}-[0-9]{1,2}|ordinary)$"},
+                                                           {"maxLength": 0}]}),
                        _query("category", "类别代码", _SHORT), _query("unit", "承办单位代码", _SHORT),
                        _query("q", "案由关键词", _SHORT), *_PAGE_PARAMS],
         "responses": {"200": _json(_obj({"items": {"type": "array", "items": _ref("PublicReply")}, "total": _INT,

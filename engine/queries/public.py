@@ -12,21 +12,24 @@ The public page shows only published replies, and of them only the proposal's ti
 number, year, category, units, the reply class and the reply letter's text: never a draft,
 an approval, a comment, a person's account, name or phone number.
 """
+import re
 from datetime import datetime, time
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from engine.model import clock
 from engine.model.errors import EngineError
 from engine.model.tables import Event, Proposal, ProposalUnit, Publication, Unit
+from engine.profile import sessions as committee_sessions
 from engine.rules.disclosure import REPLY_STEP, STATUS_LABELS, candidates  # noqa: F401 (shared with the review)
 
 SUMMARY_LENGTH = 160
-PUBLIC_FILTERS = ("year", "category", "unit", "q")
+PUBLIC_FILTERS = ("year", "session", "category", "unit", "q")
+SESSION_CODE = re.compile(r"^[0-9]{1,3}-[0-9]{1,2}$")
 
 
 def public_filters(args: dict) -> dict:
-    """The public page's filters from query parameters (year, category, unit, q); a 400 naming a bad one."""
+    """The public page's filters from query parameters (year, session, category, unit, q); a 400 naming a bad one."""
     out = {}
     for key in PUBLIC_FILTERS:
         value = (args.get(key) or "").strip()
@@ -36,6 +39,9 @@ def public_filters(args: dict) -> dict:
             raise EngineError("查询条件过长", errors=[{"field": key, "message": "不超过 100 个字符"}])
         if key == "year" and not (value.isascii() and value.isdigit() and 1990 <= int(value) <= 2999):
             raise EngineError("年度不正确", errors=[{"field": "year", "message": "年度应为四位数字，如 2026"}])
+        if key == "session" and not (value == committee_sessions.ORDINARY or SESSION_CODE.match(value)):
+            raise EngineError("届次不正确", errors=[{"field": "session",
+                                                 "message": "请从届次列表中选择（如六届一次会议，或平时提案）"}])
         out[key] = int(value) if key == "year" else value
     return out
 
@@ -44,6 +50,10 @@ def published(session, rt, filters: dict, page: int = 1, per_page: int = 20) -> 
     """One page of the published replies matching `filters`, newest first: only public fields."""
     now = clock.now()
     where = [Publication.status == "published"]
+    if "session" in filters:  # the proposal's session (届次), or the year's 平时提案
+        code = filters["session"]
+        where.append(or_(Proposal.session.is_(None), Proposal.session == code) if code == committee_sessions.ORDINARY
+                     else Proposal.session == code)
     if "category" in filters:
         where.append(Proposal.category == filters["category"])
     if "unit" in filters:
@@ -83,6 +93,7 @@ def _public_item(session, rt, pub: Publication, proposal: Proposal, reply: Event
               "not_adopted": data.get("not_adopted_reasons") or ""} if full else None
     return {"id": pub.id, "number": proposal.number, "title": proposal.title,
             "year": proposal.submitted_at.astimezone(clock.CHINA).year,
+            "session": committee_sessions.session_label(rt.region, proposal.session),
             "category": rt.region.labels("categories").get(proposal.category, ""),
             "lead_units": [n for r, n in units if r == "lead"], "assisting_units": [n for r, n in units if r == "assist"],
             "reply_unit": session.scalar(select(Unit.name).where(Unit.id == pub.unit_id)) or "",
@@ -95,11 +106,14 @@ def _public_item(session, rt, pub: Publication, proposal: Proposal, reply: Event
 
 
 def public_choices(session, rt) -> dict:
-    """What the public page's filters offer: the years with published replies, the region's
-    categories, and the units whose replies are published."""
-    rows = session.execute(select(Proposal.submitted_at, Publication.unit_id).join(
+    """What the public page's filters offer: the years and sessions with published replies,
+    the region's categories, and the units whose replies are published."""
+    rows = session.execute(select(Proposal.submitted_at, Publication.unit_id, Proposal.session).join(
         Proposal, Proposal.id == Publication.proposal_id).where(Publication.status == "published")).all()
-    years = sorted({at.astimezone(clock.CHINA).year for at, _ in rows}, reverse=True)
+    years = sorted({at.astimezone(clock.CHINA).year for at, _, _ in rows}, reverse=True)
     names = {u["id"]: u["name"] for u in rt.region.units}
+    codes = sorted({code or committee_sessions.ORDINARY for _, _, code in rows},
+                   key=lambda c: (c == committee_sessions.ORDINARY, [-int(p) for p in c.split("-") if p.isdigit()]))
     return {"years": years, "categories": rt.region.labels("categories"),
-            "units": {u: names[u] for u in sorted({u for _, u in rows}) if u in names}}
+            "sessions": {c: committee_sessions.session_label(rt.region, c) for c in codes},
+            "units": {u: names[u] for u in sorted({u for _, u, _ in rows}) if u in names}}

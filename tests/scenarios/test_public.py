@@ -2,6 +2,8 @@
 review, are published; a withheld one and a withdrawn one are absent; the page needs no
 login and shows none of the internal record (drafts, approvals, comments, phone numbers,
 accounts); the security headers of every page apply to it."""
+import re
+
 from engine.tooling.demo import ACCEPT, RATE_OK, plan, reply
 
 from test_lifecycle import consult, file_and_assign, supervise
@@ -100,3 +102,25 @@ def test_public_search_and_headers(api):
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
     assert 'name="viewport"' in page.get_data(as_text=True)  # made for phones too
     assert api.client.get("/public/999").status_code == 404
+
+
+def test_public_search_by_session(api):
+    """The public page searches by 届次 as well: the reply's own session (or 平时提案) finds it,
+    another session does not, a malformed code is a 400 naming the field."""
+    pid = rated(api, "关于完善社区养老服务的建议")
+    api.post("tawei_li", f"/api/publication/{reply_id(api, pid)}/publish", json={})
+    offered = re.search(r'<select name="session">(.*?)</select>', api.client.get("/public").get_data(as_text=True)).group(1)
+    codes = re.findall(r'<option value="([^"]+)"', offered)
+    assert len(codes) == 1  # only the sessions that have published replies are offered
+    own = codes[0]
+    found = api.client.get("/api/public/replies", query_string={"session": own}).get_json()
+    assert [i["title"] for i in found["items"]] == ["关于完善社区养老服务的建议"]
+    label = found["items"][0]["session"]
+    assert label and not label.isascii()  # 六届一次会议 or 平时提案, never the code
+    other = "ordinary" if own != "ordinary" else "99-9"
+    assert api.client.get("/api/public/replies", query_string={"session": other}).get_json()["total"] == 0
+    bad = api.client.get("/api/public/replies", query_string={"session": "第六届"})
+    assert bad.status_code == 400 and "session" in bad.get_data(as_text=True)
+    page = api.client.get("/public", query_string={"session": own}).get_data(as_text=True)
+    assert 'name="session"' in page and f'value="{own}" selected' in page and label in page
+    assert "委员的私下意见" not in page and SECRET_COMMENT not in page
