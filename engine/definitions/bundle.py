@@ -170,22 +170,36 @@ def _build(files: dict, form_names) -> ProcessBundle:
     spec, subprocess_specs = specs.pop(ROOT_PROCESS)
     timers = {node_id: props for name, doc in documents.items() if name.endswith(".bpmn")
               for node_id, props in _timer_properties(doc).items()}
-    resolves = _property_map(documents, "resolves")
+    props = _all_properties(documents)
+    resolves = _property_map(props, "resolves")
     collections = {ref.text.strip(): ref.getparent().getparent().get("id") for name, doc in documents.items()
                    if name.endswith(".bpmn") for ref in doc.iterfind(
                        ".//bpmn:userTask/bpmn:multiInstanceLoopCharacteristics/bpmn:loopDataOutputRef", NS)
                    if (ref.text or "").strip()}
     return ProcessBundle(content_hash(files), dict(files), spec, subprocess_specs, user_tasks, task_index,
                          side_specs=specs, timers=timers, resolves=resolves,
-                         audiences=_property_map(documents, "audience"), collections=collections,
-                         records={k: v.split() for k, v in _property_map(documents, "record").items()},
-                         holds=_property_map(documents, "deadline"), informs=_property_map(documents, "inform"))
+                         audiences=_property_map(props, "audience"), collections=collections,
+                         records={k: v.split() for k, v in _property_map(props, "record").items()},
+                         holds=_property_map(props, "deadline"), informs=_property_map(props, "inform"))
 
 
-def _property_map(documents, name) -> dict:
+def _all_properties(documents) -> list[tuple[str, dict]]:
+    """(element id, its spiff properties) of every element that has any, read in one pass."""
+    found = []
+    for doc in documents.values():
+        for props in doc.iterfind(".//spiffworkflow:properties", NS):
+            extension = props.getparent()
+            node = extension.getparent() if extension is not None else None
+            if node is None or extension.tag != f"{{{NS['bpmn']}}}extensionElements":
+                continue
+            found.append((node.get("id"), {p.get("name"): p.get("value")
+                                           for p in props.iterfind("spiffworkflow:property", NS)}))
+    return found
+
+
+def _property_map(properties: list[tuple[str, dict]], name: str) -> dict:
     """{element id: value} of one spiff property over every element of the definition."""
-    return {node.get("id"): _properties(node)[name] for doc in documents.values()
-            for node in doc.iter() if isinstance(node.tag, str) and name in _properties(node)}
+    return {node_id: props[name] for node_id, props in properties if name in props}
 
 
 def connect_loop_children(process_spec) -> int:

@@ -6,6 +6,7 @@ checked text (engine/definitions/sandbox.py, with its time and size budget).
 May import: the standard library only.
 """
 import ast
+import functools
 
 MAX_SOURCE_CHARS = 10_000
 MAX_AST_NODES = 2_000
@@ -130,8 +131,21 @@ def check_script(source: str, allowed_names=frozenset()) -> None:
 
 def compile_check(source: str, mode: str = "eval", allowed_names=frozenset()) -> list:
     """Like check_source() but return a list of problem strings (empty if OK)."""
+    if not isinstance(source, str):
+        return _problems(source, mode, frozenset(allowed_names))
+    return list(_cached_problems(source, mode, frozenset(allowed_names)))
+
+
+def _problems(source, mode: str, allowed_names: frozenset) -> list:
     try:
         check_source(source, mode, allowed_names)
     except ExpressionRejected as err:
         return [str(err)]
     return []
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_problems(source: str, mode: str, allowed_names: frozenset) -> tuple:
+    """The verdict on one text, once per process: every app start and every deploy checks the
+    same few hundred expressions of the diagrams and forms again."""
+    return tuple(_problems(source, mode, allowed_names))

@@ -5,6 +5,7 @@ unit directory) through `$ref: urn:cppcc:region:<name>`; those resources are
 built from the region profile, so a region changes its lists without editing
 any form.
 """
+import functools
 import json
 from pathlib import Path
 
@@ -63,6 +64,19 @@ def _choices(labels: dict[str, str]) -> dict:
     return {"type": "string", "enum": list(labels), "x-labels": labels}
 
 
+@functools.lru_cache(maxsize=256)
+def _checked_text(text: str) -> None:
+    """Check a form file against the JSON Schema meta-schema, once per distinct text (the check is
+    the costly part of building a catalog, and every app start builds one per region)."""
+    Draft202012Validator.check_schema(json.loads(text))
+
+
+def _checked_schema(text: str) -> dict:
+    """The form's schema (a fresh dict each time), after its text passed the meta-schema check."""
+    _checked_text(text)
+    return json.loads(text)
+
+
 class FormCatalog:
     """All forms of a forms/ folder, bound to one region's lists."""
 
@@ -79,8 +93,7 @@ class FormCatalog:
         problems = []
         for path in sorted(Path(forms_dir).glob("*.json")):
             try:
-                schema = json.loads(path.read_text(encoding="utf-8"))
-                Draft202012Validator.check_schema(schema)
+                schema = _checked_schema(path.read_text(encoding="utf-8"))
             except (ValueError, Exception) as err:  # JSON or schema error
                 problems.append({"file": f"forms/{path.name}", "element": None, "message": str(err).splitlines()[0]})
                 continue

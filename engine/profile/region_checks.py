@@ -25,7 +25,12 @@ _LIST_NAMES = {"categories": "提案类别", "reply_classes": "答复类别", "s
 
 # -- reading --------------------------------------------------------------------------------
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser where PyYAML was built with it (several times faster: every app start reads
+# the region files), else PyYAML's own; both safe.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeLoader):  # type: ignore[valid-type,misc]
     """The safe loader, keeping dates as text (a bad date is then reported with its path and line)."""
 
 
@@ -33,6 +38,16 @@ _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+def _load_with_lines(text: str) -> tuple[object, dict]:
+    """The document and its line map from one parse: compose the node tree, then construct it."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        return (loader.construct_document(node) if node is not None else None), _line_map(node)
+    finally:
+        loader.dispose()
 
 
 def _read_yaml(path: Path, required: bool) -> tuple[object, dict]:
@@ -44,8 +59,7 @@ def _read_yaml(path: Path, required: bool) -> tuple[object, dict]:
     except UnicodeDecodeError:
         raise DefinitionError([{"file": path.name, "element": None, "message": "文件不是 UTF-8 编码"}]) from None
     try:
-        raw = yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader)
-        lines = _line_map(yaml.compose(text, Loader=_Loader))
+        raw, lines = _load_with_lines(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"第 {mark.line + 1} 行：" if mark is not None else ""
