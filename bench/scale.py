@@ -64,6 +64,12 @@ SELECT g, CASE WHEN g % 20 = 7 THEN NULL ELSE (CAST(:year AS int) - g % 10) || '
        now(), NULL
 FROM generate_series(CAST(:start AS int), CAST(:stop AS int)) AS g
 """
+MEMBERS = """
+INSERT INTO users (username, name, password_hash, unit_id, roles, active, email, phone)
+SELECT 'wy' || lpad(g::text, 4, '0'), '委员' || g, 'x', NULL, 'proposer', true, NULL, NULL
+FROM generate_series(0, 2399) AS g
+ON CONFLICT (username) DO NOTHING
+"""  # the proposers' accounts (wy0000..wy2399), as submission requires
 DEPENDENT = [
     """INSERT INTO proposal_units (proposal_id, unit_id, role, reply_class, satisfaction)
        SELECT id, lead_unit, 'lead', reply_class, NULL FROM proposals WHERE id BETWEEN :start AND :stop
@@ -114,6 +120,7 @@ def fill(db, units: list[str], start: int, stop: int, chunk: int = 100_000) -> N
     """Insert proposals `start`..`stop` and their rows, `chunk` ids per transaction."""
     this_year = compute.china_year()
     with db.engine.begin() as conn:
+        conn.execute(text(MEMBERS))
         definition = conn.scalar(text("SELECT min(id) FROM process_definitions"))
         if definition is None:
             definition = conn.scalar(text("INSERT INTO process_definitions (hash, files, created_at) "

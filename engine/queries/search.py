@@ -111,11 +111,15 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _person(text: str):
-    """The proposer or a co-signer, by the name shown to people or by the username."""
-    named = select(User.username).where(User.name.icontains(text, autoescape=True))
-    return exists().where(ProposalPerson.proposal_id == Proposal.id,
-                          or_(ProposalPerson.username.icontains(text, autoescape=True),
-                              ProposalPerson.username.in_(named)))
+    """The proposer or a co-signer, by the name shown to people or by the username.
+
+    Proposers and co-signers are accounts (submission and import check it), so the text is
+    matched in the accounts, a small table, and their proposals are then found by the
+    username index: a contains-match over every proposal's people would scan them all.
+    """
+    people = select(User.username).where(or_(User.username.icontains(text, autoescape=True),
+                                             User.name.icontains(text, autoescape=True)))
+    return Proposal.id.in_(select(ProposalPerson.proposal_id).where(ProposalPerson.username.in_(people)))
 
 
 def _overdue(flag: bool, now: datetime):
