@@ -88,6 +88,8 @@ class Proposal(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # 并案: the proposal this one was merged into (set by the review's merge branch)
     merged_into_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # the statistics and lists of a year and session (统计分析: WHERE year = … AND session …)
+    __table_args__ = (Index("ix_proposals_year_session", "year", "session"),)
 
 
 
