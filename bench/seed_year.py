@@ -1,4 +1,4 @@
-"""Seed 004's year (one district's 210 proposals) walked through the service layer, then each
+"""Seed 004's year (the 210 proposals of a district's published year, 2017) walked through the service layer, then each
 figure of the statistics API, the page, the Excel export and the Word report compared with an
 independent count over the same database.
 
@@ -46,7 +46,7 @@ from engine.queries.statistics.report import short_label  # noqa: E402
 from engine.tooling.demo import seed_people  # noqa: E402
 from engine.tooling.year_walk import file_and_assign, follow_up, handle, independent_counts, new_proposal  # noqa: E402
 
-SEED = {  # the seed's table (../shared/seeds/004_*.txt, 基本情况)
+SEED = {  # the district's published table (区政府办理区政协六届一次会议提案工作情况，2017 年：基本情况)
     "submitted": 210, "filed": 210, "lead_units": 53, "replied": 210, "rated": 195,
     "category:economy": 37, "category:urban": 88, "category:culture": 31, "category:general": 54,
     "class:A": 170, "class:C": 15, "class:D": 25,
