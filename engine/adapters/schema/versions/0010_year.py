@@ -2,8 +2,8 @@
 
 Revision 0010_year:
 - ix_proposals_year_session on proposals (year, session): the statistics, the report and the
-  lists filter by year and session (统计分析 ?year=2026&session=6-5); with ten years stored the
-  year alone leaves both sessions of the year to filter row by row.
+  lists filter by year and session (统计分析 ?year=2026&session=6-5): both are then an index
+  condition, where ix_proposals_year left the session to filter row by row.
 """
 from alembic import op
 
