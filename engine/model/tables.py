@@ -183,7 +183,8 @@ class Event(Base):
 
 
 class Counter(Base):
-    """Named integers: the proposal number sequence of a year, the demo clock's offset
+    """Named integers: the proposal number sequence of a year (or of a year and session,
+    engine/profile/numbering.py), the demo clock's offset
     (engine/tooling/demo_clock.py)."""
 
     __tablename__ = "counters"

@@ -3,7 +3,7 @@
 The format is a Python format string with these placeholders:
 - `{seq}` (required): the sequence number, counted per year, or per year and session
   when the format uses `{session}` (`{seq:04d}` pads it);
-- `{year}`: the year of filing;
+- `{year}` (required: the sequence starts again each year, numbers must not repeat): the year of filing;
 - `{session}`: the session's short label for numbers (engine/profile/sessions.py
   `number_label`: "6-1" for 六届一次会议, or the region's own; 平时提案 have theirs).
 
@@ -64,6 +64,9 @@ def format_problem(number_format: str) -> str | None:
         same = True
     if REQUIRED not in names or same:
         return ("提案编号格式应包含 {seq}（序号，可写成 {seq:03d}），可包含 {year}（年份）、{session}（届次），"
+                f"现在是“{number_format}”")
+    if "year" not in names:
+        return ("提案编号格式应包含 {year}（年份）：序号每年从 1 开始，没有年份，下一年的编号会与今年的重复，"
                 f"现在是“{number_format}”")
     return None
 

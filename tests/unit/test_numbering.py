@@ -33,6 +33,8 @@ def test_a_format_is_refused_with_what_is_wrong():
     assert "“{sesion}”无法识别" in numbering.format_problem("{year}-{sesion}-{seq}")
     assert numbering.format_problem("{year}").startswith("提案编号格式应包含 {seq}")
     assert "花括号不成对" in numbering.format_problem("{year-{seq}")
+    # the sequence starts again each year: without the year, next year's numbers repeat this year's
+    assert numbering.format_problem("{session}-{seq:03d}").startswith("提案编号格式应包含 {year}")
 
 
 def test_a_session_number_label_is_refused_with_what_is_wrong():

@@ -242,8 +242,8 @@ def test_proposal_number_format_refuses_an_unknown_placeholder(tmp_path):
     lines = (folder / "region.yaml").read_text(encoding="utf-8").splitlines()
     line = next(n for n, text in enumerate(lines, 1) if text.startswith("proposal_number_format"))
     assert problem["message"].endswith(f"（第 {line} 行）")
-    edit(folder, "region.yaml", 'proposal_number_format: "滨{yaer}-{seq}"', 'proposal_number_format: "滨{session}-{seq}"')
-    assert load_region(folder, ROOT / "processes").number_format == "滨{session}-{seq}"
+    edit(folder, "region.yaml", 'proposal_number_format: "滨{yaer}-{seq}"', 'proposal_number_format: "滨{year}{session}-{seq}"')
+    assert load_region(folder, ROOT / "processes").number_format == "滨{year}{session}-{seq}"
 
 
 def test_every_problem_is_reported_at_once(tmp_path):
