@@ -14,6 +14,10 @@ statistics read only these rows. Timed, the median of --repeat runs each:
 - compute: engine/queries/statistics year_statistics (every table of the page);
 - page: GET /stats as the government office (compute plus the HTML), through Flask's test client.
 After each bulk fill the tables are ANALYZEd (what autovacuum does after such a load).
+Each figure is measured twice in the same run: "now" as shipped, and "before" as the
+statistics ran before revision 0010_year (index ix_proposals_year_session dropped for the
+measurement, and on PostgreSQL the server's JIT left on: compute.short_plans skipped);
+`--now-only` skips "before". The load average is printed with the figures.
 The database is a temporary SQLite file unless --database-url is given; that database is
 emptied (all tables dropped and re-created) first.
 """
@@ -26,7 +30,9 @@ import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, insert, select
+from contextlib import contextmanager
+
+from sqlalchemy import func, insert, select, text
 
 os.environ.setdefault("CPPCC_PASSWORD_HASH", "pbkdf2:sha256:1000")
 os.environ.setdefault("CPPCC_SECRET_KEY", "bench-" + "x" * 40)
@@ -144,6 +150,39 @@ def analyze(db) -> None:
             conn.commit()
 
 
+@contextmanager
+def as_before(db):
+    """The statistics as they ran before revision 0010_year: without its index, and without
+    compute.short_plans (PostgreSQL's JIT as the server sets it)."""
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP INDEX ix_proposals_year_session"))
+    shipped, compute.short_plans = compute.short_plans, lambda session: None
+    try:
+        yield
+    finally:
+        compute.short_plans = shipped
+        with db.engine.begin() as conn:
+            conn.execute(text("CREATE INDEX ix_proposals_year_session ON proposals (year, session)"))
+
+
+def load() -> str:
+    """The load average (as `uptime` prints it)."""
+    return "负载 " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def report(app, db, year: int, args, what: str) -> dict:
+    """Measure now (and before, unless --now-only), print the figures, return the counts."""
+    now = measure(app, year, args.repeat)
+    line = f"{what}：计算 {now[0]:.0f} ms，页面 {now[1]:.0f} ms"
+    if not args.now_only:
+        with as_before(db):
+            before = measure(app, year, args.repeat)
+        assert before[2] == now[2], "the figures differ before and now"
+        line += f"（改进前：计算 {before[0]:.0f} ms，页面 {before[1]:.0f} ms）"
+    print(f"{line}；{load()}")
+    return now[2]
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-year", type=int, default=1000)
@@ -151,6 +190,7 @@ def main(argv=None) -> None:
     parser.add_argument("--stored", type=int, default=100_000, help="proposals stored in all, over --years years")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--database-url")
+    parser.add_argument("--now-only", action="store_true", help="skip the figures as before revision 0010_year")
     args = parser.parse_args(argv)
     folder = tempfile.mkdtemp(prefix="cppcc-bench-stats-")
     url = args.database_url or f"sqlite:///{folder}/bench.db"
@@ -169,9 +209,8 @@ def main(argv=None) -> None:
         uow.commit()
     analyze(db)
     print(f"数据库：{db.engine.dialect.name}；每年 {args.per_year} 件，统计 {this_year} 年（中位数，{args.repeat} 次）")
-    one = measure(app, this_year, args.repeat)
-    print(f"只存 1 年（{args.per_year} 件）：计算 {one[0]:.0f} ms，页面 {one[1]:.0f} ms"
-          f"（办理件 {one[2]['handlings']}，已答复 {one[2]['replied']}）")
+    one = report(app, db, this_year, args, f"只存 1 年（{args.per_year} 件）")
+    print(f"（办理件 {one['handlings']}，已答复 {one['replied']}）")
     began = time.perf_counter()
     with UnitOfWork(db) as uow:
         others = max(args.stored - args.per_year, 0) // max(args.years - 1, 1)
@@ -182,9 +221,8 @@ def main(argv=None) -> None:
         event_rows = uow.session.scalar(select(func.count()).select_from(Event))
     analyze(db)
     print(f"（批量写入另外 {args.years - 1} 年、每年 {others} 件，用时 {time.perf_counter() - began:.1f} s）")
-    many = measure(app, this_year, args.repeat)
-    print(f"共存 {args.years} 年（{total} 件提案，{event_rows} 条办理记录）：计算 {many[0]:.0f} ms，页面 {many[1]:.0f} ms")
-    assert one[2] == many[2], "the other years changed the year's figures"
+    many = report(app, db, this_year, args, f"共存 {args.years} 年（{total} 件提案，{event_rows} 条办理记录）")
+    assert one == many, "the other years changed the year's figures"
     db.engine.dispose()
 
 

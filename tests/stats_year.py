@@ -1,6 +1,6 @@
 """A small year of proposals walked through the service layer (示范区), for the statistics
 tests: each proposal's fate is chosen so that the expected table below can be counted by
-hand. The walk uses the demo's helpers (engine/tooling/demo.py), as a person would.
+hand. The walk uses engine/tooling/year_walk.py (as `python -m bench.seed_year` does), as a person would.
 
     P1  urban     jtw   A, met face to face, satisfied → closed
     P2  economy   kw    B, contact by phone only, basically satisfied → follow-up (not closed)
@@ -17,8 +17,8 @@ from sqlalchemy import select, update
 
 from engine.adapters.db import UnitOfWork
 from engine.model.tables import Proposal
-from engine.tooling.demo import ACCEPT, APPROVE, FILE, OPINION, act, act_as_anyone, consult, open_task_names, plan, \
-    rating, reply, submit
+from engine.tooling.demo import ACCEPT, FILE, act
+from engine.tooling.year_walk import file_and_assign as _assign, handle as _reply, new_proposal as _new
 
 EXPECTED = {  # the headline of the year, counted by hand from the list above
     "submitted": 10, "filed": 8, "not_filed": 1, "merged": 1, "converted": 0,
@@ -30,43 +30,6 @@ EXPECTED_UNITS = {  # lead unit: (handlings, replied, met)
     "jtw": (1, 1, 1), "kw": (2, 1, 0), "jyj": (1, 1, 1), "sthj": (1, 1, 1), "jsgl": (2, 2, 2), "mzj": (1, 1, 1),
 }
 EXPECTED_CATEGORIES = {"urban": 3, "economy": 2, "culture": 1, "social": 1, "general": 1}  # filed
-
-
-def _new(db, rt, proposer, title, category, cosigners=()):
-    pid = submit(db, rt, proposer, title, category, f"{title}。现状和问题分析如下：……", "一是……；二是……。", cosigners)
-    for other in cosigners:
-        act(db, rt, other, "cosigner_confirm", {"agree": True, "comment": "同意联名"}, pid)
-    return pid
-
-
-def _assign(db, rt, pid, category, leads, assists=(), mode=None):
-    act(db, rt, "tawei_li", "review", {**FILE, "category": category}, pid)
-    mode = mode or ("joint" if assists else "single")
-    act(db, rt, "tawei_li", "assign", {"assign_mode": mode, "lead_unit_ids": list(leads),
-                                       "assisting_unit_ids": list(assists), "is_key": False}, pid)
-
-
-def _reply(db, rt, pid, lead, klass, way, rated, proposer, assists=(), cosigners=()):
-    a = lambda who, task, data: act(db, rt, who, task, data, pid)  # noqa: E731
-    a(f"{lead}_clerk", "accept", ACCEPT)
-    a(f"{lead}_clerk", "plan_draft", plan())
-    a(f"{lead}_head", "plan_approve", APPROVE)
-    for unit in assists:
-        a(f"{unit}_clerk", "assist_opinion", OPINION)
-    while "consultation" in open_task_names(db, pid):
-        a(f"{lead}_clerk", "consultation", consult(contact_way=way))
-    a(f"{lead}_clerk", "reply_draft", reply(klass))
-    for unit in assists:
-        a(f"{unit}_head", "cosign_reply", {"agree": True})
-    a(f"{lead}_head", "head_approve", APPROVE)
-    for _ in range(5):
-        waiting = [t for t in open_task_names(db, pid) if t in ("gov_review", "deputy_approve")]
-        if not waiting:
-            break
-        act_as_anyone(db, rt, waiting[0], APPROVE, pid)
-    a("dcs_zhou", "supervise_review", {"final_class": klass, "approved": True})
-    for rater in (proposer, *cosigners):  # every rating counts: the co-signers rate too
-        a(rater, "rate_reply", rating(rated))
 
 
 def make_year(db, rt) -> dict:

@@ -5,6 +5,7 @@ The figures, the scope (a unit head sees their own unit) and the scores come fro
 engine/queries/statistics; manual items and freezing are engine/services/assessment.py.
 """
 import json
+from urllib.parse import urlencode
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
@@ -73,8 +74,10 @@ def stats_page():
         ind = indicators_of(region)
         query = stats["list_query"]
 
+        proposals_url = url_for("pages.proposals")  # built once: the page links every figure (hundreds)
+
         def list_url(**more):
-            return url_for("pages.proposals", **{**query, **more})
+            return f"{proposals_url}?{urlencode({k: v for k, v in {**query, **more}.items() if v is not None})}"
 
         tables = {name: columns(ind, name) for name in ("units", "assist_units", "categories", "groups")}
         return render_template(

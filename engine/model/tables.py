@@ -88,6 +88,8 @@ class Proposal(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # 并案: the proposal this one was merged into (set by the review's merge branch)
     merged_into_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # the statistics and lists of a year and session (统计分析: WHERE year = … AND session …)
+    __table_args__ = (Index("ix_proposals_year_session", "year", "session"),)
 
 
 
@@ -181,7 +183,8 @@ class Event(Base):
 
 
 class Counter(Base):
-    """Named integers: the proposal number sequence of a year, the demo clock's offset
+    """Named integers: the proposal number sequence of a year (or of a year and session,
+    engine/profile/numbering.py), the demo clock's offset
     (engine/tooling/demo_clock.py)."""
 
     __tablename__ = "counters"

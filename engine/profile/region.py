@@ -120,7 +120,7 @@ class Region:
 
     @property
     def number_format(self) -> str:
-        """Format of filed proposal numbers, with {year} and {seq}."""
+        """Format of filed proposal numbers, with {seq}, {year} and {session} (engine/profile/numbering.py)."""
         return self.raw.get("proposal_number_format", "{year}-{seq:03d}")
 
 

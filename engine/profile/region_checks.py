@@ -2,7 +2,7 @@
 the line of every value, JSON Schema problems in Chinese, and the checks across files
 (codes unique, leaders, the deadline rules and codes the decision tables name).
 
-May import: `engine.model`; the region itself is passed in (never imported from region.py).
+May import: `engine.model`, `engine.profile.catalogue` and `.numbering`; the region itself is passed in (never imported from region.py).
 """
 import ast
 import re
@@ -13,6 +13,7 @@ from lxml import etree
 
 from engine.model.errors import DefinitionError
 from engine.profile import catalogue as code_catalogue
+from engine.profile import numbering
 
 REGION_FILE, UNITS_FILE = "region.yaml", "units.yaml"
 # which region list the codes a decision table tests belong to, by the input's expression
@@ -225,14 +226,12 @@ def _consistency_problems(region) -> list[dict]:
     problems += check_units(region, region.units, region.units_file)
     problems += [_problem(REGION_FILE, where, message, lines)
                  for where, message in code_catalogue.relabel_problems(raw.get("labels"))]
-    try:
-        number = region.number_format.format(year=2026, seq=1)
-        if number == region.number_format.format(year=2026, seq=2):
-            raise ValueError
-    except (KeyError, IndexError, ValueError, AttributeError):
-        problems.append(_problem(REGION_FILE, "proposal_number_format",
-                                 "提案编号格式应包含 {seq}（序号，可写成 {seq:03d}），可包含 {year}（年份），"
-                                 f"现在是“{region.number_format}”", lines))
+    number_problem = numbering.format_problem(region.number_format)
+    if number_problem:
+        problems.append(_problem(REGION_FILE, "proposal_number_format", number_problem, lines))
+    session_problem = numbering.label_problem((raw.get("sessions") or {}).get("number_label", "{term}-{ordinal}"))
+    if session_problem:
+        problems.append(_problem(REGION_FILE, "sessions/number_label", session_problem, lines))
     return problems
 
 

@@ -103,6 +103,20 @@ def session_label(region: Region, code: str | None) -> str:
         term=chinese_number(number), ordinal=chinese_number(ordinal), year="")
 
 
+def number_label(region: Region, code: str | None) -> str:
+    """What `{session}` stands for in a proposal number (engine/profile/numbering.py): the
+    `number_label` of the `sessions:` block with {term} and {ordinal} in digits ("{term}-{ordinal}",
+    the session's code, unless set), or `ordinary_number_label` (平时) for 平时提案."""
+    config = _config(region) or {}
+    if not code or code == ORDINARY:
+        return config.get("ordinary_number_label", "平时")
+    try:
+        number, ordinal = (int(part) for part in code.split("-"))
+    except ValueError:
+        return code
+    return config.get("number_label", "{term}-{ordinal}").format(term=number, ordinal=ordinal)
+
+
 def stored_session(code: str | None) -> str | None:
     """The column value of a chosen session: None for 平时提案."""
     return None if not code or code == ORDINARY else code

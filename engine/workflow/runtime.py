@@ -5,7 +5,6 @@ A `Runtime` is created by the app factory or the command line and passed to
 the service functions; it holds no database session.
 """
 import copy
-import itertools
 import json
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from engine.rules.deadlines import Deadlines
 from engine.definitions.bundle import ProcessBundle, TaskMeta, build_bundle, load_bundle
 from engine.profile.forms import FormCatalog
 from engine.model.tables import Counter, ProcessDefinition, Unit
+from engine.profile import numbering, sessions
 from engine.profile.region import Region, load_region
 from engine.definitions.sandbox import ConfinedScriptEngine
 from engine.definitions.budget import Limits
@@ -73,12 +73,14 @@ class Runtime:
         """The user-task metadata of a Spiff task, or None for engine tasks."""
         return bundle.user_tasks.get(task.task_spec.bpmn_id)
 
-    def script_engine(self, session, services: dict | None = None, extension_due=None) -> ConfinedScriptEngine:
+    def script_engine(self, session, services: dict | None = None, extension_due=None,
+                      proposal=None) -> ConfinedScriptEngine:
         """A confined script engine whose helpers read this transaction's data.
 
         `services` adds service-task operations bound to a case (reminders,
         escalations); `extension_due(kind, unit)` returns an approved extended
-        deadline, which `due_date` then uses. The engine is made for one step:
+        deadline, which `due_date` then uses; `proposal` is the case's proposal, whose
+        session a number format with {session} uses. The engine is made for one step:
         the expressions it runs share one time and size budget (`self.limits`).
         """
         region = self.region
@@ -93,14 +95,16 @@ class Runtime:
 
         def next_proposal_number():
             year = clock.now().astimezone(clock.CHINA).year
-            name = f"proposal_number:{year}"
+            code = (proposal.session if proposal is not None else None) or sessions.ORDINARY
+            name = numbering.counter_name(region.number_format, year, code)
             counter = session.get(Counter, name, with_for_update=True)
             if counter is None:
                 counter = Counter(name=name, value=0)
                 session.add(counter)
             counter.value += 1
             session.flush()
-            return region.number_format.format(year=year, seq=counter.value)
+            return numbering.format_number(region.number_format, year, counter.value,
+                                           sessions.number_label(region, code))
 
         return ConfinedScriptEngine(
             functions={"setting": setting_copies(region), "unit_deputy": unit_deputy, "unit_name": unit_name,
@@ -159,17 +163,25 @@ def deadline_functions(deadlines: Deadlines, extension_due=None) -> dict:
             "period": deadlines.describe}
 
 
-def detached_script_engine(region: Region) -> ConfinedScriptEngine:
+def detached_script_engine(region: Region, session_code=None) -> ConfinedScriptEngine:
     """A script engine whose helpers read the region profile, not a database:
     for running diagrams without one (benchmarks, tests, dry runs).
-    Proposal numbers count from 1 in memory."""
+    Proposal numbers count from 1 in memory, per session when the format uses {session};
+    `session_code()`, when given, says the session of the proposal being numbered."""
     units = {u["id"]: u for u in region.units}
-    numbers = itertools.count(1)
+    counts: dict[str, int] = {}
     year = clock.now().astimezone(clock.CHINA).year
+
+    def next_proposal_number():
+        code = (session_code() if session_code else None) or sessions.ORDINARY
+        name = numbering.counter_name(region.number_format, year, code)
+        counts[name] = counts.get(name, 0) + 1
+        return numbering.format_number(region.number_format, year, counts[name], sessions.number_label(region, code))
+
     return ConfinedScriptEngine(
         functions={"setting": setting_copies(region),
                    "unit_deputy": lambda unit_id: units.get(unit_id, {}).get("deputy"),
                    "unit_name": lambda unit_id: units.get(unit_id, {}).get("name", unit_id),
                    **rating_functions(region), **deadline_functions(Deadlines(region, WorkCalendar.for_region(region)))},
-        services={"next_proposal_number": lambda: region.number_format.format(year=year, seq=next(numbers))},
+        services={"next_proposal_number": next_proposal_number},
     )

@@ -58,7 +58,8 @@ class Step:
         approved extensions, and the service tasks bound to this step."""
         return self.rt.script_engine(
             self.session, services=self.rt.service_tasks.bound(self),
-            extension_due=lambda kind, unit=None: extended_due(self.session, self.proposal.id, kind, unit))
+            extension_due=lambda kind, unit=None: extended_due(self.session, self.proposal.id, kind, unit),
+            proposal=self.proposal)
 
     def new_workflow(self, data: dict) -> BpmnWorkflow:
         """A fresh workflow of the case's process with start data."""

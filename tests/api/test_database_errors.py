@@ -60,8 +60,8 @@ def failing_number(monkeypatch):
     chosen = {}
     original = Runtime.script_engine
 
-    def script_engine(self, session, services=None, extension_due=None):
-        engine = original(self, session, services, extension_due)
+    def script_engine(self, session, services=None, extension_due=None, proposal=None):
+        engine = original(self, session, services, extension_due, proposal)
 
         def broken():
             raise chosen["error"]

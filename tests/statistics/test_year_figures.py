@@ -1,9 +1,8 @@
 """A small year walked through the service layer gives, on the page, through the API, in
 the Excel export and in the Word report, the figures counted by hand (stats_year.py) and
-by an independent count over the database (plain SQL and Python, not the engine's query)."""
+by an independent count over the database (engine/tooling/year_walk.py: plain SQL and Python,
+not the engine's query)."""
 import io
-import json
-from collections import Counter
 
 import docx
 import openpyxl
@@ -12,57 +11,8 @@ from page_client import Browser
 from sqlalchemy import text
 
 from engine.adapters.db import UnitOfWork
+from engine.tooling.year_walk import independent_counts
 from stats_year import EXPECTED, EXPECTED_CATEGORIES, EXPECTED_UNITS, _new, make_year, move_to_last_year
-
-FACE_TO_FACE = {"meeting", "visit", "inspection"}  # regions/default/region.yaml statistics.face_to_face
-
-
-def independent_counts(session, year: int) -> dict:
-    """The headline counted without the engine's statistics: plain SQL rows, counted in Python."""
-    proposals = session.execute(text("SELECT id, number, status FROM proposals WHERE year = :y"), {"y": year}).all()
-    filed = {p.id for p in proposals if p.number is not None}
-    leads = session.execute(text("SELECT proposal_id, unit_id, reply_class, satisfaction FROM proposal_units "
-                                 "WHERE role = 'lead'")).all()
-    leads = [row for row in leads if row.proposal_id in filed]
-    status = {p.id: p.status for p in proposals}
-    events = session.execute(text("SELECT proposal_id, unit_id, task_name, kind, data, at FROM events")).all()
-    reply_at = {}
-    for e in events:
-        if e.kind == "milestone" and e.task_name == "send_reply":
-            key = (e.proposal_id, e.unit_id)
-            reply_at[key] = min(reply_at.get(key, e.at), e.at)
-    met = set()
-    for e in events:
-        data = e.data if isinstance(e.data, dict) else json.loads(e.data or "null") or {}
-        key = (e.proposal_id, e.unit_id)
-        if (e.task_name == "consultation" and e.kind == "task_completed" and data.get("contact_way") in FACE_TO_FACE
-                and key in reply_at and e.at <= reply_at[key]):
-            met.add(key)
-    late = {(r.proposal_id, r.lead_unit) for r in session.execute(text(
-        "SELECT proposal_id, lead_unit FROM overdue_records WHERE kind = 'reply'"))}
-    replied = [row for row in leads if row.reply_class is not None]
-    unassigned = len(filed - {row.proposal_id for row in leads})
-    counts = {
-        "submitted": len(proposals), "filed": len(filed),
-        "not_filed": sum(1 for p in proposals if p.status == "not_filed"),
-        "merged": sum(1 for p in proposals if p.status == "merged"),
-        "converted": sum(1 for p in proposals if p.status == "converted"),
-        "handlings": len(leads) + unassigned, "assigned": len(leads), "replied": len(replied),
-        "on_time": sum(1 for row in replied if (row.proposal_id, row.unit_id) not in late),
-        "closed": sum(1 for row in leads if status[row.proposal_id] == "closed")
-                  + sum(1 for pid in filed - {row.proposal_id for row in leads} if status[pid] == "closed"),
-        "met": len({(row.proposal_id, row.unit_id) for row in replied} & met),
-        "rated": sum(1 for row in leads if row.satisfaction not in (None, "unrated")),
-    }
-    assists = {(r.proposal_id, r.unit_id) for r in session.execute(text(
-        "SELECT proposal_id, unit_id FROM proposal_units WHERE role = 'assist'")) if r.proposal_id in filed}
-    opinions = {(e.proposal_id, e.unit_id) for e in events if e.task_name == "assist_opinion" and e.kind == "task_completed"}
-    counts["assist_parts"], counts["assist_opinions"] = len(assists), len(assists & opinions)
-    counts["second"] = len({(e.proposal_id, e.unit_id) for e in events if e.task_name == "second_handling"
-                            and e.kind == "task_completed" and e.proposal_id in filed})
-    counts.update({f"class:{k}": n for k, n in Counter(row.reply_class for row in replied).items()})
-    counts.update({f"sat:{k}": n for k, n in Counter(row.satisfaction for row in leads if row.satisfaction).items()})
-    return counts
 
 
 @pytest.fixture

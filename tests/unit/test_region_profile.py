@@ -231,8 +231,19 @@ def test_proposal_number_format_needs_a_sequence(tmp_path):
     folder = copy(tmp_path)
     edit(folder, "region.yaml", 'proposal_number_format: "滨{year}-{seq:04d}"', 'proposal_number_format: "滨{year}"')
     assert one(problems_of(folder), "proposal_number_format")["message"].startswith("提案编号格式应包含 {seq}")
-    edit(folder, "region.yaml", 'proposal_number_format: "滨{year}"', 'proposal_number_format: "滨{yaer}-{seq}"')
-    assert one(problems_of(folder), "proposal_number_format")["message"].startswith("提案编号格式应包含 {seq}")
+
+
+def test_proposal_number_format_refuses_an_unknown_placeholder(tmp_path):
+    folder = copy(tmp_path)
+    edit(folder, "region.yaml", 'proposal_number_format: "滨{year}-{seq:04d}"', 'proposal_number_format: "滨{yaer}-{seq}"')
+    problem = one(problems_of(folder), "proposal_number_format")
+    assert problem["file"] == "region.yaml"
+    assert problem["message"].startswith("提案编号格式中的占位符“{yaer}”无法识别，可用的占位符是 {seq}（序号）")
+    lines = (folder / "region.yaml").read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if text.startswith("proposal_number_format"))
+    assert problem["message"].endswith(f"（第 {line} 行）")
+    edit(folder, "region.yaml", 'proposal_number_format: "滨{yaer}-{seq}"', 'proposal_number_format: "滨{year}{session}-{seq}"')
+    assert load_region(folder, ROOT / "processes").number_format == "滨{year}{session}-{seq}"
 
 
 def test_every_problem_is_reported_at_once(tmp_path):

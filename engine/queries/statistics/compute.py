@@ -10,7 +10,7 @@ their state.
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import case, distinct, exists, func, or_, select
+from sqlalchemy import case, distinct, exists, func, or_, select, text
 
 from engine.model import clock
 from engine.model.errors import EngineError
@@ -147,11 +147,24 @@ def _empty(ind: Indicators, level: str) -> dict:
     return {c: 0 for c in ind.of_level(level)}
 
 
+def short_plans(session) -> None:
+    """On PostgreSQL, no JIT compilation for the rest of this transaction. The figures are
+    grouped queries with a correlated lookup per count; with years of data stored their
+    estimated cost passes `jit_above_cost`, and compiling them took longer (≈0.45 s) than
+    running them (≈0.1 s, EXPLAIN ANALYZE in docs/statistics.md). Read-only, so harmless."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    if session.get_transaction() is None or session.info.get("short_plans") is not session.get_transaction():
+        session.execute(text("SET LOCAL jit = off"))
+        session.info["short_plans"] = session.get_transaction()  # once per transaction (SET LOCAL ends with it)
+
+
 class Grouped:
     """The three grouped queries everything else adds up: handlings by (lead unit, category,
     proposer group), proposals by category, assisting parts by unit."""
 
     def __init__(self, session, ind: Indicators, filters: Filters):
+        short_plans(session)
         group = case((f.joint(), "joint"), else_="individual")
         codes, stmt = _handling_counts(ind, filters, f.L.unit_id, f.P.category, group)
         self.handlings = _rows(session, codes, stmt, 3)
@@ -238,6 +251,7 @@ def _month(session, moment):
 
 def monthly(session, ind: Indicators, filters: Filters) -> list[dict]:
     """Replies per month (China calendar): how many, how many on time, how many late."""
+    short_plans(session)
     facts = f.lead_join(select(f.reply_at().label("at"), case((f.late_reply(), 1), else_=0).label("late"))
                         .select_from(f.P)).where(f.filed(), f.replied(), *proposal_clauses(filters))
     if filters.unit:
