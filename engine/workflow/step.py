@@ -51,6 +51,10 @@ class Step:
         # 代录: (the member, the signed scan's attachment id) when committee staff (`user`) enter a
         # member's rating from the paper form (engine/services/paper_ratings.py)
         self.on_behalf: tuple | None = None
+        # open-task rows of user tasks that became ready and were done within this step, before it
+        # was stored (`pass_through`): never written, read as the stored rows are
+        self.passed_rows: dict[str, OpenTask] = {}
+        self.memo: dict = {}  # what one step reads once for all its tasks (engine/workflow/inform.py)
 
     # -- building and loading the workflow ------------------------------------------
     def script_engine(self):
@@ -75,7 +79,7 @@ class Step:
     # -- what happens ------------------------------------------------------------------
     def task_done(self, task, meta, fields):
         """Record a completed user task: event, index columns, deadlines met."""
-        row = self.session.get(OpenTask, str(task.id))
+        row = self._open_row(task)
         title, data = meta.title, fields
         if self.on_behalf is not None:  # who entered it, for whom, with which signed scan
             member, scan = self.on_behalf
@@ -113,7 +117,7 @@ class Step:
         kind, record = self.bundle.resolves.get(bpmn_id), self.bundle.records.get(bpmn_id)
         if not kind and record is None:
             return
-        row = self.session.get(OpenTask, str(task.id))
+        row = self._open_row(task)
         unit = row.unit_id if row else task.data.get("lead_unit")
         if row is None and self.rt.task_meta(self.bundle, task) is None:  # an engine step (the reply is sent)
             data = {k: task.data[k] for k in record or () if k in task.data} or None
@@ -124,6 +128,22 @@ class Step:
             met(self, kind, unit=row.unit_id, holder=row.assignee)
         elif kind and met:  # an engine step met it (the reply is sent): for whoever held it
             met(self, kind, lead_unit=task.data.get("lead_unit"))
+
+    def _open_row(self, task) -> OpenTask | None:
+        return self.passed_rows.get(str(task.id)) or self.session.get(OpenTask, str(task.id))
+
+    def pass_through(self, workflow, task, meta) -> OpenTask:
+        """The case reached the ready user task `task` and goes on with it in this same step
+        (engine/services/cases.complete_sequence): the status it passed through is set and
+        logged as `save` would, and the task's open-task row is made but not stored (nobody
+        is told of a task done at once). Returns that row, for the caller's checks."""
+        self._open_stages = [m.stage for t in workflow.get_tasks(state=TaskState.READY, manual=True)
+                             if (m := self.rt.task_meta(self.bundle, t)) is not None]
+        self._record_status(workflow)
+        row = OpenTask(id=str(task.id), case_id=self.case.id, proposal_id=self.proposal.id, created_at=self.now,
+                       due_at=None, **_described(task, meta))
+        self.passed_rows[row.id] = row
+        return row
 
     def _index(self, task):
         index = self.bundle.task_index.get(task.task_spec.bpmn_id)
@@ -186,14 +206,7 @@ class Step:
         (the case moved to another definition version). A case left with nothing
         to move it on is recorded as stalled (engine/workflow/incidents.py)."""
         open_tasks = self._sync_open_tasks(workflow, refresh_due or refresh_meta, refresh_meta)
-        if self.case.process == PROPOSAL_PROCESS:
-            old_status = self.proposal.status
-            self.proposal.status = self._status(workflow)
-            self.proposal.updated_at = self.now
-            if self.proposal.status != old_status:
-                label = self.rt.stage_labels.get(self.proposal.status, self.proposal.status)
-                log(self.session, self.proposal, "status_changed", None, f"进入“{label}”",
-                    data={"from": old_status, "to": self.proposal.status}, at=self.now)
+        self._record_status(workflow)
         self.case.completed = workflow.is_completed()
         self.case.completed_tasks += self.completed
         self.case.next_timer_at = next_timer(workflow)
@@ -203,6 +216,19 @@ class Step:
         self.case.updated_at = self.now
         self.session.flush()
         incidents.after_step(self, workflow, open_tasks)
+
+    def _record_status(self, workflow):
+        """The proposal's status from the open stages (the workflow's end status when there are
+        none), and a status_changed event when it changed."""
+        if self.case.process != PROPOSAL_PROCESS:
+            return
+        old_status = self.proposal.status
+        self.proposal.status = self._status(workflow)
+        self.proposal.updated_at = self.now
+        if self.proposal.status != old_status:
+            label = self.rt.stage_labels.get(self.proposal.status, self.proposal.status)
+            log(self.session, self.proposal, "status_changed", None, f"进入“{label}”",
+                data={"from": old_status, "to": self.proposal.status}, at=self.now)
 
     def _sync_open_tasks(self, workflow, refresh_due, refresh_meta=False) -> int:
         """Make the case's open_tasks rows those of its ready user tasks; returns how many."""
