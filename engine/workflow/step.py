@@ -134,7 +134,7 @@ class Step:
 
     def pass_through(self, workflow, task, meta) -> OpenTask:
         """The case reached the ready user task `task` and goes on with it in this same step
-        (engine/services/cases.complete_sequence): the status it passed through is set and
+        (engine/services/cases.complete_next): the status it passed through is set and
         logged as `save` would, and the task's open-task row is made but not stored (nobody
         is told of a task done at once). Returns that row, for the caller's checks."""
         self._open_stages = [m.stage for t in workflow.get_tasks(state=TaskState.READY, manual=True)
