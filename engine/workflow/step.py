@@ -51,9 +51,7 @@ class Step:
         # 代录: (the member, the signed scan's attachment id) when committee staff (`user`) enter a
         # member's rating from the paper form (engine/services/paper_ratings.py)
         self.on_behalf: tuple | None = None
-        # open-task rows of user tasks that became ready and were done within this step, before it
-        # was stored (`pass_through`): never written, read as the stored rows are
-        self.passed_rows: dict[str, OpenTask] = {}
+        self.passed_rows: dict[str, OpenTask] = {}  # tasks done as soon as ready (`pass_through`)
         self.memo: dict = {}  # what one step reads once for all its tasks (engine/workflow/inform.py)
 
     # -- building and loading the workflow ------------------------------------------
@@ -133,10 +131,8 @@ class Step:
         return self.passed_rows.get(str(task.id)) or self.session.get(OpenTask, str(task.id))
 
     def pass_through(self, workflow, task, meta) -> OpenTask:
-        """The case reached the ready user task `task` and goes on with it in this same step
-        (engine/services/cases.complete_next): the status it passed through is set and
-        logged as `save` would, and the task's open-task row is made but not stored (nobody
-        is told of a task done at once). Returns that row, for the caller's checks."""
+        """The ready user task `task` is done in this same step (cases.complete_next): the status
+        passed through is logged as `save` would; its open-task row is made, never stored or told."""
         self._open_stages = [m.stage for t in workflow.get_tasks(state=TaskState.READY, manual=True)
                              if (m := self.rt.task_meta(self.bundle, t)) is not None]
         self._record_status(workflow)
@@ -218,8 +214,7 @@ class Step:
         incidents.after_step(self, workflow, open_tasks)
 
     def _record_status(self, workflow):
-        """The proposal's status from the open stages (the workflow's end status when there are
-        none), and a status_changed event when it changed."""
+        """The proposal's status from the open stages, logged when it changed."""
         if self.case.process != PROPOSAL_PROCESS:
             return
         old_status = self.proposal.status
