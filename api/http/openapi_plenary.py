@@ -85,7 +85,7 @@ PATHS = {
                               **errors(400, 401, 403)}},
         "post": {"summary": "批量审查交办：一次提交整页，每行各自办理（提案委）", "operationId": "applyBatch",
                  "tags": ["plenary"],
-                 "description": "每行在自己的事务中经过本提案的审查立案（及交办）步骤、校验和办理记录；"
+                 "description": "每行各自经过本提案的审查立案（及交办）、表单校验和办理记录；"
                                 "某行未通过时该行不作任何改动，其余各行照常生效。",
                  "requestBody": {"required": True, "content": {"application/json": {"schema": ref("BatchRequest")}}},
                  "responses": {"200": json_response(ref("BatchResult"), "逐行结果"), **errors(400, 401, 403, 422)}}},

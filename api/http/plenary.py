@@ -40,7 +40,7 @@ def batch_rows():
 
 @bp.post("/plenary")
 def batch_apply():
-    """Apply a page of decisions: each row its own step and transaction; refused rows say why."""
+    """Apply a page of decisions: each row its own case step, all or nothing; refused rows say why."""
     body = json_body()
     with unit_of_work() as uow:
         user = current_user(uow.session)

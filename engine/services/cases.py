@@ -18,7 +18,7 @@ from engine.profile import form_rules, sessions
 from engine.workflow import state
 from engine.workflow import step as steps
 from engine.adapters.db import UnitOfWork
-from engine.model.errors import Conflict, InvalidForm
+from engine.model.errors import Conflict, Forbidden, InvalidForm
 from engine.model.eventlog import log
 from engine.model.tables import Case, OpenTask, Proposal, ProposalPerson, User
 from engine.rules import permissions
@@ -78,7 +78,7 @@ def submit_proposal(uow: UnitOfWork, rt: Runtime, user: User, data: dict, commit
 
 
 def complete_task(uow: UnitOfWork, rt: Runtime, user: User, task_id: str, data: dict,
-                  expected_version: int | None = None, commit: bool = True) -> dict:
+                  expected_version: int | None = None, commit: bool = True, then=()) -> dict:
     """Complete an open user task with form data, as `user`.
 
     Refuses with NotFound (no such task), Conflict (already done, or the case
@@ -86,17 +86,20 @@ def complete_task(uow: UnitOfWork, rt: Runtime, user: User, task_id: str, data: 
     InvalidForm (field errors). Returns {"proposal_id", "version", "status"}.
     `commit=False` leaves the transaction open (flushed) for a caller that makes
     several steps one unit of work (engine/services/plenary.py).
+    `then` = [(form, data), ...]: the user tasks the case reaches next, completed in the
+    same step (`complete_next`): one load, run and store of the case for all of them.
     """
     row = task_for(uow.session, user, task_id)
     check_completable(uow.session, user, row)  # a colleague's claimed task: only the claimer completes it
-    return complete_open_task(uow, rt, user, row, data, expected_version, commit=commit)
+    return complete_open_task(uow, rt, user, row, data, expected_version, commit=commit, then=then)
 
 
 def complete_open_task(uow: UnitOfWork, rt: Runtime, user: User, row: OpenTask, data: dict,
                        expected_version: int | None = None, on_behalf: tuple | None = None,
-                       commit: bool = True) -> dict:
+                       commit: bool = True, then=()) -> dict:
     """Complete the open task `row` as `user`, whose right to do it the caller has checked
-    (complete_task; a paper rating entered for a member, `on_behalf` = (member, scan id))."""
+    (complete_task; a paper rating entered for a member, `on_behalf` = (member, scan id)),
+    then the tasks of `then` (complete_task)."""
     session, task_id = uow.session, row.id
     case = steps.lock_case(session, row.case_id)  # before anything is written: see engine/workflow/step.py
     if expected_version is not None and expected_version != case.version:
@@ -113,15 +116,18 @@ def complete_open_task(uow: UnitOfWork, rt: Runtime, user: User, row: OpenTask, 
         task = None
     if task is None or task.state != TaskState.READY:
         raise Conflict("该任务当前不可办理，请刷新后重试")
-    complete_loaded(step, workflow, task, rt.task_meta(step.bundle, task), fields)
+    complete_loaded(step, workflow, task, rt.task_meta(step.bundle, task), fields, store=not then)
+    for n, (form, more) in enumerate(then, 1):
+        complete_next(step, workflow, user, form, more, store=n == len(then))
     if commit:
         uow.commit()  # a lost race, here or at a flush above, is a Conflict (engine/adapters/db.py)
     return {"proposal_id": proposal.id, "version": case.version, "status": proposal.status}
 
 
-def complete_loaded(step: steps.Step, workflow, task, meta, fields: dict) -> None:
+def complete_loaded(step: steps.Step, workflow, task, meta, fields: dict, store: bool = True) -> None:
     """Complete the READY user task `task` of the step's loaded workflow with validated form
-    data: the form's rules, the task, what follows, the case stored (not committed).
+    data: the form's rules, the task, what follows, the case stored (not committed; `store=False`
+    leaves the storing to a task done next in the same step).
 
     The one way a user task is done: `complete_task` calls it, and so does the replay
     (engine/replay), which keeps the workflow in memory between steps. Raises InvalidForm
@@ -140,7 +146,29 @@ def complete_loaded(step: steps.Step, workflow, task, meta, fields: dict) -> Non
         task.run()
     step.task_done(task, meta, fields)
     step.advance(workflow)
-    step.save(workflow)
+    if store:
+        step.save(workflow)
+
+
+def complete_next(step: steps.Step, workflow, user: User, form: str, data: dict, store: bool = True) -> None:
+    """Complete, in the same step, the one ready user task of `form` the case has just reached,
+    checked as complete_task checks a task (the user may do it, the form's validation, rules
+    and references) and logged as its own event. A refusal names the task (交办：...)."""
+    rt = step.rt
+    ready = [(t, m) for t in workflow.get_tasks(state=TaskState.READY, manual=True)
+             if (m := rt.task_meta(step.bundle, t)) is not None and m.form == form]
+    if len(ready) != 1:
+        raise Conflict("办理后没有进入下一环节，请刷新后逐件办理")
+    task, meta = ready[0]
+    row = step.pass_through(workflow, task, meta)
+    if not permissions.may_do(user, row):
+        raise Forbidden(f"您不能办理“{meta.title}”")
+    try:
+        fields = rt.forms.validate(form, data)
+        _check_references(step.session, rt, row, fields)
+        complete_loaded(step, workflow, task, meta, fields, store=store)
+    except InvalidForm as err:
+        raise InvalidForm(f"{meta.title}：{err.message}", err.errors) from None
 
 
 def _check_references(session, rt: Runtime, row: OpenTask, fields: dict) -> None:

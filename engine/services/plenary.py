@@ -2,11 +2,12 @@
 
 Each row is one proposal waiting at its review (forms/review.json) or its
 assignment (forms/assign.json) task. A row goes through its own case step
-(`cases.complete_task`) with its own validation and event log, and in its own
-unit of work: a row filed and assigned at once does both steps in one
-transaction, so a refused assignment leaves the review undone too (never a
-half-applied row). A refused row is reported with its error; the other rows
-go through.
+(`cases.complete_task`) with its own validation and event log, in a savepoint of
+its own: a row filed and assigned at once completes both tasks in one step on its
+case (one load, run and store; each task still checked against its form and logged
+as its own event), so a refused assignment leaves the review undone too (never a
+half-applied row). A refused row is rolled back to its savepoint and reported with
+its error; the other rows go through. The rows are committed CHUNK_ROWS at a time.
 
 A row (all keys but task_id optional):
     task_id, version (the case version read with the page),
@@ -18,15 +19,18 @@ A review row filed with lead units is assigned in the same step; a row with
 nothing to do (no decision, no lead unit) is skipped.
 """
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.exc import StaleDataError
 
-from engine.adapters.db import UnitOfWork
+from engine.adapters.db import CONFLICT_MESSAGE, UnitOfWork, lost_to_concurrent
 from engine.model.errors import Conflict, EngineError, Forbidden, InvalidForm
-from engine.model.tables import OpenTask, Proposal, User
+from engine.model.tables import Case, OpenTask, ProcessDefinition, Proposal, User
 from engine.rules.permissions import may_review_in_batch
 from engine.services import cases
 
 REVIEW_FORM, ASSIGN_FORM = "review", "assign"
 MAX_ROWS = 200
+CHUNK_ROWS = 50  # rows per transaction: bounds how long a submit holds its locks (all of SQLite's)
 ROW_KEYS = {"task_id", "version", "decision", "reason", "merge_into_id", "category", "lead_unit_ids",
             "assisting_unit_ids", "assign_mode", "is_key", "supervising_leader", "assign_note"}
 
@@ -38,43 +42,72 @@ def require_batch(user: User) -> None:
 
 
 def apply_page(database, rt, user: User, rows) -> dict:
-    """Apply every row, each in its own transaction; returns
+    """Apply every row, each all or nothing; returns
     {"applied", "refused", "skipped", "rows": [one result per row, in order]}.
     A result is {"row", "task_id", "proposal_id", "ok", "skipped", "status", "status_label", "number",
-    "message", "errors"}."""
+    "message", "errors"}.
+
+    Rows are applied CHUNK_ROWS to a transaction, each row in a savepoint of its own: a refused
+    row is rolled back to its savepoint, whole, and the others of the chunk go on."""
     require_batch(user)
     if not isinstance(rows, list) or not rows:
         raise InvalidForm("没有要办理的提案", [{"field": "rows", "message": "请至少填写一行"}])
     if len(rows) > MAX_ROWS:
         raise InvalidForm("一次提交的提案过多", [{"field": "rows", "message": f"一次最多 {MAX_ROWS} 件"}])
-    results = [apply_row(database, rt, user.id, row, n) for n, row in enumerate(rows, 1)]
+    results = []
+    for first in range(0, len(rows), CHUNK_ROWS):
+        results += _apply_chunk(database, rt, user.id, rows[first:first + CHUNK_ROWS], first + 1)
     return {"applied": sum(1 for r in results if r["ok"]),
             "refused": sum(1 for r in results if not r["ok"] and not r["skipped"]),
             "skipped": sum(1 for r in results if r["skipped"]), "rows": results}
 
 
-def apply_row(database, rt, user_id: int, row, n: int = 1) -> dict:
-    """One row in its own unit of work: committed whole, or not at all."""
+def _apply_chunk(database, rt, user_id: int, rows: list, first: int) -> list[dict]:
+    """Rows numbered from `first`, in one transaction, each in its own savepoint."""
+    with UnitOfWork(database) as uow:
+        session = uow.session
+        if session.get_bind().dialect.name == "sqlite":
+            # the driver would begin only at the first write, and a savepoint outside a transaction
+            # would commit on release: take the write lock now, so that the savepoints nest
+            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        user = session.get(User, user_id)
+        # the definitions the chunk's cases run on, read once and held: the session keeps only
+        # weak references, and each row's step would read the whole definition row again
+        task_ids = [r["task_id"] for r in rows if isinstance(r, dict) and isinstance(r.get("task_id"), str)]
+        held = session.scalars(select(ProcessDefinition).where(ProcessDefinition.id.in_(
+            select(Case.definition_id).join(OpenTask, OpenTask.case_id == Case.id).where(OpenTask.id.in_(task_ids))))).all()
+        results = [apply_row(uow, rt, user, row, n) for n, row in enumerate(rows, first)]
+        del held
+        uow.commit()
+    return results
+
+
+def apply_row(uow, rt, user: User, row, n: int = 1) -> dict:
+    """One row in a savepoint of the caller's transaction: kept whole, or rolled back whole."""
     result = {"row": n, "task_id": row.get("task_id") if isinstance(row, dict) else None, "proposal_id": None,
               "ok": False, "skipped": False, "status": None, "status_label": None, "number": None, "title": None,
               "message": None, "errors": []}
+    session = uow.session
     try:
-        with UnitOfWork(database) as uow:
-            user = uow.session.get(User, user_id)
-            done = _apply(uow, rt, user, row, result)
-            if done:
-                uow.commit()
-                proposal = uow.session.get(Proposal, result["proposal_id"])
+        with session.begin_nested():
+            if _apply(uow, rt, user, row, result):
+                session.flush()
+                proposal = session.get(Proposal, result["proposal_id"])
                 result.update(ok=True, status=proposal.status, number=proposal.number, title=proposal.title,
                               status_label=rt.stage_labels.get(proposal.status, proposal.status))
     except EngineError as err:
         errors = getattr(err, "errors", None) or err.details.get("errors") or []
         result.update(ok=False, message=err.message, errors=errors)
+    except (DBAPIError, StaleDataError) as err:  # a concurrent step got there first: this row is refused
+        if not lost_to_concurrent(err):
+            raise
+        result.update(ok=False, message=CONFLICT_MESSAGE, errors=[])
     return result
 
 
 def _apply(uow, rt, user, row, result) -> bool:
-    """Do the row's steps (not committed); False when the row has nothing to do."""
+    """Do the row's steps (not committed); False when the row has nothing to do. A review row
+    filed with lead units is assigned in the same case step (cases.complete_task's `then`)."""
     if not isinstance(row, dict) or not isinstance(row.get("task_id"), str):
         raise InvalidForm("行数据无效", [{"field": "task_id", "message": "缺少待办编号"}])
     unknown = sorted(set(row) - ROW_KEYS)
@@ -92,16 +125,11 @@ def _apply(uow, rt, user, row, result) -> bool:
             result["skipped"] = True
             return False
         proposal = session.get(Proposal, task.proposal_id)
+        then = [(ASSIGN_FORM, assign_data(row))] if row["decision"] == "file" and leads else []
         cases.complete_task(uow, rt, user, task.id, review_data(row, proposal), expected_version=version,
-                            commit=False)
-        if row["decision"] != "file" or not leads:
-            return True
-        task = session.scalar(select(OpenTask).where(OpenTask.proposal_id == result["proposal_id"],
-                                                     OpenTask.form == ASSIGN_FORM))
-        if task is None:
-            raise Conflict("立案后没有进入交办环节，请逐件办理")
-        version = None  # the case has just moved on in this same transaction
-    elif not leads:
+                            commit=False, then=then)
+        return True
+    if not leads:
         result["skipped"] = True
         return False
     try:

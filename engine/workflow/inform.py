@@ -46,7 +46,10 @@ def inform(step, task, kind: str) -> int:
     """Send message `kind` about the step's proposal to its proposer and co-signers; returns rows queued."""
     session, region, proposal = step.session, step.rt.region, step.proposal
     data = task.data
-    unit_names = dict(session.execute(select(Unit.id, Unit.name)).all())
+    if "unit_names" not in step.memo:  # read once per step, however many of its tasks inform
+        step.memo["unit_names"] = dict(session.execute(select(Unit.id, Unit.name)).all())
+        step.memo["people"] = people_of(session, proposal.id)
+    unit_names = step.memo["unit_names"]
 
     def names(units):
         return "、".join(unit_names.get(u, u) for u in (units or {})) or "无"
@@ -67,5 +70,5 @@ def inform(step, task, kind: str) -> int:
     message = message_of(region, kind)
     title = message["title"].format_map(values)
     body = (message.get("body") or "").format_map(values)
-    return notify.enqueue(session, region, people_of(session, proposal.id), kind, title, body,
+    return notify.enqueue(session, region, step.memo["people"], kind, title, body,
                           proposal_id=proposal.id, now=step.now)

@@ -51,6 +51,8 @@ class Step:
         # 代录: (the member, the signed scan's attachment id) when committee staff (`user`) enter a
         # member's rating from the paper form (engine/services/paper_ratings.py)
         self.on_behalf: tuple | None = None
+        self.passed_rows: dict[str, OpenTask] = {}  # tasks done as soon as ready (`pass_through`)
+        self.memo: dict = {}  # what one step reads once for all its tasks (engine/workflow/inform.py)
 
     # -- building and loading the workflow ------------------------------------------
     def script_engine(self):
@@ -76,7 +78,7 @@ class Step:
     # -- what happens ------------------------------------------------------------------
     def task_done(self, task, meta, fields):
         """Record a completed user task: event, index columns, deadlines met."""
-        row = self.session.get(OpenTask, str(task.id))
+        row = self._open_row(task)
         title, data = meta.title, fields
         if self.on_behalf is not None:  # who entered it, for whom, with which signed scan
             member, scan = self.on_behalf
@@ -114,7 +116,7 @@ class Step:
         kind, record = self.bundle.resolves.get(bpmn_id), self.bundle.records.get(bpmn_id)
         if not kind and record is None:
             return
-        row = self.session.get(OpenTask, str(task.id))
+        row = self._open_row(task)
         unit = row.unit_id if row else task.data.get("lead_unit")
         if row is None and self.rt.task_meta(self.bundle, task) is None:  # an engine step (the reply is sent)
             data = {k: task.data[k] for k in record or () if k in task.data} or None
@@ -125,6 +127,20 @@ class Step:
             met(self, kind, unit=row.unit_id, holder=row.assignee)
         elif kind and met:  # an engine step met it (the reply is sent): for whoever held it
             met(self, kind, lead_unit=task.data.get("lead_unit"))
+
+    def _open_row(self, task) -> OpenTask | None:
+        return self.passed_rows.get(str(task.id)) or self.session.get(OpenTask, str(task.id))
+
+    def pass_through(self, workflow, task, meta) -> OpenTask:
+        """The ready user task `task` is done in this same step (cases.complete_next): the status
+        passed through is logged as `save` would; its open-task row is made, never stored or told."""
+        self._open_stages = [m.stage for t in workflow.get_tasks(state=TaskState.READY, manual=True)
+                             if (m := self.rt.task_meta(self.bundle, t)) is not None]
+        self._record_status(workflow)
+        row = OpenTask(id=str(task.id), case_id=self.case.id, proposal_id=self.proposal.id, created_at=self.now,
+                       due_at=None, **_described(task, meta))
+        self.passed_rows[row.id] = row
+        return row
 
     def _index(self, task):
         index = self.bundle.task_index.get(task.task_spec.bpmn_id)
@@ -187,14 +203,7 @@ class Step:
         (the case moved to another definition version). A case left with nothing
         to move it on is recorded as stalled (engine/workflow/incidents.py)."""
         open_tasks = self._sync_open_tasks(workflow, refresh_due or refresh_meta, refresh_meta)
-        if self.case.process == PROPOSAL_PROCESS:
-            old_status = self.proposal.status
-            self.proposal.status = self._status(workflow)
-            self.proposal.updated_at = self.now
-            if self.proposal.status != old_status:
-                label = self.rt.stage_labels.get(self.proposal.status, self.proposal.status)
-                log(self.session, self.proposal, "status_changed", None, f"进入“{label}”",
-                    data={"from": old_status, "to": self.proposal.status}, at=self.now)
+        self._record_status(workflow)
         self.case.completed = workflow.is_completed()
         self.case.completed_tasks += self.completed
         self.case.next_timer_at = next_timer(workflow)
@@ -204,6 +213,18 @@ class Step:
         self.case.updated_at = self.now
         self.session.flush()
         incidents.after_step(self, workflow, open_tasks)
+
+    def _record_status(self, workflow):
+        """The proposal's status from the open stages, logged when it changed."""
+        if self.case.process != PROPOSAL_PROCESS:
+            return
+        old_status = self.proposal.status
+        self.proposal.status = self._status(workflow)
+        self.proposal.updated_at = self.now
+        if self.proposal.status != old_status:
+            label = self.rt.stage_labels.get(self.proposal.status, self.proposal.status)
+            log(self.session, self.proposal, "status_changed", None, f"进入“{label}”",
+                data={"from": old_status, "to": self.proposal.status}, at=self.now)
 
     def _sync_open_tasks(self, workflow, refresh_due, refresh_meta=False) -> int:
         """Make the case's open_tasks rows those of its ready user tasks; returns how many."""

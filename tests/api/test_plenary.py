@@ -3,7 +3,12 @@ similar proposals flagged and merged with a real link, the submission lookup, th
 Excel export and import, and what the proposer and co-signers are told."""
 import io
 
+import pytest
 from openpyxl import Workbook, load_workbook
+from sqlalchemy import select
+
+from engine.adapters.db import UnitOfWork
+from engine.model.tables import User
 
 from engine.tooling.plenary_data import form_data, session_proposals
 
@@ -185,3 +190,69 @@ def test_the_command_line_import_checks_then_imports(app, api, tmp_path, capsys)
     assert main(["--database-url", url, "import-proposals", str(good), "--by", TW]) == 0
     assert "已导入 1 件提案" in capsys.readouterr().out
     assert batch(api)["counts"]["review"] == 1
+
+
+def _record(api, pid):
+    """The proposal's event record as a handler reads it (kind, title), in order."""
+    return [(e["kind"], e["title"]) for e in api.get(TW, f"/api/proposals/{pid}").get_json()["timeline"]]
+
+
+def test_a_batch_row_is_recorded_as_the_two_tasks_done_one_by_one_without_telling_anyone_of_the_passing_task(api):
+    _, (by_hand, in_batch) = submit_many(api, 2)
+    api.do(TW, "review", by_hand, {"review_decision": "file", "category": "urban"})
+    api.do(TW, "assign", by_hand, {"assign_mode": "single", "lead_unit_ids": ["jtw"], "assisting_unit_ids": [],
+                                   "is_key": False})
+    row = batch(api)["items"][0]
+    assert row["proposal_id"] == in_batch
+    result = api.post(TW, "/api/plenary", {"rows": [{"task_id": row["task_id"], "version": row["version"],
+                                                     "decision": "file", "category": "urban",
+                                                     "lead_unit_ids": ["jtw"]}]}).get_json()
+    assert result["applied"] == 1 and result["rows"][0]["status"] == "accepting"
+
+    # one case step, yet each task its own event and the stage it passed through (交办) in the record
+    assert _record(api, in_batch) == _record(api, by_hand)
+    assert ("status_changed", "进入“待交办”") in _record(api, in_batch)
+    # the assignment task was done at once: nobody was told of it as a new task
+    told = [(m["title"], m["proposal_id"]) for m in messages(api, TW)]
+    assert ("新的待办：交办", by_hand) in told and ("新的待办：交办", in_batch) not in told
+
+
+def test_a_refused_row_in_the_middle_of_a_transaction_is_undone_whole_even_its_number(api, monkeypatch):
+    from engine.services import plenary
+    monkeypatch.setattr(plenary, "CHUNK_ROWS", 3)  # rows 1-3 and 4-5 in two transactions
+    _, ids = submit_many(api, 5)
+    listing = batch(api, step="review")
+    rows = [{"task_id": item["task_id"], "decision": "file", "lead_unit_ids": ["jtw"]} for item in listing["items"]]
+    rows[1]["is_key"] = True  # filed (a number taken), then its assignment refused: no supervising leader
+
+    result = api.post(TW, "/api/plenary", {"rows": rows}).get_json()
+
+    assert [r["ok"] for r in result["rows"]] == [True, False, True, True, True]
+    numbers = [r["number"] for r in result["rows"] if r["ok"]]
+    serials = [int("".join(ch for ch in n if ch.isdigit())[-3:]) for n in numbers]
+    assert serials == list(range(serials[0], serials[0] + 4))  # no number lost to the refused row
+    refused = api.get(TW, f"/api/proposals/{listing['items'][1]['proposal_id']}").get_json()
+    assert refused["status"] == "review" and refused["number"] is None
+    assert [k for k, _ in _record(api, refused["id"])].count("task_completed") == 0
+
+
+def test_a_fault_in_a_row_leaves_the_rows_before_it_in_the_same_transaction_unwritten(app, api, monkeypatch):
+    from engine.services import plenary
+    submit_many(api, 3)
+    listing = batch(api, step="review")
+    rows = [{"task_id": item["task_id"], "decision": "file", "lead_unit_ids": ["jtw"]} for item in listing["items"]]
+    real = plenary._apply
+
+    def third_fails(uow, rt, user, row, result):
+        if row is rows[2]:
+            raise RuntimeError("断电")
+        return real(uow, rt, user, row, result)
+
+    monkeypatch.setattr(plenary, "_apply", third_fails)
+    services = app.extensions["cppcc"]
+    with UnitOfWork(services["db"]) as uow:
+        clerk = uow.session.scalar(select(User).where(User.username == TW))
+    with pytest.raises(RuntimeError):
+        plenary.apply_page(services["db"], services["runtime"], clerk, rows)
+    # the first rows' savepoints were released, not committed: nothing of the chunk was written
+    assert batch(api, step="review")["counts"] == {"review": 3, "assign": 0}
