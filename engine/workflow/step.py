@@ -19,7 +19,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from engine.model import clock
 from engine.workflow import faults
@@ -51,6 +51,9 @@ class Step:
         # 代录: (the member, the signed scan's attachment id) when committee staff (`user`) enter a
         # member's rating from the paper form (engine/services/paper_ratings.py)
         self.on_behalf: tuple | None = None
+        # whether the case was stored with an open task (one of its open_tasks rows is being done):
+        # then it has no open stalled-case record (engine/workflow/incidents.py) to look for
+        self.had_open_task = False
 
     # -- building and loading the workflow ------------------------------------------
     def script_engine(self):
@@ -207,11 +210,14 @@ class Step:
     def _sync_open_tasks(self, workflow, refresh_due, refresh_meta=False) -> int:
         """Make the case's open_tasks rows those of its ready user tasks; returns how many."""
         ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
-        existing = {row.id: row for row in self.session.scalars(select(OpenTask).where(OpenTask.case_id == self.case.id))}
+        if refresh_due:  # the rows themselves are changed: load them
+            existing = {row.id: row for row in self.session.scalars(select(OpenTask).where(OpenTask.case_id == self.case.id))}
+        else:
+            existing = dict.fromkeys(self.session.scalars(select(OpenTask.id).where(OpenTask.case_id == self.case.id)))
         gone = set(existing) - set(ready)
         if gone:
             self.session.execute(delete(OpenTask).where(OpenTask.id.in_(gone)))
-        self._open_stages = []
+        self._open_stages, new_rows, messages = [], [], []
         for task_id, task in ready.items():
             meta = self.rt.task_meta(self.bundle, task)
             if meta is None:
@@ -225,13 +231,17 @@ class Step:
                 if refresh_due:
                     row.due_at = self._due(task, meta)
                 continue
-            row = OpenTask(id=task_id, case_id=self.case.id, proposal_id=self.proposal.id, created_at=self.now,
-                           due_at=self._due(task, meta), **_described(task, meta))
-            self.session.add(row)
+            row = dict(id=task_id, case_id=self.case.id, proposal_id=self.proposal.id, created_at=self.now,
+                       due_at=self._due(task, meta), claimed_by=None, claimed_at=None, **_described(task, meta))
+            new_rows.append(row)
+            messages.append((row, meta))
+        if new_rows:  # one statement, no ORM objects: nothing in this step reads them back
+            self.session.execute(insert(OpenTask), new_rows)
+        for row, meta in messages:
             notify.enqueue(self.session, self.rt.region,
-                           notify.recipients_for(self.session, row.role, row.unit_id, row.assignee),
+                           notify.recipients_for(self.session, row["role"], row["unit_id"], row["assignee"]),
                            meta.notify, f"新的待办：{meta.title}", f"提案：{self.proposal.title}",
-                           proposal_id=self.proposal.id, task_id=task_id, now=self.now)
+                           proposal_id=self.proposal.id, task_id=row["id"], now=self.now)
         return len(self._open_stages)
 
     def _due(self, task, meta):
@@ -316,15 +326,16 @@ def lock_case(session, case_id: int, skip_locked: bool = False) -> Case | None:
     process's case locks its proposal's case first. SQLite locks the whole
     database for a writer: the step takes the write lock now (an empty update),
     so that what it reads next is what the previous writer committed."""
-    case = session.get(Case, case_id)
-    if case is None:
-        return None
+    table = Case.__table__
     if session.get_bind().dialect.name != "postgresql":
-        table = Case.__table__
-        session.execute(table.update().where(table.c.id == case_id).values(id=table.c.id))
-        return session.get(Case, case_id, populate_existing=True)
-    if case.process != PROPOSAL_PROCESS:
-        own = session.scalar(select(Case.id).where(Case.proposal_id == case.proposal_id,
+        taken = session.execute(table.update().where(table.c.id == case_id).values(id=table.c.id))
+        return session.get(Case, case_id, populate_existing=True) if taken.rowcount else None
+    # which process, read without loading the case's state (the locked read below loads it once)
+    found = session.execute(select(table.c.process, table.c.proposal_id).where(table.c.id == case_id)).first()
+    if found is None:
+        return None
+    if found.process != PROPOSAL_PROCESS:
+        own = session.scalar(select(Case.id).where(Case.proposal_id == found.proposal_id,
                                                    Case.process == PROPOSAL_PROCESS))
         if own is not None and own != case_id and _locked(session, own, skip_locked) is None:
             return None
