@@ -19,6 +19,7 @@ driver's error with its SQL. A lock that could not be had in time (PostgreSQL's
 lock_timeout, SQLite's busy wait) is the database being busy, not a lost race:
 `unavailable` (503 with Retry-After).
 """
+import os
 import socket
 import threading
 import time
@@ -177,6 +178,14 @@ class Watchdog:
 
 
 WATCHDOG = Watchdog()
+
+
+def _watchdog_after_fork() -> None:
+    """A forked child (a gunicorn worker) has no watchdog thread: start afresh, one of its own."""
+    WATCHDOG.__init__()
+
+
+os.register_at_fork(after_in_child=_watchdog_after_fork)
 
 
 def _shut_down(fd: int) -> None:
