@@ -63,7 +63,11 @@ class Runtime:
 
     def bundle_of_case(self, session, case) -> ProcessBundle:
         """The parsed bundle of the definition version a case runs on: its hash is read (a short
-        row), the stored files (hundreds of KB) only when this process has not parsed that version yet."""
+        row; nothing when engine.workflow.step.lock_case read it with the case), the stored files
+        (hundreds of KB) only when this process has not parsed that version yet."""
+        known = getattr(case, "definition_hash", None)
+        if known is not None and known[0] == case.definition_id and known[1] in self._bundles:
+            return self._bundles[known[1]]
         return self.bundle_for(session.get(ProcessDefinition, case.definition_id, options=[defer(ProcessDefinition.files)]))
 
     def current_definition(self, session) -> ProcessDefinition:

@@ -29,7 +29,7 @@ from engine.adapters import outbox as notify
 from engine.workflow import state
 from engine.model.eventlog import log
 from engine.model.errors import ProcessFault
-from engine.model.tables import Case, OpenTask, ProposalUnit, Rating
+from engine.model.tables import Case, OpenTask, ProcessDefinition, ProposalUnit, Rating
 from engine.model.storable import unstorable
 from engine.rules.extensions import extended_due
 
@@ -329,7 +329,7 @@ def lock_case(session, case_id: int, skip_locked: bool = False) -> Case | None:
     table = Case.__table__
     if session.get_bind().dialect.name != "postgresql":
         taken = session.execute(table.update().where(table.c.id == case_id).values(id=table.c.id))
-        return session.get(Case, case_id, populate_existing=True) if taken.rowcount else None
+        return _read(session, case_id) if taken.rowcount else None
     # which process, read without loading the case's state (the locked read below loads it once)
     found = session.execute(select(table.c.process, table.c.proposal_id).where(table.c.id == case_id)).first()
     if found is None:
@@ -337,12 +337,22 @@ def lock_case(session, case_id: int, skip_locked: bool = False) -> Case | None:
     if found.process != PROPOSAL_PROCESS:
         own = session.scalar(select(Case.id).where(Case.proposal_id == found.proposal_id,
                                                    Case.process == PROPOSAL_PROCESS))
-        if own is not None and own != case_id and _locked(session, own, skip_locked) is None:
+        if own is not None and own != case_id and _read(session, own, True, skip_locked) is None:
             return None
-    return _locked(session, case_id, skip_locked)
+    return _read(session, case_id, True, skip_locked)
 
 
-def _locked(session, case_id, skip_locked):
-    query = (select(Case).where(Case.id == case_id).with_for_update(skip_locked=skip_locked)
-             .execution_options(populate_existing=True))
-    return session.scalar(query)
+def _read(session, case_id, lock: bool = False, skip_locked: bool = False) -> Case | None:
+    """The case row read afresh (on PostgreSQL with `lock`: FOR UPDATE), with its definition's
+    hash kept on it as `definition_hash` = (definition id, hash): Runtime.bundle_of_case then
+    reads nothing more."""
+    query = (select(Case, ProcessDefinition.hash).join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
+             .where(Case.id == case_id).execution_options(populate_existing=True))
+    if lock:
+        query = query.with_for_update(skip_locked=skip_locked, of=Case)
+    found = session.execute(query).first()
+    if found is None:
+        return None
+    case, definition_hash = found
+    case.definition_hash = (case.definition_id, definition_hash)
+    return case
