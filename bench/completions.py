@@ -3,7 +3,7 @@
 Usage (from the project root):
 
     .venv/bin/python -m bench.completions [--database-url URL] [--clients 1,4,8]
-                                          [--seconds 10] [--servers 1]
+                                          [--seconds 10] [--servers 1] [--processes 1,2]
 
 Each client owns one case walked to its follow-up stage and completes progress
 reports (report_done false), each of which opens the next one: the same step
@@ -13,10 +13,13 @@ where a case is in its life.
 Printed, side by side from one run (the machine's load is printed too, since
 this 2-core machine is shared):
 - in the process: `engine.services.cases.complete_task` in a committed unit of
-  work, one after another; completions/s, p50 and p99 latency, and the SQL
-  statements one completion sends (counted on the database engine);
-- through HTTP: `cppcc serve` (waitress, 8 threads) in one or more server
-  processes on the same database, N clients each on its own keep-alive
+  work, one after another; completions/s, p50 and p99 latency, the SQL
+  statements one completion sends (counted on the database engine) and the CPU
+  time this process spends on one (time.process_time: the database's own work on
+  PostgreSQL is not in it);
+- through HTTP: `cppcc serve` (waitress, 8 threads; with --processes N,
+  `cppcc serve --processes N`: N gunicorn worker processes on one port) in one
+  or more servers on the same database, N clients each on its own keep-alive
   connection posting `/api/tasks/<id>/complete`; completions/s, p50/p99, and
   the ratio to the in-process rate.
 
@@ -73,22 +76,26 @@ class StatementCounter:
 def in_process(db, rt, case: EngineCase, steps: int) -> dict:
     """Complete `steps` progress reports on one case in this process."""
     times = [case.step("progress_report", "fgw_clerk", REPORT) for _ in range(steps)]  # the lookup is not timed
-    counted = _statements_of_completion(db, rt, case, StatementCounter(db.engine))
+    counted, cpu = _statements_of_completion(db, rt, case, StatementCounter(db.engine))
     p50, p99 = percentiles(times)
-    return {"rate": len(times) / sum(times), "p50": p50, "p99": p99, "statements": counted}
+    return {"rate": len(times) / sum(times), "p50": p50, "p99": p99, "statements": counted, "cpu": cpu}
 
 
-def _statements_of_completion(db, rt, case, counter) -> float:
-    """Statements of the completion alone (complete_task in its unit of work), averaged over 10."""
-    total = 0
-    for _ in range(10):
+def _statements_of_completion(db, rt, case, counter, repeat: int = 20) -> tuple[float, float]:
+    """Statements of the completion alone (complete_task in its unit of work) and the CPU time this
+    process spent on it in ms (less disturbed by other programs on the machine than the wall
+    clock), each averaged over `repeat`."""
+    total, cpu = 0, 0.0
+    for _ in range(repeat):
         task_id, user_id = case.open_task("progress_report", "fgw_clerk")
         counter.count, counter.active = 0, True
+        began = time.process_time()
         with UnitOfWork(db) as uow:
             case_service.complete_task(uow, rt, uow.session.get(User, user_id), task_id, REPORT)
+        cpu += time.process_time() - began
         counter.active = False
         total += counter.count
-    return total / 10
+    return total / repeat, cpu * 1000 / repeat
 
 
 def free_port() -> int:
@@ -97,10 +104,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(url: str, port: int, secret: str) -> subprocess.Popen:
-    """`cppcc serve` on the database, waiting until it answers."""
+def start_server(url: str, port: int, secret: str, processes: int = 1) -> subprocess.Popen:
+    """`cppcc serve` on the database (`processes` > 1: gunicorn workers), waiting until it answers."""
     env = {**os.environ, "CPPCC_DATABASE_URL": url, "CPPCC_SECRET_KEY": secret}
-    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)],
+    command = [sys.executable, "-m", "api.cli", "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)]
+    proc = subprocess.Popen(command + (["--processes", str(processes)] if processes > 1 else []),
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -184,7 +192,9 @@ def main(argv=None):
     parser.add_argument("--database-url", help="database to use (EMPTIED first); default a temporary SQLite file")
     parser.add_argument("--clients", default="1,4,8", help="concurrent HTTP clients per round (default 1,4,8)")
     parser.add_argument("--seconds", type=float, default=10, help="length of each HTTP round (default 10)")
-    parser.add_argument("--servers", type=int, default=1, help="server processes on the database (default 1)")
+    parser.add_argument("--servers", type=int, default=1, help="servers on the database, each on its port (default 1)")
+    parser.add_argument("--processes", default="1", help="worker processes of each server, one round of every "
+                        "client count per value (default 1: waitress; N > 1: `cppcc serve --processes N`, gunicorn)")
     parser.add_argument("--steps", type=int, default=50, help="in-process completions timed (default 50)")
     args = parser.parse_args(argv)
     clients = sorted(int(x) for x in args.clients.split(","))
@@ -204,20 +214,23 @@ def main(argv=None):
             local = in_process(db, rt, cases[0], args.steps)
             backend = url.split(":", 1)[0].split("+", 1)[0]
             print(f"in the process ({backend}): {local['rate']:.1f} completions/s, p50 {local['p50']:.1f} ms, "
-                  f"p99 {local['p99']:.1f} ms, {local['statements']:.1f} SQL statements per completion")
+                  f"p99 {local['p99']:.1f} ms, {local['statements']:.1f} SQL statements and {local['cpu']:.1f} ms CPU "
+                  "per completion")
             secret = secrets.token_urlsafe(32)
-            ports = [free_port() for _ in range(args.servers)]
-            servers = [start_server(url, port, secret) for port in ports]
-            try:
-                for n in clients:
-                    r = through_http(url, cases, n, args.seconds, ports)
-                    print(f"HTTP, {args.servers} server(s), {n:2d} client(s): {r['rate']:.1f} completions/s "
-                          f"({r['rate'] / local['rate']:.2f} of in-process), p50 {r['p50']:.1f} ms, "
-                          f"p99 {r['p99']:.1f} ms, {r['done']} done, {r['errors']} refused")
-            finally:
-                for proc in servers:
-                    proc.terminate()
-                    proc.wait(timeout=30)
+            for processes in (int(x) for x in args.processes.split(",")):
+                ports = [free_port() for _ in range(args.servers)]
+                servers = [start_server(url, port, secret, processes) for port in ports]
+                kind = "waitress, 8 threads" if processes == 1 else f"gunicorn, {processes} processes"
+                try:
+                    for n in clients:
+                        r = through_http(url, cases, n, args.seconds, ports)
+                        print(f"HTTP, {args.servers} server(s) ({kind}), {n:2d} client(s): {r['rate']:.1f} "
+                              f"completions/s ({r['rate'] / local['rate']:.2f} of in-process), p50 {r['p50']:.1f} ms, "
+                              f"p99 {r['p99']:.1f} ms, {r['done']} done, {r['errors']} refused")
+                finally:
+                    for proc in servers:
+                        proc.terminate()
+                        proc.wait(timeout=30)
         finally:
             db.engine.dispose()
     print(f"load after: {os.getloadavg()[0]:.2f}")

@@ -3,9 +3,10 @@
     cppcc init-db [--reset]     create the tables (and the unit directory)
     cppcc load-demo             demo accounts and proposals (empty database only)
     cppcc check                 parse and check every diagram, DMN table and form
-    cppcc serve [--demo]        start the HTTP service (waitress); --demo creates
-                                the database and loads the demo data if empty; on
-                                SQLite the timer worker runs inside the server
+    cppcc serve [--demo] [--processes N]  start the HTTP service (waitress; with N > 1,
+                                N gunicorn worker processes on one port: api/cli/processes.py);
+                                --demo creates the database and loads the demo data if empty;
+                                on SQLite one process runs the timer worker inside the server
     cppcc worker [--once] [--demo]  fire due timers and deliver notifications (PostgreSQL:
                                 run one or more of these beside the server; SQLite: one)
     cppcc scenarios [FILE ...]  run the designers' scenarios (processes/scenarios/*.yaml)
@@ -60,6 +61,7 @@ from api.cli import plenary as cli_plenary
 from api.cli import schema as cli_schema
 from api.cli import statistics as cli_statistics
 from api.cli import versions as cli_versions
+from api.cli.processes import serve_processes
 
 
 def _database(settings):
@@ -114,6 +116,11 @@ def cmd_serve(args, settings):
     if not settings.secret_key and not args.demo:
         print("提示：未设置 CPPCC_SECRET_KEY，本次启动使用临时随机密钥，服务重启后所有人需重新登录", flush=True)
     ext = app.extensions["cppcc"]
+    if args.processes > 1:  # forked gunicorn workers; the timer worker is a `cppcc worker` of its own
+        print(f"服务已启动：http://{args.host}:{args.port}/  （{args.processes} 个进程；定时任务请另行运行 cppcc worker）",
+              flush=True)
+        serve_processes(app, args.host, args.port, args.processes)
+        return 0
     embedded = settings.database_url.startswith("sqlite") and not args.no_worker
     if embedded:
         try:
@@ -237,6 +244,8 @@ def main(argv=None) -> int:
     p.add_argument("--port", type=int, default=5000)
     p.add_argument("--demo", action="store_true", help="数据库为空时加载演示数据")
     p.add_argument("--no-worker", action="store_true", help="不在本进程中运行定时任务")
+    p.add_argument("--processes", type=int, default=1,
+                   help="服务进程数（大于 1 时由 gunicorn 启动多个进程共用一个端口，定时任务需另行运行 cppcc worker）")
     p.add_argument("--timer-interval", type=float, default=30.0, help="定时任务检查间隔（秒）")
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("worker", help="运行定时任务：提醒、超期督办、消息发送")

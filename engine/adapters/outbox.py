@@ -31,7 +31,7 @@ e-mail's Message-ID, the SMS gateway's `Idempotency-Key` header and
 """
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from engine.model import clock
 from engine.adapters.channels import (
@@ -85,25 +85,26 @@ def enqueue(session, region: Region, recipients: list[User], kind: str, title: s
     due = clock.to_real(now)
     channels = region.channels(kind)
     title = (title or "")[:_TITLE_MAX]
-    created, seen = 0, set()
+    rows, seen = [], set()
     for user in recipients:
         if user.username in seen:
             continue
         seen.add(user.username)
         for channel in channels:
-            row = Notification(recipient=user.username, channel=channel, kind=kind, title=title, body=body or "",
-                               proposal_id=proposal_id, task_id=task_id, created_at=now, attempts=0)
+            row = dict(recipient=user.username, channel=channel, kind=kind, title=title, body=body or "",
+                       proposal_id=proposal_id, task_id=task_id, created_at=now, attempts=0, status=PENDING,
+                       next_attempt_at=None, sent_at=None, last_error=None)
             missing = _missing_address(channel, user)
             if channel == INAPP:
-                row.status, row.sent_at = SENT, now
+                row.update(status=SENT, sent_at=now)
             elif missing:
-                row.status, row.last_error = FAILED, missing
+                row.update(status=FAILED, last_error=missing)
             else:
-                row.status, row.next_attempt_at = PENDING, due
-            session.add(row)
-            created += 1
-    session.flush()
-    return created
+                row.update(next_attempt_at=due)
+            rows.append(row)
+    if rows:  # one statement for all of them (the caller's pending changes are flushed first)
+        session.execute(insert(Notification), rows)
+    return len(rows)
 
 
 def _missing_address(channel: str, user: User | None) -> str | None:

@@ -15,6 +15,7 @@ import logging
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from engine.model import clock
 from engine.definitions import lint
@@ -96,7 +97,9 @@ def current_definition(session, rt) -> ProcessDefinition:
 
 
 def _latest(session) -> ProcessDefinition | None:
-    return session.scalar(select(ProcessDefinition).join(Deployment, Deployment.definition_id == ProcessDefinition.id)
+    """The latest deployed definition; its files are read only if asked for (a new case needs the hash)."""
+    return session.scalar(select(ProcessDefinition).options(defer(ProcessDefinition.files))
+                          .join(Deployment, Deployment.definition_id == ProcessDefinition.id)
                           .order_by(Deployment.id.desc()).limit(1))
 
 
@@ -106,8 +109,8 @@ def ensure_current(database, rt) -> ProcessDefinition:
 
     with UnitOfWork(database) as uow:
         row = current_definition(uow.session, rt)
+        rt.current = rt.bundle_for(row)  # in the transaction: the files are read only if not parsed yet
         uow.commit()
-    rt.current = rt.bundle_for(row)
     return row
 
 

@@ -189,8 +189,9 @@ def open_task_rows(session, words: Catalogue, tasks: list[OpenTask], user: User 
     """Open tasks as people read them: what, who does it (the person, or the unit and
     role, or the office, in the words of `words`, the region's catalogue), by when;
     `mine` when `user` may do it."""
-    names = dict(session.execute(select(User.username, User.name).where(User.username.in_(
-        {t.assignee for t in tasks if t.assignee} | {t.claimed_by for t in tasks if t.claimed_by}))).all()) if tasks else {}
+    people = {t.assignee for t in tasks if t.assignee} | {t.claimed_by for t in tasks if t.claimed_by}
+    names = dict(session.execute(select(User.username, User.name).where(User.username.in_(people))).all()) \
+        if people else {}
     units = _unit_names(session, {t.unit_id for t in tasks})
     rows, short = [], words.labels("roles", "short")
     for t in tasks:

@@ -64,6 +64,7 @@ class WorkCalendar:
         """Days given as dates or ISO strings."""
         self.extra_holidays = _to_dates(extra_holidays)
         self.extra_workdays = _to_dates(extra_workdays)
+        self._known: dict[date, bool] = {}  # day -> working day, as looked up (counting deadlines asks often)
 
     @classmethod
     def for_region(cls, region) -> "WorkCalendar":
@@ -74,6 +75,12 @@ class WorkCalendar:
     def is_workday(self, d: date) -> bool:
         """True if people work on `d` (a date, or a datetime whose date is taken)."""
         d = _to_date(d)
+        known = self._known.get(d)
+        if known is None:
+            known = self._known[d] = self._look_up(d)
+        return known
+
+    def _look_up(self, d: date) -> bool:
         if d in self.extra_workdays:
             return True
         if d in self.extra_holidays:

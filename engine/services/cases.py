@@ -108,7 +108,7 @@ def complete_open_task(uow: UnitOfWork, rt: Runtime, user: User, row: OpenTask, 
     _check_references(session, rt, row, fields)
     proposal = session.get(Proposal, case.proposal_id)
     step = steps.Step(uow, rt, case, proposal, rt.bundle_of_case(session, case), user)
-    step.on_behalf = on_behalf
+    step.on_behalf, step.had_open_task = on_behalf, True
     workflow = step.load()
     try:
         task = workflow.get_task_from_id(UUID(task_id))

@@ -143,11 +143,11 @@ def user_from_token(session, key: str, token: str, max_age: int) -> User:
 def _open_session(session, secret, kind: str) -> User | None:
     if not isinstance(secret, str) or not secret:
         return None
-    row = session.scalar(select(LoginSession).where(LoginSession.secret_hash == _digest(secret),
-                                                    LoginSession.kind == kind))
-    if row is None or row.expires_at <= utcnow():
+    found = session.execute(select(User, LoginSession.expires_at).join(LoginSession, LoginSession.user_id == User.id)
+                            .where(LoginSession.secret_hash == _digest(secret), LoginSession.kind == kind)).first()
+    if found is None or found.expires_at <= utcnow():
         return None
-    return session.get(User, row.user_id)
+    return found.User
 
 
 def _refuse_if_locked(session, name: str, address: str, policy: Policy, now: datetime) -> None:

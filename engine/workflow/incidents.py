@@ -46,6 +46,8 @@ def _moves_on(task) -> bool:
 def after_step(step, workflow, open_tasks: int) -> None:
     """Record the step's case as stalled (once), or resolve its open record if it moved on."""
     session, case = step.session, step.case
+    if step.had_open_task and not stalled(case, workflow, open_tasks):
+        return  # the case was stored with an open task, so it has no open record, and it is not stalled now
     current = session.scalar(select(Incident).where(Incident.case_id == case.id, Incident.resolved_at.is_(None)))
     if stalled(case, workflow, open_tasks):
         if current is None:

@@ -9,6 +9,8 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy.orm import defer
+
 from engine.model import clock
 from engine.definitions import versions
 from engine.model.settings import Settings
@@ -60,8 +62,13 @@ class Runtime:
         self._bundles.setdefault(bundle.hash, bundle)
 
     def bundle_of_case(self, session, case) -> ProcessBundle:
-        """The parsed bundle of the definition version a case runs on."""
-        return self.bundle_for(session.get(ProcessDefinition, case.definition_id))
+        """The parsed bundle of the definition version a case runs on: its hash is read (a short
+        row; nothing when engine.workflow.step.lock_case read it with the case), the stored files
+        (hundreds of KB) only when this process has not parsed that version yet."""
+        known = getattr(case, "definition_hash", None)
+        if known is not None and known[0] == case.definition_id and known[1] in self._bundles:
+            return self._bundles[known[1]]
+        return self.bundle_for(session.get(ProcessDefinition, case.definition_id, options=[defer(ProcessDefinition.files)]))
 
     def current_definition(self, session) -> ProcessDefinition:
         """The stored definition new cases start on (the latest deployment)."""

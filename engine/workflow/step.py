@@ -19,7 +19,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from engine.model import clock
 from engine.workflow import faults
@@ -29,11 +29,11 @@ from engine.adapters import outbox as notify
 from engine.workflow import state
 from engine.model.eventlog import log
 from engine.model.errors import ProcessFault
-from engine.model.tables import Case, OpenTask, ProposalUnit, Rating
+from engine.model.tables import OpenTask, ProposalUnit, Rating
 from engine.model.storable import unstorable
 from engine.rules.extensions import extended_due
+from engine.workflow.case_lock import PROPOSAL_PROCESS, lock_case  # noqa: F401  (the step's callers lock with it)
 
-PROPOSAL_PROCESS = "proposal"
 MAX_ENGINE_ROUNDS = 10
 
 
@@ -53,6 +53,9 @@ class Step:
         self.on_behalf: tuple | None = None
         self.passed_rows: dict[str, OpenTask] = {}  # tasks done as soon as ready (`pass_through`)
         self.memo: dict = {}  # what one step reads once for all its tasks (engine/workflow/inform.py)
+        # whether the case was stored with an open task (one of its open_tasks rows is being done):
+        # then it has no open stalled-case record (engine/workflow/incidents.py) to look for
+        self.had_open_task = False
 
     # -- building and loading the workflow ------------------------------------------
     def script_engine(self):
@@ -229,11 +232,14 @@ class Step:
     def _sync_open_tasks(self, workflow, refresh_due, refresh_meta=False) -> int:
         """Make the case's open_tasks rows those of its ready user tasks; returns how many."""
         ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
-        existing = {row.id: row for row in self.session.scalars(select(OpenTask).where(OpenTask.case_id == self.case.id))}
+        if refresh_due:  # the rows themselves are changed: load them
+            existing = {row.id: row for row in self.session.scalars(select(OpenTask).where(OpenTask.case_id == self.case.id))}
+        else:
+            existing = dict.fromkeys(self.session.scalars(select(OpenTask.id).where(OpenTask.case_id == self.case.id)))
         gone = set(existing) - set(ready)
         if gone:
             self.session.execute(delete(OpenTask).where(OpenTask.id.in_(gone)))
-        self._open_stages = []
+        self._open_stages, new_rows, messages = [], [], []
         for task_id, task in ready.items():
             meta = self.rt.task_meta(self.bundle, task)
             if meta is None:
@@ -247,13 +253,17 @@ class Step:
                 if refresh_due:
                     row.due_at = self._due(task, meta)
                 continue
-            row = OpenTask(id=task_id, case_id=self.case.id, proposal_id=self.proposal.id, created_at=self.now,
-                           due_at=self._due(task, meta), **_described(task, meta))
-            self.session.add(row)
+            row = dict(id=task_id, case_id=self.case.id, proposal_id=self.proposal.id, created_at=self.now,
+                       due_at=self._due(task, meta), claimed_by=None, claimed_at=None, **_described(task, meta))
+            new_rows.append(row)
+            messages.append((row, meta))
+        if new_rows:  # one statement, no ORM objects: nothing in this step reads them back
+            self.session.execute(insert(OpenTask), new_rows)
+        for row, meta in messages:
             notify.enqueue(self.session, self.rt.region,
-                           notify.recipients_for(self.session, row.role, row.unit_id, row.assignee),
+                           notify.recipients_for(self.session, row["role"], row["unit_id"], row["assignee"]),
                            meta.notify, f"新的待办：{meta.title}", f"提案：{self.proposal.title}",
-                           proposal_id=self.proposal.id, task_id=task_id, now=self.now)
+                           proposal_id=self.proposal.id, task_id=row["id"], now=self.now)
         return len(self._open_stages)
 
     def _due(self, task, meta):
@@ -328,32 +338,3 @@ def next_timer(workflow) -> datetime | None:
             except ValueError:
                 continue
     return min(times) if times else None
-
-
-def lock_case(session, case_id: int, skip_locked: bool = False) -> Case | None:
-    """The case row, locked for the rest of the transaction and read afresh.
-
-    Call it before the step writes anything. PostgreSQL: SELECT ... FOR UPDATE
-    (SKIP LOCKED for the timer worker: None when another one has it); a side
-    process's case locks its proposal's case first. SQLite locks the whole
-    database for a writer: the step takes the write lock now (an empty update),
-    so that what it reads next is what the previous writer committed."""
-    case = session.get(Case, case_id)
-    if case is None:
-        return None
-    if session.get_bind().dialect.name != "postgresql":
-        table = Case.__table__
-        session.execute(table.update().where(table.c.id == case_id).values(id=table.c.id))
-        return session.get(Case, case_id, populate_existing=True)
-    if case.process != PROPOSAL_PROCESS:
-        own = session.scalar(select(Case.id).where(Case.proposal_id == case.proposal_id,
-                                                   Case.process == PROPOSAL_PROCESS))
-        if own is not None and own != case_id and _locked(session, own, skip_locked) is None:
-            return None
-    return _locked(session, case_id, skip_locked)
-
-
-def _locked(session, case_id, skip_locked):
-    query = (select(Case).where(Case.id == case_id).with_for_update(skip_locked=skip_locked)
-             .execution_options(populate_existing=True))
-    return session.scalar(query)

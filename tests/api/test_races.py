@@ -152,17 +152,30 @@ class HttpClient:
 @pytest.fixture
 def two_servers(app, tmp_path):
     """Two `cppcc serve` processes on the test database (the app fixture made its schema and people)."""
+    yield from _servers(app, tmp_path, [[], []])
+
+
+@pytest.fixture
+def forked_server(app, tmp_path):
+    """One `cppcc serve --processes 2` (two gunicorn worker processes on one port), twice its address."""
+    yield from _servers(app, tmp_path, [["--processes", "2"]])
+
+
+def _servers(app, tmp_path, options: list[list[str]]):
+    """`cppcc serve` processes with these options on the test database; yields their two addresses."""
     url = app.extensions["cppcc"]["settings"].database_url
     env = {**os.environ, "CPPCC_DATABASE_URL": url, "CPPCC_SECRET_KEY": "race-test-" + os.urandom(24).hex(),
            "CPPCC_UPLOAD_DIR": str(tmp_path / "uploads"), "PYTHONPATH": str(ROOT)}
     env.pop("CPPCC_REGION", None)
     servers, bases = [], []
-    for n in range(2):
+    for n, extra in enumerate(options):
         port = _free_port()
         log = open(tmp_path / f"server{n}.log", "w")
-        servers.append((subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--no-worker", "--port", str(port)],
-                                         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT), log))
+        servers.append((subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--no-worker", "--port", str(port),
+                                          *extra], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT), log))
         bases.append(f"http://127.0.0.1:{port}")
+    if len(bases) == 1:
+        bases = bases * 2
     try:
         for base in bases:
             deadline = time.monotonic() + 60
@@ -179,13 +192,21 @@ def two_servers(app, tmp_path):
             process.terminate()
             process.wait(timeout=20)
             log.close()
-    for n in range(2):
+    for n in range(len(options)):
         text = (tmp_path / f"server{n}.log").read_text()
         assert "Traceback" not in text, text
 
 
 def test_two_server_processes_racing_one_review(two_servers):
-    first, second = two_servers
+    _race_reviews(*two_servers, "2 server processes")
+
+
+def test_one_server_of_two_worker_processes_racing_one_review(forked_server):
+    """`cppcc serve --processes 2`: the same race through one port served by two forked processes."""
+    _race_reviews(*forked_server, "1 server, 2 gunicorn processes")
+
+
+def _race_reviews(first, second, layout):
     proposer = HttpClient(first, "wy_chen")
     committees = [HttpClient(first, "tw_li"), HttpClient(second, "tw_li")]
     winners, told = [], set()
@@ -195,4 +216,4 @@ def test_two_server_processes_racing_one_review(two_servers):
         _, tasks = committees[0].call("GET", f"/api/tasks?proposal_id={created['id']}")
         path = f"/api/tasks/{tasks['items'][0]['id']}/complete"
         judge(race([lambda c=c: c.call("POST", path, REVIEW) for c in committees]), winners, told)
-    report("2 server processes", winners, told)
+    report(layout, winners, told)

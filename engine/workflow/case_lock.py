@@ -1,0 +1,50 @@
+"""Locking a case before a step changes it (engine/workflow/step.py says in which order).
+
+`lock_case` reads the case row afresh, locked for the rest of the transaction, together with
+its definition's hash, so that finding the case's parsed definition reads nothing more.
+"""
+from sqlalchemy import select
+
+from engine.model.tables import Case, ProcessDefinition
+
+PROPOSAL_PROCESS = "proposal"
+
+
+def lock_case(session, case_id: int, skip_locked: bool = False) -> Case | None:
+    """The case row, locked for the rest of the transaction and read afresh.
+
+    Call it before the step writes anything. PostgreSQL: SELECT ... FOR UPDATE
+    (SKIP LOCKED for the timer worker: None when another one has it); a side
+    process's case locks its proposal's case first. SQLite locks the whole
+    database for a writer: the step takes the write lock now (an empty update),
+    so that what it reads next is what the previous writer committed."""
+    table = Case.__table__
+    if session.get_bind().dialect.name != "postgresql":
+        taken = session.execute(table.update().where(table.c.id == case_id).values(id=table.c.id))
+        return _read(session, case_id) if taken.rowcount else None
+    # which process, read without loading the case's state (the locked read below loads it once)
+    found = session.execute(select(table.c.process, table.c.proposal_id).where(table.c.id == case_id)).first()
+    if found is None:
+        return None
+    if found.process != PROPOSAL_PROCESS:
+        own = session.scalar(select(Case.id).where(Case.proposal_id == found.proposal_id,
+                                                   Case.process == PROPOSAL_PROCESS))
+        if own is not None and own != case_id and _read(session, own, True, skip_locked) is None:
+            return None
+    return _read(session, case_id, True, skip_locked)
+
+
+def _read(session, case_id, lock: bool = False, skip_locked: bool = False) -> Case | None:
+    """The case row read afresh (on PostgreSQL with `lock`: FOR UPDATE), with its definition's
+    hash kept on it as `definition_hash` = (definition id, hash): Runtime.bundle_of_case then
+    reads nothing more."""
+    query = (select(Case, ProcessDefinition.hash).join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
+             .where(Case.id == case_id).execution_options(populate_existing=True))
+    if lock:
+        query = query.with_for_update(skip_locked=skip_locked, of=Case)
+    found = session.execute(query).first()
+    if found is None:
+        return None
+    case, definition_hash = found
+    case.definition_hash = (case.definition_id, definition_hash)
+    return case
