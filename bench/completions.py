@@ -39,11 +39,11 @@ from pathlib import Path
 
 from sqlalchemy import event
 
+from bench.step_cost import REPORT, TO_FOLLOW_UP, EngineCase, prepare_database
 from engine.adapters.db import UnitOfWork
+from engine.model.settings import Settings
 from engine.model.tables import User
 from engine.services import cases as case_service
-from bench.step_cost import REPORT, TO_FOLLOW_UP, EngineCase, prepare_database
-from engine.model.settings import Settings
 from engine.workflow.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parents[1]

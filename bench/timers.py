@@ -38,7 +38,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, insert, select, text
@@ -166,7 +166,7 @@ def measure_workers(url: str, rt, workers: int) -> tuple[int, float]:
 
 def fill_waiting(db, total: int, proposal_id: int) -> None:
     """Bring the number of waiting non-due cases up to `total` with bulk SQL."""
-    far = (AFTER_REMINDER + timedelta(days=365)).astimezone(timezone.utc)
+    far = (AFTER_REMINDER + timedelta(days=365)).astimezone(UTC)
     with UnitOfWork(db) as uow:
         s = uow.session
         have = s.scalar(select(func.count()).select_from(Case).where(Case.next_timer_at > AFTER_REMINDER))

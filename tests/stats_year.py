@@ -17,8 +17,20 @@ from sqlalchemy import select, update
 
 from engine.adapters.db import UnitOfWork
 from engine.model.tables import Proposal
-from engine.tooling.demo import ACCEPT, APPROVE, FILE, OPINION, act, act_as_anyone, consult, open_task_names, plan, \
-    rating, reply, submit
+from engine.tooling.demo import (
+    ACCEPT,
+    APPROVE,
+    FILE,
+    OPINION,
+    act,
+    act_as_anyone,
+    consult,
+    open_task_names,
+    plan,
+    rating,
+    reply,
+    submit,
+)
 
 EXPECTED = {  # the headline of the year, counted by hand from the list above
     "submitted": 10, "filed": 8, "not_filed": 1, "merged": 1, "converted": 0,

@@ -5,15 +5,14 @@ import re
 from flask import Blueprint, Flask, abort, flash, jsonify, render_template, request
 from markupsafe import Markup
 
-from engine.model.errors import EngineError, InvalidForm
-from engine.queries import plenary as plenary_rows
-from engine.queries import similar
-from engine.rules.permissions import may_review_in_batch
-from engine.services import plenary, proposal_import
-
 from api.http.common import runtime, services
 from api.http.input_checks import takes_files
 from api.http.plenary import export_response, xlsx_download
+from engine.model.errors import EngineError, InvalidForm
+from engine.queries import plenary as plenary_rows, similar
+from engine.rules.permissions import may_review_in_batch
+from engine.services import plenary, proposal_import
+
 from .guard import protect
 from .session import acting
 

@@ -74,7 +74,7 @@ def hold_worker(database, who: str) -> Held | None:
                          f"否则同一条提醒会发出两次；本进程不再运行定时任务") from None
     started = clock.real_now().astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
     os.ftruncate(fd, 0)
-    os.pwrite(fd, f"进程 {os.getpid()}：{who}，{started} 起".encode("utf-8"), 0)
+    os.pwrite(fd, f"进程 {os.getpid()}：{who}，{started} 起".encode(), 0)
     return Held(fd, lock_path)
 
 

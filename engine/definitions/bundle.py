@@ -19,9 +19,17 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from engine.definitions import checks
 from engine.definitions.element_checks import _check_bpmn, _check_dmn, _check_references, _properties
 from engine.definitions.elements import (  # noqa: F401 (the definition's vocabulary, for the callers)
-    EXPRESSION_PROPERTIES, INDEX_COLUMNS, NS, ROLES, ROOT_PROCESS, SIDE_PROCESSES, TaskMeta)
-from engine.model.errors import DefinitionError
+    EXPRESSION_PROPERTIES,
+    INDEX_COLUMNS,
+    NS,
+    ROLES,
+    ROOT_PROCESS,
+    SIDE_PROCESSES,
+    TaskMeta,
+)
 from engine.definitions.messages import translate, xml_syntax
+from engine.model.errors import DefinitionError
+
 
 @dataclass
 class ProcessBundle:

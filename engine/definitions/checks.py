@@ -11,8 +11,8 @@ from datetime import datetime
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from engine.definitions.sandbox import ConfinedEnvironment, compile_check
 from engine.definitions.budget import MAX_INSTANCES, Limits
+from engine.definitions.sandbox import ConfinedEnvironment, compile_check
 
 _UNKNOWN = object()
 

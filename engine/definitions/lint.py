@@ -23,9 +23,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from engine.model.settings import PROJECT_ROOT
 from engine.definitions.bundle import ROLES
 from engine.model.errors import DefinitionError
+from engine.model.settings import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

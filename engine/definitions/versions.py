@@ -16,9 +16,9 @@ import logging
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from engine.model import clock
 from engine.definitions import lint
 from engine.definitions.bundle import ProcessBundle, build_bundle
+from engine.model import clock
 from engine.model.errors import DefinitionError, NotFound
 from engine.model.tables import Case, Deployment, ProcessDefinition, Proposal, User
 from engine.profile import catalogue

@@ -9,7 +9,7 @@ and timers fire); `real_now()` is the outside world's, when outgoing e-mail and
 SMS are due. They differ only under the demo's clock (engine/tooling/demo_clock.py),
 which is real time moved forward; a test's MovableClock moves both.
 """
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 
@@ -24,7 +24,7 @@ class SystemClock:
 
     def now(self) -> datetime:
         """Now, aware, UTC."""
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     real_now = now
 
@@ -33,7 +33,7 @@ class MovableClock:
     """A clock that stands still until moved: `set(at)` or `advance(days=…)`."""
 
     def __init__(self, at: datetime | None = None):
-        self._at = (at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+        self._at = (at or datetime.now(UTC)).astimezone(UTC)
 
     def now(self) -> datetime:
         """The clock's current time."""
@@ -43,7 +43,7 @@ class MovableClock:
 
     def set(self, at: datetime) -> None:
         """Move the clock to `at` (aware)."""
-        self._at = at.astimezone(timezone.utc)
+        self._at = at.astimezone(UTC)
 
     def advance(self, **delta) -> datetime:
         """Move the clock forward by timedelta(**delta); return the new time."""
@@ -76,7 +76,7 @@ def utc_iso(moment: datetime | None) -> str | None:
         return None
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"a time must be aware, not {moment!r}")
-    return moment.astimezone(timezone.utc).isoformat()
+    return moment.astimezone(UTC).isoformat()
 
 
 def to_real(moment: datetime) -> datetime:

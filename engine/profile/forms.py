@@ -12,12 +12,12 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from engine.profile import form_rules
 from engine.model import clock, limits
-from engine.profile.sessions import session_choices
 from engine.model.errors import DefinitionError, InvalidForm
-from engine.profile.region import Region
 from engine.model.expressions import compile_check
+from engine.profile import form_rules
+from engine.profile.region import Region
+from engine.profile.sessions import session_choices
 
 _MESSAGES = {
     "required": "此项为必填项",

@@ -26,10 +26,17 @@ from pathlib import Path
 from jsonschema import Draft202012Validator, FormatChecker
 
 from engine.model.errors import DefinitionError
-from engine.profile.region_checks import (  # noqa: F401 (REGION_FILE, UNITS_FILE, check_units: for the callers)
-    REGION_FILE, UNITS_FILE, _consistency_problems, _decision_problems, _problem, _read_yaml, _schema_problems,
-    check_units)
 from engine.profile import catalogue as code_catalogue
+from engine.profile.region_checks import (  # noqa: F401 (REGION_FILE, UNITS_FILE, check_units: for the callers)
+    REGION_FILE,
+    UNITS_FILE,
+    _consistency_problems,
+    _decision_problems,
+    _problem,
+    _read_yaml,
+    _schema_problems,
+    check_units,
+)
 
 REGIONS_ROOT = Path(__file__).resolve().parents[2] / "regions"
 PROCESSES_DIR = Path(__file__).resolve().parents[2] / "processes"

@@ -10,14 +10,7 @@ from uuid import UUID
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from sqlalchemy import case as sql_case, func, select
 
-from engine.model import clock
-from engine.profile import form_rules
-from engine.profile.catalogue import Catalogue
-from engine.model import limits
-from engine.rules import permissions
-from engine.queries import search
-from engine.workflow import state
-from engine.rules.permissions import may_complete, my_tasks_clause, task_for, visible_proposals_clause
+from engine.model import clock, limits
 from engine.model.errors import Conflict, EngineError, NotFound
 from engine.model.tables import (
     Attachment,
@@ -31,6 +24,12 @@ from engine.model.tables import (
     Unit,
     User,
 )
+from engine.profile import form_rules
+from engine.profile.catalogue import Catalogue
+from engine.queries import search
+from engine.rules import permissions
+from engine.rules.permissions import may_complete, my_tasks_clause, task_for, visible_proposals_clause
+from engine.workflow import state
 from engine.workflow.runtime import Runtime
 
 MAX_PER_PAGE = 100

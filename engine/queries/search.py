@@ -17,13 +17,12 @@ known, or given twice, is refused (a 400 naming it), never silently ignored.
   indicator         counted in a statistics indicator (engine/queries/statistics/indicators.py), e.g.
                     replied, on_time, met, class:A, sat:satisfied; with `lead`, for that unit's handling
 """
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import Boolean, ColumnElement, String, and_, exists, literal, not_, or_, select
 from sqlalchemy.ext.compiler import compiles
 
-from engine.model import clock
-from engine.model import limits
+from engine.model import clock, limits
 from engine.model.errors import EngineError
 from engine.model.tables import OpenTask, OverdueRecord, Proposal, ProposalPerson, ProposalUnit, User
 from engine.queries.filter_args import single_values
@@ -107,7 +106,7 @@ def text_contains(text: str):
 
 def _utc(moment: datetime) -> datetime:
     """A moment as UTC: the stored times are UTC (SQLite compares them as written)."""
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def _person(text: str):

@@ -9,8 +9,8 @@ from sqlalchemy import or_, select
 from engine.adapters import similar_text
 from engine.adapters.similar_text import settings
 from engine.model import clock
-from engine.model.tables import Proposal, ProposalSimilarity
 from engine.model.errors import NotFound
+from engine.model.tables import Proposal, ProposalSimilarity
 from engine.rules.permissions import may_see_proposal, visible_proposals_clause
 
 MAX_QUERY = 20000

@@ -10,7 +10,6 @@ import statistics
 import unicodedata
 from collections import Counter
 
-
 APPROVAL_ROLES = ("unit_head", "gov_office", "deputy_head", "supervisor")
 STATE_LABELS = {"completed": "已结束", "running": "仍在办理", "error": "出错"}
 

@@ -51,13 +51,29 @@ from dataclasses import dataclass
 from sqlalchemy import and_, exists, false, not_, or_, select, true
 from sqlalchemy.orm import object_session
 
-from engine.model.errors import Conflict, Forbidden, InvalidForm, NotFound
+from engine.model.errors import Conflict, InvalidForm, NotFound
 from engine.model.tables import Event, OpenTask, Proposal, ProposalPerson, ProposalUnit, User
 from engine.profile import catalogue
 from engine.rules.roles import (  # noqa: F401 (the role checks are decided here too: re-exported)
-    DESIGNER, SUPERVISION_ROLES, UNIT_ROLES, VERSION_READERS, check_designer, check_extension_requester,
-    check_submitter, check_supervisor, may_design, may_read_versions, may_see_incidents, may_submit, may_supervise,
-    STATISTICS_ALL_ROLES, check_may_assess, may_assess, may_make_report, statistics_scope)
+    DESIGNER,
+    STATISTICS_ALL_ROLES,
+    SUPERVISION_ROLES,
+    UNIT_ROLES,
+    VERSION_READERS,
+    check_designer,
+    check_extension_requester,
+    check_may_assess,
+    check_submitter,
+    check_supervisor,
+    may_assess,
+    may_design,
+    may_make_report,
+    may_read_versions,
+    may_see_incidents,
+    may_submit,
+    may_supervise,
+    statistics_scope,
+)
 
 # process designers read every proposal (to follow the cases on a version) but have no tasks
 SEE_ALL_ROLES = {"committee", "gov_office", "supervisor", "deputy_head", "designer"}

@@ -66,7 +66,7 @@ class WorkCalendar:
         self.extra_workdays = _to_dates(extra_workdays)
 
     @classmethod
-    def for_region(cls, region) -> "WorkCalendar":
+    def for_region(cls, region) -> WorkCalendar:
         """The calendar of a Region: the national table plus its `calendar:` block."""
         cal = region.calendar
         return cls(extra_holidays=cal.get("extra_holidays"), extra_workdays=cal.get("extra_workdays"))

@@ -23,12 +23,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from engine.model import clock
-from engine.model import limits
+from engine.model import clock, limits
 from engine.model.errors import Forbidden, InvalidForm, NotFound
-from engine.model.tables import Attachment, OpenTask, Proposal, User
+from engine.model.tables import Attachment, OpenTask, Proposal, User, describe_attachment
 from engine.rules.permissions import may_do, may_upload, visible_proposals_clause
-from engine.model.tables import describe_attachment
 
 CHUNK = 64 * 1024
 MAX_FILENAME = 255

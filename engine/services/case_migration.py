@@ -23,14 +23,14 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from engine.workflow import state
-from engine.definitions import versions
 from engine.adapters.db import CONFLICT_MESSAGE, UnitOfWork, lost_to_concurrent
+from engine.definitions import versions
+from engine.definitions.versions import current_definition, find_version
 from engine.model.errors import EngineError
 from engine.model.eventlog import log
 from engine.model.tables import Case, ProcessDefinition, Proposal, User
+from engine.workflow import state
 from engine.workflow.step import Step, lock_case
-from engine.definitions.versions import current_definition, find_version
 
 # Tasks only foreseen, not reached: dropped when their definition is gone, and foreseen again later.
 _FORESEEN = TaskState.PREDICTED_MASK | TaskState.FUTURE

@@ -10,19 +10,16 @@ from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from engine.services import attachments
-from engine.services import similarity
-from engine.model import clock
-from engine.workflow import faults
-from engine.profile import form_rules, sessions
-from engine.workflow import state
-from engine.workflow import step as steps
 from engine.adapters.db import UnitOfWork
+from engine.model import clock
 from engine.model.errors import Conflict, InvalidForm
 from engine.model.eventlog import log
 from engine.model.tables import Case, OpenTask, Proposal, ProposalPerson, User
+from engine.profile import form_rules, sessions
 from engine.rules import permissions
 from engine.rules.permissions import check_completable, task_for
+from engine.services import attachments, similarity
+from engine.workflow import faults, state, step as steps
 from engine.workflow.runtime import Runtime
 
 SUBMISSION_FORM = "submission"

@@ -8,13 +8,13 @@ engine/rules/permissions.py; each function here is one transaction (it commits).
 """
 from sqlalchemy import select
 
-from engine.model import clock
 from engine.adapters import outbox as notify
-from engine.rules import permissions
 from engine.adapters.db import UnitOfWork
+from engine.model import clock
 from engine.model.errors import NotFound
 from engine.model.eventlog import log
 from engine.model.tables import OpenTask, Proposal, User
+from engine.rules import permissions
 
 
 def claim(uow: UnitOfWork, user: User, task_id: str) -> OpenTask:

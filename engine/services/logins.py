@@ -23,9 +23,9 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 from sqlalchemy import delete, select
 
 from engine.model import clock
-from engine.services import accounts
 from engine.model.errors import EngineError, Unauthorized
 from engine.model.tables import LoginFailure, LoginSession, User
+from engine.services import accounts
 
 PAGE, API = "page", "api"
 _SALT = "cppcc-api-token"

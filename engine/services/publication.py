@@ -17,8 +17,7 @@ from engine.model import clock
 from engine.model.errors import Conflict, Forbidden, InvalidForm, NotFound
 from engine.model.eventlog import log
 from engine.model.tables import Proposal, ProposalPerson, Publication, User
-from engine.rules import disclosure as public
-from engine.rules import permissions
+from engine.rules import disclosure as public, permissions
 from engine.rules.workcal import WorkCalendar
 
 MAX_REASON = 500

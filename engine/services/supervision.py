@@ -13,7 +13,7 @@ samples or read the reports (engine/rules/permissions.py); everyone else gets Fo
 import math
 import random
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from engine.model import clock
 from engine.model.errors import EngineError, NotFound
 from engine.model.tables import Proposal, ProposalUnit, SupervisionSample, Unit, User
 from engine.profile.region import Region
-from engine.rules.permissions import SUPERVISION_ROLES, may_supervise, check_supervisor as require_access  # noqa: F401
+from engine.rules.permissions import SUPERVISION_ROLES, check_supervisor as require_access, may_supervise  # noqa: F401
 
 CHINA = clock.CHINA
 SEED_MAX_LENGTH = 80  # SupervisionSample.seed

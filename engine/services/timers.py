@@ -18,14 +18,12 @@ import threading
 
 from sqlalchemy import select
 
-from engine.adapters import worker_lock
-from engine.model import clock
-from engine.workflow import faults
-from engine.adapters import outbox as notify
-from engine.workflow import step as steps
+from engine.adapters import outbox as notify, worker_lock
 from engine.adapters.db import UnitOfWork, lost_to_concurrent
+from engine.model import clock
 from engine.model.errors import Conflict, EngineError
 from engine.model.tables import Case, Proposal, Unit
+from engine.workflow import faults, step as steps
 
 log = logging.getLogger(__name__)
 BATCH = 20  # due cases fired in one transaction (PostgreSQL: the rows of one batch are locked)

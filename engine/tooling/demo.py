@@ -13,15 +13,15 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
-from engine.services import cases
-from engine.model import clock
-from engine.rules import permissions
-from engine.services.accounts import hash_password
 from engine.adapters.db import Database, UnitOfWork
-from engine.tooling.demo_clock import mark_demo
-from engine.services.directory import add_user, sync_units
+from engine.model import clock
 from engine.model.errors import DefinitionError, NotFound
 from engine.model.tables import OpenTask, User
+from engine.rules import permissions
+from engine.services import cases
+from engine.services.accounts import hash_password
+from engine.services.directory import add_user, sync_units
+from engine.tooling.demo_clock import mark_demo
 from engine.workflow.runtime import Runtime
 
 DEMO_PASSWORD = "demo123"

@@ -11,12 +11,12 @@ The offset is the `counters` row DEMO_CLOCK (seconds). `cppcc load-demo` creates
 it, which marks the database as a demo database: only there may the clock move,
 and only forward (what happened stays in the past).
 """
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
 
-from engine.model.clock import CHINA
 from engine.adapters.db import UnitOfWork
+from engine.model.clock import CHINA
 from engine.model.errors import EngineError
 from engine.model.tables import Counter
 
@@ -32,11 +32,11 @@ class DemoClock:
 
     def now(self) -> datetime:
         """The demo's now, aware UTC."""
-        return datetime.now(timezone.utc) + self.offset
+        return datetime.now(UTC) + self.offset
 
     def real_now(self) -> datetime:
         """The wall clock: when outgoing messages are due."""
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def sync(self) -> None:
         """Read the stored offset again (each request, each worker round)."""
@@ -52,7 +52,7 @@ class DemoClock:
             if row is None:
                 raise EngineError("这个数据库没有演示数据，不能拨动时间（演示数据由 bin/demo 或 cppcc load-demo 加载；"
                                   "要从头开始演示：.venv/bin/cppcc init-db --reset && bin/demo）")
-            real = datetime.now(timezone.utc)
+            real = datetime.now(UTC)
             current = real + timedelta(seconds=row.value)
             if at < current - timedelta(seconds=1):
                 raise EngineError(f"演示时间只能向后拨：现在的演示时间是 {_shown(current)}，"

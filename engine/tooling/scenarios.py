@@ -38,16 +38,15 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
-from engine.services import cases
-from engine.model import clock
-from engine.rules import permissions
-from engine.services import timers
-from engine.model.settings import Settings
 from engine.adapters.db import Database, UnitOfWork
-from engine.tooling.demo import seed_people
+from engine.model import clock
 from engine.model.errors import DefinitionError, EngineError, InvalidForm
+from engine.model.settings import Settings
 from engine.model.tables import Event, OpenTask, Proposal, User
 from engine.profile.region import REGIONS_ROOT, load_region, region_codes
+from engine.rules import permissions
+from engine.services import cases, timers
+from engine.tooling.demo import seed_people
 from engine.workflow.runtime import Runtime
 
 PROPOSAL_FIELDS = ("status", "number", "category", "reply_class", "satisfaction", "is_key", "lead_unit",

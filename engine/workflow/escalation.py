@@ -14,15 +14,14 @@ government office reviewing a reply, the deputy head approving it). A lead
 unit whose handling has no such task open is late itself.
 """
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import or_, select
 
-from engine.rules.extensions import extended_due
 from engine.adapters import outbox as notify
 from engine.model.eventlog import log
 from engine.model.tables import Event, OpenTask, OverdueRecord, ProposalUnit, Rating, Unit, User
-
+from engine.rules.extensions import extended_due
 
 
 @dataclass
@@ -100,7 +99,7 @@ def remind(step, kind: str, unit: str | None = None, leads: bool = False, since:
 def escalate(step, kind: str, unit: str | None = None, due: str | None = None, leads: bool = False,
              since: str | None = None) -> int:
     """Record who missed deadline `kind` (once per party until met) and tell them and the committee."""
-    base_due = datetime.fromisoformat(due).astimezone(timezone.utc) if due else step.now
+    base_due = datetime.fromisoformat(due).astimezone(UTC) if due else step.now
     words = step.rt.region.catalogue
     label = words.label("deadline_kinds", kind, "action")
     committee = notify.recipients_for(step.session, "committee")
@@ -186,7 +185,7 @@ def _late(step, kind, unit, leads=False, since=None) -> list[Party]:
     done = select(Event.unit_id).where(Event.proposal_id == proposal_id, Event.task_name.in_(resolvers),
                                        Event.kind.in_(("task_completed", "milestone")))
     if since:
-        done = done.where(Event.at >= datetime.fromisoformat(since).astimezone(timezone.utc))
+        done = done.where(Event.at >= datetime.fromisoformat(since).astimezone(UTC))
     met = set(session.scalars(done))
     tasks = list(session.scalars(select(OpenTask).where(OpenTask.proposal_id == proposal_id)))
     lead_units = list(session.scalars(select(ProposalUnit.unit_id).where(

@@ -7,14 +7,13 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from engine.model import clock
-from engine.workflow import faults
 from engine.adapters import outbox as notify
-from engine.workflow import step as steps
-from engine.rules import extensions
+from engine.model import clock
 from engine.model.errors import Conflict
 from engine.model.eventlog import log
 from engine.model.tables import Case, DeadlineExtension, ProposalPerson, User
+from engine.rules import extensions
+from engine.workflow import faults, step as steps
 
 REQUEST_FORM = "extension_request"
 PROCESS = "extension"

@@ -12,9 +12,9 @@ from contextlib import contextmanager
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from sqlalchemy.exc import SQLAlchemyError
 
-from engine.model.errors import EngineError, ProcessFault
-from engine.definitions.sandbox import ExpressionRejected
 from engine.definitions.budget import ExpressionLimit
+from engine.definitions.sandbox import ExpressionRejected
+from engine.model.errors import EngineError, ProcessFault
 
 log = logging.getLogger(__name__)
 ADVICE = "这是流程定义的问题，案件保持原状，请联系流程设计员"

@@ -10,16 +10,16 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from engine.model import clock
 from engine.definitions import versions
-from engine.model.settings import Settings
-from engine.rules.deadlines import Deadlines
-from engine.definitions.bundle import ProcessBundle, TaskMeta, build_bundle, load_bundle
-from engine.profile.forms import FormCatalog
-from engine.model.tables import Counter, ProcessDefinition, Unit
-from engine.profile.region import Region, load_region
-from engine.definitions.sandbox import ConfinedScriptEngine
 from engine.definitions.budget import Limits
+from engine.definitions.bundle import ProcessBundle, TaskMeta, build_bundle, load_bundle
+from engine.definitions.sandbox import ConfinedScriptEngine
+from engine.model import clock
+from engine.model.settings import Settings
+from engine.model.tables import Counter, ProcessDefinition, Unit
+from engine.profile.forms import FormCatalog
+from engine.profile.region import Region, load_region
+from engine.rules.deadlines import Deadlines
 from engine.rules.workcal import WorkCalendar
 from engine.workflow import service_tasks as service_task_table
 

@@ -13,7 +13,7 @@ therefore wait for each other instead of deadlocking, and the second one reads
 what the first committed.
 """
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -21,17 +21,14 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, select
 
-from engine.model import clock
-from engine.workflow import faults
-from engine.workflow import incidents
-from engine.workflow import inform
 from engine.adapters import outbox as notify
-from engine.workflow import state
-from engine.model.eventlog import log
+from engine.model import clock
 from engine.model.errors import ProcessFault
-from engine.model.tables import Case, OpenTask, ProposalUnit, Rating
+from engine.model.eventlog import log
 from engine.model.storable import unstorable
+from engine.model.tables import Case, OpenTask, ProposalUnit, Rating
 from engine.rules.extensions import extended_due
+from engine.workflow import faults, incidents, inform, state
 
 PROPOSAL_PROCESS = "proposal"
 MAX_ENGINE_ROUNDS = 10
@@ -253,7 +250,7 @@ class Step:
             raise faults.diagram_fault(ValueError(f"due 属性的值不是日期：{str(value)[:40]}"), task)
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=clock.CHINA)
-        return moment.astimezone(timezone.utc)
+        return moment.astimezone(UTC)
 
     def _status(self, workflow):
         stages = [s for s in self._open_stages if s in self.rt.stages]

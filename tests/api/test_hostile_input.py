@@ -5,7 +5,6 @@ import io
 import json
 
 import pytest
-
 from page_client import Browser
 
 PASSWORD = "pw-测试"  # the test people's password (tests/api/conftest.py)

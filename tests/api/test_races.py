@@ -21,7 +21,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import PASSWORD, PROPOSAL
 
 ROUNDS = int(os.environ.get("CPPCC_RACE_ROUNDS", "50"))

@@ -8,10 +8,10 @@ case_drivers.py.
 import os
 
 import pytest
-
 from case_drivers import DEPUTIES, UNITS, Walk
-from engine.model.settings import Settings
+
 from engine.adapters.db import Database, UnitOfWork
+from engine.model.settings import Settings
 from engine.services.directory import add_user, sync_units
 from engine.workflow.runtime import Runtime
 

@@ -12,7 +12,7 @@ import shutil
 import socket
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -21,21 +21,21 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from engine.adapters import outbox as notify
-from engine.queries import notifications as messages
-from engine.rules import permissions
-from engine.model.settings import Settings
 from engine.adapters.db import Database, UnitOfWork
+from engine.model.settings import Settings
 from engine.model.tables import Notification, OpenTask, User
 from engine.profile.region import load_region
+from engine.queries import notifications as messages
+from engine.rules import permissions
 
-NOW = datetime(2026, 11, 2, 1, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 TITLE = "请办理：关于加强停车管理的建议"
 BODY = "发改委：请在 5 个工作日内签收并拟定办理方案。"
 
 
 def utc(moment):
     """A stored datetime as aware UTC (SQLite gives naive UTC back)."""
-    return None if moment is None else (moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment)
+    return None if moment is None else (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment)
 
 
 def free_port() -> int:

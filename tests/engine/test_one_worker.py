@@ -17,14 +17,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-
-from engine.adapters import worker_lock
-from engine.adapters import outbox as notify
-from engine.services import timers
-from engine.adapters.db import Database, UnitOfWork
-from engine.model.tables import Notification
 from test_notify import NOW, Gateway, enqueue, set_contact, smtp_server, with_sms  # noqa: F401  (fixture)
 from test_timers import assigned, at, events, moving_clock, notifications  # noqa: F401  (fixture)
+
+from engine.adapters import outbox as notify, worker_lock
+from engine.adapters.db import Database, UnitOfWork
+from engine.model.tables import Notification
+from engine.services import timers
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,14 +7,12 @@ and when timers fire); only where the steps run differs. `LiveCase` runs them as
 does: `submit_proposal`, `complete_task` and the timer worker's `fire_case`, each in its own
 committed transaction, the case read back from its stored state every time.
 """
-from datetime import datetime
-from uuid import UUID
 
 import pytest
 from sqlalchemy import select
 
 from engine import replay
-from engine.adapters.db import Database, UnitOfWork
+from engine.adapters.db import UnitOfWork
 from engine.model import clock
 from engine.model.tables import Case, Event, OpenTask, OverdueRecord, Proposal, User
 from engine.replay.run import CaseRun

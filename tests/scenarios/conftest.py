@@ -6,7 +6,6 @@ region's own units, classes and ratings the walks use, with what its decision
 tables make of them. The code under test is the same; only the profile differs.
 """
 import pytest
-
 from region_facts import FACTS
 
 

@@ -8,9 +8,9 @@ import yaml
 from sqlalchemy import select
 
 from engine.adapters.db import Database, UnitOfWork
-from engine.tooling.demo import load_demo, load_story
 from engine.model.errors import DefinitionError
 from engine.model.tables import Proposal, User
+from engine.tooling.demo import load_demo, load_story
 from engine.workflow.runtime import Runtime
 
 STATUS_OF_STAGE = {"cosigning": "cosigning", "review": "review", "assignment": "assignment", "accepting": "accepting",

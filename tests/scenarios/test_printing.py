@@ -6,10 +6,9 @@ import io
 from pathlib import Path
 
 from pypdf import PdfReader
+from test_lifecycle import consult, file_and_assign, supervise
 
 from engine.tooling.demo import ACCEPT, APPROVE, plan, reply
-
-from test_lifecycle import consult, file_and_assign, supervise
 
 REPLY_TEXT = "经研究，我单位已将立体停车库建设列入明年计划。"
 SAMPLES = Path(__file__).resolve().parents[2] / "instance" / "print-samples"  # to look at (pdftoppm)

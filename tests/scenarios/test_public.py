@@ -4,9 +4,9 @@ login and shows none of the internal record (drafts, approvals, comments, phone 
 accounts); the security headers of every page apply to it."""
 import re
 
-from engine.tooling.demo import ACCEPT, RATE_OK, plan, reply
-
 from test_lifecycle import consult, file_and_assign, supervise
+
+from engine.tooling.demo import ACCEPT, RATE_OK, plan, reply
 
 SECRET_COMMENT = "内部审批意见请勿外传"
 SECRET_PLAN = "内部办理方案专班名单"

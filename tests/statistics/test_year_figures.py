@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 from page_client import Browser
 from sqlalchemy import text
+from stats_year import EXPECTED, EXPECTED_CATEGORIES, EXPECTED_UNITS, _new, make_year, move_to_last_year
 
 from engine.adapters.db import UnitOfWork
-from stats_year import EXPECTED, EXPECTED_CATEGORIES, EXPECTED_UNITS, _new, make_year, move_to_last_year
 
 FACE_TO_FACE = {"meeting", "visit", "inspection"}  # regions/default/region.yaml statistics.face_to_face
 

@@ -4,12 +4,9 @@ import io
 import re
 
 import pytest
-
-from engine.tooling.demo import ACCEPT, consult, plan
-
 from test_pages import submit, task_id
 
-
+from engine.tooling.demo import ACCEPT, consult, plan
 
 
 def to_consultation(browser, unit="jtw"):
@@ -185,7 +182,7 @@ def test_the_acceptance_form_states_the_regions_return_rule(browser, region, win
 # 24. Known data prefilled; dates checked against today and the reply deadline
 
 def chosen(html, name):
-    found = re.search(rf'<option value="([^"]+)" selected>', html.split(f'name="{name}"', 1)[1].split("</select>", 1)[0]) \
+    found = re.search(r'<option value="([^"]+)" selected>', html.split(f'name="{name}"', 1)[1].split("</select>", 1)[0]) \
         if f'<select name="{name}"' in html or f'name="{name}"' in html else None
     radio = re.search(rf'name="{name}" value="([^"]+)" checked', html)
     return (found.group(1) if found else None) or (radio.group(1) if radio else None)

@@ -168,8 +168,8 @@ def migration_connection(engine: Engine):
             if sqlite:
                 broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                 if broken:
-                    raise SchemaError("数据库升级后有 {} 行引用了不存在的记录（如表 {} 第 {} 行引用表 {}），已撤销升级"
-                                      .format(len(broken), broken[0][0], broken[0][1], broken[0][2]))
+                    raise SchemaError(f"数据库升级后有 {len(broken)} 行引用了不存在的记录（如表 {broken[0][0]} 第 {broken[0][1]} 行引用表 {broken[0][2]}），已撤销升级"
+                                      )
             conn.commit()
         except BaseException:
             conn.rollback()
