@@ -111,7 +111,7 @@ def start_server(url: str, port: int, secret: str) -> subprocess.Popen:
             return proc
         except OSError:
             if proc.poll() is not None:
-                raise SystemExit("server did not start: " + proc.stderr.read().decode(errors="replace")[-2000:])
+                raise SystemExit("server did not start: " + proc.stderr.read().decode(errors="replace")[-2000:]) from None
             time.sleep(0.2)
     proc.kill()
     raise SystemExit("server did not answer within 60 s")

@@ -96,7 +96,7 @@ def copy_case(db, proposal_id: int, copies: int) -> None:
             for pid in batch:
                 fresh = {old: str(uuid.uuid4()) for old in ids}
                 p_rows.append({**proposal, "id": pid, "number": f"{proposal['number']}-{pid}" if proposal["number"] else None})
-                state = UUID_RE.sub(lambda m: fresh.get(m.group(0), m.group(0)), state_text)
+                state = UUID_RE.sub(lambda m, fresh=fresh: fresh.get(m.group(0), m.group(0)), state_text)
                 c_rows.append({**case, "id": None, "proposal_id": pid, "state": json.loads(state)})
                 pp_rows += [{**r, "proposal_id": pid} for r in people]
                 pu_rows += [{**r, "proposal_id": pid} for r in units]

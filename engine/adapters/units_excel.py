@@ -100,7 +100,7 @@ def read_units(path: Path, region: Region) -> SheetResult:
             continue
         result.rows += 1
 
-        def problem(key, message):
+        def problem(key, message, excel_row=excel_row):
             result.problems.append(RowProblem(excel_row, COLUMNS[key], get_column_letter(columns[key] + 1), message))
 
         unit = {}

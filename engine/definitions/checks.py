@@ -222,9 +222,9 @@ def loop_problems(documents) -> list:
         return waits_cache[process_id]
 
     problems = []
-    for process_id, (name, process) in processes.items():
+    for name, process in processes.values():
         for container in [process, *process.iterfind(".//bpmn:subProcess", NS)]:
-            graph, nodes = _graph(container, lambda c: always_waits(c))
+            graph, nodes = _graph(container, always_waits)
             for cycle in _cycles(graph):
                 first = min(cycle, key=lambda n: list(nodes).index(n))
                 names = "、".join(nodes[n].get("name") or n for n in sorted(cycle, key=list(nodes).index))

@@ -240,7 +240,7 @@ def _decision_problems(region, folder: Path, processes_dir: Path | None) -> list
             continue  # the definition check reports malformed files with their line
         for decision, inputs, outputs, rows in _tables_of(doc):
             for rule_id, entries, results in rows:
-                for expression, (entry_id, text) in zip(inputs, entries):
+                for expression, (entry_id, text) in zip(inputs, entries, strict=False):
                     key = _DECISION_INPUTS.get(expression)
                     if key is None:
                         continue
@@ -252,7 +252,7 @@ def _decision_problems(region, folder: Path, processes_dir: Path | None) -> list
                                              f"{region.code} 的 {key} 中（现有：{', '.join(allowed)}）"})
                 if decision != "deadline_rules":
                     continue
-                for output, (entry_id, text) in zip(outputs, results):
+                for output, (entry_id, text) in zip(outputs, results, strict=False):
                     for name in _strings(text):
                         if name not in rules:
                             problems.append({"file": shown, "element": entry_id or rule_id, "message":

@@ -140,7 +140,7 @@ def region_list(region, key: str) -> tuple[list[str], list[str], list[float]]:
 
 def pick(q: float, codes: list, shares: list[float], exclude=()):
     """The code whose band holds quantile q (0 <= q < 1), leaving out `exclude` (renormalised)."""
-    kept = [(c, s) for c, s in zip(codes, shares) if c not in exclude]
+    kept = [(c, s) for c, s in zip(codes, shares, strict=True) if c not in exclude]
     if not kept:
         return None
     total, acc = sum(s for _, s in kept), 0.0

@@ -22,11 +22,11 @@ def build_report(cases, baseline_results, candidate_results, baseline, candidate
     names = _unit_names(baseline, candidate)
     # regions with different unit directories: paths are compared by task only
     by_unit = {u["id"] for u in baseline.region.units} == {u["id"] for u in candidate.region.units}
-    for case, b, c in zip(cases, baseline_results, candidate_results):
+    for case, b, c in zip(cases, baseline_results, candidate_results, strict=True):
         diff = _approvals(c) - _approvals(b)
         approvals_more += diff > 0
         approvals_fewer += diff < 0
-        for key, side, result in (("baseline", baseline, b), ("candidate", candidate, c)):
+        for key, result in (("baseline", b), ("candidate", c)):
             if result["error"]:
                 errors.append({"case": case.id, "title": case.title, "side": key, "error": result["error"]})
         where = _divergence(b, c, by_unit)
@@ -48,7 +48,7 @@ def build_report(cases, baseline_results, candidate_results, baseline, candidate
                    "status": {**baseline.stage_labels, **candidate.stage_labels}},
         "changed": changed, "errors": errors,
         "cases": [{"case": case.as_dict(), "baseline": _plain(b), "candidate": _plain(c)}
-                  for case, b, c in zip(cases, baseline_results, candidate_results)],
+                  for case, b, c in zip(cases, baseline_results, candidate_results, strict=True)],
     }
 
 
@@ -96,7 +96,7 @@ def _divergence(b, c, by_unit: bool = True):
         left, right = lanes_b.get(lane, []), lanes_c.get(lane, [])
         keys_b = [_key(b["tasks"][i], by_unit) for i in left]
         keys_c = [_key(c["tasks"][i], by_unit) for i in right]
-        k = next((n for n, (x, y) in enumerate(zip(keys_b, keys_c)) if x != y), min(len(left), len(right)))
+        k = next((n for n, (x, y) in enumerate(zip(keys_b, keys_c, strict=False)) if x != y), min(len(left), len(right)))
         if keys_b != keys_c:
             i, j = (left[k] if k < len(left) else None), (right[k] if k < len(right) else None)
             when = min(r["tasks"][n]["done"] for r, n in ((b, i), (c, j)) if n is not None)
@@ -238,6 +238,6 @@ def _table(headers, rows) -> str:
     widths = [max(_width(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
 
     def line(cells):
-        return "  " + "  ".join(str(x) + " " * (w - _width(str(x))) for x, w in zip(cells, widths)).rstrip()
+        return "  " + "  ".join(str(x) + " " * (w - _width(str(x))) for x, w in zip(cells, widths, strict=False)).rstrip()
 
     return "\n".join([line(headers), "  " + "  ".join("-" * w for w in widths), *map(line, rows)])

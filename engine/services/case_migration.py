@@ -155,7 +155,7 @@ def _check(step, target, new_bundle):
             check.reasons.append(f"正在运行的子流程“{sub.spec.name}”在新版本中不存在")
             continue
         diffs.append((sub, diff, new_subprocess_specs[sub.spec.name]))
-    for wf, diff, _spec in diffs:
+    for _wf, diff, _spec in diffs:
         for task in diff.removed:
             if _foreseen(task):
                 continue

@@ -70,8 +70,8 @@ def read_rows(content: bytes) -> list[tuple[int, dict]]:
     no 提案 sheet or header, is an InvalidForm."""
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise InvalidForm("文件不是有效的 Excel 工作簿（.xlsx）", [{"field": "file", "message": "请使用下载的模板"}])
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
+        raise InvalidForm("文件不是有效的 Excel 工作簿（.xlsx）", [{"field": "file", "message": "请使用下载的模板"}]) from err
     if SHEET not in book.sheetnames:
         raise InvalidForm(f"工作簿中没有“{SHEET}”工作表", [{"field": "file", "message": "请使用下载的模板"}])
     rows = book[SHEET].iter_rows(values_only=True)

@@ -205,10 +205,14 @@ def _late(step, kind, unit, leads=False, since=None) -> list[Party]:
     return parties
 
 
+def _same(column, value):
+    """column IS NULL for None, column = value otherwise."""
+    return column.is_(None) if value is None else column == value
+
+
 def _open_record(step, kind, party: Party):
-    column = (lambda c, v: c.is_(None) if v is None else c == v)
     return step.session.scalar(select(OverdueRecord).where(
         OverdueRecord.proposal_id == step.proposal.id, OverdueRecord.kind == kind, OverdueRecord.resolved_at.is_(None),
-        column(OverdueRecord.unit_id, party.unit_id), column(OverdueRecord.holder_role, party.role),
-        column(OverdueRecord.holder, party.holder)).limit(1))
+        _same(OverdueRecord.unit_id, party.unit_id), _same(OverdueRecord.holder_role, party.role),
+        _same(OverdueRecord.holder, party.holder)).limit(1))
 

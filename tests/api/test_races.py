@@ -98,7 +98,7 @@ def test_threads_racing_one_review(app, racers):
         assert status == 201, created
         _, tasks = committee.call("GET", f"/api/tasks?proposal_id={created['id']}")
         path = f"/api/tasks/{tasks['items'][0]['id']}/complete"
-        judge(race([lambda: committee.call("POST", path, REVIEW)] * racers), winners, told)
+        judge(race([lambda path=path: committee.call("POST", path, REVIEW)] * racers), winners, told)
     report(f"{racers} threads, one process", winners, told)
 
 
@@ -193,5 +193,5 @@ def test_two_server_processes_racing_one_review(two_servers):
         assert status == 201, created
         _, tasks = committees[0].call("GET", f"/api/tasks?proposal_id={created['id']}")
         path = f"/api/tasks/{tasks['items'][0]['id']}/complete"
-        judge(race([lambda c=c: c.call("POST", path, REVIEW) for c in committees]), winners, told)
+        judge(race([lambda c=c, path=path: c.call("POST", path, REVIEW) for c in committees]), winners, told)
     report("2 server processes", winners, told)

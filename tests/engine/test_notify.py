@@ -20,7 +20,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from engine.adapters import outbox as notify
+from engine.adapters import channels, outbox as notify
 from engine.adapters.db import Database, UnitOfWork
 from engine.model.settings import Settings
 from engine.model.tables import Notification, OpenTask, User
@@ -151,7 +151,7 @@ def gateway():
 
 def sms_key(database) -> str:
     """The idempotency key of the (one) text message in the outbox."""
-    return notify.delivery_key(outbox(database, "sms")[0])
+    return channels.delivery_key(outbox(database, "sms")[0])
 
 
 def with_sms(settings: Settings, url: str, token="gw-token") -> Settings:
@@ -362,7 +362,7 @@ def test_sms_any_non_2xx_is_a_failure(directory, runtime, settings, gateway, sta
 
 def test_sms_gateway_must_be_http():
     with pytest.raises(ValueError):
-        notify.SmsChannel("file:///etc/passwd")
+        channels.SmsChannel("file:///etc/passwd")
 
 
 # Missing addresses and channels

@@ -9,7 +9,7 @@ reply is due on 26 December 2025.
 """
 from case_drivers import contact, plan
 from sqlalchemy import select
-from test_timers import at, moving_clock, overdue, run_worker  # noqa: F401 (moving_clock is a fixture)
+from test_timers import at, overdue, run_worker
 
 from engine.adapters.db import UnitOfWork
 from engine.model.tables import OverdueRecord, User

@@ -127,7 +127,7 @@ def test_generated_cases_leave_the_same_event_log_live_and_in_replay(live, runti
             assert in_memory["error"] is None and in_service["error"] is None, case.id
             compared += len(replayed.events)
             kinds.update(kind for kind, *_ in replayed.events)
-            for n, (mine, theirs) in enumerate(zip(replayed.events, production.events)):
+            for n, (mine, theirs) in enumerate(zip(replayed.events, production.events, strict=False)):
                 assert mine == theirs, f"{case.id}: event {n} differs"
             assert len(replayed.events) == len(production.events), case.id
             for key in ("state", "status", "reply_class", "satisfaction", "tasks"):

@@ -6,7 +6,7 @@ Cases start on Friday 26 September 2025 (see test_timers.py); the first reply is
 26 December 2025, it goes out on 1 December and the proposer is unsatisfied on 5 December.
 """
 from test_overdue_holder import REPLY_A, walk_to_signed
-from test_timers import at, due, events, moving_clock, overdue, run_worker  # noqa: F401 (a fixture)
+from test_timers import at, due, events, overdue, run_worker
 
 from engine.rules.deadlines import Deadlines
 

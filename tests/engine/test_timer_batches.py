@@ -9,7 +9,7 @@ others and nothing is fired twice. The diagrams' acceptance reminder (13 October
 import threading
 
 import pytest
-from test_timers import assigned, at, events, moving_clock, next_timer, notifications  # noqa: F401  (fixture)
+from test_timers import assigned, at, events, next_timer, notifications
 
 from engine.adapters.db import Database
 from engine.model.errors import ProcessFault

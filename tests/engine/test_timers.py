@@ -481,13 +481,13 @@ def test_a_timer_firing_while_a_person_completes_a_task_of_the_case(moving_clock
             case_id = walk.case(pid).id
         barrier, outcome = threading.Barrier(2), {}
 
-        def person():
+        def person(barrier=barrier, outcome=outcome, task_id=task_id):
             barrier.wait()
             with UnitOfWork(walk.db) as uow:
                 outcome["person"] = cases.complete_task(uow, walk.rt, walk.user(uow.session, "fgw_clerk"), task_id,
                                                         {"accept_decision": "accept"})
 
-        def worker():
+        def worker(barrier=barrier, outcome=outcome, case_id=case_id):
             barrier.wait()
             outcome["worker"] = timers.fire_case(walk.db, walk.rt, case_id)
 

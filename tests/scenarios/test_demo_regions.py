@@ -35,7 +35,7 @@ def test_the_demo_stands_at_every_stage_with_the_regions_lists(database, setting
     with UnitOfWork(database) as uow:
         proposals = [uow.session.get(Proposal, pid) for pid in ids]
         assert [p.status for p in proposals] == [STATUS_OF_STAGE[e["stage"]] for e in story]
-        for entry, proposal in zip(story, proposals):
+        for entry, proposal in zip(story, proposals, strict=True):
             if entry["stage"] in ("feedback", "follow_up", "closed"):
                 assert proposal.reply_class == entry["reply_class"]
             if entry.get("lead"):

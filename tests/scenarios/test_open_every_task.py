@@ -11,7 +11,7 @@ from datetime import timedelta
 from page_client import Browser
 from sqlalchemy import select
 from test_lifecycle import COMMITTEE, consult, draft_and_head, file_and_assign, supervise
-from test_unrated import moving, past_the_window, replied  # noqa: F401 (moving is a fixture)
+from test_unrated import past_the_window, replied
 
 from engine.adapters.db import UnitOfWork
 from engine.model import clock

@@ -92,7 +92,6 @@ def test_the_four_documents_hold_their_fields(api):
 
 
 def test_the_dossier_prints_what_its_viewer_may_see(api):
-    f = api.facts
     pid = drafted(api)
     member = text_of(pdf(api, "wy_chen", pid, "dossier"))
     staff = text_of(pdf(api, "tawei_li", pid, "dossier"))

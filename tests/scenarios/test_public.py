@@ -42,6 +42,7 @@ def test_the_public_page_shows_only_published_replies_and_nothing_internal(api):
 
     review = api.get("tawei_li", "/api/publication").get_json()["items"]
     assert {i["proposal_id"] for i in review} == {published, withheld, withdrawn}  # the consented ones
+    assert refused not in {i["proposal_id"] for i in review}  # no consent: never up for review
     assert all(i["status"] == "pending" and i["publish_by"] >= i["replied_on"] for i in review)
     # only the committee reviews; a unit or a member may not publish
     for user in (f"{api.facts.lead}_clerk", "wy_chen"):

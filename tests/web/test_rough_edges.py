@@ -59,7 +59,7 @@ def flashes(html):
 
 
 def test_after_a_task_the_page_says_what_comes_next_and_links_to_my_next_task(browser):
-    pid = submit(browser)
+    submit(browser)
     tw = browser().login("tawei_li")
     tw.post(f"/tasks/{task_id(tw, '审查立案')}", {"review_decision": "file", "category": "urban"})
     done = tw.post(f"/tasks/{task_id(tw, '交办')}", {"assign_mode": "single", "lead_unit_ids": "jtw", "is_key": "false"})
@@ -168,7 +168,7 @@ def test_the_default_region_counts_its_one_consultation(browser):
 ], ids=["default", "binhai"])
 def test_the_acceptance_form_states_the_regions_return_rule(browser, region, window, rule):
     unit = "sjtj" if region else "jtw"
-    pid = submit(browser)
+    submit(browser)
     tw = browser().login("tawei_li")
     tw.post(f"/tasks/{task_id(tw, '审查立案')}", {"review_decision": "file", "category": "urban"})
     tw.post(f"/tasks/{task_id(tw, '交办')}", {"assign_mode": "single", "lead_unit_ids": unit, "is_key": "false"})
@@ -209,7 +209,7 @@ def test_review_and_supervision_review_start_from_what_is_known(browser):
 
 
 def test_dates_are_checked_against_today_and_the_reply_deadline(browser):
-    pid = submit(browser)
+    submit(browser)
     tw = browser().login("tawei_li")
     tw.post(f"/tasks/{task_id(tw, '审查立案')}", {"review_decision": "file", "category": "urban"})
     tw.post(f"/tasks/{task_id(tw, '交办')}", {"assign_mode": "single", "lead_unit_ids": "jtw", "is_key": "false"})

@@ -136,7 +136,7 @@ def _assist_counts(ind: Indicators, filters: Filters, *dims):
 
 def _rows(session, codes, stmt, dims: int = 0) -> dict:
     """{dimension values (a tuple, () when none): {code: int}}."""
-    return {tuple(row[:dims]): {c: int(v or 0) for c, v in zip(codes, row[dims:])} for row in session.execute(stmt)}
+    return {tuple(row[:dims]): {c: int(v or 0) for c, v in zip(codes, row[dims:], strict=True)} for row in session.execute(stmt)}
 
 
 def _with_ratios(ind: Indicators, counts: dict) -> dict:
