@@ -232,38 +232,44 @@ def _decision_problems(region, folder: Path, processes_dir: Path | None) -> list
             tables.setdefault(path.name, (f"{Path(processes_dir).name}/{path.name}", path))
         diagrams = sorted(Path(processes_dir).glob("*.bpmn"))
     problems = []
-    rules = region.deadlines
     for shown, path in tables.values():
         try:
             doc = etree.parse(str(path)).getroot()
         except etree.XMLSyntaxError:
             continue  # the definition check reports malformed files with their line
-        for decision, inputs, outputs, rows in _tables_of(doc):
-            for rule_id, entries, results in rows:
-                for expression, (entry_id, text) in zip(inputs, entries, strict=False):
-                    key = _DECISION_INPUTS.get(expression)
-                    if key is None:
-                        continue
-                    allowed = region.codes(key) + ([region.unrated["code"]] if key == "satisfaction_scale" else [])
-                    for code in _strings(text, input_cell=True):
-                        if code not in allowed:
-                            problems.append({"file": shown, "element": entry_id or rule_id, "message":
-                                             f"决策表“{decision}”检验的{_LIST_NAMES[key]}“{code}”不在地区配置 "
-                                             f"{region.code} 的 {key} 中（现有：{', '.join(allowed)}）"})
-                if decision != "deadline_rules":
-                    continue
-                for output, (entry_id, text) in zip(outputs, results, strict=False):
-                    for name in _strings(text):
-                        if name not in rules:
-                            problems.append({"file": shown, "element": entry_id or rule_id, "message":
-                                             f"决策表“deadline_rules”的输出 {output} 选用的期限规则“{name}”"
-                                             f"在地区配置 {region.code} 的 deadlines 中不存在（现有：{', '.join(rules)}）"})
+        problems += _table_problems(region, shown, doc)
     for path in diagrams:
         text = path.read_text(encoding="utf-8")
         for name in sorted(set(_RULE_CALL.findall(text))):
-            if name not in rules:
+            if name not in region.deadlines:
                 problems.append({"file": f"{Path(processes_dir).name}/{path.name}", "element": None, "message":
                                  f"流程图使用的期限规则“{name}”在地区配置 {region.code} 的 deadlines 中不存在"})
+    return problems
+
+
+def _table_problems(region, shown: str, doc) -> list[dict]:
+    """Region codes tested by a decision table's input cells that the region lacks, and deadline rules
+    chosen by the deadline_rules table that the region does not define."""
+    problems = []
+    rules = region.deadlines
+    for decision, inputs, outputs, rows in _tables_of(doc):
+        for rule_id, entries, results in rows:
+            for expression, (entry_id, text) in zip(inputs, entries, strict=False):
+                key = _DECISION_INPUTS.get(expression)
+                if key is None:
+                    continue
+                allowed = region.codes(key) + ([region.unrated["code"]] if key == "satisfaction_scale" else [])
+                problems += [{"file": shown, "element": entry_id or rule_id, "message":
+                              f"决策表“{decision}”检验的{_LIST_NAMES[key]}“{code}”不在地区配置 "
+                              f"{region.code} 的 {key} 中（现有：{', '.join(allowed)}）"}
+                             for code in _strings(text, input_cell=True) if code not in allowed]
+            if decision != "deadline_rules":
+                continue
+            for output, (entry_id, text) in zip(outputs, results, strict=False):
+                problems += [{"file": shown, "element": entry_id or rule_id, "message":
+                              f"决策表“deadline_rules”的输出 {output} 选用的期限规则“{name}”"
+                              f"在地区配置 {region.code} 的 deadlines 中不存在（现有：{', '.join(rules)}）"}
+                             for name in _strings(text) if name not in rules]
     return problems
 
 

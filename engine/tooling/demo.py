@@ -165,46 +165,51 @@ def load_story(runtime: Runtime) -> list[dict]:
     entries = raw.get("proposals") if isinstance(raw, dict) else None
     if not isinstance(entries, list) or not entries:
         raise DefinitionError([{"file": DEMO_FILE, "element": "proposals", "message": "应列出演示提案（proposals:）"}])
-    units, leaders = {u["id"] for u in region.units}, {x["username"] for x in region.leaders}
-    lists = {"category": set(region.codes("categories")), "reply_class": set(region.codes("reply_classes")),
-             "rating": set(region.codes("satisfaction_scale"))}
     problems = []
-
-    def bad(n, key, message):
-        problems.append({"file": DEMO_FILE, "element": f"proposals/{n}/{key}" if key else f"proposals/{n}",
-                         "message": message})
-
     for n, entry in enumerate(entries):
-        if not isinstance(entry, dict):
-            bad(n, None, "应为一个对象（stage、title、proposer、category …）")
-            continue
-        for key in sorted(set(entry) - _KEYS):
-            bad(n, key, f"不认识的项（可用：{', '.join(sorted(_KEYS))}）")
-        if entry.get("stage") not in STAGES:
-            bad(n, "stage", f"阶段“{entry.get('stage')}”无效，可选：{', '.join(STAGES)}")
-            continue
-        for key in ("title", "proposer", "category", *_NEEDS.get(entry["stage"], ())):
-            if not entry.get(key):
-                bad(n, key, f"阶段 {entry['stage']} 需要写明 {key}")
-        if entry.get("proposer") and entry["proposer"] not in PROPOSERS:
-            bad(n, "proposer", f"提案者应为演示委员账号之一：{', '.join(PROPOSERS)}")
-        for key in ("cosigners",):
-            for other in entry.get(key) or []:
-                if other not in PROPOSERS or other == entry.get("proposer"):
-                    bad(n, key, f"联名人“{other}”应为提案者以外的演示委员账号")
-        for key in ("lead", "leads", "assists"):
-            value = entry.get(key)
-            for unit in ([value] if isinstance(value, str) else value or []):
-                if unit not in units:
-                    bad(n, key, f"单位“{unit}”不在本地区的单位名录中")
-        if entry.get("leader") and entry["leader"] not in leaders:
-            bad(n, "leader", f"督办领导“{entry['leader']}”不在 region.yaml 的 leaders 中")
-        for key, codes in lists.items():
-            if entry.get(key) is not None and entry[key] not in codes:
-                bad(n, key, f"“{entry[key]}”不在本地区的列表中（可选：{', '.join(sorted(codes))}）")
+        problems += [{"file": DEMO_FILE, "element": f"proposals/{n}/{key}" if key else f"proposals/{n}",
+                      "message": message} for key, message in _entry_problems(region, entry)]
     if problems:
         raise DefinitionError(problems)
     return entries
+
+
+def _entry_problems(region, entry) -> list[tuple[str | None, str]]:
+    """[(key or None, message)] of one demo.yaml entry checked against the region's profile."""
+    if not isinstance(entry, dict):
+        return [(None, "应为一个对象（stage、title、proposer、category …）")]
+    problems: list[tuple[str | None, str]] = [(key, f"不认识的项（可用：{', '.join(sorted(_KEYS))}）")
+                                              for key in sorted(set(entry) - _KEYS)]
+    if entry.get("stage") not in STAGES:
+        return [*problems, ("stage", f"阶段“{entry.get('stage')}”无效，可选：{', '.join(STAGES)}")]
+    problems += [(key, f"阶段 {entry['stage']} 需要写明 {key}")
+                 for key in ("title", "proposer", "category", *_NEEDS.get(entry["stage"], ())) if not entry.get(key)]
+    return problems + _people_problems(region, entry) + _code_problems(region, entry)
+
+
+def _people_problems(region, entry: dict) -> list[tuple[str | None, str]]:
+    """The entry's proposer, co-signers, units and supervising leader, checked."""
+    problems: list[tuple[str | None, str]] = []
+    if entry.get("proposer") and entry["proposer"] not in PROPOSERS:
+        problems.append(("proposer", f"提案者应为演示委员账号之一：{', '.join(PROPOSERS)}"))
+    problems += [("cosigners", f"联名人“{other}”应为提案者以外的演示委员账号") for other in entry.get("cosigners") or []
+                 if other not in PROPOSERS or other == entry.get("proposer")]
+    units = {u["id"] for u in region.units}
+    for key in ("lead", "leads", "assists"):
+        value = entry.get(key)
+        problems += [(key, f"单位“{unit}”不在本地区的单位名录中")
+                     for unit in ([value] if isinstance(value, str) else value or []) if unit not in units]
+    if entry.get("leader") and entry["leader"] not in {x["username"] for x in region.leaders}:
+        problems.append(("leader", f"督办领导“{entry['leader']}”不在 region.yaml 的 leaders 中"))
+    return problems
+
+
+def _code_problems(region, entry: dict) -> list[tuple[str | None, str]]:
+    """The entry's category, reply class and rating, checked against the region's lists."""
+    lists = {"category": set(region.codes("categories")), "reply_class": set(region.codes("reply_classes")),
+             "rating": set(region.codes("satisfaction_scale"))}
+    return [(key, f"“{entry[key]}”不在本地区的列表中（可选：{', '.join(sorted(codes))}）")
+            for key, codes in lists.items() if entry.get(key) is not None and entry[key] not in codes]
 
 
 def load_demo(database: Database, runtime: Runtime) -> list[int]:
