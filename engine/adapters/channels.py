@@ -50,7 +50,7 @@ class EmailChannel:
         message = EmailMessage()
         message["Subject"] = " ".join(notification.title.split())  # no line breaks in a header
         message["From"] = self.sender
-        message["To"] = user.email.strip()
+        message["To"] = (user.email or "").strip()
         message["Date"] = formatdate(clock.real_now().timestamp(), localtime=False)
         # stable per outbox row: a message sent again after a crash is recognisable as the same one
         message["Message-ID"] = f"<{delivery_key(notification)}@{self.sender.rpartition('@')[2] or 'cppcc.local'}>"
@@ -123,7 +123,7 @@ class SmsChannel:
 def channels_from_settings(settings) -> dict:
     """The configured channel adapters by name: "email" when an SMTP host is set,
     "sms" when a gateway URL is set (inapp needs no adapter)."""
-    adapters = {}
+    adapters: dict[str, EmailChannel | SmsChannel] = {}
     if getattr(settings, "smtp_host", None):
         adapters[EMAIL] = EmailChannel(settings.smtp_host, settings.smtp_port, settings.smtp_sender,
                                        settings.smtp_username, settings.smtp_password, settings.smtp_starttls)

@@ -24,6 +24,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as PoolTimeout
@@ -71,7 +72,8 @@ class Database:
     def __init__(self, url: str, limits: Limits | None = None):
         self.url = url
         self.limits = limits = limits or Limits()
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
+        self.connect_args: dict[str, Any]
         if url.startswith("sqlite"):
             path = url.split("///", 1)[-1]
             if path and path != ":memory:":
@@ -215,10 +217,17 @@ class UnitOfWork:
 
     def __init__(self, database: Database):
         self.database = database
-        self.session: Session | None = None
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        """The transaction's session (only inside the `with` block)."""
+        if self._session is None:
+            raise RuntimeError("UnitOfWork used outside its with block")
+        return self._session
 
     def __enter__(self) -> "UnitOfWork":
-        self.session = self.database.sessions()
+        self._session = self.database.sessions()
         return self
 
     def __exit__(self, exc_type, exc, tb):
@@ -237,7 +246,9 @@ def lost_to_concurrent(err: BaseException) -> bool:
     """Whether `err`, or an error it was raised from, means that a concurrent transaction
     got there first (see the module's description)."""
     seen = set()
-    while err is not None and id(err) not in seen:
+    cause: BaseException | None = err
+    while cause is not None and id(cause) not in seen:
+        err = cause
         seen.add(id(err))
         if isinstance(err, StaleDataError):
             return True
@@ -245,5 +256,5 @@ def lost_to_concurrent(err: BaseException) -> bool:
             orig = err.orig
             if getattr(orig, "sqlstate", None) in _PG_LOST:
                 return True
-        err = err.__cause__ or err.__context__
+        cause = err.__cause__ or err.__context__
     return False

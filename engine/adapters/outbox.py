@@ -30,8 +30,9 @@ e-mail's Message-ID, the SMS gateway's `Idempotency-Key` header and
 `message_id` field, so the receiving side can recognise and drop the repeat.
 """
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from engine.adapters.channels import (
     EMAIL,
@@ -179,7 +180,7 @@ def _defer_unconfigured(database: Database, adapters: dict, now: datetime) -> in
                                                       next_attempt_at=now + UNCONFIGURED_RETRY)
                                      .execution_options(synchronize_session=False))
         uow.commit()
-        return result.rowcount or 0
+        return cast(CursorResult, result).rowcount or 0
 
 
 def _attempt(session, row: Notification, adapter, now: datetime) -> str:

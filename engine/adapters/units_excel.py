@@ -269,7 +269,8 @@ def without_units_block(text: str) -> str:
 def _header(rows):
     """(index of the header row, {key: column index}) or (None, {})."""
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        columns, duplicates = {}, []
+        columns: dict = {}
+        duplicates: list[str] = []
         for col, value in enumerate(row):
             key = ALIASES.get(_text(value).replace(" ", ""))
             if key is None:
@@ -295,7 +296,7 @@ def _text(value) -> str:
 
 def _leader_lookup(region: Region) -> dict:
     """Account, name and name with title (e.g. 赵建国副区长, 赵建国（副区长）) → account; 'ambiguous' when shared."""
-    found = {}
+    found: dict[str, str] = {}
     for leader in region.leaders:
         for key in {leader["username"], leader["name"], leader["name"] + leader["title"],
                     f"{leader['name']}（{leader['title']}）", f"{leader['name']}({leader['title']})"}:

@@ -36,7 +36,8 @@ class Held:
     """A lock taken on a file; released by `release()` or when the process ends."""
 
     def __init__(self, fd: int, path: Path):
-        self.fd, self.path = fd, path
+        self.fd: int | None = fd
+        self.path = path
 
     def release(self) -> None:
         """Give the lock up (idempotent)."""

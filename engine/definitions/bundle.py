@@ -83,7 +83,9 @@ def region_decisions(region_dir: Path | None) -> list[Path]:
 def file_origins(processes_dir: Path, region_dir: Path | None = None) -> dict:
     """{file name: path shown in problem reports} for the files read_files returns."""
     origins = {p.name: f"{Path(processes_dir).name}/{p.name}" for p in Path(processes_dir).iterdir()}
-    origins.update({p.name: f"regions/{Path(region_dir).name}/decisions/{p.name}" for p in region_decisions(region_dir)})
+    if region_dir is not None:
+        origins.update({p.name: f"regions/{Path(region_dir).name}/decisions/{p.name}"
+                        for p in region_decisions(region_dir)})
     return origins
 
 

@@ -251,7 +251,7 @@ def _graph(container, called_waits):
     nodes = {n.get("id"): n for n in container if isinstance(n.tag, str) and local(n) not in
              ("sequenceFlow", "laneSet", "extensionElements", "documentation", "dataObject",
               "dataObjectReference", "dataStoreReference", "textAnnotation", "association", "ioSpecification")}
-    graph = {node_id: set() for node_id, n in nodes.items() if not _is_wait(n, called_waits)}
+    graph: dict[str, set] = {node_id: set() for node_id, n in nodes.items() if not _is_wait(n, called_waits)}
     for flow in container.iterfind("bpmn:sequenceFlow", NS):
         source, target = flow.get("sourceRef"), flow.get("targetRef")
         if source in graph and target in graph:

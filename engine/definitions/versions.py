@@ -92,6 +92,8 @@ def current_definition(session, rt) -> ProcessDefinition:
     if row is None:  # the transaction that registered the files was rolled back
         _register_files(session, rt)
         row = _latest(session)
+    if row is None:
+        raise RuntimeError("no process definition stored after registering the files")
     return row
 
 
@@ -126,11 +128,11 @@ def find_version(session, version: str) -> ProcessDefinition:
 def list_versions(session, rt) -> list[dict]:
     """Every stored version, newest first: its deployments, and how many cases run or ran on it."""
     current = current_definition(session, rt)
-    counts = {}
+    counts: dict = {}
     for definition_id, completed, n in session.execute(
             select(Case.definition_id, Case.completed, func.count()).group_by(Case.definition_id, Case.completed)):
         counts.setdefault(definition_id, {"running": 0, "completed": 0})["completed" if completed else "running"] += n
-    deployments = {}
+    deployments: dict = {}
     names = dict(session.execute(select(User.username, User.name)).all())
     for row in session.scalars(select(Deployment).order_by(Deployment.id)):
         deployments.setdefault(row.definition_id, []).append(
@@ -175,7 +177,7 @@ def running_cases(session, rt) -> dict:
         select(ProcessDefinition.hash, Case.id, Case.process, Proposal.id, Proposal.number, Proposal.title)
         .join(Case, Case.definition_id == ProcessDefinition.id).join(Proposal, Proposal.id == Case.proposal_id)
         .where(Case.completed.is_(False)).order_by(Case.id))
-    found = {}
+    found: dict = {}
     for version, case_id, process, proposal_id, number, title in rows:
         found.setdefault(version, []).append({"case_id": case_id, "process": rt.region.catalogue.label("processes", process),
                                               "proposal_id": proposal_id, "number": number, "title": title})

@@ -2,6 +2,7 @@
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,7 +73,7 @@ class Settings:
             "sms_gateway_url": os.environ.get("CPPCC_SMS_URL"),
             "sms_gateway_token": os.environ.get("CPPCC_SMS_TOKEN"),
         }
-        values = {k: v for k, v in env.items() if v}
+        values: dict[str, Any] = {k: v for k, v in env.items() if v}
         region = (overrides.pop("region", None) or os.environ.get("CPPCC_REGION", "")).strip()
         if region:
             values.update(region_settings(region, keep_database="database_url" in values))
@@ -124,7 +125,7 @@ def region_settings(code: str, keep_database: bool = False) -> dict:
     if not (region_dir / "region.yaml").is_file():
         known = sorted(p.name for p in (PROJECT_ROOT / "regions").iterdir() if (p / "region.yaml").is_file())
         raise ValueError(f"没有地区 {code!r}（regions/{code}/region.yaml 不存在；现有地区：{', '.join(known)}）")
-    values = {"region_dir": region_dir}
+    values: dict[str, Any] = {"region_dir": region_dir}
     if not keep_database and code != "default":
         values["database_url"] = f"sqlite:///{PROJECT_ROOT / 'instance' / f'cppcc-{code}.sqlite3'}"
     return values

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from jsonschema import Draft202012Validator, FormatChecker
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from engine.model import clock, limits
@@ -70,8 +70,7 @@ class FormCatalog:
         self.region = region
         self.resources = region_resources(region)
         registry = Registry().with_resources(
-            (uri, Resource(contents={"$schema": "https://json-schema.org/draft/2020-12/schema", **schema},
-                           specification=DRAFT202012))
+            (uri, DRAFT202012.create_resource({"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}))
             for uri, schema in self.resources.items()
         )
         self.schemas: dict[str, dict] = {}

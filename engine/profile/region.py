@@ -161,7 +161,7 @@ def load_region(region_dir: Path, processes_dir: Path | None = PROCESSES_DIR) ->
         if isinstance(raw, dict) and "units" in raw:
             problems.append(_problem(REGION_FILE, "units", "单位名录只能写在一处：已有 units.yaml，"
                                      "请删除 region.yaml 中的 units:", lines))
-        elif isinstance(raw, dict) and not units_problems:
+        elif isinstance(raw, dict) and isinstance(units_raw, dict) and not units_problems:
             raw["units"] = units_raw["units"]
             units_file, lines = UNITS_FILE, {**lines, **{("units", *k[1:]): v for k, v in units_lines.items()
                                                            if k and k[0] == "units"}}
@@ -170,6 +170,8 @@ def load_region(region_dir: Path, processes_dir: Path | None = PROCESSES_DIR) ->
                                  "从 Excel 导入），或在 region.yaml 中写 units:", lines))
     if problems:
         raise DefinitionError(problems)
+    if not isinstance(raw, dict):
+        raise DefinitionError([_problem(REGION_FILE, "(根)", "region.yaml 应为一个映射（键: 值）", lines)])
     region = Region(code=raw["code"], name=raw["name"], raw=raw, folder=folder, units_file=units_file, lines=lines)
     problems = _consistency_problems(region) + _decision_problems(region, folder, processes_dir)
     if problems:

@@ -58,7 +58,7 @@ def _read_yaml(path: Path, required: bool) -> tuple[object, dict]:
 
 def _line_map(node, path=()) -> dict:
     """{path: 1-based line} for every mapping key and list item of a composed YAML node."""
-    found = {}
+    found: dict = {}
     if node is None:
         return found
     found[path] = node.start_mark.line + 1
@@ -143,7 +143,7 @@ def _chinese(err) -> str:
         return f"不认识的配置项：{', '.join(extra)}{allowed}"
     if kind == "type":
         wanted = value if isinstance(value, list) else [value]
-        return f"应为{'或'.join(_TYPES.get(t, t) for t in wanted)}，现在是 {instance!r}"
+        return f"应为{'或'.join(str(_TYPES.get(t, t)) for t in wanted)}，现在是 {instance!r}"
     if kind == "enum":
         return f"取值“{instance}”无效，可选：{', '.join(str(v) for v in value)}"
     if kind == "const":
@@ -173,7 +173,8 @@ def check_units(region, units: list[dict], file: str = UNITS_FILE) -> list[dict]
     """Problems of a unit directory for `region`: unique ids and names, deputies among its leaders."""
     problems = []
     leaders = {leader["username"] for leader in region.leaders}
-    seen_ids, seen_names = {}, {}
+    seen_ids: dict[str, int] = {}
+    seen_names: dict[str, int] = {}
     for n, unit in enumerate(units):
         where = f"units/{n}"
         if unit["id"] in seen_ids:
@@ -226,7 +227,8 @@ def _decision_problems(region, folder: Path, processes_dir: Path | None) -> list
     """Deadline rules and region codes named by the decision tables and diagrams that apply to the region."""
     tables = {p.name: (f"regions/{folder.name}/decisions/{p.name}", p)
               for p in sorted((folder / "decisions").glob("*.dmn"))} if (folder / "decisions").is_dir() else {}
-    diagrams = []
+    diagrams: list[Path] = []
+    shown_dir = Path(processes_dir).name if processes_dir is not None else ""
     if processes_dir is not None and Path(processes_dir).is_dir():
         for path in sorted(Path(processes_dir).glob("*.dmn")):
             tables.setdefault(path.name, (f"{Path(processes_dir).name}/{path.name}", path))
@@ -242,7 +244,7 @@ def _decision_problems(region, folder: Path, processes_dir: Path | None) -> list
         text = path.read_text(encoding="utf-8")
         for name in sorted(set(_RULE_CALL.findall(text))):
             if name not in region.deadlines:
-                problems.append({"file": f"{Path(processes_dir).name}/{path.name}", "element": None, "message":
+                problems.append({"file": f"{shown_dir}/{path.name}", "element": None, "message":
                                  f"流程图使用的期限规则“{name}”在地区配置 {region.code} 的 deadlines 中不存在"})
     return problems
 

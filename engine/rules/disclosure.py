@@ -24,7 +24,7 @@ def candidates(session, rt, proposal_id: int | None = None) -> list[dict]:
         where.append(Event.proposal_id == proposal_id)
     replies = list(session.execute(select(Event, Proposal).join(Proposal, Proposal.id == Event.proposal_id)
                                    .where(*where).order_by(Event.id.desc())))
-    latest = {}
+    latest: dict = {}
     for event, proposal in replies:  # a second handling's reply replaces the first of that unit
         latest.setdefault((proposal.id, event.unit_id), (event, proposal))
     rows = {p.reply_event_id: p for p in session.scalars(select(Publication).where(

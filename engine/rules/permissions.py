@@ -48,7 +48,7 @@ supervising leader of a key proposal.
 """
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, false, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, select, true
 from sqlalchemy.orm import object_session
 
 from engine.model.errors import Conflict, InvalidForm, NotFound
@@ -193,7 +193,7 @@ def visible_context(view: Viewer, data: dict, events: list[Event], audiences: di
     task giving it) of steps they see."""
     if view.staff:
         return dict(data)
-    shown, hidden = set(own_keys), set()
+    shown, hidden = set(own_keys), set[str]()
     for e in events:
         if isinstance(e.data, dict):
             (shown if sees_event(view, e, audiences) else hidden).update(e.data)
@@ -369,7 +369,7 @@ def visible_proposals_clause(user: User):
 
 def my_tasks_clause(user: User):
     """A WHERE clause on `OpenTask` selecting the tasks `user` may do (see `may_do`)."""
-    unit = OpenTask.unit_id.is_(None)
+    unit: ColumnElement[bool] = OpenTask.unit_id.is_(None)
     if user.unit_id:
         unit = or_(unit, OpenTask.unit_id == user.unit_id)
     clause = and_(OpenTask.role.in_(sorted(user.role_set)), unit,

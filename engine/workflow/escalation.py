@@ -13,8 +13,10 @@ no unit does, the office of its role or the one person it is assigned to (the
 government office reviewing a reply, the deputy head approving it). A lead
 unit whose handling has no such task open is late itself.
 """
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import or_, select
 
@@ -48,7 +50,7 @@ def _given_ratings_task(step, unit=None, round=1):
 
 
 # The service tasks of this module: name in the diagrams -> handler(step, *arguments).
-HANDLERS = {"remind": _remind_task, "escalate": _escalate_task, "close_cosigning": lambda step: close_cosigning(step),
+HANDLERS: dict[str, Callable[..., Any]] = {"remind": _remind_task, "escalate": _escalate_task, "close_cosigning": lambda step: close_cosigning(step),
             "given_ratings": _given_ratings_task}
 
 

@@ -98,11 +98,12 @@ def diagram_errors(task=None):
 def database_cause(err: BaseException) -> SQLAlchemyError | None:
     """The database error in `err`'s chain of causes (a service task's query), if any."""
     seen = set()
-    while err is not None and id(err) not in seen:
-        seen.add(id(err))
-        if isinstance(err, SQLAlchemyError):
-            return err
-        err = err.__cause__ or getattr(err, "exception", None) or err.__context__
+    cause: BaseException | None = err
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, SQLAlchemyError):
+            return cause
+        cause = cause.__cause__ or getattr(cause, "exception", None) or cause.__context__
     return None
 
 

@@ -19,7 +19,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from engine.adapters import outbox as notify
 from engine.model import clock
@@ -317,8 +317,8 @@ def lock_case(session, case_id: int, skip_locked: bool = False) -> Case | None:
     if case is None:
         return None
     if session.get_bind().dialect.name != "postgresql":
-        table = Case.__table__
-        session.execute(table.update().where(table.c.id == case_id).values(id=table.c.id))
+        session.execute(update(Case).where(Case.id == case_id).values(id=Case.id)
+                        .execution_options(synchronize_session=False))
         return session.get(Case, case_id, populate_existing=True)
     if case.process != PROPOSAL_PROCESS:
         own = session.scalar(select(Case.id).where(Case.proposal_id == case.proposal_id,
