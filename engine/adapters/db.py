@@ -24,7 +24,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as PoolTimeout
@@ -201,11 +201,23 @@ def _watch(engine, limit: float) -> None:
         setattr(dialect, name, WATCHDOG.guard(getattr(dialect, name), connection_of, limit))
 
 
+T = TypeVar("T")
+
+
 def _sqlite_pragmas(dbapi_connection, _record):
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+def stored(session: Session, model: type[T], key: Any) -> T:
+    """The row of `model` with primary key `key` that the schema says exists (a foreign key
+    the caller holds); its absence is a broken invariant, not a user's mistake."""
+    row = session.get(model, key)
+    if row is None:
+        raise LookupError(f"{model.__name__} {key!r} is missing")
+    return row
 
 
 class UnitOfWork:

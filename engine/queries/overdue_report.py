@@ -26,7 +26,7 @@ PARTY_HEADER = "责任单位或责任人"  # a unit, an office (政府办, 督�
 def report_range(start_text: str | None, end_text: str | None, today: date) -> tuple[date, date]:
     """Parse the report's dates (YYYY-MM-DD); a missing start is 1 January of `today`'s
     year, a missing end 31 December. Raises EngineError naming the field "from" or "to"."""
-    errors = []
+    errors: list[dict] = []
     start = limits.parse_day(start_text, "from", "开始日期", errors) or date(today.year, 1, 1)
     end = limits.parse_day(end_text, "to", "结束日期", errors) or date(today.year, 12, 31)
     if errors:

@@ -38,7 +38,7 @@ PROPOSAL_FILTERS = search.PROPOSAL_FILTERS
 
 def paging(page=None, per_page=None) -> tuple[int, int]:
     """Check page numbers given as text or int; return (page, per_page) or raise a 400."""
-    errors = []
+    errors: list[dict] = []
     page_no = limits.parse_positive(page, 1, limits.MAX_PAGE)
     if page_no is None:
         errors.append({"field": "page", "message": f"页码应为 1–{limits.MAX_PAGE} 之间的整数"})
@@ -47,6 +47,7 @@ def paging(page=None, per_page=None) -> tuple[int, int]:
         errors.append({"field": "per_page", "message": f"每页条数应为 1–{MAX_PER_PAGE} 之间的整数"})
     if errors:
         raise EngineError("分页参数不正确：" + "；".join(e["message"] for e in errors), errors=errors)
+    assert page_no is not None and size is not None  # both checked above
     return page_no, size
 
 

@@ -41,7 +41,7 @@ def proposal_filters(filters: dict, now: datetime | None = None, region=None) ->
     """WHERE clauses on `Proposal` for `filters` ({name: text, or a list of texts as a
     query string gives them}); `region` is needed for `indicator`. Raises EngineError
     listing every field that is wrong."""
-    errors = []
+    errors: list[dict] = []
     values = {key: value.strip() if key in ("q", "person") else value  # empty: any
               for key, value in single_values(filters, PROPOSAL_FILTERS, LABELS, errors).items()}
     where = []

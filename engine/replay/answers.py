@@ -170,7 +170,7 @@ def translate(value, schema: dict, source, target):
     """Form data with every region-list value (per the raw schema's `$ref`s) mapped from `source` to `target`."""
     if not isinstance(schema, dict):
         return value
-    key = LISTS.get(schema.get("$ref"))
+    key = LISTS.get(str(schema.get("$ref", "")))
     if key and isinstance(value, str):
         return map_code(value, key, source, target)
     if isinstance(value, list) and isinstance(schema.get("items"), dict):

@@ -33,7 +33,7 @@ def build_report(cases, baseline_results, candidate_results, baseline, candidate
         if where is not None or b["state"] != c["state"] or b["status"] != c["status"]:
             i, j = where or (None, None)
             changed.append({"case": case.id, "title": case.title, "step": None if where is None else
-                            1 + (i if i is not None else j),
+                            1 + next(n for n in (i, j) if n is not None),
                             "baseline": _step(b, i, titles, names) if where else "（相同）",
                             "candidate": _step(c, j, titles, names) if where else "（相同）",
                             "baseline_end": _end(b, baseline), "candidate_end": _end(c, candidate)})
@@ -55,7 +55,7 @@ def build_report(cases, baseline_results, candidate_results, baseline, candidate
 def _summary(results) -> dict:
     tasks = [t for r in results for t in r["tasks"]]
     approvals = [t for t in tasks if t["role"] in APPROVAL_ROLES]
-    units = {}
+    units: dict = {}
     for t in tasks:
         if t["unit"]:
             units.setdefault(t["unit"], {"tasks": 0, "approvals": 0})["tasks"] += 1
@@ -86,7 +86,7 @@ def _approvals(result) -> int:
     return sum(1 for t in result["tasks"] if t["role"] in APPROVAL_ROLES)
 
 
-def _divergence(b, c, by_unit: bool = True):
+def _divergence(b, c, by_unit: bool = True) -> tuple[int | None, int | None] | None:
     """Where the paths first differ: (index in b's tasks, index in c's tasks), either None when
     that side has no task there; None when the paths are the same. Each lead unit's handling
     is compared on its own (parallel handlings interleave differently when one takes longer)."""
@@ -106,7 +106,8 @@ def _divergence(b, c, by_unit: bool = True):
 
 def _lanes(result, by_unit) -> dict:
     """{lane: [task indexes]}: the tasks of each lead unit's handling (lane None: the proposal's own)."""
-    lanes, order = {}, {}
+    lanes: dict = {}
+    order: dict = {}
     for n, task in enumerate(result["tasks"]):
         unit = task["for_unit"]
         lane = unit if by_unit or unit is None else order.setdefault(unit, len(order))

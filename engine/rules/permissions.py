@@ -294,7 +294,7 @@ def may_review_in_batch(user: User) -> bool:
     return "committee" in user.role_set
 
 
-def check_assignable(session, user: User, task: OpenTask, target: User | None) -> None:
+def check_assignable(session, user: User, task: OpenTask, target: User | None) -> User:
     """The committee gives a pool task to `target`, who must be able to do it (its role and unit).
     Anyone else is told the task does not exist, as for any task they may not do."""
     if not may_assign(user):
@@ -306,6 +306,7 @@ def check_assignable(session, user: User, task: OpenTask, target: User | None) -
     if not may_do(target, task):
         raise InvalidForm("改派对象不能办理该任务",
                           [{"field": "username", "message": "改派给：应为该任务所属单位、角色的人员"}])
+    return target
 
 
 def task_for(session, user: User, task_id: str) -> OpenTask:

@@ -159,7 +159,8 @@ def check_attachment_ids(session, proposal_id: int, ids) -> list[str]:
     this proposal. An id of another proposal gets the same message as one that
     does not exist, so a form cannot be used to probe other proposals.
     """
-    problems, wanted = [], {}
+    problems: list[str] = []
+    wanted: dict = {}
     for value in ids or []:
         number = _as_id(value)
         if number is None:
@@ -222,7 +223,7 @@ class _Sniffer:
     def __init__(self, extension: str):
         self.extension = extension
         self.done = extension == "txt"
-        self.start = b""  # the first bytes of the file, until the BOM is known
+        self.start: bytes | None = b""  # the first bytes of the file, until the BOM is known
         self.head = b""  # the first non-blank bytes
 
     def feed(self, chunk: bytes, end: bool = False) -> None:

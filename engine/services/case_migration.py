@@ -17,13 +17,14 @@ timers keep the time they were armed with; the ones armed later follow the
 new version.
 """
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from SpiffWorkflow.bpmn.util.diff import diff_workflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from engine.adapters.db import CONFLICT_MESSAGE, UnitOfWork, lost_to_concurrent
+from engine.adapters.db import CONFLICT_MESSAGE, UnitOfWork, lost_to_concurrent, stored
 from engine.definitions import versions
 from engine.definitions.versions import current_definition, find_version
 from engine.model.errors import EngineError
@@ -87,14 +88,14 @@ def migrate(database, rt, version: str | None = None, by: str | None = None, cas
         target = target_definition(uow.session, rt, version)
         target_id, target_hash = target.id, target.hash
         ids = [c.id for c in _running_cases(uow.session, target, case_ids)]
-    result = {"to": target_hash, "moved": [], "skipped": [], "failed": []}
+    result: dict[str, Any] = {"to": target_hash, "moved": [], "skipped": [], "failed": []}
     for case_id in ids:
         with UnitOfWork(database) as uow:
             case = lock_case(uow.session, case_id)
             if case is None or case.completed or case.definition_id == target_id:
                 continue  # finished or moved meanwhile
-            target = uow.session.get(ProcessDefinition, target_id)
-            proposal = uow.session.get(Proposal, case.proposal_id)
+            target = stored(uow.session, ProcessDefinition, target_id)
+            proposal = stored(uow.session, Proposal, case.proposal_id)
             step = Step(uow, rt, case, proposal, rt.bundle_of_case(uow.session, case), None)
             try:
                 check, workflow = _check(step, target, rt.bundle_for(target))

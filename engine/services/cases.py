@@ -10,9 +10,9 @@ from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from engine.adapters.db import UnitOfWork
+from engine.adapters.db import UnitOfWork, stored
 from engine.model import clock
-from engine.model.errors import Conflict, InvalidForm
+from engine.model.errors import Conflict, InvalidForm, NotFound
 from engine.model.eventlog import log
 from engine.model.tables import Case, OpenTask, Proposal, ProposalPerson, User
 from engine.profile import form_rules, sessions
@@ -96,11 +96,13 @@ def complete_open_task(uow: UnitOfWork, rt: Runtime, user: User, row: OpenTask, 
     (complete_task; a paper rating entered for a member, `on_behalf` = (member, scan id))."""
     session, task_id = uow.session, row.id
     case = steps.lock_case(session, row.case_id)  # before anything is written: see engine/workflow/step.py
+    if case is None:
+        raise NotFound("找不到该任务所属的案件")
     if expected_version is not None and expected_version != case.version:
         raise Conflict("案件已被他人更新，请刷新后重试", current_version=case.version)
     fields = rt.forms.validate(row.form, data)
     _check_references(session, rt, row, fields)
-    proposal = session.get(Proposal, case.proposal_id)
+    proposal = stored(session, Proposal, case.proposal_id)
     step = steps.Step(uow, rt, case, proposal, rt.bundle_of_case(session, case), user)
     step.on_behalf = on_behalf
     workflow = step.load()

@@ -34,7 +34,7 @@ def request_extension(uow, rt, user: User, proposal_id: int, data: dict) -> dict
         raise NotFound("找不到该提案")
     extension_tasks.lock_proposal_case(session, proposal_id)  # two requests at once: the second sees the first
     lead = session.get(ProposalUnit, (proposal_id, user.unit_id)) if user.unit_id else None
-    permissions.check_extension_requester(user, lead)
+    lead = permissions.check_extension_requester(user, lead)
     if lead.reply_class is not None:
         raise Conflict("本单位已经答复，无需延期")
     pending = session.scalar(select(DeadlineExtension).where(

@@ -17,9 +17,11 @@ A row (all keys but task_id optional):
 A review row filed with lead units is assigned in the same step; a row with
 nothing to do (no decision, no lead unit) is skipped.
 """
+from typing import Any
+
 from sqlalchemy import select
 
-from engine.adapters.db import UnitOfWork
+from engine.adapters.db import UnitOfWork, stored
 from engine.model.errors import Conflict, EngineError, Forbidden, InvalidForm
 from engine.model.tables import OpenTask, Proposal, User
 from engine.rules.permissions import may_review_in_batch
@@ -55,7 +57,7 @@ def apply_page(database, rt, user: User, rows) -> dict:
 
 def apply_row(database, rt, user_id: int, row, n: int = 1) -> dict:
     """One row in its own unit of work: committed whole, or not at all."""
-    result = {"row": n, "task_id": row.get("task_id") if isinstance(row, dict) else None, "proposal_id": None,
+    result: dict[str, Any] = {"row": n, "task_id": row.get("task_id") if isinstance(row, dict) else None, "proposal_id": None,
               "ok": False, "skipped": False, "status": None, "status_label": None, "number": None, "title": None,
               "message": None, "errors": []}
     try:
@@ -64,7 +66,7 @@ def apply_row(database, rt, user_id: int, row, n: int = 1) -> dict:
             done = _apply(uow, rt, user, row, result)
             if done:
                 uow.commit()
-                proposal = uow.session.get(Proposal, result["proposal_id"])
+                proposal = stored(uow.session, Proposal, result["proposal_id"])
                 result.update(ok=True, status=proposal.status, number=proposal.number, title=proposal.title,
                               status_label=rt.stage_labels.get(proposal.status, proposal.status))
     except EngineError as err:

@@ -13,6 +13,7 @@ checks and reports without writing.
 import io
 import re
 import zipfile
+from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
@@ -115,7 +116,7 @@ def import_workbook(uow, rt, clerk: User, content: bytes, dry_run: bool = False)
     summary = [{"row": n, "title": d["form"].get("title"), "proposer": getattr(d.get("proposer"), "username", None),
                 "proposer_name": getattr(d.get("proposer"), "name", None),
                 "cosigners": [u.name for u in d.get("cosigners", [])]} for n, d in checked]
-    result = {"rows": summary, "errors": errors, "written": 0, "dry_run": dry_run, "proposal_ids": []}
+    result: dict[str, Any] = {"rows": summary, "errors": errors, "written": 0, "dry_run": dry_run, "proposal_ids": []}
     if errors or dry_run:
         return result
     for number, data in checked:

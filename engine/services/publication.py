@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from engine.adapters import outbox
-from engine.adapters.db import UnitOfWork
+from engine.adapters.db import UnitOfWork, stored
 from engine.model import clock
 from engine.model.errors import Conflict, Forbidden, InvalidForm, NotFound
 from engine.model.eventlog import log
@@ -45,7 +45,7 @@ def publish(uow: UnitOfWork, rt, user: User, reply_event_id: int) -> dict:
         full_at = datetime.combine(day, datetime.min.time(), tzinfo=clock.CHINA)
     row = _decide(uow.session, item, "published", "", user, now)
     row.full_text_at = full_at
-    proposal = uow.session.get(Proposal, item["proposal_id"])
+    proposal = stored(uow.session, Proposal, item["proposal_id"])
     log(uow.session, proposal, "published", user, "办理结果已公开", unit_id=item["unit_id"], at=now)
     members = list(uow.session.scalars(select(User).join(ProposalPerson, ProposalPerson.username == User.username)
                                        .where(ProposalPerson.proposal_id == proposal.id, User.active.is_(True))))

@@ -36,7 +36,8 @@ def rating_report(session, rt, user: User, start: date, end: date) -> dict:
         {r.rater for r, *_ in rows} | {r.entered_by for r, *_ in rows if r.entered_by}))).all()) if rows else {}
     labels = rt.region.satisfaction_labels()
     scale = list(labels)
-    units, items = {}, []
+    units: dict = {}
+    items: list = []
     for rating, number, title, unit_name in rows:
         unit = units.setdefault(rating.unit_id, {"unit_id": rating.unit_id, "unit_name": unit_name or rating.unit_id,
                                                  "counts": dict.fromkeys(scale, 0), "total": 0, "entered": 0})

@@ -67,7 +67,7 @@ def draw_sample(uow, region: Region, user: User, *, rate_percent: float | str | 
     """
     session = uow.session
     require_access(user)
-    errors = []
+    errors: list[dict] = []
     rate = _rate(region.sample_rate_percent if rate_percent is None or rate_percent == "" else rate_percent,
                  errors)
     if seed is None or (isinstance(seed, str) and not seed.strip()):
@@ -87,7 +87,7 @@ def draw_sample(uow, region: Region, user: User, *, rate_percent: float | str | 
         errors.append({"field": "label", "message": f"名称不能超过 {LABEL_MAX_LENGTH} 个字符"})
     else:
         label = label.strip()
-    if errors:
+    if errors or rate is None:
         raise EngineError("抽查参数不正确", errors=errors)
     population = assigned_population(session)
     if not population:

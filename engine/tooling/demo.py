@@ -7,6 +7,7 @@ demo.yaml (regions/<code>/demo.yaml); the accounts other than the leaders and
 the units are the same in every region. Every demo account has the password
 `demo123`.
 """
+import functools
 from datetime import timedelta
 from pathlib import Path
 
@@ -61,8 +62,8 @@ def seed_people(session, runtime: Runtime) -> int:
         accounts.append((f"{unit['id']}_head", f"{surname}主任（{unit['name']}）", ["unit_head"], unit["id"]))
         accounts.append((f"{unit['id']}_clerk", f"{surname}干事（{unit['name']}）", ["unit_clerk"], unit["id"]))
     shared = hash_password(DEMO_PASSWORD)  # one (slow) hash for all: they share the published demo password
-    for n, (username, name, roles, unit) in enumerate(accounts):
-        add_user(session, username, name, DEMO_PASSWORD, roles, unit,
+    for n, (username, name, roles, unit_id) in enumerate(accounts):
+        add_user(session, username, name, DEMO_PASSWORD, roles, unit_id,
                  email=f"{username}@demo.cppcc.local", phone=f"1390000{n:04d}", password_hash=shared)
     return len(accounts)
 
@@ -70,7 +71,7 @@ def seed_people(session, runtime: Runtime) -> int:
 def act(database: Database, runtime: Runtime, username: str, task_name: str, data: dict, proposal_id: int) -> dict:
     """Complete the open task `task_name` of a proposal as `username` (demo and tests)."""
     with UnitOfWork(database) as uow:
-        user = uow.session.scalar(select(User).where(User.username == username))
+        user = _user(uow, username)
         rows = uow.session.scalars(select(OpenTask).where(
             OpenTask.proposal_id == proposal_id, OpenTask.name == task_name).order_by(OpenTask.created_at))
         row = next((r for r in rows if permissions.may_do(user, r)), None)
@@ -101,11 +102,17 @@ def open_task_names(database: Database, proposal_id: int) -> list[str]:
         return sorted(uow.session.scalars(select(OpenTask.name).where(OpenTask.proposal_id == proposal_id)))
 
 
+def _user(uow: UnitOfWork, username: str) -> User:
+    user = uow.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"没有用户 {username}")
+    return user
+
+
 def submit(database, runtime, username, title, category, body, suggestions, cosigners=(), source="ordinary"):
     """Submit a proposal as `username`; return its id."""
     with UnitOfWork(database) as uow:
-        user = uow.session.scalar(select(User).where(User.username == username))
-        proposal = cases.submit_proposal(uow, runtime, user, {
+        proposal = cases.submit_proposal(uow, runtime, _user(uow, username), {
             "title": title, "category": category, "body": body, "suggestions": suggestions,
             "cosigners": list(cosigners), "source": source})
         return proposal.id
@@ -224,14 +231,15 @@ def load_demo(database: Database, runtime: Runtime) -> list[int]:
 
 def _walk(database, runtime, entry) -> int:
     region = runtime.region
-    a = lambda who, task, data: act(database, runtime, who, task, data, pid)  # noqa: E731
-    anyone = lambda task, data: act_as_anyone(database, runtime, task, data, pid)  # noqa: E731
     stage, category = entry["stage"], entry["category"]
     klass = entry.get("reply_class") or region.codes("reply_classes")[0]
     rated = entry.get("rating") or region.codes("satisfaction_scale")[0]
     pid = submit(database, runtime, entry["proposer"], entry["title"], category,
                  f"{entry['title']}。近年来群众反映较多，现状和问题分析如下：……", "一是……；二是……；三是……。",
                  entry.get("cosigners") or (), entry.get("source") or "ordinary")
+    a = functools.partial(act, database, runtime, proposal_id=pid)
+    anyone = functools.partial(act_as_anyone, database, runtime, proposal_id=pid)
+
     if stage == "cosigning":
         return pid
     for cosigner in entry.get("cosigners") or ():

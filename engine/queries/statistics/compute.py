@@ -53,7 +53,7 @@ def china_year(moment: datetime | None = None) -> int:
 def parse_filters(args: dict, region: Region, unit_ids, forced_unit: str | None = None) -> Filters:
     """Filters from query parameters ({name: text}); unknown, repeated or wrong ones are an
     EngineError naming each field. `forced_unit`: a unit head sees their own unit only."""
-    errors = []
+    errors: list[dict] = []
     values = {key: value.strip() for key, value in single_values(args, FILTERS, LABELS, errors).items()}
     year = china_year()
     if "year" in values:

@@ -8,7 +8,7 @@ A region renames an indicator with `statistics.labels` and adds ratios with
 """
 from dataclasses import dataclass
 
-from sqlalchemy import literal
+from sqlalchemy import ColumnElement, literal
 
 from engine.profile import catalogue
 from engine.profile.region import Region
@@ -28,7 +28,7 @@ class Count:
     label: str
     meaning: str
     level: str  # "proposal" (each proposal once) | "handling" (each lead's handling) | "assist" | "sum"
-    expression: object
+    expression: ColumnElement[bool]
 
 
 @dataclass(frozen=True)
