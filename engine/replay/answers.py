@@ -185,7 +185,7 @@ def translate(value, schema: dict, source, target):
 
 # -- fitting an answer to a side's form -------------------------------------------------
 
-def fit(forms, form: str, data: dict, source=None, known: dict | None = None, nth: int = 0,
+def fit(forms, form: str, data: dict | None, source=None, known: dict | None = None, nth: int = 0,
         at: datetime | None = None) -> tuple[dict, bool]:
     """Form data valid for `forms` (one side's FormCatalog): (fields as the app stores them, invented?).
 

@@ -69,7 +69,7 @@ class Side:
         region = self.region
         self.calendar = _KnownDays(region.calendar.get("extra_holidays"), region.calendar.get("extra_workdays"))
         rt.calendar, rt.deadlines = self.calendar, Deadlines(region, self.calendar)  # the same days, remembered
-        self._store = None
+        self._store: MemoryStore | None = None
 
     @property
     def store(self) -> MemoryStore:
@@ -95,14 +95,16 @@ class CaseRun:
         self.side, self.case, self.answers, self.horizon = side, case, answers, horizon
         self.bundle = side.bundle
         self.on = on
-        self.open, self.pending, self.seq = {}, [], 0
-        self.seen = {}  # (task name, unit or person) -> times ready
-        self.invented = {}  # task name -> invented answers given
-        self.tasks = []
+        self.open: dict[object, TaskView] = {}
+        self.pending: list[tuple] = []
+        self.seq = 0
+        self.seen: dict[tuple, int] = {}  # (task name, unit or person) -> times ready
+        self.invented: dict[str, int] = {}  # task name -> invented answers given
+        self.tasks: list[dict] = []
         self.needed = 0  # tasks that needed an invented answer (given, or due after the horizon)
-        self.replied_at = None
-        self.events = []  # the event log the case left (for comparing with production)
-        self.error = None
+        self.replied_at: datetime | None = None
+        self.events: list[tuple] = []  # the event log the case left (for comparing with production)
+        self.error: str | None = None
 
     # -- running ----------------------------------------------------------------------
     def run(self) -> dict:
