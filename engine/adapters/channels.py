@@ -41,7 +41,7 @@ class EmailChannel:
     name = EMAIL
 
     def __init__(self, host: str, port: int = 25, sender: str = "noreply@cppcc.local", username: str | None = None,
-                 password: str | None = None, starttls: bool = False, timeout: float = 10):
+                 password: str | None = None, starttls: bool = False, timeout: float = 10) -> None:
         self.host, self.port, self.sender = host, int(port), sender
         self.username, self.password, self.starttls, self.timeout = username, password, starttls, timeout
 
@@ -76,7 +76,7 @@ class EmailChannel:
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     """Do not follow redirects: a 3xx answer from the gateway is a failure."""
 
-    def redirect_request(self, *args, **kwargs):
+    def redirect_request(self, *args, **kwargs) -> None:
         return None
 
 
@@ -91,7 +91,7 @@ class SmsChannel:
 
     name = SMS
 
-    def __init__(self, url: str, token: str | None = None, timeout: float = 10):
+    def __init__(self, url: str, token: str | None = None, timeout: float = 10) -> None:
         if urlsplit(url).scheme not in ("http", "https"):
             raise ValueError(f"短信网关地址应为 http(s) 地址：{url!r}")
         self.url, self.token, self.timeout = url, token, timeout

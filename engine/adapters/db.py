@@ -69,7 +69,7 @@ _PG_LOST = {"40001", "40P01"}
 class Database:
     """An SQLAlchemy engine and session factory for one database URL."""
 
-    def __init__(self, url: str, limits: Limits | None = None):
+    def __init__(self, url: str, limits: Limits | None = None) -> None:
         self.url = url
         self.limits = limits = limits or Limits()
         kwargs: dict[str, Any] = {}
@@ -129,7 +129,7 @@ class Watchdog:
     process) shuts down the socket of such a call, so the driver raises at once and the
     connection is discarded."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._armed: dict[int, tuple[float, int]] = {}  # id(connection) -> (deadline, socket fd)
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -204,7 +204,7 @@ def _watch(engine, limit: float) -> None:
 T = TypeVar("T")
 
 
-def _sqlite_pragmas(dbapi_connection, _record):
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -227,7 +227,7 @@ class UnitOfWork:
     leaves no partial proposal, case or event behind.
     """
 
-    def __init__(self, database: Database):
+    def __init__(self, database: Database) -> None:
         self.database = database
         self._session: Session | None = None
 

@@ -55,7 +55,7 @@ def _counts(texts: list[str]):
 class TextIndex:
     """The proposals of one database, vectorised: full texts and titles."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.lock = threading.Lock()
         self._reset()
 
@@ -108,7 +108,7 @@ class TextIndex:
         else:
             self._recent.append((self._weigh(full, self._idf), self._weigh(titles, self._idf_titles)))
 
-    def _reweight(self):
+    def _reweight(self) -> None:
         n = len(self.ids)
         self._idf = np.log((1 + n) / (1 + self._df)).astype(np.float32) + 1
         self._idf_titles = np.log((1 + n) / (1 + self._df_titles)).astype(np.float32) + 1

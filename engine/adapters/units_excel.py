@@ -107,7 +107,7 @@ def _read_sheet(path: Path) -> tuple[SheetResult, list[tuple]]:
 class _RowChecker:
     """Checks one data row after another, remembering the ids and names seen so far."""
 
-    def __init__(self, region: Region, columns: dict, result: SheetResult):
+    def __init__(self, region: Region, columns: dict, result: SheetResult) -> None:
         self.region, self.columns, self.result = region, columns, result
         self.leaders = _leader_lookup(region)
         self.first_row_of_id: dict[str, int] = {}

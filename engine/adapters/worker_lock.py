@@ -35,7 +35,7 @@ class WorkerBusy(Conflict):
 class Held:
     """A lock taken on a file; released by `release()` or when the process ends."""
 
-    def __init__(self, fd: int, path: Path):
+    def __init__(self, fd: int, path: Path) -> None:
         self.fd: int | None = fd
         self.path = path
 

@@ -211,7 +211,7 @@ def _stored(session, bundle: ProcessBundle) -> tuple[ProcessDefinition, bool]:
     return row, True
 
 
-def _register_files(session, rt):
+def _register_files(session, rt) -> None:
     bundle = rt.files_bundle
     known = session.scalar(select(ProcessDefinition.id).where(ProcessDefinition.hash == bundle.hash))
     last = session.scalar(select(Deployment).order_by(Deployment.id.desc()).limit(1))

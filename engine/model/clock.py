@@ -32,7 +32,7 @@ class SystemClock:
 class MovableClock:
     """A clock that stands still until moved: `set(at)` or `advance(days=…)`."""
 
-    def __init__(self, at: datetime | None = None):
+    def __init__(self, at: datetime | None = None) -> None:
         self._at = (at or datetime.now(UTC)).astimezone(UTC)
 
     def now(self) -> datetime:

@@ -4,7 +4,7 @@ from engine.model import clock
 from engine.model.tables import Event
 
 
-def log(session, proposal, kind, user, title, task=None, unit_id=None, data=None, at=None):
+def log(session, proposal, kind, user, title, task=None, unit_id=None, data=None, at=None) -> None:
     """Append one event to the proposal's log."""
     session.add(Event(proposal_id=proposal.id, at=at or clock.now(), kind=kind,
                       actor=user.username if user else None, actor_name=user.name if user else None,

@@ -6,6 +6,7 @@ checked text (engine/definitions/sandbox.py, with its time and size budget).
 May import: the standard library only.
 """
 import ast
+from typing import Never
 
 MAX_SOURCE_CHARS = 10_000
 MAX_AST_NODES = 2_000
@@ -57,14 +58,14 @@ class ExpressionRejected(Exception):
     ``message`` is the Chinese text for people.
     """
 
-    def __init__(self, message, source=None, lineno=None):
+    def __init__(self, message, source=None, lineno=None) -> None:
         self.message = message
         self.source = source
         self.lineno = lineno
         super().__init__(f"{message}（第 {lineno} 行）" if lineno else message)
 
 
-def _reject(message, node=None, source=None):
+def _reject(message, node=None, source=None) -> Never:
     raise ExpressionRejected(message, source, getattr(node, "lineno", None))
 
 
@@ -82,7 +83,7 @@ def _parse(source, mode):
         raise ExpressionRejected("无法解析的表达式", source[:200]) from None
 
 
-def _walk(tree, source, allowed_names):
+def _walk(tree, source, allowed_names) -> None:
     """Walk ``tree`` and raise ExpressionRejected on the first forbidden node."""
     count = 0
     for node in ast.walk(tree):

@@ -29,7 +29,7 @@ FLAG_DEFAULTS = {"tasks": True, "report": False, "diagram": False, "default": Fa
 class Catalogue:
     """Sections of coded entries, in the catalogue's order: {section: {code: entry}}."""
 
-    def __init__(self, sections: dict[str, dict[str, dict]], titles: dict[str, str]):
+    def __init__(self, sections: dict[str, dict[str, dict]], titles: dict[str, str]) -> None:
         self._sections = sections
         self.titles = titles
 

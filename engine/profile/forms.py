@@ -66,7 +66,7 @@ def _choices(labels: dict[str, str]) -> dict:
 class FormCatalog:
     """All forms of a forms/ folder, bound to one region's lists."""
 
-    def __init__(self, forms_dir: Path, region: Region):
+    def __init__(self, forms_dir: Path, region: Region) -> None:
         self.region = region
         self.resources = region_resources(region)
         registry = Registry().with_resources(

@@ -137,7 +137,7 @@ def proposal_detail(session, rt: Runtime, user: User, proposal_id: int) -> dict:
 class ProposalRecord:
     """What one viewer may see of a proposal's record: its events, open tasks and attachment ids."""
 
-    def __init__(self, session, rt: Runtime, user: User, proposal_id: int):
+    def __init__(self, session, rt: Runtime, user: User, proposal_id: int) -> None:
         self.session, self.rt, self.user, self.proposal_id = session, rt, user, proposal_id
         self.view = permissions.viewer(session, user, proposal_id)
         self.audiences = audiences_of(session, rt, proposal_id)

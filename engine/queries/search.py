@@ -82,7 +82,7 @@ class _Bigrams(ColumnElement):
     type = Boolean()
     inherit_cache = True
 
-    def __init__(self, text: str):
+    def __init__(self, text: str) -> None:
         self.text = literal(text, String)
 
 

@@ -46,7 +46,7 @@ MAX_FIT_ROUNDS = 8
 class ReplayError(Exception):
     """A case cannot go on in one version; `message` says why (zh-CN)."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 

@@ -46,7 +46,7 @@ class ScratchUnitOfWork(UnitOfWork):
 class MemoryStore:
     """A side's in-memory database: schema, unit directory and definition, made once."""
 
-    def __init__(self, rt):
+    def __init__(self, rt) -> None:
         self.rt = rt
         self.database = Database(MEMORY_URL)
         self.database.create_schema()
@@ -67,7 +67,7 @@ class MemoryStore:
 class ScratchCase:
     """One replayed case: its steps on the side's store, in one transaction rolled back at the end."""
 
-    def __init__(self, store: MemoryStore):
+    def __init__(self, store: MemoryStore) -> None:
         self.store, self.rt = store, store.rt
         self.uow = ScratchUnitOfWork(store.database)
         self.row: Case | None = None

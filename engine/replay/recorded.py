@@ -110,7 +110,7 @@ def recorded_cases(session, now: datetime | None = None) -> tuple[list[RecordedC
 class RecordedAnswers:
     """Answers of one recorded case in one run, each used once."""
 
-    def __init__(self, case: RecordedCase, absolute: bool):
+    def __init__(self, case: RecordedCase, absolute: bool) -> None:
         self.case, self.absolute = case, absolute
         self.used: set = set()
         self.ready: dict = {}  # event index -> when its task was ready in this run

@@ -156,7 +156,7 @@ def format_report(report: dict, limit: int = 20) -> str:
     out = ["提案办理回放报告", f"基线：{_side(report['baseline'])}", f"候选：{_side(report['candidate'])}",
            f"案件：{report['about'].get('cases_label', '')}", ""]
 
-    def section(title, rows, first="项目"):
+    def section(title, rows, first="项目") -> None:
         out.extend([title, _table([first, "基线", "候选", "变化"], rows), ""])
 
     def rows_of(key, names, keys=None):

@@ -41,9 +41,9 @@ MAX_YEARS = 5  # a timer further than this after submission is never reached
 class _KnownDays(WorkCalendar):
     """The region's working calendar, each day looked up once (a replay asks about the same days often)."""
 
-    def __init__(self, extra_holidays=None, extra_workdays=None):
+    def __init__(self, extra_holidays=None, extra_workdays=None) -> None:
         super().__init__(extra_holidays, extra_workdays)
-        self._known = {}
+        self._known: dict = {}
 
     def is_workday(self, d) -> bool:
         """As WorkCalendar.is_workday, remembered per day."""
@@ -56,7 +56,7 @@ class _KnownDays(WorkCalendar):
 class Side:
     """A definition version with a region profile, as one side of a replay."""
 
-    def __init__(self, label: str, bundle, rt, description: str = ""):
+    def __init__(self, label: str, bundle, rt, description: str = "") -> None:
         """`rt`: a Runtime of the side's region, forms and stages (not shared with an instance:
         the side's in-memory database registers its version in it)."""
         self.label, self.bundle, self.description = label, bundle, description
@@ -91,7 +91,7 @@ class CaseRun:
     database (engine/replay/memory.py); a test passes one that runs them on a real
     database through the live services, with the same schedule."""
 
-    def __init__(self, side: Side, case, answers, horizon: datetime | None = None, on=None):
+    def __init__(self, side: Side, case, answers, horizon: datetime | None = None, on=None) -> None:
         self.side, self.case, self.answers, self.horizon = side, case, answers, horizon
         self.bundle = side.bundle
         self.on = on
@@ -136,7 +136,7 @@ class CaseRun:
                 self.error = f"回放出错：{faults.reason(err)}"
             return self._result(on)
 
-    def _sync(self, on):
+    def _sync(self, on) -> None:
         rows = {row.id: row for row in on.open_tasks()}
         for task_id in [i for i in self.open if i not in rows]:
             del self.open[task_id]  # done, or cancelled by an interrupting event
@@ -193,7 +193,7 @@ class CaseRun:
         self._complete(on, self.open[nxt[2]], nxt[3])
         return True
 
-    def _complete(self, on, view: TaskView, answer: Answer):
+    def _complete(self, on, view: TaskView, answer: Answer) -> None:
         at = clock.now()
         nth = self.invented.get(view.name, 0)
         try:
@@ -226,7 +226,7 @@ class CaseRun:
                            "late": bool(view.due_at and at > view.due_at), "invented": invented})
         self._stepped(on)
 
-    def _stepped(self, on):
+    def _stepped(self, on) -> None:
         """After a step: when the reply class was first set (the reply's time)."""
         if self.replied_at is None and on.proposal.reply_class is not None:
             self.replied_at = clock.now()

@@ -131,7 +131,7 @@ def median_days(role: str, stage: str | None) -> int:
 class GeneratedAnswers:
     """Answers of one generated case in one run, made per form from its draws."""
 
-    def __init__(self, case: GeneratedCase, region, known: set):
+    def __init__(self, case: GeneratedCase, region, known: set) -> None:
         self.case, self.region, self.known = case, region, known
         self.state: dict = {}
         # a unit's place in the case (1st drawn unit, 2nd, ...) keys its draws: the same in any region
@@ -156,7 +156,7 @@ class GeneratedAnswers:
 class _Draw:
     """What a form's answer maker may use: the case's draws, the task, its random draws, the day."""
 
-    def __init__(self, source, view, rng, at):
+    def __init__(self, source, view, rng, at) -> None:
         self.source, self.d, self.region, self.state, self.view, self.rng, self.at = (
             source, source.case.draws, source.region, source.state, view, rng, at)
 

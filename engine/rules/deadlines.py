@@ -70,7 +70,7 @@ class Deadlines:
 
     iso = staticmethod(iso)
 
-    def __init__(self, region, calendar: WorkCalendar | None = None):
+    def __init__(self, region, calendar: WorkCalendar | None = None) -> None:
         """`calendar` defaults to the region's WorkCalendar."""
         self.region = region
         self.calendar = calendar if calendar is not None else WorkCalendar.for_region(region)

@@ -60,7 +60,7 @@ class WorkCalendar:
     for a year the package does not cover, Monday-Friday (warned once per year).
     """
 
-    def __init__(self, extra_holidays: Iterable | None = None, extra_workdays: Iterable | None = None):
+    def __init__(self, extra_holidays: Iterable | None = None, extra_workdays: Iterable | None = None) -> None:
         """Days given as dates or ISO strings."""
         self.extra_holidays = _to_dates(extra_holidays)
         self.extra_workdays = _to_dates(extra_workdays)

@@ -220,7 +220,7 @@ class _Sniffer:
     BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
     BLANKS = b" \t\r\n\f\v\x00"
 
-    def __init__(self, extension: str):
+    def __init__(self, extension: str) -> None:
         self.extension = extension
         self.done = extension == "txt"
         self.start: bytes | None = b""  # the first bytes of the file, until the BOM is known

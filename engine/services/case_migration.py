@@ -169,7 +169,7 @@ def _check(step, target, new_bundle):
     return check, (workflow, diffs, new_subprocess_specs)
 
 
-def _move(step, loaded, target, new_bundle, check, by):
+def _move(step, loaded, target, new_bundle, check, by) -> None:
     workflow, diffs, new_subprocess_specs = loaded
     for wf, diff, spec in diffs:
         _swap_specs(wf, diff, spec)
@@ -192,7 +192,7 @@ def _foreseen(task) -> bool:
     return task.has_state(_FORESEEN) and task.parent is not None and not task.parent.has_state(TaskState.FINISHED_MASK)
 
 
-def _swap_specs(wf, diff, spec):
+def _swap_specs(wf, diff, spec) -> None:
     """Point the workflow and each task at the new version's definitions, keeping every task's
     identity and state (SpiffWorkflow's migrate_workflow would reset waiting tasks, re-arming
     timers and re-creating people's tasks); foreseen tasks whose definition is gone are dropped."""
@@ -209,7 +209,7 @@ def _swap_specs(wf, diff, spec):
     _foresee_again(wf)
 
 
-def _foresee_again(wf):
+def _foresee_again(wf) -> None:
     """Re-predict what follows each task that is ready or waiting and has not produced
     anything yet: its foreseen successors still follow the old version's flows."""
     for task in list(wf.tasks.values()):

@@ -42,7 +42,7 @@ class TooManyFailures(EngineError):
 
     status = 429
 
-    def __init__(self, seconds: float):
+    def __init__(self, seconds: float) -> None:
         minutes = max(1, math.ceil(seconds / 60))
         super().__init__(f"登录失败次数过多，请 {minutes} 分钟后再试")
         self.retry_after = minutes * 60

@@ -166,7 +166,7 @@ def _claim(session, now, size: int, tried: set) -> tuple[list[Case], list[int]]:
 class Worker:
     """Runs `run_once` every `interval` seconds until stopped (a thread or the foreground)."""
 
-    def __init__(self, database, rt, interval: float = 30.0, who: str = "cppcc worker"):
+    def __init__(self, database, rt, interval: float = 30.0, who: str = "cppcc worker") -> None:
         self.database, self.rt, self.interval, self.who = database, rt, interval, who
         self._stop = threading.Event()
         self._held: worker_lock.Held | bool | None = None

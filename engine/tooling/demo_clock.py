@@ -26,7 +26,7 @@ DEMO_CLOCK = "demo_clock_offset_seconds"
 class DemoClock:
     """Real time plus the stored demo offset (read again by `sync`)."""
 
-    def __init__(self, database):
+    def __init__(self, database) -> None:
         self.database = database
         self.offset = timedelta(0)
 

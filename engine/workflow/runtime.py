@@ -29,7 +29,7 @@ NEVER = "9999-12-31T00:00:00+08:00"
 class Runtime:
     """The loaded region, forms and process definitions of one instance."""
 
-    def __init__(self, settings: Settings, service_tasks: "service_task_table.ServiceTasks | None" = None):
+    def __init__(self, settings: Settings, service_tasks: "service_task_table.ServiceTasks | None" = None) -> None:
         self.settings = settings
         # what the diagrams' service tasks call (engine/workflow/service_tasks.py); the step looks them up here
         self.service_tasks = service_tasks if service_tasks is not None else service_task_table.standard()
@@ -152,7 +152,7 @@ def deadline_functions(deadlines: Deadlines, extension_due=None) -> dict:
             return deadlines.iso(extended)
         return deadlines.iso(deadlines.remind_at(rule, moment(start)) or deadlines.due(rule, moment(start)))
 
-    def end_of(day):
+    def end_of(day) -> str:
         return f"{str(day)[:10]}T23:59:59+08:00"
 
     return {"due_date": due_date, "remind_date": remind_date, "end_of": end_of, "never": lambda: NEVER,

@@ -213,7 +213,7 @@ def _compact_one(top, wf) -> int:
     return len(removed)
 
 
-def _drop_subprocess(top, task_id):
+def _drop_subprocess(top, task_id) -> None:
     sub = top.subprocesses.pop(task_id, None)
     if sub is not None:
         for tid in list(sub.tasks):

@@ -37,13 +37,13 @@ MAX_ENGINE_ROUNDS = 10
 class Step:
     """The work of one request on one case."""
 
-    def __init__(self, uow, rt, case, proposal, bundle, user):
+    def __init__(self, uow, rt, case, proposal, bundle, user) -> None:
         self.uow, self.session, self.rt, self.case, self.proposal, self.bundle, self.user = (
             uow, uow.session, rt, case, proposal, bundle, user)
         self.now = clock.now()
         self.completed = 0
-        self._open_stages = []
-        self.last_step = None  # (title, username or None) of the last thing done in this step
+        self._open_stages: list = []
+        self.last_step: tuple[str, str | None] | None = None  # (title, username or None) of the last thing done in this step
         self.resolution = None  # what a repair did, if this step is one (closes a stalled-case record)
         # 代录: (the member, the signed scan's attachment id) when committee staff (`user`) enter a
         # member's rating from the paper form (engine/services/paper_ratings.py)
@@ -70,7 +70,7 @@ class Step:
         return state.load(self.case.state, spec, subprocess_specs, self.script_engine())
 
     # -- what happens ------------------------------------------------------------------
-    def task_done(self, task, meta, fields):
+    def task_done(self, task, meta, fields) -> None:
         """Record a completed user task: event, index columns, deadlines met."""
         row = self.session.get(OpenTask, str(task.id))
         title, data = meta.title, fields
@@ -83,10 +83,10 @@ class Step:
         self.completed += 1
         self._after(task)
 
-    def advance(self, workflow):
+    def advance(self, workflow) -> None:
         """Run engine tasks (scripts, gateways, decisions, fired timers) until people must act."""
 
-        def done(task):
+        def done(task) -> None:
             self.completed += 1
             spec = task.task_spec
             if isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
@@ -102,7 +102,7 @@ class Step:
                 if not workflow.get_tasks(state=TaskState.READY, manual=False):
                     break
 
-    def _after(self, task):
+    def _after(self, task) -> None:
         self._index(task)
         bpmn_id = task.task_spec.bpmn_id
         if bpmn_id in self.bundle.informs and self.case.process == PROPOSAL_PROCESS:
@@ -122,7 +122,7 @@ class Step:
         elif kind and met:  # an engine step met it (the reply is sent): for whoever held it
             met(self, kind, lead_unit=task.data.get("lead_unit"))
 
-    def _index(self, task):
+    def _index(self, task) -> None:
         index = self.bundle.task_index.get(task.task_spec.bpmn_id)
         if not index or isinstance(task.task_spec, LoopTask):  # a multi-instance task: each instance indexes
             return
@@ -149,7 +149,7 @@ class Step:
                 if row is not None:
                     setattr(row, column, value)
 
-    def _add_ratings(self, task, ratings: dict):
+    def _add_ratings(self, task, ratings: dict) -> None:
         """One row per unit the completing rater rated (the reply's lead unit, each assisting unit)."""
         rater = self.user.username if self.user is not None else task.data.get("rater")
         entered_by = evidence = None
@@ -162,7 +162,7 @@ class Step:
                                         handling_round=task.data.get("handling_round") or 1, rated_at=self.now,
                                         task_id=str(task.id), entered_by=entered_by, evidence_id=evidence))
 
-    def _set_units(self, units: dict):
+    def _set_units(self, units: dict) -> None:
         for unit_id, role in units.items():
             row = self.session.get(ProposalUnit, (self.proposal.id, unit_id))
             if row is None:
@@ -175,7 +175,7 @@ class Step:
         self.proposal.lead_unit = next(iter(leads), None)
 
     # -- storing -------------------------------------------------------------------------
-    def save(self, workflow, refresh_due: bool = False, refresh_meta: bool = False):
+    def save(self, workflow, refresh_due: bool = False, refresh_meta: bool = False) -> None:
         """Sync open tasks, status and next timer, then store the compacted state.
 
         `refresh_due` recomputes open tasks' due dates (an extension was approved);
@@ -276,7 +276,7 @@ def _text(task, prop, value):
     raise faults.diagram_fault(ValueError(f"{prop} 属性的值应为单位编码或用户名（文本），实际是 {type(value).__name__}"), task)
 
 
-def _check_storable(workflow):
+def _check_storable(workflow) -> None:
     """Refuse, naming the task, data that cannot be stored (a DMN result or a script left a set...)."""
     for wf in (workflow, *workflow.subprocesses.values()):
         for task in wf.tasks.values():

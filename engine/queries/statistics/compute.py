@@ -151,7 +151,7 @@ class Grouped:
     """The three grouped queries everything else adds up: handlings by (lead unit, category,
     proposer group), proposals by category, assisting parts by unit."""
 
-    def __init__(self, session, ind: Indicators, filters: Filters):
+    def __init__(self, session, ind: Indicators, filters: Filters) -> None:
         group = case((f.joint(), "joint"), else_="individual")
         codes, stmt = _handling_counts(ind, filters, f.L.unit_id, f.P.category, group)
         self.handlings = _rows(session, codes, stmt, 3)

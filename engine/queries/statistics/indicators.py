@@ -46,7 +46,7 @@ class Ratio:
 class Indicators:
     """The counts and ratios of one region (its classes, scale, face-to-face ways, labels)."""
 
-    def __init__(self, region: Region):
+    def __init__(self, region: Region) -> None:
         self.region = region
         config = region.raw.get("statistics") or {}
         scale = region.codes("satisfaction_scale")
