@@ -1,12 +1,14 @@
 """Errors the engine raises; each carries a message a person can act on (zh-CN)."""
 
+from typing import Any
+
 
 class EngineError(Exception):
     """Base of the engine's errors. `message` is shown to the user."""
 
     status = 400
 
-    def __init__(self, message: str, **details) -> None:
+    def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
         self.message = message
         self.details = details

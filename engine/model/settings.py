@@ -1,5 +1,6 @@
 """Settings of one running instance, read from the environment."""
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,7 @@ class Settings:
     extra: dict = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls, **overrides) -> "Settings":
+    def from_env(cls, **overrides: Any) -> "Settings":
         """Build settings from CPPCC_* environment variables, then `overrides`."""
         env = {
             "database_url": os.environ.get("CPPCC_DATABASE_URL"),
@@ -142,7 +143,7 @@ def _megabytes(text: str) -> int:
     return size
 
 
-def _positive(name: str, text: str, parse):
+def _positive(name: str, text: str, parse: Callable[[str], float]) -> float:
     """A positive number from an environment variable (e.g. CPPCC_EXPRESSION_SECONDS=0.5)."""
     try:
         value = parse(text)

@@ -109,7 +109,7 @@ class CaseRun:
     # -- running ----------------------------------------------------------------------
     def run(self) -> dict:
         """Play the case to its end, its horizon or its first error."""
-        clock.current().set(self.case.submitted_at)
+        clock.moving().set(self.case.submitted_at)
         with (self.on or self.side.store.case()) as on:
             try:
                 start, invented = fit(self.side.forms, SUBMISSION_FORM, self.case.submission(self.side.region),
@@ -182,14 +182,14 @@ class CaseRun:
         limit = self.horizon or self.case.submitted_at + timedelta(days=366 * MAX_YEARS)
         now = clock.now()
         if timer is not None and timer < limit and (nxt is None or timer < nxt[0]):
-            clock.current().set(max(timer, now) + timedelta(seconds=1))  # Spiff fires once the time has passed
+            clock.moving().set(max(timer, now) + timedelta(seconds=1))  # Spiff fires once the time has passed
             on.fire()
             self._stepped(on)
             return True
         if nxt is None or (self.horizon is not None and nxt[0] > self.horizon):
             return False
         heapq.heappop(self.pending)
-        clock.current().set(max(nxt[0], now))
+        clock.moving().set(max(nxt[0], now))
         self._complete(on, self.open[nxt[2]], nxt[3])
         return True
 

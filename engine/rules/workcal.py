@@ -15,13 +15,15 @@ from datetime import date, datetime, timedelta
 
 import chinese_calendar
 
+from engine.profile.region import Region
+
 log = logging.getLogger(__name__)
 
 _warned_years: set[int] = set()
 _warned_lock = threading.Lock()
 
 
-def _to_date(value) -> date:
+def _to_date(value: date | datetime | str) -> date:
     """A date from an ISO string ("2025-10-09") or a date (YAML may parse it)."""
     if isinstance(value, datetime):
         return value.date()
@@ -66,7 +68,7 @@ class WorkCalendar:
         self.extra_workdays = _to_dates(extra_workdays)
 
     @classmethod
-    def for_region(cls, region) -> WorkCalendar:
+    def for_region(cls, region: Region) -> WorkCalendar:
         """The calendar of a Region: the national table plus its `calendar:` block."""
         cal = region.calendar
         return cls(extra_holidays=cal.get("extra_holidays"), extra_workdays=cal.get("extra_workdays"))

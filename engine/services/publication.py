@@ -67,7 +67,7 @@ def withhold(uow: UnitOfWork, rt, user: User, reply_event_id: int, reason) -> di
         raise Conflict("提案者已撤回公开同意，无需审核")
     now = clock.now()
     _decide(uow.session, item, "withheld", reason.strip(), user, now)
-    log(uow.session, uow.session.get(Proposal, item["proposal_id"]), "publication_withheld", user,
+    log(uow.session, stored(uow.session, Proposal, item["proposal_id"]), "publication_withheld", user,
         "办理结果不予公开", unit_id=item["unit_id"], data={"reason": reason.strip()}, at=now)
     uow.commit()
     return _candidate(uow.session, rt, reply_event_id)

@@ -246,7 +246,7 @@ def _do(database, rt, proposal_id, n, step) -> str | None:
 
 
 def _move_clock(step, rt) -> None:
-    current = clock.current()
+    current = clock.moving()
     if "at" in step:
         current.set(_moment(step["at"]))
         return
