@@ -6,9 +6,11 @@ built from the region profile, so a region changes its lists without editing
 any form.
 """
 import json
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
@@ -41,7 +43,7 @@ _TYPE_NAMES = {"string": "文字", "boolean": "是/否", "array": "列表", "obj
 def region_resources(region: Region) -> dict[str, dict]:
     """The schemas behind `urn:cppcc:region:*`, built from the region profile."""
 
-    def coded(key):
+    def coded(key: str) -> dict:
         return {"type": "string", "enum": region.codes(key), "x-labels": region.labels(key)}
 
     return {
@@ -101,7 +103,7 @@ class FormCatalog:
     def resolved(self, name: str) -> dict:
         """The form's schema with region `$ref`s replaced by their lists (for clients)."""
 
-        def walk(node):
+        def walk(node: Any) -> Any:
             if isinstance(node, dict):
                 if set(node) >= {"$ref"} and node["$ref"] in self.resources:
                     rest = {k: walk(v) for k, v in node.items() if k != "$ref"}
@@ -113,7 +115,7 @@ class FormCatalog:
 
         return walk(self.schemas[name])
 
-    def validate(self, name: str, data) -> dict:
+    def validate(self, name: str, data: object) -> dict:
         """Check `data` against form `name`; return it with absent fields filled.
 
         Absent optional fields get their schema default or None, so diagram
@@ -140,7 +142,7 @@ class FormCatalog:
         return filled
 
 
-def _field_of(err) -> str:
+def _field_of(err: ValidationError) -> str:
     path = [str(p) for p in err.absolute_path]
     if err.validator == "required":
         path.append(err.message.split("'")[1])
@@ -149,7 +151,7 @@ def _field_of(err) -> str:
     return "/".join(path)
 
 
-def _message_of(err, schema) -> str:
+def _message_of(err: ValidationError, schema: dict) -> str:
     own = err.schema.get("errorMessage") if isinstance(err.schema, dict) else None
     template = _MESSAGES.get(err.validator, "取值不符合要求")
     limit = err.validator_value if isinstance(err.validator_value, int) else ""
@@ -162,8 +164,8 @@ def _message_of(err, schema) -> str:
     return f"{title}：{text}" if title else text
 
 
-def _title_of(schema, path) -> str:
-    node = schema
+def _title_of(schema: dict, path: Iterable) -> str:
+    node: Any = schema
     for part in path:
         if not isinstance(node, dict):
             return ""
@@ -173,7 +175,7 @@ def _title_of(schema, path) -> str:
     return node.get("title", "") if isinstance(node, dict) else ""
 
 
-def _dedupe(errors):
+def _dedupe(errors: list[dict]) -> list[dict]:
     seen, out = set(), []
     for e in errors:
         key = (e["field"], e["message"])

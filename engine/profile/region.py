@@ -19,9 +19,11 @@ tables test exist); every problem is reported in Chinese with its file, its
 path in the file and its line.
 """
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
@@ -72,14 +74,14 @@ class Region:
         """Code -> label of every satisfaction a proposal can have: the scale, then 未评价."""
         return {**self.labels("satisfaction_scale"), self.unrated["code"]: self.unrated["label"]}
 
-    def worst_satisfaction(self, codes) -> str:
+    def worst_satisfaction(self, codes: Iterable[str | None] | None) -> str:
         """The worst of the ratings `codes` on the region's scale (best to worst), ignoring
         empty and unknown ones; the unrated code when none is given."""
         scale = self.codes("satisfaction_scale")
         given = [c for c in codes or () if c in scale]
         return max(given, key=scale.index) if given else self.unrated["code"]
 
-    def setting(self, name: str):
+    def setting(self, name: str) -> Any:
         """One value of the `settings` block; unknown names are an error."""
         try:
             return self.raw["settings"][name]

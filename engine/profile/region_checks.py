@@ -6,7 +6,9 @@ May import: `engine.model`; the region itself is passed in (never imported from 
 """
 import ast
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import yaml
 from lxml import etree
@@ -56,7 +58,7 @@ def _read_yaml(path: Path, required: bool) -> tuple[object, dict]:
     return _plain(raw), lines
 
 
-def _line_map(node, path=()) -> dict:
+def _line_map(node: yaml.Node | None, path: tuple = ()) -> dict:
     """{path: 1-based line} for every mapping key and list item of a composed YAML node."""
     found: dict = {}
     if node is None:
@@ -72,7 +74,7 @@ def _line_map(node, path=()) -> dict:
     return found
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     """YAML turns unquoted dates into date objects; the profile keeps them as ISO text."""
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
@@ -89,7 +91,7 @@ def _problem(file: str, element: str, message: str, lines: dict | None = None) -
     return {"file": file, "element": element, "message": f"{message}（第 {line} 行）" if line else message}
 
 
-def _line_of(lines: dict, element: str):
+def _line_of(lines: dict, element: str | None) -> int | None:
     if not element or element == "(根)":
         return None
     parts = tuple(element.split("/"))
@@ -114,7 +116,8 @@ _PATTERN_HINTS = {
 }
 
 
-def _schema_problems(raw, validator, file: str, lines: dict, skip_required=frozenset()) -> list[dict]:
+def _schema_problems(raw: object, validator: Any, file: str, lines: dict,
+                     skip_required: frozenset[str] | set[str] = frozenset()) -> list[dict]:
     problems = []
     for err in sorted(validator.iter_errors(raw), key=lambda e: [str(p) for p in e.absolute_path]):
         if err.validator == "required" and _quoted(err.message) in skip_required and not err.absolute_path:
@@ -129,7 +132,7 @@ def _quoted(message: str) -> str:
     return parts[1] if len(parts) > 2 else message
 
 
-def _chinese(err) -> str:
+def _chinese(err: Any) -> str:
     """A jsonschema error as a Chinese sentence."""
     kind, value, instance = err.validator, err.validator_value, err.instance
     in_names = "propertyNames" in [str(p) for p in err.schema_path]
@@ -169,7 +172,7 @@ def _chinese(err) -> str:
     return f"取值不符合要求（{err.message}）"
 
 
-def check_units(region, units: list[dict], file: str = UNITS_FILE) -> list[dict]:
+def check_units(region: Any, units: list[dict], file: str = UNITS_FILE) -> list[dict]:
     """Problems of a unit directory for `region`: unique ids and names, deputies among its leaders."""
     problems = []
     leaders = {leader["username"] for leader in region.leaders}
@@ -193,7 +196,7 @@ def check_units(region, units: list[dict], file: str = UNITS_FILE) -> list[dict]
 
 # -- checks across the profile ----------------------------------------------------------------
 
-def _consistency_problems(region) -> list[dict]:
+def _consistency_problems(region: Any) -> list[dict]:
     raw, lines, problems = region.raw, region.lines, []
     for key, what in _LIST_NAMES.items():
         seen = set()
@@ -223,7 +226,7 @@ def _consistency_problems(region) -> list[dict]:
     return problems
 
 
-def _decision_problems(region, folder: Path, processes_dir: Path | None) -> list[dict]:
+def _decision_problems(region: Any, folder: Path, processes_dir: Path | None) -> list[dict]:
     """Deadline rules and region codes named by the decision tables and diagrams that apply to the region."""
     tables = {p.name: (f"regions/{folder.name}/decisions/{p.name}", p)
               for p in sorted((folder / "decisions").glob("*.dmn"))} if (folder / "decisions").is_dir() else {}
@@ -249,7 +252,7 @@ def _decision_problems(region, folder: Path, processes_dir: Path | None) -> list
     return problems
 
 
-def _table_problems(region, shown: str, doc) -> list[dict]:
+def _table_problems(region: Any, shown: str, doc: Any) -> list[dict]:
     """Region codes tested by a decision table's input cells that the region lacks, and deadline rules
     chosen by the deadline_rules table that the region does not define."""
     problems = []
@@ -275,13 +278,13 @@ def _table_problems(region, shown: str, doc) -> list[dict]:
     return problems
 
 
-def _tables_of(doc):
+def _tables_of(doc: Any) -> Iterator[tuple[str, list[str], list[str], list[tuple]]]:
     """(decision id, [input expressions], [output names], [(rule id, [(entry id, text)], [(entry id, text)])])."""
 
-    def local(node):
+    def local(node: Any) -> str:
         return etree.QName(node).localname if isinstance(node.tag, str) else ""
 
-    def text_of(node):
+    def text_of(node: Any) -> str:
         child = next((c for c in node if local(c) == "text"), None)
         return (child.text or "").strip() if child is not None else ""
 
