@@ -8,11 +8,14 @@ the units are the same in every region. Every demo account has the password
 `demo123`.
 """
 import functools
+from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import yaml
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.adapters.db import Database, UnitOfWork
 from engine.model import clock
@@ -51,7 +54,7 @@ _KEYS = {"stage", "title", "proposer", "category", "source", "cosigners", "lead"
 MAX_CONSULTATIONS = 20  # a demo walk never loops for ever on a region's minimum
 
 
-def seed_people(session, runtime: Runtime) -> int:
+def seed_people(session: Session, runtime: Runtime) -> int:
     """Create the unit directory and every demo account; return accounts made."""
     sync_units(session, runtime.region)
     accounts = [*PEOPLE]
@@ -109,7 +112,8 @@ def _user(uow: UnitOfWork, username: str) -> User:
     return user
 
 
-def submit(database, runtime, username, title, category, body, suggestions, cosigners=(), source="ordinary"):
+def submit(database: Database, runtime: Runtime, username: str, title: str, category: str, body: str,
+           suggestions: str, cosigners: Iterable[str] = (), source: str = "ordinary") -> int:
     """Submit a proposal as `username`; return its id."""
     with UnitOfWork(database) as uow:
         proposal = cases.submit_proposal(uow, runtime, _user(uow, username), {
@@ -142,18 +146,18 @@ def plan(days: int = 14) -> dict:
     return {**PLAN_TEXT, "plan_finish_date": on_day(days)}
 
 
-def consult(**changes) -> dict:
+def consult(**changes: Any) -> dict:
     """A consultation record of today (never in the future)."""
     return {"contact_date": on_day(), **CONSULT_TEXT, **changes}
 
 
-def reply(klass, text="经研究，答复如下：……"):
+def reply(klass: str, text: str = "经研究，答复如下：……") -> dict:
     """Reply-draft form data of class `klass`."""
     return {"reply_class": klass, "reply_text": text, "adopted_points": "已采纳第一、二条建议。",
             "not_adopted_reasons": "", "involves_funds": False}
 
 
-def rating(code, comment="办理认真。"):
+def rating(code: str, comment: str = "办理认真。") -> dict:
     """Rating form data with satisfaction `code`."""
     return {**RATE_OK, "satisfaction": code, "rate_comment": comment}
 

@@ -14,8 +14,9 @@ and only forward (what happened stays in the past).
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
-from engine.adapters.db import UnitOfWork
+from engine.adapters.db import Database, UnitOfWork
 from engine.model.clock import CHINA
 from engine.model.errors import EngineError
 from engine.model.tables import Counter
@@ -26,7 +27,7 @@ DEMO_CLOCK = "demo_clock_offset_seconds"
 class DemoClock:
     """Real time plus the stored demo offset (read again by `sync`)."""
 
-    def __init__(self, database) -> None:
+    def __init__(self, database: Database) -> None:
         self.database = database
         self.offset = timedelta(0)
 
@@ -62,14 +63,14 @@ class DemoClock:
             self.offset = timedelta(seconds=row.value)
 
 
-def mark_demo(session) -> None:
+def mark_demo(session: Session) -> None:
     """Mark the database as a demo database, its clock at real time (in the caller's transaction)."""
     if session.get(Counter, DEMO_CLOCK) is None:
         session.add(Counter(name=DEMO_CLOCK, value=0))
         session.flush()
 
 
-def unmark_demo(session) -> None:
+def unmark_demo(session: Session) -> None:
     """Remove the demo mark (tests)."""
     session.execute(delete(Counter).where(Counter.name == DEMO_CLOCK))
 

@@ -31,6 +31,7 @@ YYYY-MM-DD text. Each scenario runs on its own temporary SQLite database with
 the demo people of the region.
 """
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -97,7 +98,7 @@ def region_settings_list(base: Settings, root: Path = REGIONS_ROOT) -> list[Sett
     return [replace(base, region_dir=Path(root) / code) for code in region_codes(root)]
 
 
-def run_all(settings: Settings, files=None) -> list[Outcome]:
+def run_all(settings: Settings, files: Iterable[Path] | None = None) -> list[Outcome]:
     """Run `files` (default: the region's scenarios) under `settings`."""
     return [run_file(path, settings) for path in (files if files is not None else scenarios_for(settings))]
 
