@@ -11,34 +11,35 @@ from dataclasses import replace
 
 from flask import Flask
 
-from engine.model.settings import Settings
+from api import web
+from api.http import (
+    attachments,
+    auth,
+    contract,
+    definitions,
+    diagram_assets,
+    documents,
+    errors,
+    incidents,
+    input_checks,
+    notifications,
+    openapi,
+    plenary,
+    proposals,
+    publication,
+    security,
+    statistics,
+    supervision,
+    tasks,
+)
+from engine.adapters import secret_key
 from engine.adapters.db import Database, Limits
+from engine.definitions import versions
+from engine.model import clock
+from engine.model.settings import Settings
+from engine.tooling.demo_clock import DemoClock
 from engine.workflow import service_tasks
 from engine.workflow.runtime import Runtime
-from engine.model import clock
-from engine.adapters import secret_key
-from engine.definitions import versions
-from engine.tooling.demo_clock import DemoClock
-
-from api import web
-from api.http import attachments
-from api.http import contract
-from api.http import auth
-from api.http import definitions
-from api.http import diagram_assets
-from api.http import documents
-from api.http import errors
-from api.http import incidents
-from api.http import input_checks
-from api.http import notifications
-from api.http import openapi
-from api.http import plenary
-from api.http import proposals
-from api.http import publication
-from api.http import security
-from api.http import statistics
-from api.http import supervision
-from api.http import tasks
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None,

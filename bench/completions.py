@@ -42,11 +42,11 @@ from pathlib import Path
 
 from sqlalchemy import event
 
+from bench.step_cost import REPORT, TO_FOLLOW_UP, EngineCase, prepare_database
 from engine.adapters.db import UnitOfWork
+from engine.model.settings import Settings
 from engine.model.tables import User
 from engine.services import cases as case_service
-from bench.step_cost import REPORT, TO_FOLLOW_UP, EngineCase, prepare_database
-from engine.model.settings import Settings
 from engine.workflow.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,7 +119,7 @@ def start_server(url: str, port: int, secret: str, processes: int = 1) -> subpro
             return proc
         except OSError:
             if proc.poll() is not None:
-                raise SystemExit("server did not start: " + proc.stderr.read().decode(errors="replace")[-2000:])
+                raise SystemExit("server did not start: " + proc.stderr.read().decode(errors="replace")[-2000:]) from None
             time.sleep(0.2)
     proc.kill()
     raise SystemExit("server did not answer within 60 s")

@@ -27,16 +27,17 @@ import tempfile
 import time
 from pathlib import Path
 
+from sqlalchemy import select
+
 from engine.adapters.db import Database, UnitOfWork
-from engine.model.settings import Settings
 from engine.model.errors import EngineError
+from engine.model.settings import Settings
 from engine.model.tables import OpenTask, Proposal, User
 from engine.queries import plenary as page_rows
 from engine.services import cases, plenary
 from engine.services.directory import add_user, sync_units
 from engine.tooling.plenary_data import form_data, session_proposals
 from engine.workflow.runtime import Runtime
-from sqlalchemy import select
 
 
 def prepare(url: str, rt: Runtime, n: int) -> Database:

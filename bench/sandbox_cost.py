@@ -26,8 +26,8 @@ from pathlib import Path
 
 from bench.step_cost import TO_FOLLOW_UP, EngineCase, prepare_database
 from engine.definitions import sandbox
-from engine.workflow import step as steps
 from engine.model.settings import Settings
+from engine.workflow import step as steps
 from engine.workflow.runtime import Runtime
 
 EXPRESSIONS = [

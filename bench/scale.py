@@ -22,7 +22,7 @@ import statistics as stats
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select, text
 
@@ -30,11 +30,13 @@ os.environ.setdefault("CPPCC_PASSWORD_HASH", "pbkdf2:sha256:1000")
 os.environ.setdefault("CPPCC_SECRET_KEY", "bench-" + "x" * 40)
 
 from api import create_app  # noqa: E402
-from engine.queries import records as queries  # noqa: E402
 from engine.adapters.db import Database, UnitOfWork  # noqa: E402
 from engine.model.settings import Settings  # noqa: E402
 from engine.model.tables import User  # noqa: E402
-from engine.queries import overdue_report as overdue  # noqa: E402
+from engine.queries import (
+    overdue_report as overdue,  # noqa: E402
+    records as queries,  # noqa: E402
+)
 from engine.queries.statistics import compute  # noqa: E402
 from engine.tooling.demo import seed_people  # noqa: E402
 

@@ -88,7 +88,7 @@ def plan(units: list[str], rng) -> list[dict]:
     rated = iter(ratings)
     fates = [{"lead": lead, "category": category, "class": klass, "way": rng.choice(WAYS),
               "rating": None if n in unrated else next(rated), "proposer": PROPOSERS[n % len(PROPOSERS)]}
-             for n, (lead, category, klass) in enumerate(zip(leads, categories, classes))]
+             for n, (lead, category, klass) in enumerate(zip(leads, categories, classes, strict=True))]
     followed = [f for f in fates if f["class"] == "C"]
     for n, fate in enumerate(followed):
         fate["done"] = n < FOLLOWED_DONE
@@ -129,7 +129,7 @@ def shown(app, year: int, ind) -> dict:
     header = [c.value for c in book["类别"][2]]
     names = {v: k for k, v in ind.region.labels("categories").items()}
     for row in book["类别"].iter_rows(min_row=3, values_only=True):
-        excel[f"category:{names[row[0]]}"] = dict(zip(header, row))[ind.counts["filed"].label]
+        excel[f"category:{names[row[0]]}"] = dict(zip(header, row, strict=False))[ind.counts["filed"].label]
 
     document = docx.Document(io.BytesIO(client.get(f"/api/reports/annual?year={year}", headers=headers).data))
     body = "\n".join(p.text for p in document.paragraphs)

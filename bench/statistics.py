@@ -28,9 +28,8 @@ import re
 import statistics as stats
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
-
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, insert, select, text
 
@@ -60,7 +59,7 @@ def fill_year(session, year: int, n: int, units: list[str], start_id: int, rng) 
     weights = [1 / (i + 1) for i in range(len(units))]  # a few units carry most of the load
     for k in range(n):
         pid = start_id + k
-        at = datetime(year, 1, 10, 2, tzinfo=timezone.utc) + timedelta(hours=rng.randrange(0, 24 * 320))
+        at = datetime(year, 1, 10, 2, tzinfo=UTC) + timedelta(hours=rng.randrange(0, 24 * 320))
         status = "closed"
         number = f"{year}-{k + 1:04d}"
         roll = rng.random()

@@ -39,16 +39,16 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from engine.services import cases
-from engine.rules import permissions
-from engine.model.settings import Settings
 from engine.adapters.db import Database, UnitOfWork
-from engine.tooling.demo import on_day
-from engine.services.directory import add_user, sync_units
+from engine.definitions.sandbox import ConfinedScriptEngine
+from engine.model.settings import Settings
 from engine.model.tables import Case, OpenTask, User
 from engine.profile.region import load_region
+from engine.rules import permissions
+from engine.services import cases
+from engine.services.directory import add_user, sync_units
+from engine.tooling.demo import on_day
 from engine.workflow.runtime import Runtime, detached_script_engine
-from engine.definitions.sandbox import ConfinedScriptEngine
 
 REPORT = {"report_date": "2026-12-01", "report_progress": "按计划推进", "report_done": False}
 # (task, who does it, form data): submission to the first progress report, one lead unit, class B

@@ -38,7 +38,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, insert, select, text
@@ -96,7 +96,7 @@ def copy_case(db, proposal_id: int, copies: int) -> None:
             for pid in batch:
                 fresh = {old: str(uuid.uuid4()) for old in ids}
                 p_rows.append({**proposal, "id": pid, "number": f"{proposal['number']}-{pid}" if proposal["number"] else None})
-                state = UUID_RE.sub(lambda m: fresh.get(m.group(0), m.group(0)), state_text)
+                state = UUID_RE.sub(lambda m, fresh=fresh: fresh.get(m.group(0), m.group(0)), state_text)
                 c_rows.append({**case, "id": None, "proposal_id": pid, "state": json.loads(state)})
                 pp_rows += [{**r, "proposal_id": pid} for r in people]
                 pu_rows += [{**r, "proposal_id": pid} for r in units]
@@ -166,7 +166,7 @@ def measure_workers(url: str, rt, workers: int) -> tuple[int, float]:
 
 def fill_waiting(db, total: int, proposal_id: int) -> None:
     """Bring the number of waiting non-due cases up to `total` with bulk SQL."""
-    far = (AFTER_REMINDER + timedelta(days=365)).astimezone(timezone.utc)
+    far = (AFTER_REMINDER + timedelta(days=365)).astimezone(UTC)
     with UnitOfWork(db) as uow:
         s = uow.session
         have = s.scalar(select(func.count()).select_from(Case).where(Case.next_timer_at > AFTER_REMINDER))

@@ -44,8 +44,8 @@ def _own_database_per_worker() -> None:
 _own_database_per_worker()
 
 from api import create_app  # noqa: E402  (after the hash setting above)
-from engine.model.settings import Settings  # noqa: E402
 from engine.adapters.db import Database, UnitOfWork  # noqa: E402
+from engine.model.settings import Settings  # noqa: E402
 from engine.tooling.demo import seed_people  # noqa: E402
 
 

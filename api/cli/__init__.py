@@ -40,28 +40,28 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import DBAPIError, TimeoutError as PoolTimeout
 from waitress import serve
 
-from engine.model import clock
-from engine.services import repair
-from engine.model.settings import Settings
+from api import create_app
+from api.cli import (
+    plenary as cli_plenary,
+    regions as cli_regions,
+    replay as cli_replay,
+    schema as cli_schema,
+    statistics as cli_statistics,
+    versions as cli_versions,
+)
+from api.cli.processes import serve_processes
 from engine.adapters.db import Database, Limits, UnitOfWork, unavailable
+from engine.adapters.worker_lock import WorkerBusy
+from engine.model import clock
+from engine.model.errors import DefinitionError, EngineError
+from engine.model.settings import Settings
+from engine.queries import people, timeline
+from engine.services import directory, repair
+from engine.services.timers import Worker, run_once
 from engine.tooling.demo import DEMO_PASSWORD, load_demo
 from engine.tooling.demo_clock import DemoClock
-from engine.services import directory
-from engine.queries import people, timeline
-from engine.model.errors import DefinitionError, EngineError
-from engine.workflow.runtime import Runtime
 from engine.tooling.scenarios import run_file, scenario_files
-from engine.services.timers import Worker, run_once
-from engine.adapters.worker_lock import WorkerBusy
-
-from api import create_app
-from api.cli import regions as cli_regions
-from api.cli import replay as cli_replay
-from api.cli import plenary as cli_plenary
-from api.cli import schema as cli_schema
-from api.cli import statistics as cli_statistics
-from api.cli import versions as cli_versions
-from api.cli.processes import serve_processes
+from engine.workflow.runtime import Runtime
 
 
 def _database(settings):

@@ -15,13 +15,13 @@ The region is --region CODE (here or before the command), else CPPCC_REGION, els
 import sys
 from pathlib import Path
 
-from engine.model.settings import Settings
 from engine.adapters.db import Database
-from engine.model.errors import DefinitionError
-from engine.profile.region import REGIONS_ROOT, load_region, region_codes
-from engine.tooling.scenarios import region_settings_list, run_all, scenarios_for
 from engine.adapters.units_excel import UnitsImportError, export_units
+from engine.model.errors import DefinitionError
+from engine.model.settings import Settings
+from engine.profile.region import REGIONS_ROOT, load_region, region_codes
 from engine.services.units_import import import_units
+from engine.tooling.scenarios import region_settings_list, run_all, scenarios_for
 
 
 def register(sub) -> None:

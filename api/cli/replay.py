@@ -18,12 +18,12 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine import replay
-from engine.model import clock
-from engine.model.settings import region_settings
 from engine.adapters.db import Database, UnitOfWork
-from engine.model.errors import DefinitionError, EngineError
-from engine.workflow.runtime import Runtime
 from engine.definitions.versions import find_version
+from engine.model import clock
+from engine.model.errors import DefinitionError, EngineError
+from engine.model.settings import region_settings
+from engine.workflow.runtime import Runtime
 
 
 def register(subparsers) -> None:

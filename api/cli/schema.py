@@ -17,8 +17,8 @@ from alembic import command
 from sqlalchemy.engine import make_url
 
 from engine.adapters import schema
-from engine.model.settings import PROJECT_ROOT
 from engine.adapters.db import Database
+from engine.model.settings import PROJECT_ROOT
 
 
 def register(sub) -> None:

@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 
 from engine.adapters.db import Database, UnitOfWork
+from engine.profile import sessions
 from engine.queries.statistics import compute, exports, report
 from engine.queries.statistics.indicators import Indicators
-from engine.profile import sessions
 from engine.workflow.runtime import Runtime
 
 

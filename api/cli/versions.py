@@ -14,11 +14,10 @@ import json
 import sys
 from pathlib import Path
 
-from engine.services import case_migration as migration
-from engine.services import deployment
-from engine.definitions import versions
 from engine.adapters.db import Database, UnitOfWork
+from engine.definitions import versions
 from engine.definitions.bundle import read_files
+from engine.services import case_migration as migration, deployment
 from engine.workflow.runtime import Runtime
 
 

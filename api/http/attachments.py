@@ -1,13 +1,12 @@
 """Attachments: upload a file to a proposal (or one of its open tasks), list them, download one."""
 from flask import Blueprint, Flask, jsonify, request, send_file
 
-from engine.queries import attachments as attachment_queries
-from engine.services import attachments
-
 from api.http.auth import current_user
 from api.http.common import runtime, services, unit_of_work
-from api.http.security import OTHER_POLICY
 from api.http.input_checks import takes_files
+from api.http.security import OTHER_POLICY
+from engine.queries import attachments as attachment_queries
+from engine.services import attachments
 
 bp = Blueprint("attachments", __name__, url_prefix="/api")
 _BODY_SLACK = 1024 * 1024  # room for the multipart envelope and the other form fields

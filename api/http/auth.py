@@ -3,12 +3,11 @@ from datetime import timedelta
 
 from flask import Blueprint, Flask, jsonify, request
 
-from engine.services import logins
-from engine.queries import records as queries
+from api.http.common import json_body, services, unit_of_work
 from engine.model.errors import Unauthorized
 from engine.model.tables import User
-
-from api.http.common import json_body, services, unit_of_work
+from engine.queries import records as queries
+from engine.services import logins
 
 bp = Blueprint("auth", __name__, url_prefix="/api")
 

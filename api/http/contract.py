@@ -28,10 +28,9 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from api.http.openapi import document
 from engine.model import limits
 from engine.model.errors import EngineError
-
-from api.http.openapi import document
 
 _URI = "urn:cppcc:openapi"
 _METHODS = ("get", "post", "put", "patch", "delete")

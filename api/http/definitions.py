@@ -5,14 +5,12 @@ may read the versions. engine/definitions/versions.py and engine/services/case_m
 """
 from flask import Blueprint, Flask, jsonify, request, url_for
 
-from engine.services import case_migration as migration
-from engine.services import deployment
-from engine.definitions import versions
-from engine.model.errors import EngineError
-
 from api.http.auth import current_user
 from api.http.common import json_body, runtime, services, unit_of_work
 from api.http.input_checks import takes_files
+from engine.definitions import versions
+from engine.model.errors import EngineError
+from engine.services import case_migration as migration, deployment
 
 bp = Blueprint("definitions_api", __name__, url_prefix="/api")
 

@@ -4,13 +4,12 @@ import io
 
 from flask import Blueprint, Flask, jsonify, request, send_file
 
-from engine.model.errors import NotFound
-from engine.queries import documents, records
-from engine.services import paper_ratings
-
 from api.http.auth import current_user
 from api.http.common import json_body, runtime, unit_of_work
 from api.http.security import OTHER_POLICY
+from engine.model.errors import NotFound
+from engine.queries import documents, records
+from engine.services import paper_ratings
 
 bp = Blueprint("documents", __name__, url_prefix="/api")
 KINDS = {slug: kind for kind, slug in documents.SLUGS.items()}

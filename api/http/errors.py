@@ -4,11 +4,10 @@ from flask import Flask, current_app, g, jsonify, make_response, request
 from sqlalchemy.exc import DBAPIError, TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from api.error_pages import engine_error_page, error_page
+from api.http.input_checks import too_large_message
 from engine.adapters.db import unavailable
 from engine.model.errors import EngineError
-
-from api.http.input_checks import too_large_message
-from api.error_pages import engine_error_page, error_page
 
 _HTTP_MESSAGES = {
     400: "请求无效",

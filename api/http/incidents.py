@@ -1,11 +1,10 @@
 """Stalled cases (异常案件) for the committee: cases that would never move on by themselves."""
 from flask import Blueprint, Flask, jsonify, request
 
-from engine.workflow import incidents
-from engine.queries import records as queries
-
 from api.http.auth import current_user
 from api.http.common import unit_of_work
+from engine.queries import records as queries
+from engine.workflow import incidents
 
 bp = Blueprint("incidents_api", __name__, url_prefix="/api")
 

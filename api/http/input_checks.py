@@ -126,7 +126,7 @@ def check_request():
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
     if view is not None and not getattr(view, _FILES, False):
         request.max_content_length = limits.MAX_JSON_BYTES
-    for name, value in (request.view_args or {}).items():
+    for value in (request.view_args or {}).values():
         if isinstance(value, str) and limits.bad_text(value):
             raise NotFound("找不到请求的地址")
     for key, value in request.args.items(multi=True):

@@ -1,12 +1,10 @@
 """The user's own in-app messages: list them, and mark them read."""
 from flask import Blueprint, Flask, jsonify, request
 
-from engine.queries import notifications as messages
-from engine.services import notifications as notify
-from engine.queries import records as queries
-
 from api.http.auth import current_user
 from api.http.common import json_body, unit_of_work
+from engine.queries import notifications as messages, records as queries
+from engine.services import notifications as notify
 
 bp = Blueprint("notifications", __name__, url_prefix="/api/notifications")
 _TRUE = {"1", "true"}

@@ -13,13 +13,27 @@ answers) and its schemas to SCHEMAS; nothing else needs to know about it.
 """
 from flask import Blueprint, Flask, jsonify
 
-from engine.services.attachments import SAFE_CONTENT_TYPES
-
 from api.http import openapi_public  # printing, paper ratings, 办理结果公开
-
 from api.http.openapi_schemas import (  # noqa: F401 (the building blocks of the paths below)
-    SCHEMAS, _BOOL, _DATE, _ERROR_RESPONSES, _FLAG, _ID, _INT, _NO_BODY, _PAGE_PARAMS, _STR, _TIME,
-    _errors, _json, _obj, _page_of, _query, _ref)
+    _BOOL,
+    _DATE,
+    _ERROR_RESPONSES,
+    _FLAG,
+    _ID,
+    _INT,
+    _NO_BODY,
+    _PAGE_PARAMS,
+    _STR,
+    _TIME,
+    SCHEMAS,
+    _errors,
+    _json,
+    _obj,
+    _page_of,
+    _query,
+    _ref,
+)
+from engine.services.attachments import SAFE_CONTENT_TYPES
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
 

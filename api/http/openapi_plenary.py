@@ -1,18 +1,20 @@
 """The OpenAPI description of the plenary routes (api/http/plenary.py), in the style
 of api/http/openapi.py, which merges these into its document (building blocks from
 api/http/openapi_schemas.py)."""
-from api.http.openapi_schemas import _BOOL as BOOL
-from api.http.openapi_schemas import _ID as ID
-from api.http.openapi_schemas import _INT as INT
-from api.http.openapi_schemas import _NINT as NINT
-from api.http.openapi_schemas import _NSTR as NSTR
-from api.http.openapi_schemas import _STR as STR
-from api.http.openapi_schemas import _TIME as TIME
-from api.http.openapi_schemas import _errors as errors
-from api.http.openapi_schemas import _json as json_response
-from api.http.openapi_schemas import _obj as obj
-from api.http.openapi_schemas import _query as query
-from api.http.openapi_schemas import _ref as ref
+from api.http.openapi_schemas import (
+              _BOOL as BOOL,
+              _ID as ID,
+              _INT as INT,
+              _NINT as NINT,
+              _NSTR as NSTR,
+              _STR as STR,
+              _TIME as TIME,
+              _errors as errors,
+              _json as json_response,
+              _obj as obj,
+              _query as query,
+              _ref as ref,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _UNIT_LIST = {"type": "array", "items": STR, "description": "单位编码（地区单位名录）"}

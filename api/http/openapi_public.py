@@ -1,6 +1,19 @@
 """The OpenAPI description of printing (PDF documents), paper ratings (代录) and 办理结果公开,
 merged into the document of api/http/openapi.py (same helpers, same style)."""
-from api.http.openapi_schemas import _BOOL, _ID, _INT, _NSTR, _PAGE_PARAMS, _STR, _TIME, _errors, _json, _obj, _query, _ref
+from api.http.openapi_schemas import (
+             _BOOL,
+             _ID,
+             _INT,
+             _NSTR,
+             _PAGE_PARAMS,
+             _STR,
+             _TIME,
+             _errors,
+             _json,
+             _obj,
+             _query,
+             _ref,
+)
 
 _PROPOSAL_ID = {"name": "proposal_id", "in": "path", "required": True, "schema": _ID}
 _REPLY_ID = {"name": "reply_event_id", "in": "path", "required": True, "schema": _ID,

@@ -4,14 +4,12 @@ import io
 
 from flask import Blueprint, Flask, jsonify, request, send_file
 
-from engine.model.errors import EngineError, InvalidForm
-from engine.queries import plenary as plenary_rows
-from engine.queries import proposal_export, similar
-from engine.services import plenary, proposal_import
-
 from api.http.auth import current_user
 from api.http.common import json_body, runtime, services, unit_of_work
 from api.http.input_checks import takes_files
+from engine.model.errors import EngineError, InvalidForm
+from engine.queries import plenary as plenary_rows, proposal_export, similar
+from engine.services import plenary, proposal_import
 
 bp = Blueprint("plenary", __name__, url_prefix="/api")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -1,15 +1,12 @@
 """Proposals: submit, search, and one proposal's full record."""
 from flask import Blueprint, Flask, jsonify, request
 
-from engine.services import cases
-from engine.services import extensions
-from engine.queries import records as queries
-
-from engine.model.errors import EngineError
-
 from api.http import plenary
 from api.http.auth import current_user
 from api.http.common import json_body, runtime, unit_of_work
+from engine.model.errors import EngineError
+from engine.queries import records as queries
+from engine.services import cases, extensions
 
 bp = Blueprint("proposals", __name__, url_prefix="/api/proposals")
 

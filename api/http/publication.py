@@ -2,12 +2,11 @@
 publication review, and a proposer's withdrawal of consent."""
 from flask import Blueprint, Flask, jsonify, request
 
+from api.http.auth import current_user
+from api.http.common import json_body, runtime, unit_of_work
 from engine.model.errors import NotFound
 from engine.queries import public, records
 from engine.services import publication
-
-from api.http.auth import current_user
-from api.http.common import json_body, runtime, unit_of_work
 
 bp = Blueprint("publication", __name__, url_prefix="/api")
 

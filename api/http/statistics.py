@@ -8,16 +8,14 @@ import io
 
 from flask import Blueprint, Flask, jsonify, request, send_file
 
-from engine.model.errors import EngineError
-from engine.queries.statistics import access
-from engine.queries.statistics.exports import assessment_workbook
-from engine.queries.statistics.report import DOCX_TYPE
-from engine.queries.statistics import assessment as assessment_scores
-from engine.rules import permissions
-from engine.services import assessment as assessment_commands
-
 from api.http.auth import current_user
 from api.http.common import json_body, runtime, unit_of_work
+from engine.model.errors import EngineError
+from engine.queries.statistics import access, assessment as assessment_scores
+from engine.queries.statistics.exports import assessment_workbook
+from engine.queries.statistics.report import DOCX_TYPE
+from engine.rules import permissions
+from engine.services import assessment as assessment_commands
 
 bp = Blueprint("statistics_api", __name__, url_prefix="/api")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -7,14 +7,13 @@ import io
 
 from flask import Blueprint, Flask, jsonify, request, send_file, url_for
 
+from api.http.auth import current_user
+from api.http.common import json_body, runtime, unit_of_work
 from engine.model import clock
+from engine.model.errors import EngineError
 from engine.queries import overdue_report as reports
 from engine.queries.records import paging
 from engine.services import rating_report, supervision
-from engine.model.errors import EngineError
-
-from api.http.auth import current_user
-from api.http.common import json_body, runtime, unit_of_work
 
 bp = Blueprint("supervision_api", __name__, url_prefix="/api")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

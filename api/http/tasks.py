@@ -1,12 +1,10 @@
 """Tasks: the user's own task list, one task's form, completing it, and claiming it."""
 from flask import Blueprint, Flask, jsonify, request
 
-from engine.services import cases
-from engine.services import claims
-from engine.queries import records as queries
-
 from api.http.auth import current_user
 from api.http.common import json_body, runtime, unit_of_work
+from engine.queries import records as queries
+from engine.services import cases, claims
 
 bp = Blueprint("tasks", __name__, url_prefix="/api/tasks")
 

@@ -13,17 +13,25 @@ from datetime import datetime, timedelta
 from flask import Flask, g, request
 from flask_wtf.csrf import CSRFError
 
+from api.http.common import unit_of_work
 from engine.model import clock
+from engine.queries import notifications as messages
 from engine.rules import permissions
 
-from engine.queries import notifications as messages
-
-from . import session as web_session
-from . import (designer, incident_pages, migration_pages, notices, plenary_pages, print_pages, public_pages,
-               statistics_pages, supervision_pages, views)
-from api.http.common import unit_of_work
+from . import (
+    designer,
+    incident_pages,
+    migration_pages,
+    notices,
+    plenary_pages,
+    print_pages,
+    public_pages,
+    session as web_session,
+    statistics_pages,
+    supervision_pages,
+    views,
+)
 from .guard import csrf, error_page
-
 
 
 def is_page_request() -> bool:

@@ -20,13 +20,13 @@ import re
 
 from flask import Blueprint, jsonify, make_response, render_template, request, send_file, url_for
 
-from engine.definitions import versions
-from engine.services import deployment
-from engine.model.errors import DefinitionError, EngineError, NotFound
-
 from api.http.common import json_body, runtime
-from api.http.security import EDITOR_POLICY
 from api.http.input_checks import takes_files
+from api.http.security import EDITOR_POLICY
+from engine.definitions import versions
+from engine.model.errors import DefinitionError, EngineError, NotFound
+from engine.services import deployment
+
 from .guard import error_page, protect
 from .session import acting
 

@@ -2,9 +2,8 @@
 from flask import Blueprint
 from flask_wtf.csrf import CSRFProtect
 
-from engine.model.errors import EngineError
-
 from api.error_pages import TITLES, engine_error_page, error_page  # noqa: F401 (the pages' error pages)
+from engine.model.errors import EngineError
 
 csrf = CSRFProtect()
 def protect(bp: Blueprint) -> Blueprint:

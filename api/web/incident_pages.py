@@ -1,10 +1,10 @@
 """The committee's 异常案件 page: cases found stalled (engine/workflow/incidents.py decides who may see it)."""
 from flask import Blueprint, render_template, request
 
-from engine.workflow import incidents
-from engine.queries.people import people_names
-
 from api.http.common import runtime
+from engine.queries.people import people_names
+from engine.workflow import incidents
+
 from .guard import protect
 from .session import acting
 

@@ -5,11 +5,11 @@ engine/services/case_migration.py decides; only process designers may use it.
 """
 from flask import Blueprint, render_template, request
 
-from engine.services import case_migration as migration
+from api.http.common import runtime, services
 from engine.definitions import versions
 from engine.model.errors import EngineError
+from engine.services import case_migration as migration
 
-from api.http.common import runtime, services
 from .guard import protect
 from .session import acting
 

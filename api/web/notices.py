@@ -1,12 +1,11 @@
 """The messages page: the logged-in user's in-app notifications, and marking them read."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from engine.queries import notifications as messages
+from api.http.common import runtime
+from engine.queries import notifications as messages, records as queries
 from engine.services import notifications as notify
-from engine.queries import records as queries
 
 from .guard import protect
-from api.http.common import runtime
 from .session import acting
 
 bp = protect(Blueprint("notices", __name__))

@@ -5,15 +5,14 @@ import re
 from flask import Blueprint, Flask, abort, flash, jsonify, render_template, request
 from markupsafe import Markup
 
-from engine.model.errors import EngineError, InvalidForm
-from engine.queries import plenary as plenary_rows
-from engine.queries import similar
-from engine.rules.permissions import may_review_in_batch
-from engine.services import plenary, proposal_import
-
 from api.http.common import runtime, services
 from api.http.input_checks import takes_files
 from api.http.plenary import export_response, xlsx_download
+from engine.model.errors import EngineError, InvalidForm
+from engine.queries import plenary as plenary_rows, similar
+from engine.rules.permissions import may_review_in_batch
+from engine.services import plenary, proposal_import
+
 from .guard import protect
 from .session import acting
 
@@ -42,7 +41,9 @@ def posted_rows(form) -> list[dict]:
     rows = []
     numbers = sorted(int(m.group(1)) for m in (_ROW_KEY.fullmatch(k) for k in form.keys()) if m)
     for n in numbers:
-        get = lambda key: (form.get(f"rows-{n}-{key}") or "").strip()  # noqa: E731
+        def get(key, n=n):
+            return (form.get(f"rows-{n}-{key}") or "").strip()
+
         version, merge = get("version"), get("merge_into_id")
         lead, extra = get("lead"), [u for u in form.getlist(f"rows-{n}-more_leads") if u]
         row = {"task_id": get("task_id"), "decision": get("decision"), "category": get("category") or None,
@@ -70,7 +71,7 @@ def batch():
         except InvalidForm as err:
             flash(err.message, "error")
         else:
-            posted = {r["task_id"]: (row, r) for row, r in zip(rows, results["rows"]) if not r["ok"]}
+            posted = {r["task_id"]: (row, r) for row, r in zip(rows, results["rows"], strict=True) if not r["ok"]}
             text = Markup("已办理 {} 件").format(results["applied"])
             if results["refused"]:
                 text += Markup("，{} 件未通过（见下方标红的行，其余已生效）").format(results["refused"])
@@ -79,7 +80,7 @@ def batch():
         _committee(user)
         listing = _listing(uow, user, request.args)
         region = runtime().region
-        leaders = [(l["username"], f"{l['name']}（{l['title']}）") for l in region.leaders]
+        leaders = [(leader["username"], f"{leader['name']}（{leader['title']}）") for leader in region.leaders]
         deputies = {u["id"]: u.get("deputy") for u in region.units}
         return render_template("plenary.html", listing=listing, results=results, posted=posted,
                                categories=region.labels("categories"), units=[(u["id"], u["name"]) for u in region.units],

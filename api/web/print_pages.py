@@ -2,15 +2,15 @@
 member's paper rating (代录) with the signed scan."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from api.http.common import runtime, services
+from api.http.documents import KINDS, pdf_response
+from api.http.input_checks import takes_files
 from engine.model.errors import EngineError, InvalidForm, NotFound
 from engine.queries import records
 from engine.services import attachments, paper_ratings
 
 from .guard import protect
 from .session import acting
-from api.http.common import runtime, services
-from api.http.documents import KINDS, pdf_response
-from api.http.input_checks import takes_files
 
 bp = protect(Blueprint("printing", __name__))
 

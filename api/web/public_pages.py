@@ -2,13 +2,13 @@
 publication review; a proposer's withdrawal of consent. Decisions: engine/services/publication.py."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from api.http.common import runtime, unit_of_work
 from engine.model.errors import EngineError
 from engine.queries import public, records
 from engine.services import publication
 
 from .guard import protect
 from .session import acting
-from api.http.common import runtime, unit_of_work
 
 bp = protect(Blueprint("public", __name__))
 PER_PAGE = 20

@@ -7,13 +7,13 @@ from urllib.parse import unquote, urlsplit
 from flask import Blueprint, g, redirect, render_template, request, session as cookie, url_for
 from werkzeug.urls import iri_to_uri
 
+from api.http.common import services, unit_of_work
 from engine.model import clock
-from engine.services import logins
 from engine.model.errors import Unauthorized
 from engine.model.tables import User
+from engine.services import logins
 
 from .guard import protect
-from api.http.common import services, unit_of_work
 
 bp = protect(Blueprint("session", __name__))
 IDLE_SECONDS = 2 * 3600

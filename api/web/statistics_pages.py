@@ -9,17 +9,16 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from api.http.common import runtime
+from api.http.statistics import FILTERS, XLSX_TYPE, download
 from engine.model.errors import EngineError, Forbidden
-from engine.queries.statistics import access
+from engine.queries.statistics import access, assessment as assessment_scores
 from engine.queries.statistics.exports import TABLES, assessment_workbook, cell, columns
 from engine.queries.statistics.indicators import Indicators, indicators_of
 from engine.queries.statistics.report import DOCX_TYPE
 from engine.rules import permissions
-from engine.queries.statistics import assessment as assessment_scores
 from engine.services import assessment as assessment_commands
 
-from api.http.common import runtime
-from api.http.statistics import FILTERS, XLSX_TYPE, download
 from .guard import protect
 from .session import acting
 

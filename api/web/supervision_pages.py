@@ -6,14 +6,14 @@ users get a 403 page (engine/services/supervision.py decides).
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from api.http.common import runtime
+from api.http.supervision import report_download
 from engine.model import clock
+from engine.model.errors import EngineError, Forbidden
 from engine.queries import overdue_report as reports
 from engine.queries.records import paging
 from engine.services import supervision
-from engine.model.errors import EngineError, Forbidden
 
-from api.http.common import runtime
-from api.http.supervision import report_download
 from .guard import protect
 from .session import acting
 

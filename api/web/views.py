@@ -4,30 +4,27 @@ from datetime import datetime
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from engine.queries import attachments as attachment_queries
-from engine.services import attachments
-from engine.services import cases
-from engine.services import claims
-from engine.services import paper_ratings, publication
-from engine.queries import documents
-from engine.model import clock
-from engine.queries import diagram_marks as diagram
-from engine.services import extensions
-from engine.rules import permissions
-from engine.queries import people as who
-from engine.queries import records as queries
-from engine.definitions import versions
-from engine.model.errors import Conflict, EngineError, Forbidden, InvalidForm, ProcessFault
-from engine.model.tables import OpenTask, Unit, User
-from engine.profile.sessions import session_choices
-from engine.queries.statistics.compute import china_year
-from engine.queries.statistics.indicators import Indicators, indicators_of
-
-from .guard import protect
 from api.http.attachments import send_attachment
 from api.http.common import runtime, services
 from api.http.input_checks import schema_form, takes_files
+from engine.definitions import versions
+from engine.model import clock
+from engine.model.errors import Conflict, EngineError, Forbidden, InvalidForm, ProcessFault
+from engine.profile.sessions import session_choices
+from engine.queries import (
+    attachments as attachment_queries,
+    diagram_marks as diagram,
+    documents,
+    people as who,
+    records as queries,
+)
+from engine.queries.statistics.compute import china_year
+from engine.queries.statistics.indicators import indicators_of
+from engine.rules import permissions
+from engine.services import attachments, cases, claims, extensions, paper_ratings, publication
+
 from .formview import build_fields, field_errors, parse_form
+from .guard import protect
 from .present import Presenter
 from .session import acting
 

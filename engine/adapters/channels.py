@@ -41,7 +41,7 @@ class EmailChannel:
     name = EMAIL
 
     def __init__(self, host: str, port: int = 25, sender: str = "noreply@cppcc.local", username: str | None = None,
-                 password: str | None = None, starttls: bool = False, timeout: float = 10):
+                 password: str | None = None, starttls: bool = False, timeout: float = 10) -> None:
         self.host, self.port, self.sender = host, int(port), sender
         self.username, self.password, self.starttls, self.timeout = username, password, starttls, timeout
 
@@ -50,7 +50,7 @@ class EmailChannel:
         message = EmailMessage()
         message["Subject"] = " ".join(notification.title.split())  # no line breaks in a header
         message["From"] = self.sender
-        message["To"] = user.email.strip()
+        message["To"] = (user.email or "").strip()
         message["Date"] = formatdate(clock.real_now().timestamp(), localtime=False)
         # stable per outbox row: a message sent again after a crash is recognisable as the same one
         message["Message-ID"] = f"<{delivery_key(notification)}@{self.sender.rpartition('@')[2] or 'cppcc.local'}>"
@@ -76,7 +76,7 @@ class EmailChannel:
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     """Do not follow redirects: a 3xx answer from the gateway is a failure."""
 
-    def redirect_request(self, *args, **kwargs):
+    def redirect_request(self, *args, **kwargs) -> None:
         return None
 
 
@@ -91,7 +91,7 @@ class SmsChannel:
 
     name = SMS
 
-    def __init__(self, url: str, token: str | None = None, timeout: float = 10):
+    def __init__(self, url: str, token: str | None = None, timeout: float = 10) -> None:
         if urlsplit(url).scheme not in ("http", "https"):
             raise ValueError(f"短信网关地址应为 http(s) 地址：{url!r}")
         self.url, self.token, self.timeout = url, token, timeout
@@ -123,7 +123,7 @@ class SmsChannel:
 def channels_from_settings(settings) -> dict:
     """The configured channel adapters by name: "email" when an SMTP host is set,
     "sms" when a gateway URL is set (inapp needs no adapter)."""
-    adapters = {}
+    adapters: dict[str, EmailChannel | SmsChannel] = {}
     if getattr(settings, "smtp_host", None):
         adapters[EMAIL] = EmailChannel(settings.smtp_host, settings.smtp_port, settings.smtp_sender,
                                        settings.smtp_username, settings.smtp_password, settings.smtp_starttls)

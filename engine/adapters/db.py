@@ -25,6 +25,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as PoolTimeout
@@ -69,10 +70,11 @@ _PG_LOST = {"40001", "40P01"}
 class Database:
     """An SQLAlchemy engine and session factory for one database URL."""
 
-    def __init__(self, url: str, limits: Limits | None = None):
+    def __init__(self, url: str, limits: Limits | None = None) -> None:
         self.url = url
         self.limits = limits = limits or Limits()
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
+        self.connect_args: dict[str, Any]
         if url.startswith("sqlite"):
             path = url.split("///", 1)[-1]
             if path and path != ":memory:":
@@ -128,11 +130,16 @@ class Watchdog:
     process) shuts down the socket of such a call, so the driver raises at once and the
     connection is discarded."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._armed: dict[int, tuple[float, int]] = {}  # id(connection) -> (deadline, socket fd)
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+
+    def start_afresh(self) -> None:
+        """Nothing watched and no thread yet (a forked child inherits neither the thread nor
+        the parent's connections)."""
+        self._armed, self._lock, self._wake, self._thread = {}, threading.Lock(), threading.Event(), None
 
     def arm(self, dbapi_connection, limit: float) -> None:
         """Watch `dbapi_connection` for `limit` seconds from now."""
@@ -182,7 +189,7 @@ WATCHDOG = Watchdog()
 
 def _watchdog_after_fork() -> None:
     """A forked child (a gunicorn worker) has no watchdog thread: start afresh, one of its own."""
-    WATCHDOG.__init__()
+    WATCHDOG.start_afresh()
 
 
 os.register_at_fork(after_in_child=_watchdog_after_fork)
@@ -208,7 +215,10 @@ def _watch(engine, limit: float) -> None:
         setattr(dialect, name, WATCHDOG.guard(getattr(dialect, name), connection_of, limit))
 
 
-def _sqlite_pragmas(dbapi_connection, _record):
+T = TypeVar("T")
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -220,6 +230,15 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
+def stored(session: Session, model: type[T], key: Any) -> T:
+    """The row of `model` with primary key `key` that the schema says exists (a foreign key
+    the caller holds); its absence is a broken invariant, not a user's mistake."""
+    row = session.get(model, key)
+    if row is None:
+        raise LookupError(f"{model.__name__} {key!r} is missing")
+    return row
+
+
 class UnitOfWork:
     """One transaction: `with UnitOfWork(db) as uow: ...; uow.commit()`.
 
@@ -227,12 +246,19 @@ class UnitOfWork:
     leaves no partial proposal, case or event behind.
     """
 
-    def __init__(self, database: Database):
+    def __init__(self, database: Database) -> None:
         self.database = database
-        self.session: Session | None = None
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        """The transaction's session (only inside the `with` block)."""
+        if self._session is None:
+            raise RuntimeError("UnitOfWork used outside its with block")
+        return self._session
 
     def __enter__(self) -> "UnitOfWork":
-        self.session = self.database.sessions()
+        self._session = self.database.sessions()
         return self
 
     def __exit__(self, exc_type, exc, tb):
@@ -251,7 +277,9 @@ def lost_to_concurrent(err: BaseException) -> bool:
     """Whether `err`, or an error it was raised from, means that a concurrent transaction
     got there first (see the module's description)."""
     seen = set()
-    while err is not None and id(err) not in seen:
+    cause: BaseException | None = err
+    while cause is not None and id(cause) not in seen:
+        err = cause
         seen.add(id(err))
         if isinstance(err, StaleDataError):
             return True
@@ -259,5 +287,5 @@ def lost_to_concurrent(err: BaseException) -> bool:
             orig = err.orig
             if getattr(orig, "sqlstate", None) in _PG_LOST:
                 return True
-        err = err.__cause__ or err.__context__
+        cause = err.__cause__ or err.__context__
     return False

@@ -29,22 +29,20 @@ attempt for one row carries the same idempotency key (`delivery_key`): the
 e-mail's Message-ID, the SMS gateway's `Idempotency-Key` header and
 `message_id` field, so the receiving side can recognise and drop the repeat.
 """
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import CursorResult, insert, select, update
 
-from engine.model import clock
 from engine.adapters.channels import (
     EMAIL,
     NO_EMAIL,
     NO_PHONE,
     SMS,
-    EmailChannel,
-    SmsChannel,
     channels_from_settings,
-    delivery_key,
 )
 from engine.adapters.db import Database, UnitOfWork
+from engine.model import clock
 from engine.model.errors import NotFound
 from engine.model.tables import Notification, OpenTask, User
 from engine.profile.region import Region
@@ -61,7 +59,7 @@ _TITLE_MAX, _ERROR_MAX = 300, 2000
 
 def _utc(moment: datetime) -> datetime:
     """`moment` in UTC (a naive value is taken as UTC, as SQLite returns it)."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -183,7 +181,7 @@ def _defer_unconfigured(database: Database, adapters: dict, now: datetime) -> in
                                                       next_attempt_at=now + UNCONFIGURED_RETRY)
                                      .execution_options(synchronize_session=False))
         uow.commit()
-        return result.rowcount or 0
+        return cast(CursorResult, result).rowcount or 0
 
 
 def _attempt(session, row: Notification, adapter, now: datetime) -> str:

@@ -7,6 +7,7 @@ CJK). Templates are trusted files, the values they show are escaped, and the pri
 nothing from anywhere (no address in a template or a value is ever fetched).
 """
 from pathlib import Path
+from typing import Never
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -51,7 +52,7 @@ def _refusing_fetcher(weasyprint):
     """A URL fetcher that loads nothing (WeasyPrint 68+ takes a URLFetcher, older ones a function)."""
     base = getattr(getattr(weasyprint, "urls", None), "URLFetcher", None)
 
-    def refuse(url, *args, **kwargs):
+    def refuse(url, *args, **kwargs) -> Never:
         raise ValueError(f"打印模板不能引用外部资源：{url[:100]}")
 
     if base is None:

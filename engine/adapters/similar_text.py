@@ -55,18 +55,24 @@ def _counts(texts: list[str]):
 class TextIndex:
     """The proposals of one database, vectorised: full texts and titles."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.lock = threading.Lock()
+        self._reset()
+
+    def _reset(self) -> None:
+        """Forget every indexed proposal."""
         self.ids: list[int] = []
         self.years: list[int] = []
         self.last_id = 0
-        self._full, self._titles = [], []  # raw count blocks (CSR)
+        self._full: list = []  # raw count blocks (CSR)
+        self._titles: list = []
         self._df = np.zeros(N_FEATURES, dtype=np.int32)
         self._df_titles = np.zeros(N_FEATURES, dtype=np.int32)
-        self._weighted = None  # (full, titles) weighted and normalised, for the first `_weighted_n` rows
+        self._weighted: tuple | None = None  # (full, titles) weighted and normalised, for the first `_weighted_n` rows
         self._weighted_n = 0
-        self._recent = []  # [(full row, title row)] weighted with the idf of the last re-weighting
-        self._idf = self._idf_titles = None
+        self._recent: list[tuple] = []  # [(full row, title row)] weighted with the idf of the last re-weighting
+        self._idf: np.ndarray | None = None
+        self._idf_titles: np.ndarray | None = None
 
     # -- keeping up with the table ------------------------------------------------------
     def refresh(self, session, below: int | None = None) -> None:
@@ -76,7 +82,7 @@ class TextIndex:
         where = [Proposal.id < below] if below is not None else []
         count, top = session.execute(select(func.count(Proposal.id), func.max(Proposal.id)).where(*where)).one()
         if (top or 0) < self.last_id or (count or 0) < len(self.ids):
-            self.__init__()
+            self._reset()
         if (top or 0) == self.last_id:
             return
         rows = session.execute(select(Proposal.id, Proposal.title, Proposal.body, Proposal.suggestions,
@@ -102,7 +108,7 @@ class TextIndex:
         else:
             self._recent.append((self._weigh(full, self._idf), self._weigh(titles, self._idf_titles)))
 
-    def _reweight(self):
+    def _reweight(self) -> None:
         n = len(self.ids)
         self._idf = np.log((1 + n) / (1 + self._df)).astype(np.float32) + 1
         self._idf_titles = np.log((1 + n) / (1 + self._df_titles)).astype(np.float32) + 1
@@ -123,6 +129,8 @@ class TextIndex:
         which = 1 if title_only else 0
         idf = self._idf_titles if title_only else self._idf
         query = self._weigh(_counts([text]), idf).T
+        if self._weighted is None:
+            raise RuntimeError("the index was not weighted (refresh first)")
         blocks = [self._weighted[which], *(pair[which] for pair in self._recent)]
         return np.concatenate([np.asarray((block @ query).todense()).ravel() for block in blocks])
 

@@ -66,19 +66,7 @@ class UnitsImportError(ValueError):
 
 def read_units(path: Path, region: Region) -> SheetResult:
     """Read and check every row of the sheet; deputies are matched against `region.leaders`."""
-    path = Path(path)
-    if not path.is_file():
-        raise UnitsImportError(f"找不到文件 {path}")
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
-        raise UnitsImportError(f"{path.name} 不是有效的 Excel 文件（.xlsx）：{err}") from None
-    try:
-        sheet = book[SHEET] if SHEET in book.sheetnames else book.worksheets[0]
-        rows = [tuple(row) for row in sheet.iter_rows(values_only=True)]
-        result = SheetResult(sheet=sheet.title)
-    finally:
-        book.close()
+    result, rows = _read_sheet(Path(path))
     header_at, columns = _header(rows)
     if header_at is None:
         result.problems.append(RowProblem(None, None, None, f"工作表“{result.sheet}”找不到表头：前 {HEADER_SEARCH_ROWS} 行中"
@@ -91,65 +79,106 @@ def read_units(path: Path, region: Region) -> SheetResult:
     if missing:
         result.problems.append(RowProblem(header_at + 1, None, None, f"表头缺少：{'、'.join(missing)}"))
         return result
-    leaders = _leader_lookup(region)
-    first_row_of_id, first_row_of_name = {}, {}
+    checker = _RowChecker(region, columns, result)
     for index in range(header_at + 1, len(rows)):
-        excel_row = index + 1
         cells = {key: _text(rows[index][col] if col < len(rows[index]) else None) for key, col in columns.items()}
-        if not any(cells.values()):
-            continue
-        result.rows += 1
-
-        def problem(key, message):
-            result.problems.append(RowProblem(excel_row, COLUMNS[key], get_column_letter(columns[key] + 1), message))
-
-        unit = {}
-        unit_id, name, deputy = cells.get("id", ""), cells.get("name", ""), cells.get("deputy", "")
-        if not unit_id:
-            problem("id", "不能为空")
-        elif len(unit_id) > MAX_ID:
-            problem("id", f"不能超过 {MAX_ID} 个字符")
-        elif not UNIT_ID.match(unit_id):
-            hint = f"（可写成 {unit_id.lower()}）" if UNIT_ID.match(unit_id.lower()) else "（如 jtw、jyj）"
-            problem("id", f"“{unit_id}”格式不正确：只能包含小写字母、数字和下划线{hint}")
-        elif unit_id in first_row_of_id:
-            problem("id", f"单位编码“{unit_id}”与第 {first_row_of_id[unit_id]} 行重复")
-        else:
-            first_row_of_id[unit_id] = excel_row
-            unit["id"] = unit_id
-        if not name:
-            problem("name", "不能为空")
-        elif len(name) > MAX_NAME:
-            problem("name", f"不能超过 {MAX_NAME} 个字")
-        elif name in first_row_of_name:
-            problem("name", f"单位名称“{name}”与第 {first_row_of_name[name]} 行重复")
-        else:
-            first_row_of_name[name] = excel_row
-            unit["name"] = name
-        if deputy:
-            found = leaders.get(deputy)
-            if found is None:
-                choices = "、".join(f"{x['name']}（{x['username']}）" for x in region.leaders)
-                problem("deputy", f"“{deputy}”不是本地区的分管副职（region.yaml 的 leaders；可填：{choices}）")
-            elif found == "ambiguous":
-                problem("deputy", f"有多位分管副职叫“{deputy}”，请填账号")
-            else:
-                unit["deputy"] = found
-        if "remit" in columns:
-            remit = [w for w in dict.fromkeys(_REMIT_SPLIT.split(cells.get("remit", ""))) if w]
-        else:  # a sheet without the column keeps the keywords the directory has
-            remit = next((u.get("remit", []) for u in region.units if u["id"] == unit_id), [])
-        if any(len(w) > 20 for w in remit):
-            problem("remit", "每个关键词不能超过 20 个字，关键词之间用“、”分隔")
-        elif len(remit) > 50:
-            problem("remit", "关键词不能超过 50 个")
-        elif remit:
-            unit["remit"] = remit
-        if {"id", "name"} <= set(unit):
-            result.units.append(unit)
+        if any(cells.values()):
+            checker.check(index + 1, cells)
     if result.rows == 0:
         result.problems.append(RowProblem(None, None, None, f"工作表“{result.sheet}”的表头下没有任何单位"))
     return result
+
+
+def _read_sheet(path: Path) -> tuple[SheetResult, list[tuple]]:
+    """An empty result named after the sheet, and the sheet's rows as value tuples."""
+    if not path.is_file():
+        raise UnitsImportError(f"找不到文件 {path}")
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
+        raise UnitsImportError(f"{path.name} 不是有效的 Excel 文件（.xlsx）：{err}") from None
+    try:
+        sheet = book[SHEET] if SHEET in book.sheetnames else book.worksheets[0]
+        return SheetResult(sheet=sheet.title), [tuple(row) for row in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+class _RowChecker:
+    """Checks one data row after another, remembering the ids and names seen so far."""
+
+    def __init__(self, region: Region, columns: dict, result: SheetResult) -> None:
+        self.region, self.columns, self.result = region, columns, result
+        self.leaders = _leader_lookup(region)
+        self.first_row_of_id: dict[str, int] = {}
+        self.first_row_of_name: dict[str, int] = {}
+        self.excel_row = 0
+
+    def problem(self, key: str, message: str) -> None:
+        self.result.problems.append(RowProblem(self.excel_row, COLUMNS[key],
+                                               get_column_letter(self.columns[key] + 1), message))
+
+    def check(self, excel_row: int, cells: dict) -> None:
+        """Check one non-empty row; a unit with a good id and name joins the result."""
+        self.excel_row = excel_row
+        self.result.rows += 1
+        unit_id, name, deputy = cells.get("id", ""), cells.get("name", ""), cells.get("deputy", "")
+        unit = {"id": self._id(unit_id), "name": self._name(name),
+                "deputy": self._deputy(deputy) if deputy else None, "remit": self._remit(unit_id, cells)}
+        unit = {k: v for k, v in unit.items() if v}
+        if {"id", "name"} <= set(unit):
+            self.result.units.append(unit)
+
+    def _id(self, unit_id: str) -> str | None:
+        if not unit_id:
+            self.problem("id", "不能为空")
+        elif len(unit_id) > MAX_ID:
+            self.problem("id", f"不能超过 {MAX_ID} 个字符")
+        elif not UNIT_ID.match(unit_id):
+            hint = f"（可写成 {unit_id.lower()}）" if UNIT_ID.match(unit_id.lower()) else "（如 jtw、jyj）"
+            self.problem("id", f"“{unit_id}”格式不正确：只能包含小写字母、数字和下划线{hint}")
+        elif unit_id in self.first_row_of_id:
+            self.problem("id", f"单位编码“{unit_id}”与第 {self.first_row_of_id[unit_id]} 行重复")
+        else:
+            self.first_row_of_id[unit_id] = self.excel_row
+            return unit_id
+        return None
+
+    def _name(self, name: str) -> str | None:
+        if not name:
+            self.problem("name", "不能为空")
+        elif len(name) > MAX_NAME:
+            self.problem("name", f"不能超过 {MAX_NAME} 个字")
+        elif name in self.first_row_of_name:
+            self.problem("name", f"单位名称“{name}”与第 {self.first_row_of_name[name]} 行重复")
+        else:
+            self.first_row_of_name[name] = self.excel_row
+            return name
+        return None
+
+    def _deputy(self, deputy: str) -> str | None:
+        found = self.leaders.get(deputy)
+        if found is None:
+            choices = "、".join(f"{x['name']}（{x['username']}）" for x in self.region.leaders)
+            self.problem("deputy", f"“{deputy}”不是本地区的分管副职（region.yaml 的 leaders；可填：{choices}）")
+        elif found == "ambiguous":
+            self.problem("deputy", f"有多位分管副职叫“{deputy}”，请填账号")
+        else:
+            return found
+        return None
+
+    def _remit(self, unit_id: str, cells: dict) -> list[str] | None:
+        if "remit" in self.columns:
+            remit = [w for w in dict.fromkeys(_REMIT_SPLIT.split(cells.get("remit", ""))) if w]
+        else:  # a sheet without the column keeps the keywords the directory has
+            remit = next((u.get("remit", []) for u in self.region.units if u["id"] == unit_id), [])
+        if any(len(w) > 20 for w in remit):
+            self.problem("remit", "每个关键词不能超过 20 个字，关键词之间用“、”分隔")
+        elif len(remit) > 50:
+            self.problem("remit", "关键词不能超过 50 个")
+        else:
+            return remit or None
+        return None
 
 
 def export_units(path: Path, region: Region) -> int:
@@ -240,7 +269,8 @@ def without_units_block(text: str) -> str:
 def _header(rows):
     """(index of the header row, {key: column index}) or (None, {})."""
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        columns, duplicates = {}, []
+        columns: dict = {}
+        duplicates: list[str] = []
         for col, value in enumerate(row):
             key = ALIASES.get(_text(value).replace(" ", ""))
             if key is None:
@@ -266,7 +296,7 @@ def _text(value) -> str:
 
 def _leader_lookup(region: Region) -> dict:
     """Account, name and name with title (e.g. 赵建国副区长, 赵建国（副区长）) → account; 'ambiguous' when shared."""
-    found = {}
+    found: dict[str, str] = {}
     for leader in region.leaders:
         for key in {leader["username"], leader["name"], leader["name"] + leader["title"],
                     f"{leader['name']}（{leader['title']}）", f"{leader['name']}({leader['title']})"}:

@@ -35,8 +35,9 @@ class WorkerBusy(Conflict):
 class Held:
     """A lock taken on a file; released by `release()` or when the process ends."""
 
-    def __init__(self, fd: int, path: Path):
-        self.fd, self.path = fd, path
+    def __init__(self, fd: int, path: Path) -> None:
+        self.fd: int | None = fd
+        self.path = path
 
     def release(self) -> None:
         """Give the lock up (idempotent)."""
@@ -74,7 +75,7 @@ def hold_worker(database, who: str) -> Held | None:
                          f"否则同一条提醒会发出两次；本进程不再运行定时任务") from None
     started = clock.real_now().astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
     os.ftruncate(fd, 0)
-    os.pwrite(fd, f"进程 {os.getpid()}：{who}，{started} 起".encode("utf-8"), 0)
+    os.pwrite(fd, f"进程 {os.getpid()}：{who}，{started} 起".encode(), 0)
     return Held(fd, lock_path)
 
 

@@ -45,7 +45,7 @@ TICKS_PER_READ = 32
 class ExpressionLimit(Exception):
     """An expression ran out of its time or size budget (the message is for people)."""
 
-    def __init__(self, message, kind):
+    def __init__(self, message, kind) -> None:
         super().__init__(message)
         self.message = message
         self.kind = kind  # "time" | "size" | "int" | "value"
@@ -58,10 +58,10 @@ class Limits:
     seconds: float = DEFAULT_SECONDS
     max_size: int = DEFAULT_MAX_SIZE  # items built in total: characters, elements, keys and values
 
-    def time_message(self):
+    def time_message(self) -> str:
         return f"表达式运行时间超出上限（{self.seconds:g} 秒）"
 
-    def size_message(self):
+    def size_message(self) -> str:
         return f"表达式构造的数据超出大小上限（{self.max_size} 项）"
 
 
@@ -118,7 +118,7 @@ class Budget:
 
     __slots__ = ("limits", "deadline", "left", "hosts", "started", "hosted", "ticks")
 
-    def __init__(self, limits: Limits, seconds_left: float, size_left: int, hosts=frozenset()):
+    def __init__(self, limits: Limits, seconds_left: float, size_left: int, hosts=frozenset()) -> None:
         self.limits = limits
         self.started = _clock()
         self.deadline = self.started + max(seconds_left, 0.0)
@@ -128,7 +128,7 @@ class Budget:
         self.ticks = 0
 
     # -- time ---------------------------------------------------------------------
-    def tick(self):
+    def tick(self) -> bool:
         """One loop iteration: stop once the deadline has passed (always True otherwise).
         The clock is read every TICKS_PER_READ iterations (reading CPU time costs ~1 µs)."""
         self.ticks += 1
@@ -137,7 +137,7 @@ class Budget:
         return True
 
     # -- size ---------------------------------------------------------------------
-    def charge(self, items):
+    def charge(self, items) -> None:
         """Count `items` built; refuse once the budget is spent."""
         self.left -= items
         if self.left < 0:
@@ -214,7 +214,7 @@ class Budget:
             return self._checked_int(result)
         return self._result(result)
 
-    def _before_text(self, text, name, args, kwargs):
+    def _before_text(self, text, name, args, kwargs) -> None:
         """Refuse a str/bytes method whose result would be too big, before C builds it."""
         if name in _WIDTH_METHODS:
             width = args[0] if args else kwargs.get("width", 0)
@@ -292,7 +292,7 @@ class Budget:
             self.charge(deep_size(result, self.left))
         return result
 
-    def _before_percent(self, template, args):
+    def _before_percent(self, template, args) -> None:
         """Refuse ``'%0*d' % (10**9, 1)``-like formatting before it runs."""
         text = template.decode("latin-1") if isinstance(template, bytes) else template
         values = list(args) if isinstance(args, tuple) else [args]
@@ -326,7 +326,7 @@ class Budget:
         return format(value, spec)
 
 
-def _iterable(value):
+def _iterable(value) -> bool:
     try:
         iter(value)
     except TypeError:

@@ -19,9 +19,17 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from engine.definitions import checks
 from engine.definitions.element_checks import _check_bpmn, _check_dmn, _check_references, _properties
 from engine.definitions.elements import (  # noqa: F401 (the definition's vocabulary, for the callers)
-    EXPRESSION_PROPERTIES, INDEX_COLUMNS, NS, ROLES, ROOT_PROCESS, SIDE_PROCESSES, TaskMeta)
-from engine.model.errors import DefinitionError
+    EXPRESSION_PROPERTIES,
+    INDEX_COLUMNS,
+    NS,
+    ROLES,
+    ROOT_PROCESS,
+    SIDE_PROCESSES,
+    TaskMeta,
+)
 from engine.definitions.messages import translate, xml_syntax
+from engine.model.errors import DefinitionError
+
 
 @dataclass
 class ProcessBundle:
@@ -75,7 +83,9 @@ def region_decisions(region_dir: Path | None) -> list[Path]:
 def file_origins(processes_dir: Path, region_dir: Path | None = None) -> dict:
     """{file name: path shown in problem reports} for the files read_files returns."""
     origins = {p.name: f"{Path(processes_dir).name}/{p.name}" for p in Path(processes_dir).iterdir()}
-    origins.update({p.name: f"regions/{Path(region_dir).name}/decisions/{p.name}" for p in region_decisions(region_dir)})
+    if region_dir is not None:
+        origins.update({p.name: f"regions/{Path(region_dir).name}/decisions/{p.name}"
+                        for p in region_decisions(region_dir)})
     return origins
 
 
@@ -114,8 +124,44 @@ def _xml(name, text):
 
 
 def _build(files: dict, form_names) -> ProcessBundle:
-    problems = []
     parser = SpiffBpmnParser(validator=VALIDATOR)
+    documents = _parse_documents(files, parser)
+    user_tasks: dict = {}
+    task_index: dict = {}
+    problems = []
+    for name, doc in documents.items():
+        if name.endswith(".bpmn"):
+            problems += _check_bpmn(name, doc, form_names, user_tasks, task_index)
+        else:
+            problems += _check_dmn(name, doc)
+    problems += _check_references(documents)
+    if not problems:
+        problems += [_problem(*p) for p in checks.call_cycle_problems(documents) + checks.loop_problems(documents)]
+    if problems:
+        raise DefinitionError(problems)
+    specs = _process_specs(parser, documents)
+    for process_spec, subprocess_specs in specs.values():
+        for one in (process_spec, *subprocess_specs.values()):
+            connect_loop_children(one)
+    spec, subprocess_specs = specs.pop(ROOT_PROCESS)
+    timers = {node_id: props for name, doc in documents.items() if name.endswith(".bpmn")
+              for node_id, props in _timer_properties(doc).items()}
+    props = _all_properties(documents)
+    resolves = _property_map(props, "resolves")
+    collections = {ref.text.strip(): ref.getparent().getparent().get("id") for name, doc in documents.items()
+                   if name.endswith(".bpmn") for ref in doc.iterfind(
+                       ".//bpmn:userTask/bpmn:multiInstanceLoopCharacteristics/bpmn:loopDataOutputRef", NS)
+                   if (ref.text or "").strip()}
+    return ProcessBundle(content_hash(files), dict(files), spec, subprocess_specs, user_tasks, task_index,
+                         side_specs=specs, timers=timers, resolves=resolves,
+                         audiences=_property_map(props, "audience"), collections=collections,
+                         records={k: v.split() for k, v in _property_map(props, "record").items()},
+                         holds=_property_map(props, "deadline"), informs=_property_map(props, "inform"))
+
+
+def _parse_documents(files: dict, parser) -> dict:
+    """{file name: parsed document}, each handed to the parser; any problem is a DefinitionError."""
+    problems = []
     documents = {}
     for name, text in files.items():
         doc, problem = _xml(name, text)
@@ -139,51 +185,30 @@ def _build(files: dict, form_names) -> ProcessBundle:
             problems.append(_problem(name, None, translate(str(err))))
     if problems:
         raise DefinitionError(problems)
+    return documents
 
-    user_tasks, task_index = {}, {}
-    for name, doc in documents.items():
-        if name.endswith(".bpmn"):
-            problems += _check_bpmn(name, doc, form_names, user_tasks, task_index)
-        else:
-            problems += _check_dmn(name, doc)
-    problems += _check_references(documents)
-    if not problems:
-        problems += [_problem(*p) for p in checks.call_cycle_problems(documents) + checks.loop_problems(documents)]
+
+def _process_specs(parser, documents: dict) -> dict:
+    """{process id: (spec, subprocess specs)} of the root process and the side processes present."""
+    problems = []
     specs = {}
-    if not problems:
-        available = set(parser.get_process_ids())
-        for process in (ROOT_PROCESS, *SIDE_PROCESSES):
-            if process != ROOT_PROCESS and process not in available:
-                continue
-            try:
-                specs[process] = (parser.get_spec(process), parser.get_subprocess_specs(process))
-            except ValidationException as err:
-                file = err.file_name or "?"
-                problems.append(_parser_problem(file, documents.get(file), err))
-            except Exception as err:  # the parser reports missing processes with bare errors
-                problems.append(_problem("?", None, f"无法解析流程 “{process}”：{translate(str(err))}"))
+    available = set(parser.get_process_ids())
+    for process in (ROOT_PROCESS, *SIDE_PROCESSES):
+        if process != ROOT_PROCESS and process not in available:
+            continue
+        try:
+            specs[process] = (parser.get_spec(process), parser.get_subprocess_specs(process))
+        except ValidationException as err:
+            file = err.file_name or "?"
+            problems.append(_parser_problem(file, documents.get(file), err))
+        except Exception as err:  # the parser reports missing processes with bare errors
+            problems.append(_problem("?", None, f"无法解析流程 “{process}”：{translate(str(err))}"))
     if problems:
         raise DefinitionError(problems)
-    for process_spec, subprocess_specs in specs.values():
-        for one in (process_spec, *subprocess_specs.values()):
-            connect_loop_children(one)
-    spec, subprocess_specs = specs.pop(ROOT_PROCESS)
-    timers = {node_id: props for name, doc in documents.items() if name.endswith(".bpmn")
-              for node_id, props in _timer_properties(doc).items()}
-    props = _all_properties(documents)
-    resolves = _property_map(props, "resolves")
-    collections = {ref.text.strip(): ref.getparent().getparent().get("id") for name, doc in documents.items()
-                   if name.endswith(".bpmn") for ref in doc.iterfind(
-                       ".//bpmn:userTask/bpmn:multiInstanceLoopCharacteristics/bpmn:loopDataOutputRef", NS)
-                   if (ref.text or "").strip()}
-    return ProcessBundle(content_hash(files), dict(files), spec, subprocess_specs, user_tasks, task_index,
-                         side_specs=specs, timers=timers, resolves=resolves,
-                         audiences=_property_map(props, "audience"), collections=collections,
-                         records={k: v.split() for k, v in _property_map(props, "record").items()},
-                         holds=_property_map(props, "deadline"), informs=_property_map(props, "inform"))
+    return specs
 
 
-def _all_properties(documents) -> list[tuple[str, dict]]:
+def _all_properties(documents: dict) -> list[tuple[str, dict]]:
     """(element id, its spiff properties) of every element that has any, read in one pass."""
     found = []
     for doc in documents.values():

@@ -11,8 +11,8 @@ from datetime import datetime
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from engine.definitions.sandbox import ConfinedEnvironment, compile_check
 from engine.definitions.budget import MAX_INSTANCES, Limits
+from engine.definitions.sandbox import ConfinedEnvironment, compile_check
 
 _UNKNOWN = object()
 
@@ -222,9 +222,9 @@ def loop_problems(documents) -> list:
         return waits_cache[process_id]
 
     problems = []
-    for process_id, (name, process) in processes.items():
+    for name, process in processes.values():
         for container in [process, *process.iterfind(".//bpmn:subProcess", NS)]:
-            graph, nodes = _graph(container, lambda c: always_waits(c))
+            graph, nodes = _graph(container, always_waits)
             for cycle in _cycles(graph):
                 first = min(cycle, key=lambda n: list(nodes).index(n))
                 names = "、".join(nodes[n].get("name") or n for n in sorted(cycle, key=list(nodes).index))
@@ -251,7 +251,7 @@ def _graph(container, called_waits):
     nodes = {n.get("id"): n for n in container if isinstance(n.tag, str) and local(n) not in
              ("sequenceFlow", "laneSet", "extensionElements", "documentation", "dataObject",
               "dataObjectReference", "dataStoreReference", "textAnnotation", "association", "ioSpecification")}
-    graph = {node_id: set() for node_id, n in nodes.items() if not _is_wait(n, called_waits)}
+    graph: dict[str, set] = {node_id: set() for node_id, n in nodes.items() if not _is_wait(n, called_waits)}
     for flow in container.iterfind("bpmn:sequenceFlow", NS):
         source, target = flow.get("sourceRef"), flow.get("targetRef")
         if source in graph and target in graph:

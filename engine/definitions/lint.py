@@ -23,9 +23,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from engine.model.settings import PROJECT_ROOT
 from engine.definitions.bundle import ROLES
 from engine.model.errors import DefinitionError
+from engine.model.settings import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -128,11 +128,12 @@ def _node() -> str | None:
 def _node_lint(files: dict, config: dict) -> tuple[list, str | None]:
     """(reports, None), or ([], why it was skipped)."""
     reason = available()
-    if reason:
+    node = _node()
+    if reason or node is None:
         return [], reason
     payload = json.dumps({"files": files, "settings": config}, ensure_ascii=False)
     try:
-        done = subprocess.run([_node(), str(SCRIPT)], input=payload.encode("utf-8"), capture_output=True,
+        done = subprocess.run([node, str(SCRIPT)], input=payload.encode("utf-8"), capture_output=True,
                               timeout=LINT_TIMEOUT, cwd=str(PROJECT_ROOT), check=False)
     except subprocess.TimeoutExpired:
         log.warning("bpmnlint did not finish within %s s; skipped", LINT_TIMEOUT)

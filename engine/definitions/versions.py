@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
-from engine.model import clock
 from engine.definitions import lint
 from engine.definitions.bundle import ProcessBundle, build_bundle
+from engine.model import clock
 from engine.model.errors import DefinitionError, NotFound
 from engine.model.tables import Case, Deployment, ProcessDefinition, Proposal, User
 from engine.profile import catalogue
@@ -93,6 +93,8 @@ def current_definition(session, rt) -> ProcessDefinition:
     if row is None:  # the transaction that registered the files was rolled back
         _register_files(session, rt)
         row = _latest(session)
+    if row is None:
+        raise RuntimeError("no process definition stored after registering the files")
     return row
 
 
@@ -129,11 +131,11 @@ def find_version(session, version: str) -> ProcessDefinition:
 def list_versions(session, rt) -> list[dict]:
     """Every stored version, newest first: its deployments, and how many cases run or ran on it."""
     current = current_definition(session, rt)
-    counts = {}
+    counts: dict = {}
     for definition_id, completed, n in session.execute(
             select(Case.definition_id, Case.completed, func.count()).group_by(Case.definition_id, Case.completed)):
         counts.setdefault(definition_id, {"running": 0, "completed": 0})["completed" if completed else "running"] += n
-    deployments = {}
+    deployments: dict = {}
     names = dict(session.execute(select(User.username, User.name)).all())
     for row in session.scalars(select(Deployment).order_by(Deployment.id)):
         deployments.setdefault(row.definition_id, []).append(
@@ -178,7 +180,7 @@ def running_cases(session, rt) -> dict:
         select(ProcessDefinition.hash, Case.id, Case.process, Proposal.id, Proposal.number, Proposal.title)
         .join(Case, Case.definition_id == ProcessDefinition.id).join(Proposal, Proposal.id == Case.proposal_id)
         .where(Case.completed.is_(False)).order_by(Case.id))
-    found = {}
+    found: dict = {}
     for version, case_id, process, proposal_id, number, title in rows:
         found.setdefault(version, []).append({"case_id": case_id, "process": rt.region.catalogue.label("processes", process),
                                               "proposal_id": proposal_id, "number": number, "title": title})
@@ -212,7 +214,7 @@ def _stored(session, bundle: ProcessBundle) -> tuple[ProcessDefinition, bool]:
     return row, True
 
 
-def _register_files(session, rt):
+def _register_files(session, rt) -> None:
     bundle = rt.files_bundle
     known = session.scalar(select(ProcessDefinition.id).where(ProcessDefinition.hash == bundle.hash))
     last = session.scalar(select(Deployment).order_by(Deployment.id.desc()).limit(1))

@@ -9,7 +9,8 @@ and timers fire); `real_now()` is the outside world's, when outgoing e-mail and
 SMS are due. They differ only under the demo's clock (engine/tooling/demo_clock.py),
 which is real time moved forward; a test's MovableClock moves both.
 """
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from typing import Protocol
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 
@@ -19,12 +20,20 @@ CHINA_SQL_ZONE, CHINA_SQLITE_OFFSET = "Asia/Shanghai", "+8 hours"
 ZERO = timedelta(0)
 
 
+class Clock(Protocol):
+    """What the engine asks a clock: the time now, and the outside world's now (both aware)."""
+
+    def now(self) -> datetime: ...
+
+    def real_now(self) -> datetime: ...
+
+
 class SystemClock:
     """The wall clock."""
 
     def now(self) -> datetime:
         """Now, aware, UTC."""
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     real_now = now
 
@@ -32,8 +41,8 @@ class SystemClock:
 class MovableClock:
     """A clock that stands still until moved: `set(at)` or `advance(days=…)`."""
 
-    def __init__(self, at: datetime | None = None):
-        self._at = (at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    def __init__(self, at: datetime | None = None) -> None:
+        self._at = (at or datetime.now(UTC)).astimezone(UTC)
 
     def now(self) -> datetime:
         """The clock's current time."""
@@ -43,18 +52,18 @@ class MovableClock:
 
     def set(self, at: datetime) -> None:
         """Move the clock to `at` (aware)."""
-        self._at = at.astimezone(timezone.utc)
+        self._at = at.astimezone(UTC)
 
-    def advance(self, **delta) -> datetime:
+    def advance(self, **delta: float) -> datetime:
         """Move the clock forward by timedelta(**delta); return the new time."""
         self._at += timedelta(**delta)
         return self._at
 
 
-_current = SystemClock()
+_current: Clock = SystemClock()
 
 
-def current():
+def current() -> Clock:
     """The clock in use."""
     return _current
 
@@ -76,7 +85,7 @@ def utc_iso(moment: datetime | None) -> str | None:
         return None
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"a time must be aware, not {moment!r}")
-    return moment.astimezone(timezone.utc).isoformat()
+    return moment.astimezone(UTC).isoformat()
 
 
 def to_real(moment: datetime) -> datetime:
@@ -92,7 +101,14 @@ def sync() -> None:
         refresh()
 
 
-def use(clock) -> None:
+def moving() -> "MovableClock":
+    """The clock in use, which the caller (a scenario, a replay) installed as a MovableClock."""
+    if not isinstance(_current, MovableClock):
+        raise RuntimeError(f"the clock in use does not move: {_current!r}")
+    return _current
+
+
+def use(clock: Clock) -> None:
     """Make `clock` the clock of the engine and of SpiffWorkflow's timers."""
     global _current
     _current = clock
@@ -103,7 +119,7 @@ class _ClockDatetime(datetime):
     """`datetime` whose now() reads the engine's clock (for SpiffWorkflow's timer module)."""
 
     @classmethod
-    def now(cls, tz=None):
+    def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
         moment = _current.now()
         return moment.astimezone(tz) if tz else moment.astimezone(CHINA).replace(tzinfo=None)
 

@@ -1,12 +1,14 @@
 """Errors the engine raises; each carries a message a person can act on (zh-CN)."""
 
+from typing import Any
+
 
 class EngineError(Exception):
     """Base of the engine's errors. `message` is shown to the user."""
 
     status = 400
 
-    def __init__(self, message: str, **details):
+    def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
@@ -41,7 +43,7 @@ class InvalidForm(EngineError):
 
     status = 422
 
-    def __init__(self, message: str, errors: list):
+    def __init__(self, message: str, errors: list) -> None:
         super().__init__(message, errors=errors)
         self.errors = errors
 
@@ -57,7 +59,7 @@ class DefinitionError(EngineError):
 
     status = 422
 
-    def __init__(self, problems: list):
+    def __init__(self, problems: list) -> None:
         lines = "\n".join(f"{p['file']} [{p.get('element') or '-'}]: {p['message']}" for p in problems)
         super().__init__(f"流程定义有 {len(problems)} 处错误：\n{lines}", problems=problems)
         self.problems = problems

@@ -1,10 +1,16 @@
 """The append-only event log of proposals: every step, who, when, what."""
 
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
 from engine.model import clock
-from engine.model.tables import Event
+from engine.model.tables import Event, Proposal, User
 
 
-def log(session, proposal, kind, user, title, task=None, unit_id=None, data=None, at=None):
+def log(session: Session, proposal: Proposal, kind: str, user: User | None, title: str, task: Any = None,
+        unit_id: str | None = None, data: dict | None = None, at: datetime | None = None) -> None:
     """Append one event to the proposal's log."""
     session.add(Event(proposal_id=proposal.id, at=at or clock.now(), kind=kind,
                       actor=user.username if user else None, actor_name=user.name if user else None,

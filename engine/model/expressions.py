@@ -7,6 +7,7 @@ May import: the standard library only.
 """
 import ast
 import functools
+from typing import Any, Never
 
 MAX_SOURCE_CHARS = 10_000
 MAX_AST_NODES = 2_000
@@ -58,18 +59,18 @@ class ExpressionRejected(Exception):
     ``message`` is the Chinese text for people.
     """
 
-    def __init__(self, message, source=None, lineno=None):
+    def __init__(self, message: str, source: str | None = None, lineno: int | None = None) -> None:
         self.message = message
         self.source = source
         self.lineno = lineno
         super().__init__(f"{message}（第 {lineno} 行）" if lineno else message)
 
 
-def _reject(message, node=None, source=None):
+def _reject(message: str, node: ast.AST | None = None, source: str | None = None) -> Never:
     raise ExpressionRejected(message, source, getattr(node, "lineno", None))
 
 
-def _parse(source, mode):
+def _parse(source: str, mode: str) -> ast.AST:
     if not isinstance(source, str):
         raise ExpressionRejected(f"应为文本，实际是 {type(source).__name__}", source)
     if len(source) > MAX_SOURCE_CHARS:
@@ -83,7 +84,7 @@ def _parse(source, mode):
         raise ExpressionRejected("无法解析的表达式", source[:200]) from None
 
 
-def _walk(tree, source, allowed_names):
+def _walk(tree: ast.AST, source: str, allowed_names: frozenset[str] | set[str]) -> None:
     """Walk ``tree`` and raise ExpressionRejected on the first forbidden node."""
     count = 0
     for node in ast.walk(tree):
@@ -114,7 +115,7 @@ def _walk(tree, source, allowed_names):
                 _reject(f"指数 {exp.value} 过大（上限 {MAX_POWER_EXPONENT}）", node, source)
 
 
-def check_source(source: str, mode: str = "eval", allowed_names=frozenset()) -> None:
+def check_source(source: str, mode: str = "eval", allowed_names: frozenset[str] | set[str] = frozenset()) -> None:
     """Raise ExpressionRejected unless ``source`` passes the allow-list.
 
     ``mode`` is 'eval' for expressions and 'exec' for scripts; names in
@@ -124,19 +125,19 @@ def check_source(source: str, mode: str = "eval", allowed_names=frozenset()) -> 
     _walk(_parse(source, mode), source, frozenset(allowed_names))
 
 
-def check_script(source: str, allowed_names=frozenset()) -> None:
+def check_script(source: str, allowed_names: frozenset[str] | set[str] = frozenset()) -> None:
     """check_source() in 'exec' mode, for script tasks and pre/post scripts."""
     check_source(source, "exec", allowed_names)
 
 
-def compile_check(source: str, mode: str = "eval", allowed_names=frozenset()) -> list:
+def compile_check(source: str, mode: str = "eval", allowed_names: frozenset[str] | set[str] = frozenset()) -> list:
     """Like check_source() but return a list of problem strings (empty if OK)."""
     if not isinstance(source, str):
         return _problems(source, mode, frozenset(allowed_names))
     return list(_cached_problems(source, mode, frozenset(allowed_names)))
 
 
-def _problems(source, mode: str, allowed_names: frozenset) -> list:
+def _problems(source: Any, mode: str, allowed_names: frozenset) -> list:
     try:
         check_source(source, mode, allowed_names)
     except ExpressionRejected as err:

@@ -19,7 +19,7 @@ FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)  # dates people may a
 _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")  # NUL, and lone surrogates (not encodable as UTF-8)
 
 
-def parse_id(value) -> int | None:
+def parse_id(value: object) -> int | None:
     """An id given as an int or as ASCII digits, within 1..MAX_ID; else None."""
     if isinstance(value, bool):
         return None
@@ -33,7 +33,7 @@ def parse_id(value) -> int | None:
     return None
 
 
-def parse_positive(value, default: int, maximum: int) -> int | None:
+def parse_positive(value: object, default: int, maximum: int) -> int | None:
     """A whole number given as ASCII digits (nothing else, not even spaces) or an int within
     1..maximum; `default` when absent (None); None when it is anything else."""
     if value is None:
@@ -54,7 +54,7 @@ def bad_text(value: str) -> bool:
     return isinstance(value, str) and bool(_BAD_TEXT.search(value))
 
 
-def find_bad_text(data, prefix: str = "") -> str | None:
+def find_bad_text(data: object, prefix: str = "") -> str | None:
     """The path ("a/0/b") of the first string, or key, in JSON-like `data` that holds
     a character no database can store; None when there is none. Iterative, so any
     depth is safe."""
@@ -80,7 +80,7 @@ def shown_path(path: str) -> str:
     return _BAD_TEXT.sub(lambda m: f"\\u{ord(m.group()):04x}", path)
 
 
-def depth_of(data) -> int:
+def depth_of(data: object) -> int:
     """How deeply JSON-like `data` nests objects and arrays (a scalar is 0). Iterative."""
     deepest, stack = 0, [(data, 0)]
     while stack:
@@ -99,7 +99,7 @@ def capped(errors: list, limit: int = MAX_FIELD_ERRORS) -> list:
     return [*errors[:limit], {"field": "", "message": f"还有 {len(errors) - limit} 处错误未列出，请先修改以上各项"}]
 
 
-def parse_day(text, field: str, label: str, errors: list) -> date | None:
+def parse_day(text: object, field: str, label: str, errors: list) -> date | None:
     """A date given as YYYY-MM-DD (ASCII) between FIRST_DAY and LAST_DAY; None when absent
     (None or empty) or wrong, and then a message naming `field` is added to `errors`."""
     if text is None or text == "":

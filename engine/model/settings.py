@@ -1,7 +1,9 @@
 """Settings of one running instance, read from the environment."""
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,7 +58,7 @@ class Settings:
     extra: dict = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls, **overrides) -> "Settings":
+    def from_env(cls, **overrides: Any) -> "Settings":
         """Build settings from CPPCC_* environment variables, then `overrides`."""
         env = {
             "database_url": os.environ.get("CPPCC_DATABASE_URL"),
@@ -72,7 +74,7 @@ class Settings:
             "sms_gateway_url": os.environ.get("CPPCC_SMS_URL"),
             "sms_gateway_token": os.environ.get("CPPCC_SMS_TOKEN"),
         }
-        values = {k: v for k, v in env.items() if v}
+        values: dict[str, Any] = {k: v for k, v in env.items() if v}
         region = (overrides.pop("region", None) or os.environ.get("CPPCC_REGION", "")).strip()
         if region:
             values.update(region_settings(region, keep_database="database_url" in values))
@@ -124,7 +126,7 @@ def region_settings(code: str, keep_database: bool = False) -> dict:
     if not (region_dir / "region.yaml").is_file():
         known = sorted(p.name for p in (PROJECT_ROOT / "regions").iterdir() if (p / "region.yaml").is_file())
         raise ValueError(f"没有地区 {code!r}（regions/{code}/region.yaml 不存在；现有地区：{', '.join(known)}）")
-    values = {"region_dir": region_dir}
+    values: dict[str, Any] = {"region_dir": region_dir}
     if not keep_database and code != "default":
         values["database_url"] = f"sqlite:///{PROJECT_ROOT / 'instance' / f'cppcc-{code}.sqlite3'}"
     return values
@@ -141,7 +143,7 @@ def _megabytes(text: str) -> int:
     return size
 
 
-def _positive(name: str, text: str, parse):
+def _positive(name: str, text: str, parse: Callable[[str], float]) -> float:
     """A positive number from an environment variable (e.g. CPPCC_EXPRESSION_SECONDS=0.5)."""
     try:
         value = parse(text)

@@ -1,10 +1,11 @@
 """What task data can keep: it is stored as JSON (PostgreSQL JSONB refuses NaN too)."""
 import math
+from typing import Any
 
 MAX_DATA_DEPTH = 64
 
 
-def unstorable(value, depth=0):
+def unstorable(value: Any, depth: int = 0) -> str | None:
     """Why `value` cannot be kept in task data (stored as JSON), or None if it can."""
     kind = type(value)
     if value is None or kind in (str, bool, int):

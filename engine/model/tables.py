@@ -367,5 +367,4 @@ def describe_attachment(row: "Attachment") -> dict:
 
 
 # tables of the plenary and disclosure features, in their own module (same Base)
-from engine.model.tables_public import (  # noqa: E402,F401
-    AssessmentAdjustment, AssessmentSnapshot, ProposalSimilarity, Publication)
+from engine.model.tables_public import AssessmentAdjustment, AssessmentSnapshot, ProposalSimilarity, Publication  # noqa: E402,F401

@@ -14,6 +14,7 @@ Imports only the standard library and jsonschema (bottom layer, beside the regio
 import json
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from jsonschema import Draft202012Validator
 
@@ -29,7 +30,7 @@ FLAG_DEFAULTS = {"tasks": True, "report": False, "diagram": False, "default": Fa
 class Catalogue:
     """Sections of coded entries, in the catalogue's order: {section: {code: entry}}."""
 
-    def __init__(self, sections: dict[str, dict[str, dict]], titles: dict[str, str]):
+    def __init__(self, sections: dict[str, dict[str, dict]], titles: dict[str, str]) -> None:
         self._sections = sections
         self.titles = titles
 
@@ -118,6 +119,6 @@ def relabel_problems(labels: dict | None) -> list[tuple[str, str]]:
     return problems
 
 
-def for_region(region) -> Catalogue:
+def for_region(region: Any) -> Catalogue:  # region: a Region (region.py imports this module)
     """The catalogue with the words of `region` (its region.yaml `labels:`)."""
     return base().relabelled(region.raw.get("labels"))

@@ -20,7 +20,9 @@ An expression that cannot be evaluated for a case (a variable it lacks) leaves
 its note, value or check out; the expressions are compile-checked at start-up.
 """
 import logging
+from collections.abc import Callable
 from string import Formatter
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,10 @@ def expressions(schema: dict) -> list[tuple[str, str]]:
     return found
 
 
-def notes(schema: dict, evaluate) -> list[dict]:
+Evaluate = Callable[[str], Any]  # evaluates an expression against the case's data
+
+
+def notes(schema: dict, evaluate: Evaluate) -> list[dict]:
     """The form's notes for this case: [{"field": name or None, "text"}]."""
     out = []
     for note in schema.get("x-notes", []):
@@ -51,7 +56,7 @@ def notes(schema: dict, evaluate) -> list[dict]:
     return out
 
 
-def prefill(schema: dict, evaluate) -> dict:
+def prefill(schema: dict, evaluate: Evaluate) -> dict:
     """Initial values of the fields whose `x-prefill` the case can answer."""
     values = {}
     for name, prop in schema.get("properties", {}).items():
@@ -62,7 +67,7 @@ def prefill(schema: dict, evaluate) -> dict:
     return values
 
 
-def check(schema: dict, evaluate) -> list[dict]:
+def check(schema: dict, evaluate: Evaluate) -> list[dict]:
     """Field errors [{"field", "message"}] of the form's checks that fail for this data."""
     errors = []
     for rule in schema.get("x-checks", []):
@@ -76,7 +81,7 @@ def _placeholders(text: str) -> list[str]:
     return [field for _, field, _, _ in Formatter().parse(text) if field]
 
 
-def _fill(text: str, evaluate) -> str | None:
+def _fill(text: str, evaluate: Evaluate) -> str | None:
     parts = []
     for literal, field, _, _ in Formatter().parse(text):
         parts.append(literal)
@@ -88,12 +93,12 @@ def _fill(text: str, evaluate) -> str | None:
     return "".join(parts)
 
 
-def _holds(expression, evaluate) -> bool:
+def _holds(expression: str, evaluate: Evaluate) -> bool:
     """True without a condition; False when it cannot be evaluated."""
     return True if not expression else bool(_value(expression, evaluate))
 
 
-def _value(expression: str, evaluate):
+def _value(expression: str, evaluate: Evaluate) -> Any:
     try:
         return evaluate(expression)
     except Exception as err:  # noqa: BLE001 — a case without the data the rule reads: the rule does not apply

@@ -7,18 +7,20 @@ any form.
 """
 import functools
 import json
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
-from referencing import Registry, Resource
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError
+from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from engine.profile import form_rules
 from engine.model import clock, limits
-from engine.profile.sessions import session_choices
 from engine.model.errors import DefinitionError, InvalidForm
-from engine.profile.region import Region
 from engine.model.expressions import compile_check
+from engine.profile import form_rules
+from engine.profile.region import Region
+from engine.profile.sessions import session_choices
 
 _MESSAGES = {
     "required": "此项为必填项",
@@ -42,7 +44,7 @@ _TYPE_NAMES = {"string": "文字", "boolean": "是/否", "array": "列表", "obj
 def region_resources(region: Region) -> dict[str, dict]:
     """The schemas behind `urn:cppcc:region:*`, built from the region profile."""
 
-    def coded(key):
+    def coded(key: str) -> dict:
         return {"type": "string", "enum": region.codes(key), "x-labels": region.labels(key)}
 
     return {
@@ -80,12 +82,11 @@ def _checked_schema(text: str) -> dict:
 class FormCatalog:
     """All forms of a forms/ folder, bound to one region's lists."""
 
-    def __init__(self, forms_dir: Path, region: Region):
+    def __init__(self, forms_dir: Path, region: Region) -> None:
         self.region = region
         self.resources = region_resources(region)
         registry = Registry().with_resources(
-            (uri, Resource(contents={"$schema": "https://json-schema.org/draft/2020-12/schema", **schema},
-                           specification=DRAFT202012))
+            (uri, DRAFT202012.create_resource({"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}))
             for uri, schema in self.resources.items()
         )
         self.schemas: dict[str, dict] = {}
@@ -115,7 +116,7 @@ class FormCatalog:
     def resolved(self, name: str) -> dict:
         """The form's schema with region `$ref`s replaced by their lists (for clients)."""
 
-        def walk(node):
+        def walk(node: Any) -> Any:
             if isinstance(node, dict):
                 if set(node) >= {"$ref"} and node["$ref"] in self.resources:
                     rest = {k: walk(v) for k, v in node.items() if k != "$ref"}
@@ -127,7 +128,7 @@ class FormCatalog:
 
         return walk(self.schemas[name])
 
-    def validate(self, name: str, data) -> dict:
+    def validate(self, name: str, data: object) -> dict:
         """Check `data` against form `name`; return it with absent fields filled.
 
         Absent optional fields get their schema default or None, so diagram
@@ -154,7 +155,7 @@ class FormCatalog:
         return filled
 
 
-def _field_of(err) -> str:
+def _field_of(err: ValidationError) -> str:
     path = [str(p) for p in err.absolute_path]
     if err.validator == "required":
         path.append(err.message.split("'")[1])
@@ -163,7 +164,7 @@ def _field_of(err) -> str:
     return "/".join(path)
 
 
-def _message_of(err, schema) -> str:
+def _message_of(err: ValidationError, schema: dict) -> str:
     own = err.schema.get("errorMessage") if isinstance(err.schema, dict) else None
     template = _MESSAGES.get(err.validator, "取值不符合要求")
     limit = err.validator_value if isinstance(err.validator_value, int) else ""
@@ -176,8 +177,8 @@ def _message_of(err, schema) -> str:
     return f"{title}：{text}" if title else text
 
 
-def _title_of(schema, path) -> str:
-    node = schema
+def _title_of(schema: dict, path: Iterable) -> str:
+    node: Any = schema
     for part in path:
         if not isinstance(node, dict):
             return ""
@@ -187,7 +188,7 @@ def _title_of(schema, path) -> str:
     return node.get("title", "") if isinstance(node, dict) else ""
 
 
-def _dedupe(errors):
+def _dedupe(errors: list[dict]) -> list[dict]:
     seen, out = set(), []
     for e in errors:
         key = (e["field"], e["message"])

@@ -19,17 +19,26 @@ tables test exist); every problem is reported in Chinese with its file, its
 path in the file and its line.
 """
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
 from engine.model.errors import DefinitionError
-from engine.profile.region_checks import (  # noqa: F401 (REGION_FILE, UNITS_FILE, check_units: for the callers)
-    REGION_FILE, UNITS_FILE, _consistency_problems, _decision_problems, _problem, _read_yaml, _schema_problems,
-    check_units)
 from engine.profile import catalogue as code_catalogue
+from engine.profile.region_checks import (  # noqa: F401 (REGION_FILE, UNITS_FILE, check_units: for the callers)
+    REGION_FILE,
+    UNITS_FILE,
+    _consistency_problems,
+    _decision_problems,
+    _problem,
+    _read_yaml,
+    _schema_problems,
+    check_units,
+)
 
 REGIONS_ROOT = Path(__file__).resolve().parents[2] / "regions"
 PROCESSES_DIR = Path(__file__).resolve().parents[2] / "processes"
@@ -65,14 +74,14 @@ class Region:
         """Code -> label of every satisfaction a proposal can have: the scale, then 未评价."""
         return {**self.labels("satisfaction_scale"), self.unrated["code"]: self.unrated["label"]}
 
-    def worst_satisfaction(self, codes) -> str:
+    def worst_satisfaction(self, codes: Iterable[str | None] | None) -> str:
         """The worst of the ratings `codes` on the region's scale (best to worst), ignoring
         empty and unknown ones; the unrated code when none is given."""
         scale = self.codes("satisfaction_scale")
         given = [c for c in codes or () if c in scale]
         return max(given, key=scale.index) if given else self.unrated["code"]
 
-    def setting(self, name: str):
+    def setting(self, name: str) -> Any:
         """One value of the `settings` block; unknown names are an error."""
         try:
             return self.raw["settings"][name]
@@ -154,7 +163,7 @@ def load_region(region_dir: Path, processes_dir: Path | None = PROCESSES_DIR) ->
         if isinstance(raw, dict) and "units" in raw:
             problems.append(_problem(REGION_FILE, "units", "单位名录只能写在一处：已有 units.yaml，"
                                      "请删除 region.yaml 中的 units:", lines))
-        elif isinstance(raw, dict) and not units_problems:
+        elif isinstance(raw, dict) and isinstance(units_raw, dict) and not units_problems:
             raw["units"] = units_raw["units"]
             units_file, lines = UNITS_FILE, {**lines, **{("units", *k[1:]): v for k, v in units_lines.items()
                                                            if k and k[0] == "units"}}
@@ -163,6 +172,8 @@ def load_region(region_dir: Path, processes_dir: Path | None = PROCESSES_DIR) ->
                                  "从 Excel 导入），或在 region.yaml 中写 units:", lines))
     if problems:
         raise DefinitionError(problems)
+    if not isinstance(raw, dict):
+        raise DefinitionError([_problem(REGION_FILE, "(根)", "region.yaml 应为一个映射（键: 值）", lines)])
     region = Region(code=raw["code"], name=raw["name"], raw=raw, folder=folder, units_file=units_file, lines=lines)
     problems = _consistency_problems(region) + _decision_problems(region, folder, processes_dir)
     if problems:

@@ -6,14 +6,15 @@ May import: `engine.model`, `engine.profile.catalogue` and `.numbering`; the reg
 """
 import ast
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import yaml
 from lxml import etree
 
 from engine.model.errors import DefinitionError
-from engine.profile import catalogue as code_catalogue
-from engine.profile import numbering
+from engine.profile import catalogue as code_catalogue, numbering
 
 REGION_FILE, UNITS_FILE = "region.yaml", "units.yaml"
 # which region list the codes a decision table tests belong to, by the input's expression
@@ -71,9 +72,9 @@ def _read_yaml(path: Path, required: bool) -> tuple[object, dict]:
     return _plain(raw), lines
 
 
-def _line_map(node, path=()) -> dict:
+def _line_map(node: yaml.Node | None, path: tuple = ()) -> dict:
     """{path: 1-based line} for every mapping key and list item of a composed YAML node."""
-    found = {}
+    found: dict = {}
     if node is None:
         return found
     found[path] = node.start_mark.line + 1
@@ -87,7 +88,7 @@ def _line_map(node, path=()) -> dict:
     return found
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     """YAML turns unquoted dates into date objects; the profile keeps them as ISO text."""
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
@@ -104,7 +105,7 @@ def _problem(file: str, element: str, message: str, lines: dict | None = None) -
     return {"file": file, "element": element, "message": f"{message}（第 {line} 行）" if line else message}
 
 
-def _line_of(lines: dict, element: str):
+def _line_of(lines: dict, element: str | None) -> int | None:
     if not element or element == "(根)":
         return None
     parts = tuple(element.split("/"))
@@ -129,7 +130,8 @@ _PATTERN_HINTS = {
 }
 
 
-def _schema_problems(raw, validator, file: str, lines: dict, skip_required=frozenset()) -> list[dict]:
+def _schema_problems(raw: object, validator: Any, file: str, lines: dict,
+                     skip_required: frozenset[str] | set[str] = frozenset()) -> list[dict]:
     problems = []
     for err in sorted(validator.iter_errors(raw), key=lambda e: [str(p) for p in e.absolute_path]):
         if err.validator == "required" and _quoted(err.message) in skip_required and not err.absolute_path:
@@ -144,7 +146,7 @@ def _quoted(message: str) -> str:
     return parts[1] if len(parts) > 2 else message
 
 
-def _chinese(err) -> str:
+def _chinese(err: Any) -> str:
     """A jsonschema error as a Chinese sentence."""
     kind, value, instance = err.validator, err.validator_value, err.instance
     in_names = "propertyNames" in [str(p) for p in err.schema_path]
@@ -158,7 +160,7 @@ def _chinese(err) -> str:
         return f"不认识的配置项：{', '.join(extra)}{allowed}"
     if kind == "type":
         wanted = value if isinstance(value, list) else [value]
-        return f"应为{'或'.join(_TYPES.get(t, t) for t in wanted)}，现在是 {instance!r}"
+        return f"应为{'或'.join(str(_TYPES.get(t, t)) for t in wanted)}，现在是 {instance!r}"
     if kind == "enum":
         return f"取值“{instance}”无效，可选：{', '.join(str(v) for v in value)}"
     if kind == "const":
@@ -184,11 +186,12 @@ def _chinese(err) -> str:
     return f"取值不符合要求（{err.message}）"
 
 
-def check_units(region, units: list[dict], file: str = UNITS_FILE) -> list[dict]:
+def check_units(region: Any, units: list[dict], file: str = UNITS_FILE) -> list[dict]:
     """Problems of a unit directory for `region`: unique ids and names, deputies among its leaders."""
     problems = []
     leaders = {leader["username"] for leader in region.leaders}
-    seen_ids, seen_names = {}, {}
+    seen_ids: dict[str, int] = {}
+    seen_names: dict[str, int] = {}
     for n, unit in enumerate(units):
         where = f"units/{n}"
         if unit["id"] in seen_ids:
@@ -207,7 +210,7 @@ def check_units(region, units: list[dict], file: str = UNITS_FILE) -> list[dict]
 
 # -- checks across the profile ----------------------------------------------------------------
 
-def _consistency_problems(region) -> list[dict]:
+def _consistency_problems(region: Any) -> list[dict]:
     raw, lines, problems = region.raw, region.lines, []
     for key, what in _LIST_NAMES.items():
         seen = set()
@@ -235,58 +238,65 @@ def _consistency_problems(region) -> list[dict]:
     return problems
 
 
-def _decision_problems(region, folder: Path, processes_dir: Path | None) -> list[dict]:
+def _decision_problems(region: Any, folder: Path, processes_dir: Path | None) -> list[dict]:
     """Deadline rules and region codes named by the decision tables and diagrams that apply to the region."""
     tables = {p.name: (f"regions/{folder.name}/decisions/{p.name}", p)
               for p in sorted((folder / "decisions").glob("*.dmn"))} if (folder / "decisions").is_dir() else {}
-    diagrams = []
+    diagrams: list[Path] = []
+    shown_dir = Path(processes_dir).name if processes_dir is not None else ""
     if processes_dir is not None and Path(processes_dir).is_dir():
         for path in sorted(Path(processes_dir).glob("*.dmn")):
             tables.setdefault(path.name, (f"{Path(processes_dir).name}/{path.name}", path))
         diagrams = sorted(Path(processes_dir).glob("*.bpmn"))
     problems = []
-    rules = region.deadlines
     for shown, path in tables.values():
         try:
             doc = etree.parse(str(path)).getroot()
         except etree.XMLSyntaxError:
             continue  # the definition check reports malformed files with their line
-        for decision, inputs, outputs, rows in _tables_of(doc):
-            for rule_id, entries, results in rows:
-                for expression, (entry_id, text) in zip(inputs, entries):
-                    key = _DECISION_INPUTS.get(expression)
-                    if key is None:
-                        continue
-                    allowed = region.codes(key) + ([region.unrated["code"]] if key == "satisfaction_scale" else [])
-                    for code in _strings(text, input_cell=True):
-                        if code not in allowed:
-                            problems.append({"file": shown, "element": entry_id or rule_id, "message":
-                                             f"决策表“{decision}”检验的{_LIST_NAMES[key]}“{code}”不在地区配置 "
-                                             f"{region.code} 的 {key} 中（现有：{', '.join(allowed)}）"})
-                if decision != "deadline_rules":
-                    continue
-                for output, (entry_id, text) in zip(outputs, results):
-                    for name in _strings(text):
-                        if name not in rules:
-                            problems.append({"file": shown, "element": entry_id or rule_id, "message":
-                                             f"决策表“deadline_rules”的输出 {output} 选用的期限规则“{name}”"
-                                             f"在地区配置 {region.code} 的 deadlines 中不存在（现有：{', '.join(rules)}）"})
+        problems += _table_problems(region, shown, doc)
     for path in diagrams:
         text = path.read_text(encoding="utf-8")
         for name in sorted(set(_RULE_CALL.findall(text))):
-            if name not in rules:
-                problems.append({"file": f"{Path(processes_dir).name}/{path.name}", "element": None, "message":
+            if name not in region.deadlines:
+                problems.append({"file": f"{shown_dir}/{path.name}", "element": None, "message":
                                  f"流程图使用的期限规则“{name}”在地区配置 {region.code} 的 deadlines 中不存在"})
     return problems
 
 
-def _tables_of(doc):
+def _table_problems(region: Any, shown: str, doc: Any) -> list[dict]:
+    """Region codes tested by a decision table's input cells that the region lacks, and deadline rules
+    chosen by the deadline_rules table that the region does not define."""
+    problems = []
+    rules = region.deadlines
+    for decision, inputs, outputs, rows in _tables_of(doc):
+        for rule_id, entries, results in rows:
+            for expression, (entry_id, text) in zip(inputs, entries, strict=False):
+                key = _DECISION_INPUTS.get(expression)
+                if key is None:
+                    continue
+                allowed = region.codes(key) + ([region.unrated["code"]] if key == "satisfaction_scale" else [])
+                problems += [{"file": shown, "element": entry_id or rule_id, "message":
+                              f"决策表“{decision}”检验的{_LIST_NAMES[key]}“{code}”不在地区配置 "
+                              f"{region.code} 的 {key} 中（现有：{', '.join(allowed)}）"}
+                             for code in _strings(text, input_cell=True) if code not in allowed]
+            if decision != "deadline_rules":
+                continue
+            for output, (entry_id, text) in zip(outputs, results, strict=False):
+                problems += [{"file": shown, "element": entry_id or rule_id, "message":
+                              f"决策表“deadline_rules”的输出 {output} 选用的期限规则“{name}”"
+                              f"在地区配置 {region.code} 的 deadlines 中不存在（现有：{', '.join(rules)}）"}
+                             for name in _strings(text) if name not in rules]
+    return problems
+
+
+def _tables_of(doc: Any) -> Iterator[tuple[str, list[str], list[str], list[tuple]]]:
     """(decision id, [input expressions], [output names], [(rule id, [(entry id, text)], [(entry id, text)])])."""
 
-    def local(node):
+    def local(node: Any) -> str:
         return etree.QName(node).localname if isinstance(node.tag, str) else ""
 
-    def text_of(node):
+    def text_of(node: Any) -> str:
         child = next((c for c in node if local(c) == "text"), None)
         return (child.text or "").strip() if child is not None else ""
 

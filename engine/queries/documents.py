@@ -92,7 +92,7 @@ def _base(session, rt: Runtime, detail: dict) -> dict:
                          "category": detail["category_label"] or "", "proposer": detail["proposer_name"] or "",
                          "cosigners": "、".join(cosigners) or "无", "submitted": _cn_date(detail["submitted_at"]),
                          "is_key": detail["is_key"], "status": detail["status_label"],
-                         "source": SOURCE_LABELS.get(detail.get("source"), "")}}
+                         "source": SOURCE_LABELS.get(str(detail.get("source")), "")}}
 
 
 def _assignment(uow, rt, record, detail, unit_id) -> dict:

@@ -6,12 +6,11 @@ read it: engine/rules/permissions.py (`check_supervisor`).
 import csv
 import io
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from engine.model import clock
-from engine.model import limits
+from engine.model import clock, limits
 from engine.model.errors import EngineError
 from engine.model.tables import OverdueRecord, Proposal, Unit, User
 from engine.profile import catalogue as code_catalogue
@@ -27,7 +26,7 @@ PARTY_HEADER = "责任单位或责任人"  # a unit, an office (政府办, 督�
 def report_range(start_text: str | None, end_text: str | None, today: date) -> tuple[date, date]:
     """Parse the report's dates (YYYY-MM-DD); a missing start is 1 January of `today`'s
     year, a missing end 31 December. Raises EngineError naming the field "from" or "to"."""
-    errors = []
+    errors: list[dict] = []
     start = limits.parse_day(start_text, "from", "开始日期", errors) or date(today.year, 1, 1)
     end = limits.parse_day(end_text, "to", "结束日期", errors) or date(today.year, 12, 31)
     if errors:
@@ -61,8 +60,8 @@ def overdue_report(session, user: User, start: date, end: date, words: Catalogue
     require_access(user)
     _check_range(start, end)
     words = words or code_catalogue.base()
-    lower = datetime.combine(start, time(), CHINA).astimezone(timezone.utc)
-    upper = datetime.combine(end + timedelta(days=1), time(), CHINA).astimezone(timezone.utc)
+    lower = datetime.combine(start, time(), CHINA).astimezone(UTC)
+    upper = datetime.combine(end + timedelta(days=1), time(), CHINA).astimezone(UTC)
     within = (OverdueRecord.detected_at >= lower, OverdueRecord.detected_at < upper)
     R = OverdueRecord
     groups = session.execute(

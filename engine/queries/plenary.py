@@ -3,6 +3,8 @@ for review or assignment that the user may do, with their likely duplicates
 (for 并案) and suggested units. One query for the page's tasks, one each for
 people, flags and suggestions; no workflow is loaded.
 """
+from typing import Any
+
 from sqlalchemy import func, select
 
 from engine.model import limits
@@ -69,7 +71,7 @@ def list_page(session, rt, user: User, category: str | None = None, step: str | 
 
 
 def _people(session, ids) -> dict:
-    out = {pid: {"proposer": None, "cosigners": []} for pid in ids}
+    out: dict[int, dict[str, Any]] = {pid: {"proposer": None, "cosigners": []} for pid in ids}
     if not ids:
         return out
     rows = session.execute(select(ProposalPerson.proposal_id, ProposalPerson.role, User.name)

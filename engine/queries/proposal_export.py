@@ -33,7 +33,9 @@ def export_rows(session, rt, user, filters: dict) -> list[dict]:
     ids = [p.id for p in proposals]
     names = dict(session.execute(select(User.username, User.name)).all())
     units = dict(session.execute(select(Unit.id, Unit.name)).all())
-    people, parts, dates = defaultdict(list), defaultdict(lambda: defaultdict(list)), defaultdict(dict)
+    people: defaultdict[int, list] = defaultdict(list)
+    parts: defaultdict[int, defaultdict[str, list]] = defaultdict(lambda: defaultdict(list))
+    dates: defaultdict[int, dict] = defaultdict(dict)
     for chunk in _chunks(ids):
         for pid, username, role in session.execute(select(ProposalPerson.proposal_id, ProposalPerson.username,
                                                           ProposalPerson.role).where(ProposalPerson.proposal_id.in_(chunk))):

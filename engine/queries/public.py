@@ -77,7 +77,10 @@ def published_one(session, rt, publication_id: int) -> dict | None:
     row = session.execute(select(Publication, Proposal, Event).join(Proposal, Proposal.id == Publication.proposal_id)
                           .join(Event, Event.id == Publication.reply_event_id)
                           .where(Publication.id == publication_id, Publication.status == "published")).one_or_none()
-    return _public_item(session, rt, *row, clock.now()) if row else None
+    if row is None:
+        return None
+    publication, proposal, reply = row
+    return _public_item(session, rt, publication, proposal, reply, clock.now())
 
 
 def _public_item(session, rt, pub: Publication, proposal: Proposal, reply: Event, now) -> dict:

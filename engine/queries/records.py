@@ -10,14 +10,7 @@ from uuid import UUID
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from sqlalchemy import case as sql_case, func, select
 
-from engine.model import clock
-from engine.profile import form_rules
-from engine.profile.catalogue import Catalogue
-from engine.model import limits
-from engine.rules import permissions
-from engine.queries import search
-from engine.workflow import state
-from engine.rules.permissions import may_complete, my_tasks_clause, task_for, visible_proposals_clause
+from engine.model import clock, limits
 from engine.model.errors import Conflict, EngineError, NotFound
 from engine.model.tables import (
     Attachment,
@@ -31,6 +24,12 @@ from engine.model.tables import (
     Unit,
     User,
 )
+from engine.profile import form_rules
+from engine.profile.catalogue import Catalogue
+from engine.queries import search
+from engine.rules import permissions
+from engine.rules.permissions import may_complete, my_tasks_clause, task_for, visible_proposals_clause
+from engine.workflow import state
 from engine.workflow.runtime import Runtime
 
 MAX_PER_PAGE = 100
@@ -39,7 +38,7 @@ PROPOSAL_FILTERS = search.PROPOSAL_FILTERS
 
 def paging(page=None, per_page=None) -> tuple[int, int]:
     """Check page numbers given as text or int; return (page, per_page) or raise a 400."""
-    errors = []
+    errors: list[dict] = []
     page_no = limits.parse_positive(page, 1, limits.MAX_PAGE)
     if page_no is None:
         errors.append({"field": "page", "message": f"页码应为 1–{limits.MAX_PAGE} 之间的整数"})
@@ -48,6 +47,7 @@ def paging(page=None, per_page=None) -> tuple[int, int]:
         errors.append({"field": "per_page", "message": f"每页条数应为 1–{MAX_PER_PAGE} 之间的整数"})
     if errors:
         raise EngineError("分页参数不正确：" + "；".join(e["message"] for e in errors), errors=errors)
+    assert page_no is not None and size is not None  # both checked above
     return page_no, size
 
 
@@ -137,7 +137,7 @@ def proposal_detail(session, rt: Runtime, user: User, proposal_id: int) -> dict:
 class ProposalRecord:
     """What one viewer may see of a proposal's record: its events, open tasks and attachment ids."""
 
-    def __init__(self, session, rt: Runtime, user: User, proposal_id: int):
+    def __init__(self, session, rt: Runtime, user: User, proposal_id: int) -> None:
         self.session, self.rt, self.user, self.proposal_id = session, rt, user, proposal_id
         self.view = permissions.viewer(session, user, proposal_id)
         self.audiences = audiences_of(session, rt, proposal_id)

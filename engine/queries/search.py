@@ -17,13 +17,12 @@ known, or given twice, is refused (a 400 naming it), never silently ignored.
   indicator         counted in a statistics indicator (engine/queries/statistics/indicators.py), e.g.
                     replied, on_time, met, class:A, sat:satisfied; with `lead`, for that unit's handling
 """
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import Boolean, ColumnElement, String, and_, exists, literal, not_, or_, select
 from sqlalchemy.ext.compiler import compiles
 
-from engine.model import clock
-from engine.model import limits
+from engine.model import clock, limits
 from engine.model.errors import EngineError
 from engine.model.tables import OpenTask, OverdueRecord, Proposal, ProposalPerson, ProposalUnit, User
 from engine.queries.filter_args import single_values
@@ -42,7 +41,7 @@ def proposal_filters(filters: dict, now: datetime | None = None, region=None) ->
     """WHERE clauses on `Proposal` for `filters` ({name: text, or a list of texts as a
     query string gives them}); `region` is needed for `indicator`. Raises EngineError
     listing every field that is wrong."""
-    errors = []
+    errors: list[dict] = []
     values = {key: value.strip() if key in ("q", "person") else value  # empty: any
               for key, value in single_values(filters, PROPOSAL_FILTERS, LABELS, errors).items()}
     where = []
@@ -83,7 +82,7 @@ class _Bigrams(ColumnElement):
     type = Boolean()
     inherit_cache = True
 
-    def __init__(self, text: str):
+    def __init__(self, text: str) -> None:
         self.text = literal(text, String)
 
 
@@ -107,7 +106,7 @@ def text_contains(text: str):
 
 def _utc(moment: datetime) -> datetime:
     """A moment as UTC: the stored times are UTC (SQLite compares them as written)."""
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def _person(text: str):

@@ -9,8 +9,8 @@ from sqlalchemy import or_, select
 from engine.adapters import similar_text
 from engine.adapters.similar_text import settings
 from engine.model import clock
-from engine.model.tables import Proposal, ProposalSimilarity
 from engine.model.errors import NotFound
+from engine.model.tables import Proposal, ProposalSimilarity
 from engine.rules.permissions import may_see_proposal, visible_proposals_clause
 
 MAX_QUERY = 20000
@@ -74,7 +74,7 @@ def flags(session, rt, proposal_ids: list[int]) -> dict:
             links.append((pair.other_id, pair.proposal_id, pair.score))
     ids = {i for link in links for i in link[:2]}
     rows = {p.id: p for p in session.scalars(select(Proposal).where(Proposal.id.in_(ids)))} if ids else {}
-    out = {pid: [] for pid in proposal_ids}
+    out: dict[int, list] = {pid: [] for pid in proposal_ids}
     for own, other, score in sorted(links, key=lambda link: -link[2]):
         if own in rows and other in rows and _year(rows[own].submitted_at) == _year(rows[other].submitted_at):
             out[own].append(_brief(rt, rows[other], score))
@@ -85,7 +85,7 @@ def similar_to(session, rt, user, proposal_id: int) -> list[dict]:
     """Every stored similar proposal of one proposal (earlier and later ones), best first."""
     pairs = session.execute(select(ProposalSimilarity).where(or_(
         ProposalSimilarity.proposal_id == proposal_id, ProposalSimilarity.other_id == proposal_id))).scalars()
-    scores = {}
+    scores: dict = {}
     for pair in pairs:
         other = pair.other_id if pair.proposal_id == proposal_id else pair.proposal_id
         scores[other] = max(scores.get(other, 0), pair.score)

@@ -27,7 +27,8 @@ def suggest_units(session, rt, proposals: list[Proposal]) -> dict:
     handled = _similar_handling(session, [p.id for p in proposals])
     out = {}
     for proposal in proposals:
-        scores, reasons = defaultdict(float), defaultdict(list)
+        scores: defaultdict[str, float] = defaultdict(float)
+        reasons: defaultdict[str, list] = defaultdict(list)
         text = f"{proposal.body or ''} {proposal.suggestions or ''}"
         for unit_id, unit in units.items():
             in_title = [k for k in unit.get("remit", []) if k in proposal.title]
@@ -58,7 +59,7 @@ def _similar_handling(session, proposal_ids: list[int]) -> dict:
     wanted = set(proposal_ids)
     pairs = session.execute(select(ProposalSimilarity).where(or_(
         ProposalSimilarity.proposal_id.in_(proposal_ids), ProposalSimilarity.other_id.in_(proposal_ids)))).scalars()
-    links = defaultdict(dict)
+    links: defaultdict[str, dict] = defaultdict(dict)
     for pair in pairs:
         for own, other in ((pair.proposal_id, pair.other_id), (pair.other_id, pair.proposal_id)):
             if own in wanted and other != own:

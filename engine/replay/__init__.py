@@ -22,8 +22,8 @@ imports it but the entry points.
 from dataclasses import replace
 from pathlib import Path
 
-from engine.model import clock
 from engine.definitions.bundle import build_bundle, file_origins, read_files, region_decisions
+from engine.model import clock
 from engine.model.errors import DefinitionError
 from engine.replay.recorded import RecordedCase, recorded_cases
 from engine.replay.report import build_report, format_report

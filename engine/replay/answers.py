@@ -46,7 +46,7 @@ MAX_FIT_ROUNDS = 8
 class ReplayError(Exception):
     """A case cannot go on in one version; `message` says why (zh-CN)."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
@@ -140,7 +140,7 @@ def region_list(region, key: str) -> tuple[list[str], list[str], list[float]]:
 
 def pick(q: float, codes: list, shares: list[float], exclude=()):
     """The code whose band holds quantile q (0 <= q < 1), leaving out `exclude` (renormalised)."""
-    kept = [(c, s) for c, s in zip(codes, shares) if c not in exclude]
+    kept = [(c, s) for c, s in zip(codes, shares, strict=True) if c not in exclude]
     if not kept:
         return None
     total, acc = sum(s for _, s in kept), 0.0
@@ -170,7 +170,7 @@ def translate(value, schema: dict, source, target):
     """Form data with every region-list value (per the raw schema's `$ref`s) mapped from `source` to `target`."""
     if not isinstance(schema, dict):
         return value
-    key = LISTS.get(schema.get("$ref"))
+    key = LISTS.get(str(schema.get("$ref", "")))
     if key and isinstance(value, str):
         return map_code(value, key, source, target)
     if isinstance(value, list) and isinstance(schema.get("items"), dict):
@@ -185,7 +185,7 @@ def translate(value, schema: dict, source, target):
 
 # -- fitting an answer to a side's form -------------------------------------------------
 
-def fit(forms, form: str, data: dict, source=None, known: dict | None = None, nth: int = 0,
+def fit(forms, form: str, data: dict | None, source=None, known: dict | None = None, nth: int = 0,
         at: datetime | None = None) -> tuple[dict, bool]:
     """Form data valid for `forms` (one side's FormCatalog): (fields as the app stores them, invented?).
 

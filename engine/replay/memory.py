@@ -19,12 +19,14 @@ escalations, co-signing, ratings). The one difference from production is that
 the workflow stays in memory between steps instead of being read back from the
 state the step just stored.
 """
+from typing import Any
+
 from sqlalchemy import select
 
 from engine.adapters.db import Database, UnitOfWork
 from engine.definitions import versions
 from engine.model.errors import InvalidForm
-from engine.model.tables import Case, Counter, Event, OpenTask, OverdueRecord, ProcessDefinition, Unit, User
+from engine.model.tables import Case, Counter, Event, OpenTask, OverdueRecord, ProcessDefinition, Proposal, Unit, User
 from engine.services import cases, timers
 from engine.services.directory import sync_units
 from engine.workflow import step as steps
@@ -44,7 +46,7 @@ class ScratchUnitOfWork(UnitOfWork):
 class MemoryStore:
     """A side's in-memory database: schema, unit directory and definition, made once."""
 
-    def __init__(self, rt):
+    def __init__(self, rt) -> None:
         self.rt = rt
         self.database = Database(MEMORY_URL)
         self.database.create_schema()
@@ -65,11 +67,13 @@ class MemoryStore:
 class ScratchCase:
     """One replayed case: its steps on the side's store, in one transaction rolled back at the end."""
 
-    def __init__(self, store: MemoryStore):
+    def __init__(self, store: MemoryStore) -> None:
         self.store, self.rt = store, store.rt
         self.uow = ScratchUnitOfWork(store.database)
-        self.row = self.proposal = self.workflow = None
-        self.people = {}  # username -> User (those the case acted as)
+        self.row: Case | None = None
+        self.proposal: Proposal | None = None
+        self.workflow: Any = None  # the case's BpmnWorkflow, once submitted
+        self.people: dict[str, User] = {}  # username -> User (those the case acted as)
 
     def __enter__(self) -> "ScratchCase":
         self.uow.__enter__()
@@ -112,8 +116,8 @@ class ScratchCase:
         """Submit the proposal (engine/services/cases.submit_proposal) and load its workflow."""
         for name in cosigners:
             self.person(name, "proposer", stored=True)
-        self.proposal = cases.submit_proposal(self.uow, self.rt, user, fields)
-        self.row = self.session.scalar(select(Case).where(Case.proposal_id == self.proposal.id,
+        self.proposal = proposal = cases.submit_proposal(self.uow, self.rt, user, fields)
+        self.row = self.session.scalar(select(Case).where(Case.proposal_id == proposal.id,
                                                           Case.process == steps.PROPOSAL_PROCESS))
         self.workflow = self._step(None, load=True)[1]
 
@@ -135,9 +139,15 @@ class ScratchCase:
         timers.fire_due(step, workflow)
         self.uow.commit()
 
+    def _submitted(self) -> tuple[Case, Proposal]:
+        """The case's row and its proposal (the case was submitted)."""
+        if self.row is None or self.proposal is None:
+            raise RuntimeError("the replayed case was not submitted")
+        return self.row, self.proposal
+
     def _step(self, user, load=False):
-        step = steps.Step(self.uow, self.rt, self.row, self.proposal, self.rt.bundle_of_case(self.session, self.row),
-                          user)
+        row, proposal = self._submitted()
+        step = steps.Step(self.uow, self.rt, row, proposal, self.rt.bundle_of_case(self.session, row), user)
         if load:
             return step, step.load()
         self.workflow.script_engine = step.script_engine()  # the step's own helpers and service tasks
@@ -146,11 +156,11 @@ class ScratchCase:
     # -- what the case holds -------------------------------------------------------------
     def open_tasks(self) -> list:
         """The case's open-task rows."""
-        return list(self.session.scalars(select(OpenTask).where(OpenTask.case_id == self.row.id)))
+        return list(self.session.scalars(select(OpenTask).where(OpenTask.case_id == self._submitted()[0].id)))
 
     def next_timer(self):
         """When the case's next armed timer is due (aware), or None."""
-        return self.row.next_timer_at
+        return self._submitted()[0].next_timer_at
 
     def completed(self) -> bool:
         """Whether the case has ended."""
@@ -158,7 +168,7 @@ class ScratchCase:
 
     def overdue(self) -> list[dict]:
         """The overdue records of the proposal, in the replay report's form."""
-        rows = self.session.scalars(select(OverdueRecord).where(OverdueRecord.proposal_id == self.proposal.id)
+        rows = self.session.scalars(select(OverdueRecord).where(OverdueRecord.proposal_id == self._submitted()[1].id)
                                     .order_by(OverdueRecord.id))
         return [{"kind": r.kind, "unit": r.unit_id, "holder": r.holder or r.holder_role, "lead_unit": r.lead_unit,
                  "due": r.due_at, "at": r.detected_at, "resolved": r.resolved_at} for r in rows]

@@ -79,13 +79,14 @@ class RecordedCase:
 def recorded_cases(session, now: datetime | None = None) -> tuple[list[RecordedCase], dict]:
     """Every proposal's case (oldest first) and {version hash: files} of the versions they run on."""
     now = now or clock.now()
-    versions, cases = {}, []
+    versions: dict = {}
+    cases: list = []
     rows = session.execute(select(Case, Proposal).join(Proposal, Proposal.id == Case.proposal_id)
                            .where(Case.process == "proposal").order_by(Proposal.id))
     for case, proposal in rows:
         definition = session.get(ProcessDefinition, case.definition_id)
         versions.setdefault(definition.hash, definition.files)
-        submitted, events = None, []
+        submitted, events = None, list[Recorded]()
         for event in session.scalars(select(Event).where(Event.proposal_id == proposal.id,
                                                          Event.kind.in_(("submitted", "task_completed")))
                                      .order_by(Event.id)):
@@ -109,12 +110,12 @@ def recorded_cases(session, now: datetime | None = None) -> tuple[list[RecordedC
 class RecordedAnswers:
     """Answers of one recorded case in one run, each used once."""
 
-    def __init__(self, case: RecordedCase, absolute: bool):
+    def __init__(self, case: RecordedCase, absolute: bool) -> None:
         self.case, self.absolute = case, absolute
-        self.used = set()
-        self.ready = {}  # event index -> when its task was ready in this run
-        self.assignees = {}  # task name -> the people with an instance of it in this run
-        self.unanswered = set()  # what was ready in this run but not done in reality
+        self.used: set = set()
+        self.ready: dict = {}  # event index -> when its task was ready in this run
+        self.assignees: dict = {}  # task name -> the people with an instance of it in this run
+        self.unanswered: set = set()  # what was ready in this run but not done in reality
 
     def expect(self, view) -> None:
         """A task is ready for `view.assignee`: their recorded answers are theirs, not another's."""

@@ -10,7 +10,6 @@ import statistics
 import unicodedata
 from collections import Counter
 
-
 APPROVAL_ROLES = ("unit_head", "gov_office", "deputy_head", "supervisor")
 STATE_LABELS = {"completed": "已结束", "running": "仍在办理", "error": "出错"}
 
@@ -23,18 +22,18 @@ def build_report(cases, baseline_results, candidate_results, baseline, candidate
     names = _unit_names(baseline, candidate)
     # regions with different unit directories: paths are compared by task only
     by_unit = {u["id"] for u in baseline.region.units} == {u["id"] for u in candidate.region.units}
-    for case, b, c in zip(cases, baseline_results, candidate_results):
+    for case, b, c in zip(cases, baseline_results, candidate_results, strict=True):
         diff = _approvals(c) - _approvals(b)
         approvals_more += diff > 0
         approvals_fewer += diff < 0
-        for key, side, result in (("baseline", baseline, b), ("candidate", candidate, c)):
+        for key, result in (("baseline", b), ("candidate", c)):
             if result["error"]:
                 errors.append({"case": case.id, "title": case.title, "side": key, "error": result["error"]})
         where = _divergence(b, c, by_unit)
         if where is not None or b["state"] != c["state"] or b["status"] != c["status"]:
             i, j = where or (None, None)
             changed.append({"case": case.id, "title": case.title, "step": None if where is None else
-                            1 + (i if i is not None else j),
+                            1 + next(n for n in (i, j) if n is not None),
                             "baseline": _step(b, i, titles, names) if where else "（相同）",
                             "candidate": _step(c, j, titles, names) if where else "（相同）",
                             "baseline_end": _end(b, baseline), "candidate_end": _end(c, candidate)})
@@ -49,14 +48,14 @@ def build_report(cases, baseline_results, candidate_results, baseline, candidate
                    "status": {**baseline.stage_labels, **candidate.stage_labels}},
         "changed": changed, "errors": errors,
         "cases": [{"case": case.as_dict(), "baseline": _plain(b), "candidate": _plain(c)}
-                  for case, b, c in zip(cases, baseline_results, candidate_results)],
+                  for case, b, c in zip(cases, baseline_results, candidate_results, strict=True)],
     }
 
 
 def _summary(results) -> dict:
     tasks = [t for r in results for t in r["tasks"]]
     approvals = [t for t in tasks if t["role"] in APPROVAL_ROLES]
-    units = {}
+    units: dict = {}
     for t in tasks:
         if t["unit"]:
             units.setdefault(t["unit"], {"tasks": 0, "approvals": 0})["tasks"] += 1
@@ -87,7 +86,7 @@ def _approvals(result) -> int:
     return sum(1 for t in result["tasks"] if t["role"] in APPROVAL_ROLES)
 
 
-def _divergence(b, c, by_unit: bool = True):
+def _divergence(b, c, by_unit: bool = True) -> tuple[int | None, int | None] | None:
     """Where the paths first differ: (index in b's tasks, index in c's tasks), either None when
     that side has no task there; None when the paths are the same. Each lead unit's handling
     is compared on its own (parallel handlings interleave differently when one takes longer)."""
@@ -97,7 +96,7 @@ def _divergence(b, c, by_unit: bool = True):
         left, right = lanes_b.get(lane, []), lanes_c.get(lane, [])
         keys_b = [_key(b["tasks"][i], by_unit) for i in left]
         keys_c = [_key(c["tasks"][i], by_unit) for i in right]
-        k = next((n for n, (x, y) in enumerate(zip(keys_b, keys_c)) if x != y), min(len(left), len(right)))
+        k = next((n for n, (x, y) in enumerate(zip(keys_b, keys_c, strict=False)) if x != y), min(len(left), len(right)))
         if keys_b != keys_c:
             i, j = (left[k] if k < len(left) else None), (right[k] if k < len(right) else None)
             when = min(r["tasks"][n]["done"] for r, n in ((b, i), (c, j)) if n is not None)
@@ -107,7 +106,8 @@ def _divergence(b, c, by_unit: bool = True):
 
 def _lanes(result, by_unit) -> dict:
     """{lane: [task indexes]}: the tasks of each lead unit's handling (lane None: the proposal's own)."""
-    lanes, order = {}, {}
+    lanes: dict = {}
+    order: dict = {}
     for n, task in enumerate(result["tasks"]):
         unit = task["for_unit"]
         lane = unit if by_unit or unit is None else order.setdefault(unit, len(order))
@@ -156,7 +156,7 @@ def format_report(report: dict, limit: int = 20) -> str:
     out = ["提案办理回放报告", f"基线：{_side(report['baseline'])}", f"候选：{_side(report['candidate'])}",
            f"案件：{report['about'].get('cases_label', '')}", ""]
 
-    def section(title, rows, first="项目"):
+    def section(title, rows, first="项目") -> None:
         out.extend([title, _table([first, "基线", "候选", "变化"], rows), ""])
 
     def rows_of(key, names, keys=None):
@@ -239,6 +239,6 @@ def _table(headers, rows) -> str:
     widths = [max(_width(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
 
     def line(cells):
-        return "  " + "  ".join(str(x) + " " * (w - _width(str(x))) for x, w in zip(cells, widths)).rstrip()
+        return "  " + "  ".join(str(x) + " " * (w - _width(str(x))) for x, w in zip(cells, widths, strict=False)).rstrip()
 
     return "\n".join([line(headers), "  " + "  ".join("-" * w for w in widths), *map(line, rows)])

@@ -41,9 +41,9 @@ MAX_YEARS = 5  # a timer further than this after submission is never reached
 class _KnownDays(WorkCalendar):
     """The region's working calendar, each day looked up once (a replay asks about the same days often)."""
 
-    def __init__(self, extra_holidays=None, extra_workdays=None):
+    def __init__(self, extra_holidays=None, extra_workdays=None) -> None:
         super().__init__(extra_holidays, extra_workdays)
-        self._known = {}
+        self._known: dict = {}
 
     def is_workday(self, d) -> bool:
         """As WorkCalendar.is_workday, remembered per day."""
@@ -56,7 +56,7 @@ class _KnownDays(WorkCalendar):
 class Side:
     """A definition version with a region profile, as one side of a replay."""
 
-    def __init__(self, label: str, bundle, rt, description: str = ""):
+    def __init__(self, label: str, bundle, rt, description: str = "") -> None:
         """`rt`: a Runtime of the side's region, forms and stages (not shared with an instance:
         the side's in-memory database registers its version in it)."""
         self.label, self.bundle, self.description = label, bundle, description
@@ -69,7 +69,7 @@ class Side:
         region = self.region
         self.calendar = _KnownDays(region.calendar.get("extra_holidays"), region.calendar.get("extra_workdays"))
         rt.calendar, rt.deadlines = self.calendar, Deadlines(region, self.calendar)  # the same days, remembered
-        self._store = None
+        self._store: MemoryStore | None = None
 
     @property
     def store(self) -> MemoryStore:
@@ -91,23 +91,25 @@ class CaseRun:
     database (engine/replay/memory.py); a test passes one that runs them on a real
     database through the live services, with the same schedule."""
 
-    def __init__(self, side: Side, case, answers, horizon: datetime | None = None, on=None):
+    def __init__(self, side: Side, case, answers, horizon: datetime | None = None, on=None) -> None:
         self.side, self.case, self.answers, self.horizon = side, case, answers, horizon
         self.bundle = side.bundle
         self.on = on
-        self.open, self.pending, self.seq = {}, [], 0
-        self.seen = {}  # (task name, unit or person) -> times ready
-        self.invented = {}  # task name -> invented answers given
-        self.tasks = []
+        self.open: dict[object, TaskView] = {}
+        self.pending: list[tuple] = []
+        self.seq = 0
+        self.seen: dict[tuple, int] = {}  # (task name, unit or person) -> times ready
+        self.invented: dict[str, int] = {}  # task name -> invented answers given
+        self.tasks: list[dict] = []
         self.needed = 0  # tasks that needed an invented answer (given, or due after the horizon)
-        self.replied_at = None
-        self.events = []  # the event log the case left (for comparing with production)
-        self.error = None
+        self.replied_at: datetime | None = None
+        self.events: list[tuple] = []  # the event log the case left (for comparing with production)
+        self.error: str | None = None
 
     # -- running ----------------------------------------------------------------------
     def run(self) -> dict:
         """Play the case to its end, its horizon or its first error."""
-        clock.current().set(self.case.submitted_at)
+        clock.moving().set(self.case.submitted_at)
         with (self.on or self.side.store.case()) as on:
             try:
                 start, invented = fit(self.side.forms, SUBMISSION_FORM, self.case.submission(self.side.region),
@@ -134,7 +136,7 @@ class CaseRun:
                 self.error = f"回放出错：{faults.reason(err)}"
             return self._result(on)
 
-    def _sync(self, on):
+    def _sync(self, on) -> None:
         rows = {row.id: row for row in on.open_tasks()}
         for task_id in [i for i in self.open if i not in rows]:
             del self.open[task_id]  # done, or cancelled by an interrupting event
@@ -180,18 +182,18 @@ class CaseRun:
         limit = self.horizon or self.case.submitted_at + timedelta(days=366 * MAX_YEARS)
         now = clock.now()
         if timer is not None and timer < limit and (nxt is None or timer < nxt[0]):
-            clock.current().set(max(timer, now) + timedelta(seconds=1))  # Spiff fires once the time has passed
+            clock.moving().set(max(timer, now) + timedelta(seconds=1))  # Spiff fires once the time has passed
             on.fire()
             self._stepped(on)
             return True
         if nxt is None or (self.horizon is not None and nxt[0] > self.horizon):
             return False
         heapq.heappop(self.pending)
-        clock.current().set(max(nxt[0], now))
+        clock.moving().set(max(nxt[0], now))
         self._complete(on, self.open[nxt[2]], nxt[3])
         return True
 
-    def _complete(self, on, view: TaskView, answer: Answer):
+    def _complete(self, on, view: TaskView, answer: Answer) -> None:
         at = clock.now()
         nth = self.invented.get(view.name, 0)
         try:
@@ -224,7 +226,7 @@ class CaseRun:
                            "late": bool(view.due_at and at > view.due_at), "invented": invented})
         self._stepped(on)
 
-    def _stepped(self, on):
+    def _stepped(self, on) -> None:
         """After a step: when the reply class was first set (the reply's time)."""
         if self.replied_at is None and on.proposal.reply_class is not None:
             self.replied_at = clock.now()

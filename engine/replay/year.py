@@ -36,7 +36,7 @@ REFUSE = {"unit_head": 0.05}
 REFUSE_OTHERS = 0.03
 MEMBERS = 240  # proposers wy001 … wy240
 # Median working days a handler takes, by (role, stage) of the task, else by role.
-STAGE_DAYS = {("proposer", "cosigning"): 2, ("committee", "review"): 3, ("committee", "assignment"): 4,
+STAGE_DAYS: dict[tuple[str, str | None], int] = {("proposer", "cosigning"): 2, ("committee", "review"): 3, ("committee", "assignment"): 4,
               ("unit_clerk", "accepting"): 2, ("unit_clerk", "handling"): 3, ("unit_head", "handling"): 1,
               ("unit_clerk", "replying"): 12, ("unit_head", "replying"): 2, ("proposer", "feedback"): 6,
               ("unit_clerk", "rehandling"): 10, ("committee", "rehandling"): 10, ("unit_clerk", "follow_up"): 15,
@@ -131,8 +131,9 @@ def median_days(role: str, stage: str | None) -> int:
 class GeneratedAnswers:
     """Answers of one generated case in one run, made per form from its draws."""
 
-    def __init__(self, case: GeneratedCase, region, known: set):
-        self.case, self.region, self.known, self.state = case, region, known, {}
+    def __init__(self, case: GeneratedCase, region, known: set) -> None:
+        self.case, self.region, self.known = case, region, known
+        self.state: dict = {}
         # a unit's place in the case (1st drawn unit, 2nd, ...) keys its draws: the same in any region
         self.slots = {unit: f"u{i}" for i, unit in enumerate(draw_units(region, case.draws["unit_qs"]))}
 
@@ -155,7 +156,7 @@ class GeneratedAnswers:
 class _Draw:
     """What a form's answer maker may use: the case's draws, the task, its random draws, the day."""
 
-    def __init__(self, source, view, rng, at):
+    def __init__(self, source, view, rng, at) -> None:
         self.source, self.d, self.region, self.state, self.view, self.rng, self.at = (
             source, source.case.draws, source.region, source.state, view, rng, at)
 
@@ -288,7 +289,7 @@ FORM_ANSWERS = {
 def draw_units(region, qs, exclude=()) -> list:
     """Distinct units of `region`'s directory for quantiles `qs` (Zipf shares), leaving out `exclude`."""
     codes, _, shares = region_list(region, "units")
-    chosen = []
+    chosen: list = []
     for q in qs:
         unit = pick(q, codes, shares, exclude=[*exclude, *chosen])
         if unit is not None:

@@ -18,6 +18,7 @@ import calendar as _calendar
 from datetime import date, datetime, time, timedelta
 
 from engine.model.clock import CHINA
+from engine.profile.region import Region
 from engine.rules.workcal import WorkCalendar
 
 CHINA_TZ = CHINA  # the one China time zone, engine/model/clock.py
@@ -70,7 +71,7 @@ class Deadlines:
 
     iso = staticmethod(iso)
 
-    def __init__(self, region, calendar: WorkCalendar | None = None):
+    def __init__(self, region: Region, calendar: WorkCalendar | None = None) -> None:
         """`calendar` defaults to the region's WorkCalendar."""
         self.region = region
         self.calendar = calendar if calendar is not None else WorkCalendar.for_region(region)

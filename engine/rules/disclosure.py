@@ -6,7 +6,10 @@ Read by the public page (engine/queries/public.py) and the committee's review
 
 May import: `engine.model`, `engine.rules.workcal`.
 """
+from typing import Any
+
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.model import clock
 from engine.model.tables import Event, Proposal, Publication, Rating, Unit
@@ -16,7 +19,7 @@ REPLY_STEP = "send_reply"
 STATUS_LABELS = {"pending": "待审核", "published": "已公开", "withheld": "不予公开", "withdrawn": "委员已撤回同意"}
 
 
-def candidates(session, rt, proposal_id: int | None = None) -> list[dict]:
+def candidates(session: Session, rt: Any, proposal_id: int | None = None) -> list[dict]:  # rt: the Runtime (a layer above)
     """Every sent reply whose proposer consented (or whose consent was withdrawn), newest
     first, with its review status and the date it is to be published by."""
     where = [Event.kind == "milestone", Event.task_name == REPLY_STEP]
@@ -24,7 +27,7 @@ def candidates(session, rt, proposal_id: int | None = None) -> list[dict]:
         where.append(Event.proposal_id == proposal_id)
     replies = list(session.execute(select(Event, Proposal).join(Proposal, Proposal.id == Event.proposal_id)
                                    .where(*where).order_by(Event.id.desc())))
-    latest = {}
+    latest: dict = {}
     for event, proposal in replies:  # a second handling's reply replaces the first of that unit
         latest.setdefault((proposal.id, event.unit_id), (event, proposal))
     rows = {p.reply_event_id: p for p in session.scalars(select(Publication).where(
@@ -48,7 +51,7 @@ def candidates(session, rt, proposal_id: int | None = None) -> list[dict]:
     return out
 
 
-def _consented(session, proposal: Proposal, reply: Event) -> bool:
+def _consented(session: Session, proposal: Proposal, reply: Event) -> bool:
     """Whether the proposer's latest rating of this reply consents to its disclosure."""
     task_ids = select(Rating.task_id).where(Rating.proposal_id == proposal.id, Rating.rater == proposal.proposer,
                                             Rating.reply_unit == reply.unit_id)

@@ -4,11 +4,12 @@ is late) and by the extension process itself."""
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from engine.model.tables import DeadlineExtension
 
 
-def extended_due(session, proposal_id: int, kind: str, unit: str | None = None) -> datetime | None:
+def extended_due(session: Session, proposal_id: int, kind: str, unit: str | None = None) -> datetime | None:
     """The approved extended deadline of `kind` for a unit (any unit: the latest), or None."""
     query = select(func.max(DeadlineExtension.requested_due)).where(
         DeadlineExtension.proposal_id == proposal_id, DeadlineExtension.kind == kind,

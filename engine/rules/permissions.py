@@ -48,16 +48,32 @@ supervising leader of a key proposal.
 """
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, false, not_, or_, select, true
-from sqlalchemy.orm import object_session
+from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, select, true
+from sqlalchemy.orm import Session, object_session
 
-from engine.model.errors import Conflict, Forbidden, InvalidForm, NotFound
+from engine.model.errors import Conflict, InvalidForm, NotFound
 from engine.model.tables import Event, OpenTask, Proposal, ProposalPerson, ProposalUnit, User
 from engine.profile import catalogue
 from engine.rules.roles import (  # noqa: F401 (the role checks are decided here too: re-exported)
-    DESIGNER, SUPERVISION_ROLES, UNIT_ROLES, VERSION_READERS, check_designer, check_extension_requester,
-    check_submitter, check_supervisor, may_design, may_read_versions, may_see_incidents, may_submit, may_supervise,
-    STATISTICS_ALL_ROLES, check_may_assess, may_assess, may_make_report, statistics_scope)
+    DESIGNER,
+    STATISTICS_ALL_ROLES,
+    SUPERVISION_ROLES,
+    UNIT_ROLES,
+    VERSION_READERS,
+    check_designer,
+    check_extension_requester,
+    check_may_assess,
+    check_submitter,
+    check_supervisor,
+    may_assess,
+    may_design,
+    may_make_report,
+    may_read_versions,
+    may_see_incidents,
+    may_submit,
+    may_supervise,
+    statistics_scope,
+)
 
 # process designers read every proposal (to follow the cases on a version) but have no tasks
 SEE_ALL_ROLES = {"committee", "gov_office", "supervisor", "deputy_head", "designer"}
@@ -110,7 +126,7 @@ class Viewer:
         return False
 
 
-def viewer(session, user: User, proposal_id: int) -> Viewer:
+def viewer(session: Session, user: User, proposal_id: int) -> Viewer:
     """`user` as a viewer of a proposal (the caller has checked that they may see it)."""
     role = None
     if user.role_set & UNIT_ROLES and user.unit_id:
@@ -177,7 +193,7 @@ def visible_context(view: Viewer, data: dict, events: list[Event], audiences: di
     task giving it) of steps they see."""
     if view.staff:
         return dict(data)
-    shown, hidden = set(own_keys), set()
+    shown, hidden = set(own_keys), set[str]()
     for e in events:
         if isinstance(e.data, dict):
             (shown if sees_event(view, e, audiences) else hidden).update(e.data)
@@ -195,12 +211,19 @@ def may_do(user: User, task: OpenTask) -> bool:
         return False
     if task.unit_id is not None and task.unit_id != user.unit_id:
         return False
-    if task.form in RATING_FORMS and _has_part(object_session(task), user, task.proposal_id):
+    if task.form in RATING_FORMS and _has_part(_session_of(task), user, task.proposal_id):
         return False
     return task.assignee is None or task.assignee == user.username
 
 
-def _has_part(session, user: User, proposal_id: int) -> bool:
+def _session_of(task: OpenTask) -> Session:
+    session = object_session(task)
+    if session is None:
+        raise RuntimeError("a rating task's rater is checked against the proposal's parts: the task must be attached")
+    return session
+
+
+def _has_part(session: Session, user: User, proposal_id: int) -> bool:
     """Whether `user` is an account of a unit with a part (lead, assisting, returned) in the proposal."""
     if not (user.role_set & UNIT_ROLES and user.unit_id):
         return False
@@ -243,17 +266,17 @@ def may_complete(user: User, task: OpenTask) -> bool:
     return may_do(user, task) and task.claimed_by in (None, user.username)
 
 
-def _name(session, username: str) -> str:
+def _name(session: Session, username: str) -> str:
     return session.scalar(select(User.name).where(User.username == username)) or username
 
 
-def check_completable(session, user: User, task: OpenTask) -> None:
+def check_completable(session: Session, user: User, task: OpenTask) -> None:
     """Conflict (naming the claimer) if another person has claimed the task."""
     if task.claimed_by not in (None, user.username):
         raise Conflict(f"该任务已由{_name(session, task.claimed_by)}认领，只有认领人可以办理（认领人释放后可以办理）")
 
 
-def check_claimable(session, user: User, task: OpenTask) -> None:
+def check_claimable(session: Session, user: User, task: OpenTask) -> None:
     """A task `user` may do can be claimed when it names no assignee and nobody else has it."""
     if task.assignee is not None:
         raise Conflict("该任务已指定办理人，无需认领")
@@ -261,7 +284,7 @@ def check_claimable(session, user: User, task: OpenTask) -> None:
         raise Conflict(f"该任务已由{_name(session, task.claimed_by)}认领")
 
 
-def check_releasable(session, user: User, task: OpenTask) -> None:
+def check_releasable(session: Session, user: User, task: OpenTask) -> None:
     """Only the claimer releases a claimed task."""
     if task.claimed_by not in (None, user.username):
         raise Conflict(f"该任务由{_name(session, task.claimed_by)}认领，只有认领人可以释放")
@@ -278,7 +301,7 @@ def may_review_in_batch(user: User) -> bool:
     return "committee" in user.role_set
 
 
-def check_assignable(session, user: User, task: OpenTask, target: User | None) -> None:
+def check_assignable(session: Session, user: User, task: OpenTask, target: User | None) -> User:
     """The committee gives a pool task to `target`, who must be able to do it (its role and unit).
     Anyone else is told the task does not exist, as for any task they may not do."""
     if not may_assign(user):
@@ -290,9 +313,10 @@ def check_assignable(session, user: User, task: OpenTask, target: User | None) -
     if not may_do(target, task):
         raise InvalidForm("改派对象不能办理该任务",
                           [{"field": "username", "message": "改派给：应为该任务所属单位、角色的人员"}])
+    return target
 
 
-def task_for(session, user: User, task_id: str) -> OpenTask:
+def task_for(session: Session, user: User, task_id: str) -> OpenTask:
     """The open task `user` may do; else NotFound (no such task, or not the user's, the
     same answer) or Conflict (already completed: who and when, told only to someone who
     may see the proposal)."""
@@ -309,13 +333,13 @@ def task_for(session, user: User, task_id: str) -> OpenTask:
     return row
 
 
-def may_see_proposal(session, user: User, proposal_id: int) -> bool:
+def may_see_proposal(session: Session, user: User, proposal_id: int) -> bool:
     """Whether the proposal exists and `user` may see it."""
     return session.scalar(select(Proposal.id).where(Proposal.id == proposal_id,
                                                     visible_proposals_clause(user))) is not None
 
 
-def may_upload(session, user: User, proposal: Proposal) -> bool:
+def may_upload(session: Session, user: User, proposal: Proposal) -> bool:
     """Whether `user` may attach a file to the proposal from its dossier (see the module docstring)."""
     roles = user.role_set
     if "committee" in roles:
@@ -332,7 +356,7 @@ def may_upload(session, user: User, proposal: Proposal) -> bool:
     return "deputy_head" in roles and bool(proposal.is_key) and proposal.supervising_leader == user.username
 
 
-def visible_proposals_clause(user: User):
+def visible_proposals_clause(user: User) -> ColumnElement[bool]:
     """A WHERE clause on `Proposal` selecting the proposals `user` may see.
 
     The committee, government office, supervision office and deputy heads see
@@ -351,9 +375,9 @@ def visible_proposals_clause(user: User):
     return or_(*clauses) if clauses else false()
 
 
-def my_tasks_clause(user: User):
+def my_tasks_clause(user: User) -> ColumnElement[bool]:
     """A WHERE clause on `OpenTask` selecting the tasks `user` may do (see `may_do`)."""
-    unit = OpenTask.unit_id.is_(None)
+    unit: ColumnElement[bool] = OpenTask.unit_id.is_(None)
     if user.unit_id:
         unit = or_(unit, OpenTask.unit_id == user.unit_id)
     clause = and_(OpenTask.role.in_(sorted(user.role_set)), unit,
@@ -364,6 +388,6 @@ def my_tasks_clause(user: User):
     return clause
 
 
-def _ids(value) -> list[int]:
+def _ids(value: object) -> list[int]:
     return [v for v in value if isinstance(v, int)] if isinstance(value, list) else []
 

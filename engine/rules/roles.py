@@ -56,10 +56,12 @@ def check_designer(user: User, read_only: bool = False) -> None:
         raise Forbidden("只有流程设计员和提案委可以查看流程版本" if read_only else "只有流程设计员可以部署流程版本和迁移案件")
 
 
-def check_extension_requester(user: User, part: ProposalUnit | None) -> None:
-    """Forbidden unless `user` is staff of the lead unit (`part`: the user's unit's part in the proposal)."""
+def check_extension_requester(user: User, part: ProposalUnit | None) -> ProposalUnit:
+    """Forbidden unless `user` is staff of the lead unit (`part`: the user's unit's part in the
+    proposal); returns that part."""
     if part is None or part.role != "lead" or not user.role_set & UNIT_ROLES:
         raise Forbidden("只有主办单位可以申请延期答复")
+    return part
 
 # The committee's year: statistics (统计分析), unit assessment (承办单位考核), the annual report
 

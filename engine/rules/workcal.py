@@ -15,13 +15,15 @@ from datetime import date, datetime, timedelta
 
 import chinese_calendar
 
+from engine.profile.region import Region
+
 log = logging.getLogger(__name__)
 
 _warned_years: set[int] = set()
 _warned_lock = threading.Lock()
 
 
-def _to_date(value) -> date:
+def _to_date(value: date | datetime | str) -> date:
     """A date from an ISO string ("2025-10-09") or a date (YAML may parse it)."""
     if isinstance(value, datetime):
         return value.date()
@@ -60,14 +62,14 @@ class WorkCalendar:
     for a year the package does not cover, Monday-Friday (warned once per year).
     """
 
-    def __init__(self, extra_holidays: Iterable | None = None, extra_workdays: Iterable | None = None):
+    def __init__(self, extra_holidays: Iterable | None = None, extra_workdays: Iterable | None = None) -> None:
         """Days given as dates or ISO strings."""
         self.extra_holidays = _to_dates(extra_holidays)
         self.extra_workdays = _to_dates(extra_workdays)
         self._known: dict[date, bool] = {}  # day -> working day, as looked up (counting deadlines asks often)
 
     @classmethod
-    def for_region(cls, region) -> "WorkCalendar":
+    def for_region(cls, region: Region) -> WorkCalendar:
         """The calendar of a Region: the national table plus its `calendar:` block."""
         cal = region.calendar
         return cls(extra_holidays=cal.get("extra_holidays"), extra_workdays=cal.get("extra_workdays"))

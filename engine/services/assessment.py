@@ -8,8 +8,8 @@ the data are corrected later.
 from engine.model import clock
 from engine.model.errors import EngineError, NotFound
 from engine.model.tables import AssessmentAdjustment, AssessmentSnapshot, Unit, User
-from engine.profile.region import Region
 from engine.profile.assessment_scheme import scheme
+from engine.profile.region import Region
 from engine.rules import permissions
 
 MAX_REASON = 2000

@@ -23,12 +23,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from engine.model import clock
-from engine.model import limits
+from engine.model import clock, limits
 from engine.model.errors import Forbidden, InvalidForm, NotFound
-from engine.model.tables import Attachment, OpenTask, Proposal, User
+from engine.model.tables import Attachment, OpenTask, Proposal, User, describe_attachment
 from engine.rules.permissions import may_do, may_upload, visible_proposals_clause
-from engine.model.tables import describe_attachment
 
 CHUNK = 64 * 1024
 MAX_FILENAME = 255
@@ -161,7 +159,8 @@ def check_attachment_ids(session, proposal_id: int, ids) -> list[str]:
     this proposal. An id of another proposal gets the same message as one that
     does not exist, so a form cannot be used to probe other proposals.
     """
-    problems, wanted = [], {}
+    problems: list[str] = []
+    wanted: dict = {}
     for value in ids or []:
         number = _as_id(value)
         if number is None:
@@ -221,10 +220,10 @@ class _Sniffer:
     BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
     BLANKS = b" \t\r\n\f\v\x00"
 
-    def __init__(self, extension: str):
+    def __init__(self, extension: str) -> None:
         self.extension = extension
         self.done = extension == "txt"
-        self.start = b""  # the first bytes of the file, until the BOM is known
+        self.start: bytes | None = b""  # the first bytes of the file, until the BOM is known
         self.head = b""  # the first non-blank bytes
 
     def feed(self, chunk: bytes, end: bool = False) -> None:

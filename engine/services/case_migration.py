@@ -17,20 +17,21 @@ timers keep the time they were armed with; the ones armed later follow the
 new version.
 """
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from SpiffWorkflow.bpmn.util.diff import diff_workflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from engine.workflow import state
+from engine.adapters.db import CONFLICT_MESSAGE, UnitOfWork, lost_to_concurrent, stored
 from engine.definitions import versions
-from engine.adapters.db import CONFLICT_MESSAGE, UnitOfWork, lost_to_concurrent
+from engine.definitions.versions import current_definition, find_version
 from engine.model.errors import EngineError
 from engine.model.eventlog import log
 from engine.model.tables import Case, ProcessDefinition, Proposal, User
+from engine.workflow import state
 from engine.workflow.step import Step, lock_case
-from engine.definitions.versions import current_definition, find_version
 
 # Tasks only foreseen, not reached: dropped when their definition is gone, and foreseen again later.
 _FORESEEN = TaskState.PREDICTED_MASK | TaskState.FUTURE
@@ -87,14 +88,14 @@ def migrate(database, rt, version: str | None = None, by: str | None = None, cas
         target = target_definition(uow.session, rt, version)
         target_id, target_hash = target.id, target.hash
         ids = [c.id for c in _running_cases(uow.session, target, case_ids)]
-    result = {"to": target_hash, "moved": [], "skipped": [], "failed": []}
+    result: dict[str, Any] = {"to": target_hash, "moved": [], "skipped": [], "failed": []}
     for case_id in ids:
         with UnitOfWork(database) as uow:
             case = lock_case(uow.session, case_id)
             if case is None or case.completed or case.definition_id == target_id:
                 continue  # finished or moved meanwhile
-            target = uow.session.get(ProcessDefinition, target_id)
-            proposal = uow.session.get(Proposal, case.proposal_id)
+            target = stored(uow.session, ProcessDefinition, target_id)
+            proposal = stored(uow.session, Proposal, case.proposal_id)
             step = Step(uow, rt, case, proposal, rt.bundle_of_case(uow.session, case), None)
             try:
                 check, workflow = _check(step, target, rt.bundle_for(target))
@@ -155,7 +156,7 @@ def _check(step, target, new_bundle):
             check.reasons.append(f"正在运行的子流程“{sub.spec.name}”在新版本中不存在")
             continue
         diffs.append((sub, diff, new_subprocess_specs[sub.spec.name]))
-    for wf, diff, _spec in diffs:
+    for _wf, diff, _spec in diffs:
         for task in diff.removed:
             if _foreseen(task):
                 continue
@@ -168,7 +169,7 @@ def _check(step, target, new_bundle):
     return check, (workflow, diffs, new_subprocess_specs)
 
 
-def _move(step, loaded, target, new_bundle, check, by):
+def _move(step, loaded, target, new_bundle, check, by) -> None:
     workflow, diffs, new_subprocess_specs = loaded
     for wf, diff, spec in diffs:
         _swap_specs(wf, diff, spec)
@@ -191,7 +192,7 @@ def _foreseen(task) -> bool:
     return task.has_state(_FORESEEN) and task.parent is not None and not task.parent.has_state(TaskState.FINISHED_MASK)
 
 
-def _swap_specs(wf, diff, spec):
+def _swap_specs(wf, diff, spec) -> None:
     """Point the workflow and each task at the new version's definitions, keeping every task's
     identity and state (SpiffWorkflow's migrate_workflow would reset waiting tasks, re-arming
     timers and re-creating people's tasks); foreseen tasks whose definition is gone are dropped."""
@@ -208,7 +209,7 @@ def _swap_specs(wf, diff, spec):
     _foresee_again(wf)
 
 
-def _foresee_again(wf):
+def _foresee_again(wf) -> None:
     """Re-predict what follows each task that is ready or waiting and has not produced
     anything yet: its foreseen successors still follow the old version's flows."""
     for task in list(wf.tasks.values()):

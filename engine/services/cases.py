@@ -10,19 +10,16 @@ from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from engine.services import attachments
-from engine.services import similarity
+from engine.adapters.db import UnitOfWork, stored
 from engine.model import clock
-from engine.workflow import faults
-from engine.profile import form_rules, sessions
-from engine.workflow import state
-from engine.workflow import step as steps
-from engine.adapters.db import UnitOfWork
-from engine.model.errors import Conflict, Forbidden, InvalidForm
+from engine.model.errors import Conflict, Forbidden, InvalidForm, NotFound
 from engine.model.eventlog import log
 from engine.model.tables import Case, OpenTask, Proposal, ProposalPerson, User
+from engine.profile import form_rules, sessions
 from engine.rules import permissions
 from engine.rules.permissions import check_completable, task_for
+from engine.services import attachments, similarity
+from engine.workflow import faults, state, step as steps
 from engine.workflow.runtime import Runtime
 
 SUBMISSION_FORM = "submission"
@@ -102,11 +99,13 @@ def complete_open_task(uow: UnitOfWork, rt: Runtime, user: User, row: OpenTask, 
     then the tasks of `then` (complete_task)."""
     session, task_id = uow.session, row.id
     case = steps.lock_case(session, row.case_id)  # before anything is written: see engine/workflow/step.py
+    if case is None:
+        raise NotFound("找不到该任务所属的案件")
     if expected_version is not None and expected_version != case.version:
         raise Conflict("案件已被他人更新，请刷新后重试", current_version=case.version)
     fields = rt.forms.validate(row.form, data)
     _check_references(session, rt, row, fields)
-    proposal = session.get(Proposal, case.proposal_id)
+    proposal = stored(session, Proposal, case.proposal_id)
     step = steps.Step(uow, rt, case, proposal, rt.bundle_of_case(session, case), user)
     step.on_behalf, step.had_open_task = on_behalf, True
     workflow = step.load()

@@ -8,13 +8,13 @@ engine/rules/permissions.py; each function here is one transaction (it commits).
 """
 from sqlalchemy import select
 
-from engine.model import clock
 from engine.adapters import outbox as notify
-from engine.rules import permissions
-from engine.adapters.db import UnitOfWork
+from engine.adapters.db import UnitOfWork, stored
+from engine.model import clock
 from engine.model.errors import NotFound
 from engine.model.eventlog import log
 from engine.model.tables import OpenTask, Proposal, User
+from engine.rules import permissions
 
 
 def claim(uow: UnitOfWork, user: User, task_id: str) -> OpenTask:
@@ -47,11 +47,11 @@ def assign(uow: UnitOfWork, rt, user: User, task_id: str, username) -> OpenTask:
     if row is None:
         raise NotFound("找不到该任务")
     target = session.scalar(select(User).where(User.username == username)) if isinstance(username, str) else None
-    permissions.check_assignable(session, user, row, target)
+    target = permissions.check_assignable(session, user, row, target)
     if row.claimed_by != target.username:
         row.claimed_by, row.claimed_at = target.username, clock.now()
         _log(session, row, user, f"将“{row.title}”改派给{target.name}")
-        proposal = session.get(Proposal, row.proposal_id)
+        proposal = stored(session, Proposal, row.proposal_id)
         notify.enqueue(session, rt.region, [target], "task", f"改派给您的待办：{row.title}",
                        f"提案：{proposal.title}", proposal_id=proposal.id, task_id=row.id, now=clock.now())
         uow.commit()

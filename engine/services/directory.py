@@ -1,9 +1,9 @@
 """The unit directory and accounts: loading the region's units, adding users."""
 from sqlalchemy import func, select
 
-from engine.services.accounts import hash_password
 from engine.model.tables import Unit, User
 from engine.profile.region import Region
+from engine.services.accounts import hash_password
 
 
 def sync_units(session, region: Region) -> int:

@@ -3,7 +3,7 @@ committee and the government office decide in processes/extension.bpmn (its serv
 tasks: engine/workflow/extension.py), never past the maximum the region allows
 (deadline rule `reply_max_rule` of the case).
 """
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 
 from sqlalchemy import select
 
@@ -13,8 +13,7 @@ from engine.model.errors import Conflict, InvalidForm, NotFound
 from engine.model.eventlog import log
 from engine.model.tables import Case, DeadlineExtension, Proposal, ProposalUnit, User
 from engine.rules import permissions
-from engine.workflow import extension as extension_tasks
-from engine.workflow import step as steps
+from engine.workflow import extension as extension_tasks, step as steps
 
 REQUEST_FORM = extension_tasks.REQUEST_FORM
 PROCESS = extension_tasks.PROCESS
@@ -35,7 +34,7 @@ def request_extension(uow, rt, user: User, proposal_id: int, data: dict) -> dict
         raise NotFound("找不到该提案")
     extension_tasks.lock_proposal_case(session, proposal_id)  # two requests at once: the second sees the first
     lead = session.get(ProposalUnit, (proposal_id, user.unit_id)) if user.unit_id else None
-    permissions.check_extension_requester(user, lead)
+    lead = permissions.check_extension_requester(user, lead)
     if lead.reply_class is not None:
         raise Conflict("本单位已经答复，无需延期")
     pending = session.scalar(select(DeadlineExtension).where(
@@ -54,7 +53,7 @@ def request_extension(uow, rt, user: User, proposal_id: int, data: dict) -> dict
                                           "message": f"延期后不得晚于 {extension_tasks.day(maximum)}（地区规定的最长答复期限）"}])
     now = clock.now()
     extension = DeadlineExtension(proposal_id=proposal_id, unit_id=user.unit_id, kind="reply", reason=fields["reason"],
-                                  requested_due=requested.astimezone(timezone.utc), status="pending", requested_by=user.username,
+                                  requested_due=requested.astimezone(UTC), status="pending", requested_by=user.username,
                                   requested_at=now)
     session.add(extension)
     session.flush()

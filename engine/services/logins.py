@@ -23,9 +23,9 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 from sqlalchemy import delete, select
 
 from engine.model import clock
-from engine.services import accounts
 from engine.model.errors import EngineError, Unauthorized
 from engine.model.tables import LoginFailure, LoginSession, User
+from engine.services import accounts
 
 PAGE, API = "page", "api"
 _SALT = "cppcc-api-token"
@@ -42,7 +42,7 @@ class TooManyFailures(EngineError):
 
     status = 429
 
-    def __init__(self, seconds: float):
+    def __init__(self, seconds: float) -> None:
         minutes = max(1, math.ceil(seconds / 60))
         super().__init__(f"登录失败次数过多，请 {minutes} 分钟后再试")
         self.retry_after = minutes * 60

@@ -58,7 +58,7 @@ def record(uow: UnitOfWork, rt: Runtime, user: User, proposal_id: int, body: dic
     if unknown:
         raise InvalidForm("代录信息有误", [{"field": k, "message": "不认识的字段"} for k in unknown])
     rater, scan_id, rating = body.get("rater"), body.get("scan_attachment_id"), body.get("rating")
-    errors = []
+    errors: list[dict] = []
     task = None
     if not isinstance(rater, str) or not rater:
         errors.append({"field": "rater", "message": "评价委员：请选择由哪位委员评价"})
@@ -77,7 +77,7 @@ def record(uow: UnitOfWork, rt: Runtime, user: User, proposal_id: int, body: dic
         errors.append({"field": "scan_attachment_id", "message": "签字扫描件：应为 PDF、JPG 或 PNG 文件"})
     if not isinstance(rating, dict):
         errors.append({"field": "rating", "message": "评价内容：请填写纸质征询意见表上的评价"})
-    if errors:
+    if errors or task is None or scan is None or not isinstance(rating, dict):
         raise InvalidForm(f"代录信息有 {len(errors)} 处需要修改", errors)
     member = session.scalar(select(User).where(User.username == rater))
     if member is None:

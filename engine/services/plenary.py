@@ -18,11 +18,13 @@ A row (all keys but task_id optional):
 A review row filed with lead units is assigned in the same step; a row with
 nothing to do (no decision, no lead unit) is skipped.
 """
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine.adapters.db import CONFLICT_MESSAGE, UnitOfWork, lost_to_concurrent
+from engine.adapters.db import CONFLICT_MESSAGE, UnitOfWork, lost_to_concurrent, stored
 from engine.model.errors import Conflict, EngineError, Forbidden, InvalidForm
 from engine.model.tables import Case, OpenTask, ProcessDefinition, Proposal, User
 from engine.rules.permissions import may_review_in_batch
@@ -70,7 +72,7 @@ def _apply_chunk(database, rt, user_id: int, rows: list, first: int) -> list[dic
             # the driver would begin only at the first write, and a savepoint outside a transaction
             # would commit on release: take the write lock now, so that the savepoints nest
             session.connection().exec_driver_sql("BEGIN IMMEDIATE")
-        user = session.get(User, user_id)
+        user = stored(session, User, user_id)
         # the definitions the chunk's cases run on, read once and held: the session keeps only
         # weak references, and each row's step would read the whole definition row again
         task_ids = [r["task_id"] for r in rows if isinstance(r, dict) and isinstance(r.get("task_id"), str)]
@@ -84,15 +86,16 @@ def _apply_chunk(database, rt, user_id: int, rows: list, first: int) -> list[dic
 
 def apply_row(uow, rt, user: User, row, n: int = 1) -> dict:
     """One row in a savepoint of the caller's transaction: kept whole, or rolled back whole."""
-    result = {"row": n, "task_id": row.get("task_id") if isinstance(row, dict) else None, "proposal_id": None,
-              "ok": False, "skipped": False, "status": None, "status_label": None, "number": None, "title": None,
-              "message": None, "errors": []}
+    result: dict[str, Any] = {
+        "row": n, "task_id": row.get("task_id") if isinstance(row, dict) else None, "proposal_id": None,
+        "ok": False, "skipped": False, "status": None, "status_label": None, "number": None, "title": None,
+        "message": None, "errors": []}
     session = uow.session
     try:
         with session.begin_nested():
             if _apply(uow, rt, user, row, result):
                 session.flush()
-                proposal = session.get(Proposal, result["proposal_id"])
+                proposal = stored(session, Proposal, result["proposal_id"])
                 result.update(ok=True, status=proposal.status, number=proposal.number, title=proposal.title,
                               status_label=rt.stage_labels.get(proposal.status, proposal.status))
     except EngineError as err:

@@ -13,6 +13,7 @@ checks and reports without writing.
 import io
 import re
 import zipfile
+from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
@@ -70,8 +71,8 @@ def read_rows(content: bytes) -> list[tuple[int, dict]]:
     no 提案 sheet or header, is an InvalidForm."""
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise InvalidForm("文件不是有效的 Excel 工作簿（.xlsx）", [{"field": "file", "message": "请使用下载的模板"}])
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
+        raise InvalidForm("文件不是有效的 Excel 工作簿（.xlsx）", [{"field": "file", "message": "请使用下载的模板"}]) from err
     if SHEET not in book.sheetnames:
         raise InvalidForm(f"工作簿中没有“{SHEET}”工作表", [{"field": "file", "message": "请使用下载的模板"}])
     rows = book[SHEET].iter_rows(values_only=True)
@@ -115,7 +116,7 @@ def import_workbook(uow, rt, clerk: User, content: bytes, dry_run: bool = False)
     summary = [{"row": n, "title": d["form"].get("title"), "proposer": getattr(d.get("proposer"), "username", None),
                 "proposer_name": getattr(d.get("proposer"), "name", None),
                 "cosigners": [u.name for u in d.get("cosigners", [])]} for n, d in checked]
-    result = {"rows": summary, "errors": errors, "written": 0, "dry_run": dry_run, "proposal_ids": []}
+    result: dict[str, Any] = {"rows": summary, "errors": errors, "written": 0, "dry_run": dry_run, "proposal_ids": []}
     if errors or dry_run:
         return result
     for number, data in checked:

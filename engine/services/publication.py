@@ -12,13 +12,12 @@ from datetime import datetime
 from sqlalchemy import select
 
 from engine.adapters import outbox
-from engine.adapters.db import UnitOfWork
+from engine.adapters.db import UnitOfWork, stored
 from engine.model import clock
 from engine.model.errors import Conflict, Forbidden, InvalidForm, NotFound
 from engine.model.eventlog import log
 from engine.model.tables import Proposal, ProposalPerson, Publication, User
-from engine.rules import disclosure as public
-from engine.rules import permissions
+from engine.rules import disclosure as public, permissions
 from engine.rules.workcal import WorkCalendar
 
 MAX_REASON = 500
@@ -46,7 +45,7 @@ def publish(uow: UnitOfWork, rt, user: User, reply_event_id: int) -> dict:
         full_at = datetime.combine(day, datetime.min.time(), tzinfo=clock.CHINA)
     row = _decide(uow.session, item, "published", "", user, now)
     row.full_text_at = full_at
-    proposal = uow.session.get(Proposal, item["proposal_id"])
+    proposal = stored(uow.session, Proposal, item["proposal_id"])
     log(uow.session, proposal, "published", user, "办理结果已公开", unit_id=item["unit_id"], at=now)
     members = list(uow.session.scalars(select(User).join(ProposalPerson, ProposalPerson.username == User.username)
                                        .where(ProposalPerson.proposal_id == proposal.id, User.active.is_(True))))
@@ -68,7 +67,7 @@ def withhold(uow: UnitOfWork, rt, user: User, reply_event_id: int, reason) -> di
         raise Conflict("提案者已撤回公开同意，无需审核")
     now = clock.now()
     _decide(uow.session, item, "withheld", reason.strip(), user, now)
-    log(uow.session, uow.session.get(Proposal, item["proposal_id"]), "publication_withheld", user,
+    log(uow.session, stored(uow.session, Proposal, item["proposal_id"]), "publication_withheld", user,
         "办理结果不予公开", unit_id=item["unit_id"], data={"reason": reason.strip()}, at=now)
     uow.commit()
     return _candidate(uow.session, rt, reply_event_id)

@@ -3,7 +3,7 @@ committee staff entered from signed paper forms counted and marked 代录 (who e
 as JSON or an Excel workbook. For the committee, the government office and the
 supervision office (engine/services/supervision.py decides), beside the overdue report."""
 import io
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
@@ -25,8 +25,8 @@ def rating_report(session, rt, user: User, start: date, end: date) -> dict:
     supervision.require_access(user)
     if start > end or (end - start).days > 3 * 366:
         raise EngineError("统计区间不正确", errors=[{"field": "to", "message": "结束日期应不早于开始日期，区间不超过 3 年"}])
-    lower = datetime.combine(start, time(), clock.CHINA).astimezone(timezone.utc)
-    upper = datetime.combine(end + timedelta(days=1), time(), clock.CHINA).astimezone(timezone.utc)
+    lower = datetime.combine(start, time(), clock.CHINA).astimezone(UTC)
+    upper = datetime.combine(end + timedelta(days=1), time(), clock.CHINA).astimezone(UTC)
     rows = session.execute(select(Rating, Proposal.number, Proposal.title, Unit.name)
                            .join(Proposal, Proposal.id == Rating.proposal_id)
                            .outerjoin(Unit, Unit.id == Rating.unit_id)
@@ -36,7 +36,8 @@ def rating_report(session, rt, user: User, start: date, end: date) -> dict:
         {r.rater for r, *_ in rows} | {r.entered_by for r, *_ in rows if r.entered_by}))).all()) if rows else {}
     labels = rt.region.satisfaction_labels()
     scale = list(labels)
-    units, items = {}, []
+    units: dict = {}
+    items: list = []
     for rating, number, title, unit_name in rows:
         unit = units.setdefault(rating.unit_id, {"unit_id": rating.unit_id, "unit_name": unit_name or rating.unit_id,
                                                  "counts": dict.fromkeys(scale, 0), "total": 0, "entered": 0})

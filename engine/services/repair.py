@@ -16,10 +16,10 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from engine.workflow import step as steps
 from engine.adapters.db import UnitOfWork
 from engine.model.eventlog import log
 from engine.model.tables import Case, Incident, Proposal
+from engine.workflow import step as steps
 
 
 @dataclass

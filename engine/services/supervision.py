@@ -13,7 +13,7 @@ samples or read the reports (engine/rules/permissions.py); everyone else gets Fo
 import math
 import random
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from engine.model import clock
 from engine.model.errors import EngineError, NotFound
 from engine.model.tables import Proposal, ProposalUnit, SupervisionSample, Unit, User
 from engine.profile.region import Region
-from engine.rules.permissions import SUPERVISION_ROLES, may_supervise, check_supervisor as require_access  # noqa: F401
+from engine.rules.permissions import SUPERVISION_ROLES, check_supervisor as require_access, may_supervise  # noqa: F401
 
 CHINA = clock.CHINA
 SEED_MAX_LENGTH = 80  # SupervisionSample.seed
@@ -67,7 +67,7 @@ def draw_sample(uow, region: Region, user: User, *, rate_percent: float | str | 
     """
     session = uow.session
     require_access(user)
-    errors = []
+    errors: list[dict] = []
     rate = _rate(region.sample_rate_percent if rate_percent is None or rate_percent == "" else rate_percent,
                  errors)
     if seed is None or (isinstance(seed, str) and not seed.strip()):
@@ -87,7 +87,7 @@ def draw_sample(uow, region: Region, user: User, *, rate_percent: float | str | 
         errors.append({"field": "label", "message": f"名称不能超过 {LABEL_MAX_LENGTH} 个字符"})
     else:
         label = label.strip()
-    if errors:
+    if errors or rate is None:
         raise EngineError("抽查参数不正确", errors=errors)
     population = assigned_population(session)
     if not population:

@@ -16,16 +16,14 @@ A definition version is read and looked up once per round, not once per case.
 import logging
 import threading
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from engine.adapters import worker_lock
-from engine.model import clock
-from engine.workflow import faults
-from engine.adapters import outbox as notify
-from engine.workflow import step as steps
+from engine.adapters import outbox as notify, worker_lock
 from engine.adapters.db import UnitOfWork, lost_to_concurrent
+from engine.model import clock
 from engine.model.errors import Conflict, EngineError
 from engine.model.tables import Case, Proposal, Unit
+from engine.workflow import faults, step as steps
 
 log = logging.getLogger(__name__)
 BATCH = 20  # due cases fired in one transaction (PostgreSQL: the rows of one batch are locked)
@@ -160,18 +158,18 @@ def _claim(session, now, size: int, tried: set) -> tuple[list[Case], list[int]]:
         own = rows.where(Case.process == steps.PROPOSAL_PROCESS).with_for_update(skip_locked=True)
         return list(session.scalars(own)), side
     ids = [case_id for case_id, _ in found]
-    table = Case.__table__
-    session.execute(table.update().where(table.c.id.in_(ids)).values(id=table.c.id))  # the write lock
+    session.execute(update(Case).where(Case.id.in_(ids)).values(id=Case.id)  # the write lock
+                    .execution_options(synchronize_session=False))
     return list(session.scalars(rows.where(Case.id.in_(ids)))), []
 
 
 class Worker:
     """Runs `run_once` every `interval` seconds until stopped (a thread or the foreground)."""
 
-    def __init__(self, database, rt, interval: float = 30.0, who: str = "cppcc worker"):
+    def __init__(self, database, rt, interval: float = 30.0, who: str = "cppcc worker") -> None:
         self.database, self.rt, self.interval, self.who = database, rt, interval, who
         self._stop = threading.Event()
-        self._held = None
+        self._held: worker_lock.Held | bool | None = None
 
     def claim(self) -> None:
         """Become the database's worker: on SQLite take its worker lock, or raise

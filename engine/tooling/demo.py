@@ -7,21 +7,25 @@ demo.yaml (regions/<code>/demo.yaml); the accounts other than the leaders and
 the units are the same in every region. Every demo account has the password
 `demo123`.
 """
+import functools
+from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import yaml
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from engine.services import cases
-from engine.model import clock
-from engine.rules import permissions
-from engine.services.accounts import hash_password
 from engine.adapters.db import Database, UnitOfWork
-from engine.tooling.demo_clock import mark_demo
-from engine.services.directory import add_user, sync_units
+from engine.model import clock
 from engine.model.errors import DefinitionError, NotFound
 from engine.model.tables import OpenTask, User
+from engine.rules import permissions
+from engine.services import cases
+from engine.services.accounts import hash_password
+from engine.services.directory import add_user, sync_units
+from engine.tooling.demo_clock import mark_demo
 from engine.workflow.runtime import Runtime
 
 DEMO_PASSWORD = "demo123"
@@ -50,7 +54,7 @@ _KEYS = {"stage", "title", "proposer", "category", "source", "cosigners", "lead"
 MAX_CONSULTATIONS = 20  # a demo walk never loops for ever on a region's minimum
 
 
-def seed_people(session, runtime: Runtime) -> int:
+def seed_people(session: Session, runtime: Runtime) -> int:
     """Create the unit directory and every demo account; return accounts made."""
     sync_units(session, runtime.region)
     accounts = [*PEOPLE]
@@ -61,8 +65,8 @@ def seed_people(session, runtime: Runtime) -> int:
         accounts.append((f"{unit['id']}_head", f"{surname}主任（{unit['name']}）", ["unit_head"], unit["id"]))
         accounts.append((f"{unit['id']}_clerk", f"{surname}干事（{unit['name']}）", ["unit_clerk"], unit["id"]))
     shared = hash_password(DEMO_PASSWORD)  # one (slow) hash for all: they share the published demo password
-    for n, (username, name, roles, unit) in enumerate(accounts):
-        add_user(session, username, name, DEMO_PASSWORD, roles, unit,
+    for n, (username, name, roles, unit_id) in enumerate(accounts):
+        add_user(session, username, name, DEMO_PASSWORD, roles, unit_id,
                  email=f"{username}@demo.cppcc.local", phone=f"1390000{n:04d}", password_hash=shared)
     return len(accounts)
 
@@ -70,7 +74,7 @@ def seed_people(session, runtime: Runtime) -> int:
 def act(database: Database, runtime: Runtime, username: str, task_name: str, data: dict, proposal_id: int) -> dict:
     """Complete the open task `task_name` of a proposal as `username` (demo and tests)."""
     with UnitOfWork(database) as uow:
-        user = uow.session.scalar(select(User).where(User.username == username))
+        user = _user(uow, username)
         rows = uow.session.scalars(select(OpenTask).where(
             OpenTask.proposal_id == proposal_id, OpenTask.name == task_name).order_by(OpenTask.created_at))
         row = next((r for r in rows if permissions.may_do(user, r)), None)
@@ -101,11 +105,18 @@ def open_task_names(database: Database, proposal_id: int) -> list[str]:
         return sorted(uow.session.scalars(select(OpenTask.name).where(OpenTask.proposal_id == proposal_id)))
 
 
-def submit(database, runtime, username, title, category, body, suggestions, cosigners=(), source="ordinary"):
+def _user(uow: UnitOfWork, username: str) -> User:
+    user = uow.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"没有用户 {username}")
+    return user
+
+
+def submit(database: Database, runtime: Runtime, username: str, title: str, category: str, body: str,
+           suggestions: str, cosigners: Iterable[str] = (), source: str = "ordinary") -> int:
     """Submit a proposal as `username`; return its id."""
     with UnitOfWork(database) as uow:
-        user = uow.session.scalar(select(User).where(User.username == username))
-        proposal = cases.submit_proposal(uow, runtime, user, {
+        proposal = cases.submit_proposal(uow, runtime, _user(uow, username), {
             "title": title, "category": category, "body": body, "suggestions": suggestions,
             "cosigners": list(cosigners), "source": source})
         return proposal.id
@@ -135,18 +146,18 @@ def plan(days: int = 14) -> dict:
     return {**PLAN_TEXT, "plan_finish_date": on_day(days)}
 
 
-def consult(**changes) -> dict:
+def consult(**changes: Any) -> dict:
     """A consultation record of today (never in the future)."""
     return {"contact_date": on_day(), **CONSULT_TEXT, **changes}
 
 
-def reply(klass, text="经研究，答复如下：……"):
+def reply(klass: str, text: str = "经研究，答复如下：……") -> dict:
     """Reply-draft form data of class `klass`."""
     return {"reply_class": klass, "reply_text": text, "adopted_points": "已采纳第一、二条建议。",
             "not_adopted_reasons": "", "involves_funds": False}
 
 
-def rating(code, comment="办理认真。"):
+def rating(code: str, comment: str = "办理认真。") -> dict:
     """Rating form data with satisfaction `code`."""
     return {**RATE_OK, "satisfaction": code, "rate_comment": comment}
 
@@ -165,46 +176,51 @@ def load_story(runtime: Runtime) -> list[dict]:
     entries = raw.get("proposals") if isinstance(raw, dict) else None
     if not isinstance(entries, list) or not entries:
         raise DefinitionError([{"file": DEMO_FILE, "element": "proposals", "message": "应列出演示提案（proposals:）"}])
-    units, leaders = {u["id"] for u in region.units}, {x["username"] for x in region.leaders}
-    lists = {"category": set(region.codes("categories")), "reply_class": set(region.codes("reply_classes")),
-             "rating": set(region.codes("satisfaction_scale"))}
     problems = []
-
-    def bad(n, key, message):
-        problems.append({"file": DEMO_FILE, "element": f"proposals/{n}/{key}" if key else f"proposals/{n}",
-                         "message": message})
-
     for n, entry in enumerate(entries):
-        if not isinstance(entry, dict):
-            bad(n, None, "应为一个对象（stage、title、proposer、category …）")
-            continue
-        for key in sorted(set(entry) - _KEYS):
-            bad(n, key, f"不认识的项（可用：{', '.join(sorted(_KEYS))}）")
-        if entry.get("stage") not in STAGES:
-            bad(n, "stage", f"阶段“{entry.get('stage')}”无效，可选：{', '.join(STAGES)}")
-            continue
-        for key in ("title", "proposer", "category", *_NEEDS.get(entry["stage"], ())):
-            if not entry.get(key):
-                bad(n, key, f"阶段 {entry['stage']} 需要写明 {key}")
-        if entry.get("proposer") and entry["proposer"] not in PROPOSERS:
-            bad(n, "proposer", f"提案者应为演示委员账号之一：{', '.join(PROPOSERS)}")
-        for key in ("cosigners",):
-            for other in entry.get(key) or []:
-                if other not in PROPOSERS or other == entry.get("proposer"):
-                    bad(n, key, f"联名人“{other}”应为提案者以外的演示委员账号")
-        for key in ("lead", "leads", "assists"):
-            value = entry.get(key)
-            for unit in ([value] if isinstance(value, str) else value or []):
-                if unit not in units:
-                    bad(n, key, f"单位“{unit}”不在本地区的单位名录中")
-        if entry.get("leader") and entry["leader"] not in leaders:
-            bad(n, "leader", f"督办领导“{entry['leader']}”不在 region.yaml 的 leaders 中")
-        for key, codes in lists.items():
-            if entry.get(key) is not None and entry[key] not in codes:
-                bad(n, key, f"“{entry[key]}”不在本地区的列表中（可选：{', '.join(sorted(codes))}）")
+        problems += [{"file": DEMO_FILE, "element": f"proposals/{n}/{key}" if key else f"proposals/{n}",
+                      "message": message} for key, message in _entry_problems(region, entry)]
     if problems:
         raise DefinitionError(problems)
     return entries
+
+
+def _entry_problems(region, entry) -> list[tuple[str | None, str]]:
+    """[(key or None, message)] of one demo.yaml entry checked against the region's profile."""
+    if not isinstance(entry, dict):
+        return [(None, "应为一个对象（stage、title、proposer、category …）")]
+    problems: list[tuple[str | None, str]] = [(key, f"不认识的项（可用：{', '.join(sorted(_KEYS))}）")
+                                              for key in sorted(set(entry) - _KEYS)]
+    if entry.get("stage") not in STAGES:
+        return [*problems, ("stage", f"阶段“{entry.get('stage')}”无效，可选：{', '.join(STAGES)}")]
+    problems += [(key, f"阶段 {entry['stage']} 需要写明 {key}")
+                 for key in ("title", "proposer", "category", *_NEEDS.get(entry["stage"], ())) if not entry.get(key)]
+    return problems + _people_problems(region, entry) + _code_problems(region, entry)
+
+
+def _people_problems(region, entry: dict) -> list[tuple[str | None, str]]:
+    """The entry's proposer, co-signers, units and supervising leader, checked."""
+    problems: list[tuple[str | None, str]] = []
+    if entry.get("proposer") and entry["proposer"] not in PROPOSERS:
+        problems.append(("proposer", f"提案者应为演示委员账号之一：{', '.join(PROPOSERS)}"))
+    problems += [("cosigners", f"联名人“{other}”应为提案者以外的演示委员账号") for other in entry.get("cosigners") or []
+                 if other not in PROPOSERS or other == entry.get("proposer")]
+    units = {u["id"] for u in region.units}
+    for key in ("lead", "leads", "assists"):
+        value = entry.get(key)
+        problems += [(key, f"单位“{unit}”不在本地区的单位名录中")
+                     for unit in ([value] if isinstance(value, str) else value or []) if unit not in units]
+    if entry.get("leader") and entry["leader"] not in {x["username"] for x in region.leaders}:
+        problems.append(("leader", f"督办领导“{entry['leader']}”不在 region.yaml 的 leaders 中"))
+    return problems
+
+
+def _code_problems(region, entry: dict) -> list[tuple[str | None, str]]:
+    """The entry's category, reply class and rating, checked against the region's lists."""
+    lists = {"category": set(region.codes("categories")), "reply_class": set(region.codes("reply_classes")),
+             "rating": set(region.codes("satisfaction_scale"))}
+    return [(key, f"“{entry[key]}”不在本地区的列表中（可选：{', '.join(sorted(codes))}）")
+            for key, codes in lists.items() if entry.get(key) is not None and entry[key] not in codes]
 
 
 def load_demo(database: Database, runtime: Runtime) -> list[int]:
@@ -219,14 +235,15 @@ def load_demo(database: Database, runtime: Runtime) -> list[int]:
 
 def _walk(database, runtime, entry) -> int:
     region = runtime.region
-    a = lambda who, task, data: act(database, runtime, who, task, data, pid)  # noqa: E731
-    anyone = lambda task, data: act_as_anyone(database, runtime, task, data, pid)  # noqa: E731
     stage, category = entry["stage"], entry["category"]
     klass = entry.get("reply_class") or region.codes("reply_classes")[0]
     rated = entry.get("rating") or region.codes("satisfaction_scale")[0]
     pid = submit(database, runtime, entry["proposer"], entry["title"], category,
                  f"{entry['title']}。近年来群众反映较多，现状和问题分析如下：……", "一是……；二是……；三是……。",
                  entry.get("cosigners") or (), entry.get("source") or "ordinary")
+    a = functools.partial(act, database, runtime, proposal_id=pid)
+    anyone = functools.partial(act_as_anyone, database, runtime, proposal_id=pid)
+
     if stage == "cosigning":
         return pid
     for cosigner in entry.get("cosigners") or ():

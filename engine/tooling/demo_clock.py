@@ -11,12 +11,13 @@ The offset is the `counters` row DEMO_CLOCK (seconds). `cppcc load-demo` creates
 it, which marks the database as a demo database: only there may the clock move,
 and only forward (what happened stays in the past).
 """
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
+from engine.adapters.db import Database, UnitOfWork
 from engine.model.clock import CHINA
-from engine.adapters.db import UnitOfWork
 from engine.model.errors import EngineError
 from engine.model.tables import Counter
 
@@ -26,17 +27,17 @@ DEMO_CLOCK = "demo_clock_offset_seconds"
 class DemoClock:
     """Real time plus the stored demo offset (read again by `sync`)."""
 
-    def __init__(self, database):
+    def __init__(self, database: Database) -> None:
         self.database = database
         self.offset = timedelta(0)
 
     def now(self) -> datetime:
         """The demo's now, aware UTC."""
-        return datetime.now(timezone.utc) + self.offset
+        return datetime.now(UTC) + self.offset
 
     def real_now(self) -> datetime:
         """The wall clock: when outgoing messages are due."""
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def sync(self) -> None:
         """Read the stored offset again (each request, each worker round)."""
@@ -52,7 +53,7 @@ class DemoClock:
             if row is None:
                 raise EngineError("这个数据库没有演示数据，不能拨动时间（演示数据由 bin/demo 或 cppcc load-demo 加载；"
                                   "要从头开始演示：.venv/bin/cppcc init-db --reset && bin/demo）")
-            real = datetime.now(timezone.utc)
+            real = datetime.now(UTC)
             current = real + timedelta(seconds=row.value)
             if at < current - timedelta(seconds=1):
                 raise EngineError(f"演示时间只能向后拨：现在的演示时间是 {_shown(current)}，"
@@ -62,14 +63,14 @@ class DemoClock:
             self.offset = timedelta(seconds=row.value)
 
 
-def mark_demo(session) -> None:
+def mark_demo(session: Session) -> None:
     """Mark the database as a demo database, its clock at real time (in the caller's transaction)."""
     if session.get(Counter, DEMO_CLOCK) is None:
         session.add(Counter(name=DEMO_CLOCK, value=0))
         session.flush()
 
 
-def unmark_demo(session) -> None:
+def unmark_demo(session: Session) -> None:
     """Remove the demo mark (tests)."""
     session.execute(delete(Counter).where(Counter.name == DEMO_CLOCK))
 

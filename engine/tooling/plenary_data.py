@@ -112,7 +112,7 @@ def _one(rng, topic: str) -> dict:
             "suggestions": tips, "topic": topic, "subject": s, "place": place, "twin_of": None}
 
 
-def restate(rng, base: dict, index: int) -> dict:
+def restate(rng: random.Random, base: dict, index: int) -> dict:
     """The same concern in other words: the sentences reordered and partly reworded,
     one left out and one of the topic's added, the title reworded."""
     category, subjects, sentences, suggestions = TOPICS[base["topic"]]

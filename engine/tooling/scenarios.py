@@ -31,6 +31,7 @@ YYYY-MM-DD text. Each scenario runs on its own temporary SQLite database with
 the demo people of the region.
 """
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -38,16 +39,15 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
-from engine.services import cases
-from engine.model import clock
-from engine.rules import permissions
-from engine.services import timers
-from engine.model.settings import Settings
 from engine.adapters.db import Database, UnitOfWork
-from engine.tooling.demo import seed_people
+from engine.model import clock
 from engine.model.errors import DefinitionError, EngineError, InvalidForm
+from engine.model.settings import Settings
 from engine.model.tables import Event, OpenTask, Proposal, User
 from engine.profile.region import REGIONS_ROOT, load_region, region_codes
+from engine.rules import permissions
+from engine.services import cases, timers
+from engine.tooling.demo import seed_people
 from engine.workflow.runtime import Runtime
 
 PROPOSAL_FIELDS = ("status", "number", "category", "reply_class", "satisfaction", "is_key", "lead_unit",
@@ -98,7 +98,7 @@ def region_settings_list(base: Settings, root: Path = REGIONS_ROOT) -> list[Sett
     return [replace(base, region_dir=Path(root) / code) for code in region_codes(root)]
 
 
-def run_all(settings: Settings, files=None) -> list[Outcome]:
+def run_all(settings: Settings, files: Iterable[Path] | None = None) -> list[Outcome]:
     """Run `files` (default: the region's scenarios) under `settings`."""
     return [run_file(path, settings) for path in (files if files is not None else scenarios_for(settings))]
 
@@ -247,7 +247,7 @@ def _do(database, rt, proposal_id, n, step) -> str | None:
 
 
 def _move_clock(step, rt) -> None:
-    current = clock.current()
+    current = clock.moving()
     if "at" in step:
         current.set(_moment(step["at"]))
         return

@@ -9,11 +9,24 @@ against a count that shares no code with engine/queries/statistics.
 """
 import json
 from collections import Counter
+from typing import Any
 
 from sqlalchemy import text
 
-from engine.tooling.demo import ACCEPT, APPROVE, FILE, OPINION, act, act_as_anyone, consult, open_task_names, plan, \
-    rating, reply, submit
+from engine.tooling.demo import (
+    ACCEPT,
+    APPROVE,
+    FILE,
+    OPINION,
+    act,
+    act_as_anyone,
+    consult,
+    open_task_names,
+    plan,
+    rating,
+    reply,
+    submit,
+)
 
 FACE_TO_FACE = ("meeting", "visit", "inspection")  # the default of a region's statistics.face_to_face
 COMMITTEE, SUPERVISOR = "tawei_li", "dcs_zhou"  # the demo's committee clerk and supervision office
@@ -89,7 +102,7 @@ def independent_counts(session, year: int, face_to_face=FACE_TO_FACE, unrated: s
     leads = [row for row in leads if row.proposal_id in filed]
     status = {p.id: p.status for p in proposals}
     events = session.execute(text("SELECT proposal_id, unit_id, task_name, kind, data, at FROM events")).all()
-    reply_at = {}
+    reply_at: dict[tuple, Any] = {}
     for e in events:
         if e.kind == "milestone" and e.task_name == "send_reply":
             key = (e.proposal_id, e.unit_id)

@@ -3,7 +3,9 @@
 `lock_case` reads the case row afresh, locked for the rest of the transaction, together with
 its definition's hash, so that finding the case's parsed definition reads nothing more.
 """
-from sqlalchemy import select
+from typing import cast
+
+from sqlalchemy import Table, select
 
 from engine.model.tables import Case, ProcessDefinition
 
@@ -18,7 +20,7 @@ def lock_case(session, case_id: int, skip_locked: bool = False) -> Case | None:
     process's case locks its proposal's case first. SQLite locks the whole
     database for a writer: the step takes the write lock now (an empty update),
     so that what it reads next is what the previous writer committed."""
-    table = Case.__table__
+    table = cast(Table, Case.__table__)
     if session.get_bind().dialect.name != "postgresql":
         taken = session.execute(table.update().where(table.c.id == case_id).values(id=table.c.id))
         return _read(session, case_id) if taken.rowcount else None

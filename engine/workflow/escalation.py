@@ -13,16 +13,17 @@ no unit does, the office of its role or the one person it is assigned to (the
 government office reviewing a reply, the deputy head approving it). A lead
 unit whose handling has no such task open is late itself.
 """
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import or_, select
 
-from engine.rules.extensions import extended_due
 from engine.adapters import outbox as notify
 from engine.model.eventlog import log
 from engine.model.tables import Event, OpenTask, OverdueRecord, ProposalUnit, Rating, Unit, User
-
+from engine.rules.extensions import extended_due
 
 
 @dataclass
@@ -49,7 +50,7 @@ def _given_ratings_task(step, unit=None, round=1):
 
 
 # The service tasks of this module: name in the diagrams -> handler(step, *arguments).
-HANDLERS = {"remind": _remind_task, "escalate": _escalate_task, "close_cosigning": lambda step: close_cosigning(step),
+HANDLERS: dict[str, Callable[..., Any]] = {"remind": _remind_task, "escalate": _escalate_task, "close_cosigning": lambda step: close_cosigning(step),
             "given_ratings": _given_ratings_task}
 
 
@@ -100,7 +101,7 @@ def remind(step, kind: str, unit: str | None = None, leads: bool = False, since:
 def escalate(step, kind: str, unit: str | None = None, due: str | None = None, leads: bool = False,
              since: str | None = None) -> int:
     """Record who missed deadline `kind` (once per party until met) and tell them and the committee."""
-    base_due = datetime.fromisoformat(due).astimezone(timezone.utc) if due else step.now
+    base_due = datetime.fromisoformat(due).astimezone(UTC) if due else step.now
     words = step.rt.region.catalogue
     label = words.label("deadline_kinds", kind, "action")
     committee = notify.recipients_for(step.session, "committee")
@@ -186,7 +187,7 @@ def _late(step, kind, unit, leads=False, since=None) -> list[Party]:
     done = select(Event.unit_id).where(Event.proposal_id == proposal_id, Event.task_name.in_(resolvers),
                                        Event.kind.in_(("task_completed", "milestone")))
     if since:
-        done = done.where(Event.at >= datetime.fromisoformat(since).astimezone(timezone.utc))
+        done = done.where(Event.at >= datetime.fromisoformat(since).astimezone(UTC))
     met = set(session.scalars(done))
     tasks = list(session.scalars(select(OpenTask).where(OpenTask.proposal_id == proposal_id)))
     lead_units = list(session.scalars(select(ProposalUnit.unit_id).where(
@@ -206,10 +207,14 @@ def _late(step, kind, unit, leads=False, since=None) -> list[Party]:
     return parties
 
 
+def _same(column, value):
+    """column IS NULL for None, column = value otherwise."""
+    return column.is_(None) if value is None else column == value
+
+
 def _open_record(step, kind, party: Party):
-    column = (lambda c, v: c.is_(None) if v is None else c == v)
     return step.session.scalar(select(OverdueRecord).where(
         OverdueRecord.proposal_id == step.proposal.id, OverdueRecord.kind == kind, OverdueRecord.resolved_at.is_(None),
-        column(OverdueRecord.unit_id, party.unit_id), column(OverdueRecord.holder_role, party.role),
-        column(OverdueRecord.holder, party.holder)).limit(1))
+        _same(OverdueRecord.unit_id, party.unit_id), _same(OverdueRecord.holder_role, party.role),
+        _same(OverdueRecord.holder, party.holder)).limit(1))
 

@@ -3,18 +3,19 @@ the committee and the government office decided (`apply_extension`,
 `refuse_extension`), and an approved extension moves the armed timers of the
 proposal's case. The request itself is a command (engine/services/extensions.py).
 """
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
-from engine.model import clock
-from engine.workflow import faults
 from engine.adapters import outbox as notify
-from engine.workflow import step as steps
-from engine.rules import extensions
+from engine.model import clock
 from engine.model.errors import Conflict
 from engine.model.eventlog import log
 from engine.model.tables import Case, DeadlineExtension, ProposalPerson, User
+from engine.rules import extensions
+from engine.workflow import faults, step as steps
 
 REQUEST_FORM = "extension_request"
 PROCESS = "extension"
@@ -30,7 +31,7 @@ def refuse_extension(step, extension_id: int) -> str:
     return decide(step, extension_id, approved=False)
 
 
-HANDLERS = {"apply_extension": apply_extension, "refuse_extension": refuse_extension}
+HANDLERS: dict[str, Callable[..., Any]] = {"apply_extension": apply_extension, "refuse_extension": refuse_extension}
 
 
 def deadlines_of(uow, rt, proposal, unit_id) -> tuple[datetime, datetime]:

@@ -12,9 +12,9 @@ from contextlib import contextmanager
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from sqlalchemy.exc import SQLAlchemyError
 
-from engine.model.errors import EngineError, ProcessFault
-from engine.definitions.sandbox import ExpressionRejected
 from engine.definitions.budget import ExpressionLimit
+from engine.definitions.sandbox import ExpressionRejected
+from engine.model.errors import EngineError, ProcessFault
 
 log = logging.getLogger(__name__)
 ADVICE = "这是流程定义的问题，案件保持原状，请联系流程设计员"
@@ -98,11 +98,12 @@ def diagram_errors(task=None):
 def database_cause(err: BaseException) -> SQLAlchemyError | None:
     """The database error in `err`'s chain of causes (a service task's query), if any."""
     seen = set()
-    while err is not None and id(err) not in seen:
-        seen.add(id(err))
-        if isinstance(err, SQLAlchemyError):
-            return err
-        err = err.__cause__ or getattr(err, "exception", None) or err.__context__
+    cause: BaseException | None = err
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, SQLAlchemyError):
+            return cause
+        cause = cause.__cause__ or getattr(cause, "exception", None) or cause.__context__
     return None
 
 

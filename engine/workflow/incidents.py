@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from engine.adapters import outbox as notify
 from engine.model import clock
+from engine.model.errors import Forbidden
 from engine.model.eventlog import log
 from engine.model.tables import Event, Incident, Proposal
-from engine.model.errors import Forbidden
 from engine.rules.permissions import may_see_incidents
 
 NEVER = "9999-12-31T00:00:00+08:00"  # runtime.NEVER: a timer that must not fire

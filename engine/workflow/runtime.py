@@ -11,17 +11,17 @@ from pathlib import Path
 
 from sqlalchemy.orm import defer
 
-from engine.model import clock
 from engine.definitions import versions
-from engine.model.settings import Settings
-from engine.rules.deadlines import Deadlines
+from engine.definitions.budget import Limits
 from engine.definitions.bundle import ProcessBundle, TaskMeta, build_bundle, load_bundle
-from engine.profile.forms import FormCatalog
+from engine.definitions.sandbox import ConfinedScriptEngine
+from engine.model import clock
+from engine.model.settings import Settings
 from engine.model.tables import Counter, ProcessDefinition, Unit
 from engine.profile import numbering, sessions
+from engine.profile.forms import FormCatalog
 from engine.profile.region import Region, load_region
-from engine.definitions.sandbox import ConfinedScriptEngine
-from engine.definitions.budget import Limits
+from engine.rules.deadlines import Deadlines
 from engine.rules.workcal import WorkCalendar
 from engine.workflow import service_tasks as service_task_table
 
@@ -31,7 +31,7 @@ NEVER = "9999-12-31T00:00:00+08:00"
 class Runtime:
     """The loaded region, forms and process definitions of one instance."""
 
-    def __init__(self, settings: Settings, service_tasks: "service_task_table.ServiceTasks | None" = None):
+    def __init__(self, settings: Settings, service_tasks: "service_task_table.ServiceTasks | None" = None) -> None:
         self.settings = settings
         # what the diagrams' service tasks call (engine/workflow/service_tasks.py); the step looks them up here
         self.service_tasks = service_tasks if service_tasks is not None else service_task_table.standard()
@@ -163,7 +163,7 @@ def deadline_functions(deadlines: Deadlines, extension_due=None) -> dict:
             return deadlines.iso(extended)
         return deadlines.iso(deadlines.remind_at(rule, moment(start)) or deadlines.due(rule, moment(start)))
 
-    def end_of(day):
+    def end_of(day) -> str:
         return f"{str(day)[:10]}T23:59:59+08:00"
 
     return {"due_date": due_date, "remind_date": remind_date, "end_of": end_of, "never": lambda: NEVER,

@@ -6,8 +6,8 @@ plug-ins (escalation, the extension process) may import the step without a cycle
 
 May import: the plug-in modules of this package (and, through them, the step).
 """
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
 
 from engine.workflow import escalation, extension
 

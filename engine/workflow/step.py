@@ -13,7 +13,7 @@ therefore wait for each other instead of deadlocking, and the second one reads
 what the first committed.
 """
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -21,17 +21,14 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, insert, select
 
-from engine.model import clock
-from engine.workflow import faults
-from engine.workflow import incidents
-from engine.workflow import inform
 from engine.adapters import outbox as notify
-from engine.workflow import state
-from engine.model.eventlog import log
+from engine.model import clock
 from engine.model.errors import ProcessFault
-from engine.model.tables import OpenTask, ProposalUnit, Rating
+from engine.model.eventlog import log
 from engine.model.storable import unstorable
+from engine.model.tables import OpenTask, ProposalUnit, Rating
 from engine.rules.extensions import extended_due
+from engine.workflow import faults, incidents, inform, state
 from engine.workflow.case_lock import PROPOSAL_PROCESS, lock_case  # noqa: F401  (the step's callers lock with it)
 
 MAX_ENGINE_ROUNDS = 10
@@ -40,13 +37,13 @@ MAX_ENGINE_ROUNDS = 10
 class Step:
     """The work of one request on one case."""
 
-    def __init__(self, uow, rt, case, proposal, bundle, user):
+    def __init__(self, uow, rt, case, proposal, bundle, user) -> None:
         self.uow, self.session, self.rt, self.case, self.proposal, self.bundle, self.user = (
             uow, uow.session, rt, case, proposal, bundle, user)
         self.now = clock.now()
         self.completed = 0
-        self._open_stages = []
-        self.last_step = None  # (title, username or None) of the last thing done in this step
+        self._open_stages: list = []
+        self.last_step: tuple[str, str | None] | None = None  # (title, username or None) of the last thing done in this step
         self.resolution = None  # what a repair did, if this step is one (closes a stalled-case record)
         # 代录: (the member, the signed scan's attachment id) when committee staff (`user`) enter a
         # member's rating from the paper form (engine/services/paper_ratings.py)
@@ -79,7 +76,7 @@ class Step:
         return state.load(self.case.state, spec, subprocess_specs, self.script_engine())
 
     # -- what happens ------------------------------------------------------------------
-    def task_done(self, task, meta, fields):
+    def task_done(self, task, meta, fields) -> None:
         """Record a completed user task: event, index columns, deadlines met."""
         row = self._open_row(task)
         title, data = meta.title, fields
@@ -92,10 +89,10 @@ class Step:
         self.completed += 1
         self._after(task)
 
-    def advance(self, workflow):
+    def advance(self, workflow) -> None:
         """Run engine tasks (scripts, gateways, decisions, fired timers) until people must act."""
 
-        def done(task):
+        def done(task) -> None:
             self.completed += 1
             spec = task.task_spec
             if isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
@@ -111,7 +108,7 @@ class Step:
                 if not workflow.get_tasks(state=TaskState.READY, manual=False):
                     break
 
-    def _after(self, task):
+    def _after(self, task) -> None:
         self._index(task)
         bpmn_id = task.task_spec.bpmn_id
         if bpmn_id in self.bundle.informs and self.case.process == PROPOSAL_PROCESS:
@@ -145,7 +142,7 @@ class Step:
         self.passed_rows[row.id] = row
         return row
 
-    def _index(self, task):
+    def _index(self, task) -> None:
         index = self.bundle.task_index.get(task.task_spec.bpmn_id)
         if not index or isinstance(task.task_spec, LoopTask):  # a multi-instance task: each instance indexes
             return
@@ -172,7 +169,7 @@ class Step:
                 if row is not None:
                     setattr(row, column, value)
 
-    def _add_ratings(self, task, ratings: dict):
+    def _add_ratings(self, task, ratings: dict) -> None:
         """One row per unit the completing rater rated (the reply's lead unit, each assisting unit)."""
         rater = self.user.username if self.user is not None else task.data.get("rater")
         entered_by = evidence = None
@@ -185,7 +182,7 @@ class Step:
                                         handling_round=task.data.get("handling_round") or 1, rated_at=self.now,
                                         task_id=str(task.id), entered_by=entered_by, evidence_id=evidence))
 
-    def _set_units(self, units: dict):
+    def _set_units(self, units: dict) -> None:
         for unit_id, role in units.items():
             row = self.session.get(ProposalUnit, (self.proposal.id, unit_id))
             if row is None:
@@ -198,7 +195,7 @@ class Step:
         self.proposal.lead_unit = next(iter(leads), None)
 
     # -- storing -------------------------------------------------------------------------
-    def save(self, workflow, refresh_due: bool = False, refresh_meta: bool = False):
+    def save(self, workflow, refresh_due: bool = False, refresh_meta: bool = False) -> None:
         """Sync open tasks, status and next timer, then store the compacted state.
 
         `refresh_due` recomputes open tasks' due dates (an extension was approved);
@@ -285,7 +282,7 @@ class Step:
             raise faults.diagram_fault(ValueError(f"due 属性的值不是日期：{str(value)[:40]}"), task)
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=clock.CHINA)
-        return moment.astimezone(timezone.utc)
+        return moment.astimezone(UTC)
 
     def _status(self, workflow):
         stages = [s for s in self._open_stages if s in self.rt.stages]
@@ -311,7 +308,7 @@ def _text(task, prop, value):
     raise faults.diagram_fault(ValueError(f"{prop} 属性的值应为单位编码或用户名（文本），实际是 {type(value).__name__}"), task)
 
 
-def _check_storable(workflow):
+def _check_storable(workflow) -> None:
     """Refuse, naming the task, data that cannot be stored (a DMN result or a script left a set...)."""
     for wf in (workflow, *workflow.subprocesses.values()):
         for task in wf.tasks.values():

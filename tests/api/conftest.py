@@ -8,16 +8,15 @@ re-created at the start of each test.
 import os
 
 import pytest
+from contract_check import responses_keep_to_the_document  # noqa: F401 (every test: responses checked)
 
 from api import create_app
 from api.http import attachments
-from engine.model.settings import Settings
 from engine.adapters.db import Database, UnitOfWork
-from engine.tooling.demo import on_day
+from engine.model.settings import Settings
 from engine.services.directory import add_user, sync_units
+from engine.tooling.demo import on_day
 from engine.workflow.runtime import Runtime
-
-from contract_check import responses_keep_to_the_document  # noqa: F401 (every test: responses checked)
 
 PASSWORD = "pw-测试"
 # username: (name, roles, unit)

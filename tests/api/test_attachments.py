@@ -14,10 +14,10 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import LargeBinary, func, select
 
-from engine.services import attachments
 from engine.adapters.db import UnitOfWork
 from engine.model.errors import InvalidForm
 from engine.model.tables import Attachment, User
+from engine.services import attachments
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"

@@ -6,8 +6,8 @@ import time
 import pytest
 from werkzeug import security
 
-from engine.services import accounts
 from engine.adapters.db import UnitOfWork
+from engine.services import accounts
 from engine.services.directory import add_user
 
 PASSWORD = "pw-测试"  # tests/api/conftest.py

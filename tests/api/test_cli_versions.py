@@ -5,8 +5,8 @@ import os
 import pytest
 
 from api.cli import main
-from engine.model.settings import PROJECT_ROOT
 from engine.adapters.db import Database
+from engine.model.settings import PROJECT_ROOT
 
 
 @pytest.fixture

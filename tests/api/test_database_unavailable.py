@@ -363,6 +363,7 @@ def browser_client(app):
 def test_commands_say_in_chinese_that_the_database_cannot_be_reached(command):
     import subprocess
     import sys
+
     from engine.model.settings import PROJECT_ROOT
     url = f"postgresql+psycopg://postgres:pw@127.0.0.1:{free_port()}/cppcc"
     started = time.monotonic()

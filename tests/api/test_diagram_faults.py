@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.adapters.db import UnitOfWork
-from engine.services.directory import add_user
 from engine.model.tables import Case, Event, Notification, OpenTask, Proposal
+from engine.services.directory import add_user
 
 PASSWORD = "pw-测试"  # tests/api/conftest.py
 REVIEW = {"review_decision": "file", "category": "urban"}

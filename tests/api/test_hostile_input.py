@@ -5,7 +5,6 @@ import io
 import json
 
 import pytest
-
 from page_client import Browser
 
 PASSWORD = "pw-测试"  # the test people's password (tests/api/conftest.py)
@@ -186,7 +185,7 @@ def test_deeply_nested_json(api, world, depth):
 
 def test_json_constants_that_are_not_numbers(api):
     for text in ("NaN", "Infinity", "-Infinity", "1e999"):
-        response = api.client.post("/api/supervision/samples", data='{"rate_percent": %s}' % text,
+        response = api.client.post("/api/supervision/samples", data=f'{{"rate_percent": {text}}}',
                                    content_type="application/json", headers=api.headers("tw_li"))
         status_of(response, 400)
 

@@ -1,7 +1,7 @@
 """In-app messages through the JSON API (/api/notifications) and the pages
 (/notifications and the 消息 badge in the nav)."""
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -11,7 +11,7 @@ from engine.adapters.db import UnitOfWork
 from engine.model.tables import Notification, User
 
 PASSWORD = "pw-测试"  # tests/api/conftest.py (not importable by name next to tests/engine/conftest.py)
-NOW = datetime(2026, 11, 2, 1, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 

@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from engine.adapters.db import UnitOfWork
 from engine.model.tables import User
-
 from engine.tooling.plenary_data import form_data, session_proposals
 
 TW = "tw_li"

@@ -21,7 +21,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import PASSWORD, PROPOSAL
 
 ROUNDS = int(os.environ.get("CPPCC_RACE_ROUNDS", "50"))
@@ -99,7 +98,7 @@ def test_threads_racing_one_review(app, racers):
         assert status == 201, created
         _, tasks = committee.call("GET", f"/api/tasks?proposal_id={created['id']}")
         path = f"/api/tasks/{tasks['items'][0]['id']}/complete"
-        judge(race([lambda: committee.call("POST", path, REVIEW)] * racers), winners, told)
+        judge(race([lambda path=path: committee.call("POST", path, REVIEW)] * racers), winners, told)
     report(f"{racers} threads, one process", winners, told)
 
 
@@ -215,5 +214,5 @@ def _race_reviews(first, second, layout):
         assert status == 201, created
         _, tasks = committees[0].call("GET", f"/api/tasks?proposal_id={created['id']}")
         path = f"/api/tasks/{tasks['items'][0]['id']}/complete"
-        judge(race([lambda c=c: c.call("POST", path, REVIEW) for c in committees]), winners, told)
+        judge(race([lambda c=c, path=path: c.call("POST", path, REVIEW) for c in committees]), winners, told)
     report(layout, winners, told)

@@ -1,15 +1,15 @@
 """Lists that stay flat with the data (issue 13): the search counts up to a cap and says so,
 a two-character Chinese term is found (by the bigram index on PostgreSQL, LIKE on SQLite),
 and the overdue report pages its details while its summary covers the whole range."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
+from page_client import Browser
 from sqlalchemy import insert
 
 from engine.adapters.db import UnitOfWork
 from engine.model import clock
 from engine.model.tables import OverdueRecord, Proposal
 from engine.queries.records import COUNT_CAP
-from page_client import Browser
 
 PASSWORD = "pw-测试"  # the test people's password (tests/api/conftest.py)
 
@@ -61,7 +61,7 @@ def test_a_two_character_chinese_term_is_found(app, api):
 
 def test_the_overdue_report_pages_its_details(app, api):
     [pid] = add_proposals(app, ["关于公交线路的建议"], start=50)
-    detected = datetime.now(timezone.utc) - timedelta(hours=1)
+    detected = datetime.now(UTC) - timedelta(hours=1)
     with UnitOfWork(app.extensions["cppcc"]["db"]) as uow:
         uow.session.execute(insert(OverdueRecord), [
             {"proposal_id": pid, "unit_id": "fgw", "kind": "reply", "due_at": detected - timedelta(days=3),

@@ -11,15 +11,14 @@ import os
 
 import pytest
 import schemathesis
+from conftest import PASSWORD, PEOPLE, Api  # tests/api/conftest.py
 from hypothesis import HealthCheck, settings
 
 from api import create_app
 from api.http.openapi import document
-from engine.model.settings import Settings
 from engine.adapters.db import Database, UnitOfWork
+from engine.model.settings import Settings
 from engine.services.directory import add_user, sync_units
-
-from conftest import PASSWORD, PEOPLE, Api  # tests/api/conftest.py
 
 ROLES = ("tw_li", "fgw_clerk", "wy_chen")  # the committee, a unit clerk, a proposer
 EXAMPLES = int(os.environ.get("CPPCC_SCHEMATHESIS_EXAMPLES", "20"))  # per operation and role

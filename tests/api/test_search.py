@@ -1,15 +1,15 @@
 """The proposal search: by proposer or co-signer, by submission date (China dates,
 inclusive), by overdue; an unknown or repeated filter is refused, never ignored.
 Through GET /api/proposals and the 提案查询 page."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from page_client import Browser
 from sqlalchemy import select
 
-from engine.model import clock
 from engine.adapters.db import UnitOfWork
+from engine.model import clock
 from engine.model.tables import OpenTask, OverdueRecord, Proposal
-from page_client import Browser
 
 PASSWORD = "pw-测试"  # the test people's password (tests/api/conftest.py)
 
@@ -54,7 +54,7 @@ def test_by_submission_date_china_days_inclusive(app, api, world):
     assert ids(api, submitted_from=(today + timedelta(days=1)).isoformat()) == set()
     # 2026-03-01 16:30 UTC is 2026-03-02 00:30 in China: it belongs to 2 March
     with UnitOfWork(app.extensions["cppcc"]["db"]) as uow:
-        uow.session.get(Proposal, p3).submitted_at = datetime(2026, 3, 1, 16, 30, tzinfo=timezone.utc)
+        uow.session.get(Proposal, p3).submitted_at = datetime(2026, 3, 1, 16, 30, tzinfo=UTC)
         uow.commit()
     assert ids(api, submitted_to="2026-03-01") == set()
     assert ids(api, submitted_from="2026-03-02", submitted_to="2026-03-02") == {p3}

@@ -14,8 +14,8 @@ from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
 
 from api import create_app
-from engine.model.settings import PROJECT_ROOT, Settings
 from engine.adapters.db import UnitOfWork
+from engine.model.settings import PROJECT_ROOT, Settings
 from engine.services.directory import add_user, sync_units
 
 PASSWORD = "pw-测试"

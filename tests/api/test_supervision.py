@@ -8,19 +8,19 @@ the samples only need `proposal_units` lead rows and the report only reads
 import csv
 import io
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
 
-from engine.services import supervision
-from engine.queries import overdue_report as reports
 from engine.adapters.db import UnitOfWork
 from engine.model.errors import EngineError, Forbidden
 from engine.model.tables import OverdueRecord, Proposal, ProposalUnit, SupervisionSample, User
+from engine.queries import overdue_report as reports
+from engine.services import supervision
 
-UTC = timezone.utc
+UTC = UTC
 CHINA = timezone(timedelta(hours=8))
 ALLOWED = ["tw_li", "zfb_wang", "dcs_zhou"]
 REFUSED = ["fgw_clerk", "fgw_head", "wy_chen", "deputy_zhao"]

@@ -16,12 +16,12 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from engine.model import clock
-from engine.services import timers
 from engine.adapters.db import UnitOfWork
-from engine.tooling.demo import on_day
-from engine.services.directory import add_user
+from engine.model import clock
 from engine.model.tables import Event
+from engine.services import timers
+from engine.services.directory import add_user
+from engine.tooling.demo import on_day
 
 PASSWORD = "pw-测试"  # the password tests/api/conftest.py gives every account
 

@@ -21,16 +21,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
-
-from engine.model.settings import Settings
-from engine.adapters.db import Database, UnitOfWork
-from engine.tooling.demo import DEMO_PASSWORD, load_story
-from engine.model.tables import Case
-from engine.workflow.runtime import Runtime
-
 from conftest import Person
 from form_answers import FORMS, answers, fill
+from sqlalchemy import select
+
+from engine.adapters.db import Database, UnitOfWork
+from engine.model.settings import Settings
+from engine.model.tables import Case
+from engine.tooling.demo import DEMO_PASSWORD, load_story
+from engine.workflow.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parents[2]
 FINISHED = {"closed", "not_filed", "merged", "converted"}

@@ -14,8 +14,8 @@ import pytest
 from lxml import etree
 from sqlalchemy import func, select
 
-from engine.definitions import versions
 from engine.adapters.db import UnitOfWork
+from engine.definitions import versions
 from engine.definitions.bundle import NS, build_bundle
 from engine.model.tables import Deployment
 

@@ -1,9 +1,9 @@
 """办理结果公开 in Chromium: the committee publishes a consented reply on its review page,
 and anyone, on a phone (390 px wide), reads it on /public without logging in; nothing is
 blocked by the Content-Security-Policy and nothing runs off the screen's width."""
-from engine.tooling.demo import ACCEPT, APPROVE, RATE_OK, act, consult, plan, reply, submit
-
 from conftest import csp_violations
+
+from engine.tooling.demo import ACCEPT, APPROVE, RATE_OK, act, consult, plan, reply, submit
 
 TITLE = "关于建设社区口袋公园的建议"
 

@@ -1,7 +1,6 @@
 """统计分析 in a real browser: the charts are drawn, a figure opens the list of the proposals
 behind it, the annual report downloads and opens with python-docx; the page at phone width."""
 import docx
-
 from stats_year import make_year
 
 

@@ -9,16 +9,16 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 
-from engine.services import cases
-from engine.rules import permissions
-from engine.workflow import state
 from engine.adapters.db import Database, UnitOfWork
-from engine.model.tables import Case, Event, OpenTask, Proposal, User
-from engine.model.settings import Settings
-from engine.tooling.demo import on_day
-from engine.profile.region import load_region
-from engine.workflow.runtime import Runtime, detached_script_engine
 from engine.definitions.sandbox import ConfinedScriptEngine
+from engine.model.settings import Settings
+from engine.model.tables import Case, Event, OpenTask, Proposal, User
+from engine.profile.region import load_region
+from engine.rules import permissions
+from engine.services import cases
+from engine.tooling.demo import on_day
+from engine.workflow import state
+from engine.workflow.runtime import Runtime, detached_script_engine
 
 UNITS = ("fgw", "jw", "kw")
 DEPUTIES = ("deputy_zhao", "deputy_qian", "deputy_sun")

@@ -8,10 +8,15 @@ case_drivers.py.
 import os
 
 import pytest
-
 from case_drivers import DEPUTIES, UNITS, Walk
-from engine.model.settings import Settings
+
+# Fixtures that several modules use, registered here for the whole folder (not imported
+# into each module, where a test's parameter of the same name would shadow the import).
+from test_notify import smtp_server as smtp_server
+from test_timers import moving_clock as moving_clock
+
 from engine.adapters.db import Database, UnitOfWork
+from engine.model.settings import Settings
 from engine.services.directory import add_user, sync_units
 from engine.workflow.runtime import Runtime
 

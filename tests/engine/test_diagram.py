@@ -1,13 +1,13 @@
 """engine.queries.diagram_marks: a proposal's diagrams with the steps done and the steps open."""
 import pytest
+from case_drivers import plan
 from sqlalchemy import select
 
-from case_drivers import plan
 from engine.adapters.db import UnitOfWork
 from engine.definitions.bundle import content_hash
-from engine.queries.diagram_marks import case_diagram
 from engine.model.errors import NotFound
 from engine.model.tables import Case, ProcessDefinition
+from engine.queries.diagram_marks import case_diagram
 
 
 def diagram_of(walk, proposal_id) -> dict:

@@ -9,9 +9,9 @@ tasks and check that compacted and uncompacted workflows agree step by step.
 import json
 
 import pytest
+from case_drivers import CONTACT, PLAN, REPLY_B, REPORT, Flow, to_follow_up
 from SpiffWorkflow.util.task import TaskState
 
-from case_drivers import CONTACT, PLAN, REPLY_B, REPORT, Flow, to_follow_up
 from engine.model import clock as engine_clock
 
 TARGET_TASKS = 1500

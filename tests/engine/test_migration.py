@@ -2,17 +2,16 @@
 from datetime import timedelta
 
 import pytest
+from case_drivers import contact, plan
 from sqlalchemy import select
 
-from case_drivers import contact, plan
-from engine.model import clock
-from engine.services import case_migration as migration
-from engine.services import timers
-from engine.definitions import versions
-from engine.tooling.demo import load_demo
 from engine.adapters.db import UnitOfWork
+from engine.definitions import versions
+from engine.model import clock
 from engine.model.errors import DefinitionError
 from engine.model.tables import Case, Event, OpenTask, ProcessDefinition
+from engine.services import case_migration as migration, timers
+from engine.tooling.demo import load_demo
 
 NEW_STEP = """<bpmn:sequenceFlow id="f_plan_review" sourceRef="plan_draft" targetRef="plan_review"/>
     <bpmn:userTask id="plan_review" name="科室复核办理方案">
@@ -178,8 +177,8 @@ def test_every_demo_case_moves_to_a_retitled_version_and_goes_on(database, runti
 def test_a_pending_extension_request_moves_and_its_decision_still_opens(walk, runtime):
     """The extension request is a case of its own process: checked and moved against the
     new version's extension process, then opened and decided there."""
-    from engine.services import extensions
     from engine.queries import records as queries
+    from engine.services import extensions
     pid = to_accept(walk)
     walk.do("accept", "fgw_clerk", {"accept_decision": "accept"})
     wanted = (clock.now() + timedelta(days=120)).astimezone(clock.CHINA).date().isoformat()

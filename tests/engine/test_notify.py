@@ -12,7 +12,7 @@ import shutil
 import socket
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -20,22 +20,22 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from engine.adapters import outbox as notify
-from engine.queries import notifications as messages
-from engine.rules import permissions
-from engine.model.settings import Settings
+from engine.adapters import channels, outbox as notify
 from engine.adapters.db import Database, UnitOfWork
+from engine.model.settings import Settings
 from engine.model.tables import Notification, OpenTask, User
 from engine.profile.region import load_region
+from engine.queries import notifications as messages
+from engine.rules import permissions
 
-NOW = datetime(2026, 11, 2, 1, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 TITLE = "请办理：关于加强停车管理的建议"
 BODY = "发改委：请在 5 个工作日内签收并拟定办理方案。"
 
 
 def utc(moment):
     """A stored datetime as aware UTC (SQLite gives naive UTC back)."""
-    return None if moment is None else (moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment)
+    return None if moment is None else (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment)
 
 
 def free_port() -> int:
@@ -151,7 +151,7 @@ def gateway():
 
 def sms_key(database) -> str:
     """The idempotency key of the (one) text message in the outbox."""
-    return notify.delivery_key(outbox(database, "sms")[0])
+    return channels.delivery_key(outbox(database, "sms")[0])
 
 
 def with_sms(settings: Settings, url: str, token="gw-token") -> Settings:
@@ -362,7 +362,7 @@ def test_sms_any_non_2xx_is_a_failure(directory, runtime, settings, gateway, sta
 
 def test_sms_gateway_must_be_http():
     with pytest.raises(ValueError):
-        notify.SmsChannel("file:///etc/passwd")
+        channels.SmsChannel("file:///etc/passwd")
 
 
 # Missing addresses and channels

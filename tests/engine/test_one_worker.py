@@ -17,14 +17,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from test_notify import NOW, Gateway, enqueue, set_contact, with_sms
+from test_timers import assigned, at, events
 
-from engine.adapters import worker_lock
-from engine.adapters import outbox as notify
-from engine.services import timers
+from engine.adapters import channels, outbox as notify, worker_lock
 from engine.adapters.db import Database, UnitOfWork
 from engine.model.tables import Notification
-from test_notify import NOW, Gateway, enqueue, set_contact, smtp_server, with_sms  # noqa: F401  (fixture)
-from test_timers import assigned, at, events, moving_clock, notifications  # noqa: F401  (fixture)
+from engine.services import timers
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -146,10 +145,10 @@ def test_a_kill_between_send_and_commit_resends_with_the_same_key(directory, run
         assert notify.deliver_due(directory, configured, NOW, channels=dying)["sent"] == 1
         assert [r.status for r in notify_rows(directory)] == ["sent", "sent"] and len(killed) == 2
 
-        email_key = notify.delivery_key(rows["email"])
+        email_key = channels.delivery_key(rows["email"])
         ids = [m["Message-ID"] for m in inbox.messages()]
         assert len(ids) == 2 and ids[0] == ids[1] and email_key in ids[0]
-        sms_key = notify.delivery_key(rows["sms"])
+        sms_key = channels.delivery_key(rows["sms"])
         sent = [(r["headers"]["Idempotency-Key"], r["json"]["message_id"]) for r in gateway.requests]
         assert sent == [(sms_key, sms_key)] * 2
         assert email_key != sms_key

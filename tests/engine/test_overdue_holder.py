@@ -7,13 +7,13 @@ its exports name them.
 Same clock and helpers as test_timers.py: cases start on Friday 26 September 2025, the
 reply is due on 26 December 2025.
 """
-from sqlalchemy import select
-
 from case_drivers import contact, plan
-from engine.queries import overdue_report as reports
+from sqlalchemy import select
+from test_timers import at, overdue, run_worker
+
 from engine.adapters.db import UnitOfWork
 from engine.model.tables import OverdueRecord, User
-from test_timers import at, moving_clock, overdue, run_worker  # noqa: F401 (moving_clock is a fixture)
+from engine.queries import overdue_report as reports
 
 AFTER_REPLY_DUE = at(2025, 12, 27, 10, 0, 0)
 REPLY_A = {"reply_class": "A", "reply_text": "答复", "involves_funds": False}

@@ -18,15 +18,15 @@ from sqlalchemy import func, select
 
 from api.cli import replay as cli_replay
 from engine import replay
-from engine.model import clock
-from engine.services import timers
-from engine.model.settings import Settings
 from engine.adapters.db import Database, UnitOfWork
-from engine.tooling.demo import ACCEPT, APPROVE, RATE_OK, act, consult, load_demo, plan, reply, seed_people, submit
-from engine.profile.forms import FormCatalog
+from engine.model import clock
+from engine.model.settings import Settings
 from engine.model.tables import Case, Proposal
+from engine.profile.forms import FormCatalog
 from engine.profile.region import Region, load_region
 from engine.replay.answers import fit, invent, pick, region_list
+from engine.services import timers
+from engine.tooling.demo import ACCEPT, APPROVE, RATE_OK, act, consult, load_demo, plan, reply, seed_people, submit
 from engine.workflow.runtime import Runtime
 
 DEPUTY_TASK = "分管副职审批答复"

@@ -7,14 +7,12 @@ and when timers fire); only where the steps run differs. `LiveCase` runs them as
 does: `submit_proposal`, `complete_task` and the timer worker's `fire_case`, each in its own
 committed transaction, the case read back from its stored state every time.
 """
-from datetime import datetime
-from uuid import UUID
 
 import pytest
 from sqlalchemy import select
 
 from engine import replay
-from engine.adapters.db import Database, UnitOfWork
+from engine.adapters.db import UnitOfWork
 from engine.model import clock
 from engine.model.tables import Case, Event, OpenTask, OverdueRecord, Proposal, User
 from engine.replay.run import CaseRun
@@ -129,7 +127,7 @@ def test_generated_cases_leave_the_same_event_log_live_and_in_replay(live, runti
             assert in_memory["error"] is None and in_service["error"] is None, case.id
             compared += len(replayed.events)
             kinds.update(kind for kind, *_ in replayed.events)
-            for n, (mine, theirs) in enumerate(zip(replayed.events, production.events)):
+            for n, (mine, theirs) in enumerate(zip(replayed.events, production.events, strict=False)):
                 assert mine == theirs, f"{case.id}: event {n} differs"
             assert len(replayed.events) == len(production.events), case.id
             for key in ("state", "status", "reply_class", "satisfaction", "tasks"):

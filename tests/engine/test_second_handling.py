@@ -5,9 +5,10 @@ reminder and escalation; the first reply's deadline no longer applies to it.
 Cases start on Friday 26 September 2025 (see test_timers.py); the first reply is due on
 26 December 2025, it goes out on 1 December and the proposer is unsatisfied on 5 December.
 """
-from engine.rules.deadlines import Deadlines
-from test_timers import at, due, events, moving_clock, overdue, run_worker  # noqa: F401 (a fixture)
 from test_overdue_holder import REPLY_A, walk_to_signed
+from test_timers import at, due, events, overdue, run_worker
+
+from engine.rules.deadlines import Deadlines
 
 REPLIED = at(2025, 12, 1, 10, 0, 0)
 DECIDED = at(2025, 12, 5, 10, 0, 0)

@@ -3,9 +3,9 @@ an older SpiffWorkflow serializer, and compaction."""
 import json
 
 import pytest
+from case_drivers import CONTACT, PLAN, REPORT, Flow, script_engine, to_follow_up
 from SpiffWorkflow.util.task import TaskState
 
-from case_drivers import CONTACT, PLAN, REPORT, Flow, script_engine, to_follow_up
 from engine.workflow import state
 
 

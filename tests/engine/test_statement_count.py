@@ -1,9 +1,9 @@
 """How many SQL statements one task completion sends (issue 13: a completion in a few
 statements). A progress report, the step bench/completions.py repeats: the count must not grow
 past today's figure, and the definition's stored files are not read to find its hash."""
+from case_drivers import REPORT
 from sqlalchemy import event, select
 
-from case_drivers import REPORT
 from engine.adapters.db import UnitOfWork
 from engine.model.tables import Notification, OpenTask, User
 from engine.services import cases

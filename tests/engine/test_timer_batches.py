@@ -9,11 +9,11 @@ others and nothing is fired twice. The diagrams' acceptance reminder (13 October
 import threading
 
 import pytest
+from test_timers import assigned, at, events, next_timer, notifications
 
 from engine.adapters.db import Database
 from engine.model.errors import ProcessFault
 from engine.services import timers
-from test_timers import assigned, at, events, moving_clock, next_timer, notifications  # noqa: F401  (fixture)
 
 AFTER_REMIND = at(2025, 10, 13, 10, 0, 0)  # past the acceptance reminder, before the deadline (16 October)
 

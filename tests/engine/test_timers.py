@@ -15,22 +15,20 @@ limitation (see its reason and docs/guide.md).
 """
 import threading
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+from case_drivers import REPLY_B, contact, plan
 from sqlalchemy import func, inspect, select
 
-from case_drivers import REPLY_B, contact, plan
-from engine.services import cases
-from engine.model import clock
-from engine.services import extensions
-from engine.queries import records as queries
-from engine.services import timers
 from engine.adapters.db import Database, UnitOfWork
-from engine.rules.deadlines import Deadlines
-from engine.services.directory import add_user
+from engine.model import clock
 from engine.model.errors import InvalidForm
 from engine.model.tables import Case, DeadlineExtension, Event, Notification, OpenTask, OverdueRecord
+from engine.queries import records as queries
+from engine.rules.deadlines import Deadlines
+from engine.services import cases, extensions, timers
+from engine.services.directory import add_user
 
 CHINA = clock.CHINA
 
@@ -406,7 +404,7 @@ def test_due_cases_loads_only_due_cases_through_an_index(moving_clock, walk):
     moving_clock.set(at(2025, 10, 13, 10, 0, 0))
     with UnitOfWork(walk.db) as uow:  # times in UTC, as clock.now() gives them (SQLite compares them as text)
         assert timers.due_cases(uow.session, moving_clock.now()) == [walk.case(due_now).id]
-        assert timers.due_cases(uow.session, at(2025, 10, 13, 8, 59, 59).astimezone(timezone.utc)) == []
+        assert timers.due_cases(uow.session, at(2025, 10, 13, 8, 59, 59).astimezone(UTC)) == []
 
 
 # Engine behaviours found while writing these tests; the one still marked xfail is a known
@@ -483,13 +481,13 @@ def test_a_timer_firing_while_a_person_completes_a_task_of_the_case(moving_clock
             case_id = walk.case(pid).id
         barrier, outcome = threading.Barrier(2), {}
 
-        def person():
+        def person(barrier=barrier, outcome=outcome, task_id=task_id):
             barrier.wait()
             with UnitOfWork(walk.db) as uow:
                 outcome["person"] = cases.complete_task(uow, walk.rt, walk.user(uow.session, "fgw_clerk"), task_id,
                                                         {"accept_decision": "accept"})
 
-        def worker():
+        def worker(barrier=barrier, outcome=outcome, case_id=case_id):
             barrier.wait()
             outcome["worker"] = timers.fire_case(walk.db, walk.rt, case_id)
 

@@ -6,8 +6,10 @@ region's own units, classes and ratings the walks use, with what its decision
 tables make of them. The code under test is the same; only the profile differs.
 """
 import pytest
-
 from region_facts import FACTS
+
+# A fixture that several modules use, registered here for the whole folder.
+from test_unrated import moving as moving
 
 
 @pytest.fixture(params=sorted(FACTS))

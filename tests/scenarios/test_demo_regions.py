@@ -8,9 +8,9 @@ import yaml
 from sqlalchemy import select
 
 from engine.adapters.db import Database, UnitOfWork
-from engine.tooling.demo import load_demo, load_story
 from engine.model.errors import DefinitionError
 from engine.model.tables import Proposal, User
+from engine.tooling.demo import load_demo, load_story
 from engine.workflow.runtime import Runtime
 
 STATUS_OF_STAGE = {"cosigning": "cosigning", "review": "review", "assignment": "assignment", "accepting": "accepting",
@@ -35,7 +35,7 @@ def test_the_demo_stands_at_every_stage_with_the_regions_lists(database, setting
     with UnitOfWork(database) as uow:
         proposals = [uow.session.get(Proposal, pid) for pid in ids]
         assert [p.status for p in proposals] == [STATUS_OF_STAGE[e["stage"]] for e in story]
-        for entry, proposal in zip(story, proposals):
+        for entry, proposal in zip(story, proposals, strict=True):
             if entry["stage"] in ("feedback", "follow_up", "closed"):
                 assert proposal.reply_class == entry["reply_class"]
             if entry.get("lead"):

@@ -3,12 +3,11 @@ by the user whose step it is (runs on SQLite, or PostgreSQL with CPPCC_TEST_DATA
 
 Every test runs under each example region (see conftest.py): `api.facts` gives
 the region's units, classes and ratings, and what its decision tables do with them."""
-from engine.tooling.demo import ACCEPT, APPROVE, OPINION, RATE_OK, plan, reply
-from engine.tooling.demo import consult as consult_data
+from region_facts import FACTS
+
 from engine.model import clock
 from engine.profile.region import region_codes
-
-from region_facts import FACTS
+from engine.tooling.demo import ACCEPT, APPROVE, OPINION, RATE_OK, consult as consult_data, plan, reply
 
 COMMITTEE = "tawei_li"
 

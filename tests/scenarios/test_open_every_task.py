@@ -8,19 +8,16 @@ proposal is opened both ways and must answer 200 (and the dossier page too).
 """
 from datetime import timedelta
 
-from sqlalchemy import select
-
-from engine.model import clock
-from engine.rules import permissions
-from engine.adapters.db import UnitOfWork
-from engine.tooling.demo import APPROVE, rating
-from engine.model.tables import OpenTask, User
-
-from test_lifecycle import COMMITTEE, consult, draft_and_head, file_and_assign, supervise
 from page_client import Browser
+from sqlalchemy import select
+from test_lifecycle import COMMITTEE, consult, draft_and_head, file_and_assign, supervise
+from test_unrated import past_the_window, replied
 
-from engine.tooling.demo import ACCEPT, OPINION, plan
-from test_unrated import moving, past_the_window, replied  # noqa: F401 (moving is a fixture)
+from engine.adapters.db import UnitOfWork
+from engine.model import clock
+from engine.model.tables import OpenTask, User
+from engine.rules import permissions
+from engine.tooling.demo import ACCEPT, APPROVE, OPINION, plan, rating
 
 
 class Opener:

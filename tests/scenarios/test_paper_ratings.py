@@ -5,16 +5,13 @@ import io
 
 from pypdf import PdfReader
 from sqlalchemy import select
+from test_lifecycle import consult, file_and_assign, supervise
+from test_printing import drafted
 
 from engine.adapters.db import UnitOfWork
 from engine.model.tables import Rating
 from engine.services.directory import add_user
-from engine.tooling.demo import RATE_OK
-
-from engine.tooling.demo import ACCEPT, APPROVE, plan, reply
-
-from test_lifecycle import consult, file_and_assign, supervise
-from test_printing import drafted
+from engine.tooling.demo import ACCEPT, APPROVE, RATE_OK, plan, reply
 
 
 def to_rating(api, pid):

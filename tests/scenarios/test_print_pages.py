@@ -2,7 +2,6 @@
 import io
 
 from page_client import Browser
-
 from test_paper_ratings import to_rating
 from test_printing import drafted
 

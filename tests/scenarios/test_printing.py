@@ -6,10 +6,9 @@ import io
 from pathlib import Path
 
 from pypdf import PdfReader
+from test_lifecycle import consult, file_and_assign, supervise
 
 from engine.tooling.demo import ACCEPT, APPROVE, plan, reply
-
-from test_lifecycle import consult, file_and_assign, supervise
 
 REPLY_TEXT = "经研究，我单位已将立体停车库建设列入明年计划。"
 SAMPLES = Path(__file__).resolve().parents[2] / "instance" / "print-samples"  # to look at (pdftoppm)
@@ -93,7 +92,6 @@ def test_the_four_documents_hold_their_fields(api):
 
 
 def test_the_dossier_prints_what_its_viewer_may_see(api):
-    f = api.facts
     pid = drafted(api)
     member = text_of(pdf(api, "wy_chen", pid, "dossier"))
     staff = text_of(pdf(api, "tawei_li", pid, "dossier"))

@@ -4,9 +4,9 @@ login and shows none of the internal record (drafts, approvals, comments, phone 
 accounts); the security headers of every page apply to it."""
 import re
 
-from engine.tooling.demo import ACCEPT, RATE_OK, plan, reply
-
 from test_lifecycle import consult, file_and_assign, supervise
+
+from engine.tooling.demo import ACCEPT, RATE_OK, plan, reply
 
 SECRET_COMMENT = "内部审批意见请勿外传"
 SECRET_PLAN = "内部办理方案专班名单"
@@ -42,6 +42,7 @@ def test_the_public_page_shows_only_published_replies_and_nothing_internal(api):
 
     review = api.get("tawei_li", "/api/publication").get_json()["items"]
     assert {i["proposal_id"] for i in review} == {published, withheld, withdrawn}  # the consented ones
+    assert refused not in {i["proposal_id"] for i in review}  # no consent: never up for review
     assert all(i["status"] == "pending" and i["publish_by"] >= i["replied_on"] for i in review)
     # only the committee reviews; a unit or a member may not publish
     for user in (f"{api.facts.lead}_clerk", "wy_chen"):

@@ -8,9 +8,9 @@ dossier, and the rating a unit gets under the region's rule is on its row.
 """
 import re
 
-from engine.tooling.demo import ACCEPT, APPROVE, OPINION, RATE_OK, plan
-
 from test_lifecycle import COMMITTEE, consult, draft_and_head, file_and_assign, supervise
+
+from engine.tooling.demo import ACCEPT, APPROVE, OPINION, RATE_OK, plan
 
 
 def rating(code, assists=None):

@@ -16,14 +16,21 @@ import sys
 from pathlib import Path
 
 from sqlalchemy import func, select
+from test_lifecycle import consult, file_and_assign, handle, rating, reply, supervise
 
 from engine.adapters.db import Database, UnitOfWork
-from engine.tooling.demo import APPROVE, OPINION, act, load_demo, plan, load_story, open_task_names
 from engine.model.tables import Case, OpenTask, Proposal
-from engine.tooling.demo import consult as demo_consult
+from engine.tooling.demo import (
+    APPROVE,
+    OPINION,
+    act,
+    consult as demo_consult,
+    load_demo,
+    load_story,
+    open_task_names,
+    plan,
+)
 from engine.workflow.runtime import Runtime
-
-from test_lifecycle import consult, file_and_assign, handle, rating, reply, supervise
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,13 +11,12 @@ case on to the committee.)
 import re
 
 import pytest
+from test_lifecycle import COMMITTEE, file_and_assign, handle, rating, reply, supervise
 
 from api import cli
 from engine.definitions import bundle as definitions
-from engine.workflow.runtime import Runtime
-
-from test_lifecycle import COMMITTEE, file_and_assign, handle, rating, reply, supervise
 from engine.tooling.demo import APPROVE, OPINION
+from engine.workflow.runtime import Runtime
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 

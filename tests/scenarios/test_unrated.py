@@ -9,13 +9,12 @@ Runs under both regions, on the engine's movable clock, with the timer worker.
 from datetime import datetime, timedelta
 
 import pytest
+from test_lifecycle import COMMITTEE, draft_and_head, file_and_assign, handle, supervise
+from test_ratings import dossier
 
 from engine.model import clock
 from engine.services import timers
 from engine.tooling.demo import RATE_OK
-
-from test_lifecycle import COMMITTEE, draft_and_head, file_and_assign, handle, supervise
-from test_ratings import dossier
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The arithmetic of the committee's year on hand-made cases: rows written directly, as the
 engine's steps leave them, and each figure checked against what a person counts."""
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import yaml
@@ -14,7 +14,7 @@ from engine.queries.statistics import assessment, compute, listing, report
 from engine.services import assessment as commands
 
 YEAR = 2031  # any year: the rows say which year they belong to
-T0 = datetime(YEAR, 3, 2, 2, 0, tzinfo=timezone.utc)
+T0 = datetime(YEAR, 3, 2, 2, 0, tzinfo=UTC)
 UNITS = {"jtw": "区交通委员会", "jyj": "区教育局", "kw": "区科学技术委员会", "wjw": "区卫生健康委员会"}
 
 

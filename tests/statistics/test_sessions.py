@@ -1,6 +1,5 @@
 """A proposal's year and session: set at submission from its source, corrected at review,
 kept when the review leaves it unsaid; the search filters by both."""
-from sqlalchemy import select
 
 from engine.adapters.db import UnitOfWork
 from engine.model.tables import Proposal

@@ -9,10 +9,10 @@ import openpyxl
 import pytest
 from page_client import Browser
 from sqlalchemy import text
+from stats_year import EXPECTED, EXPECTED_CATEGORIES, EXPECTED_UNITS, _new, make_year, move_to_last_year
 
 from engine.adapters.db import UnitOfWork
 from engine.tooling.year_walk import independent_counts
-from stats_year import EXPECTED, EXPECTED_CATEGORIES, EXPECTED_UNITS, _new, make_year, move_to_last_year
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_the_figures_agree_on_page_api_excel_and_report(app, year):
     sheet = book["主办单位"]
     assert sheet["A1"].value.endswith("提案办理统计")  # a title row, then the header
     header = [c.value for c in sheet[2]]
-    rows = {r[0]: dict(zip(header, r)) for r in sheet.iter_rows(min_row=3, values_only=True)}
+    rows = {r[0]: dict(zip(header, r, strict=False)) for r in sheet.iter_rows(min_row=3, values_only=True)}
     assert rows["区科学技术委员会"]["应办件数"] == 2 and rows["区科学技术委员会"]["已答复"] == 1
     headline = {r[0]: r[1] for r in book["总体情况"].iter_rows(min_row=3, values_only=True)}
     assert headline["已答复"] == 7 and headline["办复率（%）"] == round(7 / 9 * 100, 1)

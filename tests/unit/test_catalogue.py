@@ -83,7 +83,7 @@ def _label_tables(path: Path, sections: dict[str, set], root: Path = ROOT) -> li
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if not isinstance(node, ast.Dict):
             continue
-        pairs = [(k.value, v.value) for k, v in zip(node.keys, node.values)
+        pairs = [(k.value, v.value) for k, v in zip(node.keys, node.values, strict=True)
                  if isinstance(k, ast.Constant) and isinstance(k.value, str)
                  and isinstance(v, ast.Constant) and isinstance(v.value, str) and CJK.search(v.value)]
         for section, codes in sections.items():

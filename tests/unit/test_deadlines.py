@@ -1,16 +1,16 @@
 """Deadlines from region rules: each unit across a holiday, China time, reminders, caps."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import yaml
 
-from engine.rules.deadlines import CHINA_TZ, Deadlines, add_months, iso
 from engine.profile.region import load_region
+from engine.rules.deadlines import CHINA_TZ, Deadlines, add_months, iso
 from engine.rules.workcal import WorkCalendar
 
 ROOT = Path(__file__).resolve().parents[2]
-UTC = timezone.utc
+UTC = UTC
 
 
 def cn(y, m, d, hh=10, mm=0, ss=0):

@@ -1,6 +1,7 @@
 """Definitions that would break at run time are refused when checked or deployed,
 with the file and the element, in Chinese."""
 import re
+from itertools import pairwise
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
@@ -28,7 +29,7 @@ def chain(pid, *elements, extra=""):
         nodes.append(f'<bpmn:{tag} id="{eid}" name="{eid}名" {" ".join(attrs)}>{head}'
                      f'<bpmn:incoming>f{i - 1}</bpmn:incoming><bpmn:outgoing>f{i}</bpmn:outgoing>{tail}</bpmn:{tag}>')
     nodes.append(f'<bpmn:endEvent id="end"><bpmn:incoming>f{len(elements)}</bpmn:incoming></bpmn:endEvent>')
-    flows = [f'<bpmn:sequenceFlow id="f{i}" sourceRef="{a}" targetRef="{b}"/>' for i, (a, b) in enumerate(zip(ids, ids[1:]))]
+    flows = [f'<bpmn:sequenceFlow id="f{i}" sourceRef="{a}" targetRef="{b}"/>' for i, (a, b) in enumerate(pairwise(ids))]
     body = f'<bpmn:process id="{pid}" isExecutable="true">{"".join(nodes + flows)}{extra}</bpmn:process>'
     return DEFS.format(pid=pid, body=body)
 

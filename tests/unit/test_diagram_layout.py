@@ -5,6 +5,7 @@ for every flow node and an edge with waypoints for every sequence flow; no DI
 for elements that do not exist; edges that start and end on their shapes;
 shapes that do not overlap; labels for named events, gateways and flows.
 """
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -98,7 +99,7 @@ def test_edges_join_their_shapes_and_shapes_do_not_overlap(path):
         points = [(float(p.get("x")), float(p.get("y"))) for p in edge.iterfind("di:waypoint", NS)]
         assert on_border(points[0], boxes[flow.get("sourceRef")]), f"{flow.get('id')} does not leave its source"
         assert on_border(points[-1], boxes[flow.get("targetRef")]), f"{flow.get('id')} does not reach its target"
-        for (x1, y1), (x2, y2) in zip(points, points[1:]):
+        for (x1, y1), (x2, y2) in pairwise(points):
             assert x1 == x2 or y1 == y2, f"{flow.get('id')} has a slanted segment"
 
     # a boundary event sits on its host's border by design

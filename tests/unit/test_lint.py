@@ -15,9 +15,9 @@ import pytest
 from lxml import etree
 
 from engine.definitions import lint
-from engine.model.settings import PROJECT_ROOT
 from engine.definitions.bundle import NS, build_bundle, read_files
 from engine.model.errors import DefinitionError
+from engine.model.settings import PROJECT_ROOT
 
 FORMS = {p.stem for p in (PROJECT_ROOT / "forms").glob("*.json")}
 SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"

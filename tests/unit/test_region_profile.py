@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.model.settings import Settings
 from engine.model.errors import DefinitionError
+from engine.model.settings import Settings
 from engine.profile.region import load_region, region_codes
 from engine.workflow.runtime import Runtime
 

@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 from engine.model.settings import Settings, region_settings
-from engine.workflow.runtime import Runtime
 from engine.tooling.scenarios import run_file
+from engine.workflow.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parents[2]
 

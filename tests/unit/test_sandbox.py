@@ -8,6 +8,7 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
+from engine.definitions.budget import DEFAULT_MAX_SIZE, ExpressionLimit, Limits
 from engine.definitions.sandbox import (
     SAFE_BUILTINS,
     ConfinedEnvironment,
@@ -17,7 +18,6 @@ from engine.definitions.sandbox import (
     check_source,
     compile_check,
 )
-from engine.definitions.budget import DEFAULT_MAX_SIZE, ExpressionLimit, Limits
 
 BPMN_NS = (
     'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '

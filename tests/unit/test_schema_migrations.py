@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from alembic import command
@@ -22,12 +22,12 @@ from sqlalchemy.orm import Session
 
 from api.cli import schema as cli_schema
 from engine.adapters import schema
+from engine.adapters.db import Database
 from engine.model.clock import CHINA
 from engine.model.settings import Settings
-from engine.adapters.db import Database
 from engine.model.tables import Base, Case, ProcessDefinition, Proposal, Unit, User
 
-NOW = datetime(2026, 11, 21, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 # What create_schema made before alembic: the tables of the baseline revision (later
 # revisions add tables such a database never had).
 BASELINE_TABLES = tuple(importlib.import_module("engine.adapters.schema.versions.0001_baseline").TABLES)

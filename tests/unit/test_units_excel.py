@@ -10,12 +10,12 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
 from api.cli import regions as cli_regions
-from engine.model.settings import Settings
 from engine.adapters.db import Database, UnitOfWork
-from engine.services.directory import add_user, sync_units
+from engine.adapters.units_excel import UnitsImportError, export_units, read_units, without_units_block
+from engine.model.settings import Settings
 from engine.model.tables import Unit
 from engine.profile.region import load_region
-from engine.adapters.units_excel import UnitsImportError, export_units, read_units, without_units_block
+from engine.services.directory import add_user, sync_units
 from engine.services.units_import import import_units
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -227,6 +227,7 @@ def test_scenarios_command_gains_the_region_options(capsys):
 def test_remit_keywords_are_read_and_kept(tmp_path):
     """The 职责关键词 column becomes a unit's remit; a sheet without it keeps the directory's."""
     from openpyxl import load_workbook as open_book
+
     from engine.adapters.units_excel import read_units
     region = load_region(ROOT / "regions" / "binhai")
     path = tmp_path / "units.xlsx"

@@ -1,6 +1,5 @@
 """A browser-like client for the pages: logs in through the form, sends CSRF tokens."""
 import pytest
-
 from page_client import Browser
 
 

@@ -1,7 +1,7 @@
 """Every "now" goes through the engine's clock (engine/model/clock.py): logins, idle pages,
 API tokens and failed-login lockouts end when the clock says so, not the wall clock; and
 stored times come back aware UTC on every database (UtcDateTime)."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -17,7 +17,7 @@ HOME = "/tasks"
 @pytest.fixture
 def moving():
     """The engine's clock standing at the real now until moved; the system clock afterwards."""
-    moving = clock.MovableClock(datetime.now(timezone.utc))
+    moving = clock.MovableClock(datetime.now(UTC))
     clock.use(moving)
     yield moving
     clock.use(clock.SystemClock())

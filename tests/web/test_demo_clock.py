@@ -6,18 +6,18 @@ the timers say. Outgoing e-mail and SMS are scheduled on the real clock: the
 demo never delays a real message. The clock only moves forward, and only on a
 database that holds demo data.
 """
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from api import create_app
 from api.cli import main as cppcc
-from engine.model import clock
-from engine.tooling import demo_clock
 from engine.adapters.db import Database, UnitOfWork
-from engine.tooling.demo import FILE, act, seed_people, submit
+from engine.model import clock
 from engine.model.tables import Notification, OpenTask, Proposal
+from engine.tooling import demo_clock
+from engine.tooling.demo import FILE, act, seed_people, submit
 from engine.workflow.runtime import Runtime
 
 ASSIGN = {"assign_mode": "single", "lead_unit_ids": ["jtw"], "assisting_unit_ids": [], "is_key": False}
@@ -76,7 +76,7 @@ def test_run_timers_never_delays_real_messages(demo, capsys):
     with UnitOfWork(database) as uow:
         number = uow.session.get(Proposal, pid).number
     assert f"〔{number}〕" in out and f"提案 {pid}" not in out  # the proposal's number, never its row id
-    real_now = datetime.now(timezone.utc)
+    real_now = datetime.now(UTC)
     after = pending_real_messages(database)
     assert len(after) > len(before)  # the reminders and overdue notices the round queued
     for row in after:  # waiting for a channel: looked at again within minutes of real time, not of the demo's
@@ -108,17 +108,17 @@ def test_pages_api_and_timers_read_the_same_moved_clock(demo, app, browser, caps
 
 def test_a_new_process_reads_the_stored_clock(demo):
     database, rt, pid = demo
-    target = datetime.now(timezone.utc) + timedelta(days=40)
+    target = datetime.now(UTC) + timedelta(days=40)
     assert cppcc(["run-timers", "--at", target.isoformat()]) == 0
     other = demo_clock.DemoClock(Database(rt.settings.database_url))  # e.g. `cppcc worker --demo`
     other.sync()
     assert abs(other.now() - target) < timedelta(minutes=1)
-    assert abs(other.real_now() - datetime.now(timezone.utc)) < timedelta(seconds=5)
+    assert abs(other.real_now() - datetime.now(UTC)) < timedelta(seconds=5)
 
 
 def test_the_clock_moves_forward_only_and_only_on_a_demo_database(demo, capsys, settings):
     database, rt, pid = demo
-    target = datetime.now(timezone.utc) + timedelta(days=40)
+    target = datetime.now(UTC) + timedelta(days=40)
     assert cppcc(["run-timers", "--at", target.isoformat()]) == 0
     assert cppcc(["run-timers", "--at", (target - timedelta(days=1)).isoformat()]) == 1
     err = capsys.readouterr().err
@@ -133,7 +133,7 @@ def test_the_clock_moves_forward_only_and_only_on_a_demo_database(demo, capsys, 
 def test_the_overdue_report_counts_in_the_demo_year(demo, app, browser):
     database, rt, pid = demo
     server_clock = clock.current()
-    next_year = datetime(datetime.now(timezone.utc).year + 1, 1, 20, 10, tzinfo=clock.CHINA)
+    next_year = datetime(datetime.now(UTC).year + 1, 1, 20, 10, tzinfo=clock.CHINA)
     assert cppcc(["run-timers", "--at", next_year.isoformat()]) == 0
     clock.use(server_clock)
     page = browser().login("tawei_li").text("/reports/overdue")  # no dates given: the demo's year

@@ -99,6 +99,7 @@ def test_the_lock_is_shared_by_every_server_process_of_the_database(browser, app
 
 def test_the_lock_ends_after_the_window(browser, monkeypatch):
     from datetime import timedelta
+
     from engine.services import logins
     b = browser()
     for _ in range(5):
@@ -194,6 +195,7 @@ def test_cookie_is_secure_over_https_only(app):
 
 def test_cookie_is_secure_behind_a_tls_proxy_when_configured(app, settings):
     from dataclasses import replace
+
     from api import create_app
     app = create_app(replace(settings, proxy_hops=1))  # on the database the `app` fixture filled
     proxied = {"headers": {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}}

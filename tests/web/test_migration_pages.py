@@ -1,10 +1,10 @@
 """The designers' migration page: the dry run case by case, then the move."""
 from sqlalchemy import select
 
-from engine.tooling import demo
-from engine.definitions import versions
 from engine.adapters.db import UnitOfWork
+from engine.definitions import versions
 from engine.model.tables import Case, Event
+from engine.tooling import demo
 
 
 def deploy_retitled(app):

@@ -8,11 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from engine.rules import workcal
+from test_pages import submit, task_id
+
 from engine.adapters.db import UnitOfWork
 from engine.model.tables import ProcessDefinition
-
-from test_pages import submit, task_id
+from engine.rules import workcal
 
 ROOT = Path(__file__).resolve().parents[2]
 

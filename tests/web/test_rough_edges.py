@@ -4,12 +4,9 @@ import io
 import re
 
 import pytest
-
-from engine.tooling.demo import ACCEPT, consult, plan
-
 from test_pages import submit, task_id
 
-
+from engine.tooling.demo import ACCEPT, consult, plan
 
 
 def to_consultation(browser, unit="jtw"):
@@ -62,7 +59,7 @@ def flashes(html):
 
 
 def test_after_a_task_the_page_says_what_comes_next_and_links_to_my_next_task(browser):
-    pid = submit(browser)
+    submit(browser)
     tw = browser().login("tawei_li")
     tw.post(f"/tasks/{task_id(tw, '审查立案')}", {"review_decision": "file", "category": "urban"})
     done = tw.post(f"/tasks/{task_id(tw, '交办')}", {"assign_mode": "single", "lead_unit_ids": "jtw", "is_key": "false"})
@@ -171,7 +168,7 @@ def test_the_default_region_counts_its_one_consultation(browser):
 ], ids=["default", "binhai"])
 def test_the_acceptance_form_states_the_regions_return_rule(browser, region, window, rule):
     unit = "sjtj" if region else "jtw"
-    pid = submit(browser)
+    submit(browser)
     tw = browser().login("tawei_li")
     tw.post(f"/tasks/{task_id(tw, '审查立案')}", {"review_decision": "file", "category": "urban"})
     tw.post(f"/tasks/{task_id(tw, '交办')}", {"assign_mode": "single", "lead_unit_ids": unit, "is_key": "false"})
@@ -185,7 +182,7 @@ def test_the_acceptance_form_states_the_regions_return_rule(browser, region, win
 # 24. Known data prefilled; dates checked against today and the reply deadline
 
 def chosen(html, name):
-    found = re.search(rf'<option value="([^"]+)" selected>', html.split(f'name="{name}"', 1)[1].split("</select>", 1)[0]) \
+    found = re.search(r'<option value="([^"]+)" selected>', html.split(f'name="{name}"', 1)[1].split("</select>", 1)[0]) \
         if f'<select name="{name}"' in html or f'name="{name}"' in html else None
     radio = re.search(rf'name="{name}" value="([^"]+)" checked', html)
     return (found.group(1) if found else None) or (radio.group(1) if radio else None)
@@ -212,7 +209,7 @@ def test_review_and_supervision_review_start_from_what_is_known(browser):
 
 
 def test_dates_are_checked_against_today_and_the_reply_deadline(browser):
-    pid = submit(browser)
+    submit(browser)
     tw = browser().login("tawei_li")
     tw.post(f"/tasks/{task_id(tw, '审查立案')}", {"review_decision": "file", "category": "urban"})
     tw.post(f"/tasks/{task_id(tw, '交办')}", {"assign_mode": "single", "lead_unit_ids": "jtw", "is_key": "false"})

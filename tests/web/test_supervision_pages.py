@@ -3,7 +3,7 @@ report and its downloads, and who may see them."""
 import csv
 import io
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import quote
 
 import pytest
@@ -17,7 +17,7 @@ CHINA = timezone(timedelta(hours=8))
 
 def add_assigned(app, count, lead="jtw") -> list[int]:
     """`count` proposals with `lead` as lead unit, written through the ORM; their ids."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     ids = []
     with UnitOfWork(app.extensions["cppcc"]["db"]) as uow:
         for i in range(count):
@@ -33,7 +33,7 @@ def add_assigned(app, count, lead="jtw") -> list[int]:
 
 
 def add_overdue(app, proposal_id, unit_id, kind, detected_at, resolved=False):
-    detected = detected_at.astimezone(timezone.utc)
+    detected = detected_at.astimezone(UTC)
     with UnitOfWork(app.extensions["cppcc"]["db"]) as uow:
         uow.session.add(OverdueRecord(proposal_id=proposal_id, unit_id=unit_id, kind=kind,
                                       due_at=detected - timedelta(days=3), detected_at=detected,

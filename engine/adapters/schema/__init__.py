@@ -25,7 +25,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from alembic.script import Script, ScriptDirectory
 from sqlalchemy import MetaData, Table, create_engine, inspect
 from sqlalchemy.engine import Connection, Engine
 
@@ -168,8 +168,8 @@ def migration_connection(engine: Engine):
             if sqlite:
                 broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                 if broken:
-                    raise SchemaError("数据库升级后有 {} 行引用了不存在的记录（如表 {} 第 {} 行引用表 {}），已撤销升级"
-                                      .format(len(broken), broken[0][0], broken[0][1], broken[0][2]))
+                    raise SchemaError(f"数据库升级后有 {len(broken)} 行引用了不存在的记录（如表 {broken[0][0]} 第 {broken[0][1]} 行引用表 {broken[0][2]}），已撤销升级"
+                                      )
             conn.commit()
         except BaseException:
             conn.rollback()
@@ -260,13 +260,13 @@ def write_revision(message: str, autogenerate: bool = True, metadata: MetaData |
 
     Returns (path of the new file or None if the models need no change, the differences).
     New files go to engine/adapters/schema/versions/ (or `extra_versions`, tests)."""
-    config_args = {"extra_versions": extra_versions}
-    script = ScriptDirectory.from_config(alembic_config(**config_args))
+    script = ScriptDirectory.from_config(alembic_config(extra_versions=extra_versions))
     rev_id = next_revision_id(script)
     version_path = str(extra_versions) if extra_versions is not None else None
     if not autogenerate:
-        written = command.revision(alembic_config(**config_args), message, rev_id=rev_id, version_path=version_path)
-        return Path(written.path), []
+        written = command.revision(alembic_config(extra_versions=extra_versions), message, rev_id=rev_id,
+                                   version_path=version_path)
+        return _written_path(written), []
     scratch = create_engine("sqlite://")
     try:
         upgrade(scratch, script=script)
@@ -274,11 +274,18 @@ def write_revision(message: str, autogenerate: bool = True, metadata: MetaData |
             found = differences(conn, metadata)
             if not found:
                 return None, []
-            config = alembic_config(connection=conn, metadata=metadata or Base.metadata, **config_args)
+            config = alembic_config(connection=conn, metadata=metadata or Base.metadata, extra_versions=extra_versions)
             written = command.revision(config, message, autogenerate=True, rev_id=rev_id, version_path=version_path)
-        return Path(written.path), found
+        return _written_path(written), found
     finally:
         scratch.dispose()
+
+
+def _written_path(written) -> Path:
+    """The file of the one revision alembic's `revision` command wrote."""
+    if not isinstance(written, Script):
+        raise RuntimeError(f"alembic wrote no single revision: {written!r}")
+    return Path(written.path)
 
 
 def _skip_empty_autogenerate(context, revision, directives) -> None:

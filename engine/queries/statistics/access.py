@@ -12,7 +12,7 @@ from engine.model.tables import Unit, User
 from engine.profile import sessions
 from engine.profile.region import Region
 from engine.queries.statistics import assessment, compute, exports, report
-from engine.queries.statistics.indicators import Indicators, indicators_of
+from engine.queries.statistics.indicators import indicators_of
 from engine.rules import permissions
 
 

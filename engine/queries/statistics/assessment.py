@@ -20,7 +20,7 @@ from engine.model.tables import AssessmentAdjustment, AssessmentSnapshot, User
 from engine.profile.assessment_scheme import scheme  # noqa: F401 (the profile's scheme, read here)
 from engine.profile.region import Region
 from engine.queries.statistics import compute, listing
-from engine.queries.statistics.indicators import OVERDUE_KINDS, Indicators, indicators_of
+from engine.queries.statistics.indicators import OVERDUE_KINDS, indicators_of
 
 
 def _round(value: float) -> float:

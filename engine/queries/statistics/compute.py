@@ -53,7 +53,7 @@ def china_year(moment: datetime | None = None) -> int:
 def parse_filters(args: dict, region: Region, unit_ids, forced_unit: str | None = None) -> Filters:
     """Filters from query parameters ({name: text}); unknown, repeated or wrong ones are an
     EngineError naming each field. `forced_unit`: a unit head sees their own unit only."""
-    errors = []
+    errors: list[dict] = []
     values = {key: value.strip() for key, value in single_values(args, FILTERS, LABELS, errors).items()}
     year = china_year()
     if "year" in values:
@@ -136,7 +136,7 @@ def _assist_counts(ind: Indicators, filters: Filters, *dims):
 
 def _rows(session, codes, stmt, dims: int = 0) -> dict:
     """{dimension values (a tuple, () when none): {code: int}}."""
-    return {tuple(row[:dims]): {c: int(v or 0) for c, v in zip(codes, row[dims:])} for row in session.execute(stmt)}
+    return {tuple(row[:dims]): {c: int(v or 0) for c, v in zip(codes, row[dims:], strict=True)} for row in session.execute(stmt)}
 
 
 def _with_ratios(ind: Indicators, counts: dict) -> dict:
@@ -163,7 +163,7 @@ class Grouped:
     """The three grouped queries everything else adds up: handlings by (lead unit, category,
     proposer group), proposals by category, assisting parts by unit."""
 
-    def __init__(self, session, ind: Indicators, filters: Filters):
+    def __init__(self, session, ind: Indicators, filters: Filters) -> None:
         short_plans(session)
         group = case((f.joint(), "joint"), else_="individual")
         codes, stmt = _handling_counts(ind, filters, f.L.unit_id, f.P.category, group)

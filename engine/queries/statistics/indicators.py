@@ -8,7 +8,7 @@ A region renames an indicator with `statistics.labels` and adds ratios with
 """
 from dataclasses import dataclass
 
-from sqlalchemy import literal
+from sqlalchemy import ColumnElement, literal
 
 from engine.profile import catalogue
 from engine.profile.region import Region
@@ -28,7 +28,7 @@ class Count:
     label: str
     meaning: str
     level: str  # "proposal" (each proposal once) | "handling" (each lead's handling) | "assist" | "sum"
-    expression: object
+    expression: ColumnElement[bool]
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Ratio:
 class Indicators:
     """The counts and ratios of one region (its classes, scale, face-to-face ways, labels)."""
 
-    def __init__(self, region: Region):
+    def __init__(self, region: Region) -> None:
         self.region = region
         config = region.raw.get("statistics") or {}
         scale = region.codes("satisfaction_scale")

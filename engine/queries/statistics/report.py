@@ -146,12 +146,12 @@ def annual_report(session, region: Region, filters: Filters, stage_labels: dict 
             if rows:
                 grid = document.add_table(rows=1, cols=len(header))
                 grid.style = "Table Grid"
-                for cell_, label in zip(grid.rows[0].cells, header):
+                for cell_, label in zip(grid.rows[0].cells, header, strict=True):
                     cell_.text = label
                     for run in cell_.paragraphs[0].runs:
                         run.bold = True
                 for row in rows:
-                    for cell_, value in zip(grid.add_row().cells, row):
+                    for cell_, value in zip(grid.add_row().cells, row, strict=False):
                         cell_.text = str(value)
             continue
         if line.startswith("# "):
