@@ -34,7 +34,7 @@ def runtime(settings):
 @pytest.fixture
 def database(settings, templates):
     """The test database with the newest schema and no rows, copied from a template for each test."""
-    templates.copy(settings.database_url, "engine schema")
+    templates.copy(settings.database_url, "schema")
     db = Database(settings.database_url)
     yield db
     db.engine.dispose()
