@@ -43,10 +43,28 @@ def _own_database_per_worker() -> None:
 
 _own_database_per_worker()
 
+from template_db import Runtimes, Templates  # noqa: E402
+
 from api import create_app  # noqa: E402  (after the hash setting above)
-from engine.adapters.db import Database, UnitOfWork  # noqa: E402
+from engine.adapters.db import Database, Limits, UnitOfWork  # noqa: E402
 from engine.model.settings import Settings  # noqa: E402
 from engine.tooling.demo import seed_people  # noqa: E402
+
+# The fixture chain: settings -> runtime -> database -> app -> client. A folder's conftest
+# replaces a link (tests/api: settings and accounts of its own; tests/engine: no app).
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory):
+    """This process's template databases (tests/template_db.py)."""
+    made = Templates(tmp_path_factory.mktemp("templates"))
+    yield made
+    made.close()
+
+
+@pytest.fixture(scope="session")
+def runtimes():
+    """Runtimes parsed once per process, per region (tests/template_db.py)."""
+    return Runtimes()
 
 
 @pytest.fixture
@@ -64,17 +82,33 @@ def settings(tmp_path, region):
 
 
 @pytest.fixture
-def app(settings):
-    """The app on a fresh database with the demo people (no proposals)."""
-    database = Database(settings.database_url)
-    database.drop_schema()
-    app = create_app(settings)
-    ext = app.extensions["cppcc"]
-    with UnitOfWork(ext["db"]) as uow:
-        seed_people(uow.session, ext["runtime"])
-        uow.commit()
-    yield app
-    ext["db"].engine.dispose()
-    database.engine.dispose()
+def runtime(settings, runtimes):
+    """The region, forms and diagrams of `settings` (parsed once per process)."""
+    return runtimes.get(settings)
 
 
+@pytest.fixture
+def database(settings, runtime, templates):
+    """The test database: the newest schema with the region's units and the demo people
+    (no proposals), copied from a template."""
+    def seed(db):
+        with UnitOfWork(db) as uow:
+            seed_people(uow.session, runtime)
+            uow.commit()
+
+    templates.copy(settings.database_url, ("demo people", str(settings.region_dir)), seed)
+    db = Database(settings.database_url, limits=Limits.of(settings))
+    yield db
+    db.engine.dispose()
+
+
+@pytest.fixture
+def app(settings, runtime, database):
+    """The app on the test database."""
+    return create_app(settings, runtime=runtime, database=database)
+
+
+@pytest.fixture
+def client(app):
+    """A test client of the app (no one logged in)."""
+    return app.test_client()

@@ -2,10 +2,13 @@
 every role, and a small world of proposals with open tasks of several kinds.
 
 Runs on a temporary SQLite file, or on CPPCC_TEST_DATABASE_URL (e.g.
-postgresql+psycopg://postgres@127.0.0.1:5432/test) whose schema is dropped and
-re-created at the start of each test.
+postgresql+psycopg://postgres@127.0.0.1:5432/test) re-created at the start of each
+test; either way the database is a copy of a template made once per process
+(tests/template_db.py).
 """
+import copy
 import os
+from dataclasses import replace
 
 import pytest
 from contract_check import responses_keep_to_the_document  # noqa: F401 (every test: responses checked)
@@ -13,10 +16,10 @@ from contract_check import responses_keep_to_the_document  # noqa: F401 (every t
 from api import create_app
 from api.http import attachments
 from engine.adapters.db import Database, UnitOfWork
+from engine.model import clock
 from engine.model.settings import Settings
 from engine.services.directory import add_user, sync_units
 from engine.tooling.demo import on_day
-from engine.workflow.runtime import Runtime
 
 PASSWORD = "pw-测试"
 # username: (name, roles, unit)
@@ -57,12 +60,6 @@ def form_data():
     return FORM_DATA
 
 
-@pytest.fixture(scope="session")
-def runtime():
-    """The parsed region, forms and diagrams, shared by every test."""
-    return Runtime(Settings())
-
-
 @pytest.fixture
 def settings_overrides():
     """Extra Settings fields for the test's app; parametrize it to change e.g. max_upload_bytes."""
@@ -70,22 +67,61 @@ def settings_overrides():
 
 
 @pytest.fixture
-def app(tmp_path, runtime, settings_overrides):
-    """A fresh app on an empty database, with the region's units and PEOPLE; uploads go to tmp_path/uploads."""
+def settings(tmp_path, settings_overrides):
+    """Settings of the test app (not read from the environment): the test database, uploads
+    under tmp_path/uploads, the run's signing key."""
     url = os.environ.get("CPPCC_TEST_DATABASE_URL") or f"sqlite:///{tmp_path}/t.db"
-    database = Database(url)
-    database.drop_schema()
-    settings = Settings(database_url=url, upload_dir=tmp_path / "uploads",
-                        secret_key=os.environ.get("CPPCC_SECRET_KEY"), **settings_overrides)
-    app = create_app(settings, runtime=runtime, database=database)
-    attachments.init_app(app)  # until api/__init__.py registers it (a second call is harmless)
+    return Settings(database_url=url, upload_dir=tmp_path / "uploads",
+                    secret_key=os.environ.get("CPPCC_SECRET_KEY"), **settings_overrides)
+
+
+def _seed(database, runtime) -> None:
     with UnitOfWork(database) as uow:
         sync_units(uow.session, runtime.region)
         for username, (name, roles, unit) in PEOPLE.items():
             add_user(uow.session, username, name, PASSWORD, roles, unit)
         uow.commit()
-    yield app
-    database.engine.dispose()
+
+
+@pytest.fixture
+def database(request, settings, runtime, runtimes, templates):
+    """The test database, copied from a template: the region's units and PEOPLE, and, for a
+    test that uses `world`, the world's proposals (walked through the API once per process
+    and day, on the real clock, by an app of its own on the template)."""
+    url = settings.database_url
+    world_key = _world_key(request, settings)
+    if world_key:
+        def build(db):
+            _seed(db, runtime)
+            builder = create_app(replace(settings, database_url=db.url), runtime=runtimes.get(settings),
+                                 database=db)
+            return walk_world(Api(builder))
+        request.node.stash[WORLD] = templates.copy(url, world_key, build)
+    else:
+        templates.copy(url, "api people", lambda db: _seed(db, runtime))
+    db = Database(url)
+    yield db
+    db.engine.dispose()
+
+
+WORLD = pytest.StashKey[dict]()
+
+
+def _world_key(request, settings):
+    """The template key of the world for this test, or None when the world must be walked on
+    the test's own app (the test does not ask for it by name, or a moved clock is in use)."""
+    if "world" not in request.fixturenames or not isinstance(clock.current(), clock.SystemClock):
+        return None
+    day = clock.now().astimezone(clock.CHINA).date().isoformat()  # deadlines count from the day it was walked
+    return ("api world", day, repr(sorted(request.getfixturevalue("settings_overrides").items())))
+
+
+@pytest.fixture
+def app(settings, runtime, database):
+    """A fresh app on the test database, with the region's units and PEOPLE; uploads go to tmp_path/uploads."""
+    app = create_app(settings, runtime=runtime, database=database)
+    attachments.init_app(app)  # until api/__init__.py registers it (a second call is harmless)
+    return app
 
 
 class Api:
@@ -152,7 +188,7 @@ def api(app):
 
 
 @pytest.fixture
-def world(api):
+def world(request, api):
     """Three proposals, walked through the API, leaving four kinds of open task.
 
     p1 (陈委员, co-signed by 林委员): filed and assigned to fgw (lead) with jw
@@ -161,6 +197,12 @@ def world(api):
     p3 (吴委员): open: review (committee).
     Returns {"p1": id, ..., "tasks": {task name: task id}}.
     """
+    made = request.node.stash.get(WORLD, None)
+    return copy.deepcopy(made) if made is not None else walk_world(api)
+
+
+def walk_world(api: Api) -> dict:
+    """Walk the world of `world` through the API; return its ids."""
     p1 = api.submit("wy_chen", cosigners=["wy_lin"])
     api.do("wy_lin", "cosigner_confirm", p1, {"agree": True})
     api.do("tw_li", "review", p1, FORM_DATA["review"])

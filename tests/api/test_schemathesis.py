@@ -25,13 +25,14 @@ EXAMPLES = int(os.environ.get("CPPCC_SCHEMATHESIS_EXAMPLES", "20"))  # per opera
 
 
 @pytest.fixture(scope="module")
-def fuzzed_app(tmp_path_factory, runtime):
+def fuzzed_app(tmp_path_factory, runtimes, templates):
     """One app and database for the whole module, with PEOPLE, a designer and a small world."""
     folder = tmp_path_factory.mktemp("schemathesis")
     url = os.environ.get("CPPCC_TEST_DATABASE_URL") or f"sqlite:///{folder}/t.db"
+    templates.copy(url, "schema")
     database = Database(url)
-    database.drop_schema()
     settings = Settings(database_url=url, upload_dir=folder / "uploads", secret_key=os.environ.get("CPPCC_SECRET_KEY"))
+    runtime = runtimes.get(settings)
     app = create_app(settings, runtime=runtime, database=database)
     with UnitOfWork(database) as uow:
         sync_units(uow.session, runtime.region)

@@ -23,15 +23,13 @@ PAGES = ["/tasks", "/proposals", "/notifications", "/proposals/new", "/reports/o
 
 
 @pytest.fixture
-def app(settings):
+def app(settings, runtime, templates):
     """The app on a database holding the demo (people and proposals at every stage)."""
+    templates.copy(settings.database_url, "schema")
     database = Database(settings.database_url)
-    database.drop_schema()
-    app = create_app(settings)
-    ext = app.extensions["cppcc"]
-    load_demo(ext["db"], ext["runtime"])
+    app = create_app(settings, runtime=runtime, database=database)
+    load_demo(database, runtime)
     yield app
-    ext["db"].engine.dispose()
     database.engine.dispose()
 
 

@@ -1,7 +1,7 @@
 """Fixtures for engine tests: settings, database, runtime, directory and a walker.
 
 The runtime (parsed diagrams and forms) is built once per session; each test
-gets a freshly emptied database. Set CPPCC_TEST_DATABASE_URL to run on
+gets a fresh database, a copy of a template made once per process (tests/template_db.py). Set CPPCC_TEST_DATABASE_URL to run on
 PostgreSQL instead of a temporary SQLite file. The drivers themselves are in
 case_drivers.py.
 """
@@ -37,18 +37,24 @@ def runtime(settings):
 
 
 @pytest.fixture
-def database(settings):
-    """The test database with an empty schema, dropped and re-created for each test."""
+def database(settings, templates):
+    """The test database with the newest schema and no rows, copied from a template for each test."""
+    templates.copy(settings.database_url, "schema")
     db = Database(settings.database_url)
-    db.drop_schema()
-    db.create_schema()
     yield db
     db.engine.dispose()
 
 
 @pytest.fixture
-def directory(database, runtime):
-    """Units of the region plus one account for every role a case needs."""
+def directory(database, runtime, templates):
+    """Units of the region plus one account for every role a case needs (the test database
+    is copied again, from a template that has them)."""
+    database.engine.dispose()
+    templates.copy(database.url, "engine directory", lambda db: _add_directory(db, runtime))
+    return database
+
+
+def _add_directory(database, runtime) -> None:
     with UnitOfWork(database) as uow:
         session = uow.session
         sync_units(session, runtime.region)
@@ -62,7 +68,6 @@ def directory(database, runtime):
             add_user(session, f"{unit}_clerk", f"{unit}经办人", "pw", ["unit_clerk"], unit)
             add_user(session, f"{unit}_head", f"{unit}负责人", "pw", ["unit_head"], unit)
         uow.commit()
-    return database
 
 
 @pytest.fixture

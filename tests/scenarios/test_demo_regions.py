@@ -19,16 +19,16 @@ STATUS_OF_STAGE = {"cosigning": "cosigning", "review": "review", "assignment": "
 
 
 @pytest.fixture
-def database(settings):
+def database(settings, templates):
+    """An empty database of the newest schema (the demo loads its own people)."""
+    templates.copy(settings.database_url, "schema")
     db = Database(settings.database_url)
-    db.drop_schema()
-    db.create_schema()
     yield db
     db.engine.dispose()
 
 
-def test_the_demo_stands_at_every_stage_with_the_regions_lists(database, settings, region):
-    rt = Runtime(settings)
+def test_the_demo_stands_at_every_stage_with_the_regions_lists(database, runtime, region):
+    rt = runtime
     story = load_story(rt)
     ids = load_demo(database, rt)
     assert sorted(STATUS_OF_STAGE) == sorted(e["stage"] for e in story)

@@ -85,12 +85,12 @@ def test_failed_logins_lock_the_account_for_a_while(browser, app):
                       environ_base={"REMOTE_ADDR": "10.0.0.3"}).status_code == 302
 
 
-def test_the_lock_is_shared_by_every_server_process_of_the_database(browser, app, settings):
+def test_the_lock_is_shared_by_every_server_process_of_the_database(browser, app, settings, runtimes):
     from api import create_app
     b = browser()
     for _ in range(5):
         wrong(b)
-    second = create_app(settings)  # another server process on the same database
+    second = create_app(settings, runtime=runtimes.get(settings))  # another server process on the same database
     client = second.test_client()
     response = client.post("/api/auth/login", json={"username": "tawei_li", "password": "demo123"})
     assert response.status_code == 429 and "登录失败次数过多" in response.get_json()["error"]["message"]
@@ -193,14 +193,14 @@ def test_cookie_is_secure_over_https_only(app):
     assert "; Secure" not in _login_cookie_header(app.test_client())
 
 
-def test_cookie_is_secure_behind_a_tls_proxy_when_configured(app, settings):
+def test_cookie_is_secure_behind_a_tls_proxy_when_configured(app, settings, runtimes):
     from dataclasses import replace
 
     from api import create_app
-    app = create_app(replace(settings, proxy_hops=1))  # on the database the `app` fixture filled
+    app = create_app(replace(settings, proxy_hops=1), runtime=runtimes.get(settings))  # on the database the `app` fixture filled
     proxied = {"headers": {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}}
     assert "; Secure" in _login_cookie_header(app.test_client(), **proxied)
-    forced = create_app(replace(settings, secure_cookies=True))
+    forced = create_app(replace(settings, secure_cookies=True), runtime=runtimes.get(settings))
     assert "; Secure" in _login_cookie_header(forced.test_client())
     for each in (app, forced):
         each.extensions["cppcc"]["db"].engine.dispose()
