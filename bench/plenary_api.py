@@ -34,9 +34,8 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from bench.completions import call, free_port, start_server
-from engine.adapters.db import Database, UnitOfWork
+from bench.step_cost import prepare_database
 from engine.model.settings import Settings
-from engine.services.directory import add_user, sync_units
 from engine.services.proposal_import import COLUMNS, SHEET
 from engine.tooling.plenary_data import form_data, session_proposals
 from engine.workflow.runtime import Runtime
@@ -48,15 +47,8 @@ PAGE = 200  # the batch page's most rows (engine/services/plenary.py MAX_ROWS)
 
 def prepare(url: str, rt: Runtime) -> None:
     """An empty database with the region's units, a committee clerk and a member."""
-    db = Database(url)
-    db.drop_schema()
-    db.create_schema()
-    with UnitOfWork(db) as uow:
-        sync_units(uow.session, rt.region)
-        add_user(uow.session, CLERK, "提案委", PASSWORD, ["committee"])
-        add_user(uow.session, MEMBER, "陈委员", PASSWORD, ["proposer"])
-        uow.commit()
-    db.engine.dispose()
+    accounts = ((CLERK, "提案委", "committee", None), (MEMBER, "陈委员", "proposer", None))
+    prepare_database(url, rt, accounts, PASSWORD).engine.dispose()
 
 
 def login(conn, username: str) -> str:

@@ -128,17 +128,20 @@ def engine_rows(db: Database, rt: Runtime, levels: list[int], repeat: int) -> li
     return rows
 
 
-def prepare_database(url: str, rt: Runtime) -> Database:
-    """An emptied database with the region's units and the accounts the walk needs."""
+# (username, name, role, unit): the accounts a walk of one case needs
+WALK_ACCOUNTS = (("wy", "wy", "proposer", None), ("tw", "tw", "committee", None), ("dcs", "dcs", "supervisor", None),
+                 ("fgw_clerk", "经办人", "unit_clerk", "fgw"), ("fgw_head", "负责人", "unit_head", "fgw"))
+
+
+def prepare_database(url: str, rt: Runtime, accounts=WALK_ACCOUNTS, password: str = "bench") -> Database:
+    """An emptied database with the region's units and `accounts` (username, name, role, unit)."""
     db = Database(url)
     db.drop_schema()
     db.create_schema()
     with UnitOfWork(db) as uow:
         sync_units(uow.session, rt.region)
-        for username, role in (("wy", "proposer"), ("tw", "committee"), ("dcs", "supervisor")):
-            add_user(uow.session, username, username, "bench", [role])
-        add_user(uow.session, "fgw_clerk", "经办人", "bench", ["unit_clerk"], "fgw")
-        add_user(uow.session, "fgw_head", "负责人", "bench", ["unit_head"], "fgw")
+        for username, name, role, unit in accounts:
+            add_user(uow.session, username, name, password, [role], unit)
         uow.commit()
     return db
 
