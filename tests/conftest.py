@@ -43,12 +43,10 @@ def _own_database_per_worker() -> None:
 
 _own_database_per_worker()
 
-from template_db import Runtimes, Templates  # noqa: E402
+from template_db import Runtimes, Templates, people_database  # noqa: E402
 
 from api import create_app  # noqa: E402  (after the hash setting above)
-from engine.adapters.db import Database, Limits, UnitOfWork  # noqa: E402
 from engine.model.settings import Settings  # noqa: E402
-from engine.tooling.demo import seed_people  # noqa: E402
 
 # The fixture chain: settings -> runtime -> database -> app -> client. A folder's conftest
 # replaces a link (tests/api: settings and accounts of its own; tests/engine: no app).
@@ -91,13 +89,7 @@ def runtime(settings, runtimes):
 def database(settings, runtime, templates):
     """The test database: the newest schema with the region's units and the demo people
     (no proposals), copied from a template."""
-    def seed(db):
-        with UnitOfWork(db) as uow:
-            seed_people(uow.session, runtime)
-            uow.commit()
-
-    templates.copy(settings.database_url, ("demo people", str(settings.region_dir)), seed)
-    db = Database(settings.database_url, limits=Limits.of(settings))
+    db = people_database(templates, settings, runtime)
     yield db
     db.engine.dispose()
 

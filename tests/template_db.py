@@ -23,8 +23,9 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from engine.adapters.db import Database
+from engine.adapters.db import Database, Limits, UnitOfWork
 from engine.model import clock
+from engine.tooling.demo import seed_people
 from engine.workflow import service_tasks
 from engine.workflow.runtime import Runtime
 
@@ -85,6 +86,18 @@ class Templates:
     def close(self) -> None:
         for admin in self._admin.values():
             admin.dispose()
+
+
+def people_database(templates: "Templates", settings, runtime: Runtime) -> Database:
+    """The test database of `settings`: the newest schema with the region's units and the demo
+    people (no proposals), copied from a template made once per region folder."""
+    def seed(db):
+        with UnitOfWork(db) as uow:
+            seed_people(uow.session, runtime)
+            uow.commit()
+
+    templates.copy(settings.database_url, ("demo people", str(settings.region_dir)), seed)
+    return Database(settings.database_url, limits=Limits.of(settings))
 
 
 def _sqlite_path(url: str) -> str:

@@ -4,6 +4,7 @@ import dataclasses
 import shutil
 
 import pytest
+from template_db import people_database
 
 from engine.adapters.db import UnitOfWork
 from engine.model import clock
@@ -26,6 +27,20 @@ def settings(settings, tmp_path):
     (folder / "region.yaml").write_text(source.replace(FORMAT, 'proposal_number_format: "{year}{session}-{seq:03d}"'),
                                         encoding="utf-8")
     return dataclasses.replace(settings, region_dir=folder)
+
+
+@pytest.fixture
+def runtime(settings, runtimes):
+    """The copied region's runtime (this folder's shared one is of the unchanged region)."""
+    return runtimes.get(settings)
+
+
+@pytest.fixture
+def database(settings, runtime, templates):
+    """The test database with the copied region's units and the demo people."""
+    db = people_database(templates, settings, runtime)
+    yield db
+    db.engine.dispose()
 
 
 def _filed(db, rt, proposer, title, source):
