@@ -17,6 +17,8 @@ ends, however it ends, so a killed worker never leaves a stale lock behind. On
 PostgreSQL nothing is locked here: workers claim rows with SKIP LOCKED and may
 run side by side.
 """
+from __future__ import annotations
+
 import fcntl
 import os
 import time
