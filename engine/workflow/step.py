@@ -44,7 +44,7 @@ class Step:
         self.completed = 0
         self._open_stages: list = []
         self.last_step: tuple[str, str | None] | None = None  # (title, username or None) of the last thing done in this step
-        self.resolution = None  # what a repair did, if this step is one (closes a stalled-case record)
+        self.resolution: str | None = None  # what a repair did, if this step is one (closes a stalled-case record)
         # 代录: (the member, the signed scan's attachment id) when committee staff (`user`) enter a
         # member's rating from the paper form (engine/services/paper_ratings.py)
         self.on_behalf: tuple | None = None
