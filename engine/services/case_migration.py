@@ -78,7 +78,7 @@ def plan(database: Database, rt: Runtime, version: str | None = None, case_ids: 
         target = target_definition(uow.session, rt, version)
         checks = []
         for case in _running_cases(uow.session, target, case_ids):
-            proposal = uow.session.get(Proposal, case.proposal_id)
+            proposal = uow.session.get_one(Proposal, case.proposal_id)
             step = Step(uow, rt, case, proposal, rt.bundle_of_case(uow.session, case), None)
             checks.append(_check(step, target, rt.bundle_for(target))[0])
         return target.hash, checks
@@ -186,7 +186,7 @@ def _move(step: Step, loaded: tuple, target: ProcessDefinition, new_bundle: Proc
     step.case.definition_id = target.id
     step.advance(workflow)  # a step the new version adds after finished ones runs now
     labels = [versions.version_label(step.session, d) for d in (
-        step.session.scalar(select(ProcessDefinition).where(ProcessDefinition.hash == check.from_version)), target)]
+        step.session.scalars(select(ProcessDefinition).where(ProcessDefinition.hash == check.from_version)).one(), target)]
     who = step.session.scalar(select(User.name).where(User.username == by)) if by else None
     log(step.session, step.proposal, "migrated", None,
         f"流程版本由{labels[0]}迁移到{labels[1]}" + (f"（操作：{who or by}）" if by else ""),

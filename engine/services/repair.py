@@ -99,7 +99,7 @@ def repair(database: Database, rt: Runtime, dry_run: bool = False) -> list[CaseR
 
 
 def _step(uow: UnitOfWork, rt: Runtime, case: Case) -> steps.Step:
-    proposal = uow.session.get(Proposal, case.proposal_id)
+    proposal = uow.session.get_one(Proposal, case.proposal_id)
     return steps.Step(uow, rt, case, proposal, rt.bundle_of_case(uow.session, case), None)
 
 

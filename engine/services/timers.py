@@ -54,7 +54,7 @@ def fire_case(database: Database, rt: Runtime, case_id: int) -> bool:
             now = clock.now()
             if case is None or case.completed or case.next_timer_at is None or case.next_timer_at >= now:
                 return False  # another worker has it, or got there first
-            proposal = session.get(Proposal, case.proposal_id)
+            proposal = session.get_one(Proposal, case.proposal_id)
             bundle = rt.bundle_of_case(session, case)
             step = steps.Step(uow, rt, case, proposal, bundle, None)
             fire_due(step, step.load())

@@ -10,6 +10,7 @@ import logging
 from contextlib import contextmanager
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.task import Task as SpiffTask
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.definitions.budget import ExpressionLimit
@@ -30,7 +31,7 @@ _PYTHON_ERRORS = {
 }
 
 
-def element_of(task=None, task_spec=None) -> str:
+def element_of(task: SpiffTask | None = None, task_spec=None) -> str:
     """流程 <file> 的元素 “<name>”（<id>） for a Spiff task or task spec."""
     spec = task.task_spec if task is not None else task_spec
     if spec is None:
@@ -67,7 +68,7 @@ def reason(err: BaseException, spec=None) -> str:
     return "运行出错"
 
 
-def diagram_fault(err: BaseException, task=None) -> ProcessFault:
+def diagram_fault(err: BaseException, task: SpiffTask | None = None) -> ProcessFault:
     """The ProcessFault for `err`, naming the element (from `task` or the exception)."""
     task = task if task is not None else getattr(err, "task", None)
     spec = task.task_spec if task is not None else getattr(err, "task_spec", None)
@@ -77,7 +78,7 @@ def diagram_fault(err: BaseException, task=None) -> ProcessFault:
 
 
 @contextmanager
-def diagram_errors(task=None):
+def diagram_errors(task: SpiffTask | None = None):
     """Turn what a diagram raises while it runs into a ProcessFault naming the element.
 
     The engine's own errors (EngineError) and database errors pass through unchanged, also
@@ -107,7 +108,7 @@ def database_cause(err: BaseException) -> SQLAlchemyError | None:
     return None
 
 
-def evaluate(task, expression):
+def evaluate(task: SpiffTask, expression):
     """Evaluate a property expression of `task` (unit, assignee, due, index) on its engine."""
     with diagram_errors(task):
         return task.workflow.script_engine.evaluate(task, expression)

@@ -9,7 +9,8 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy.orm import defer
+from SpiffWorkflow.task import Task as SpiffTask
+from sqlalchemy.orm import Session, defer
 
 from engine.definitions import versions
 from engine.definitions.budget import Limits
@@ -17,7 +18,7 @@ from engine.definitions.bundle import ProcessBundle, TaskMeta, build_bundle, loa
 from engine.definitions.sandbox import ConfinedScriptEngine
 from engine.model import clock
 from engine.model.settings import Settings
-from engine.model.tables import Counter, ProcessDefinition, Unit
+from engine.model.tables import Case, Counter, ProcessDefinition, Proposal, Unit
 from engine.profile import numbering, sessions
 from engine.profile.forms import FormCatalog
 from engine.profile.region import Region, load_region
@@ -61,27 +62,28 @@ class Runtime:
         """Cache a bundle just parsed (a version being deployed)."""
         self._bundles.setdefault(bundle.hash, bundle)
 
-    def bundle_of_case(self, session, case) -> ProcessBundle:
+    def bundle_of_case(self, session: Session, case: Case) -> ProcessBundle:
         """The parsed bundle of the definition version a case runs on: its hash is read (a short
         row; nothing when engine.workflow.step.lock_case read it with the case), the stored files
         (hundreds of KB) only when this process has not parsed that version yet."""
         known = getattr(case, "definition_hash", None)
         if known is not None and known[0] == case.definition_id and known[1] in self._bundles:
             return self._bundles[known[1]]
-        return self.bundle_for(session.get(ProcessDefinition, case.definition_id, options=[defer(ProcessDefinition.files)]))
+        return self.bundle_for(session.get_one(ProcessDefinition, case.definition_id,
+                                               options=[defer(ProcessDefinition.files)]))
 
-    def current_definition(self, session) -> ProcessDefinition:
+    def current_definition(self, session: Session) -> ProcessDefinition:
         """The stored definition new cases start on (the latest deployment)."""
         row = versions.current_definition(session, self)
         self.current = self.bundle_for(row)
         return row
 
-    def task_meta(self, bundle: ProcessBundle, task) -> TaskMeta | None:
+    def task_meta(self, bundle: ProcessBundle, task: SpiffTask) -> TaskMeta | None:
         """The user-task metadata of a Spiff task, or None for engine tasks."""
         return bundle.user_tasks.get(task.task_spec.bpmn_id)
 
-    def script_engine(self, session, services: dict | None = None, extension_due=None,
-                      proposal=None) -> ConfinedScriptEngine:
+    def script_engine(self, session: Session, services: dict | None = None, extension_due=None,
+                      proposal: Proposal | None = None) -> ConfinedScriptEngine:
         """A confined script engine whose helpers read this transaction's data.
 
         `services` adds service-task operations bound to a case (reminders,

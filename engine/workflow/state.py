@@ -29,11 +29,12 @@ import threading
 from contextvars import ContextVar
 from uuid import UUID
 
-from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS as SPIFF_MIGRATIONS
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION, BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
 STATE_FORMAT = 1
@@ -47,7 +48,7 @@ _local = threading.local()
 class _SpecFreeWorkflowConverter(BpmnWorkflowConverter):
     """Serializes a top-level workflow without its spec; restores it with a given spec."""
 
-    def to_dict(self, workflow):
+    def to_dict(self, workflow: BpmnWorkflow):
         dct = WorkflowConverter.to_dict(self, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
@@ -189,7 +190,7 @@ def compact(workflow: BpmnWorkflow) -> int:
     return dropped
 
 
-def _compact_one(top, wf) -> int:
+def _compact_one(top, wf: BpmnWorkflow) -> int:
     unfinished = [t for t in wf.tasks.values() if not t.has_state(TaskState.FINISHED_MASK)]
     if not unfinished:
         return 0
@@ -220,8 +221,8 @@ def _drop_subprocess(top, task_id) -> None:
             _drop_subprocess(top, tid)
 
 
-def _common_ancestor(wf, tasks):
-    def chain(task):
+def _common_ancestor(wf: BpmnWorkflow, tasks):
+    def chain(task: SpiffTask):
         path = []
         while task is not None:
             path.append(task)
