@@ -37,7 +37,7 @@ def lock_case(session: Session, case_id: int, skip_locked: bool = False) -> Case
     return _read(session, case_id, True, skip_locked)
 
 
-def _read(session: Session, case_id, lock: bool = False, skip_locked: bool = False) -> Case | None:
+def _read(session: Session, case_id: int, lock: bool = False, skip_locked: bool = False) -> Case | None:
     """The case row read afresh (on PostgreSQL with `lock`: FOR UPDATE), with its definition's
     hash kept on it as `definition_hash` = (definition id, hash): Runtime.bundle_of_case then
     reads nothing more."""

@@ -15,18 +15,19 @@ unit whose handling has no such task open is late itself.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from engine.adapters import outbox as notify
 from engine.definitions.bundle import ProcessBundle
 from engine.model.eventlog import log
 from engine.model.tables import Event, OpenTask, OverdueRecord, ProposalUnit, Rating, Unit, User
+from engine.profile.catalogue import Catalogue
 from engine.rules.extensions import extended_due
 
 if TYPE_CHECKING:
@@ -44,15 +45,17 @@ class Party:
     people: list = field(default_factory=list)
 
 
-def _remind_task(step: Step, kind, unit=None, due=None, leads=False, since=None):
+def _remind_task(step: Step, kind: str, unit: str | None = None, due: str | None = None, leads: bool = False,
+                 since: str | None = None) -> int:
     return remind(step, kind, unit, leads, since)
 
 
-def _escalate_task(step: Step, kind, unit=None, due=None, leads=False, since=None):
+def _escalate_task(step: Step, kind: str, unit: str | None = None, due: str | None = None, leads: bool = False,
+                   since: str | None = None) -> int:
     return escalate(step, kind, unit, due, leads, since)
 
 
-def _given_ratings_task(step: Step, unit=None, round=1):
+def _given_ratings_task(step: Step, unit: str | None = None, round: int = 1) -> dict:
     return given_ratings(step, unit, round)
 
 
@@ -61,7 +64,8 @@ HANDLERS: dict[str, Callable[..., Any]] = {"remind": _remind_task, "escalate": _
             "given_ratings": _given_ratings_task}
 
 
-def late_parties(kind, bundle: ProcessBundle, open_tasks, met, lead_units, unit=None, leads=False) -> list[tuple]:
+def late_parties(kind: str, bundle: ProcessBundle, open_tasks: Iterable[OpenTask], met: Collection[str | None],
+                 lead_units: Collection[str], unit: str | None = None, leads: bool = False) -> list[tuple]:
     """[(unit id, role, holder, lead unit)] who have not met deadline `kind`.
 
     `open_tasks`: objects with name, unit_id, role, assignee and lead_unit;
@@ -156,7 +160,7 @@ def resolve(step: Step, kind: str, unit: str | None = None, holder: str | None =
         record.resolved_at = step.now
 
 
-def party_name(session: Session, words, unit_id: str | None, role: str | None = None, holder: str | None = None) -> str:
+def party_name(session: Session, words: Catalogue, unit_id: str | None, role: str | None = None, holder: str | None = None) -> str:
     """Who is late, as people read it: the unit's name, the person's name or the office's
     (`words`: the region's code catalogue)."""
     if unit_id:
@@ -187,7 +191,7 @@ def given_ratings(step: Step, unit: str | None, round: int = 1) -> dict:
     return {e.actor: dict(e.data or {}) for e in answers}
 
 
-def _late(step: Step, kind, unit, leads=False, since=None) -> list[Party]:
+def _late(step: Step, kind: str, unit: str | None, leads: bool = False, since: str | None = None) -> list[Party]:
     """The parties who have not met `kind` yet, with the people to tell."""
     resolvers = [name for name, k in step.bundle.resolves.items() if k == kind]
     session, proposal_id = step.session, step.proposal.id
@@ -214,12 +218,12 @@ def _late(step: Step, kind, unit, leads=False, since=None) -> list[Party]:
     return parties
 
 
-def _same(column, value):
+def _same(column: InstrumentedAttribute, value: object) -> ColumnElement[bool]:
     """column IS NULL for None, column = value otherwise."""
     return column.is_(None) if value is None else column == value
 
 
-def _open_record(step: Step, kind, party: Party):
+def _open_record(step: Step, kind: str, party: Party) -> OverdueRecord | None:
     return step.session.scalar(select(OverdueRecord).where(
         OverdueRecord.proposal_id == step.proposal.id, OverdueRecord.kind == kind, OverdueRecord.resolved_at.is_(None),
         _same(OverdueRecord.unit_id, party.unit_id), _same(OverdueRecord.holder_role, party.role),

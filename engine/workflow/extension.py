@@ -42,7 +42,7 @@ def refuse_extension(step: Step, extension_id: int) -> str:
 HANDLERS: dict[str, Callable[..., Any]] = {"apply_extension": apply_extension, "refuse_extension": refuse_extension}
 
 
-def deadlines_of(uow: UnitOfWork, rt: Runtime, proposal: Proposal, unit_id) -> tuple[datetime, datetime]:
+def deadlines_of(uow: UnitOfWork, rt: Runtime, proposal: Proposal, unit_id: str | None) -> tuple[datetime, datetime]:
     """(current reply deadline of the unit, the maximum) from the proposal's case data."""
     workflow = proposal_step(uow, rt, proposal).load()
     handle = [t for t in workflow.get_tasks() if "reply_max_rule" in t.data and "assigned_on" in t.data]
@@ -93,20 +93,22 @@ def rearm(uow: UnitOfWork, rt: Runtime, proposal: Proposal) -> int:
     return moved
 
 
-def proposal_step(uow: UnitOfWork, rt: Runtime, proposal: Proposal):
+def proposal_step(uow: UnitOfWork, rt: Runtime, proposal: Proposal) -> steps.Step:
     """A step on the proposal's own case (not the extension's), acting as the engine; the
     case is locked first (engine/workflow/step.py: the proposal's case before anything else)."""
     case = lock_proposal_case(uow.session, proposal.id)
+    if case is None:  # a proposal not submitted into a case yet
+        raise Conflict("该提案尚未进入办理流程")
     return steps.Step(uow, rt, case, proposal, rt.bundle_of_case(uow.session, case), None)
 
 
-def lock_proposal_case(session: Session, proposal_id):
+def lock_proposal_case(session: Session, proposal_id: int) -> Case | None:
     case_id = session.scalar(select(Case.id).where(Case.proposal_id == proposal_id,
                                                    Case.process == steps.PROPOSAL_PROCESS))
     return steps.lock_case(session, case_id) if case_id is not None else None
 
 
-def people_of(session: Session, proposal: Proposal):
+def people_of(session: Session, proposal: Proposal) -> list[User]:
     names = session.scalars(select(ProposalPerson.username).where(ProposalPerson.proposal_id == proposal.id))
     committee = notify.recipients_for(session, "committee")
     return list(session.scalars(select(User).where(User.username.in_(list(names))))) + committee

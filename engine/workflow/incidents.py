@@ -86,7 +86,7 @@ def _record(step: Step) -> None:
                    proposal_id=proposal.id, now=step.now)
 
 
-def _last_event(session: Session, proposal_id):
+def _last_event(session: Session, proposal_id: int) -> tuple[str | None, str | None]:
     event = session.scalar(select(Event).where(Event.proposal_id == proposal_id, Event.kind.in_(LAST_STEP_KINDS))
                            .order_by(Event.id.desc()).limit(1))
     return (event.title, event.actor) if event is not None else (None, None)
@@ -111,7 +111,7 @@ def open_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Incident).where(Incident.resolved_at.is_(None))) or 0
 
 
-def _item(incident, proposal: Proposal) -> dict:
+def _item(incident: Incident, proposal: Proposal) -> dict:
     return {"id": incident.id, "proposal_id": proposal.id, "number": proposal.number, "title": proposal.title,
             "status": proposal.status, "last_step": incident.last_step, "last_actor": incident.last_actor,
             "detected_at": _iso(incident.detected_at), "resolved_at": _iso(incident.resolved_at),

@@ -11,6 +11,7 @@ Imports: engine.model, engine.adapters.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from SpiffWorkflow.task import Task as SpiffTask
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 class _Blank(dict):
     """Placeholders a message names but the case does not have come out as 无."""
 
-    def __missing__(self, key):
+    def __missing__(self, key: str) -> str:
         return "无"
 
 
@@ -61,7 +62,7 @@ def inform(step: Step, task: SpiffTask, kind: str) -> int:
         step.memo["people"] = people_of(session, proposal.id)
     unit_names = step.memo["unit_names"]
 
-    def names(units):
+    def names(units: Iterable[str] | None) -> str:
         return "、".join(unit_names.get(u, u) for u in (units or {})) or "无"
 
     merged_into = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from engine.workflow import escalation, extension
 
@@ -32,7 +32,7 @@ class ServiceTasks:
         return {name: _bind(handler, step) for name, handler in self.handlers.items()}
 
 
-def _bind(handler, step: Step):
+def _bind(handler: Callable[..., Any], step: Step) -> Callable[..., Any]:
     return lambda *args, **kwargs: handler(step, *args, **kwargs)
 
 

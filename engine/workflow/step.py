@@ -28,6 +28,7 @@ from sqlalchemy import delete, insert, select
 from engine.adapters import outbox as notify
 from engine.adapters.db import UnitOfWork
 from engine.definitions.bundle import ProcessBundle, TaskMeta
+from engine.definitions.sandbox import ConfinedScriptEngine
 from engine.model import clock
 from engine.model.errors import ProcessFault
 from engine.model.eventlog import log
@@ -65,13 +66,13 @@ class Step:
         self.had_open_task = False
 
     # -- building and loading the workflow ------------------------------------------
-    def script_engine(self):
+    def script_engine(self) -> ConfinedScriptEngine:
         """The confined script engine for this case: region helpers, deadlines with
         approved extensions, and the service tasks bound to this step."""
-        return self.rt.script_engine(
-            self.session, services=self.rt.service_tasks.bound(self),
-            extension_due=lambda kind, unit=None: extended_due(self.session, self.proposal.id, kind, unit),
-            proposal=self.proposal)
+        def extension_due(kind: str, unit: str | None = None) -> datetime | None:
+            return extended_due(self.session, self.proposal.id, kind, unit)
+        return self.rt.script_engine(self.session, services=self.rt.service_tasks.bound(self),
+                                     extension_due=extension_due, proposal=self.proposal)
 
     def new_workflow(self, data: dict) -> BpmnWorkflow:
         """A fresh workflow of the case's process with start data."""
@@ -86,7 +87,7 @@ class Step:
         return state.load(self.case.state, spec, subprocess_specs, self.script_engine())
 
     # -- what happens ------------------------------------------------------------------
-    def task_done(self, task: SpiffTask, meta: TaskMeta, fields) -> None:
+    def task_done(self, task: SpiffTask, meta: TaskMeta, fields: dict) -> None:
         """Record a completed user task: event, index columns, deadlines met."""
         row = self._open_row(task)
         title, data = meta.title, fields
@@ -236,7 +237,7 @@ class Step:
             log(self.session, self.proposal, "status_changed", None, f"进入“{label}”",
                 data={"from": old_status, "to": self.proposal.status}, at=self.now)
 
-    def _sync_open_tasks(self, workflow: BpmnWorkflow, refresh_due, refresh_meta=False) -> int:
+    def _sync_open_tasks(self, workflow: BpmnWorkflow, refresh_due: bool, refresh_meta: bool = False) -> int:
         """Make the case's open_tasks rows those of its ready user tasks; returns how many."""
         ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
         if refresh_due:  # the rows themselves are changed: load them
@@ -275,7 +276,7 @@ class Step:
                            proposal_id=self.proposal.id, task_id=values["id"], now=self.now)
         return len(self._open_stages)
 
-    def _due(self, task: SpiffTask, meta: TaskMeta):
+    def _due(self, task: SpiffTask, meta: TaskMeta) -> datetime | None:
         if not meta.due:
             return None
         try:
@@ -296,7 +297,7 @@ class Step:
             moment = moment.replace(tzinfo=clock.CHINA)
         return moment.astimezone(UTC)
 
-    def _status(self, workflow: BpmnWorkflow):
+    def _status(self, workflow: BpmnWorkflow) -> str:
         stages = [s for s in self._open_stages if s in self.rt.stages]
         if stages:
             return min(stages, key=self.rt.stages.index)
@@ -313,7 +314,7 @@ def _described(task: SpiffTask, meta: TaskMeta) -> dict:
                 lead_unit=task.data.get("lead_unit") if isinstance(task.data.get("lead_unit"), str) else None)
 
 
-def _text(task: SpiffTask, prop, value):
+def _text(task: SpiffTask, prop: str, value: Any) -> Any:
     """A unit or assignee value: text (an id or a user name), or None."""
     if value is None or (isinstance(value, str) and len(value) <= 200):
         return value
@@ -329,7 +330,7 @@ def _check_storable(workflow: BpmnWorkflow) -> None:
                 raise faults.diagram_fault(ValueError(f"任务数据中有无法保存的值：{why}"), task)
 
 
-def _json_ready(data):
+def _json_ready(data: Any) -> Any:
     """Case data as stored in the event log (JSON values only)."""
     return json.loads(json.dumps(data, default=str, ensure_ascii=False)) if data is not None else None
 
