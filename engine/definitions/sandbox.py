@@ -26,11 +26,13 @@ import ast
 import functools
 import json
 from types import FunctionType
+from typing import Any
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.task import Task as SpiffTask
 
 from engine.definitions.budget import MAX_INSTANCES, Budget, ExpressionLimit, Limits, _clock
 from engine.definitions.rewrite import BINOP, CALL, FORMAT, HELPERS, KEEP, TICK, rewrite
@@ -198,15 +200,16 @@ class ConfinedEnvironment(BasePythonScriptEngineEnvironment):
 class ConfinedScriptEngine(PythonScriptEngine):
     """PythonScriptEngine that runs every diagram text in a ConfinedEnvironment."""
 
-    def __init__(self, functions=None, services=None, limits: Limits | None = None, per_step: bool = False) -> None:
+    def __init__(self, functions: dict | None = None, services: dict | None = None, limits: Limits | None = None,
+                 per_step: bool = False) -> None:
         super().__init__(environment=ConfinedEnvironment(functions, services, limits, per_step))
 
-    def validate(self, expression) -> None:
+    def validate(self, expression: str) -> None:
         """Raise SyntaxError like ast.parse (DMN relies on it), then check the allow-list."""
         ast.parse(expression.strip() if isinstance(expression, str) else expression, mode="eval")
         self.environment.compiled(expression, "eval")
 
-    def evaluate(self, task, expression, external_context=None):
+    def evaluate(self, task: SpiffTask, expression: str, external_context: dict | None = None) -> Any:
         """Evaluate ``expression`` for ``task``; errors name the real problem.
 
         A multi-instance task's cardinality must be an integer up to MAX_INSTANCES
@@ -225,7 +228,7 @@ class ConfinedScriptEngine(PythonScriptEngine):
             raise WorkflowTaskException(f"Error evaluating expression '{expression}': {_describe(err)}",
                                         task=task, exception=err, line_number=getattr(err, "lineno", None)) from err
 
-    def call_service(self, task, **kwargs):
+    def call_service(self, task: SpiffTask, **kwargs: Any) -> Any:
         """Call a service; unlike 3.2.0 the error path reports the real message."""
         try:
             return self.environment.call_service(task.data, **kwargs)
@@ -236,7 +239,7 @@ class ConfinedScriptEngine(PythonScriptEngine):
             raise WorkflowTaskException(f"Service operation '{name}' failed: {_describe(err)}",
                                         task=task, exception=err) from err
 
-    def create_task_exec_exception(self, task, script, err):
+    def create_task_exec_exception(self, task: SpiffTask, script: str, err: Exception) -> WorkflowTaskException:
         """Build the script-task error, using the line of a rejected script."""
         if isinstance(err, ExpressionRejected) and err.lineno:
             lines = script.splitlines()
@@ -253,5 +256,5 @@ class ConfinedScriptEngine(PythonScriptEngine):
         return exc
 
 
-def _describe(err) -> str:
+def _describe(err: BaseException) -> str:
     return f"{err.__class__.__name__}: {err}"
