@@ -25,7 +25,7 @@ The messages a person sees are Chinese.
 import ast
 import functools
 import json
-from types import FunctionType
+from types import CodeType, FunctionType
 from typing import Any
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -50,7 +50,7 @@ from engine.model.storable import unstorable
 MAX_SEQUENCE_ITEMS = 100_000
 
 
-def _capped_range(*args):
+def _capped_range(*args: int) -> range:
     """range() that refuses more than MAX_SEQUENCE_ITEMS items."""
     r = range(*args)
     try:
@@ -62,12 +62,12 @@ def _capped_range(*args):
     return r
 
 
-def today():
+def today() -> str:
     """Today's date in China (+08:00) as an ISO string, e.g. '2024-05-01'."""
     return clock.now().astimezone(clock.CHINA).date().isoformat()
 
 
-def now():
+def now() -> str:
     """The current time in China as an ISO string with '+08:00' offset."""
     return clock.now().astimezone(clock.CHINA).isoformat(timespec="seconds")
 
@@ -84,7 +84,7 @@ SAFE_BUILTINS = {
 
 
 @functools.lru_cache(maxsize=4096)
-def _compile(source, mode, allowed_names):
+def _compile(source: str, mode: str, allowed_names: frozenset) -> CodeType:
     tree = _parse(source, mode)
     _walk(tree, source, allowed_names)
     return compile(rewrite(tree), "<string>", mode)
@@ -112,26 +112,26 @@ class ConfinedEnvironment(BasePythonScriptEngineEnvironment):
         self.built = 0
         self._hosts = frozenset(f for f in self.globals.values() if isinstance(f, FunctionType))
 
-    def compiled(self, source, mode):
+    def compiled(self, source: str, mode: str) -> CodeType:
         """Checked and compiled code for ``source`` (cached per source text)."""
         return _compile(source, mode, self.allowed_names)
 
-    def _budget(self):
+    def _budget(self) -> Budget:
         if self.per_step:
             return Budget(self.limits, self.limits.seconds - self.spent_seconds,
                           self.limits.max_size - self.built, self._hosts)
         return Budget(self.limits, self.limits.seconds, self.limits.max_size, self._hosts)
 
-    def _spend(self, budget) -> None:
+    def _spend(self, budget: Budget) -> None:
         if self.per_step:
             self.spent_seconds += max(_clock() - budget.started - budget.hosted, 0.0)
             self.built = self.limits.max_size - max(budget.left, 0)
 
-    def _namespace(self, context, external_context, budget):
+    def _namespace(self, context: dict, external_context: dict | None, budget: Budget) -> dict:
         return {"__builtins__": SAFE_BUILTINS, **self.globals, **(external_context or {}), **context,
                 TICK: budget.tick, CALL: budget.call, BINOP: budget.binop, FORMAT: budget.format, KEEP: budget.keep}
 
-    def evaluate(self, expression, context, external_context=None):
+    def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
         """Evaluate an expression against task data ``context``."""
         code = self.compiled(expression, "eval")
         budget = self._budget()
@@ -142,7 +142,7 @@ class ConfinedEnvironment(BasePythonScriptEngineEnvironment):
         finally:
             self._spend(budget)
 
-    def execute(self, script, context, external_context=None) -> bool:
+    def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
         """Run a script; its assignments and deletions land in ``context``.
 
         A value task data cannot keep (a set, a generator, a range...) is refused
@@ -168,8 +168,8 @@ class ConfinedEnvironment(BasePythonScriptEngineEnvironment):
                 raise ExpressionRejected(f"脚本在任务数据中留下了无法保存的值：变量 {key} 是{why}")
         return True
 
-    def _copy_back(self, namespace, context, external_context) -> None:
-        hidden = {"__builtins__", *HELPERS, *self.globals, *external_context}
+    def _copy_back(self, namespace: dict, context: dict, external_context: dict | None) -> None:
+        hidden = {"__builtins__", *HELPERS, *self.globals, *(external_context or {})}
         for key in list(context):
             if key not in namespace:
                 del context[key]
@@ -181,7 +181,8 @@ class ConfinedEnvironment(BasePythonScriptEngineEnvironment):
             else:
                 context[key] = value
 
-    def call_service(self, context, operation_name, operation_params, task_data=None, **kwargs):
+    def call_service(self, context: dict, operation_name: str, operation_params: dict | None,
+                     task_data: dict | None = None, **kwargs: Any) -> str:
         """Call ``services[operation_name]`` with the parameter values as keywords.
 
         In SpiffWorkflow 3.2.0 the ServiceTask evaluates the parameter
