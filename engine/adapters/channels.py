@@ -13,9 +13,11 @@ import urllib.error
 import urllib.request
 from email.message import EmailMessage
 from email.utils import formatdate
+from typing import Any
 from urllib.parse import urlsplit
 
 from engine.model import clock
+from engine.model.settings import Settings
 from engine.model.tables import Notification, User
 
 EMAIL, SMS = "email", "sms"
@@ -76,7 +78,7 @@ class EmailChannel:
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     """Do not follow redirects: a 3xx answer from the gateway is a failure."""
 
-    def redirect_request(self, *args, **kwargs) -> None:
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None
 
 
@@ -120,13 +122,13 @@ class SmsChannel:
             raise RuntimeError(f"短信网关返回 HTTP {status}")
 
 
-def channels_from_settings(settings) -> dict:
+def channels_from_settings(settings: Settings) -> dict:
     """The configured channel adapters by name: "email" when an SMTP host is set,
     "sms" when a gateway URL is set (inapp needs no adapter)."""
     adapters: dict[str, EmailChannel | SmsChannel] = {}
-    if getattr(settings, "smtp_host", None):
+    if settings.smtp_host:
         adapters[EMAIL] = EmailChannel(settings.smtp_host, settings.smtp_port, settings.smtp_sender,
                                        settings.smtp_username, settings.smtp_password, settings.smtp_starttls)
-    if getattr(settings, "sms_gateway_url", None):
+    if settings.sms_gateway_url:
         adapters[SMS] = SmsChannel(settings.sms_gateway_url, settings.sms_gateway_token)
     return adapters

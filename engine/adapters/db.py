@@ -23,17 +23,21 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.adapters import schema
 from engine.model.errors import Conflict, EngineError
+from engine.model.settings import Settings
 from engine.model.tables import Base
 
 # PostgreSQL error classes that mean "not now": connection exceptions (08), insufficient
@@ -56,7 +60,7 @@ class Limits:
     grace: float = 2  # the watchdog ends a call no answer came for after statement_timeout + grace
 
     @classmethod
-    def of(cls, settings) -> "Limits":
+    def of(cls, settings: Settings) -> "Limits":
         """The limits of engine.model.settings.Settings (CPPCC_DB_*_TIMEOUT)."""
         return cls(settings.db_connect_timeout, settings.db_statement_timeout, settings.db_lock_timeout,
                    settings.db_pool_timeout)
@@ -141,7 +145,7 @@ class Watchdog:
         the parent's connections)."""
         self._armed, self._lock, self._wake, self._thread = {}, threading.Lock(), threading.Event(), None
 
-    def arm(self, dbapi_connection, limit: float) -> None:
+    def arm(self, dbapi_connection: Any, limit: float) -> None:
         """Watch `dbapi_connection` for `limit` seconds from now."""
         try:
             fd = dbapi_connection.fileno()
@@ -154,14 +158,14 @@ class Watchdog:
                 self._thread.start()
         self._wake.set()
 
-    def disarm(self, dbapi_connection) -> None:
+    def disarm(self, dbapi_connection: Any) -> None:
         """The call on `dbapi_connection` has ended."""
         with self._lock:
             self._armed.pop(id(dbapi_connection), None)
 
-    def guard(self, call, connection_of, limit: float):
+    def guard(self, call: Callable[..., Any], connection_of: Callable[..., Any], limit: float) -> Callable[..., Any]:
         """`call` wrapped so that the connection `connection_of(*args)` is watched while it runs."""
-        def guarded(*args, **kwargs):
+        def guarded(*args: Any, **kwargs: Any) -> Any:
             connection = connection_of(*args)
             self.arm(connection, limit)
             try:
@@ -203,7 +207,7 @@ def _shut_down(fd: int) -> None:
         pass
 
 
-def _watch(engine, limit: float) -> None:
+def _watch(engine: Engine, limit: float) -> None:
     """Put every blocking call of the engine's dialect (statements, pings, commits,
     rollbacks) under the watchdog, `limit` seconds each."""
     dialect = engine.dialect
@@ -218,7 +222,7 @@ def _watch(engine, limit: float) -> None:
 T = TypeVar("T")
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -261,7 +265,7 @@ class UnitOfWork:
         self._session = self.database.sessions()
         return self
 
-    def __exit__(self, exc_type, exc, tb):
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         # close() rolls back whatever was not committed and detaches objects
         # without expiring them, so results stay readable after the block.
         self.session.close()

@@ -30,9 +30,10 @@ e-mail's Message-ID, the SMS gateway's `Idempotency-Key` header and
 `message_id` field, so the receiving side can recognise and drop the repeat.
 """
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import CursorResult, insert, select, update
+from sqlalchemy import ColumnElement, CursorResult, insert, select, update
+from sqlalchemy.orm import Session
 
 from engine.adapters.channels import (
     EMAIL,
@@ -44,6 +45,7 @@ from engine.adapters.channels import (
 from engine.adapters.db import Database, UnitOfWork
 from engine.model import clock
 from engine.model.errors import NotFound
+from engine.model.settings import Settings
 from engine.model.tables import Notification, OpenTask, User
 from engine.profile.region import Region
 
@@ -68,7 +70,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 # Writing the outbox
 
-def enqueue(session, region: Region, recipients: list[User], kind: str, title: str, body: str = "",
+def enqueue(session: Session, region: Region, recipients: list[User], kind: str, title: str, body: str = "",
             proposal_id: int | None = None, task_id: str | None = None, *, now: datetime) -> int:
     """Write one Notification per recipient per channel of `kind` (from the region profile).
 
@@ -116,7 +118,7 @@ def _missing_address(channel: str, user: User | None) -> str | None:
     return None
 
 
-def recipients_for(session, role: str, unit_id: str | None = None, assignee: str | None = None) -> list[User]:
+def recipients_for(session: Session, role: str, unit_id: str | None = None, assignee: str | None = None) -> list[User]:
     """The active users who would see a task of `role` (of `unit_id`, for `assignee` when given).
 
     The same rule as engine.rules.permissions.may_do: the role is one of the user's
@@ -133,7 +135,7 @@ def recipients_for(session, role: str, unit_id: str | None = None, assignee: str
 
 # Delivery
 
-def deliver_due(database: Database, settings, now: datetime, limit: int = 100, channels: dict | None = None) -> dict:
+def deliver_due(database: Database, settings: Settings, now: datetime, limit: int = 100, channels: dict | None = None) -> dict:
     """Send up to `limit` pending messages due at `now` (real time); returns counts
     {"sent", "failed", "retried", "unconfigured"}.
 
@@ -184,7 +186,7 @@ def _defer_unconfigured(database: Database, adapters: dict, now: datetime) -> in
         return cast(CursorResult, result).rowcount or 0
 
 
-def _attempt(session, row: Notification, adapter, now: datetime) -> str:
+def _attempt(session: Session, row: Notification, adapter: Any, now: datetime) -> str:
     """Send `row` once and record the outcome on it: "sent", "retried" or "failed"."""
     user = session.scalar(select(User).where(User.username == row.recipient))
     missing = _missing_address(row.channel, user)
@@ -207,11 +209,11 @@ def _attempt(session, row: Notification, adapter, now: datetime) -> str:
 
 # Reading in-app messages
 
-def mine(username: str):
+def mine(username: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     return (Notification.recipient == username, Notification.channel == INAPP)
 
 
-def open_message(session, username: str, notification_id: int, now: datetime | None = None) -> dict:
+def open_message(session: Session, username: str, notification_id: int, now: datetime | None = None) -> dict:
     """Mark one of `username`'s in-app messages read and say where it leads:
     {"task_id"} while its task is open, else {"proposal_id"} (or neither).
     NotFound for a message that is not the user's."""
@@ -224,7 +226,7 @@ def open_message(session, username: str, notification_id: int, now: datetime | N
     return {"task_id": row.task_id if task_open else None, "proposal_id": row.proposal_id}
 
 
-def mark_read(session, username: str, ids: list[int] | None = None, now: datetime | None = None) -> int:
+def mark_read(session: Session, username: str, ids: list[int] | None = None, now: datetime | None = None) -> int:
     """Mark `username`'s unread in-app messages read (those in `ids`, or all when None).
 
     Other people's messages and ids that do not exist are ignored. Runs in the
@@ -237,4 +239,4 @@ def mark_read(session, username: str, ids: list[int] | None = None, now: datetim
         statement = statement.where(Notification.id.in_(sorted(set(ids))))
     result = session.execute(statement.values(read_at=_utc(now or clock.now()))
                              .execution_options(synchronize_session=False))
-    return result.rowcount or 0
+    return cast(CursorResult, result).rowcount or 0

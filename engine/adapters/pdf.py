@@ -7,11 +7,12 @@ CJK). Templates are trusted files, the values they show are escaped, and the pri
 nothing from anywhere (no address in a template or a value is ever fetched).
 """
 from pathlib import Path
-from typing import Never
+from typing import Any, Never
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from engine.model.errors import EngineError
+from engine.profile.region import Region
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "processes" / "templates"
 PDF_TYPE = "application/pdf"
@@ -23,13 +24,13 @@ class PrintUnavailable(EngineError):
     status = 503
 
 
-def template_dirs(region) -> list[Path]:
+def template_dirs(region: Region) -> list[Path]:
     """Where templates are looked up, the region's own first."""
-    own = Path(region.folder) / "templates" if getattr(region, "folder", None) else None
+    own = Path(region.folder) / "templates" if region.folder else None
     return [d for d in (own, DEFAULT_TEMPLATES) if d is not None and d.is_dir()]
 
 
-def render_html(region, name: str, context: dict) -> str:
+def render_html(region: Region, name: str, context: dict) -> str:
     """The HTML of template `name` (e.g. reply_letter.html) with `context`."""
     env = Environment(loader=FileSystemLoader([str(d) for d in template_dirs(region)]),
                       autoescape=select_autoescape(default=True), undefined=StrictUndefined,
@@ -37,7 +38,7 @@ def render_html(region, name: str, context: dict) -> str:
     return env.get_template(name).render(**context)
 
 
-def render_pdf(region, name: str, context: dict) -> bytes:
+def render_pdf(region: Region, name: str, context: dict) -> bytes:
     """The PDF of template `name` with `context`. The templates carry their styles inline
     (print.css is included), so the printer fetches nothing: every address is refused."""
     try:
@@ -48,11 +49,11 @@ def render_pdf(region, name: str, context: dict) -> bytes:
     return weasyprint.HTML(string=html, url_fetcher=_refusing_fetcher(weasyprint)).write_pdf()
 
 
-def _refusing_fetcher(weasyprint):
+def _refusing_fetcher(weasyprint: Any) -> Any:
     """A URL fetcher that loads nothing (WeasyPrint 68+ takes a URLFetcher, older ones a function)."""
     base = getattr(getattr(weasyprint, "urls", None), "URLFetcher", None)
 
-    def refuse(url, *args, **kwargs) -> Never:
+    def refuse(url: str, *args: Any, **kwargs: Any) -> Never:
         raise ValueError(f"打印模板不能引用外部资源：{url[:100]}")
 
     if base is None:

@@ -12,12 +12,14 @@ import os
 import secrets
 from pathlib import Path
 
+from engine.model.settings import Settings
+
 MIN_LENGTH = 32
 KEY_FILE = "secret_key"
 _HOW = "可用 python3 -c \"import secrets; print(secrets.token_urlsafe(48))\" 生成"
 
 
-def resolve(settings, demo: bool = False) -> str:
+def resolve(settings: Settings, demo: bool = False) -> str:
     """The key to sign with under `settings` (see the module's rules); ValueError with a
     Chinese message when none may be used."""
     key = (settings.secret_key or "").strip()

@@ -17,15 +17,19 @@ Imports: engine.model.
 import re
 import threading
 import weakref
+from datetime import datetime
+from typing import Any
 
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import normalize
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from engine.model import clock
 from engine.model.tables import Proposal
+from engine.profile.region import Region
 
 N_FEATURES = 2 ** 20
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)  # spaces, punctuation: not part of any n-gram
@@ -35,7 +39,7 @@ REWEIGHT_GROWTH = 0.1
 DEFAULTS = {"keep_score": 0.2, "flag_score": 0.65, "shown": 5}
 
 
-def settings(region) -> dict:
+def settings(region: Region) -> dict:
     """The region's `similarity:` settings, with the defaults for those it leaves out."""
     return {**DEFAULTS, **(region.raw.get("similarity") or {})}
 
@@ -45,7 +49,7 @@ def full_text(title: str, body: str, suggestions: str) -> str:
     return f"{title} {title} {body or ''} {suggestions or ''}"
 
 
-def _counts(texts: list[str]):
+def _counts(texts: list[str]) -> Any:
     """Sub-linear term frequencies (1 + log tf) of each text, as a CSR matrix."""
     matrix = _VECTORIZER.transform(texts).astype(np.float32).tocsr()
     matrix.data = 1.0 + np.log(matrix.data)
@@ -75,7 +79,7 @@ class TextIndex:
         self._idf_titles: np.ndarray | None = None
 
     # -- keeping up with the table ------------------------------------------------------
-    def refresh(self, session, below: int | None = None) -> None:
+    def refresh(self, session: Session, below: int | None = None) -> None:
         """Add the proposals stored since the last look, those with ids under `below` when
         given (a transaction's own new row stays out until it is committed); start again if
         the table was emptied."""
@@ -118,7 +122,7 @@ class TextIndex:
         self._weighted_n, self._recent = n, []
 
     @staticmethod
-    def _weigh(counts, idf):
+    def _weigh(counts: Any, idf: Any) -> Any:
         return normalize(counts.multiply(idf).tocsr())
 
     # -- asking -----------------------------------------------------------------------------
@@ -154,7 +158,7 @@ _INDEXES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _GUARD = threading.Lock()
 
 
-def index_for(session) -> TextIndex:
+def index_for(session: Session) -> TextIndex:
     """The process's index of the database `session` works on (made on first use), brought
     up to date with what is committed."""
     engine = session.get_bind()
@@ -165,6 +169,6 @@ def index_for(session) -> TextIndex:
     return index
 
 
-def _year(moment) -> int:
+def _year(moment: datetime) -> int:
     """The China calendar year of a stored time (SQLite gives it back without a zone: UTC)."""
     return moment.astimezone(clock.CHINA).year

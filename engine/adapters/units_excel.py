@@ -266,7 +266,7 @@ def without_units_block(text: str) -> str:
     return "".join(lines[:first]) + note + "".join(lines[end:])
 
 
-def _header(rows):
+def _header(rows: list) -> tuple[int | None, dict]:
     """(index of the header row, {key: column index}) or (None, {})."""
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         columns: dict = {}
@@ -285,7 +285,7 @@ def _header(rows):
     return None, {}
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     """A cell as trimmed text: 101.0 typed as a number reads 101."""
     if value is None:
         return ""

@@ -17,15 +17,22 @@ ends, however it ends, so a killed worker never leaves a stale lock behind. On
 PostgreSQL nothing is locked here: workers claim rows with SKIP LOCKED and may
 run side by side.
 """
+from __future__ import annotations
+
 import fcntl
 import os
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.model import clock
 from engine.model.clock import CHINA
 from engine.model.errors import Conflict
+
+if TYPE_CHECKING:
+    from engine.adapters.db import Database
 
 
 class WorkerBusy(Conflict):
@@ -47,7 +54,7 @@ class Held:
             self.fd = None
 
 
-def sqlite_file(database) -> Path | None:
+def sqlite_file(database: Database) -> Path | None:
     """The SQLite database file of `database`, or None (PostgreSQL, in-memory)."""
     url = database.engine.url
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
@@ -55,7 +62,7 @@ def sqlite_file(database) -> Path | None:
     return Path(url.database).resolve()
 
 
-def hold_worker(database, who: str) -> Held | None:
+def hold_worker(database: Database, who: str) -> Held | None:
     """Take the worker lock of `database` for the life of this worker (None on PostgreSQL).
 
     Raises WorkerBusy, naming the process that has it, if another worker runs on
@@ -80,7 +87,7 @@ def hold_worker(database, who: str) -> Held | None:
 
 
 @contextmanager
-def one_round(database, wait: float = 300.0):
+def one_round(database: Database, wait: float = 300.0) -> Iterator[None]:
     """Hold the round lock of `database` (SQLite) while the block runs; waits up to
     `wait` seconds for a round of another process to end, then raises WorkerBusy."""
     path = sqlite_file(database)

@@ -25,8 +25,10 @@ cost of one call on at most `max_size` items (milliseconds).
 import operator
 import re
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from types import BuiltinFunctionType, FunctionType, MethodDescriptorType, ModuleType
+from typing import Any
 
 from engine.model.expressions import MAX_INT_BITS
 
@@ -45,7 +47,7 @@ TICKS_PER_READ = 32
 class ExpressionLimit(Exception):
     """An expression ran out of its time or size budget (the message is for people)."""
 
-    def __init__(self, message, kind) -> None:
+    def __init__(self, message: str, kind: str) -> None:
         super().__init__(message)
         self.message = message
         self.kind = kind  # "time" | "size" | "int" | "value"
@@ -65,11 +67,11 @@ class Limits:
         return f"表达式构造的数据超出大小上限（{self.max_size} 项）"
 
 
-def int_too_big():
+def int_too_big() -> ExpressionLimit:
     return ExpressionLimit(f"整数超出范围（不能超过 {MAX_INT_BITS} 位二进制，约 19 位十进制）", "int")
 
 
-def deep_size(value, cap):
+def deep_size(value: Any, cap: int) -> int:
     """Items in `value`, counting shared parts every time they appear; stops once above `cap`.
 
     A string counts its characters, a container 1 plus its elements; the
@@ -118,7 +120,7 @@ class Budget:
 
     __slots__ = ("limits", "deadline", "left", "hosts", "started", "hosted", "ticks")
 
-    def __init__(self, limits: Limits, seconds_left: float, size_left: int, hosts=frozenset()) -> None:
+    def __init__(self, limits: Limits, seconds_left: float, size_left: int, hosts: frozenset = frozenset()) -> None:
         self.limits = limits
         self.started = _clock()
         self.deadline = self.started + max(seconds_left, 0.0)
@@ -137,13 +139,13 @@ class Budget:
         return True
 
     # -- size ---------------------------------------------------------------------
-    def charge(self, items) -> None:
+    def charge(self, items: int) -> None:
         """Count `items` built; refuse once the budget is spent."""
         self.left -= items
         if self.left < 0:
             raise ExpressionLimit(self.limits.size_message(), "size")
 
-    def keep(self, value):
+    def keep(self, value: Any) -> Any:
         """Charge a value stored into a container (or built by copying) with its deep size."""
         kind = type(value)
         if kind is int:
@@ -157,7 +159,7 @@ class Budget:
         return value
 
     # -- calls --------------------------------------------------------------------
-    def call(self, func, *args, **kwargs):
+    def call(self, func: Any, *args: Any, **kwargs: Any) -> Any:
         """Call `func` from diagram code, refusing or charging what the call builds."""
         self.tick()
         kind = type(func)
@@ -182,7 +184,7 @@ class Budget:
             return self._result(func(*self._stored(args), **kwargs))
         return self._result(func(*args, **kwargs))
 
-    def _builtin(self, func, name, args, kwargs):
+    def _builtin(self, func: Any, name: str, args: tuple, kwargs: dict) -> Any:
         if name == "sum":
             start = args[1] if len(args) > 1 else kwargs.get("start", 0)
             if type(start) not in (int, float, bool):
@@ -193,7 +195,7 @@ class Budget:
             return self._checked_int(func(*args, **kwargs))
         return self._result(func(*args, **kwargs))
 
-    def _method(self, func, owner, name, args, kwargs, unbound=False):
+    def _method(self, func: Any, owner: Any, name: str, args: Sequence, kwargs: dict, unbound: bool = False) -> Any:
         call_args = (owner, *args) if unbound else args
         if isinstance(owner, _FLAT):
             self._before_text(owner, name, args, kwargs)
@@ -214,7 +216,7 @@ class Budget:
             return self._checked_int(result)
         return self._result(result)
 
-    def _before_text(self, text, name, args, kwargs) -> None:
+    def _before_text(self, text: Any, name: str, args: Sequence, kwargs: dict) -> None:
         """Refuse a str/bytes method whose result would be too big, before C builds it."""
         if name in _WIDTH_METHODS:
             width = args[0] if args else kwargs.get("width", 0)
@@ -238,13 +240,13 @@ class Budget:
             longest = max((len(v) for v in values if isinstance(v, _FLAT)), default=1)
             self.charge(len(text) * max(longest - 1, 0))
 
-    def _wrapped_key(self, kwargs):
+    def _wrapped_key(self, kwargs: dict) -> dict:
         key = kwargs.get("key")
         if key is None or type(key) is FunctionType:
             return kwargs
         return {**kwargs, "key": lambda value: self.call(key, value)}
 
-    def _stored(self, args):
+    def _stored(self, args: Iterable) -> list:
         """Arguments a call stores (list(...), append, update...): iterators made lists, all charged."""
         out = []
         for arg in args:
@@ -253,17 +255,17 @@ class Budget:
             out.append(self.keep(arg))
         return out
 
-    def _checked_int(self, value):
+    def _checked_int(self, value: Any) -> Any:
         if type(value) is int and value.bit_length() > MAX_INT_BITS:
             raise int_too_big()
         return value
 
-    def _result(self, value):
+    def _result(self, value: Any) -> Any:
         """A value a builtin call made: charged with its deep size, integers kept small."""
         return self.keep(value)
 
     # -- operators ------------------------------------------------------------------
-    def binop(self, op, left, right):
+    def binop(self, op: str, left: Any, right: Any) -> Any:
         """``left <op> right`` for the operators that can build big values."""
         self.tick()
         ints = type(left) is int and type(right) is int
@@ -292,7 +294,7 @@ class Budget:
             self.charge(deep_size(result, self.left))
         return result
 
-    def _before_percent(self, template, args) -> None:
+    def _before_percent(self, template: Any, args: Any) -> None:
         """Refuse ``'%0*d' % (10**9, 1)``-like formatting before it runs."""
         text = template.decode("latin-1") if isinstance(template, bytes) else template
         values = list(args) if isinstance(args, tuple) else [args]
@@ -309,7 +311,7 @@ class Budget:
                 position += 1
         self.charge(wide)
 
-    def format(self, value, spec, conversion):
+    def format(self, value: Any, spec: str, conversion: int) -> str:
         """An f-string field ``{value!conversion:spec}`` with the width and precision checked."""
         self.tick()
         if conversion == 115:
@@ -326,7 +328,7 @@ class Budget:
         return format(value, spec)
 
 
-def _iterable(value) -> bool:
+def _iterable(value: Any) -> bool:
     try:
         iter(value)
     except TypeError:

@@ -9,6 +9,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -50,7 +51,7 @@ class ProcessBundle:
     holds: dict = field(default_factory=dict)  # user task id -> the deadline kind its holder is late for
     informs: dict = field(default_factory=dict)  # element id -> the message its completion sends the proposers
 
-    def specs_for(self, process: str):
+    def specs_for(self, process: str) -> tuple[Any, dict]:
         """(spec, subprocess specs) of a case's process; KeyError if this version lacks it."""
         if process == ROOT_PROCESS:
             return self.spec, self.subprocess_specs
@@ -89,12 +90,12 @@ def file_origins(processes_dir: Path, region_dir: Path | None = None) -> dict:
     return origins
 
 
-def load_bundle(processes_dir: Path, form_names=None, region_dir: Path | None = None) -> ProcessBundle:
+def load_bundle(processes_dir: Path, form_names: set[str] | None = None, region_dir: Path | None = None) -> ProcessBundle:
     """Parse and check the definition in `processes_dir` (with the region's decision tables)."""
     return build_bundle(read_files(processes_dir, region_dir), form_names, file_origins(processes_dir, region_dir))
 
 
-def build_bundle(files: dict, form_names=None, origins: dict | None = None) -> ProcessBundle:
+def build_bundle(files: dict, form_names: set[str] | None = None, origins: dict | None = None) -> ProcessBundle:
     """Parse and check a definition given as {file name: text}.
 
     Raises DefinitionError with every problem found: XML schema, parser,
@@ -111,7 +112,7 @@ def build_bundle(files: dict, form_names=None, origins: dict | None = None) -> P
         raise DefinitionError(problems) from None
 
 
-def _xml(name, text):
+def _xml(name: str, text: str) -> tuple[etree._Element | None, dict | None]:
     """The parsed document, or a problem: no DTD or entities (nothing is fetched or expanded)."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
@@ -123,7 +124,7 @@ def _xml(name, text):
     return doc, None
 
 
-def _build(files: dict, form_names) -> ProcessBundle:
+def _build(files: dict, form_names: set[str] | None) -> ProcessBundle:
     parser = SpiffBpmnParser(validator=VALIDATOR)
     documents = _parse_documents(files, parser)
     user_tasks: dict = {}
@@ -159,7 +160,7 @@ def _build(files: dict, form_names) -> ProcessBundle:
                          holds=_property_map(props, "deadline"), informs=_property_map(props, "inform"))
 
 
-def _parse_documents(files: dict, parser) -> dict:
+def _parse_documents(files: dict, parser: SpiffBpmnParser) -> dict:
     """{file name: parsed document}, each handed to the parser; any problem is a DefinitionError."""
     problems = []
     documents = {}
@@ -188,7 +189,7 @@ def _parse_documents(files: dict, parser) -> dict:
     return documents
 
 
-def _process_specs(parser, documents: dict) -> dict:
+def _process_specs(parser: SpiffBpmnParser, documents: dict) -> dict:
     """{process id: (spec, subprocess specs)} of the root process and the side processes present."""
     problems = []
     specs = {}
@@ -227,7 +228,7 @@ def _property_map(properties: list[tuple[str, dict]], name: str) -> dict:
     return {node_id: props[name] for node_id, props in properties if name in props}
 
 
-def connect_loop_children(process_spec) -> int:
+def connect_loop_children(process_spec: Any) -> int:
     """Let every loop and multi-instance task of a process spec learn that an instance finished.
 
     SpiffWorkflow tells the parent through `child_spec.completed_event -> merge_child`,
@@ -248,7 +249,7 @@ def connect_loop_children(process_spec) -> int:
     return connected
 
 
-def _timer_properties(doc) -> dict:
+def _timer_properties(doc: etree._Element) -> dict:
     """Properties of the timer events (e.g. which deadline a boundary timer watches)."""
     found = {}
     for node in doc.iter():
@@ -257,12 +258,12 @@ def _timer_properties(doc) -> dict:
     return found
 
 
-def _problem(file, element, message):
+def _problem(file: str, element: str | None, message: str) -> dict:
     return {"file": f"processes/{file}" if not str(file).startswith("processes/") else file,
             "element": element, "message": message}
 
 
-def _parser_problem(name, doc, err):
+def _parser_problem(name: str, doc: etree._Element | None, err: ValidationException) -> dict:
     """A parser ValidationException as a problem in Chinese, with its element where one is known."""
     element = err.id or None
     message = _first_line(err)
@@ -277,7 +278,7 @@ def _parser_problem(name, doc, err):
     return _problem(name, element, translate(message) + where)
 
 
-def _element_at_line(doc, line):
+def _element_at_line(doc: etree._Element, line: int | str) -> str | None:
     """The id of the element the line is in (the nearest one with an id)."""
     node = next((n for n in doc.iter() if isinstance(n.tag, str) and n.sourceline == line), None)
     while node is not None and not node.get("id"):
@@ -285,5 +286,5 @@ def _element_at_line(doc, line):
     return node.get("id") if node is not None else None
 
 
-def _first_line(err) -> str:
+def _first_line(err: BaseException) -> str:
     return str(err).splitlines()[0] if str(err) else err.__class__.__name__

@@ -6,7 +6,9 @@ not dates, call activities that call themselves, loops with nothing to wait for.
 Every function returns problems as (file, element id, Chinese message) triples.
 """
 import ast
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -32,11 +34,11 @@ _NOT_TEXT = (ast.Compare, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.ListComp, 
              ast.DictComp, ast.GeneratorExp, ast.Lambda)
 
 
-def local(node) -> str:
+def local(node: etree._Element) -> str:
     return etree.QName(node).localname if isinstance(node.tag, str) else ""
 
 
-def namespace_problems(name, doc) -> list:
+def namespace_problems(name: str, doc: etree._Element) -> list:
     """A .dmn file must be DMN (1.1–1.3) and a .bpmn file BPMN 2.0, by their root namespace."""
     ns = etree.QName(doc).namespace or "（无）"
     if name.endswith(".dmn") and (ns not in DMN_NAMESPACES or local(doc) != "definitions"):
@@ -47,7 +49,7 @@ def namespace_problems(name, doc) -> list:
     return []
 
 
-def reference_problems(name, doc) -> list:
+def reference_problems(name: str, doc: etree._Element) -> list:
     """Sequence flows and boundary events refer to elements of their own process."""
     problems = []
     for process in doc.iterfind(".//bpmn:process", NS):
@@ -63,7 +65,7 @@ def reference_problems(name, doc) -> list:
     return problems
 
 
-def expression_problems(name, doc) -> list:
+def expression_problems(name: str, doc: etree._Element) -> list:
     """Timers, pre/post scripts, multi-instance, service parameters and `due` values."""
     problems = []
     for timer in doc.iterfind(".//bpmn:timerEventDefinition", NS):
@@ -95,7 +97,7 @@ def expression_problems(name, doc) -> list:
     return problems
 
 
-def constant_value(text):
+def constant_value(text: str) -> Any:
     """The value of an expression that uses no names (only literals and operators),
     computed in the confined environment with a small budget; _UNKNOWN otherwise."""
     tree = ast.parse(text.strip(), mode="eval")
@@ -107,7 +109,7 @@ def constant_value(text):
         return _UNKNOWN
 
 
-def timer_problems(kind, text) -> list:
+def timer_problems(kind: str, text: str) -> list:
     """What is wrong with a timer expression, parsing a literal as SpiffWorkflow would."""
     label = f"定时表达式（{TIMER_KINDS[kind]}）"
     found = compile_check(text, "eval")
@@ -126,7 +128,7 @@ def timer_problems(kind, text) -> list:
     return []
 
 
-def _timer_literal(kind, value):
+def _timer_literal(kind: str, value: Any) -> str | None:
     try:
         if kind == "timeDuration":
             if not value.upper().startswith("P"):
@@ -147,7 +149,7 @@ def _timer_literal(kind, value):
     return None
 
 
-def cardinality_problems(text) -> list:
+def cardinality_problems(text: str) -> list:
     label = "多实例次数（loopCardinality）"
     found = compile_check(text, "eval")
     if found:
@@ -160,7 +162,7 @@ def cardinality_problems(text) -> list:
     return []
 
 
-def due_problems(text) -> list:
+def due_problems(text: str) -> list:
     """A `due` expression whose value cannot be a date."""
     node = ast.parse(text.strip(), mode="eval").body
     value = constant_value(text)
@@ -175,7 +177,7 @@ def due_problems(text) -> list:
     return []
 
 
-def call_cycle_problems(documents) -> list:
+def call_cycle_problems(documents: dict) -> list:
     """Call activities that call their own process, directly or through others."""
     calls = {}  # process id -> [(file, call activity id, called process)]
     for name, doc in documents.items():
@@ -193,7 +195,7 @@ def call_cycle_problems(documents) -> list:
     return problems
 
 
-def _path(calls, start, goal):
+def _path(calls: dict[str, list[tuple[str, str, str]]], start: str, goal: str) -> list[str] | None:
     """The chain of processes from `start` that reaches `goal` by calls, or None."""
     stack, seen = [(start, [start])], set()
     while stack:
@@ -207,13 +209,13 @@ def _path(calls, start, goal):
     return None
 
 
-def loop_problems(documents) -> list:
+def loop_problems(documents: dict) -> list:
     """Cycles in a process's flow through automatic steps only: the case would spin forever."""
     processes = {p.get("id"): (name, p) for name, doc in documents.items() if name.endswith(".bpmn")
                  for p in doc.iterfind("bpmn:process", NS)}
     waits_cache = {}
 
-    def always_waits(process_id, stack=()):
+    def always_waits(process_id: str | None, stack: tuple = ()) -> bool:
         """Whether every way through a (called) process passes a step that waits."""
         if process_id in stack or process_id not in processes:
             return False
@@ -232,7 +234,7 @@ def loop_problems(documents) -> list:
     return problems
 
 
-def _is_wait(node, called_waits) -> bool:
+def _is_wait(node: etree._Element, called_waits: Callable[[str | None], bool]) -> bool:
     tag = local(node)
     if tag in WAITING:
         return True
@@ -246,7 +248,7 @@ def _is_wait(node, called_waits) -> bool:
     return False
 
 
-def _graph(container, called_waits):
+def _graph(container: etree._Element, called_waits: Callable[[str | None], bool]) -> tuple[dict[str, set], dict]:
     """{node id: successors} of the container's non-waiting flow nodes, and {id: element}."""
     nodes = {n.get("id"): n for n in container if isinstance(n.tag, str) and local(n) not in
              ("sequenceFlow", "laneSet", "extensionElements", "documentation", "dataObject",
@@ -263,7 +265,7 @@ def _graph(container, called_waits):
     return graph, nodes
 
 
-def _always_waits(container, called_waits) -> bool:
+def _always_waits(container: etree._Element, called_waits: Callable[[str | None], bool]) -> bool:
     """Whether no path from a start event to an end event avoids every waiting step."""
     graph, nodes = _graph(container, called_waits)
     starts = [n for n, e in nodes.items() if local(e) == "startEvent" and n in graph]
@@ -281,7 +283,7 @@ def _always_waits(container, called_waits) -> bool:
     return True
 
 
-def _cycles(graph) -> list:
+def _cycles(graph: dict[str, set]) -> list:
     """The strongly connected components of `graph` that contain a cycle (Tarjan, iterative)."""
     index, low, on_stack, stack, found, counter = {}, {}, set(), [], [], [0]
     for root in graph:
@@ -324,7 +326,7 @@ def _cycles(graph) -> list:
     return found
 
 
-def _owner(node):
+def _owner(node: etree._Element) -> str | None:
     """The id of the flow element an extension element belongs to."""
     while node is not None and not (node.get("id") and local(node) not in ("parameter", "property")):
         node = node.getparent()

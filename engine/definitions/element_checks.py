@@ -12,7 +12,8 @@ from engine.definitions.sandbox import compile_check
 from engine.rules.permissions import AUDIENCES
 
 
-def _check_bpmn(name, doc, form_names, user_tasks, task_index):
+def _check_bpmn(name: str, doc: etree._Element, form_names: set[str] | None, user_tasks: dict[str, TaskMeta],
+                task_index: dict) -> list[dict]:
     problems = []
     for node in doc.iterfind(".//bpmn:sequenceFlow/bpmn:conditionExpression", NS):
         flow_id = node.getparent().get("id")
@@ -58,7 +59,7 @@ def _check_bpmn(name, doc, form_names, user_tasks, task_index):
     return problems
 
 
-def _check_references(documents) -> list:
+def _check_references(documents: dict) -> list:
     """Every call activity names a process, and every business rule task a decision, of this definition."""
     processes = {node.get("id") for name, doc in documents.items() if name.endswith(".bpmn")
                  for node in doc.iterfind("bpmn:process", NS)}
@@ -84,7 +85,7 @@ def _check_references(documents) -> list:
     return problems
 
 
-def _check_dmn(name, doc):
+def _check_dmn(name: str, doc: etree._Element) -> list[dict]:
     problems = []
     for node in doc.iter():
         tag = etree.QName(node).localname if isinstance(node.tag, str) else ""
@@ -102,7 +103,7 @@ def _check_dmn(name, doc):
     return problems
 
 
-def _parse_index(text):
+def _parse_index(text: str) -> tuple[dict[str, str], list[str]]:
     index, errors = {}, []
     for part in filter(None, (p.strip() for p in text.split(";"))):
         column, sep, expression = part.partition("=")
@@ -115,13 +116,13 @@ def _parse_index(text):
     return index, errors
 
 
-def _properties(node) -> dict:
+def _properties(node: etree._Element) -> dict:
     return {
         p.get("name"): p.get("value")
         for p in node.findall("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)
     }
 
 
-def _problem(file, element, message):
+def _problem(file: str, element: str | None, message: str) -> dict:
     return {"file": f"processes/{file}" if not str(file).startswith("processes/") else file,
             "element": element, "message": message}

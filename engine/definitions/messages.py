@@ -8,6 +8,8 @@ anything else becomes a general Chinese sentence (the English goes to the log).
 import logging
 import re
 
+from lxml import etree
+
 log = logging.getLogger(__name__)
 
 # (pattern of SpiffWorkflow's message, Chinese with {1}, {2}... from the groups)
@@ -106,7 +108,7 @@ def translate(message: str) -> str:
     return "流程图有无法解析的内容（请在设计器中检查该元素的设置）"
 
 
-def xml_syntax(err) -> str:
+def xml_syntax(err: etree.XMLSyntaxError) -> str:
     """An lxml XMLSyntaxError as Chinese with its line and column."""
     line, column = getattr(err, "position", (None, None)) or (None, None)
     where = f"第 {line} 行第 {column} 列" if line else "文件中"

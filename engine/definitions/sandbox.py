@@ -25,12 +25,14 @@ The messages a person sees are Chinese.
 import ast
 import functools
 import json
-from types import FunctionType
+from types import CodeType, FunctionType
+from typing import Any
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.task import Task as SpiffTask
 
 from engine.definitions.budget import MAX_INSTANCES, Budget, ExpressionLimit, Limits, _clock
 from engine.definitions.rewrite import BINOP, CALL, FORMAT, HELPERS, KEEP, TICK, rewrite
@@ -48,7 +50,7 @@ from engine.model.storable import unstorable
 MAX_SEQUENCE_ITEMS = 100_000
 
 
-def _capped_range(*args):
+def _capped_range(*args: int) -> range:
     """range() that refuses more than MAX_SEQUENCE_ITEMS items."""
     r = range(*args)
     try:
@@ -60,12 +62,12 @@ def _capped_range(*args):
     return r
 
 
-def today():
+def today() -> str:
     """Today's date in China (+08:00) as an ISO string, e.g. '2024-05-01'."""
     return clock.now().astimezone(clock.CHINA).date().isoformat()
 
 
-def now():
+def now() -> str:
     """The current time in China as an ISO string with '+08:00' offset."""
     return clock.now().astimezone(clock.CHINA).isoformat(timespec="seconds")
 
@@ -82,7 +84,7 @@ SAFE_BUILTINS = {
 
 
 @functools.lru_cache(maxsize=4096)
-def _compile(source, mode, allowed_names):
+def _compile(source: str, mode: str, allowed_names: frozenset) -> CodeType:
     tree = _parse(source, mode)
     _walk(tree, source, allowed_names)
     return compile(rewrite(tree), "<string>", mode)
@@ -110,26 +112,26 @@ class ConfinedEnvironment(BasePythonScriptEngineEnvironment):
         self.built = 0
         self._hosts = frozenset(f for f in self.globals.values() if isinstance(f, FunctionType))
 
-    def compiled(self, source, mode):
+    def compiled(self, source: str, mode: str) -> CodeType:
         """Checked and compiled code for ``source`` (cached per source text)."""
         return _compile(source, mode, self.allowed_names)
 
-    def _budget(self):
+    def _budget(self) -> Budget:
         if self.per_step:
             return Budget(self.limits, self.limits.seconds - self.spent_seconds,
                           self.limits.max_size - self.built, self._hosts)
         return Budget(self.limits, self.limits.seconds, self.limits.max_size, self._hosts)
 
-    def _spend(self, budget) -> None:
+    def _spend(self, budget: Budget) -> None:
         if self.per_step:
             self.spent_seconds += max(_clock() - budget.started - budget.hosted, 0.0)
             self.built = self.limits.max_size - max(budget.left, 0)
 
-    def _namespace(self, context, external_context, budget):
+    def _namespace(self, context: dict, external_context: dict | None, budget: Budget) -> dict:
         return {"__builtins__": SAFE_BUILTINS, **self.globals, **(external_context or {}), **context,
                 TICK: budget.tick, CALL: budget.call, BINOP: budget.binop, FORMAT: budget.format, KEEP: budget.keep}
 
-    def evaluate(self, expression, context, external_context=None):
+    def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
         """Evaluate an expression against task data ``context``."""
         code = self.compiled(expression, "eval")
         budget = self._budget()
@@ -140,7 +142,7 @@ class ConfinedEnvironment(BasePythonScriptEngineEnvironment):
         finally:
             self._spend(budget)
 
-    def execute(self, script, context, external_context=None) -> bool:
+    def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
         """Run a script; its assignments and deletions land in ``context``.
 
         A value task data cannot keep (a set, a generator, a range...) is refused
@@ -166,8 +168,8 @@ class ConfinedEnvironment(BasePythonScriptEngineEnvironment):
                 raise ExpressionRejected(f"脚本在任务数据中留下了无法保存的值：变量 {key} 是{why}")
         return True
 
-    def _copy_back(self, namespace, context, external_context) -> None:
-        hidden = {"__builtins__", *HELPERS, *self.globals, *external_context}
+    def _copy_back(self, namespace: dict, context: dict, external_context: dict | None) -> None:
+        hidden = {"__builtins__", *HELPERS, *self.globals, *(external_context or {})}
         for key in list(context):
             if key not in namespace:
                 del context[key]
@@ -179,7 +181,8 @@ class ConfinedEnvironment(BasePythonScriptEngineEnvironment):
             else:
                 context[key] = value
 
-    def call_service(self, context, operation_name, operation_params, task_data=None, **kwargs):
+    def call_service(self, context: dict, operation_name: str, operation_params: dict | None,
+                     task_data: dict | None = None, **kwargs: Any) -> str:
         """Call ``services[operation_name]`` with the parameter values as keywords.
 
         In SpiffWorkflow 3.2.0 the ServiceTask evaluates the parameter
@@ -198,15 +201,16 @@ class ConfinedEnvironment(BasePythonScriptEngineEnvironment):
 class ConfinedScriptEngine(PythonScriptEngine):
     """PythonScriptEngine that runs every diagram text in a ConfinedEnvironment."""
 
-    def __init__(self, functions=None, services=None, limits: Limits | None = None, per_step: bool = False) -> None:
+    def __init__(self, functions: dict | None = None, services: dict | None = None, limits: Limits | None = None,
+                 per_step: bool = False) -> None:
         super().__init__(environment=ConfinedEnvironment(functions, services, limits, per_step))
 
-    def validate(self, expression) -> None:
+    def validate(self, expression: str) -> None:
         """Raise SyntaxError like ast.parse (DMN relies on it), then check the allow-list."""
         ast.parse(expression.strip() if isinstance(expression, str) else expression, mode="eval")
         self.environment.compiled(expression, "eval")
 
-    def evaluate(self, task, expression, external_context=None):
+    def evaluate(self, task: SpiffTask, expression: str, external_context: dict | None = None) -> Any:
         """Evaluate ``expression`` for ``task``; errors name the real problem.
 
         A multi-instance task's cardinality must be an integer up to MAX_INSTANCES
@@ -225,7 +229,7 @@ class ConfinedScriptEngine(PythonScriptEngine):
             raise WorkflowTaskException(f"Error evaluating expression '{expression}': {_describe(err)}",
                                         task=task, exception=err, line_number=getattr(err, "lineno", None)) from err
 
-    def call_service(self, task, **kwargs):
+    def call_service(self, task: SpiffTask, **kwargs: Any) -> Any:
         """Call a service; unlike 3.2.0 the error path reports the real message."""
         try:
             return self.environment.call_service(task.data, **kwargs)
@@ -236,7 +240,7 @@ class ConfinedScriptEngine(PythonScriptEngine):
             raise WorkflowTaskException(f"Service operation '{name}' failed: {_describe(err)}",
                                         task=task, exception=err) from err
 
-    def create_task_exec_exception(self, task, script, err):
+    def create_task_exec_exception(self, task: SpiffTask, script: str, err: Exception) -> WorkflowTaskException:
         """Build the script-task error, using the line of a rejected script."""
         if isinstance(err, ExpressionRejected) and err.lineno:
             lines = script.splitlines()
@@ -253,5 +257,5 @@ class ConfinedScriptEngine(PythonScriptEngine):
         return exc
 
 
-def _describe(err) -> str:
+def _describe(err: BaseException) -> str:
     return f"{err.__class__.__name__}: {err}"

@@ -11,12 +11,18 @@ yet, they are deployed (source "files"), so editing a file and restarting
 behaves like deploying it; a version deployed from the browser or the API
 stays current across restarts until something newer is deployed.
 """
+from __future__ import annotations
+
 import logging
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import Session, defer
 
+from engine.adapters.db import Database
 from engine.definitions import lint
 from engine.definitions.bundle import ProcessBundle, build_bundle
 from engine.model import clock
@@ -24,6 +30,9 @@ from engine.model.errors import DefinitionError, NotFound
 from engine.model.tables import Case, Deployment, ProcessDefinition, Proposal, User
 from engine.profile import catalogue
 from engine.rules import permissions
+
+if TYPE_CHECKING:
+    from engine.workflow.runtime import Runtime
 
 log = logging.getLogger(__name__)
 SOURCES = tuple(catalogue.base().codes("deploy_sources"))
@@ -33,7 +42,7 @@ require_designer = permissions.check_designer
 MAX_FILE_CHARS = 2_000_000
 
 
-def validate(rt, files: dict, warnings: list | None = None) -> ProcessBundle:
+def validate(rt: Runtime, files: dict, warnings: list | None = None) -> ProcessBundle:
     """Check a complete set of files as a deployment would; raise DefinitionError listing every problem.
 
     The bpmnlint rules (engine/definitions/lint.py) are part of the check; their warnings, and a
@@ -51,7 +60,7 @@ def validate(rt, files: dict, warnings: list | None = None) -> ProcessBundle:
     return lint.enforce(files, set(rt.forms.schemas), lambda: build_bundle(files, set(rt.forms.schemas)), warnings)
 
 
-def merged_files(session, rt, changed: dict, removed=()) -> dict:
+def merged_files(session: Session, rt: Runtime, changed: dict, removed: Iterable[str] = ()) -> dict:
     """The current version's files with `changed` ones replaced or added and `removed` ones dropped."""
     files = dict(current_definition(session, rt).files)
     unknown = [name for name in removed if name not in files]
@@ -64,7 +73,7 @@ def merged_files(session, rt, changed: dict, removed=()) -> dict:
     return dict(sorted(files.items()))
 
 
-def deploy(session, rt, files: dict, by: str | None, source: str, note: str = "",
+def deploy(session: Session, rt: Runtime, files: dict, by: str | None, source: str, note: str = "",
            warnings: list | None = None) -> tuple[Deployment, bool]:
     """Validate `files` (a complete definition) and make it the current version.
 
@@ -84,7 +93,7 @@ def deploy(session, rt, files: dict, by: str | None, source: str, note: str = ""
     return deployment, created
 
 
-def current_definition(session, rt) -> ProcessDefinition:
+def current_definition(session: Session, rt: Runtime) -> ProcessDefinition:
     """The stored definition new cases start on: the latest deployment
     (the files on disk are deployed first if their version is not stored yet)."""
     if not rt.files_registered:
@@ -98,14 +107,14 @@ def current_definition(session, rt) -> ProcessDefinition:
     return row
 
 
-def _latest(session) -> ProcessDefinition | None:
+def _latest(session: Session) -> ProcessDefinition | None:
     """The latest deployed definition; its files are read only if asked for (a new case needs the hash)."""
     return session.scalar(select(ProcessDefinition).options(defer(ProcessDefinition.files))
                           .join(Deployment, Deployment.definition_id == ProcessDefinition.id)
                           .order_by(Deployment.id.desc()).limit(1))
 
 
-def ensure_current(database, rt) -> ProcessDefinition:
+def ensure_current(database: Database, rt: Runtime) -> ProcessDefinition:
     """At start-up, in its own transaction: store and deploy the files' version if it is new."""
     from engine.adapters.db import UnitOfWork
 
@@ -116,7 +125,7 @@ def ensure_current(database, rt) -> ProcessDefinition:
     return row
 
 
-def find_version(session, version: str) -> ProcessDefinition:
+def find_version(session: Session, version: str) -> ProcessDefinition:
     """A stored version by its hash (or an unambiguous prefix of at least 6 characters)."""
     version = (version or "").strip().lower()
     if len(version) >= 6:
@@ -128,7 +137,7 @@ def find_version(session, version: str) -> ProcessDefinition:
     raise NotFound(f"没有版本 {version}")
 
 
-def list_versions(session, rt) -> list[dict]:
+def list_versions(session: Session, rt: Runtime) -> list[dict]:
     """Every stored version, newest first: its deployments, and how many cases run or ran on it."""
     current = current_definition(session, rt)
     counts: dict = {}
@@ -136,11 +145,12 @@ def list_versions(session, rt) -> list[dict]:
             select(Case.definition_id, Case.completed, func.count()).group_by(Case.definition_id, Case.completed)):
         counts.setdefault(definition_id, {"running": 0, "completed": 0})["completed" if completed else "running"] += n
     deployments: dict = {}
-    names = dict(session.execute(select(User.username, User.name)).all())
-    for row in session.scalars(select(Deployment).order_by(Deployment.id)):
-        deployments.setdefault(row.definition_id, []).append(
-            {"at": _china(row.deployed_at), "by": row.deployed_by, "by_name": names.get(row.deployed_by, row.deployed_by),
-             "source": row.source, "note": row.note})
+    names: dict[str | None, str | None] = dict(session.execute(select(User.username, User.name)).all())
+    for deployment in session.scalars(select(Deployment).order_by(Deployment.id)):
+        deployments.setdefault(deployment.definition_id, []).append(
+            {"at": _china(deployment.deployed_at), "by": deployment.deployed_by,
+             "by_name": names.get(deployment.deployed_by, deployment.deployed_by),
+             "source": deployment.source, "note": deployment.note})
     versions = []
     for row in session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.id.desc())):
         versions.append({"hash": row.hash, "label": version_label(session, row),
@@ -150,12 +160,12 @@ def list_versions(session, rt) -> list[dict]:
     return versions
 
 
-def _china(moment) -> str:
+def _china(moment: datetime) -> str:
     """An ISO time in China time."""
     return moment.astimezone(clock.CHINA).isoformat(timespec="seconds")
 
 
-def case_version(session, proposal_id: int) -> dict | None:
+def case_version(session: Session, proposal_id: int) -> dict | None:
     """The definition version a proposal's case runs on, {"hash", "label"} (label: 第 3 版
     (2026-11-02 部署)), or None before it has a case."""
     row = session.scalar(select(ProcessDefinition).join(Case, Case.definition_id == ProcessDefinition.id)
@@ -163,7 +173,7 @@ def case_version(session, proposal_id: int) -> dict | None:
     return None if row is None else {"hash": row.hash, "label": version_label(session, row)}
 
 
-def version_label(session, definition: ProcessDefinition) -> str:
+def version_label(session: Session, definition: ProcessDefinition) -> str:
     """A version as people name it: its number in the order versions were stored, and the day
     it was first deployed, e.g. 第 3 版（2026-11-02 部署）."""
     number = session.scalar(select(func.count()).select_from(ProcessDefinition)
@@ -173,7 +183,7 @@ def version_label(session, definition: ProcessDefinition) -> str:
     return f"第 {number} 版（{day}）"
 
 
-def running_cases(session, rt) -> dict:
+def running_cases(session: Session, rt: Runtime) -> dict:
     """{version hash: [{case_id, process, proposal_id, number, title}]} of the cases not finished
     (`process` in the words of the runtime's region)."""
     rows = session.execute(
@@ -200,7 +210,7 @@ def changed_files(old: dict, new: dict) -> dict:
     return changes
 
 
-def _stored(session, bundle: ProcessBundle) -> tuple[ProcessDefinition, bool]:
+def _stored(session: Session, bundle: ProcessBundle) -> tuple[ProcessDefinition, bool]:
     row = session.scalar(select(ProcessDefinition).where(ProcessDefinition.hash == bundle.hash))
     if row is not None:
         return row, False
@@ -210,11 +220,11 @@ def _stored(session, bundle: ProcessBundle) -> tuple[ProcessDefinition, bool]:
             session.add(row)
             session.flush()
     except IntegrityError:
-        return session.scalar(select(ProcessDefinition).where(ProcessDefinition.hash == bundle.hash)), False
+        return session.scalars(select(ProcessDefinition).where(ProcessDefinition.hash == bundle.hash)).one(), False
     return row, True
 
 
-def _register_files(session, rt) -> None:
+def _register_files(session: Session, rt: Runtime) -> None:
     bundle = rt.files_bundle
     known = session.scalar(select(ProcessDefinition.id).where(ProcessDefinition.hash == bundle.hash))
     last = session.scalar(select(Deployment).order_by(Deployment.id.desc()).limit(1))

@@ -4,14 +4,17 @@ the command in engine/services/attachments.py."""
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.model.errors import NotFound
+from engine.model.settings import Settings
 from engine.model.tables import Attachment, Proposal, User, describe_attachment
 from engine.queries.records import proposal_record
 from engine.rules.permissions import visible_proposals_clause
+from engine.workflow.runtime import Runtime
 
 
-def open_attachment(session, settings, rt, user: User, attachment_id: int) -> tuple[dict, Path]:
+def open_attachment(session: Session, settings: Settings, rt: Runtime, user: User, attachment_id: int) -> tuple[dict, Path]:
     """The description of an attachment and the path of its stored file, for download.
 
     Raises NotFound when the attachment does not exist or the user may not see
@@ -29,14 +32,14 @@ def open_attachment(session, settings, rt, user: User, attachment_id: int) -> tu
     return describe_attachment(row), path
 
 
-def list_attachments(session, proposal_id: int, visible: set[int] | None = None) -> list[dict]:
+def list_attachments(session: Session, proposal_id: int, visible: set[int] | None = None) -> list[dict]:
     """The attachments of a proposal, oldest first; with `visible`, only those ids. The caller
     has checked the user may see the proposal (and, with `visible`, which of its files)."""
     rows = session.scalars(select(Attachment).where(Attachment.proposal_id == proposal_id).order_by(Attachment.id))
     return [describe_attachment(row) for row in rows if visible is None or row.id in visible]
 
 
-def visible_attachments(session, rt, user: User, proposal_id: int) -> list[dict]:
+def visible_attachments(session: Session, rt: Runtime, user: User, proposal_id: int) -> list[dict]:
     """The attachments of a proposal that `user` may see, oldest first; NotFound when they
     may not see the proposal."""
     return list_attachments(session, proposal_id, proposal_record(session, rt, user, proposal_id).attachment_ids())

@@ -8,6 +8,7 @@ leaves out (see `bookkeeping_steps`). Who may see a proposal is checked by the c
 """
 from lxml import etree
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.definitions.bundle import NS, ROOT_PROCESS, SIDE_PROCESSES
 from engine.model.errors import NotFound
@@ -20,7 +21,7 @@ _NOT_FLOW_NODES = {"sequenceFlow", "laneSet", "documentation", "extensionElement
 _parsed: dict = {}  # (definition hash, file name) -> [(process id, name, {element ids})]
 
 
-def case_diagram(session, runtime: Runtime, proposal_id: int, record=None) -> dict:
+def case_diagram(session: Session, runtime: Runtime, proposal_id: int, record=None) -> dict:
     """The diagrams of a proposal's case, with done and current steps.
 
     Returns {"diagrams": [{"process_id", "name", "file", "xml", "done", "current", "hidden"}]},

@@ -9,6 +9,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from engine.model import clock, limits
 from engine.model.errors import EngineError
@@ -39,7 +40,7 @@ def china_today(now: datetime | None = None) -> date:
     return (now or clock.now()).astimezone(CHINA).date()  # the engine's (demo) clock
 
 
-def overdue_report(session, user: User, start: date, end: date, words: Catalogue | None = None,
+def overdue_report(session: Session, user: User, start: date, end: date, words: Catalogue | None = None,
                    page: int | None = 1, per_page: int = 50) -> dict:
     """The overdue records detected from `start` to `end` inclusive (China dates, UTC+8).
 

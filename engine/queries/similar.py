@@ -5,13 +5,15 @@ Only a proposal's number, title, year and stage are shown of proposals the
 user may not open (enough to recognise a duplicate, nothing of its content).
 """
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from engine.adapters import similar_text
 from engine.adapters.similar_text import settings
 from engine.model import clock
 from engine.model.errors import NotFound
-from engine.model.tables import Proposal, ProposalSimilarity
+from engine.model.tables import Proposal, ProposalSimilarity, User
 from engine.rules.permissions import may_see_proposal, visible_proposals_clause
+from engine.workflow.runtime import Runtime
 
 MAX_QUERY = 20000
 
@@ -20,7 +22,7 @@ def _year(moment) -> int:
     return moment.astimezone(clock.CHINA).year
 
 
-def _brief(rt, row: Proposal, score: float | None = None, visible: set | None = None) -> dict:
+def _brief(rt: Runtime, row: Proposal, score: float | None = None, visible: set | None = None) -> dict:
     item = {"id": row.id, "number": row.number, "title": row.title, "year": _year(row.submitted_at),
             "status": row.status, "status_label": rt.stage_labels.get(row.status, row.status)}
     if score is not None:
@@ -30,13 +32,13 @@ def _brief(rt, row: Proposal, score: float | None = None, visible: set | None = 
     return item
 
 
-def _visible(session, user, ids) -> set:
+def _visible(session: Session, user: User, ids) -> set:
     if not ids:
         return set()
     return set(session.scalars(select(Proposal.id).where(Proposal.id.in_(ids), visible_proposals_clause(user))))
 
 
-def lookup(session, rt, user, title: str, body: str = "", limit: int | None = None) -> dict:
+def lookup(session: Session, rt: Runtime, user: User, title: str, body: str = "", limit: int | None = None) -> dict:
     """Up to the region's `shown` earlier proposals (this year and past years) that look like
     the `title` (and `body`) being written, best first: {"items": [...]}; each item has its
     score and whether the user may open it."""
@@ -57,7 +59,7 @@ def lookup(session, rt, user, title: str, body: str = "", limit: int | None = No
     return {"items": [_brief(rt, rows[i], s, visible) for i, s in found if i in rows]}
 
 
-def flags(session, rt, proposal_ids: list[int]) -> dict:
+def flags(session: Session, rt: Runtime, proposal_ids: list[int]) -> dict:
     """{proposal id: [likely duplicates of the same year, best first]}: stored similarities
     (either way round) scoring at least the region's `flag_score`."""
     if not proposal_ids:
@@ -81,7 +83,7 @@ def flags(session, rt, proposal_ids: list[int]) -> dict:
     return out
 
 
-def similar_to(session, rt, user, proposal_id: int) -> list[dict]:
+def similar_to(session: Session, rt: Runtime, user: User, proposal_id: int) -> list[dict]:
     """Every stored similar proposal of one proposal (earlier and later ones), best first."""
     pairs = session.execute(select(ProposalSimilarity).where(or_(
         ProposalSimilarity.proposal_id == proposal_id, ProposalSimilarity.other_id == proposal_id))).scalars()
@@ -94,7 +96,7 @@ def similar_to(session, rt, user, proposal_id: int) -> list[dict]:
     return [_brief(rt, rows[i], s, visible) for i, s in sorted(scores.items(), key=lambda kv: -kv[1]) if i in rows]
 
 
-def merge_links(session, rt, user, proposal: Proposal) -> dict:
+def merge_links(session: Session, rt: Runtime, user: User, proposal: Proposal) -> dict:
     """{"merged_into": the proposal this one was merged into or None,
     "merged_here": the proposals merged into this one}."""
     target = session.get(Proposal, proposal.merged_into_id) if proposal.merged_into_id else None
@@ -104,7 +106,7 @@ def merge_links(session, rt, user, proposal: Proposal) -> dict:
             "merged_here": [_brief(rt, p, visible=visible) for p in here]}
 
 
-def related(session, rt, user, proposal_id: int) -> dict:
+def related(session: Session, rt: Runtime, user: User, proposal_id: int) -> dict:
     """A dossier's links: {"merged_into", "merged_here", "similar"}; NotFound for a proposal
     the user may not see."""
     proposal = session.get(Proposal, proposal_id)

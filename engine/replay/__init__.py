@@ -19,12 +19,14 @@ put back after.
 May import: `engine.services`, `engine.queries` and everything below; nothing
 imports it but the entry points.
 """
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from engine.definitions.bundle import build_bundle, file_origins, read_files, region_decisions
 from engine.model import clock
 from engine.model.errors import DefinitionError
+from engine.model.settings import Settings
 from engine.replay.recorded import RecordedCase, recorded_cases
 from engine.replay.report import build_report, format_report
 from engine.replay.run import CaseRun, Side
@@ -35,12 +37,13 @@ BASELINE, CANDIDATE = "基线", "候选"
 __all__ = ["baseline_side", "candidate_side", "generate_year", "recorded_cases", "replay", "format_report"]
 
 
-def baseline_side(rt) -> Side:
+def baseline_side(rt: Runtime) -> Side:
     """The files on disk with the instance's region: the definition new cases would start on."""
     return Side(BASELINE, rt.files_bundle, rt, description=f"流程文件 {Path(rt.settings.processes_dir).name}/")
 
 
-def candidate_side(settings, processes_dir=None, region_dir=None, version_files: dict | None = None,
+def candidate_side(settings: Settings, processes_dir: str | Path | None = None, region_dir: str | Path | None = None,
+                   version_files: dict | None = None,
                    version_label: str = "") -> Side:
     """A candidate: diagrams from `processes_dir` or a stored version's files (else the files on
     disk), with the region of `region_dir` (else the instance's), whose decisions/ tables replace
@@ -67,7 +70,7 @@ def candidate_side(settings, processes_dir=None, region_dir=None, version_files:
 
 
 def replay(cases: list, baseline: Side, candidate: Side, versions: dict | None = None, about: dict | None = None,
-           progress=None) -> dict:
+           progress: Callable[[int, int], object] | None = None) -> dict:
     """Run every case on both sides and return the report (engine/replay/report.py).
 
     `versions` ({hash: files}) holds the versions recorded cases ran on: each
@@ -77,7 +80,7 @@ def replay(cases: list, baseline: Side, candidate: Side, versions: dict | None =
     previous = clock.current()
     clock.use(clock.MovableClock())
     known = set(baseline.bundle.user_tasks)
-    references = {baseline.bundle.hash: baseline}
+    references: dict[str, Side | None] = {baseline.bundle.hash: baseline}
     results_b, results_c = [], []
     try:
         for n, case in enumerate(cases, 1):
@@ -95,7 +98,8 @@ def replay(cases: list, baseline: Side, candidate: Side, versions: dict | None =
     return build_report(cases, results_b, results_c, baseline, candidate, about or {})
 
 
-def _recorded(case, baseline, candidate, references, versions):
+def _recorded(case: RecordedCase, baseline: Side, candidate: Side, references: dict[str, Side | None],
+              versions: dict) -> tuple[dict, dict]:
     """(baseline result, candidate result) of a recorded case, after learning its handling times."""
     case.source_region = baseline.region
     reference = references.get(case.definition)
@@ -110,6 +114,6 @@ def _recorded(case, baseline, candidate, references, versions):
         answers = case.answers(reference.forms, absolute=True)
         first = CaseRun(reference, case, answers, case.horizon).run()
         case.durations, case.unanswered = answers.durations(), set(answers.unanswered)
-    b = first if reference is baseline else CaseRun(baseline, case, case.answers(baseline.forms), case.horizon).run()
+    b = first if reference is baseline and first is not None else CaseRun(baseline, case, case.answers(baseline.forms), case.horizon).run()
     c = CaseRun(candidate, case, case.answers(candidate.forms), case.horizon).run()
     return b, c

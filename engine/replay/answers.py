@@ -26,14 +26,17 @@ the schema default, else yes, and the opposite on every second invented answer
 to the same task in one case (so that a "continue?" loop ends); a date is the
 day of the answer; text is "（回放补充）", repeated up to `minLength`.
 """
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from jsonschema import Draft202012Validator
 
 from engine.model import clock
 from engine.model.errors import InvalidForm
+from engine.profile.forms import FormCatalog
+from engine.profile.region import Region
 
 LISTS = {"urn:cppcc:region:reply-class": "reply_classes", "urn:cppcc:region:satisfaction": "satisfaction_scale",
          "urn:cppcc:region:category": "categories", "urn:cppcc:region:unit": "units"}
@@ -124,7 +127,7 @@ def unit_shares(n: int) -> list[float]:
     return [w / sum(weights) for w in weights]
 
 
-def region_list(region, key: str) -> tuple[list[str], list[str], list[float]]:
+def region_list(region: Region, key: str) -> tuple[list[str], list[str], list[float]]:
     """(codes, labels, shares) of one region list: reply_classes, satisfaction_scale, categories or units."""
     if key == "units":
         codes, labels = [u["id"] for u in region.units], [u["name"] for u in region.units]
@@ -138,7 +141,7 @@ def region_list(region, key: str) -> tuple[list[str], list[str], list[float]]:
     return codes, labels, category_shares(labels)
 
 
-def pick(q: float, codes: list, shares: list[float], exclude=()):
+def pick(q: float, codes: list, shares: list[float], exclude: Collection = ()) -> Any:
     """The code whose band holds quantile q (0 <= q < 1), leaving out `exclude` (renormalised)."""
     kept = [(c, s) for c, s in zip(codes, shares, strict=True) if c not in exclude]
     if not kept:
@@ -151,7 +154,7 @@ def pick(q: float, codes: list, shares: list[float], exclude=()):
     return kept[-1][0]
 
 
-def map_code(value, key: str, source, target):
+def map_code(value: Any, key: str, source: Region, target: Region) -> Any:
     """A code of `source`'s list `key` as the comparable code of `target`'s list."""
     codes, labels, shares = region_list(target, key)
     if value in codes or source is None or source is target:
@@ -166,7 +169,7 @@ def map_code(value, key: str, source, target):
     return pick(sum(s_shares[:i]) + s_shares[i] / 2, codes, shares)
 
 
-def translate(value, schema: dict, source, target):
+def translate(value: Any, schema: dict, source: Region, target: Region) -> Any:
     """Form data with every region-list value (per the raw schema's `$ref`s) mapped from `source` to `target`."""
     if not isinstance(schema, dict):
         return value
@@ -185,7 +188,7 @@ def translate(value, schema: dict, source, target):
 
 # -- fitting an answer to a side's form -------------------------------------------------
 
-def fit(forms, form: str, data: dict | None, source=None, known: dict | None = None, nth: int = 0,
+def fit(forms: FormCatalog, form: str, data: dict | None, source: Region | None = None, known: dict | None = None, nth: int = 0,
         at: datetime | None = None) -> tuple[dict, bool]:
     """Form data valid for `forms` (one side's FormCatalog): (fields as the app stores them, invented?).
 
@@ -210,7 +213,7 @@ def fit(forms, form: str, data: dict | None, source=None, known: dict | None = N
     return invent(forms, form, known or {}, nth, at, keep=clean if data is not None else None), True
 
 
-def invent(forms, form: str, known: dict, nth: int = 0, at: datetime | None = None, keep: dict | None = None) -> dict:
+def invent(forms: FormCatalog, form: str, known: dict, nth: int = 0, at: datetime | None = None, keep: dict | None = None) -> dict:
     """An answer to form `form` made by the invented-answer policy (module docstring); validated fields."""
     schema = forms.resolved(form)
     props = schema.get("properties", {})
@@ -243,7 +246,7 @@ def invent(forms, form: str, known: dict, nth: int = 0, at: datetime | None = No
     raise ReplayError(f"无法为表单 {form} 补充有效的答案：{messages}")
 
 
-def _value(name: str, prop: dict, known: dict, nth: int, day: str):
+def _value(name: str, prop: dict, known: dict, nth: int, day: str) -> Any:
     kind = prop.get("type")
     if kind == "boolean":
         base = prop["default"] if isinstance(prop.get("default"), bool) else True

@@ -19,17 +19,25 @@ escalations, co-signing, ratings). The one difference from production is that
 the workflow stays in memory between steps instead of being read back from the
 state the step just stored.
 """
+from collections.abc import Iterable
+from datetime import datetime
+from types import TracebackType
 from typing import Any
 
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.task import Task as SpiffTask
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.adapters.db import Database, UnitOfWork
 from engine.definitions import versions
+from engine.definitions.bundle import TaskMeta
 from engine.model.errors import InvalidForm
 from engine.model.tables import Case, Counter, Event, OpenTask, OverdueRecord, ProcessDefinition, Proposal, Unit, User
 from engine.services import cases, timers
 from engine.services.directory import sync_units
 from engine.workflow import step as steps
+from engine.workflow.runtime import Runtime
 
 MEMORY_URL = "sqlite://"
 
@@ -46,7 +54,7 @@ class ScratchUnitOfWork(UnitOfWork):
 class MemoryStore:
     """A side's in-memory database: schema, unit directory and definition, made once."""
 
-    def __init__(self, rt) -> None:
+    def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self.database = Database(MEMORY_URL)
         self.database.create_schema()
@@ -82,7 +90,8 @@ class ScratchCase:
         self.held = list(self.session.scalars(select(Unit))) + list(self.session.scalars(select(ProcessDefinition)))
         return self
 
-    def __exit__(self, exc_type, exc, tb):
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         session = self.uow.session
         counters = {c.name: c.value for c in session.scalars(select(Counter))} if exc is None else {}
         self.uow.__exit__(exc_type, exc, tb)  # rolls the case back
@@ -93,7 +102,7 @@ class ScratchCase:
                 uow.commit()
 
     @property
-    def session(self):
+    def session(self) -> Session:
         """The case's session."""
         return self.uow.session
 
@@ -112,7 +121,7 @@ class ScratchCase:
         return user
 
     # -- the steps --------------------------------------------------------------------
-    def submit(self, user: User, fields: dict, cosigners=()) -> None:
+    def submit(self, user: User, fields: dict, cosigners: Iterable[str] = ()) -> None:
         """Submit the proposal (engine/services/cases.submit_proposal) and load its workflow."""
         for name in cosigners:
             self.person(name, "proposer", stored=True)
@@ -121,7 +130,7 @@ class ScratchCase:
                                                           Case.process == steps.PROPOSAL_PROCESS))
         self.workflow = self._step(None, load=True)[1]
 
-    def complete(self, task, meta, user: User, fields: dict) -> None:
+    def complete(self, task: SpiffTask, meta: TaskMeta, user: User, fields: dict) -> None:
         """Complete a ready user task as `user` with validated form data."""
         step, workflow = self._step(user)
         before = dict(task.data)
@@ -145,7 +154,7 @@ class ScratchCase:
             raise RuntimeError("the replayed case was not submitted")
         return self.row, self.proposal
 
-    def _step(self, user, load=False):
+    def _step(self, user: User | None, load: bool = False) -> tuple[steps.Step, BpmnWorkflow]:
         row, proposal = self._submitted()
         step = steps.Step(self.uow, self.rt, row, proposal, self.rt.bundle_of_case(self.session, row), user)
         if load:
@@ -158,7 +167,7 @@ class ScratchCase:
         """The case's open-task rows."""
         return list(self.session.scalars(select(OpenTask).where(OpenTask.case_id == self._submitted()[0].id)))
 
-    def next_timer(self):
+    def next_timer(self) -> datetime | None:
         """When the case's next armed timer is due (aware), or None."""
         return self._submitted()[0].next_timer_at
 

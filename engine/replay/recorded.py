@@ -24,10 +24,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.model import clock
 from engine.model.tables import Case, Event, OpenTask, ProcessDefinition, Proposal
-from engine.replay.answers import Answer
+from engine.profile.forms import FormCatalog
+from engine.profile.region import Region
+from engine.replay.answers import Answer, TaskView
 
 
 @dataclass
@@ -59,13 +62,13 @@ class RecordedCase:
     definition: str  # hash of the version the case runs on
     durations: dict = field(default_factory=dict)  # event index -> handling time, learnt by the reference run
     unanswered: set = field(default_factory=set)  # (task, unit or person, n-th time) ready but not done in reality
-    source_region: object = None  # the region the answers were given in (their codes are mapped from it)
+    source_region: Region | None = None  # the region the answers were given in (their codes are mapped from it)
 
-    def submission(self, region) -> dict:
+    def submission(self, region: Region) -> dict:
         """The recorded submission data (its category is mapped to another region when fitting)."""
         return dict(self.data)
 
-    def answers(self, forms, known=None, absolute: bool = False) -> "RecordedAnswers":
+    def answers(self, forms: FormCatalog, known: set | None = None, absolute: bool = False) -> "RecordedAnswers":
         """A fresh source of this case's answers for one run: at recorded moments (`absolute`) or durations."""
         return RecordedAnswers(self, absolute)
 
@@ -76,7 +79,7 @@ class RecordedCase:
                 "answers": len(self.events), "version": self.definition}
 
 
-def recorded_cases(session, now: datetime | None = None) -> tuple[list[RecordedCase], dict]:
+def recorded_cases(session: Session, now: datetime | None = None) -> tuple[list[RecordedCase], dict]:
     """Every proposal's case (oldest first) and {version hash: files} of the versions they run on."""
     now = now or clock.now()
     versions: dict = {}
@@ -84,7 +87,7 @@ def recorded_cases(session, now: datetime | None = None) -> tuple[list[RecordedC
     rows = session.execute(select(Case, Proposal).join(Proposal, Proposal.id == Case.proposal_id)
                            .where(Case.process == "proposal").order_by(Proposal.id))
     for case, proposal in rows:
-        definition = session.get(ProcessDefinition, case.definition_id)
+        definition = session.get_one(ProcessDefinition, case.definition_id)
         versions.setdefault(definition.hash, definition.files)
         submitted, events = None, list[Recorded]()
         for event in session.scalars(select(Event).where(Event.proposal_id == proposal.id,
@@ -117,12 +120,12 @@ class RecordedAnswers:
         self.assignees: dict = {}  # task name -> the people with an instance of it in this run
         self.unanswered: set = set()  # what was ready in this run but not done in reality
 
-    def expect(self, view) -> None:
+    def expect(self, view: TaskView) -> None:
         """A task is ready for `view.assignee`: their recorded answers are theirs, not another's."""
         if view.assignee:
             self.assignees.setdefault(view.name, set()).add(view.assignee)
 
-    def take(self, view) -> Answer | None:
+    def take(self, view: TaskView) -> Answer | None:
         """The first unused recorded answer of the task's name (same unit; same person preferred;
         never the answer of another person who has the task too), or None."""
         found = None
@@ -144,7 +147,7 @@ class RecordedAnswers:
         return Answer(build=lambda at: found.data, duration=duration, at=None if duration is not None else found.at,
                       actor=found.actor, ref=found.index)
 
-    def waits(self, view) -> bool:
+    def waits(self, view: TaskView) -> bool:
         """Whether a task without a recorded answer waits instead of getting an invented one: in
         the replay on the case's own version, always (the step did not happen in reality); on
         another version, when that replay left the same task waiting, or the running case has

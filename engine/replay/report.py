@@ -6,15 +6,23 @@ government office, deputy head, supervision office), read from each task's
 for the lead unit whose reply it approves. `format_report` prints the report
 as Chinese tables.
 """
+from __future__ import annotations
+
 import statistics
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.replay.run import Side
 
 APPROVAL_ROLES = ("unit_head", "gov_office", "deputy_head", "supervisor")
 STATE_LABELS = {"completed": "已结束", "running": "仍在办理", "error": "出错"}
 
 
-def build_report(cases, baseline_results, candidate_results, baseline, candidate, about: dict) -> dict:
+def build_report(cases: list, baseline_results: list[dict], candidate_results: list[dict], baseline: Side,
+                 candidate: Side, about: dict) -> dict:
     """The full report (JSON-ready) of one replay."""
     sides = {"baseline": _summary(baseline_results), "candidate": _summary(candidate_results)}
     changed, errors, approvals_more, approvals_fewer = [], [], 0, 0
@@ -52,7 +60,7 @@ def build_report(cases, baseline_results, candidate_results, baseline, candidate
     }
 
 
-def _summary(results) -> dict:
+def _summary(results: list[dict]) -> dict:
     tasks = [t for r in results for t in r["tasks"]]
     approvals = [t for t in tasks if t["role"] in APPROVAL_ROLES]
     units: dict = {}
@@ -82,11 +90,11 @@ def _summary(results) -> dict:
     }
 
 
-def _approvals(result) -> int:
+def _approvals(result: dict) -> int:
     return sum(1 for t in result["tasks"] if t["role"] in APPROVAL_ROLES)
 
 
-def _divergence(b, c, by_unit: bool = True) -> tuple[int | None, int | None] | None:
+def _divergence(b: dict, c: dict, by_unit: bool = True) -> tuple[int | None, int | None] | None:
     """Where the paths first differ: (index in b's tasks, index in c's tasks), either None when
     that side has no task there; None when the paths are the same. Each lead unit's handling
     is compared on its own (parallel handlings interleave differently when one takes longer)."""
@@ -104,7 +112,7 @@ def _divergence(b, c, by_unit: bool = True) -> tuple[int | None, int | None] | N
     return min(found, key=lambda x: x[0])[1:] if found else None
 
 
-def _lanes(result, by_unit) -> dict:
+def _lanes(result: dict, by_unit: bool) -> dict:
     """{lane: [task indexes]}: the tasks of each lead unit's handling (lane None: the proposal's own)."""
     lanes: dict = {}
     order: dict = {}
@@ -115,11 +123,11 @@ def _lanes(result, by_unit) -> dict:
     return lanes
 
 
-def _key(task, by_unit):
+def _key(task: dict, by_unit: bool) -> tuple[str, str | None]:
     return task["task"], task["unit"] if by_unit else None
 
 
-def _step(result, index, titles, names) -> str:
+def _step(result: dict, index: int | None, titles: dict, names: dict) -> str:
     if index is None:
         return "（无后续步骤）"
     task = result["tasks"][index]
@@ -127,20 +135,20 @@ def _step(result, index, titles, names) -> str:
     return f"{titles.get(task['task'], task['task'])}{unit}"
 
 
-def _end(result, side) -> str:
+def _end(result: dict, side: Side) -> str:
     status = side.stage_labels.get(result["status"], result["status"])
     return STATE_LABELS[result["state"]] + (f"（{status}）" if status and result["state"] != "error" else "")
 
 
-def _titles(side) -> dict:
+def _titles(side: Side) -> dict:
     return {name: meta.title for name, meta in side.bundle.user_tasks.items()}
 
 
-def _unit_names(*sides) -> dict:
+def _unit_names(*sides: Side) -> dict:
     return {u["id"]: u["name"] for side in sides for u in side.region.units}
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -156,10 +164,10 @@ def format_report(report: dict, limit: int = 20) -> str:
     out = ["提案办理回放报告", f"基线：{_side(report['baseline'])}", f"候选：{_side(report['candidate'])}",
            f"案件：{report['about'].get('cases_label', '')}", ""]
 
-    def section(title, rows, first="项目") -> None:
+    def section(title: str, rows: list, first: str = "项目") -> None:
         out.extend([title, _table([first, "基线", "候选", "变化"], rows), ""])
 
-    def rows_of(key, names, keys=None):
+    def rows_of(key: str, names: dict, keys: Iterable | None = None) -> list:
         keys = keys or sorted(set(b[key]) | set(c[key]), key=lambda k: (-(b[key].get(k, 0) + c[key].get(k, 0)), k))
         return [_row(names.get(k, k), b[key].get(k, 0), c[key].get(k, 0)) for k in keys]
 
@@ -215,15 +223,15 @@ def _side(side: dict) -> str:
     return f"{text}，{side['description']}" if side.get("description") else text
 
 
-def _days(value) -> str:
+def _days(value: float | None) -> str:
     return "-" if value is None else f"{value:g}"
 
 
-def _days_diff(left, right) -> str:
+def _days_diff(left: float | None, right: float | None) -> str:
     return "-" if left is None or right is None else f"{right - left:+g}" if right != left else "0"
 
 
-def _row(label, left, right) -> list:
+def _row(label: str, left: int, right: int) -> list:
     return [label, str(left), str(right), f"{right - left:+d}" if right != left else "0"]
 
 
@@ -235,10 +243,10 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _table(headers, rows) -> str:
+def _table(headers: list, rows: list) -> str:
     widths = [max(_width(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
 
-    def line(cells):
+    def line(cells: Iterable) -> str:
         return "  " + "  ".join(str(x) + " " * (w - _width(str(x))) for x, w in zip(cells, widths, strict=False)).rstrip()
 
     return "\n".join([line(headers), "  " + "  ".join("-" * w for w in widths), *map(line, rows)])

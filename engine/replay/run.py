@@ -19,20 +19,25 @@ reminders, the proposal's reply class and satisfaction.
 """
 import copy
 import heapq
-from datetime import datetime, time, timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
 from SpiffWorkflow.exceptions import WorkflowException
 
+from engine.definitions.bundle import ProcessBundle
 from engine.model import clock
 from engine.model.errors import EngineError, InvalidForm
+from engine.model.tables import OpenTask
 from engine.replay.answers import Answer, ReplayError, TaskView, fit, invent
-from engine.replay.memory import MemoryStore
-from engine.replay.year import median_days
+from engine.replay.memory import MemoryStore, ScratchCase
+from engine.replay.recorded import RecordedAnswers, RecordedCase
+from engine.replay.year import GeneratedAnswers, GeneratedCase, median_days
 from engine.rules.deadlines import Deadlines
 from engine.rules.workcal import WorkCalendar
 from engine.services.cases import SUBMISSION_FORM
 from engine.workflow import faults
+from engine.workflow.runtime import Runtime
 
 MAX_STEPS = 800  # user tasks and timer rounds in one case
 MAX_YEARS = 5  # a timer further than this after submission is never reached
@@ -41,11 +46,11 @@ MAX_YEARS = 5  # a timer further than this after submission is never reached
 class _KnownDays(WorkCalendar):
     """The region's working calendar, each day looked up once (a replay asks about the same days often)."""
 
-    def __init__(self, extra_holidays=None, extra_workdays=None) -> None:
+    def __init__(self, extra_holidays: Iterable | None = None, extra_workdays: Iterable | None = None) -> None:
         super().__init__(extra_holidays, extra_workdays)
         self._known: dict = {}
 
-    def is_workday(self, d) -> bool:
+    def is_workday(self, d: date) -> bool:
         """As WorkCalendar.is_workday, remembered per day."""
         found = self._known.get(d)
         if found is None:
@@ -56,7 +61,7 @@ class _KnownDays(WorkCalendar):
 class Side:
     """A definition version with a region profile, as one side of a replay."""
 
-    def __init__(self, label: str, bundle, rt, description: str = "") -> None:
+    def __init__(self, label: str, bundle: ProcessBundle, rt: Runtime, description: str = "") -> None:
         """`rt`: a Runtime of the side's region, forms and stages (not shared with an instance:
         the side's in-memory database registers its version in it)."""
         self.label, self.bundle, self.description = label, bundle, description
@@ -91,7 +96,8 @@ class CaseRun:
     database (engine/replay/memory.py); a test passes one that runs them on a real
     database through the live services, with the same schedule."""
 
-    def __init__(self, side: Side, case, answers, horizon: datetime | None = None, on=None) -> None:
+    def __init__(self, side: Side, case: RecordedCase | GeneratedCase, answers: RecordedAnswers | GeneratedAnswers,
+                 horizon: datetime | None = None, on: ScratchCase | None = None) -> None:
         self.side, self.case, self.answers, self.horizon = side, case, answers, horizon
         self.bundle = side.bundle
         self.on = on
@@ -136,7 +142,7 @@ class CaseRun:
                 self.error = f"回放出错：{faults.reason(err)}"
             return self._result(on)
 
-    def _sync(self, on) -> None:
+    def _sync(self, on: ScratchCase) -> None:
         rows = {row.id: row for row in on.open_tasks()}
         for task_id in [i for i in self.open if i not in rows]:
             del self.open[task_id]  # done, or cancelled by an interrupting event
@@ -157,7 +163,7 @@ class CaseRun:
             self.seq += 1
             heapq.heappush(self.pending, (self._when(view, answer), self.seq, view.id, answer))
 
-    def _view(self, on, row) -> TaskView:
+    def _view(self, on: ScratchCase, row: OpenTask) -> TaskView:
         task = on.workflow.get_task_from_id(UUID(row.id))
         key = (row.name, row.unit_id or row.assignee)
         self.seen[key] = self.seen.get(key, 0) + 1
@@ -174,7 +180,7 @@ class CaseRun:
         done = datetime.combine(day, time(9), clock.CHINA) + timedelta(minutes=answer.minute)
         return done if done > ready else ready + timedelta(minutes=10 + answer.minute % 50)
 
-    def _next(self, on) -> bool:
+    def _next(self, on: ScratchCase) -> bool:
         while self.pending and self.pending[0][2] not in self.open:
             heapq.heappop(self.pending)
         nxt = self.pending[0] if self.pending else None
@@ -193,7 +199,7 @@ class CaseRun:
         self._complete(on, self.open[nxt[2]], nxt[3])
         return True
 
-    def _complete(self, on, view: TaskView, answer: Answer) -> None:
+    def _complete(self, on: ScratchCase, view: TaskView, answer: Answer) -> None:
         at = clock.now()
         nth = self.invented.get(view.name, 0)
         try:
@@ -226,13 +232,13 @@ class CaseRun:
                            "late": bool(view.due_at and at > view.due_at), "invented": invented})
         self._stepped(on)
 
-    def _stepped(self, on) -> None:
+    def _stepped(self, on: ScratchCase) -> None:
         """After a step: when the reply class was first set (the reply's time)."""
-        if self.replied_at is None and on.proposal.reply_class is not None:
+        if self.replied_at is None and on.proposal is not None and on.proposal.reply_class is not None:
             self.replied_at = clock.now()
 
     # -- the result ------------------------------------------------------------------
-    def _result(self, on) -> dict:
+    def _result(self, on: ScratchCase) -> dict:
         completed = bool(self.error is None and on.completed())
         end = clock.now()
         open_tasks = [{"task": v.name, "title": v.title, "role": v.role, "unit": v.unit, "ready": v.ready_at,

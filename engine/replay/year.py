@@ -19,11 +19,15 @@ handler takes: a median by role and stage (below), spread log-normally
 """
 import math
 import random
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from engine.model import clock
-from engine.replay.answers import Answer, pick, region_list
+from engine.profile.forms import FormCatalog
+from engine.profile.region import Region
+from engine.replay.answers import Answer, TaskView, pick, region_list
 from engine.rules.workcal import WorkCalendar
 
 PLENARY_SHARE, KEY_SHARE, FUNDS_SHARE, RETURN_SHARE, LATE_SHARE = 0.8, 0.2, 0.08, 0.05, 0.07
@@ -65,16 +69,16 @@ class GeneratedCase:
     draws: dict = field(default_factory=dict)
     running: bool = False  # a generated case is always played to its end
     horizon: datetime | None = None
-    source_region: object = None  # answers are drawn in each side's own region
+    source_region: Region | None = None  # answers are drawn in each side's own region
 
-    def submission(self, region) -> dict:
+    def submission(self, region: Region) -> dict:
         """The submission form data in `region` (its category drawn from the region's list)."""
         codes, _, shares = region_list(region, "categories")
         return {"title": self.title, "category": pick(self.draws["category_q"], codes, shares), "source": self.source,
                 "body": f"{self.title}。近年来群众反映较多，现状和问题分析如下：……", "suggestions": "一是……；二是……；三是……。",
                 "cosigners": list(self.cosigners)}
 
-    def answers(self, forms, known: set) -> "GeneratedAnswers":
+    def answers(self, forms: FormCatalog, known: set) -> "GeneratedAnswers":
         """A fresh source of this case's answers for one run (`known`: task names the case answers)."""
         return GeneratedAnswers(self, forms.region, known)
 
@@ -84,7 +88,7 @@ class GeneratedCase:
                 "proposer": self.proposer, "cosigners": self.cosigners, "draws": self.draws}
 
 
-def generate_year(region, n: int, year: int, seed) -> list[GeneratedCase]:
+def generate_year(region: Region, n: int, year: int, seed: int | str | None) -> list[GeneratedCase]:
     """`n` proposals of `year`, the same for the same seed (dates by `region`'s working days)."""
     calendar = WorkCalendar.for_region(region)
     start = calendar.add_working_days(date(year, 1, 8), 0)
@@ -131,13 +135,13 @@ def median_days(role: str, stage: str | None) -> int:
 class GeneratedAnswers:
     """Answers of one generated case in one run, made per form from its draws."""
 
-    def __init__(self, case: GeneratedCase, region, known: set) -> None:
+    def __init__(self, case: GeneratedCase, region: Region, known: set) -> None:
         self.case, self.region, self.known = case, region, known
         self.state: dict = {}
         # a unit's place in the case (1st drawn unit, 2nd, ...) keys its draws: the same in any region
         self.slots = {unit: f"u{i}" for i, unit in enumerate(draw_units(region, case.draws["unit_qs"]))}
 
-    def take(self, view) -> Answer | None:
+    def take(self, view: TaskView) -> Answer | None:
         """The answer to a ready task, or None when the case has none (a task it does not know)."""
         maker = FORM_ANSWERS.get(view.form)
         if maker is None or view.name not in self.known:
@@ -148,7 +152,7 @@ class GeneratedAnswers:
         return Answer(build=lambda at: maker(_Draw(self, view, rng, at)), days=days, minute=minute,
                       actor=view.assignee or view.who)
 
-    def waits(self, view) -> bool:
+    def waits(self, view: TaskView) -> bool:
         """A generated case never leaves a task waiting."""
         return False
 
@@ -156,7 +160,7 @@ class GeneratedAnswers:
 class _Draw:
     """What a form's answer maker may use: the case's draws, the task, its random draws, the day."""
 
-    def __init__(self, source, view, rng, at) -> None:
+    def __init__(self, source: GeneratedAnswers, view: TaskView, rng: random.Random, at: datetime) -> None:
         self.source, self.d, self.region, self.state, self.view, self.rng, self.at = (
             source, source.case.draws, source.region, source.state, view, rng, at)
 
@@ -169,7 +173,7 @@ class _Draw:
         codes, _, shares = region_list(self.region, key)
         return pick(q, codes, shares)
 
-    def units(self, qs, exclude=()) -> list:
+    def units(self, qs: Iterable[float], exclude: Iterable = ()) -> list:
         """Distinct units of the region for quantiles `qs`."""
         return draw_units(self.region, qs, exclude)
 
@@ -187,7 +191,7 @@ class _Draw:
         return self.rng.random() < share
 
 
-def _review(c):
+def _review(c: _Draw) -> dict:
     data = {"review_decision": c.d["review"], "category": c.coded("categories", c.d["category_q"])}
     if c.d["review"] in ("not_file", "opinion"):
         data["review_reason"] = "所提问题不属于本级职权范围，建议通过其他渠道反映。"
@@ -196,7 +200,7 @@ def _review(c):
     return data
 
 
-def _assign(c):
+def _assign(c: _Draw) -> dict:
     units = c.units(c.d["unit_qs"])
     leads = units[:2] if c.d["mode"] == "separate" else units[:1]
     data = {"assign_mode": c.d["mode"], "lead_unit_ids": leads,
@@ -208,14 +212,14 @@ def _assign(c):
     return data
 
 
-def _accept(c):
+def _accept(c: _Draw) -> dict:
     if c.first() and not c.state.get("returned") and c.chance(RETURN_SHARE):
         c.state["returned"] = True
         return {"accept_decision": "return", "return_reason": "该提案所提事项不属于本单位职责范围。"}
     return {"accept_decision": "accept"}
 
 
-def _reassign(c):
+def _reassign(c: _Draw) -> dict:
     taken = [c.view.data.get("lead_unit"), *(c.view.data.get("assisting_units") or {})]
     new = c.units([c.rng.random()], exclude=[u for u in taken if u])
     if new:
@@ -223,25 +227,25 @@ def _reassign(c):
     return {"new_lead_unit": new[0] if new else c.view.data.get("lead_unit"), "reassign_note": "按职能改办"}
 
 
-def _approve(c):
+def _approve(c: _Draw) -> dict:
     if c.first() and c.chance(REFUSE.get(c.view.role, REFUSE_OTHERS)):
         return {"approved": False, "approve_comment": "请补充完善后重新报送。"}
     return {"approved": True, "approve_comment": "同意。"}
 
 
-def _consultation(c):
+def _consultation(c: _Draw) -> dict:
     way = c.rng.choices(("phone", "meeting", "visit", "online", "inspection"), (30, 35, 15, 10, 10))[0]
     return {"contact_date": c.day(), "contact_way": way, "contact_people": "提案者、承办单位分管领导、经办人",
             "contact_content": "沟通办理思路和进展，听取提案者意见。", "proposer_view": "认可办理工作。",
             "more_contacts": c.view.occurrence < c.d["contacts"]}
 
 
-def _reply(c):
+def _reply(c: _Draw) -> dict:
     return {"reply_class": c.coded("reply_classes", c.d["class_q"]), "reply_text": TEXT,
             "adopted_points": "已采纳主要建议。", "involves_funds": c.d["funds"]}
 
 
-def _supervise(c):
+def _supervise(c: _Draw) -> dict:
     codes = region_list(c.region, "reply_classes")[0]
     current = c.view.data.get("reply_class")
     data = {"final_class": current if current in codes else c.coded("reply_classes", c.d["class_q"]), "approved": True}
@@ -250,7 +254,7 @@ def _supervise(c):
     return data
 
 
-def _rate(c):
+def _rate(c: _Draw) -> dict:
     satisfaction = c.coded("satisfaction_scale", c.rng.random())
     units = region_list(c.region, "units")[0]
     rated = {u: satisfaction for u in (c.view.data.get("assisting_units") or {}) if u in units}
@@ -258,8 +262,8 @@ def _rate(c):
             "rate_comment": "办理认真。"}
 
 
-def _agree(field, comment, share):
-    def make(c):
+def _agree(field: str, comment: str, share: float) -> Callable[[_Draw], dict]:
+    def make(c: _Draw) -> dict:
         if c.first() and c.chance(share):
             return {field: False, comment: "有不同意见，请再研究。"}
         return {field: True}
@@ -286,7 +290,7 @@ FORM_ANSWERS = {
 }
 
 
-def draw_units(region, qs, exclude=()) -> list:
+def draw_units(region: Region, qs: Iterable[float], exclude: Iterable = ()) -> list:
     """Distinct units of `region`'s directory for quantiles `qs` (Zipf shares), leaving out `exclude`."""
     codes, _, shares = region_list(region, "units")
     chosen: list = []
@@ -297,5 +301,5 @@ def draw_units(region, qs, exclude=()) -> list:
     return chosen
 
 
-def _weighted(rng, table):
+def _weighted(rng: random.Random, table: Iterable[tuple[Any, float]]) -> Any:
     return rng.choices([value for value, _ in table], [weight for _, weight in table])[0]

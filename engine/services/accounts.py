@@ -5,6 +5,7 @@ import os
 import secrets
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.model.errors import EngineError, Unauthorized
@@ -21,7 +22,7 @@ def _method() -> str:
     return os.environ.get("CPPCC_PASSWORD_HASH", "scrypt")
 
 
-def authenticate(session, username: str, password: str) -> User:
+def authenticate(session: Session, username: str, password: str) -> User:
     """The active user with these credentials, or Unauthorized.
 
     Every attempt checks one password hash, a dummy one for an unknown name, so a
@@ -41,7 +42,7 @@ def _dummy_hash(method: str) -> str:
     return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
-def committee_account(session, username: str | None = None) -> User:
+def committee_account(session: Session, username: str | None = None) -> User:
     """The active committee account `username` (for a command run on the committee's behalf),
     or the first one by username; an EngineError when there is none."""
     query = select(User).where(User.active.is_(True)).order_by(User.username)

@@ -5,6 +5,9 @@ The scores themselves are read-side arithmetic (engine/queries/statistics/assess
 a snapshot stores the computed result whole, so a published ranking never changes when
 the data are corrected later.
 """
+from typing import Any
+
+from engine.adapters.db import UnitOfWork
 from engine.model import clock
 from engine.model.errors import EngineError, NotFound
 from engine.model.tables import AssessmentAdjustment, AssessmentSnapshot, Unit, User
@@ -15,7 +18,7 @@ from engine.rules import permissions
 MAX_REASON = 2000
 
 
-def set_manual_item(uow, region: Region, user: User, year: int, unit_id: str, item: str, points, reason: str) -> dict:
+def set_manual_item(uow: UnitOfWork, region: Region, user: User, year: int, unit_id: str, item: str, points: Any, reason: str) -> dict:
     """Enter (or replace) a manual item's points for a unit and year, with the reason."""
     permissions.check_may_assess(user)
     plan = {i["code"]: i for i in scheme(region).get("manual") or []}
@@ -38,7 +41,7 @@ def set_manual_item(uow, region: Region, user: User, year: int, unit_id: str, it
         errors.append({"field": "reason", "message": "请写明加分或扣分的理由"})
     elif len(reason) > MAX_REASON:
         errors.append({"field": "reason", "message": f"理由不能超过 {MAX_REASON} 字"})
-    if errors:
+    if errors or value is None:  # value is None only with an error listed
         raise EngineError("考核手工项填写不正确：" + "；".join(e["message"] for e in errors), errors=errors)
     row = uow.session.query(AssessmentAdjustment).filter_by(year=year, unit_id=unit_id, item=item).one_or_none()
     if row is None:
@@ -51,7 +54,7 @@ def set_manual_item(uow, region: Region, user: User, year: int, unit_id: str, it
     return {"year": year, "unit": unit_id, "item": item, "points": value, "reason": reason}
 
 
-def freeze(uow, region: Region, user: User, year: int, data: dict, note: str = "") -> dict:
+def freeze(uow: UnitOfWork, region: Region, user: User, year: int, data: dict, note: str = "") -> dict:
     """Freeze the year's scores as they stand (`data`: the computed assessment,
     engine.queries.statistics.assessment.assess): a snapshot with who and when. Returns its summary."""
     permissions.check_may_assess(user)

@@ -19,12 +19,17 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from engine.adapters.db import UnitOfWork
 from engine.model import clock, limits
 from engine.model.errors import Forbidden, InvalidForm, NotFound
+from engine.model.settings import Settings
 from engine.model.tables import Attachment, OpenTask, Proposal, User, describe_attachment
 from engine.rules.permissions import may_do, may_upload, visible_proposals_clause
 
@@ -56,7 +61,7 @@ _SPACES = re.compile(r"\s+")
 _DROPPED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}  # controls, bidi overrides, zero-width...
 
 
-def save_attachment(session, settings, user: User, proposal_id: int, filename: str | None, stream,
+def save_attachment(session: Session, settings: Settings, user: User, proposal_id: int, filename: str | None, stream: BinaryIO,
                     content_type: str | None = None, task_id: str | None = None,
                     field: str | None = None) -> dict:
     """Store an uploaded file as an attachment of a proposal; return its description.
@@ -86,7 +91,7 @@ def save_attachment(session, settings, user: User, proposal_id: int, filename: s
     check_proposal_visible(session, user, proposal_id)
     if task_id is not None:
         _check_task(session, user, proposal_id, task_id)
-    elif not may_upload(session, user, session.get(Proposal, proposal_id)):
+    elif not may_upload(session, user, session.get_one(Proposal, proposal_id)):
         raise Forbidden("您不能为该提案上传附件：只有提案委员会、提案者（办结前）、承办单位（办理中）和重点提案的督办领导可以上传")
     if field is not None and (not isinstance(field, str) or len(field) > MAX_FIELD):
         raise InvalidForm("附件信息不正确", [{"field": "field", "message": f"表单字段名应为不超过 {MAX_FIELD} 个字符的文本"}])
@@ -127,14 +132,15 @@ def save_attachment(session, settings, user: User, proposal_id: int, filename: s
     return describe_attachment(row)
 
 
-def check_proposal_visible(session, user: User, proposal_id: int) -> None:
+def check_proposal_visible(session: Session, user: User, proposal_id: int) -> None:
     """Raise NotFound unless the proposal exists and `user` may see it (the same answer for both)."""
     visible = session.scalar(select(Proposal.id).where(Proposal.id == proposal_id, visible_proposals_clause(user)))
     if visible is None:
         raise NotFound("找不到该提案")
 
 
-def upload_attachments(uow, settings, user: User, proposal_id: int, files, task_id: str | None = None,
+def upload_attachments(uow: UnitOfWork, settings: Settings, user: User, proposal_id: int, files: Iterable[tuple[str | None, BinaryIO, str | None]],
+                       task_id: str | None = None,
                        field: str | None = None, name_field: bool = False) -> list[dict]:
     """Save uploaded files [(filename, stream, content type)] to a proposal (or one of its
     steps' form `field`) and commit; all or none: a refused file refuses the lot. With
@@ -152,7 +158,7 @@ def upload_attachments(uow, settings, user: User, proposal_id: int, files, task_
     return saved
 
 
-def check_attachment_ids(session, proposal_id: int, ids) -> list[str]:
+def check_attachment_ids(session: Session, proposal_id: int, ids: Iterable[object] | None) -> list[str]:
     """Problems (Chinese, one per bad id) with attachment ids a form refers to; [] when all are fine.
 
     Each id must be an integer (or a string of digits) naming an attachment of
@@ -185,13 +191,13 @@ def describe_size(size: int) -> str:
     return f"{size} 字节"
 
 
-def _check_task(session, user: User, proposal_id: int, task_id) -> None:
+def _check_task(session: Session, user: User, proposal_id: int, task_id: object) -> None:
     task = session.get(OpenTask, task_id) if isinstance(task_id, str) and len(task_id) <= 36 else None
     if task is None or task.proposal_id != proposal_id or not may_do(user, task):
         raise NotFound("找不到该任务：只能为本提案中您的待办任务上传附件")
 
 
-def _copy_checked(stream, out, limit: int, extension: str) -> tuple[int, str]:
+def _copy_checked(stream: BinaryIO, out: BinaryIO, limit: int, extension: str) -> tuple[int, str]:
     """Copy `stream` to `out` in chunks, reading at most limit + 1 bytes; return (size, sha256)."""
     digest, size, sniffer = hashlib.sha256(), 0, _Sniffer(extension)
     while True:
@@ -248,7 +254,7 @@ class _Sniffer:
                 raise _file_error(f"文件内容与类型不符：它看起来是网页或脚本，不能作为 .{self.extension} 文件上传")
 
 
-def _clean_filename(raw) -> str:
+def _clean_filename(raw: object) -> str:
     """The name to show: last path part, no control or format characters, trimmed, ≤ 255 characters."""
     if not isinstance(raw, str):
         return ""
@@ -265,13 +271,13 @@ def _clean_filename(raw) -> str:
     return name
 
 
-def _plain_type(content_type) -> str:
+def _plain_type(content_type: str | None) -> str:
     value = (content_type or "").split(";", 1)[0].strip().lower()
     ok = re.fullmatch(r"[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*", value) and len(value) <= 120
     return value if ok else "application/octet-stream"
 
 
-def _as_id(value) -> int | None:
+def _as_id(value: object) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):

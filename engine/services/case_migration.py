@@ -16,21 +16,28 @@ unit, assignee and due date are read again from the new version. Armed
 timers keep the time they were armed with; the ones armed later follow the
 new version.
 """
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from SpiffWorkflow.bpmn.util.diff import diff_workflow
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.util.diff import WorkflowDiff, diff_workflow
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
-from engine.adapters.db import CONFLICT_MESSAGE, UnitOfWork, lost_to_concurrent, stored
+from engine.adapters.db import CONFLICT_MESSAGE, Database, UnitOfWork, lost_to_concurrent, stored
 from engine.definitions import versions
+from engine.definitions.bundle import ProcessBundle
 from engine.definitions.versions import current_definition, find_version
 from engine.model.errors import EngineError
 from engine.model.eventlog import log
 from engine.model.tables import Case, ProcessDefinition, Proposal, User
 from engine.workflow import state
+from engine.workflow.runtime import Runtime
 from engine.workflow.step import Step, lock_case
 
 # Tasks only foreseen, not reached: dropped when their definition is gone, and foreseen again later.
@@ -57,12 +64,12 @@ class CaseCheck:
         return asdict(self)
 
 
-def target_definition(session, rt, version: str | None) -> ProcessDefinition:
+def target_definition(session: Session, rt: Runtime, version: str | None) -> ProcessDefinition:
     """The version to move to: `version` (hash or prefix), or the current one."""
     return find_version(session, version) if version else current_definition(session, rt)
 
 
-def plan(database, rt, version: str | None = None, case_ids=None) -> tuple[str, list[CaseCheck]]:
+def plan(database: Database, rt: Runtime, version: str | None = None, case_ids: Iterable[int] | None = None) -> tuple[str, list[CaseCheck]]:
     """Dry run: check every running case not on the target version (or only `case_ids`).
 
     Returns the target hash and one CaseCheck per case, in case order. Writes nothing.
@@ -71,13 +78,13 @@ def plan(database, rt, version: str | None = None, case_ids=None) -> tuple[str, 
         target = target_definition(uow.session, rt, version)
         checks = []
         for case in _running_cases(uow.session, target, case_ids):
-            proposal = uow.session.get(Proposal, case.proposal_id)
+            proposal = uow.session.get_one(Proposal, case.proposal_id)
             step = Step(uow, rt, case, proposal, rt.bundle_of_case(uow.session, case), None)
             checks.append(_check(step, target, rt.bundle_for(target))[0])
         return target.hash, checks
 
 
-def migrate(database, rt, version: str | None = None, by: str | None = None, case_ids=None) -> dict:
+def migrate(database: Database, rt: Runtime, version: str | None = None, by: str | None = None, case_ids: Iterable[int] | None = None) -> dict:
     """Move every running case that can move to the target version, one transaction per case.
 
     Returns {"to": hash, "moved": [CaseCheck], "skipped": [CaseCheck], "failed": [CaseCheck]}:
@@ -99,7 +106,7 @@ def migrate(database, rt, version: str | None = None, by: str | None = None, cas
             step = Step(uow, rt, case, proposal, rt.bundle_of_case(uow.session, case), None)
             try:
                 check, workflow = _check(step, target, rt.bundle_for(target))
-                if not check.movable:
+                if not check.movable or workflow is None:  # not movable: nothing was loaded
                     result["skipped"].append(check)
                     continue
                 _move(step, workflow, target, rt.bundle_for(target), check, by)
@@ -124,19 +131,19 @@ def _reason(err: Exception) -> str:
     return str(err)
 
 
-def _running_cases(session, target, case_ids):
+def _running_cases(session: Session, target: ProcessDefinition, case_ids: Iterable[int] | None) -> Sequence[Case]:
     query = select(Case).where(Case.completed.is_(False), Case.definition_id != target.id).order_by(Case.id)
     if case_ids:
         query = query.where(Case.id.in_(list(case_ids)))
     return session.scalars(query).all()
 
 
-def _describe_case(case, proposal, from_hash, to_hash) -> CaseCheck:
+def _describe_case(case: Case, proposal: Proposal, from_hash: str, to_hash: str) -> CaseCheck:
     return CaseCheck(case_id=case.id, proposal_id=proposal.id, number=proposal.number, title=proposal.title,
                      process=case.process, from_version=from_hash, to_version=to_hash, movable=True)
 
 
-def _check(step, target, new_bundle):
+def _check(step: Step, target: ProcessDefinition, new_bundle: ProcessBundle) -> tuple[CaseCheck, tuple | None]:
     """(CaseCheck, the loaded workflow and its diffs) for one case."""
     case, proposal = step.case, step.proposal
     check = _describe_case(case, proposal, step.bundle.hash, target.hash)
@@ -169,7 +176,8 @@ def _check(step, target, new_bundle):
     return check, (workflow, diffs, new_subprocess_specs)
 
 
-def _move(step, loaded, target, new_bundle, check, by) -> None:
+def _move(step: Step, loaded: tuple, target: ProcessDefinition, new_bundle: ProcessBundle, check: CaseCheck,
+          by: str | None) -> None:
     workflow, diffs, new_subprocess_specs = loaded
     for wf, diff, spec in diffs:
         _swap_specs(wf, diff, spec)
@@ -178,7 +186,7 @@ def _move(step, loaded, target, new_bundle, check, by) -> None:
     step.case.definition_id = target.id
     step.advance(workflow)  # a step the new version adds after finished ones runs now
     labels = [versions.version_label(step.session, d) for d in (
-        step.session.scalar(select(ProcessDefinition).where(ProcessDefinition.hash == check.from_version)), target)]
+        step.session.scalars(select(ProcessDefinition).where(ProcessDefinition.hash == check.from_version)).one(), target)]
     who = step.session.scalar(select(User.name).where(User.username == by)) if by else None
     log(step.session, step.proposal, "migrated", None,
         f"流程版本由{labels[0]}迁移到{labels[1]}" + (f"（操作：{who or by}）" if by else ""),
@@ -187,12 +195,12 @@ def _move(step, loaded, target, new_bundle, check, by) -> None:
     step.save(workflow, refresh_due=True, refresh_meta=True)
 
 
-def _foreseen(task) -> bool:
+def _foreseen(task: SpiffTask) -> bool:
     """A task not reached yet, whose parent is not finished (it is foreseen again when the parent ends)."""
     return task.has_state(_FORESEEN) and task.parent is not None and not task.parent.has_state(TaskState.FINISHED_MASK)
 
 
-def _swap_specs(wf, diff, spec) -> None:
+def _swap_specs(wf: BpmnWorkflow, diff: WorkflowDiff, spec: BpmnProcessSpec) -> None:
     """Point the workflow and each task at the new version's definitions, keeping every task's
     identity and state (SpiffWorkflow's migrate_workflow would reset waiting tasks, re-arming
     timers and re-creating people's tasks); foreseen tasks whose definition is gone are dropped."""
@@ -209,7 +217,7 @@ def _swap_specs(wf, diff, spec) -> None:
     _foresee_again(wf)
 
 
-def _foresee_again(wf) -> None:
+def _foresee_again(wf: BpmnWorkflow) -> None:
     """Re-predict what follows each task that is ready or waiting and has not produced
     anything yet: its foreseen successors still follow the old version's flows."""
     for task in list(wf.tasks.values()):
@@ -222,7 +230,7 @@ def _foresee_again(wf) -> None:
         task.task_spec._predict(task, mask=TaskState.PREDICTED_MASK | TaskState.FUTURE | task.state)
 
 
-def _state_label(task) -> str:
+def _state_label(task: SpiffTask) -> str:
     labels = {TaskState.READY: "待办", TaskState.WAITING: "等待中", TaskState.COMPLETED: "已完成",
               TaskState.STARTED: "进行中", TaskState.FUTURE: "未开始", TaskState.LIKELY: "未开始",
               TaskState.MAYBE: "未开始", TaskState.ERROR: "出错", TaskState.CANCELLED: "已取消"}

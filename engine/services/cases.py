@@ -4,13 +4,18 @@ Every function takes a UnitOfWork and commits it only when the whole step
 succeeded: the proposal row, the case state, the open-task table and the event
 log change together or not at all.
 """
+from collections.abc import Sequence
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import TaskNotFoundException
+from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.adapters.db import UnitOfWork, stored
+from engine.definitions.bundle import TaskMeta
 from engine.model import clock
 from engine.model.errors import Conflict, Forbidden, InvalidForm, NotFound
 from engine.model.eventlog import log
@@ -75,7 +80,8 @@ def submit_proposal(uow: UnitOfWork, rt: Runtime, user: User, data: dict, commit
 
 
 def complete_task(uow: UnitOfWork, rt: Runtime, user: User, task_id: str, data: dict,
-                  expected_version: int | None = None, commit: bool = True, then=()) -> dict:
+                  expected_version: int | None = None, commit: bool = True,
+                  then: Sequence[tuple[str, dict]] = ()) -> dict:
     """Complete an open user task with form data, as `user`.
 
     Refuses with NotFound (no such task), Conflict (already done, or the case
@@ -93,7 +99,7 @@ def complete_task(uow: UnitOfWork, rt: Runtime, user: User, task_id: str, data: 
 
 def complete_open_task(uow: UnitOfWork, rt: Runtime, user: User, row: OpenTask, data: dict,
                        expected_version: int | None = None, on_behalf: tuple | None = None,
-                       commit: bool = True, then=()) -> dict:
+                       commit: bool = True, then: Sequence[tuple[str, dict]] = ()) -> dict:
     """Complete the open task `row` as `user`, whose right to do it the caller has checked
     (complete_task; a paper rating entered for a member, `on_behalf` = (member, scan id)),
     then the tasks of `then` (complete_task)."""
@@ -115,7 +121,10 @@ def complete_open_task(uow: UnitOfWork, rt: Runtime, user: User, row: OpenTask, 
         task = None
     if task is None or task.state != TaskState.READY:
         raise Conflict("该任务当前不可办理，请刷新后重试")
-    complete_loaded(step, workflow, task, rt.task_meta(step.bundle, task), fields, store=not then)
+    meta = rt.task_meta(step.bundle, task)
+    if meta is None:  # an engine task: nobody completes it by hand
+        raise Conflict("该任务当前不可办理，请刷新后重试")
+    complete_loaded(step, workflow, task, meta, fields, store=not then)
     for n, (form, more) in enumerate(then, 1):
         complete_next(step, workflow, user, form, more, store=n == len(then))
     if commit:
@@ -123,7 +132,8 @@ def complete_open_task(uow: UnitOfWork, rt: Runtime, user: User, row: OpenTask, 
     return {"proposal_id": proposal.id, "version": case.version, "status": proposal.status}
 
 
-def complete_loaded(step: steps.Step, workflow, task, meta, fields: dict, store: bool = True) -> None:
+def complete_loaded(step: steps.Step, workflow: BpmnWorkflow, task: SpiffTask, meta: TaskMeta, fields: dict,
+                    store: bool = True) -> None:
     """Complete the READY user task `task` of the step's loaded workflow with validated form
     data: the form's rules, the task, what follows, the case stored (not committed; `store=False`
     leaves the storing to a task done next in the same step).
@@ -149,7 +159,7 @@ def complete_loaded(step: steps.Step, workflow, task, meta, fields: dict, store:
         step.save(workflow)
 
 
-def complete_next(step: steps.Step, workflow, user: User, form: str, data: dict, store: bool = True) -> None:
+def complete_next(step: steps.Step, workflow: BpmnWorkflow, user: User, form: str, data: dict, store: bool = True) -> None:
     """Complete, in the same step, the one ready user task of `form` the case has just reached,
     checked as complete_task checks a task (the user may do it, the form's validation, rules
     and references) and logged as its own event. A refusal names the task (交办：...)."""
@@ -170,7 +180,7 @@ def complete_next(step: steps.Step, workflow, user: User, form: str, data: dict,
         raise InvalidForm(f"{meta.title}：{err.message}", err.errors) from None
 
 
-def _check_references(session, rt: Runtime, row: OpenTask, fields: dict) -> None:
+def _check_references(session: Session, rt: Runtime, row: OpenTask, fields: dict) -> None:
     """Fields that name things in the database: attachments of this proposal, leaders
     (active deputy-head accounts) for a key proposal's supervision, and other proposals
     (one to merge into: it exists, is not this one and was not itself merged away)."""

@@ -7,6 +7,7 @@ who may do it (a person of that unit with its role). Who may do which is
 engine/rules/permissions.py; each function here is one transaction (it commits).
 """
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.adapters import outbox as notify
 from engine.adapters.db import UnitOfWork, stored
@@ -15,6 +16,7 @@ from engine.model.errors import NotFound
 from engine.model.eventlog import log
 from engine.model.tables import OpenTask, Proposal, User
 from engine.rules import permissions
+from engine.workflow.runtime import Runtime
 
 
 def claim(uow: UnitOfWork, user: User, task_id: str) -> OpenTask:
@@ -40,7 +42,7 @@ def release(uow: UnitOfWork, user: User, task_id: str) -> OpenTask:
     return row
 
 
-def assign(uow: UnitOfWork, rt, user: User, task_id: str, username) -> OpenTask:
+def assign(uow: UnitOfWork, rt: Runtime, user: User, task_id: str, username: object) -> OpenTask:
     """The committee gives an open pool task to `username` (one who may do it), who is told."""
     session = uow.session
     row = session.get(OpenTask, task_id) if isinstance(task_id, str) else None
@@ -58,7 +60,7 @@ def assign(uow: UnitOfWork, rt, user: User, task_id: str, username) -> OpenTask:
     return row
 
 
-def _log(session, row: OpenTask, user: User, title: str) -> None:
-    proposal = session.get(Proposal, row.proposal_id)
+def _log(session: Session, row: OpenTask, user: User, title: str) -> None:
+    proposal = session.get_one(Proposal, row.proposal_id)
     log(session, proposal, "task_claim", user, title, unit_id=row.unit_id,
         data={"task": row.name, "claimed_by": row.claimed_by})

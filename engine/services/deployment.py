@@ -6,10 +6,16 @@ refuses a stale edit — a file someone else changed and deployed after the edit
 was opened on `base` — with 409, deploys nothing when nothing changed, and
 otherwise validates, stores, makes the version current and commits.
 """
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from sqlalchemy.orm import Session
+
+from engine.adapters.db import UnitOfWork
 from engine.definitions import versions
 from engine.model.errors import Conflict
+from engine.model.tables import User
+from engine.workflow.runtime import Runtime
 
 NO_CHANGE_MESSAGE = "内容与当前版本相同，无需部署"
 
@@ -26,7 +32,7 @@ class DeployOutcome:
     warnings: list = field(default_factory=list)
 
 
-def check_not_stale(session, rt, changed, base: str | None) -> None:
+def check_not_stale(session: Session, rt: Runtime, changed: Iterable[str], base: str | None) -> None:
     """Conflict (409) when a file in `changed` differs between version `base` (the one the
     editor was opened on) and the current version: someone deployed a change to it meanwhile."""
     current = versions.current_definition(session, rt)
@@ -39,7 +45,7 @@ def check_not_stale(session, rt, changed, base: str | None) -> None:
                            "请下载你的修改后重新打开此文件再合并")
 
 
-def deploy_change(uow, rt, user, changed: dict, removed=(), *, base: str | None = None, note: str = "",
+def deploy_change(uow: UnitOfWork, rt: Runtime, user: User, changed: dict, removed: Iterable[str] = (), *, base: str | None = None, note: str = "",
                   source: str = "api", warnings: list | None = None) -> DeployOutcome:
     """Deploy the current version with `changed` files replaced or added and `removed` ones
     dropped, as `user` (a process designer), and commit. Refused (nothing written): not a
@@ -60,7 +66,7 @@ def deploy_change(uow, rt, user, changed: dict, removed=(), *, base: str | None 
     return DeployOutcome(True, definition.hash, changes, created, deployment.id, warnings)
 
 
-def deploy_files(uow, rt, files: dict, *, by: str, source: str = "cli", note: str = "",
+def deploy_files(uow: UnitOfWork, rt: Runtime, files: dict, *, by: str, source: str = "cli", note: str = "",
                  warnings: list | None = None) -> DeployOutcome:
     """Deploy a complete definition (the command line: the files on disk, or given ones merged
     into the current version) and commit; an identical stored version is made current again

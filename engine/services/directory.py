@@ -1,12 +1,16 @@
 """The unit directory and accounts: loading the region's units, adding users."""
-from sqlalchemy import func, select
+from collections.abc import Iterable
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.adapters.db import UnitOfWork
 from engine.model.tables import Unit, User
 from engine.profile.region import Region
 from engine.services.accounts import hash_password
 
 
-def sync_units(session, region: Region) -> int:
+def sync_units(session: Session, region: Region) -> int:
     """Insert or update the region's unit directory; return how many units it has."""
     for entry in region.units:
         unit = session.get(Unit, entry["id"])
@@ -18,7 +22,7 @@ def sync_units(session, region: Region) -> int:
     return len(region.units)
 
 
-def compare_units(session, units: list[dict]) -> dict:
+def compare_units(session: Session, units: list[dict]) -> dict:
     """How a unit directory differs from the database's units table.
 
     Returns {"added": [ids], "changed": [ids], "removed": [ids], "in_use": {id: accounts}}:
@@ -38,7 +42,7 @@ def compare_units(session, units: list[dict]) -> dict:
     return {"added": added, "changed": changed, "removed": removed, "in_use": in_use}
 
 
-def add_user(session, username: str, name: str, password: str, roles, unit_id: str | None = None,
+def add_user(session: Session, username: str, name: str, password: str, roles: Iterable[str], unit_id: str | None = None,
              email: str | None = None, phone: str | None = None, password_hash: str | None = None) -> User:
     """Create a user (e-mail and mobile number for notifications are optional);
     refuses a username that exists, or an unknown unit. `password_hash`, when
@@ -54,14 +58,14 @@ def add_user(session, username: str, name: str, password: str, roles, unit_id: s
     return user
 
 
-def load_unit_directory(uow, region: Region) -> int:
+def load_unit_directory(uow: UnitOfWork, region: Region) -> int:
     """Insert or update the region's unit directory and commit; how many units it has."""
     count = sync_units(uow.session, region)
     uow.commit()
     return count
 
 
-def create_user(uow, username: str, name: str, password: str, roles, unit_id: str | None = None) -> User:
+def create_user(uow: UnitOfWork, username: str, name: str, password: str, roles: Iterable[str], unit_id: str | None = None) -> User:
     """`add_user` in its own transaction (the command line's add-user)."""
     user = add_user(uow.session, username, name, password, roles, unit_id)
     uow.commit()

@@ -8,18 +8,20 @@ from datetime import UTC, datetime, time
 from sqlalchemy import select
 
 from engine.adapters import outbox as notify
+from engine.adapters.db import UnitOfWork
 from engine.model import clock
 from engine.model.errors import Conflict, InvalidForm, NotFound
 from engine.model.eventlog import log
 from engine.model.tables import Case, DeadlineExtension, Proposal, ProposalUnit, User
 from engine.rules import permissions
 from engine.workflow import extension as extension_tasks, step as steps
+from engine.workflow.runtime import Runtime
 
 REQUEST_FORM = extension_tasks.REQUEST_FORM
 PROCESS = extension_tasks.PROCESS
 
 
-def request_extension(uow, rt, user: User, proposal_id: int, data: dict) -> dict:
+def request_extension(uow: UnitOfWork, rt: Runtime, user: User, proposal_id: int, data: dict) -> dict:
     """A lead unit's request to extend its reply deadline; starts the approval process.
 
     `data` follows forms/extension_request.json. Refused when the user is not

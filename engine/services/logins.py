@@ -21,9 +21,12 @@ from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
+from engine.adapters.db import UnitOfWork
 from engine.model import clock
 from engine.model.errors import EngineError, Unauthorized
+from engine.model.settings import Settings
 from engine.model.tables import LoginFailure, LoginSession, User
 from engine.services import accounts
 
@@ -57,13 +60,13 @@ class Policy:
     window: timedelta = timedelta(minutes=15)
 
     @classmethod
-    def of(cls, settings) -> "Policy":
+    def of(cls, settings: Settings) -> "Policy":
         """The policy of engine.model.settings.Settings."""
         return cls(settings.login_max_failures, settings.login_max_failures_per_address,
                    timedelta(minutes=settings.login_lockout_minutes))
 
 
-def log_in(uow, username: str, password: str, address: str | None, policy: Policy, kind: str,
+def log_in(uow: UnitOfWork, username: str, password: str, address: str | None, policy: Policy, kind: str,
            lifetime: timedelta) -> tuple[User, str]:
     """Check the limits, then the password; commit a failure and raise Unauthorized, or open
     a login session of `kind` (PAGE or API) lasting `lifetime` and return (user, its secret).
@@ -87,14 +90,14 @@ def log_in(uow, username: str, password: str, address: str | None, policy: Polic
     return user, secret
 
 
-def session_user(session, secret, kind: str) -> User | None:
+def session_user(session: Session, secret: object, kind: str) -> User | None:
     """The active user of the open login session with this secret, or None (logged out,
     expired, never issued, or the account was deactivated)."""
     found = _open_session(session, secret, kind)
     return found if found is not None and found.active else None
 
 
-def log_out(uow, secret) -> None:
+def log_out(uow: UnitOfWork, secret: object) -> None:
     """End the login session with this secret (nothing if there is none) and commit."""
     if isinstance(secret, str) and secret:
         uow.session.execute(delete(LoginSession).where(LoginSession.secret_hash == _digest(secret)))
@@ -130,7 +133,7 @@ def token_secret(key: str, token: str, max_age: int) -> str:
     return payload["sid"]
 
 
-def user_from_token(session, key: str, token: str, max_age: int) -> User:
+def user_from_token(session: Session, key: str, token: str, max_age: int) -> User:
     """The user of an API token, or Unauthorized (forged, expired, logged out, deactivated)."""
     user = _open_session(session, token_secret(key, token, max_age), API)
     if user is None:
@@ -140,7 +143,7 @@ def user_from_token(session, key: str, token: str, max_age: int) -> User:
     return user
 
 
-def _open_session(session, secret, kind: str) -> User | None:
+def _open_session(session: Session, secret: object, kind: str) -> User | None:
     if not isinstance(secret, str) or not secret:
         return None
     found = session.execute(select(User, LoginSession.expires_at).join(LoginSession, LoginSession.user_id == User.id)
@@ -150,7 +153,7 @@ def _open_session(session, secret, kind: str) -> User | None:
     return found.User
 
 
-def _refuse_if_locked(session, name: str, address: str, policy: Policy, now: datetime) -> None:
+def _refuse_if_locked(session: Session, name: str, address: str, policy: Policy, now: datetime) -> None:
     waits = []
     for column, value, limit in ((LoginFailure.username, name, policy.per_account),
                                  (LoginFailure.address, address, policy.per_address)):
@@ -164,7 +167,7 @@ def _refuse_if_locked(session, name: str, address: str, policy: Policy, now: dat
         raise TooManyFailures(max(waits))
 
 
-def _name_key(username) -> str:
+def _name_key(username: object) -> str:
     """The user name as typed, as it can be stored (no NUL, at most 80 characters)."""
     return (username if isinstance(username, str) else "").replace("\x00", "")[:80]
 

@@ -10,6 +10,7 @@ keep `entered_by` and the scan (`evidence_id`), so the dossier, the statistics a
 exports mark it 代录 with who entered it.
 """
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.adapters.db import UnitOfWork
 from engine.model.errors import Conflict, EngineError, Forbidden, InvalidForm, NotFound
@@ -21,7 +22,7 @@ from engine.workflow.runtime import Runtime
 SCAN_TYPES = {"application/pdf", "image/jpeg", "image/png"}  # a signed form, scanned or photographed
 
 
-def open_raters(session, proposal_id: int) -> list[dict]:
+def open_raters(session: Session, proposal_id: int) -> list[dict]:
     """The members whose rating of the proposal's reply is awaited: [{username, name, task_id}]."""
     rows = session.execute(select(OpenTask, User.name).join(User, User.username == OpenTask.assignee)
                            .where(OpenTask.proposal_id == proposal_id, OpenTask.form.in_(permissions.RATING_FORMS))
@@ -29,7 +30,7 @@ def open_raters(session, proposal_id: int) -> list[dict]:
     return [{"username": t.assignee, "name": name, "task_id": t.id} for t, name in rows]
 
 
-def form_choices(session, rt: Runtime, proposal_id: int) -> dict:
+def form_choices(session: Session, rt: Runtime, proposal_id: int) -> dict:
     """What the entry form offers: the members awaited, the assisting units, the scale."""
     assists = session.execute(select(Unit.id, Unit.name).join(ProposalUnit, ProposalUnit.unit_id == Unit.id)
                               .where(ProposalUnit.proposal_id == proposal_id, ProposalUnit.role == "assist")
@@ -38,7 +39,7 @@ def form_choices(session, rt: Runtime, proposal_id: int) -> dict:
             "scale": rt.region.labels("satisfaction_scale")}
 
 
-def check_may_enter(session, user: User, proposal_id: int) -> None:
+def check_may_enter(session: Session, user: User, proposal_id: int) -> None:
     """NotFound when the user may not see the proposal; Forbidden unless committee staff."""
     if not permissions.may_see_proposal(session, user, proposal_id):
         raise NotFound("找不到该提案")

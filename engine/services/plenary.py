@@ -24,11 +24,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine.adapters.db import CONFLICT_MESSAGE, UnitOfWork, lost_to_concurrent, stored
+from engine.adapters.db import CONFLICT_MESSAGE, Database, UnitOfWork, lost_to_concurrent, stored
 from engine.model.errors import Conflict, EngineError, Forbidden, InvalidForm
 from engine.model.tables import Case, OpenTask, ProcessDefinition, Proposal, User
 from engine.rules.permissions import may_review_in_batch
 from engine.services import cases
+from engine.workflow.runtime import Runtime
 
 REVIEW_FORM, ASSIGN_FORM = "review", "assign"
 MAX_ROWS = 200
@@ -43,7 +44,7 @@ def require_batch(user: User) -> None:
         raise Forbidden("只有提案委员会可以批量审查交办")
 
 
-def apply_page(database, rt, user: User, rows) -> dict:
+def apply_page(database: Database, rt: Runtime, user: User, rows: object) -> dict:
     """Apply every row, each all or nothing; returns
     {"applied", "refused", "skipped", "rows": [one result per row, in order]}.
     A result is {"row", "task_id", "proposal_id", "ok", "skipped", "status", "status_label", "number",
@@ -64,7 +65,7 @@ def apply_page(database, rt, user: User, rows) -> dict:
             "skipped": sum(1 for r in results if r["skipped"]), "rows": results}
 
 
-def _apply_chunk(database, rt, user_id: int, rows: list, first: int) -> list[dict]:
+def _apply_chunk(database: Database, rt: Runtime, user_id: int, rows: list, first: int) -> list[dict]:
     """Rows numbered from `first`, in one transaction, each in its own savepoint."""
     with UnitOfWork(database) as uow:
         session = uow.session
@@ -84,7 +85,7 @@ def _apply_chunk(database, rt, user_id: int, rows: list, first: int) -> list[dic
     return results
 
 
-def apply_row(uow, rt, user: User, row, n: int = 1) -> dict:
+def apply_row(uow: UnitOfWork, rt: Runtime, user: User, row: object, n: int = 1) -> dict:
     """One row in a savepoint of the caller's transaction: kept whole, or rolled back whole."""
     result: dict[str, Any] = {
         "row": n, "task_id": row.get("task_id") if isinstance(row, dict) else None, "proposal_id": None,
@@ -108,7 +109,7 @@ def apply_row(uow, rt, user: User, row, n: int = 1) -> dict:
     return result
 
 
-def _apply(uow, rt, user, row, result) -> bool:
+def _apply(uow: UnitOfWork, rt: Runtime, user: User, row: object, result: dict) -> bool:
     """Do the row's steps (not committed); False when the row has nothing to do. A review row
     filed with lead units is assigned in the same case step (cases.complete_task's `then`)."""
     if not isinstance(row, dict) or not isinstance(row.get("task_id"), str):
@@ -127,7 +128,7 @@ def _apply(uow, rt, user, row, result) -> bool:
         if not row.get("decision"):
             result["skipped"] = True
             return False
-        proposal = session.get(Proposal, task.proposal_id)
+        proposal = session.get_one(Proposal, task.proposal_id)
         then = [(ASSIGN_FORM, assign_data(row))] if row["decision"] == "file" and leads else []
         cases.complete_task(uow, rt, user, task.id, review_data(row, proposal), expected_version=version,
                             commit=False, then=then)

@@ -20,11 +20,13 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
+from engine.adapters.db import UnitOfWork
 from engine.model.errors import EngineError, Forbidden, InvalidForm
 from engine.model.eventlog import log
 from engine.model.tables import OpenTask, User
 from engine.rules.permissions import may_review_in_batch
 from engine.services import cases
+from engine.workflow.runtime import Runtime
 
 SHEET, HELP_SHEET = "提案", "填写说明"
 # key: (header, required, what to write)
@@ -43,7 +45,7 @@ MAX_ROWS = 2000
 COSIGN_FORM = "cosigner_confirm"
 
 
-def template_workbook(rt) -> bytes:
+def template_workbook(rt: Runtime) -> bytes:
     """The template: sheet 提案 with the header row and sheet 填写说明."""
     book = Workbook()
     sheet = book.active
@@ -92,7 +94,7 @@ def read_rows(content: bytes) -> list[tuple[int, dict]]:
     return out
 
 
-def import_workbook(uow, rt, clerk: User, content: bytes, dry_run: bool = False) -> dict:
+def import_workbook(uow: UnitOfWork, rt: Runtime, clerk: User, content: bytes, dry_run: bool = False) -> dict:
     """Check every row and, unless `dry_run` or a row is wrong, submit them all.
     Returns {"rows": [{"row", "title", "proposer", "proposer_name", "cosigners"}], "errors": [{"row",
     "column", "field", "message"}], "written": n, "dry_run", "proposal_ids"}."""
@@ -138,7 +140,7 @@ def import_workbook(uow, rt, clerk: User, content: bytes, dry_run: bool = False)
     return result
 
 
-def _row_data(rt, members, cells) -> tuple[dict, list]:
+def _row_data(rt: Runtime, members: list[User], cells: dict) -> tuple[dict, list]:
     problems = []
     categories = {**{label: code for code, label in rt.region.labels("categories").items()},
                   **{code: code for code in rt.region.codes("categories")}}
@@ -165,7 +167,7 @@ def _row_data(rt, members, cells) -> tuple[dict, list]:
     return {"form": form, "proposer": proposer, "cosigners": cosigners}, problems
 
 
-def _member(members, text):
+def _member(members: list[User], text: str) -> tuple[User | None, str | None]:
     """(the member account a name or username names, None) or (None, why not)."""
     by_account = [u for u in members if u.username == text]
     found = by_account or [u for u in members if u.name == text] or [
@@ -194,5 +196,5 @@ def _problem(number: int, key: str, message: str) -> dict:
             "message": f"第 {number} 行 {column} 列（{header}）：{message}"}
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     return "" if value is None else str(value).strip()

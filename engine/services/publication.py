@@ -10,6 +10,7 @@ The proposer and co-signers are told when their reply is published (the outbox, 
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.adapters import outbox
 from engine.adapters.db import UnitOfWork, stored
@@ -19,17 +20,18 @@ from engine.model.eventlog import log
 from engine.model.tables import Proposal, ProposalPerson, Publication, User
 from engine.rules import disclosure as public, permissions
 from engine.rules.workcal import WorkCalendar
+from engine.workflow.runtime import Runtime
 
 MAX_REASON = 500
 
 
-def review_list(session, rt, user: User) -> list[dict]:
+def review_list(session: Session, rt: Runtime, user: User) -> list[dict]:
     """The committee's review list: every consented reply with its status and date due."""
     _check_reviewer(user)
     return public.candidates(session, rt)
 
 
-def publish(uow: UnitOfWork, rt, user: User, reply_event_id: int) -> dict:
+def publish(uow: UnitOfWork, rt: Runtime, user: User, reply_event_id: int) -> dict:
     """Publish a consented reply (also one withheld before); tells its proposer and co-signers."""
     _check_reviewer(user)
     item = _candidate(uow.session, rt, reply_event_id)
@@ -57,7 +59,7 @@ def publish(uow: UnitOfWork, rt, user: User, reply_event_id: int) -> dict:
     return _candidate(uow.session, rt, reply_event_id)
 
 
-def withhold(uow: UnitOfWork, rt, user: User, reply_event_id: int, reason) -> dict:
+def withhold(uow: UnitOfWork, rt: Runtime, user: User, reply_event_id: int, reason: object) -> dict:
     """Withhold a consented reply (or take a published one down), with a reason."""
     _check_reviewer(user)
     if not isinstance(reason, str) or not reason.strip() or len(reason) > MAX_REASON:
@@ -73,7 +75,7 @@ def withhold(uow: UnitOfWork, rt, user: User, reply_event_id: int, reason) -> di
     return _candidate(uow.session, rt, reply_event_id)
 
 
-def withdraw_consent(uow: UnitOfWork, rt, user: User, proposal_id: int) -> dict:
+def withdraw_consent(uow: UnitOfWork, rt: Runtime, user: User, proposal_id: int) -> dict:
     """The proposer withdraws consent to disclosure of the proposal's replies not yet published."""
     proposal = uow.session.get(Proposal, proposal_id)
     if proposal is None or not permissions.may_see_proposal(uow.session, user, proposal_id):
@@ -94,7 +96,7 @@ def withdraw_consent(uow: UnitOfWork, rt, user: User, proposal_id: int) -> dict:
     return {"proposal_id": proposal_id, "withdrawn": len(waiting)}
 
 
-def consent_state(session, rt, user: User, proposal_id: int) -> dict:
+def consent_state(session: Session, rt: Runtime, user: User, proposal_id: int) -> dict:
     """What the proposal's page offers its proposer: {may_withdraw, published}."""
     proposal = session.get(Proposal, proposal_id)
     if proposal is None or proposal.proposer != user.username:
@@ -110,7 +112,7 @@ def _check_reviewer(user: User) -> None:
         raise Forbidden("只有提案委员会可以审核办理结果公开")
 
 
-def _candidate(session, rt, reply_event_id) -> dict:
+def _candidate(session: Session, rt: Runtime, reply_event_id: object) -> dict:
     if not isinstance(reply_event_id, int) or isinstance(reply_event_id, bool):
         raise NotFound("找不到该答复")
     item = next((i for i in public.candidates(session, rt) if i["reply_event_id"] == reply_event_id), None)
@@ -119,7 +121,7 @@ def _candidate(session, rt, reply_event_id) -> dict:
     return item
 
 
-def _decide(session, item: dict, status: str, reason: str, user: User, now) -> Publication:
+def _decide(session: Session, item: dict, status: str, reason: str, user: User, now: datetime) -> Publication:
     row = session.scalar(select(Publication).where(Publication.reply_event_id == item["reply_event_id"]))
     if row is None:
         row = Publication(reply_event_id=item["reply_event_id"], proposal_id=item["proposal_id"],

@@ -8,17 +8,19 @@ from datetime import UTC, date, datetime, time, timedelta
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.model import clock
 from engine.model.errors import EngineError
 from engine.model.tables import Proposal, Rating, Unit, User
 from engine.services import supervision
 from engine.services.paper_ratings import entered_mark
+from engine.workflow.runtime import Runtime
 
 ONLINE = "本人评价"
 
 
-def rating_report(session, rt, user: User, start: date, end: date) -> dict:
+def rating_report(session: Session, rt: Runtime, user: User, start: date, end: date) -> dict:
     """{"from", "to", "scale": [{code, label}], "units": [{unit_id, unit_name, counts, total, entered}],
     "items": [{proposal_number, proposal_title, unit_name, role, rater_name, satisfaction_label,
     round, rated_at, entered_by, entered_by_name, entry}]} for ratings given from `start` to `end`."""
@@ -51,7 +53,7 @@ def rating_report(session, rt, user: User, start: date, end: date) -> dict:
                       "satisfaction": rating.satisfaction,
                       "satisfaction_label": labels.get(rating.satisfaction, rating.satisfaction),
                       "round": rating.handling_round, "rated_at": rating.rated_at.isoformat(),
-                      "entered_by": rating.entered_by, "entered_by_name": names.get(rating.entered_by),
+                      "entered_by": rating.entered_by, "entered_by_name": names.get(rating.entered_by) if rating.entered_by else None,
                       "entry": entered_mark(rating, names) or ONLINE})
     return {"from": start.isoformat(), "to": end.isoformat(),
             "scale": [{"code": c, "label": labels[c]} for c in scale],

@@ -13,13 +13,16 @@ in the case's event log, and the case's stalled-case record resolved.
 from dataclasses import asdict, dataclass, field
 
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from engine.adapters.db import UnitOfWork
+from engine.adapters.db import Database, UnitOfWork
 from engine.model.eventlog import log
 from engine.model.tables import Case, Incident, Proposal
 from engine.workflow import step as steps
+from engine.workflow.runtime import Runtime
 
 
 @dataclass
@@ -39,7 +42,7 @@ class CaseRepair:
         return asdict(self)
 
 
-def plan(database, rt) -> list[CaseRepair]:
+def plan(database: Database, rt: Runtime) -> list[CaseRepair]:
     """Dry run: every running case with unmerged finished instances, and every stalled case
     (an open incident) that has none and so cannot be repaired here. Writes nothing."""
     found = []
@@ -59,7 +62,7 @@ def plan(database, rt) -> list[CaseRepair]:
     return found
 
 
-def repair(database, rt, dry_run: bool = False) -> list[CaseRepair]:
+def repair(database: Database, rt: Runtime, dry_run: bool = False) -> list[CaseRepair]:
     """Merge the unmerged instances of every case `plan` finds and run each case on,
     one transaction per case; returns what was found, with the outcome of each."""
     found = plan(database, rt)
@@ -73,6 +76,9 @@ def repair(database, rt, dry_run: bool = False) -> list[CaseRepair]:
             continue
         with UnitOfWork(database) as uow:
             case = steps.lock_case(uow.session, item.case_id)
+            if case is None:  # removed meanwhile
+                item.result = "案件已不存在，无需处理"
+                continue
             step = _step(uow, rt, case)
             workflow = step.load()
             unmerged = _unmerged(workflow)
@@ -92,12 +98,12 @@ def repair(database, rt, dry_run: bool = False) -> list[CaseRepair]:
     return found
 
 
-def _step(uow, rt, case):
-    proposal = uow.session.get(Proposal, case.proposal_id)
+def _step(uow: UnitOfWork, rt: Runtime, case: Case) -> steps.Step:
+    proposal = uow.session.get_one(Proposal, case.proposal_id)
     return steps.Step(uow, rt, case, proposal, rt.bundle_of_case(uow.session, case), None)
 
 
-def _unmerged(workflow) -> list:
+def _unmerged(workflow: BpmnWorkflow) -> list:
     """[(parent task, [finished instances not merged, in completion order])] of STARTED loop tasks."""
     found = []
     for wf in (workflow, *workflow.subprocesses.values()):
@@ -112,13 +118,13 @@ def _unmerged(workflow) -> list:
     return found
 
 
-def _describe(step, unmerged) -> CaseRepair:
+def _describe(step: steps.Step, unmerged: list) -> CaseRepair:
     proposal = step.proposal
     return CaseRepair(case_id=step.case.id, proposal_id=proposal.id, number=proposal.number, title=proposal.title,
                       steps=[_counts(parent, waiting) for parent, waiting in unmerged])
 
 
-def _counts(parent, waiting) -> dict:
+def _counts(parent: SpiffTask, waiting: list[SpiffTask]) -> dict:
     spec = parent.task_spec
     instances = list(spec._instances(parent))
     child = parent.workflow.spec.task_specs.get(spec.task_spec)
@@ -127,7 +133,7 @@ def _counts(parent, waiting) -> dict:
             "instances": len(instances)}
 
 
-def _merge(unmerged) -> list[dict]:
+def _merge(unmerged: list[tuple[SpiffTask, list[SpiffTask]]]) -> list[dict]:
     """Merge each finished instance into its parent, as SpiffWorkflow's completed_event would have."""
     done = []
     for parent, waiting in unmerged:

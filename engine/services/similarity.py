@@ -7,14 +7,17 @@ the best matches scoring at least the region's `similarity.keep_score` in
 review and batch pages flag those of the same year scoring at least
 `similarity.flag_score` as likely duplicates (并案).
 """
+from sqlalchemy.orm import Session
+
 from engine.adapters import similar_text
 from engine.model.tables import Proposal, ProposalSimilarity
+from engine.profile.region import Region
 
 KEPT = 10
 settings = similar_text.settings
 
 
-def record_similar(session, region, proposal: Proposal) -> list[tuple[int, float]]:
+def record_similar(session: Session, region: Region, proposal: Proposal) -> list[tuple[int, float]]:
     """Find and store the earlier proposals similar to `proposal` (flushed, not committed);
     returns [(other id, score)], best first."""
     index = similar_text.index_for(session)

@@ -17,7 +17,9 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from engine.adapters.db import UnitOfWork
 from engine.model import clock
 from engine.model.errors import EngineError, NotFound
 from engine.model.tables import Proposal, ProposalUnit, SupervisionSample, Unit, User
@@ -31,7 +33,7 @@ LABEL_MAX_LENGTH = 200  # SupervisionSample.label
 
 # Samples
 
-def assigned_population(session) -> list[int]:
+def assigned_population(session: Session) -> list[int]:
     """Ids of the proposals that have been assigned (a lead unit recorded), ascending."""
     ids = session.scalars(select(ProposalUnit.proposal_id).where(ProposalUnit.role == "lead").distinct())
     return sorted(set(ids))
@@ -54,7 +56,7 @@ def select_ids(population: list[int], rate_percent: float, seed: str) -> list[in
     return sorted(random.Random(seed).sample(list(population), k))
 
 
-def draw_sample(uow, region: Region, user: User, *, rate_percent: float | str | None = None,
+def draw_sample(uow: UnitOfWork, region: Region, user: User, *, rate_percent: float | str | None = None,
                 seed: str | None = None, label: str | None = None, now: datetime) -> dict:
     """Draw and store a random sample of the assigned proposals and commit; return it as
     `sample_detail` does.
@@ -102,7 +104,7 @@ def draw_sample(uow, region: Region, user: User, *, rate_percent: float | str | 
     return result
 
 
-def verify_sample(session, sample_id: int) -> bool:
+def verify_sample(session: Session, sample_id: int) -> bool:
     """Re-draw a stored sample from its stored population, rate and seed; True when the
     selection is the one stored. Raises NotFound for an unknown sample."""
     row = session.get(SupervisionSample, sample_id)
@@ -111,7 +113,7 @@ def verify_sample(session, sample_id: int) -> bool:
     return _verify(row)
 
 
-def list_samples(session, user: User) -> dict:
+def list_samples(session: Session, user: User) -> dict:
     """Every sample drawn, newest first, without the selected proposals: {"items": [...]}."""
     require_access(user)
     rows = session.scalars(select(SupervisionSample).order_by(SupervisionSample.drawn_at.desc(),
@@ -119,7 +121,7 @@ def list_samples(session, user: User) -> dict:
     return {"items": [_sample_dict(session, r) for r in rows]}
 
 
-def sample_detail(session, user: User, sample_id: int) -> dict:
+def sample_detail(session: Session, user: User, sample_id: int) -> dict:
     """One sample with its selected proposals (number, title, status, lead units) and
     `verified`, the result of re-drawing it from its seed."""
     require_access(user)
@@ -129,7 +131,7 @@ def sample_detail(session, user: User, sample_id: int) -> dict:
     return _sample_dict(session, row, with_selection=True)
 
 
-def _sample_dict(session, row: SupervisionSample, with_selection: bool = False) -> dict:
+def _sample_dict(session: Session, row: SupervisionSample, with_selection: bool = False) -> dict:
     drawer = session.scalar(select(User.name).where(User.username == row.drawn_by))
     result = {"id": row.id, "label": row.label, "drawn_at": _iso(row.drawn_at), "drawn_by": row.drawn_by,
               "drawn_by_name": drawer, "rate_percent": row.rate_percent, "seed": row.seed,
@@ -147,7 +149,7 @@ def _verify(row: SupervisionSample) -> bool:
         return False
 
 
-def _proposal_rows(session, ids: list[int]) -> list[dict]:
+def _proposal_rows(session: Session, ids: list[int]) -> list[dict]:
     if not ids:
         return []
     proposals = {p.id: p for p in session.scalars(select(Proposal).where(Proposal.id.in_(ids)))}
@@ -168,7 +170,7 @@ def _proposal_rows(session, ids: list[int]) -> list[dict]:
     return items
 
 
-def _rate(value, errors: list) -> float | None:
+def _rate(value: object, errors: list) -> float | None:
     message = {"field": "rate_percent", "message": "抽查比例应为大于 0、不超过 100 的数（百分比）"}
     if isinstance(value, bool):
         errors.append(message)

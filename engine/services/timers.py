@@ -15,15 +15,19 @@ A definition version is read and looked up once per round, not once per case.
 """
 import logging
 import threading
+from datetime import datetime
 
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from engine.adapters import outbox as notify, worker_lock
-from engine.adapters.db import UnitOfWork, lost_to_concurrent
+from engine.adapters.db import Database, UnitOfWork, lost_to_concurrent
 from engine.model import clock
 from engine.model.errors import Conflict, EngineError
 from engine.model.tables import Case, Proposal, Unit
 from engine.workflow import faults, step as steps
+from engine.workflow.runtime import Runtime
 
 log = logging.getLogger(__name__)
 BATCH = 20  # due cases fired in one transaction (PostgreSQL: the rows of one batch are locked)
@@ -31,7 +35,7 @@ BATCH = 20  # due cases fired in one transaction (PostgreSQL: the rows of one ba
 SQLITE_BATCH = 4
 
 
-def due_cases(session, now, limit: int = 50, lock: bool = False) -> list[int]:
+def due_cases(session: Session, now: datetime, limit: int = 50, lock: bool = False) -> list[int]:
     """Ids of running cases with a timer due at `now`, earliest first."""
     query = (select(Case.id).where(Case.completed.is_(False), Case.next_timer_at.is_not(None),
                                    Case.next_timer_at < now)  # SpiffWorkflow fires only once the time has passed
@@ -41,7 +45,7 @@ def due_cases(session, now, limit: int = 50, lock: bool = False) -> list[int]:
     return list(session.scalars(query))
 
 
-def fire_case(database, rt, case_id: int) -> bool:
+def fire_case(database: Database, rt: Runtime, case_id: int) -> bool:
     """Fire the due timers of one case and run what follows; True if it was handled here."""
     try:
         with UnitOfWork(database) as uow:
@@ -50,7 +54,7 @@ def fire_case(database, rt, case_id: int) -> bool:
             now = clock.now()
             if case is None or case.completed or case.next_timer_at is None or case.next_timer_at >= now:
                 return False  # another worker has it, or got there first
-            proposal = session.get(Proposal, case.proposal_id)
+            proposal = session.get_one(Proposal, case.proposal_id)
             bundle = rt.bundle_of_case(session, case)
             step = steps.Step(uow, rt, case, proposal, bundle, None)
             fire_due(step, step.load())
@@ -60,7 +64,7 @@ def fire_case(database, rt, case_id: int) -> bool:
         return False
 
 
-def fire_due(step: steps.Step, workflow) -> None:
+def fire_due(step: steps.Step, workflow: BpmnWorkflow) -> None:
     """Fire the step's workflow's timers that are due, run what follows and store the case
     (not committed): the one way timers fire, for the worker (`fire_case`) and the replay."""
     with faults.diagram_errors():
@@ -69,7 +73,7 @@ def fire_due(step: steps.Step, workflow) -> None:
     step.save(workflow)
 
 
-def run_once(database, rt, limit: int = 50) -> dict:
+def run_once(database: Database, rt: Runtime, limit: int = 50) -> dict:
     """Fire every due timer once, then deliver due notifications; returns counts.
 
     On SQLite the round holds the database's round lock: a round of another
@@ -80,7 +84,7 @@ def run_once(database, rt, limit: int = 50) -> dict:
         return _round(database, rt, limit)
 
 
-def _round(database, rt, limit: int) -> dict:
+def _round(database: Database, rt: Runtime, limit: int) -> dict:
     lock = database.engine.dialect.name == "postgresql"
     fired = failed = seen = 0
     tried: set[int] = set()
@@ -102,7 +106,7 @@ def _round(database, rt, limit: int) -> dict:
     return {"cases": seen, "fired": fired, "failed": failed, "lock": lock, "delivery": delivered}
 
 
-def fire_batch(database, rt, size: int, tried: set, bundles: dict) -> tuple[list[int], int, list[int]] | None:
+def fire_batch(database: Database, rt: Runtime, size: int, tried: set, bundles: dict) -> tuple[list[int], int, list[int]] | None:
     """Claim up to `size` due cases (not in `tried`) and fire those of the proposal process in one
     transaction; returns (the ids claimed, how many fired, the ids left to `fire_case` one by one),
     or None when nothing is due.
@@ -143,7 +147,7 @@ def fire_batch(database, rt, size: int, tried: set, bundles: dict) -> tuple[list
     return ids, len(own), later
 
 
-def _claim(session, now, size: int, tried: set) -> tuple[list[Case], list[int]]:
+def _claim(session: Session, now: datetime, size: int, tried: set) -> tuple[list[Case], list[int]]:
     """(the due cases claimed for this batch, read afresh; ids of due side-process cases, not claimed)."""
     due = [Case.completed.is_(False), Case.next_timer_at.is_not(None), Case.next_timer_at < now]
     if tried:
@@ -166,7 +170,7 @@ def _claim(session, now, size: int, tried: set) -> tuple[list[Case], list[int]]:
 class Worker:
     """Runs `run_once` every `interval` seconds until stopped (a thread or the foreground)."""
 
-    def __init__(self, database, rt, interval: float = 30.0, who: str = "cppcc worker") -> None:
+    def __init__(self, database: Database, rt: Runtime, interval: float = 30.0, who: str = "cppcc worker") -> None:
         self.database, self.rt, self.interval, self.who = database, rt, interval, who
         self._stop = threading.Event()
         self._held: worker_lock.Held | bool | None = None

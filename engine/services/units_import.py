@@ -9,14 +9,14 @@ from pathlib import Path
 import yaml
 from sqlalchemy import inspect
 
-from engine.adapters.db import UnitOfWork
+from engine.adapters.db import Database, UnitOfWork
 from engine.adapters.units_excel import read_units, units_yaml, without_units_block
 from engine.model.errors import DefinitionError
 from engine.profile.region import REGION_FILE, UNITS_FILE, Region, load_region
 from engine.services.directory import compare_units, sync_units
 
 
-def import_units(path: Path, region_dir: Path, database=None, dry_run: bool = False) -> dict:
+def import_units(path: Path, region_dir: Path, database: Database | None = None, dry_run: bool = False) -> dict:
     """Import a sheet into the region's units.yaml and, if `database` has a units table, sync it.
 
     Nothing is written when any row is wrong, or with `dry_run`. Returns
@@ -34,7 +34,7 @@ def import_units(path: Path, region_dir: Path, database=None, dry_run: bool = Fa
         return result
     result["file"] = _file_diff(region.units if region.units else [], sheet.units)
     has_table = database is not None and _has_units_table(database)
-    if has_table:
+    if has_table and database is not None:
         with UnitOfWork(database) as uow:
             result["database"] = compare_units(uow.session, sheet.units)
     if dry_run:
@@ -47,7 +47,7 @@ def import_units(path: Path, region_dir: Path, database=None, dry_run: bool = Fa
             _write_atomically(profile, without_units_block(previous_profile))
         _write_atomically(target, units_yaml(region, sheet.units))
         fresh = load_region(region_dir)
-        if has_table:
+        if has_table and database is not None:
             with UnitOfWork(database) as uow:
                 sync_units(uow.session, fresh)
                 uow.commit()
@@ -84,7 +84,7 @@ def _file_diff(old: list[dict], new: list[dict]) -> dict:
             "removed": [i for i in before if i not in after]}
 
 
-def _has_units_table(database) -> bool:
+def _has_units_table(database: Database) -> bool:
     url = database.url
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]

@@ -5,14 +5,15 @@ its definition's hash, so that finding the case's parsed definition reads nothin
 """
 from typing import cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import CursorResult, Table, select
+from sqlalchemy.orm import Session
 
 from engine.model.tables import Case, ProcessDefinition
 
 PROPOSAL_PROCESS = "proposal"
 
 
-def lock_case(session, case_id: int, skip_locked: bool = False) -> Case | None:
+def lock_case(session: Session, case_id: int, skip_locked: bool = False) -> Case | None:
     """The case row, locked for the rest of the transaction and read afresh.
 
     Call it before the step writes anything. PostgreSQL: SELECT ... FOR UPDATE
@@ -23,7 +24,7 @@ def lock_case(session, case_id: int, skip_locked: bool = False) -> Case | None:
     table = cast(Table, Case.__table__)
     if session.get_bind().dialect.name != "postgresql":
         taken = session.execute(table.update().where(table.c.id == case_id).values(id=table.c.id))
-        return _read(session, case_id) if taken.rowcount else None
+        return _read(session, case_id) if cast(CursorResult, taken).rowcount else None
     # which process, read without loading the case's state (the locked read below loads it once)
     found = session.execute(select(table.c.process, table.c.proposal_id).where(table.c.id == case_id)).first()
     if found is None:
@@ -36,7 +37,7 @@ def lock_case(session, case_id: int, skip_locked: bool = False) -> Case | None:
     return _read(session, case_id, True, skip_locked)
 
 
-def _read(session, case_id, lock: bool = False, skip_locked: bool = False) -> Case | None:
+def _read(session: Session, case_id: int, lock: bool = False, skip_locked: bool = False) -> Case | None:
     """The case row read afresh (on PostgreSQL with `lock`: FOR UPDATE), with its definition's
     hash kept on it as `definition_hash` = (definition id, hash): Runtime.bundle_of_case then
     reads nothing more."""
@@ -48,5 +49,5 @@ def _read(session, case_id, lock: bool = False, skip_locked: bool = False) -> Ca
     if found is None:
         return None
     case, definition_hash = found
-    case.definition_hash = (case.definition_id, definition_hash)
+    case.definition_hash = (case.definition_id, definition_hash)  # type: ignore[attr-defined]  # not a column: read by Runtime.bundle_of_case
     return case

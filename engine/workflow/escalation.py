@@ -13,17 +13,25 @@ no unit does, the office of its role or the one person it is assigned to (the
 government office reviewing a reply, the deputy head approving it). A lead
 unit whose handling has no such task open is late itself.
 """
-from collections.abc import Callable
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from engine.adapters import outbox as notify
+from engine.definitions.bundle import ProcessBundle
 from engine.model.eventlog import log
 from engine.model.tables import Event, OpenTask, OverdueRecord, ProposalUnit, Rating, Unit, User
+from engine.profile.catalogue import Catalogue
 from engine.rules.extensions import extended_due
+
+if TYPE_CHECKING:
+    from engine.workflow.step import Step
 
 
 @dataclass
@@ -37,15 +45,17 @@ class Party:
     people: list = field(default_factory=list)
 
 
-def _remind_task(step, kind, unit=None, due=None, leads=False, since=None):
+def _remind_task(step: Step, kind: str, unit: str | None = None, due: str | None = None, leads: bool = False,
+                 since: str | None = None) -> int:
     return remind(step, kind, unit, leads, since)
 
 
-def _escalate_task(step, kind, unit=None, due=None, leads=False, since=None):
+def _escalate_task(step: Step, kind: str, unit: str | None = None, due: str | None = None, leads: bool = False,
+                   since: str | None = None) -> int:
     return escalate(step, kind, unit, due, leads, since)
 
 
-def _given_ratings_task(step, unit=None, round=1):
+def _given_ratings_task(step: Step, unit: str | None = None, round: int = 1) -> dict:
     return given_ratings(step, unit, round)
 
 
@@ -54,7 +64,8 @@ HANDLERS: dict[str, Callable[..., Any]] = {"remind": _remind_task, "escalate": _
             "given_ratings": _given_ratings_task}
 
 
-def late_parties(kind, bundle, open_tasks, met, lead_units, unit=None, leads=False) -> list[tuple]:
+def late_parties(kind: str, bundle: ProcessBundle, open_tasks: Iterable[OpenTask], met: Collection[str | None],
+                 lead_units: Collection[str], unit: str | None = None, leads: bool = False) -> list[tuple]:
     """[(unit id, role, holder, lead unit)] who have not met deadline `kind`.
 
     `open_tasks`: objects with name, unit_id, role, assignee and lead_unit;
@@ -81,7 +92,7 @@ def late_parties(kind, bundle, open_tasks, met, lead_units, unit=None, leads=Fal
     return found
 
 
-def remind(step, kind: str, unit: str | None = None, leads: bool = False, since: str | None = None) -> int:
+def remind(step: Step, kind: str, unit: str | None = None, leads: bool = False, since: str | None = None) -> int:
     """Remind whoever still has to meet deadline `kind`; returns messages queued.
 
     `leads`: the deadline belongs to the lead units as a whole (first contact,
@@ -98,7 +109,7 @@ def remind(step, kind: str, unit: str | None = None, leads: bool = False, since:
     return sent
 
 
-def escalate(step, kind: str, unit: str | None = None, due: str | None = None, leads: bool = False,
+def escalate(step: Step, kind: str, unit: str | None = None, due: str | None = None, leads: bool = False,
              since: str | None = None) -> int:
     """Record who missed deadline `kind` (once per party until met) and tell them and the committee."""
     base_due = datetime.fromisoformat(due).astimezone(UTC) if due else step.now
@@ -129,7 +140,7 @@ def escalate(step, kind: str, unit: str | None = None, due: str | None = None, l
     return recorded
 
 
-def resolve(step, kind: str, unit: str | None = None, holder: str | None = None, lead_unit: str | None = None) -> None:
+def resolve(step: Step, kind: str, unit: str | None = None, holder: str | None = None, lead_unit: str | None = None) -> None:
     """A late step was finally done: close its open overdue records.
 
     A user task closes those of its unit (or its one person); an engine step that
@@ -149,7 +160,7 @@ def resolve(step, kind: str, unit: str | None = None, holder: str | None = None,
         record.resolved_at = step.now
 
 
-def party_name(session, words, unit_id: str | None, role: str | None = None, holder: str | None = None) -> str:
+def party_name(session: Session, words: Catalogue, unit_id: str | None, role: str | None = None, holder: str | None = None) -> str:
     """Who is late, as people read it: the unit's name, the person's name or the office's
     (`words`: the region's code catalogue)."""
     if unit_id:
@@ -160,7 +171,7 @@ def party_name(session, words, unit_id: str | None, role: str | None = None, hol
     return words.label("roles", role, default=words.label("roles", "proposer"))  # no role: the member's step
 
 
-def close_cosigning(step) -> dict:
+def close_cosigning(step: Step) -> dict:
     """The co-signing deadline passed: the answers given so far, from the event log."""
     answers = step.session.scalars(select(Event).where(
         Event.proposal_id == step.proposal.id, Event.kind == "task_completed", Event.task_name.in_(
@@ -168,7 +179,7 @@ def close_cosigning(step) -> dict:
     return {e.actor: {"agree": bool((e.data or {}).get("agree"))} for e in answers}
 
 
-def given_ratings(step, unit: str | None, round: int = 1) -> dict:
+def given_ratings(step: Step, unit: str | None, round: int = 1) -> dict:
     """The rating window closed: {rater: the rating form's data} of the ratings given so far
     for `unit`'s reply in handling round `round` (the ratings table says which; the event log
     keeps what each rater submitted)."""
@@ -180,7 +191,7 @@ def given_ratings(step, unit: str | None, round: int = 1) -> dict:
     return {e.actor: dict(e.data or {}) for e in answers}
 
 
-def _late(step, kind, unit, leads=False, since=None) -> list[Party]:
+def _late(step: Step, kind: str, unit: str | None, leads: bool = False, since: str | None = None) -> list[Party]:
     """The parties who have not met `kind` yet, with the people to tell."""
     resolvers = [name for name, k in step.bundle.resolves.items() if k == kind]
     session, proposal_id = step.session, step.proposal.id
@@ -207,12 +218,12 @@ def _late(step, kind, unit, leads=False, since=None) -> list[Party]:
     return parties
 
 
-def _same(column, value):
+def _same(column: InstrumentedAttribute, value: object) -> ColumnElement[bool]:
     """column IS NULL for None, column = value otherwise."""
     return column.is_(None) if value is None else column == value
 
 
-def _open_record(step, kind, party: Party):
+def _open_record(step: Step, kind: str, party: Party) -> OverdueRecord | None:
     return step.session.scalar(select(OverdueRecord).where(
         OverdueRecord.proposal_id == step.proposal.id, OverdueRecord.kind == kind, OverdueRecord.resolved_at.is_(None),
         _same(OverdueRecord.unit_id, party.unit_id), _same(OverdueRecord.holder_role, party.role),

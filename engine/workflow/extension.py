@@ -3,30 +3,38 @@ the committee and the government office decided (`apply_extension`,
 `refuse_extension`), and an approved extension moves the armed timers of the
 proposal's case. The request itself is a command (engine/services/extensions.py).
 """
+from __future__ import annotations
+
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.adapters import outbox as notify
+from engine.adapters.db import UnitOfWork
 from engine.model import clock
 from engine.model.errors import Conflict
 from engine.model.eventlog import log
-from engine.model.tables import Case, DeadlineExtension, ProposalPerson, User
+from engine.model.tables import Case, DeadlineExtension, Proposal, ProposalPerson, User
 from engine.rules import extensions
 from engine.workflow import faults, step as steps
+
+if TYPE_CHECKING:
+    from engine.workflow.runtime import Runtime
+    from engine.workflow.step import Step
 
 REQUEST_FORM = "extension_request"
 PROCESS = "extension"
 
 
-def apply_extension(step, extension_id: int) -> str:
+def apply_extension(step: Step, extension_id: int) -> str:
     """Service task: the extension was approved."""
     return decide(step, extension_id, approved=True)
 
 
-def refuse_extension(step, extension_id: int) -> str:
+def refuse_extension(step: Step, extension_id: int) -> str:
     """Service task: the extension was refused."""
     return decide(step, extension_id, approved=False)
 
@@ -34,7 +42,7 @@ def refuse_extension(step, extension_id: int) -> str:
 HANDLERS: dict[str, Callable[..., Any]] = {"apply_extension": apply_extension, "refuse_extension": refuse_extension}
 
 
-def deadlines_of(uow, rt, proposal, unit_id) -> tuple[datetime, datetime]:
+def deadlines_of(uow: UnitOfWork, rt: Runtime, proposal: Proposal, unit_id: str | None) -> tuple[datetime, datetime]:
     """(current reply deadline of the unit, the maximum) from the proposal's case data."""
     workflow = proposal_step(uow, rt, proposal).load()
     handle = [t for t in workflow.get_tasks() if "reply_max_rule" in t.data and "assigned_on" in t.data]
@@ -46,11 +54,11 @@ def deadlines_of(uow, rt, proposal, unit_id) -> tuple[datetime, datetime]:
     return current, rt.deadlines.due(data["reply_max_rule"], start)
 
 
-def decide(step, extension_id: int, approved: bool) -> str:
+def decide(step: Step, extension_id: int, approved: bool) -> str:
     """The committee and the government office decided: record it, move the proposal's
     timers when approved, and tell the unit."""
     session = step.session
-    extension = session.get(DeadlineExtension, extension_id)
+    extension = session.get_one(DeadlineExtension, extension_id)
     extension.status = "approved" if approved else "refused"
     extension.decided_at = step.now
     title = "延期申请已批准" if approved else "延期申请未获批准"
@@ -66,7 +74,7 @@ def decide(step, extension_id: int, approved: bool) -> str:
     return extension.status
 
 
-def rearm(uow, rt, proposal) -> int:
+def rearm(uow: UnitOfWork, rt: Runtime, proposal: Proposal) -> int:
     """Re-evaluate the armed timers of the proposal's case (SpiffWorkflow fixes a timer's
     due time when it is armed) and the due dates of its open tasks; returns timers moved."""
     step = proposal_step(uow, rt, proposal)
@@ -85,20 +93,22 @@ def rearm(uow, rt, proposal) -> int:
     return moved
 
 
-def proposal_step(uow, rt, proposal):
+def proposal_step(uow: UnitOfWork, rt: Runtime, proposal: Proposal) -> steps.Step:
     """A step on the proposal's own case (not the extension's), acting as the engine; the
     case is locked first (engine/workflow/step.py: the proposal's case before anything else)."""
     case = lock_proposal_case(uow.session, proposal.id)
+    if case is None:  # a proposal not submitted into a case yet
+        raise Conflict("该提案尚未进入办理流程")
     return steps.Step(uow, rt, case, proposal, rt.bundle_of_case(uow.session, case), None)
 
 
-def lock_proposal_case(session, proposal_id):
+def lock_proposal_case(session: Session, proposal_id: int) -> Case | None:
     case_id = session.scalar(select(Case.id).where(Case.proposal_id == proposal_id,
                                                    Case.process == steps.PROPOSAL_PROCESS))
     return steps.lock_case(session, case_id) if case_id is not None else None
 
 
-def people_of(session, proposal):
+def people_of(session: Session, proposal: Proposal) -> list[User]:
     names = session.scalars(select(ProposalPerson.username).where(ProposalPerson.proposal_id == proposal.id))
     committee = notify.recipients_for(session, "committee")
     return list(session.scalars(select(User).where(User.username.in_(list(names))))) + committee

@@ -7,9 +7,12 @@ The step's transaction is then rolled back by the caller (nothing of the step
 is stored); the technical detail goes to the log, never to the person.
 """
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.task import Task as SpiffTask
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.definitions.budget import ExpressionLimit
@@ -30,7 +33,7 @@ _PYTHON_ERRORS = {
 }
 
 
-def element_of(task=None, task_spec=None) -> str:
+def element_of(task: SpiffTask | None = None, task_spec: Any = None) -> str:
     """流程 <file> 的元素 “<name>”（<id>） for a Spiff task or task spec."""
     spec = task.task_spec if task is not None else task_spec
     if spec is None:
@@ -43,7 +46,7 @@ def element_of(task=None, task_spec=None) -> str:
     return f"流程 {file or '?'} 的元素 {element}"
 
 
-def reason(err: BaseException, spec=None) -> str:
+def reason(err: BaseException, spec: Any = None) -> str:
     """What went wrong, in Chinese, from the innermost cause of `err`."""
     cause = innermost(err)
     if isinstance(cause, (ExpressionLimit, ExpressionRejected)):
@@ -67,7 +70,7 @@ def reason(err: BaseException, spec=None) -> str:
     return "运行出错"
 
 
-def diagram_fault(err: BaseException, task=None) -> ProcessFault:
+def diagram_fault(err: BaseException, task: SpiffTask | None = None) -> ProcessFault:
     """The ProcessFault for `err`, naming the element (from `task` or the exception)."""
     task = task if task is not None else getattr(err, "task", None)
     spec = task.task_spec if task is not None else getattr(err, "task_spec", None)
@@ -77,7 +80,7 @@ def diagram_fault(err: BaseException, task=None) -> ProcessFault:
 
 
 @contextmanager
-def diagram_errors(task=None):
+def diagram_errors(task: SpiffTask | None = None) -> Iterator[None]:
     """Turn what a diagram raises while it runs into a ProcessFault naming the element.
 
     The engine's own errors (EngineError) and database errors pass through unchanged, also
@@ -107,13 +110,13 @@ def database_cause(err: BaseException) -> SQLAlchemyError | None:
     return None
 
 
-def evaluate(task, expression):
+def evaluate(task: SpiffTask, expression: str) -> Any:
     """Evaluate a property expression of `task` (unit, assignee, due, index) on its engine."""
     with diagram_errors(task):
         return task.workflow.script_engine.evaluate(task, expression)
 
 
-def innermost(err):
+def innermost(err: BaseException) -> BaseException:
     """The first exception of `err`'s chain of causes."""
     seen = set()
     while id(err) not in seen:
@@ -131,5 +134,5 @@ def _chinese(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
-def _detail(err) -> str:
+def _detail(err: BaseException) -> str:
     return f"{type(err).__name__}: {err}"[:2000]

@@ -7,23 +7,33 @@ example `cppcc repair-cases`) resolves the record. The committee lists them
 (`list_incidents`, the 异常案件 page and GET /api/incidents).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.task import Task as SpiffTask
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from engine.adapters import outbox as notify
 from engine.model import clock
 from engine.model.errors import Forbidden
 from engine.model.eventlog import log
-from engine.model.tables import Event, Incident, Proposal
+from engine.model.tables import Case, Event, Incident, Proposal, User
 from engine.rules.permissions import may_see_incidents
+
+if TYPE_CHECKING:
+    from engine.workflow.step import Step
 
 NEVER = "9999-12-31T00:00:00+08:00"  # runtime.NEVER: a timer that must not fire
 
 LAST_STEP_KINDS = ("task_completed", "timer", "milestone", "migrated", "repaired")
 
 
-def stalled(case, workflow, open_tasks: int) -> bool:
+def stalled(case: Case, workflow: BpmnWorkflow, open_tasks: int) -> bool:
     """Whether a case is stuck: not completed, no open task, and no timer whose firing goes
     on with the case. A non-interrupting boundary timer (a reminder, an overdue notice)
     only sends messages: waiting for it alone, the case would still never move on; nor
@@ -33,7 +43,7 @@ def stalled(case, workflow, open_tasks: int) -> bool:
     return not any(_moves_on(task) for task in workflow.event_manager.tasks.values())
 
 
-def _moves_on(task) -> bool:
+def _moves_on(task: SpiffTask) -> bool:
     spec = task.task_spec
     if not isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
         return True  # a message or signal the case waits for: not ours to judge
@@ -43,7 +53,7 @@ def _moves_on(task) -> bool:
     return not (isinstance(value, str) and value.startswith(NEVER[:4]))
 
 
-def after_step(step, workflow, open_tasks: int) -> None:
+def after_step(step: Step, workflow: BpmnWorkflow, open_tasks: int) -> None:
     """Record the step's case as stalled (once), or resolve its open record if it moved on."""
     session, case = step.session, step.case
     if step.had_open_task and not stalled(case, workflow, open_tasks):
@@ -59,7 +69,7 @@ def after_step(step, workflow, open_tasks: int) -> None:
             data={"incident_id": current.id}, at=step.now)
 
 
-def _record(step) -> None:
+def _record(step: Step) -> None:
     session, proposal = step.session, step.proposal
     title, actor = step.last_step or _last_event(session, proposal.id)
     incident = Incident(case_id=step.case.id, proposal_id=proposal.id, last_step=(title or "（无记录）")[:200],
@@ -76,13 +86,13 @@ def _record(step) -> None:
                    proposal_id=proposal.id, now=step.now)
 
 
-def _last_event(session, proposal_id):
+def _last_event(session: Session, proposal_id: int) -> tuple[str | None, str | None]:
     event = session.scalar(select(Event).where(Event.proposal_id == proposal_id, Event.kind.in_(LAST_STEP_KINDS))
                            .order_by(Event.id.desc()).limit(1))
     return (event.title, event.actor) if event is not None else (None, None)
 
 
-def list_incidents(session, user, resolved: bool = False, page: int = 1, per_page: int = 20) -> dict:
+def list_incidents(session: Session, user: User, resolved: bool = False, page: int = 1, per_page: int = 20) -> dict:
     """The stalled cases (open ones, or with `resolved` the resolved ones too), newest first."""
     if not may_see_incidents(user):
         raise Forbidden("只有提案委员会可以查看异常案件")
@@ -96,12 +106,12 @@ def list_incidents(session, user, resolved: bool = False, page: int = 1, per_pag
             "page": page, "per_page": per_page}
 
 
-def open_count(session) -> int:
+def open_count(session: Session) -> int:
     """How many stalled cases are not resolved yet."""
-    return session.scalar(select(func.count()).select_from(Incident).where(Incident.resolved_at.is_(None)))
+    return session.scalar(select(func.count()).select_from(Incident).where(Incident.resolved_at.is_(None))) or 0
 
 
-def _item(incident, proposal) -> dict:
+def _item(incident: Incident, proposal: Proposal) -> dict:
     return {"id": incident.id, "proposal_id": proposal.id, "number": proposal.number, "title": proposal.title,
             "status": proposal.status, "last_step": incident.last_step, "last_actor": incident.last_actor,
             "detected_at": _iso(incident.detected_at), "resolved_at": _iso(incident.resolved_at),

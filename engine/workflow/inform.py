@@ -9,31 +9,42 @@ proposal) to the proposer and every co-signer, on the channels the region sets
 for that kind (`notifications.channels.<kind>`), through the outbox.
 Imports: engine.model, engine.adapters.
 """
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from SpiffWorkflow.task import Task as SpiffTask
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.adapters import outbox as notify
 from engine.model.tables import Proposal, ProposalPerson, Unit, User
+from engine.profile.region import Region
+
+if TYPE_CHECKING:
+    from engine.workflow.step import Step
 
 
 class _Blank(dict):
     """Placeholders a message names but the case does not have come out as 无."""
 
-    def __missing__(self, key):
+    def __missing__(self, key: str) -> str:
         return "无"
 
 
-def message_of(region, kind: str) -> dict:
+def message_of(region: Region, kind: str) -> dict:
     """The region's message of `kind`: {label, title, body}; a plain one when the region has none."""
     messages = region.raw.get("notifications", {}).get("messages", {})
     return messages.get(kind) or {"label": "提案进展", "title": "您的提案有新进展：{title}", "body": ""}
 
 
-def labels(region) -> dict:
+def labels(region: Region) -> dict:
     """{kind: label} of the region's messages to proposers (for the message list)."""
     return {kind: m["label"] for kind, m in region.raw.get("notifications", {}).get("messages", {}).items()}
 
 
-def people_of(session, proposal_id: int) -> list[User]:
+def people_of(session: Session, proposal_id: int) -> list[User]:
     """The proposer and the co-signers of a proposal (active accounts), proposer first."""
     rows = session.execute(select(ProposalPerson.username, ProposalPerson.role)
                            .where(ProposalPerson.proposal_id == proposal_id)).all()
@@ -42,7 +53,7 @@ def people_of(session, proposal_id: int) -> list[User]:
     return [users[n] for n in names if n in users and users[n].active]
 
 
-def inform(step, task, kind: str) -> int:
+def inform(step: Step, task: SpiffTask, kind: str) -> int:
     """Send message `kind` about the step's proposal to its proposer and co-signers; returns rows queued."""
     session, region, proposal = step.session, step.rt.region, step.proposal
     data = task.data
@@ -51,7 +62,7 @@ def inform(step, task, kind: str) -> int:
         step.memo["people"] = people_of(session, proposal.id)
     unit_names = step.memo["unit_names"]
 
-    def names(units):
+    def names(units: Iterable[str] | None) -> str:
         return "、".join(unit_names.get(u, u) for u in (units or {})) or "无"
 
     merged_into = None

@@ -6,10 +6,13 @@ the service functions; it holds no database session.
 """
 import copy
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy.orm import defer
+from SpiffWorkflow.task import Task as SpiffTask
+from sqlalchemy.orm import Session, defer
 
 from engine.definitions import versions
 from engine.definitions.budget import Limits
@@ -17,7 +20,7 @@ from engine.definitions.bundle import ProcessBundle, TaskMeta, build_bundle, loa
 from engine.definitions.sandbox import ConfinedScriptEngine
 from engine.model import clock
 from engine.model.settings import Settings
-from engine.model.tables import Counter, ProcessDefinition, Unit
+from engine.model.tables import Case, Counter, ProcessDefinition, Proposal, Unit
 from engine.profile import numbering, sessions
 from engine.profile.forms import FormCatalog
 from engine.profile.region import Region, load_region
@@ -61,27 +64,29 @@ class Runtime:
         """Cache a bundle just parsed (a version being deployed)."""
         self._bundles.setdefault(bundle.hash, bundle)
 
-    def bundle_of_case(self, session, case) -> ProcessBundle:
+    def bundle_of_case(self, session: Session, case: Case) -> ProcessBundle:
         """The parsed bundle of the definition version a case runs on: its hash is read (a short
         row; nothing when engine.workflow.step.lock_case read it with the case), the stored files
         (hundreds of KB) only when this process has not parsed that version yet."""
         known = getattr(case, "definition_hash", None)
         if known is not None and known[0] == case.definition_id and known[1] in self._bundles:
             return self._bundles[known[1]]
-        return self.bundle_for(session.get(ProcessDefinition, case.definition_id, options=[defer(ProcessDefinition.files)]))
+        return self.bundle_for(session.get_one(ProcessDefinition, case.definition_id,
+                                               options=[defer(ProcessDefinition.files)]))
 
-    def current_definition(self, session) -> ProcessDefinition:
+    def current_definition(self, session: Session) -> ProcessDefinition:
         """The stored definition new cases start on (the latest deployment)."""
         row = versions.current_definition(session, self)
         self.current = self.bundle_for(row)
         return row
 
-    def task_meta(self, bundle: ProcessBundle, task) -> TaskMeta | None:
+    def task_meta(self, bundle: ProcessBundle, task: SpiffTask) -> TaskMeta | None:
         """The user-task metadata of a Spiff task, or None for engine tasks."""
         return bundle.user_tasks.get(task.task_spec.bpmn_id)
 
-    def script_engine(self, session, services: dict | None = None, extension_due=None,
-                      proposal=None) -> ConfinedScriptEngine:
+    def script_engine(self, session: Session, services: dict | None = None,
+                      extension_due: Callable[[str, str | None], datetime | None] | None = None,
+                      proposal: Proposal | None = None) -> ConfinedScriptEngine:
         """A confined script engine whose helpers read this transaction's data.
 
         `services` adds service-task operations bound to a case (reminders,
@@ -92,15 +97,15 @@ class Runtime:
         """
         region = self.region
 
-        def unit_deputy(unit_id):
+        def unit_deputy(unit_id: str) -> str | None:
             unit = session.get(Unit, unit_id)
             return unit.deputy if unit else None
 
-        def unit_name(unit_id):
+        def unit_name(unit_id: str) -> str:
             unit = session.get(Unit, unit_id)
             return unit.name if unit else unit_id
 
-        def next_proposal_number():
+        def next_proposal_number() -> str:
             year = clock.now().astimezone(clock.CHINA).year
             code = (proposal.session if proposal is not None else None) or sessions.ORDINARY
             name = numbering.counter_name(region.number_format, year, code)
@@ -121,7 +126,7 @@ class Runtime:
         )
 
 
-def setting_copies(region: Region):
+def setting_copies(region: Region) -> Callable[[str], Any]:
     """`setting(name)` for diagrams: a copy, so that a script cannot change the region's profile."""
     return lambda name: copy.deepcopy(region.setting(name))
 
@@ -133,7 +138,8 @@ def rating_functions(region: Region) -> dict:
             "unrated_satisfaction": lambda: region.unrated["code"]}
 
 
-def deadline_functions(deadlines: Deadlines, extension_due=None) -> dict:
+def deadline_functions(deadlines: Deadlines,
+                       extension_due: Callable[[str, str | None], datetime | None] | None = None) -> dict:
     """Helpers diagrams use in timer and `due` expressions; every date is ISO 8601 with +08:00.
 
     due_date(rule, start, kind=None, unit=None): the deadline of region rule
@@ -145,15 +151,15 @@ def deadline_functions(deadlines: Deadlines, extension_due=None) -> dict:
     period(rule): the rule's length in words (10 个工作日), for forms' notes.
     """
 
-    def moment(text):
+    def moment(text: str) -> datetime:
         value = datetime.fromisoformat(str(text))
         return value if value.tzinfo else value.replace(tzinfo=clock.CHINA)  # a plain date is China time
 
-    def due_date(rule, start, kind=None, unit=None):
+    def due_date(rule: str, start: str, kind: str | None = None, unit: str | None = None) -> str:
         extended = extension_due(kind, unit) if (extension_due and kind) else None
         return deadlines.iso(extended or deadlines.due(rule, moment(start)))
 
-    def remind_date(rule, start, kind=None, unit=None):
+    def remind_date(rule: str, start: str, kind: str | None = None, unit: str | None = None) -> str:
         extended = extension_due(kind, unit) if (extension_due and kind) else None
         if extended is not None:  # remind before the extended deadline, as before the original one
             before = deadlines.rule(rule).get("remind_before")
@@ -163,14 +169,14 @@ def deadline_functions(deadlines: Deadlines, extension_due=None) -> dict:
             return deadlines.iso(extended)
         return deadlines.iso(deadlines.remind_at(rule, moment(start)) or deadlines.due(rule, moment(start)))
 
-    def end_of(day) -> str:
+    def end_of(day: object) -> str:
         return f"{str(day)[:10]}T23:59:59+08:00"
 
     return {"due_date": due_date, "remind_date": remind_date, "end_of": end_of, "never": lambda: NEVER,
             "period": deadlines.describe}
 
 
-def detached_script_engine(region: Region, session_code=None) -> ConfinedScriptEngine:
+def detached_script_engine(region: Region, session_code: Callable[[], str | None] | None = None) -> ConfinedScriptEngine:
     """A script engine whose helpers read the region profile, not a database:
     for running diagrams without one (benchmarks, tests, dry runs).
     Proposal numbers count from 1 in memory, per session when the format uses {session};
@@ -179,7 +185,7 @@ def detached_script_engine(region: Region, session_code=None) -> ConfinedScriptE
     counts: dict[str, int] = {}
     year = clock.now().astimezone(clock.CHINA).year
 
-    def next_proposal_number():
+    def next_proposal_number() -> str:
         code = (session_code() if session_code else None) or sessions.ORDINARY
         name = numbering.counter_name(region.number_format, year, code)
         counts[name] = counts.get(name, 0) + 1

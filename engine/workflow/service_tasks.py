@@ -6,10 +6,16 @@ plug-ins (escalation, the extension process) may import the step without a cycle
 
 May import: the plug-in modules of this package (and, through them, the step).
 """
+from __future__ import annotations
+
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from engine.workflow import escalation, extension
+
+if TYPE_CHECKING:
+    from engine.workflow.step import Step
 
 
 @dataclass(frozen=True)
@@ -21,12 +27,12 @@ class ServiceTasks:
     handlers: Mapping[str, Callable] = field(default_factory=dict)
     deadline_met: Callable | None = None
 
-    def bound(self, step) -> dict:
+    def bound(self, step: Step) -> dict:
         """The operations bound to one step, as the script engine's services."""
         return {name: _bind(handler, step) for name, handler in self.handlers.items()}
 
 
-def _bind(handler, step):
+def _bind(handler: Callable[..., Any], step: Step) -> Callable[..., Any]:
     return lambda *args, **kwargs: handler(step, *args, **kwargs)
 
 

@@ -27,13 +27,17 @@ migration of the tables — engine/adapters/schema):
 import copy
 import threading
 from contextvars import ContextVar
+from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS as SPIFF_MIGRATIONS
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION, BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
 STATE_FORMAT = 1
@@ -47,13 +51,13 @@ _local = threading.local()
 class _SpecFreeWorkflowConverter(BpmnWorkflowConverter):
     """Serializes a top-level workflow without its spec; restores it with a given spec."""
 
-    def to_dict(self, workflow):
+    def to_dict(self, workflow: BpmnWorkflow) -> dict:
         dct = WorkflowConverter.to_dict(self, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
-    def from_dict(self, dct):
+    def from_dict(self, dct: dict) -> BpmnWorkflow:
         spec, subprocess_specs = _specs.get()
         workflow = self.target_class(spec, subprocess_specs, deserializing=True)
         workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
@@ -64,7 +68,7 @@ class _SpecFreeWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
-def registry():
+def registry() -> Any:
     """The serializer registry of this thread (spec-free workflows; SpiffWorkflow's spec converters)."""
     # The serializer's registry keeps mutable flags, so each thread has its own.
     registry = getattr(_local, "registry", None)
@@ -82,7 +86,7 @@ def dump(workflow: BpmnWorkflow) -> dict:
             "workflow": registry().convert(workflow)}
 
 
-def load(state: dict, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
+def load(state: dict, spec: BpmnProcessSpec, subprocess_specs: dict, script_engine: PythonScriptEngine) -> BpmnWorkflow:
     """Rebuild a workflow from stored state and its definition's specs.
 
     `state` is left as it was, so the same stored state may be loaded again.
@@ -107,7 +111,7 @@ def load(state: dict, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
     return workflow
 
 
-def upgrade_serializer(stored: dict, stamp: str | None, spec, subprocess_specs) -> dict:
+def upgrade_serializer(stored: dict, stamp: str | None, spec: BpmnProcessSpec, subprocess_specs: dict) -> dict:
     """State-format upgrade of a stored task tree written by SpiffWorkflow serializer `stamp`:
     the library's own migration for that version (what BpmnWorkflowSerializer.deserialize_json
     runs) applied to a copy; the stored tree itself when it is the installed version's.
@@ -189,7 +193,7 @@ def compact(workflow: BpmnWorkflow) -> int:
     return dropped
 
 
-def _compact_one(top, wf) -> int:
+def _compact_one(top: BpmnWorkflow, wf: BpmnWorkflow) -> int:
     unfinished = [t for t in wf.tasks.values() if not t.has_state(TaskState.FINISHED_MASK)]
     if not unfinished:
         return 0
@@ -213,15 +217,15 @@ def _compact_one(top, wf) -> int:
     return len(removed)
 
 
-def _drop_subprocess(top, task_id) -> None:
+def _drop_subprocess(top: BpmnWorkflow, task_id: UUID) -> None:
     sub = top.subprocesses.pop(task_id, None)
     if sub is not None:
         for tid in list(sub.tasks):
             _drop_subprocess(top, tid)
 
 
-def _common_ancestor(wf, tasks):
-    def chain(task):
+def _common_ancestor(wf: BpmnWorkflow, tasks: list[SpiffTask]) -> SpiffTask | None:
+    def chain(task: SpiffTask) -> list[SpiffTask]:
         path = []
         while task is not None:
             path.append(task)

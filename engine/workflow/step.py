@@ -12,24 +12,34 @@ proposals, open tasks, events and messages come after. Two steps on one case
 therefore wait for each other instead of deadlocking, and the second one reads
 what the first committed.
 """
+from __future__ import annotations
+
 import json
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
-from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, insert, select
 
 from engine.adapters import outbox as notify
+from engine.adapters.db import UnitOfWork
+from engine.definitions.bundle import ProcessBundle, TaskMeta
+from engine.definitions.sandbox import ConfinedScriptEngine
 from engine.model import clock
 from engine.model.errors import ProcessFault
 from engine.model.eventlog import log
 from engine.model.storable import unstorable
-from engine.model.tables import OpenTask, ProposalUnit, Rating
+from engine.model.tables import Case, OpenTask, Proposal, ProposalUnit, Rating, User
 from engine.rules.extensions import extended_due
 from engine.workflow import faults, incidents, inform, state
 from engine.workflow.case_lock import PROPOSAL_PROCESS, lock_case  # noqa: F401  (the step's callers lock with it)
+
+if TYPE_CHECKING:
+    from engine.workflow.runtime import Runtime
 
 MAX_ENGINE_ROUNDS = 10
 
@@ -37,14 +47,15 @@ MAX_ENGINE_ROUNDS = 10
 class Step:
     """The work of one request on one case."""
 
-    def __init__(self, uow, rt, case, proposal, bundle, user) -> None:
+    def __init__(self, uow: UnitOfWork, rt: Runtime, case: Case, proposal: Proposal, bundle: ProcessBundle,
+                 user: User | None) -> None:
         self.uow, self.session, self.rt, self.case, self.proposal, self.bundle, self.user = (
             uow, uow.session, rt, case, proposal, bundle, user)
         self.now = clock.now()
         self.completed = 0
         self._open_stages: list = []
         self.last_step: tuple[str, str | None] | None = None  # (title, username or None) of the last thing done in this step
-        self.resolution = None  # what a repair did, if this step is one (closes a stalled-case record)
+        self.resolution: str | None = None  # what a repair did, if this step is one (closes a stalled-case record)
         # 代录: (the member, the signed scan's attachment id) when committee staff (`user`) enter a
         # member's rating from the paper form (engine/services/paper_ratings.py)
         self.on_behalf: tuple | None = None
@@ -55,13 +66,13 @@ class Step:
         self.had_open_task = False
 
     # -- building and loading the workflow ------------------------------------------
-    def script_engine(self):
+    def script_engine(self) -> ConfinedScriptEngine:
         """The confined script engine for this case: region helpers, deadlines with
         approved extensions, and the service tasks bound to this step."""
-        return self.rt.script_engine(
-            self.session, services=self.rt.service_tasks.bound(self),
-            extension_due=lambda kind, unit=None: extended_due(self.session, self.proposal.id, kind, unit),
-            proposal=self.proposal)
+        def extension_due(kind: str, unit: str | None = None) -> datetime | None:
+            return extended_due(self.session, self.proposal.id, kind, unit)
+        return self.rt.script_engine(self.session, services=self.rt.service_tasks.bound(self),
+                                     extension_due=extension_due, proposal=self.proposal)
 
     def new_workflow(self, data: dict) -> BpmnWorkflow:
         """A fresh workflow of the case's process with start data."""
@@ -76,7 +87,7 @@ class Step:
         return state.load(self.case.state, spec, subprocess_specs, self.script_engine())
 
     # -- what happens ------------------------------------------------------------------
-    def task_done(self, task, meta, fields) -> None:
+    def task_done(self, task: SpiffTask, meta: TaskMeta, fields: dict) -> None:
         """Record a completed user task: event, index columns, deadlines met."""
         row = self._open_row(task)
         title, data = meta.title, fields
@@ -89,10 +100,10 @@ class Step:
         self.completed += 1
         self._after(task)
 
-    def advance(self, workflow) -> None:
+    def advance(self, workflow: BpmnWorkflow) -> None:
         """Run engine tasks (scripts, gateways, decisions, fired timers) until people must act."""
 
-        def done(task) -> None:
+        def done(task: SpiffTask) -> None:
             self.completed += 1
             spec = task.task_spec
             if isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
@@ -108,7 +119,7 @@ class Step:
                 if not workflow.get_tasks(state=TaskState.READY, manual=False):
                     break
 
-    def _after(self, task) -> None:
+    def _after(self, task: SpiffTask) -> None:
         self._index(task)
         bpmn_id = task.task_spec.bpmn_id
         if bpmn_id in self.bundle.informs and self.case.process == PROPOSAL_PROCESS:
@@ -120,7 +131,7 @@ class Step:
         unit = row.unit_id if row else task.data.get("lead_unit")
         if row is None and self.rt.task_meta(self.bundle, task) is None:  # an engine step (the reply is sent)
             data = {k: task.data[k] for k in record or () if k in task.data} or None
-            log(self.session, self.proposal, "milestone", None, task.task_spec.bpmn_name or kind, task=task,
+            log(self.session, self.proposal, "milestone", None, task.task_spec.bpmn_name or kind or "", task=task,
                 unit_id=unit, data=_json_ready(data), at=self.now)
         met = self.rt.service_tasks.deadline_met
         if kind and met and row is not None:
@@ -128,10 +139,10 @@ class Step:
         elif kind and met:  # an engine step met it (the reply is sent): for whoever held it
             met(self, kind, lead_unit=task.data.get("lead_unit"))
 
-    def _open_row(self, task) -> OpenTask | None:
+    def _open_row(self, task: SpiffTask) -> OpenTask | None:
         return self.passed_rows.get(str(task.id)) or self.session.get(OpenTask, str(task.id))
 
-    def pass_through(self, workflow, task, meta) -> OpenTask:
+    def pass_through(self, workflow: BpmnWorkflow, task: SpiffTask, meta: TaskMeta) -> OpenTask:
         """The ready user task `task` is done in this same step (cases.complete_next): the status
         passed through is logged as `save` would; its open-task row is made, never stored or told."""
         self._open_stages = [m.stage for t in workflow.get_tasks(state=TaskState.READY, manual=True)
@@ -142,7 +153,7 @@ class Step:
         self.passed_rows[row.id] = row
         return row
 
-    def _index(self, task) -> None:
+    def _index(self, task: SpiffTask) -> None:
         index = self.bundle.task_index.get(task.task_spec.bpmn_id)
         if not index or isinstance(task.task_spec, LoopTask):  # a multi-instance task: each instance indexes
             return
@@ -169,7 +180,7 @@ class Step:
                 if row is not None:
                     setattr(row, column, value)
 
-    def _add_ratings(self, task, ratings: dict) -> None:
+    def _add_ratings(self, task: SpiffTask, ratings: dict) -> None:
         """One row per unit the completing rater rated (the reply's lead unit, each assisting unit)."""
         rater = self.user.username if self.user is not None else task.data.get("rater")
         entered_by = evidence = None
@@ -195,7 +206,7 @@ class Step:
         self.proposal.lead_unit = next(iter(leads), None)
 
     # -- storing -------------------------------------------------------------------------
-    def save(self, workflow, refresh_due: bool = False, refresh_meta: bool = False) -> None:
+    def save(self, workflow: BpmnWorkflow, refresh_due: bool = False, refresh_meta: bool = False) -> None:
         """Sync open tasks, status and next timer, then store the compacted state.
 
         `refresh_due` recomputes open tasks' due dates (an extension was approved);
@@ -214,7 +225,7 @@ class Step:
         self.session.flush()
         incidents.after_step(self, workflow, open_tasks)
 
-    def _record_status(self, workflow):
+    def _record_status(self, workflow: BpmnWorkflow) -> None:
         """The proposal's status from the open stages, logged when it changed."""
         if self.case.process != PROPOSAL_PROCESS:
             return
@@ -226,17 +237,19 @@ class Step:
             log(self.session, self.proposal, "status_changed", None, f"进入“{label}”",
                 data={"from": old_status, "to": self.proposal.status}, at=self.now)
 
-    def _sync_open_tasks(self, workflow, refresh_due, refresh_meta=False) -> int:
+    def _sync_open_tasks(self, workflow: BpmnWorkflow, refresh_due: bool, refresh_meta: bool = False) -> int:
         """Make the case's open_tasks rows those of its ready user tasks; returns how many."""
         ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
         if refresh_due:  # the rows themselves are changed: load them
-            existing = {row.id: row for row in self.session.scalars(select(OpenTask).where(OpenTask.case_id == self.case.id))}
+            existing: dict[str, Any] = {row.id: row for row in self.session.scalars(select(OpenTask).where(OpenTask.case_id == self.case.id))}
         else:
             existing = dict.fromkeys(self.session.scalars(select(OpenTask.id).where(OpenTask.case_id == self.case.id)))
         gone = set(existing) - set(ready)
         if gone:
             self.session.execute(delete(OpenTask).where(OpenTask.id.in_(gone)))
-        self._open_stages, new_rows, messages = [], [], []
+        new_rows: list[dict] = []
+        messages: list[tuple[dict, TaskMeta]] = []
+        self._open_stages = []
         for task_id, task in ready.items():
             meta = self.rt.task_meta(self.bundle, task)
             if meta is None:
@@ -250,20 +263,20 @@ class Step:
                 if refresh_due:
                     row.due_at = self._due(task, meta)
                 continue
-            row = dict(id=task_id, case_id=self.case.id, proposal_id=self.proposal.id, created_at=self.now,
+            values = dict(id=task_id, case_id=self.case.id, proposal_id=self.proposal.id, created_at=self.now,
                        due_at=self._due(task, meta), claimed_by=None, claimed_at=None, **_described(task, meta))
-            new_rows.append(row)
-            messages.append((row, meta))
+            new_rows.append(values)
+            messages.append((values, meta))
         if new_rows:  # one statement, no ORM objects: nothing in this step reads them back
             self.session.execute(insert(OpenTask), new_rows)
-        for row, meta in messages:
+        for values, meta in messages:
             notify.enqueue(self.session, self.rt.region,
-                           notify.recipients_for(self.session, row["role"], row["unit_id"], row["assignee"]),
+                           notify.recipients_for(self.session, values["role"], values["unit_id"], values["assignee"]),
                            meta.notify, f"新的待办：{meta.title}", f"提案：{self.proposal.title}",
-                           proposal_id=self.proposal.id, task_id=row["id"], now=self.now)
+                           proposal_id=self.proposal.id, task_id=values["id"], now=self.now)
         return len(self._open_stages)
 
-    def _due(self, task, meta):
+    def _due(self, task: SpiffTask, meta: TaskMeta) -> datetime | None:
         if not meta.due:
             return None
         try:
@@ -284,7 +297,7 @@ class Step:
             moment = moment.replace(tzinfo=clock.CHINA)
         return moment.astimezone(UTC)
 
-    def _status(self, workflow):
+    def _status(self, workflow: BpmnWorkflow) -> str:
         stages = [s for s in self._open_stages if s in self.rt.stages]
         if stages:
             return min(stages, key=self.rt.stages.index)
@@ -293,7 +306,7 @@ class Step:
         return self.proposal.status
 
 
-def _described(task, meta) -> dict:
+def _described(task: SpiffTask, meta: TaskMeta) -> dict:
     """The open-task columns a user task's metadata gives (its unit and assignee evaluated)."""
     return dict(name=meta.name, title=meta.title, form=meta.form, role=meta.role, stage=meta.stage,
                 unit_id=_text(task, "unit", faults.evaluate(task, meta.unit)) if meta.unit else None,
@@ -301,14 +314,14 @@ def _described(task, meta) -> dict:
                 lead_unit=task.data.get("lead_unit") if isinstance(task.data.get("lead_unit"), str) else None)
 
 
-def _text(task, prop, value):
+def _text(task: SpiffTask, prop: str, value: Any) -> Any:
     """A unit or assignee value: text (an id or a user name), or None."""
     if value is None or (isinstance(value, str) and len(value) <= 200):
         return value
     raise faults.diagram_fault(ValueError(f"{prop} 属性的值应为单位编码或用户名（文本），实际是 {type(value).__name__}"), task)
 
 
-def _check_storable(workflow) -> None:
+def _check_storable(workflow: BpmnWorkflow) -> None:
     """Refuse, naming the task, data that cannot be stored (a DMN result or a script left a set...)."""
     for wf in (workflow, *workflow.subprocesses.values()):
         for task in wf.tasks.values():
@@ -317,12 +330,12 @@ def _check_storable(workflow) -> None:
                 raise faults.diagram_fault(ValueError(f"任务数据中有无法保存的值：{why}"), task)
 
 
-def _json_ready(data):
+def _json_ready(data: Any) -> Any:
     """Case data as stored in the event log (JSON values only)."""
     return json.loads(json.dumps(data, default=str, ensure_ascii=False)) if data is not None else None
 
 
-def next_timer(workflow) -> datetime | None:
+def next_timer(workflow: BpmnWorkflow) -> datetime | None:
     """The earliest time an armed timer of the workflow (subprocesses included) is due."""
     times = []
     for event in workflow.waiting_events():

@@ -16,9 +16,11 @@ import os
 import re
 import threading
 import zlib
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -61,7 +63,7 @@ class UpgradeResult:
 
 
 def alembic_config(url: str | None = None, connection: Connection | None = None,
-                   extra_versions: Path | None = None, **attributes) -> Config:
+                   extra_versions: Path | None = None, **attributes: Any) -> Config:
     """An alembic Config for this project, without an .ini file.
 
     `connection` (run on it, inside its transaction) or `url` (offline SQL, or the
@@ -149,7 +151,7 @@ def adopted_tables() -> frozenset:
 
 
 @contextmanager
-def migration_connection(engine: Engine):
+def migration_connection(engine: Engine) -> Iterator[Connection]:
     """A connection in one transaction that only this process may migrate under; commits
     at the end, rolls back on error. SQLite: foreign keys are off while it runs (tables
     rebuilt by batch operations would break references) and checked before the commit."""
@@ -180,8 +182,9 @@ def migration_connection(engine: Engine):
                 conn.commit()
 
 
-def run_environment(context) -> None:
-    """What env.py does: configure alembic for this project and run what the command asked
+def run_environment(context: Any) -> None:
+    """What env.py does with `alembic.context` (the module that stands for the running
+    EnvironmentContext): configure alembic for this project and run what the command asked
     (online on the given connection or the configured URL, or offline as SQL)."""
     config = context.config
     options = dict(target_metadata=config.attributes.get("metadata", Base.metadata),
@@ -220,11 +223,11 @@ def differences(connection: Connection, metadata: MetaData | None = None) -> lis
 DIALECT_ONLY_INDEXES = frozenset({"ix_proposals_bigrams"})
 
 
-def _modelled(obj, name, type_, reflected, compare_to) -> bool:
+def _modelled(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
     return not (type_ == "index" and name in DIALECT_ONLY_INDEXES)
 
 
-def describe(difference) -> str:
+def describe(difference: Any) -> str:
     """One autogenerate difference (from `differences`) in words, e.g. "新增列 units.code"."""
     if isinstance(difference, list):  # column changes come as a list of modify_* tuples
         return "；".join(describe(d) for d in difference)
@@ -254,7 +257,7 @@ def next_revision_id(script: ScriptDirectory | None = None) -> str:
 
 
 def write_revision(message: str, autogenerate: bool = True, metadata: MetaData | None = None,
-                   extra_versions: Path | None = None):
+                   extra_versions: Path | None = None) -> tuple[Path | None, list]:
     """Write the next revision file: with `autogenerate`, the changes between the models
     (`metadata`, default engine.model.tables) and a scratch SQLite database at the newest revision.
 
@@ -281,16 +284,17 @@ def write_revision(message: str, autogenerate: bool = True, metadata: MetaData |
         scratch.dispose()
 
 
-def _written_path(written) -> Path:
+def _written_path(written: Any) -> Path:
     """The file of the one revision alembic's `revision` command wrote."""
     if not isinstance(written, Script):
         raise RuntimeError(f"alembic wrote no single revision: {written!r}")
     return Path(written.path)
 
 
-def _skip_empty_autogenerate(context, revision, directives) -> None:
+def _skip_empty_autogenerate(context: MigrationContext, revision: Any, directives: list) -> None:
     """Autogenerate that finds no change writes no file (instead of an empty revision)."""
-    options = context.config.cmd_opts  # None when called from Python (then only autogenerate runs env.py)
+    # cmd_opts is None when called from Python (then only autogenerate runs env.py)
+    options = context.config.cmd_opts if context.config is not None else None
     if options is not None and not getattr(options, "autogenerate", False):
         return
     if directives and directives[0].upgrade_ops.is_empty():

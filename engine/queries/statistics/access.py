@@ -6,6 +6,7 @@ Everyone who may look (engine/rules/permissions.py `statistics_scope`) sees ever
 except a unit head, who sees their own unit's figures and score only.
 """
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.model.errors import EngineError, Forbidden
 from engine.model.tables import Unit, User
@@ -24,14 +25,14 @@ def definitions(region: Region) -> dict:
                                 "denominator": r.denominator, "percent": not r.average} for r in ind.ratios.values()}}
 
 
-def filters_for(session, region: Region, user: User, args: dict) -> compute.Filters:
+def filters_for(session: Session, region: Region, user: User, args: dict) -> compute.Filters:
     """The filters of a request, a unit head's forced to their own unit."""
     scope = permissions.statistics_scope(user)
     units = session.scalars(select(Unit.id)).all()
     return compute.parse_filters(args, region, units, forced_unit=scope)
 
 
-def statistics(session, region: Region, user: User, args: dict, stage_labels: dict) -> dict:
+def statistics(session: Session, region: Region, user: User, args: dict, stage_labels: dict) -> dict:
     """The figures for the request, with the indicator definitions and the choices of the filters."""
     filters = filters_for(session, region, user, args)
     result = compute.year_statistics(session, region, filters, stage_labels)
@@ -41,7 +42,7 @@ def statistics(session, region: Region, user: User, args: dict, stage_labels: di
     return result
 
 
-def choices(session, region: Region, user: User) -> dict:
+def choices(session: Session, region: Region, user: User) -> dict:
     """What the filters offer: years with proposals (and this one), sessions, categories, units."""
     scope = permissions.statistics_scope(user)
     from engine.model.tables import Proposal
@@ -54,7 +55,7 @@ def choices(session, region: Region, user: User) -> dict:
             "units": {u: n for u, n in units if scope is None or u == scope}}
 
 
-def workbook(session, region: Region, user: User, args: dict, stage_labels: dict, tables=None) -> tuple[bytes, str]:
+def workbook(session: Session, region: Region, user: User, args: dict, stage_labels: dict, tables=None) -> tuple[bytes, str]:
     """The figures as an XLSX workbook and its download name."""
     stats = statistics(session, region, user, args, stage_labels)
     name = f"{stats['filters']['year']}年度" + (f"（{stats['session_label']}）" if stats["session_label"] else "")
@@ -72,7 +73,7 @@ def year_of(text) -> int:
     return int(text)
 
 
-def assessment_for(session, region: Region, user: User, year_text, live: bool = False) -> dict:
+def assessment_for(session: Session, region: Region, user: User, year_text, live: bool = False) -> dict:
     """The year's unit scores (a frozen snapshot unless `live`), cut to a unit head's own unit."""
     scope = permissions.statistics_scope(user)
     result = assessment.shown(session, region, year_of(year_text), live=live)
@@ -81,7 +82,7 @@ def assessment_for(session, region: Region, user: User, year_text, live: bool = 
     return result
 
 
-def annual_report(session, region: Region, user: User, args: dict, stage_labels: dict) -> tuple[bytes, str]:
+def annual_report(session: Session, region: Region, user: User, args: dict, stage_labels: dict) -> tuple[bytes, str]:
     """The annual report .docx for the request and its download name (all units: not for a unit head)."""
     if not permissions.may_make_report(user):
         raise Forbidden("只有提案委、政府办、督查室和领导可以生成年度报告")

@@ -15,6 +15,7 @@ A published ranking is frozen (engine/services/assessment.py): the page then sho
 snapshot, with who froze it and when, and later corrections do not change it.
 """
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.model.tables import AssessmentAdjustment, AssessmentSnapshot, User
 from engine.profile.assessment_scheme import scheme  # noqa: F401 (the profile's scheme, read here)
@@ -43,7 +44,7 @@ def score_item(item: dict, rate: float | None) -> tuple[float, str]:
     return _round(weight * share), f"{weight:g} 分 × {rate}% ÷ {target:g}%" if share < 1 else f"{rate}% 达到目标，得满分"
 
 
-def _adjustments(session, year: int) -> dict:
+def _adjustments(session: Session, year: int) -> dict:
     rows = session.scalars(select(AssessmentAdjustment).where(AssessmentAdjustment.year == year))
     found: dict = {}
     for row in rows:
@@ -51,7 +52,7 @@ def _adjustments(session, year: int) -> dict:
     return found
 
 
-def assess(session, region: Region, year: int) -> dict:
+def assess(session: Session, region: Region, year: int) -> dict:
     """Every lead unit's score, rank and breakdown for `year` (live, not a snapshot)."""
     plan, ind = scheme(region), indicators_of(region)
     filters = compute.Filters(year=year)
@@ -109,13 +110,13 @@ def assess(session, region: Region, year: int) -> dict:
             "units": units, "frozen": None}
 
 
-def latest_snapshot(session, year: int) -> AssessmentSnapshot | None:
+def latest_snapshot(session: Session, year: int) -> AssessmentSnapshot | None:
     """The latest frozen assessment of `year`, if any."""
     return session.scalars(select(AssessmentSnapshot).where(AssessmentSnapshot.year == year)
                            .order_by(AssessmentSnapshot.id.desc()).limit(1)).first()
 
 
-def shown(session, region: Region, year: int, live: bool = False) -> dict:
+def shown(session: Session, region: Region, year: int, live: bool = False) -> dict:
     """The assessment to show: the latest snapshot of the year (with who froze it and when),
     unless there is none or `live` asks for the scores as the data stand now."""
     snapshot = None if live else latest_snapshot(session, year)

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import case, distinct, exists, func, or_, select, text
+from sqlalchemy.orm import Session
 
 from engine.model import clock
 from engine.model.errors import EngineError
@@ -134,7 +135,7 @@ def _assist_counts(ind: Indicators, filters: Filters, *dims):
     return codes, stmt
 
 
-def _rows(session, codes, stmt, dims: int = 0) -> dict:
+def _rows(session: Session, codes, stmt, dims: int = 0) -> dict:
     """{dimension values (a tuple, () when none): {code: int}}."""
     return {tuple(row[:dims]): {c: int(v or 0) for c, v in zip(codes, row[dims:], strict=True)} for row in session.execute(stmt)}
 
@@ -147,7 +148,7 @@ def _empty(ind: Indicators, level: str) -> dict:
     return {c: 0 for c in ind.of_level(level)}
 
 
-def short_plans(session) -> None:
+def short_plans(session: Session) -> None:
     """On PostgreSQL, no JIT compilation for the rest of this transaction. The figures are
     grouped queries with a correlated lookup per count; with years of data stored their
     estimated cost passes `jit_above_cost`, and compiling them took longer (≈0.45 s) than
@@ -163,7 +164,7 @@ class Grouped:
     """The three grouped queries everything else adds up: handlings by (lead unit, category,
     proposer group), proposals by category, assisting parts by unit."""
 
-    def __init__(self, session, ind: Indicators, filters: Filters) -> None:
+    def __init__(self, session: Session, ind: Indicators, filters: Filters) -> None:
         short_plans(session)
         group = case((f.joint(), "joint"), else_="individual")
         codes, stmt = _handling_counts(ind, filters, f.L.unit_id, f.P.category, group)
@@ -192,7 +193,7 @@ def _sum(rows, level_empty: dict) -> dict:
     return total
 
 
-def headline(session, ind: Indicators, filters: Filters, grouped: Grouped | None = None) -> dict:
+def headline(session: Session, ind: Indicators, filters: Filters, grouped: Grouped | None = None) -> dict:
     """The counts of all levels and the ratios over the filtered year."""
     grouped = grouped or Grouped(session, ind, filters)
     counts = {**_sum(grouped.proposals.values(), _empty(ind, "proposal")), **grouped.handling_sum(),
@@ -200,7 +201,7 @@ def headline(session, ind: Indicators, filters: Filters, grouped: Grouped | None
     return _with_ratios(ind, counts)
 
 
-def by_unit(session, ind: Indicators, filters: Filters, names: dict, grouped: Grouped | None = None) -> list[dict]:
+def by_unit(session: Session, ind: Indicators, filters: Filters, names: dict, grouped: Grouped | None = None) -> list[dict]:
     """A row per lead unit, most handlings first; `half_load` marks the units that together
     carry (at least) half of all handlings, as the report names them."""
     grouped = grouped or Grouped(session, ind, filters)
@@ -216,14 +217,14 @@ def by_unit(session, ind: Indicators, filters: Filters, names: dict, grouped: Gr
     return result
 
 
-def by_assist_unit(session, ind: Indicators, filters: Filters, names: dict, grouped: Grouped | None = None) -> list[dict]:
+def by_assist_unit(session: Session, ind: Indicators, filters: Filters, names: dict, grouped: Grouped | None = None) -> list[dict]:
     """A row per assisting unit, most parts first."""
     grouped = grouped or Grouped(session, ind, filters)
     rows = sorted(grouped.assists.items(), key=lambda r: (-r[1]["assist_parts"], r[0]))
     return [{"unit": unit, "name": names.get(unit, unit), **_with_ratios(ind, counts)} for (unit,), counts in rows]
 
 
-def by_category(session, ind: Indicators, filters: Filters, grouped: Grouped | None = None) -> list[dict]:
+def by_category(session: Session, ind: Indicators, filters: Filters, grouped: Grouped | None = None) -> list[dict]:
     """A row per category of the region (in its order), with the proposal and handling counts."""
     grouped = grouped or Grouped(session, ind, filters)
     result = []
@@ -234,7 +235,7 @@ def by_category(session, ind: Indicators, filters: Filters, grouped: Grouped | N
     return result
 
 
-def by_group(session, ind: Indicators, filters: Filters, grouped: Grouped | None = None) -> list[dict]:
+def by_group(session: Session, ind: Indicators, filters: Filters, grouped: Grouped | None = None) -> list[dict]:
     """Individual (个人提案) and joint proposals (联名提案, with co-signers)."""
     grouped = grouped or Grouped(session, ind, filters)
     return [{"group": code, "name": label,
@@ -242,14 +243,14 @@ def by_group(session, ind: Indicators, filters: Filters, grouped: Grouped | None
             for code, label in GROUPS.items()]
 
 
-def _month(session, moment):
+def _month(session: Session, moment):
     """'YYYY-MM' of a stored UTC time on the China calendar, in SQL."""
     if session.get_bind().dialect.name == "postgresql":
         return func.to_char(func.timezone(clock.CHINA_SQL_ZONE, moment), "YYYY-MM")
     return func.strftime("%Y-%m", func.datetime(moment, clock.CHINA_SQLITE_OFFSET))
 
 
-def monthly(session, ind: Indicators, filters: Filters) -> list[dict]:
+def monthly(session: Session, ind: Indicators, filters: Filters) -> list[dict]:
     """Replies per month (China calendar): how many, how many on time, how many late."""
     short_plans(session)
     facts = f.lead_join(select(f.reply_at().label("at"), case((f.late_reply(), 1), else_=0).label("late"))
@@ -264,7 +265,7 @@ def monthly(session, ind: Indicators, filters: Filters) -> list[dict]:
             for m, n, late in session.execute(stmt)]
 
 
-def overdue_by_kind(session, filters: Filters) -> list[dict]:
+def overdue_by_kind(session: Session, filters: Filters) -> list[dict]:
     """Overdue records of the filtered proposals, per kind: how many and how many units."""
     stmt = (select(OverdueRecord.kind, func.count(), func.count(distinct(OverdueRecord.unit_id)))
             .join(f.P, f.P.id == OverdueRecord.proposal_id).where(f.filed(), *proposal_clauses(filters))
@@ -276,7 +277,7 @@ def overdue_by_kind(session, filters: Filters) -> list[dict]:
             for kind, label in OVERDUE_KINDS.items()]
 
 
-def overdue_units(session, filters: Filters, names: dict) -> list[dict]:
+def overdue_units(session: Session, filters: Filters, names: dict) -> list[dict]:
     """The units with overdue records (the report names them), most records first."""
     stmt = (select(OverdueRecord.unit_id, OverdueRecord.kind, func.count())
             .join(f.P, f.P.id == OverdueRecord.proposal_id)
@@ -292,7 +293,7 @@ def overdue_units(session, filters: Filters, names: dict) -> list[dict]:
     return sorted(rows, key=lambda r: (-r["records"], r["name"]))
 
 
-def key_proposals(session, region: Region, filters: Filters, names: dict, stage_labels: dict) -> list[dict]:
+def key_proposals(session: Session, region: Region, filters: Filters, names: dict, stage_labels: dict) -> list[dict]:
     """The key proposals (重点提案) with their lead units, state, reply class and rating."""
     stmt = (select(f.P.id, f.P.number, f.P.title, f.P.status, f.P.reply_class, f.P.satisfaction)
             .where(f.filed(), f.key(), *proposal_clauses(filters)).order_by(f.P.number).limit(MAX_LISTED))
@@ -312,12 +313,12 @@ def key_proposals(session, region: Region, filters: Filters, names: dict, stage_
              "reply_class": classes.get(r.reply_class), "satisfaction": ratings.get(r.satisfaction)} for r in rows]
 
 
-def unit_names(session) -> dict:
+def unit_names(session: Session) -> dict:
     """Unit id → name, from the directory."""
     return dict(session.execute(select(Unit.id, Unit.name)).all())
 
 
-def year_statistics(session, region: Region, filters: Filters, stage_labels: dict | None = None) -> dict:
+def year_statistics(session: Session, region: Region, filters: Filters, stage_labels: dict | None = None) -> dict:
     """Everything the 统计分析 page, the API and the report show for `filters`."""
     ind = indicators_of(region)
     names = unit_names(session)

@@ -3,6 +3,7 @@ uses the same flag as the count, so a number and its list always agree (a propos
 two separate leads is listed once even when both its handlings are counted).
 """
 from sqlalchemy import and_, exists, not_, or_, select
+from sqlalchemy.orm import Session
 
 from engine.model.errors import EngineError
 from engine.model.tables import OverdueRecord
@@ -46,7 +47,7 @@ def lead_clause(unit: str):
     return _lead_exists(True, unit)
 
 
-def missing(session, ind: Indicators, ratio_code: str, unit: str, where: list) -> list[dict]:
+def missing(session: Session, ind: Indicators, ratio_code: str, unit: str, where: list) -> list[dict]:
     """The proposals of lead `unit` in the ratio's denominator but not its numerator (the ones
     that cost points), as {id, number, title}; `where`: the year's filters."""
     ratio = ind.ratios[ratio_code]
@@ -65,7 +66,7 @@ def missing(session, ind: Indicators, ratio_code: str, unit: str, where: list) -
     return [{"id": r.id, "number": r.number, "title": r.title} for r in rows]
 
 
-def with_overdue(session, unit: str, kinds, where: list) -> list[dict]:
+def with_overdue(session: Session, unit: str, kinds, where: list) -> list[dict]:
     """The proposals with overdue records of `kinds` against `unit`."""
     stmt = (select(f.P.id, f.P.number, f.P.title).join(OverdueRecord, OverdueRecord.proposal_id == f.P.id)
             .where(OverdueRecord.unit_id == unit, OverdueRecord.kind.in_(list(kinds)), f.filed(), *where)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from jinja2 import Environment, StrictUndefined
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.model import clock
 from engine.model.tables import ProposalUnit
@@ -45,7 +46,7 @@ def percent(part, whole) -> str:
     return f"{round((part or 0) * 100 / whole)}%" if whole else "—"
 
 
-def follow_ups(session, filters: Filters, names: dict, region: Region) -> list[dict]:
+def follow_ups(session: Session, filters: Filters, names: dict, region: Region) -> list[dict]:
     """Replied handlings not yet closed: carried into next year (跟踪落实)."""
     stmt = (f.lead_join(select(f.P.number, f.P.title, f.L.unit_id, f.L.reply_class).select_from(f.P))
             .where(f.filed(), f.replied(), ~f.closed(), *proposal_clauses(filters)).order_by(f.P.number))
@@ -56,7 +57,7 @@ def follow_ups(session, filters: Filters, names: dict, region: Region) -> list[d
             for n, t, u, k in session.execute(stmt)]
 
 
-def context(session, region: Region, filters: Filters, stats: dict, now: datetime | None = None) -> dict:
+def context(session: Session, region: Region, filters: Filters, stats: dict, now: datetime | None = None) -> dict:
     """What the template may use."""
     c = stats["counts"]
     units = stats["units"]
@@ -123,7 +124,7 @@ def _fonts(document) -> None:
         rpr.get_or_add_rFonts().set(qn("w:eastAsia"), font)
 
 
-def annual_report(session, region: Region, filters: Filters, stage_labels: dict | None = None,
+def annual_report(session: Session, region: Region, filters: Filters, stage_labels: dict | None = None,
                   now: datetime | None = None) -> bytes:
     """The report for `filters` as .docx bytes."""
     from docx import Document
