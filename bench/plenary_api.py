@@ -26,13 +26,12 @@ import io
 import json
 import os
 import secrets
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
 from openpyxl import Workbook
 
+from bench import database_url
 from bench.completions import call, free_port, start_server
 from bench.step_cost import prepare_database
 from engine.model.settings import Settings
@@ -151,7 +150,7 @@ def main(argv=None) -> None:
     parser.add_argument("--import-rows", type=int, default=200)
     parser.add_argument("--database-url")
     args = parser.parse_args(argv)
-    url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp(prefix='bench-plenary-api-')) / 'bench.sqlite3'}"
+    url = database_url(args.database_url, "plenary-api")
     rt = Runtime(Settings.from_env(database_url=url))
     prepare(url, rt)
     first_unit = rt.region.units[0]["id"]

@@ -21,12 +21,11 @@ submission (median and 95th percentile) next to the whole submission's.
 """
 import argparse
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
 from sqlalchemy import select
 
+from bench import database_url
 from engine.adapters.db import Database, UnitOfWork
 from engine.model.settings import Settings
 from engine.model.tables import ProposalSimilarity, User
@@ -44,7 +43,7 @@ def main(argv=None) -> None:
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--database-url")
     args = parser.parse_args(argv)
-    url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp(prefix='bench-similar-')) / 'bench.sqlite3'}"
+    url = database_url(args.database_url, "similar")
     rt = Runtime(Settings.from_env(database_url=url))
     db = Database(url)
     db.drop_schema()

@@ -35,14 +35,13 @@ import os
 import pstats
 import re
 import statistics
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import func, insert, select, text
 
+from bench import database_url
 from bench.step_cost import SUBMISSION, prepare_database
 from engine.adapters.db import Database, UnitOfWork
 from engine.model import clock
@@ -224,7 +223,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--workers", type=int, default=1, help="worker processes side by side (PostgreSQL)")
     args = parser.parse_args()
-    url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'timers.sqlite3'}"
+    url = database_url(args.database_url, "timers")
     settings = Settings.from_env(database_url=url)
     os.environ.setdefault("CPPCC_DATABASE_URL", url)
     rt = Runtime(settings)
