@@ -63,7 +63,7 @@ def format_problem(number_format: str) -> str | None:
     except (KeyError, IndexError, ValueError, AttributeError, TypeError):
         same = True
     if REQUIRED not in names or same:
-        return ("提案编号格式应包含 {seq}（序号，可写成 {seq:03d}），可包含 {year}（年份）、{session}（届次），"
+        return ("提案编号格式应包含 {seq}（序号，可写成 {seq:03d}）和 {year}（年份），可包含 {session}（届次），"
                 f"现在是“{number_format}”")
     if "year" not in names:
         return ("提案编号格式应包含 {year}（年份）：序号每年从 1 开始，没有年份，下一年的编号会与今年的重复，"

@@ -20,13 +20,12 @@ nothing to do (no decision, no lead unit) is skipped.
 """
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.adapters.db import CONFLICT_MESSAGE, Database, UnitOfWork, lost_to_concurrent, stored
 from engine.model.errors import Conflict, EngineError, Forbidden, InvalidForm
-from engine.model.tables import Case, OpenTask, ProcessDefinition, Proposal, User
+from engine.model.tables import OpenTask, Proposal, User
 from engine.rules.permissions import may_review_in_batch
 from engine.services import cases
 from engine.workflow.runtime import Runtime
@@ -74,13 +73,9 @@ def _apply_chunk(database: Database, rt: Runtime, user_id: int, rows: list, firs
             # would commit on release: take the write lock now, so that the savepoints nest
             session.connection().exec_driver_sql("BEGIN IMMEDIATE")
         user = stored(session, User, user_id)
-        # the definitions the chunk's cases run on, read once and held: the session keeps only
-        # weak references, and each row's step would read the whole definition row again
-        task_ids = [r["task_id"] for r in rows if isinstance(r, dict) and isinstance(r.get("task_id"), str)]
-        held = session.scalars(select(ProcessDefinition).where(ProcessDefinition.id.in_(
-            select(Case.definition_id).join(OpenTask, OpenTask.case_id == Case.id).where(OpenTask.id.in_(task_ids))))).all()
+        # (each row's case is locked together with its definition's hash, and the parsed
+        # definition comes from the runtime: no definition row is read per row)
         results = [apply_row(uow, rt, user, row, n) for n, row in enumerate(rows, first)]
-        del held
         uow.commit()
     return results
 
