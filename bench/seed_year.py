@@ -140,9 +140,11 @@ def word_phrases(counts: dict, ind) -> dict:
     """The phrases the report should hold for `counts` (the wording of report_template.txt)."""
     region = ind.region
     handlings, replied = counts["handlings"], counts["replied"]
+    whole = (f"{handlings}件提案" if handlings == counts["filed"] else
+             f"立案的{counts['filed']}件提案共{handlings}件应办件（分别主办的提案按每个主办单位各计一件），")
     phrases = {"submitted": f"共收到政协提案{counts['submitted']}件", "filed": f"立案{counts['filed']}件",
-               "handlings": f"{handlings}件提案", "replied": (f"{handlings}件提案已全部答复委员" if replied == handlings
-                                                         else f"{handlings}件提案已答复委员{replied}件"),
+               "handlings": whole, "replied": (f"{whole}已全部答复委员" if replied == handlings
+                                               else f"{whole}已答复委员{replied}件"),
                "lead_units": f"涉及{counts['lead_units']}家承办单位", "closed": f"共办结{counts['closed']}件",
                "rated": f"已评价{counts['rated']}件", "on_time": f"按时答复{counts['on_time']}件",
                "met": f"见面沟通的{counts['met']}件"}

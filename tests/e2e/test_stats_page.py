@@ -22,7 +22,7 @@ def test_stats_page_charts_figures_and_report(app, person, tmp_path):
     got.value.save_as(path)
     assert got.value.suggested_filename.startswith("提案办理情况报告_")
     body = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
-    assert "9件提案已答复委员7件，办复率为78%" in body
+    assert "立案的8件提案共9件应办件（分别主办的提案按每个主办单位各计一件），已答复委员7件，办复率为78%" in body
 
     zfb.page.click("[data-count=replied] a")
     zfb.page.wait_for_url("**/proposals?*indicator=replied*")

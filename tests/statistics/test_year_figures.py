@@ -80,7 +80,7 @@ def test_the_figures_agree_on_page_api_excel_and_report(app, year):
     document = docx.Document(io.BytesIO(report.data))
     body = "\n".join(p.text for p in document.paragraphs)
     assert "共收到政协提案10件，立案8件" in body
-    assert "9件提案已答复委员7件，办复率为78%" in body
+    assert "立案的8件提案共9件应办件（分别主办的提案按每个主办单位各计一件），已答复委员7件，办复率为78%" in body
     assert "解决或采纳5件，占71%；列入计划拟解决1件，占14%；留作参考1件，占14%" in body
     assert "共办结6件，办结率为67%" in body
     assert "结果为“满意”的6件，占86%；结果为“基本满意”的1件，占14%；无“不满意”评" in body
