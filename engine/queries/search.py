@@ -148,7 +148,8 @@ def _person(text: str):
     matched in the accounts, a small table, and their proposals are then found by the
     username index: a contains-match over every proposal's people would scan them all.
     """
-    people = select(User.username).where(or_(_Contains(User.username, text), _Contains(User.name, text)))
+    people = select(User.username).where(or_(User.username.icontains(text, autoescape=True),
+                                             User.name.icontains(text, autoescape=True)))
     return Proposal.id.in_(select(ProposalPerson.proposal_id).where(ProposalPerson.username.in_(people)))
 
 
