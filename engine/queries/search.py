@@ -101,10 +101,11 @@ def _bigrams_postgresql(element, compiler, **kw) -> str:
 
 class _Contains(ColumnElement):
     """`column` contains `text`, case-insensitive. On PostgreSQL strpos(lower(column), lower(text))
-    > 0: the same answer as ILIKE '%text%', several times cheaper per row on Chinese text (measured
-    by bench.scale), and, with no statistics to estimate it by, it leaves the bigram index's
-    estimate standing: a frequent term (停车) is then found by walking the submission-date index
-    newest first until the page is full, a rare one by the bigram index. Elsewhere LIKE."""
+    > 0: the same answer as ILIKE '%text%', two to three times cheaper per row on Chinese titles
+    (docs/operations.md), and, with no statistics to estimate it by, it leaves the bigram index's
+    estimate standing: a frequent term (停车) may then be found by walking the submission-date
+    index newest first until the page is full (records.list_proposals never lets a term with
+    few matches walk it). Elsewhere LIKE."""
 
     type = Boolean()
     inherit_cache = True
