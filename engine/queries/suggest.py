@@ -57,21 +57,27 @@ def _similar_handling(session, proposal_ids: list[int]) -> dict:
     if not proposal_ids:
         return {}
     wanted = set(proposal_ids)
-    pairs = session.execute(select(ProposalSimilarity).where(or_(
-        ProposalSimilarity.proposal_id.in_(proposal_ids), ProposalSimilarity.other_id.in_(proposal_ids)))).scalars()
+    # plain rows, not ORM objects: a page of 200 has thousands of stored similarities
+    pairs = session.execute(select(ProposalSimilarity.proposal_id, ProposalSimilarity.other_id, ProposalSimilarity.score)
+                            .where(or_(ProposalSimilarity.proposal_id.in_(proposal_ids),
+                                       ProposalSimilarity.other_id.in_(proposal_ids))))
     links: defaultdict[str, dict] = defaultdict(dict)
-    for pair in pairs:
-        for own, other in ((pair.proposal_id, pair.other_id), (pair.other_id, pair.proposal_id)):
+    for first, second, score in pairs:
+        for own, other in ((first, second), (second, first)):
             if own in wanted and other != own:
-                links[own][other] = max(links[own].get(other, 0), pair.score)
+                links[own][other] = max(links[own].get(other, 0), score)
     others = {o for found in links.values() for o in found}
     if not others:
         return {}
     roles = defaultdict(list)
-    for row in session.scalars(select(ProposalUnit).where(ProposalUnit.proposal_id.in_(others),
-                                                           ProposalUnit.role.in_(("lead", "assist")))):
-        roles[row.proposal_id].append((row.unit_id, row.role))
-    rows = {p.id: p for p in session.scalars(select(Proposal).where(Proposal.id.in_(others)))}
+    for proposal_id, unit_id, role in session.execute(
+            select(ProposalUnit.proposal_id, ProposalUnit.unit_id, ProposalUnit.role).where(
+                ProposalUnit.proposal_id.in_(others), ProposalUnit.role.in_(("lead", "assist")))):
+        roles[proposal_id].append((unit_id, role))
+    if not roles:
+        return {}
+    rows = {r.id: r for r in session.execute(select(Proposal.id, Proposal.number, Proposal.title)
+                                             .where(Proposal.id.in_(list(roles))))}
     out = defaultdict(list)
     for own, found in links.items():
         for other, score in sorted(found.items(), key=lambda kv: -kv[1]):
