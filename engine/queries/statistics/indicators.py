@@ -7,6 +7,7 @@ A region renames an indicator with `statistics.labels` and adds ratios with
 `statistics.extra` (numerator: counts added up; denominator: one count) in region.yaml.
 """
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, literal
 
@@ -28,7 +29,7 @@ class Count:
     label: str
     meaning: str
     level: str  # "proposal" (each proposal once) | "handling" (each lead's handling) | "assist" | "sum"
-    expression: ColumnElement[bool]
+    expression: ColumnElement[Any]  # a flag (bool); for level "sum" a number (a scalar subquery)
 
 
 @dataclass(frozen=True)
