@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.adapters import pdf
-from engine.adapters.db import UnitOfWork
+from engine.adapters.db import UnitOfWork, stored
 from engine.model import clock
 from engine.model.errors import Conflict, Forbidden, InvalidForm, NotFound
 from engine.model.tables import Attachment, Event, Proposal, Unit, User
@@ -111,9 +111,7 @@ def _assignment(uow: UnitOfWork, rt: Runtime, record: records.ProposalRecord, de
     if unit_id not in parts:
         raise InvalidForm("请选择承办单位", [{"field": "unit", "message": "承办单位：应为该提案的主办或协办单位之一"}])
     assign = _last(record.all_events, ASSIGN_STEP)
-    proposal = uow.session.get(Proposal, detail["id"])
-    if proposal is None:
-        raise NotFound("找不到该提案")
+    proposal = stored(uow.session, Proposal, detail["id"])
     leads = [u for u in parts.values() if u["role"] == "lead"]
     try:
         due, _ = extension_tasks.deadlines_of(uow, rt, proposal, leads[0]["unit_id"] if leads else unit_id)

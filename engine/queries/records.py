@@ -13,6 +13,7 @@ from SpiffWorkflow.exceptions import TaskNotFoundException
 from sqlalchemy import Row, Select, case as sql_case, func, select
 from sqlalchemy.orm import Session
 
+from engine.adapters.db import stored
 from engine.model import clock, limits
 from engine.model.errors import Conflict, EngineError, NotFound
 from engine.model.tables import (
@@ -101,9 +102,7 @@ def proposal_detail(session: Session, rt: Runtime, user: User, proposal_id: int)
     Raises NotFound both when it does not exist and when the user may not see it.
     """
     record = proposal_record(session, rt, user, proposal_id)
-    proposal = session.get(Proposal, proposal_id)
-    if proposal is None:  # proposal_record found it
-        raise NotFound("找不到该提案")
+    proposal = stored(session, Proposal, proposal_id)  # proposal_record found it
     people = session.execute(
         select(ProposalPerson.username, User.name, ProposalPerson.role)
         .outerjoin(User, User.username == ProposalPerson.username)
@@ -221,9 +220,7 @@ def open_task_rows(session: Session, words: Catalogue, tasks: list[OpenTask], us
 def next_steps(session: Session, rt: Runtime, user: User, proposal_id: int) -> Json:
     """What happens next on a proposal (after `user` completed a step): its status and
     its open tasks with who does each and by when, `mine` marking those `user` may do."""
-    proposal = session.get(Proposal, proposal_id)
-    if proposal is None:
-        raise NotFound("找不到该提案")
+    proposal = stored(session, Proposal, proposal_id)
     tasks = list(session.scalars(select(OpenTask).where(OpenTask.proposal_id == proposal_id)
                                  .order_by(OpenTask.created_at, OpenTask.id)))
     return {"status": proposal.status, "status_label": rt.stage_labels.get(proposal.status, proposal.status),
@@ -283,10 +280,8 @@ def task_detail(session: Session, rt: Runtime, user: User, task_id: str) -> Json
     (not the user's task). Loads the case's workflow to read the task's data.
     """
     item = open_task(session, rt, user, task_id)
-    row = session.get(OpenTask, task_id)
-    case = session.get(Case, row.case_id) if row is not None else None
-    if row is None or case is None:  # open_task found it
-        raise Conflict("该任务当前不可办理，请刷新后重试")
+    row = stored(session, OpenTask, task_id)  # open_task found it
+    case = stored(session, Case, row.case_id)
     spec, subprocess_specs = rt.bundle_of_case(session, case).specs_for(case.process)
     workflow = state.load(case.state, spec, subprocess_specs, rt.script_engine(session))
     try:

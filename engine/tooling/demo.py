@@ -21,6 +21,7 @@ from engine.adapters.db import Database, UnitOfWork
 from engine.model import clock
 from engine.model.errors import DefinitionError, NotFound
 from engine.model.tables import OpenTask, User
+from engine.profile.region import Region
 from engine.rules import permissions
 from engine.services import cases
 from engine.services.accounts import hash_password
@@ -185,7 +186,7 @@ def load_story(runtime: Runtime) -> list[dict]:
     return entries
 
 
-def _entry_problems(region, entry) -> list[tuple[str | None, str]]:
+def _entry_problems(region: Region, entry: object) -> list[tuple[str | None, str]]:
     """[(key or None, message)] of one demo.yaml entry checked against the region's profile."""
     if not isinstance(entry, dict):
         return [(None, "应为一个对象（stage、title、proposer、category …）")]
@@ -198,7 +199,7 @@ def _entry_problems(region, entry) -> list[tuple[str | None, str]]:
     return problems + _people_problems(region, entry) + _code_problems(region, entry)
 
 
-def _people_problems(region, entry: dict) -> list[tuple[str | None, str]]:
+def _people_problems(region: Region, entry: dict[str, Any]) -> list[tuple[str | None, str]]:
     """The entry's proposer, co-signers, units and supervising leader, checked."""
     problems: list[tuple[str | None, str]] = []
     if entry.get("proposer") and entry["proposer"] not in PROPOSERS:
@@ -215,7 +216,7 @@ def _people_problems(region, entry: dict) -> list[tuple[str | None, str]]:
     return problems
 
 
-def _code_problems(region, entry: dict) -> list[tuple[str | None, str]]:
+def _code_problems(region: Region, entry: dict[str, Any]) -> list[tuple[str | None, str]]:
     """The entry's category, reply class and rating, checked against the region's lists."""
     lists = {"category": set(region.codes("categories")), "reply_class": set(region.codes("reply_classes")),
              "rating": set(region.codes("satisfaction_scale"))}
@@ -233,7 +234,7 @@ def load_demo(database: Database, runtime: Runtime) -> list[int]:
     return [_walk(database, runtime, entry) for entry in story]
 
 
-def _walk(database, runtime, entry) -> int:
+def _walk(database: Database, runtime: Runtime, entry: dict[str, Any]) -> int:
     region = runtime.region
     stage, category = entry["stage"], entry["category"]
     klass = entry.get("reply_class") or region.codes("reply_classes")[0]
