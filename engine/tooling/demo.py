@@ -72,7 +72,7 @@ def seed_people(session: Session, runtime: Runtime) -> int:
     return len(accounts)
 
 
-def act(database: Database, runtime: Runtime, username: str, task_name: str, data: dict, proposal_id: int) -> dict:
+def act(database: Database, runtime: Runtime, username: str, task_name: str, data: dict[str, Any], proposal_id: int) -> dict[str, Any]:
     """Complete the open task `task_name` of a proposal as `username` (demo and tests)."""
     with UnitOfWork(database) as uow:
         user = _user(uow, username)
@@ -84,7 +84,7 @@ def act(database: Database, runtime: Runtime, username: str, task_name: str, dat
         return cases.complete_task(uow, runtime, user, row.id, data)
 
 
-def act_as_anyone(database: Database, runtime: Runtime, task_name: str, data: dict, proposal_id: int) -> str:
+def act_as_anyone(database: Database, runtime: Runtime, task_name: str, data: dict[str, Any], proposal_id: int) -> str:
     """Complete the open task `task_name` as the first account allowed to; returns its username."""
     with UnitOfWork(database) as uow:
         row = uow.session.scalar(select(OpenTask).where(
@@ -142,28 +142,28 @@ def on_day(days: int = 0) -> str:
     return (clock.now().astimezone(clock.CHINA).date() + timedelta(days=days)).isoformat()
 
 
-def plan(days: int = 14) -> dict:
+def plan(days: int = 14) -> dict[str, Any]:
     """A handling plan finishing `days` from today (never in the past, before the reply deadline)."""
     return {**PLAN_TEXT, "plan_finish_date": on_day(days)}
 
 
-def consult(**changes: Any) -> dict:
+def consult(**changes: Any) -> dict[str, Any]:
     """A consultation record of today (never in the future)."""
     return {"contact_date": on_day(), **CONSULT_TEXT, **changes}
 
 
-def reply(klass: str, text: str = "经研究，答复如下：……") -> dict:
+def reply(klass: str, text: str = "经研究，答复如下：……") -> dict[str, Any]:
     """Reply-draft form data of class `klass`."""
     return {"reply_class": klass, "reply_text": text, "adopted_points": "已采纳第一、二条建议。",
             "not_adopted_reasons": "", "involves_funds": False}
 
 
-def rating(code: str, comment: str = "办理认真。") -> dict:
+def rating(code: str, comment: str = "办理认真。") -> dict[str, Any]:
     """Rating form data with satisfaction `code`."""
     return {**RATE_OK, "satisfaction": code, "rate_comment": comment}
 
 
-def load_story(runtime: Runtime) -> list[dict]:
+def load_story(runtime: Runtime) -> list[dict[str, Any]]:
     """The region's demo.yaml, checked against its profile (DefinitionError naming file, entry and field)."""
     region = runtime.region
     path = Path(runtime.settings.region_dir) / DEMO_FILE

@@ -145,7 +145,7 @@ class Indicators:
         if unknown:
             raise ValueError(f"地区配置 {region.code} 的 statistics.extra 引用了不存在的计数：{', '.join(unknown)}")
 
-    def of_level(self, level: str) -> dict:
+    def of_level(self, level: str) -> dict[str, Count]:
         """The counts of one level (proposal, handling, assist, sum)."""
         return {code: c for code, c in self.counts.items() if c.level == level}
 
