@@ -88,9 +88,16 @@ def list_proposals(session: Session, rt: Runtime, user: User, filters: dict[str,
     where = [visible_proposals_clause(user), *search.proposal_filters(filters, region=rt.region)]
     found = session.scalar(select(func.count()).select_from(
         select(Proposal.id).where(*where).limit(cap + 1).subquery())) or 0
-    rows = session.execute(_summary_select().where(*where)
-                           .order_by(Proposal.submitted_at.desc(), Proposal.id.desc())
-                           .offset((page - 1) * per_page).limit(per_page))
+    order = (Proposal.submitted_at.desc(), Proposal.id.desc())
+    if found <= cap:  # a few matches: sorted from all of them, never a walk of the date index
+        # hoping to meet them soon (OFFSET 0 plans the subquery on its own: its index, no order)
+        matched = select(Proposal.id, Proposal.submitted_at).where(*where).offset(0).subquery()
+        ids = select(matched.c.id).order_by(matched.c.submitted_at.desc(), matched.c.id.desc())
+    else:  # many: walking the date index newest first meets a page of them soon
+        ids = select(Proposal.id).where(*where).order_by(*order)
+    ids = ids.offset((page - 1) * per_page).limit(per_page)
+    # the page's ids first, then the names of just its rows
+    rows = session.execute(_summary_select().where(Proposal.id.in_(ids.scalar_subquery())).order_by(*order))
     return {"items": [_summary(rt, r) for r in rows], "total": min(found, cap),
             "total_capped": found > cap, "page": page, "per_page": per_page}
 
@@ -319,21 +326,26 @@ def _previous_answer(session: Session, rt: Runtime, row: OpenTask) -> dict[str, 
     return {k: v for k, v in last.data.items() if k in fields and fields[k].get("type") != "boolean"}
 
 
-def _summary_select() -> Select[Proposal, str, str]:  # a proposal, its proposer's and its lead unit's names
+SUMMARY_COLUMNS = ("id", "number", "title", "category", "proposer", "status", "is_key", "supervising_leader",
+                   "lead_unit", "reply_class", "satisfaction", "submitted_at", "updated_at")
+
+
+def _summary_select() -> Select[*tuple[Any, ...]]:
+    """The columns a summary shows (plain rows: no ORM object, no body text, per row listed)."""
     lead = Unit.__table__.alias("lead")
-    return (select(Proposal, User.name.label("proposer_name"), lead.c.name.label("lead_unit_name"))
+    return (select(*(getattr(Proposal, c) for c in SUMMARY_COLUMNS), User.name.label("proposer_name"),
+                   lead.c.name.label("lead_unit_name"))
             .outerjoin(User, User.username == Proposal.proposer)
             .outerjoin(lead, lead.c.id == Proposal.lead_unit))
 
 
-def _summary(rt: Runtime, row: Row[Proposal, str, str]) -> Json:
-    p = row[0]
+def _summary(rt: Runtime, p: Row[*tuple[Any, ...]]) -> Json:
     return {
         "id": p.id, "number": p.number, "title": p.title,
         "category": p.category, "category_label": rt.region.labels("categories").get(p.category or ""),
-        "proposer": p.proposer, "proposer_name": row.proposer_name,
+        "proposer": p.proposer, "proposer_name": p.proposer_name,
         "status": p.status, "status_label": rt.stage_labels.get(p.status, p.status),
-        "is_key": bool(p.is_key), "supervising_leader": p.supervising_leader, "lead_unit": p.lead_unit, "lead_unit_name": row.lead_unit_name,
+        "is_key": bool(p.is_key), "supervising_leader": p.supervising_leader, "lead_unit": p.lead_unit, "lead_unit_name": p.lead_unit_name,
         "reply_class": p.reply_class, "satisfaction": p.satisfaction,
         "submitted_at": _iso(p.submitted_at), "updated_at": _iso(p.updated_at),
     }
