@@ -11,12 +11,14 @@ open tasks, events, notifications).
 
 The tests themselves keep exercising HTTP where HTTP is what they test.
 """
+import io
+
 from sqlalchemy import select
 
 from engine.adapters.db import Database, UnitOfWork
 from engine.model.tables import User
 from engine.queries import records as queries
-from engine.services import cases
+from engine.services import attachments, cases
 from engine.services.directory import add_user, sync_units
 from engine.tooling.demo import on_day
 from engine.workflow.runtime import Runtime
@@ -89,6 +91,17 @@ class Services:
         task_id = self.task_id(username, name, proposal_id)
         with UnitOfWork(self.db) as uow:
             return cases.complete_task(uow, self.rt, self.user(uow.session, username), task_id, data)
+
+    def upload(self, username: str, proposal_id: int, filename: str, content: bytes,
+               task_name: str | None = None) -> int:
+        """Attach a file to a proposal as `username` (to the user's open task `task_name`, as a
+        form's upload does), into the runtime's settings' upload folder; return its id."""
+        task_id = self.task_id(username, task_name, proposal_id) if task_name else None
+        with UnitOfWork(self.db) as uow:
+            [info] = attachments.upload_attachments(uow, self.rt.settings, self.user(uow.session, username),
+                                                    proposal_id, [(filename, io.BytesIO(content), None)],
+                                                    task_id=task_id)
+        return info["id"]
 
 
 def api_world(driver) -> dict:
