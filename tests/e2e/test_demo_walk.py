@@ -118,7 +118,7 @@ class Walker:
         if username not in self.people:
             context = self.chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
             self.contexts.append(context)
-            self.people[username] = Person(context.new_page(), self.base, self.shots, username).login()
+            self.people[username] = Person(context.new_page(), self.base, self.shots, username).sign_in()
         return self.people[username]
 
     def who(self, task) -> str:
@@ -216,7 +216,8 @@ def test_every_demo_proposal_is_walked_to_its_end(demo_server, chromium, shots):
             record, done = walker.walk(ids[entry["title"]], entry["title"])
             ends[entry["title"]] = (entry["stage"], record["status"], done)
             page = walker.person("tawei_li").page
-            page.goto(f"{base}/proposals/{record['id']}")
+            dossier = page.goto(f"{base}/proposals/{record['id']}", wait_until="domcontentloaded")
+            assert dossier.status == 200, (entry["title"], dossier.status)
             walker.person("tawei_li").shot(f"{region}-{entry['stage']}-end")
         print(f"\n{region}: {walker.steps} steps through the pages; " + "; ".join(
             f"{stage} → {status} ({len(done)} 步)" for stage, status, done in ends.values()))
