@@ -1,10 +1,13 @@
 """End-to-end fixtures: the app served on a local port, Debian's Chromium driven by Playwright.
 
 Set CPPCC_E2E_REQUIRED=1 (CI does) to fail instead of skip when Chromium or
-Playwright is missing. Screenshots go to CPPCC_E2E_SHOTS (default
-instance/e2e-screenshots).
+Playwright is missing. Screenshots are taken only when asked for, to look at: set
+CPPCC_E2E_SHOTS to a folder (or to 1 for instance/e2e-screenshots). No test asserts on
+a screenshot, and a full-page screenshot of every page walked was a large share of
+the browser tests' time.
 """
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -61,14 +64,36 @@ def chromium():
         browser.close()
 
 
+class Shots:
+    """Where one test's screenshots go: a folder, or None when none were asked for."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+
+    def take(self, page, name: str, full_page: bool = True) -> None:
+        """Save a screenshot of `page` as `name` (when screenshots were asked for)."""
+        if self.folder is not None:
+            page.screenshot(path=str(self.folder / name), full_page=full_page)
+
+
+def shots_folder() -> Path | None:
+    """The folder CPPCC_E2E_SHOTS asks screenshots to go to (1: instance/e2e-screenshots), or None."""
+    asked = os.environ.get("CPPCC_E2E_SHOTS", "")
+    if asked in ("", "0"):
+        return None
+    return Path(__file__).resolve().parents[2] / "instance" / "e2e-screenshots" if asked == "1" else Path(asked)
+
+
 @pytest.fixture
 def shots(request):
-    """A folder for this test's screenshots."""
-    root = Path(os.environ.get("CPPCC_E2E_SHOTS", Path(__file__).resolve().parents[2] / "instance" / "e2e-screenshots"))
+    """This test's screenshots (Shots): taken only when CPPCC_E2E_SHOTS asks for them."""
+    root = shots_folder()
+    if root is None:
+        return Shots(None)
     folder = root / request.node.name
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    return folder
+    return Shots(folder)
 
 
 class Person:
@@ -80,7 +105,7 @@ class Person:
 
     def shot(self, label):
         Person.seq = getattr(Person, "seq", 0) + 1
-        self.page.screenshot(path=str(self.shots / f"{Person.seq:02d}-{self.username}-{label}.png"), full_page=True)
+        self.shots.take(self.page, f"{Person.seq:02d}-{self.username}-{label}.png")
 
     def login(self):
         self.page.goto(self.base + "/login")
@@ -88,6 +113,18 @@ class Person:
         self.page.fill("input[name=password]", "demo123")
         self.page.click("button[type=submit]")
         self.page.wait_for_url("**/tasks")
+        return self
+
+    def sign_in(self):
+        """Log in without drawing the login page and the inbox, for tests whose subject is
+        not the login: the same form (with its CSRF token) posted by the context's request
+        client, which shares the tab's cookies."""
+        request = self.page.context.request
+        form = request.get(self.base + "/login").text()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+        done = request.post(self.base + "/login", max_redirects=0,
+                            form={"csrf_token": token, "username": self.username, "password": "demo123"})
+        assert done.status == 302 and done.headers["location"].endswith("/tasks"), (self.username, done.status)
         return self
 
     def open_task(self, title, proposal_title=None):

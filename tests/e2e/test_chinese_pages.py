@@ -1,7 +1,8 @@
 """Every page as every role, in Chromium, on the demo data: no code, account name, hash or
-English reaches the people who handle proposals. Screenshots of every page go to the
-test's folder. Also: the dossier's diagram leaves out the engine's bookkeeping steps, and
-the decision-table editor shows data types and truth values in Chinese."""
+English reaches the people who handle proposals (screenshots of every page go to the
+test's folder when CPPCC_E2E_SHOTS asks for them). Also: the dossier's diagram leaves out
+the engine's bookkeeping steps, and the decision-table editor shows data types and truth
+values in Chinese."""
 import re
 
 import pytest
@@ -24,11 +25,11 @@ PAGES = ["/tasks", "/proposals", "/notifications", "/proposals/new", "/reports/o
 
 @pytest.fixture
 def app(settings, runtime, templates):
-    """The app on a database holding the demo (people and proposals at every stage)."""
-    templates.copy(settings.database_url, "schema")
+    """The app on a database holding the demo (people and proposals at every stage): a copy
+    of a template the demo is loaded into once per process (the pages only read it)."""
+    templates.copy(settings.database_url, ("demo", str(settings.region_dir)), lambda db: load_demo(db, runtime))
     database = Database(settings.database_url)
     app = create_app(settings, runtime=runtime, database=database)
-    load_demo(database, runtime)
     yield app
     database.engine.dispose()
 

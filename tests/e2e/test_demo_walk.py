@@ -29,7 +29,6 @@ from engine.adapters.db import Database, UnitOfWork
 from engine.model.settings import Settings
 from engine.model.tables import Case
 from engine.tooling.demo import DEMO_PASSWORD, load_story
-from engine.workflow.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parents[2]
 FINISHED = {"closed", "not_filed", "merged", "converted"}
@@ -107,18 +106,18 @@ def demo_server(request, tmp_path):
 class Walker:
     """Walks demo proposals through the pages, as the people whose steps they are."""
 
-    def __init__(self, chromium, base, shots, env, settings):
+    def __init__(self, chromium, base, shots, env, settings, runtime):
         self.chromium, self.base, self.shots, self.env, self.settings = chromium, base, shots, env, settings
         self.api = Api(base)
         self.people, self.contexts = {}, []
-        self.leaders = [x["username"] for x in Runtime(settings).region.leaders]
+        self.leaders = [x["username"] for x in runtime.region.leaders]
         self.skipped, self.steps = [], 0
 
     def person(self, username) -> Person:
         if username not in self.people:
             context = self.chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
             self.contexts.append(context)
-            self.people[username] = Person(context.new_page(), self.base, self.shots, username).login()
+            self.people[username] = Person(context.new_page(), self.base, self.shots, username).sign_in()
         return self.people[username]
 
     def who(self, task) -> str:
@@ -193,9 +192,9 @@ class Walker:
 
 
 @pytest.mark.parametrize("region", ["default", "binhai"])
-def test_every_form_has_valid_answers(region):
+def test_every_form_has_valid_answers(region, runtimes):
     """The walk can answer every form in forms/, and its answers are valid under each region."""
-    rt = Runtime(Settings.from_env(database_url="sqlite://", region=region))
+    rt = runtimes.get(Settings.from_env(database_url="sqlite://", region=region))
     assert set(FORMS) == set(rt.forms.schemas)
     for form in sorted(rt.forms.schemas):
         values = answers(form, rt.forms.resolved(form), {})
@@ -203,10 +202,11 @@ def test_every_form_has_valid_answers(region):
 
 
 @pytest.mark.slow
-def test_every_demo_proposal_is_walked_to_its_end(demo_server, chromium, shots):
+def test_every_demo_proposal_is_walked_to_its_end(demo_server, chromium, shots, runtimes):
     base, settings, region, env = demo_server
-    story = load_story(Runtime(settings))
-    walker = Walker(chromium, base, shots, env, settings)
+    runtime = runtimes.get(settings)  # the region and its demo story, parsed once per process
+    story = load_story(runtime)
+    walker = Walker(chromium, base, shots, env, settings, runtime)
     try:
         listed = walker.api.call("tawei_li", "GET", "/api/proposals?per_page=100")["items"]
         ids = {p["title"]: p["id"] for p in listed}
@@ -216,7 +216,8 @@ def test_every_demo_proposal_is_walked_to_its_end(demo_server, chromium, shots):
             record, done = walker.walk(ids[entry["title"]], entry["title"])
             ends[entry["title"]] = (entry["stage"], record["status"], done)
             page = walker.person("tawei_li").page
-            page.goto(f"{base}/proposals/{record['id']}")
+            dossier = page.goto(f"{base}/proposals/{record['id']}", wait_until="domcontentloaded")
+            assert dossier.status == 200, (entry["title"], dossier.status)
             walker.person("tawei_li").shot(f"{region}-{entry['stage']}-end")
         print(f"\n{region}: {walker.steps} steps through the pages; " + "; ".join(
             f"{stage} → {status} ({len(done)} 步)" for stage, status, done in ends.values()))

@@ -45,7 +45,7 @@ def test_a_page_of_twenty_is_filed_and_assigned_in_one_action(app, person, chrom
     page.fill("input[name=password]", "demo123")
     page.click("button[type=submit]")
     page.goto(live_server + "/plenary")
-    page.screenshot(path=str(shots / "phone-390.png"), full_page=True)
+    shots.take(page, "phone-390.png")
     assert page.evaluate("document.documentElement.scrollWidth") <= 400  # no sideways scrolling
     phone.close()
 

@@ -42,11 +42,11 @@ def test_publish_on_the_review_page_and_read_it_on_a_phone(app, person, chromium
     page.goto(live_server + "/public")
     assert TITLE in page.content() and "登录" not in page.title()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    page.screenshot(path=str(shots / "public-phone.png"), full_page=True)
+    shots.take(page, "public-phone.png")
     page.click(f"text={TITLE}")
     page.wait_for_selector(".public-letter")
     assert "经研究，今年将在三处边角地建设口袋公园。" in page.content()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    page.screenshot(path=str(shots / "public-reply-phone.png"), full_page=True)
+    shots.take(page, "public-reply-phone.png")
     context.close()
     assert not blocked, blocked

@@ -75,7 +75,7 @@ def test_phone_layout(person, chromium, live_server, shots):
     page.fill("input[name=password]", "demo123")
     page.click("button[type=submit]")
     page.wait_for_url("**/tasks")
-    page.screenshot(path=str(shots / "phone-inbox.png"), full_page=True)
+    shots.take(page, "phone-inbox.png")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"page scrolls sideways on a phone ({width}px)"
     context.close()
