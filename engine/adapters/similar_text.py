@@ -14,6 +14,7 @@ between are weighted with the previous ones (a small drift, never a wrong
 answer). Several processes each keep their own index of the same table.
 Imports: engine.model.
 """
+import functools
 import re
 import threading
 import weakref
@@ -21,8 +22,6 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import HashingVectorizer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -32,8 +31,6 @@ from engine.profile.region import Region
 
 N_FEATURES = 2 ** 20
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)  # spaces, punctuation: not part of any n-gram
-_VECTORIZER = HashingVectorizer(analyzer="char", ngram_range=(2, 3), n_features=N_FEATURES, alternate_sign=False,
-                                norm=None, preprocessor=lambda text: _NOISE.sub(" ", text.lower()))
 REWEIGHT_GROWTH = 0.1
 DEFAULTS = {"keep_score": 0.2, "flag_score": 0.65, "shown": 5}
 
@@ -48,9 +45,23 @@ def full_text(title: str, body: str, suggestions: str) -> str:
     return f"{title} {title} {body or ''} {suggestions or ''}"
 
 
+@functools.cache
+def _vectorizer() -> Any:
+    """Character 2- and 3-grams hashed into N_FEATURES columns. scikit-learn is imported on
+    first use, not with this module: it is most of the CPU of importing the whole program
+    (about 1 s), which every command and every server start would otherwise pay."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+    return HashingVectorizer(analyzer="char", ngram_range=(2, 3), n_features=N_FEATURES, alternate_sign=False,
+                             norm=None, preprocessor=_clean)
+
+
+def _clean(text: str) -> str:
+    return _NOISE.sub(" ", text.lower())
+
+
 def _counts(texts: list[str]) -> Any:
     """Sub-linear term frequencies (1 + log tf) of each text, as a CSR matrix."""
-    matrix = _VECTORIZER.transform(texts).astype(np.float32).tocsr()
+    matrix = _vectorizer().transform(texts).astype(np.float32).tocsr()
     matrix.data = 1.0 + np.log(matrix.data)
     return matrix
 
@@ -121,6 +132,7 @@ class TextIndex:
             self._recent.append((self._weigh(full, self._idf), self._weigh(titles, self._idf_titles)))
 
     def _reweight(self) -> None:
+        from scipy import sparse  # with scikit-learn, on first use (see _vectorizer)
         n = len(self.ids)
         self._idf, self._idf_titles = _idf(self._df, n), _idf(self._df_titles, n)
         full, titles = sparse.vstack(self._full).tocsr(), sparse.vstack(self._titles).tocsr()
