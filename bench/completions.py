@@ -20,8 +20,11 @@ this 2-core machine is shared):
 - through HTTP: `cppcc serve` (waitress, 8 threads; with --processes N,
   `cppcc serve --processes N`: N gunicorn worker processes on one port) in one
   or more servers on the same database, N clients each on its own keep-alive
-  connection posting `/api/tasks/<id>/complete`; completions/s, p50/p99, and
-  the ratio to the in-process rate.
+  connection posting `/api/tasks/<id>/complete`; completions/s, p50/p99, the
+  ratio to the in-process rate, and the CPU time the server processes (gunicorn's
+  workers included) spent per completion, read from /proc (Linux): on this shared
+  2-core machine the figure that load disturbs least, and with the clients' own
+  CPU time per completion the ceiling the two cores allow.
 
 The database is a temporary SQLite file unless --database-url is given; that
 database is EMPTIED (all tables dropped and re-created) first.
@@ -98,6 +101,22 @@ def _statements_of_completion(db, rt, case, counter, repeat: int = 20) -> tuple[
     return total / repeat, cpu * 1000 / repeat
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of process `pid` and all its descendants (Linux /proc), or None."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    try:
+        while todo:
+            p = todo.pop()
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+    except (OSError, ValueError, IndexError):
+        return None
+    return total
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -158,8 +177,8 @@ class Client(threading.Thread):
             self.task_id = nxt[0]["id"]
 
 
-def through_http(url: str, cases: list, clients: int, seconds: float, ports: list[int]) -> dict:
-    """`clients` concurrent clients for `seconds`, spread over the servers."""
+def through_http(url: str, cases: list, clients: int, seconds: float, ports: list[int], pids: list[int]) -> dict:
+    """`clients` concurrent clients for `seconds`, spread over the servers (processes `pids`)."""
     tokens = {}
     for port in ports:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -176,15 +195,23 @@ def through_http(url: str, cases: list, clients: int, seconds: float, ports: lis
         threads.append(Client(port, tokens[port], task_id, until, go))
     for t in threads:
         t.start()
+    server_before = [cpu_seconds(pid) for pid in pids]
+    client_before = time.process_time()
     began = time.monotonic()
     go.set()
     for t in threads:
         t.join()
     wall = time.monotonic() - began
+    client_cpu = time.process_time() - client_before
+    server_after = [cpu_seconds(pid) for pid in pids]
     times = [x for t in threads for x in t.times]
     p50, p99 = percentiles(times)
+    done = max(len(times), 1)
+    server_cpu = (sum(a - b for a, b in zip(server_after, server_before, strict=True))
+                  if None not in server_before + server_after else None)
     return {"rate": len(times) / wall, "p50": p50, "p99": p99, "errors": sum(t.errors for t in threads),
-            "done": len(times)}
+            "done": len(times), "server_cpu": server_cpu * 1000 / done if server_cpu is not None else None,
+            "client_cpu": client_cpu * 1000 / done}
 
 
 def main(argv=None):
@@ -223,10 +250,13 @@ def main(argv=None):
                 kind = "waitress, 8 threads" if processes == 1 else f"gunicorn, {processes} processes"
                 try:
                     for n in clients:
-                        r = through_http(url, cases, n, args.seconds, ports)
+                        r = through_http(url, cases, n, args.seconds, ports, [proc.pid for proc in servers])
+                        cpu = (f"{r['server_cpu']:.1f} ms server CPU" if r["server_cpu"] is not None
+                               else "server CPU unknown")
                         print(f"HTTP, {args.servers} server(s) ({kind}), {n:2d} client(s): {r['rate']:.1f} "
                               f"completions/s ({r['rate'] / local['rate']:.2f} of in-process), p50 {r['p50']:.1f} ms, "
-                              f"p99 {r['p99']:.1f} ms, {r['done']} done, {r['errors']} refused")
+                              f"p99 {r['p99']:.1f} ms, {r['done']} done, {r['errors']} refused; {cpu} and "
+                              f"{r['client_cpu']:.1f} ms client CPU per completion")
                 finally:
                     for proc in servers:
                         proc.terminate()

@@ -199,14 +199,15 @@ def audiences_of(session: Session, rt: Runtime, proposal_id: int) -> dict[str, A
     return {**own, **rt.current.audiences}
 
 
-def open_task_rows(session: Session, words: Catalogue, tasks: list[OpenTask], user: User | None = None) -> list[Json]:
+def open_task_rows(session: Session, words: Catalogue, tasks: list[OpenTask], user: User | None = None,
+                   units: dict[str | None, str] | None = None) -> list[Json]:
     """Open tasks as people read them: what, who does it (the person, or the unit and
     role, or the office, in the words of `words`, the region's catalogue), by when;
-    `mine` when `user` may do it."""
+    `mine` when `user` may do it. `units`: their units' names if the caller read them."""
     people = {t.assignee for t in tasks if t.assignee} | {t.claimed_by for t in tasks if t.claimed_by}
     names: dict[str | None, str] = dict(session.execute(select(User.username, User.name).where(
         User.username.in_(people))).all()) if people else {}
-    units = _unit_names(session, {t.unit_id for t in tasks})
+    units = _unit_names(session, {t.unit_id for t in tasks}) if units is None else units
     rows: list[Json] = []
     short = words.labels("roles", "short")
     for t in tasks:
@@ -228,10 +229,13 @@ def next_steps(session: Session, rt: Runtime, user: User, proposal_id: int) -> J
     """What happens next on a proposal (after `user` completed a step): its status and
     its open tasks with who does each and by when, `mine` marking those `user` may do."""
     proposal = stored(session, Proposal, proposal_id)
-    tasks = list(session.scalars(select(OpenTask).where(OpenTask.proposal_id == proposal_id)
-                                 .order_by(OpenTask.created_at, OpenTask.id)))
+    found = session.execute(select(OpenTask, Unit.name).outerjoin(Unit, Unit.id == OpenTask.unit_id)
+                            .where(OpenTask.proposal_id == proposal_id)
+                            .order_by(OpenTask.created_at, OpenTask.id)).all()  # the units' names with them
+    tasks = [task for task, _ in found]
+    units: dict[str | None, str] = {task.unit_id: name for task, name in found if task.unit_id and name is not None}
     return {"status": proposal.status, "status_label": rt.stage_labels.get(proposal.status, proposal.status),
-            "tasks": open_task_rows(session, rt.region.catalogue, tasks, user)}
+            "tasks": open_task_rows(session, rt.region.catalogue, tasks, user, units)}
 
 
 def list_tasks(session: Session, rt: Runtime, user: User, name: str | None = None, stage: str | None = None,

@@ -8,6 +8,7 @@ from typing import cast
 from sqlalchemy import CursorResult, Table, select
 from sqlalchemy.orm import Session
 
+from engine.adapters.db import writer_turn
 from engine.model.tables import Case, ProcessDefinition
 
 PROPOSAL_PROCESS = "proposal"
@@ -20,11 +21,21 @@ def lock_case(session: Session, case_id: int, skip_locked: bool = False) -> Case
     (SKIP LOCKED for the timer worker: None when another one has it); a side
     process's case locks its proposal's case first. SQLite locks the whole
     database for a writer: the step takes the write lock now (an empty update),
-    so that what it reads next is what the previous writer committed."""
+    so that what it reads next is what the previous writer committed; this process's
+    writers take turns first (engine.adapters.db.writer_turn)."""
     table = cast(Table, Case.__table__)
     if session.get_bind().dialect.name != "postgresql":
+        writer_turn(session)  # this process's writers take turns: engine/adapters/db.py
         taken = session.execute(table.update().where(table.c.id == case_id).values(id=table.c.id))
         return _read(session, case_id) if cast(CursorResult, taken).rowcount else None
+    # A proposal's own case (nearly every step): one locked read, which finds nothing when the case
+    # is a side process's; that one locks its proposal's case first, so its process is read first.
+    case = _read(session, case_id, True, skip_locked, own_only=True)
+    if case is not None:
+        return case
+    if skip_locked and session.scalar(select(table.c.id).where(table.c.id == case_id,
+                                                               table.c.process == PROPOSAL_PROCESS)) is not None:
+        return None  # a proposal's case another worker has locked
     # which process, read without loading the case's state (the locked read below loads it once)
     found = session.execute(select(table.c.process, table.c.proposal_id).where(table.c.id == case_id)).first()
     if found is None:
@@ -37,12 +48,15 @@ def lock_case(session: Session, case_id: int, skip_locked: bool = False) -> Case
     return _read(session, case_id, True, skip_locked)
 
 
-def _read(session: Session, case_id: int, lock: bool = False, skip_locked: bool = False) -> Case | None:
+def _read(session: Session, case_id: int, lock: bool = False, skip_locked: bool = False,
+          own_only: bool = False) -> Case | None:
     """The case row read afresh (on PostgreSQL with `lock`: FOR UPDATE), with its definition's
     hash kept on it as `definition_hash` = (definition id, hash): Runtime.bundle_of_case then
-    reads nothing more."""
+    reads nothing more. `own_only`: only if it is a proposal's own case (else None)."""
     query = (select(Case, ProcessDefinition.hash).join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
              .where(Case.id == case_id).execution_options(populate_existing=True))
+    if own_only:
+        query = query.where(Case.process == PROPOSAL_PROCESS)
     if lock:
         query = query.with_for_update(skip_locked=skip_locked, of=Case)
     found = session.execute(query).first()
