@@ -91,16 +91,11 @@ class Database:
                                                 f"-c lock_timeout={round(limits.lock_timeout * 1000)}")
             kwargs.update(pool_pre_ping=True, pool_timeout=limits.pool_timeout)
         self.engine = create_engine(url, connect_args=self.connect_args, **kwargs)
-        # SQLite's writers of this process take turns (`writer_turn`); None on other databases
-        self.writers: threading.Lock | None = None
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
-            self.writers = threading.Lock()
         else:
             _watch(self.engine, limits.statement_timeout + limits.grace)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info={"database": self})
-        if self.writers is not None:
-            event.listen(self.sessions, "after_transaction_end", _end_turn)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def create_schema(self) -> schema.UpgradeResult:
         """Bring the tables to the newest schema revision (engine/adapters/schema/versions): an empty
@@ -237,30 +232,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # costs no fsync, which was a third of a task completion). docs/deployment.md
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-
-
-def writer_turn(session: Session) -> None:
-    """SQLite: wait for this process's turn to write, before the session takes the database's
-    write lock; the turn ends with the transaction. Nothing on other databases.
-
-    SQLite lets one writer in at a time and has the others poll for the lock with growing sleeps
-    (its busy timeout), so that under load a waiting request can lose to later ones again and
-    again: at 8 clients one completion in a hundred waited about a second. A lock in the process
-    hands the turn on as soon as it is free instead, in arrival order. A session that has already
-    written holds the database's lock and takes no turn (so it never waits for a writer that
-    waits for it); the wait is bounded by the lock timeout, after which SQLite's own wait applies."""
-    database = session.info.get("database")
-    if database is None or database.writers is None or session.info.get("turn"):
-        return
-    if session.connection().connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
-        return  # already writing: the database's lock is this session's
-    if database.writers.acquire(timeout=database.limits.lock_timeout):
-        session.info["turn"] = True
-
-
-def _end_turn(session: Session, transaction: Any) -> None:
-    if transaction.parent is None and session.info.pop("turn", False):
-        session.info["database"].writers.release()
 
 
 def stored(session: Session, model: type[T], key: Any) -> T:

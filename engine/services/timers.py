@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine.adapters import outbox as notify, worker_lock
-from engine.adapters.db import Database, UnitOfWork, lost_to_concurrent, writer_turn
+from engine.adapters.db import Database, UnitOfWork, lost_to_concurrent
 from engine.model import clock
 from engine.model.errors import Conflict, EngineError
 from engine.model.tables import Case, Proposal, Unit
@@ -162,7 +162,6 @@ def _claim(session: Session, now: datetime, size: int, tried: set) -> tuple[list
         own = rows.where(Case.process == steps.PROPOSAL_PROCESS).with_for_update(skip_locked=True)
         return list(session.scalars(own)), side
     ids = [case_id for case_id, _ in found]
-    writer_turn(session)  # after this process's other writers (engine/adapters/db.py)
     session.execute(update(Case).where(Case.id.in_(ids)).values(id=Case.id)  # the write lock
                     .execution_options(synchronize_session=False))
     return list(session.scalars(rows.where(Case.id.in_(ids)))), []

@@ -8,7 +8,6 @@ from typing import cast
 from sqlalchemy import CursorResult, Table, select
 from sqlalchemy.orm import Session
 
-from engine.adapters.db import writer_turn
 from engine.model.tables import Case, ProcessDefinition
 
 PROPOSAL_PROCESS = "proposal"
@@ -21,11 +20,9 @@ def lock_case(session: Session, case_id: int, skip_locked: bool = False) -> Case
     (SKIP LOCKED for the timer worker: None when another one has it); a side
     process's case locks its proposal's case first. SQLite locks the whole
     database for a writer: the step takes the write lock now (an empty update),
-    so that what it reads next is what the previous writer committed; this process's
-    writers take turns first (engine.adapters.db.writer_turn)."""
+    so that what it reads next is what the previous writer committed."""
     table = cast(Table, Case.__table__)
     if session.get_bind().dialect.name != "postgresql":
-        writer_turn(session)  # this process's writers take turns: engine/adapters/db.py
         taken = session.execute(table.update().where(table.c.id == case_id).values(id=table.c.id))
         return _read(session, case_id) if cast(CursorResult, taken).rowcount else None
     # A proposal's own case (nearly every step): one locked read, which finds nothing when the case
