@@ -4,16 +4,23 @@ dossier and the overdue report, with 100k and with 1M proposals stored, side by 
 Usage (from the project root; PostgreSQL only, the database is emptied first):
 
     PYTHONPATH=. .venv/bin/python -m bench.scale --database-url postgresql+psycopg://.../test_x
-                                                 [--sizes 100000,1000000] [--repeat 40]
+                                                 [--sizes 100000,1000000] [--repeat 40] [--reuse]
+
+With --reuse each size has its own database, <database>_<size> (created when missing), filled
+only when it does not hold that many proposals and kept afterwards, so a second run (after a
+schema or query change: the app upgrades the schema on start) measures at once.
 
 The rows are filled by bulk SQL (INSERT ... SELECT generate_series, no engine walk): ten
 years of proposals (3 % of the current year's still open, each with a open task of its lead
 unit's clerk and a few with a committee task), one lead unit each (a few units carry most
 of the load), 22 % with an assisting unit, the proposer as a person, four events each, 5 %
-with an overdue record (a third of them unresolved). Titles are drawn from a pool of
-Chinese topic words, so a two-character term (停车, 养老) matches a realistic share.
+of every year with an overdue record, resolved since, and a third of the open ones with
+one still unresolved (a closed proposal has done every step). Titles are drawn from a pool
+of Chinese topic words, so a two-character term (停车, 养老) matches a realistic share.
 Timed in-process through engine/queries (one UnitOfWork per call), p50 and p99 of
---repeat calls each, after one warm call.
+--repeat calls each, after one warm call; besides, for each list, the CPU time of this
+process per call and the SQL's own execution time by EXPLAIN (ANALYZE, BUFFERS) with the
+buffers it touched (bench/sql_plans.py), which a loaded machine moves far less.
 """
 import argparse
 import os
@@ -24,12 +31,13 @@ import sys
 import time
 from datetime import timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, make_url, select, text
 
 os.environ.setdefault("CPPCC_PASSWORD_HASH", "pbkdf2:sha256:1000")
 os.environ.setdefault("CPPCC_SECRET_KEY", "bench-" + "x" * 40)
 
 from api import create_app  # noqa: E402
+from bench.sql_plans import Plans  # noqa: E402
 from engine.adapters.db import Database, UnitOfWork  # noqa: E402
 from engine.model.settings import Settings  # noqa: E402
 from engine.model.tables import User  # noqa: E402
@@ -92,8 +100,9 @@ DEPENDENT = [
     """INSERT INTO overdue_records (proposal_id, unit_id, holder_role, holder, lead_unit, kind, due_at,
                                     detected_at, resolved_at)
        SELECT id, lead_unit, 'unit_clerk', NULL, lead_unit, 'reply', submitted_at + interval '90 days',
-              submitted_at + interval '91 days', CASE WHEN id % 3 <> 0 THEN submitted_at + interval '99 days' END
-       FROM proposals WHERE id BETWEEN :start AND :stop AND lead_unit IS NOT NULL AND id % 20 = 3""",
+              submitted_at + interval '91 days', CASE WHEN status <> 'handling' THEN submitted_at + interval '99 days' END
+       FROM proposals WHERE id BETWEEN :start AND :stop AND lead_unit IS NOT NULL
+       AND ((id / 10) % 20 = 3 OR status = 'handling' AND id % 3 = 0)""",
     """INSERT INTO cases (id, proposal_id, process, next_timer_at, definition_id, state, state_format, version,
                           completed, completed_tasks, updated_at)
        SELECT id, id, 'proposal', submitted_at + interval '90 days', :definition, '{}'::json, 1, 1, false, 3, now()
@@ -118,10 +127,12 @@ def _array(words) -> str:
     return "(ARRAY[" + ",".join(f"'{w}'" for w in words) + "])"
 
 
-def fill(db, units: list[str], start: int, stop: int, chunk: int = 100_000) -> None:
-    """Insert proposals `start`..`stop` and their rows, `chunk` ids per transaction."""
+def fill(url: str, units: list[str], start: int, stop: int, chunk: int = 100_000) -> None:
+    """Insert proposals `start`..`stop` and their rows, `chunk` ids per transaction (on an
+    engine of its own: the app's statement timeout is for requests, not bulk loads)."""
     this_year = compute.china_year()
-    with db.engine.begin() as conn:
+    engine = create_engine(url)
+    with engine.begin() as conn:
         conn.execute(text(MEMBERS))
         definition = conn.scalar(text("SELECT min(id) FROM process_definitions"))
         if definition is None:
@@ -130,33 +141,37 @@ def fill(db, units: list[str], start: int, stop: int, chunk: int = 100_000) -> N
     for lo in range(start, stop + 1, chunk):
         hi = min(lo + chunk - 1, stop)
         args = {"start": lo, "stop": hi, "year": int(this_year), "definition": definition}
-        with db.engine.begin() as conn:
+        with engine.begin() as conn:
             for statement in (FILL, *DEPENDENT):
                 for name, words in (("units", units), ("verbs", VERBS), ("topics", TOPICS)):
                     statement = statement.replace(f"(:{name})", _array(words))
                 conn.execute(text(statement), {k: v for k, v in args.items() if f":{k}" in statement})
-    with db.engine.begin() as conn:
-        conn.execute(text("ANALYZE"))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))  # as autovacuum leaves a table: statistics, the GIN pending list merged
+    engine.dispose()
 
 
-def timed(repeat: int, run) -> tuple[float, float]:
+def timed(repeat: int, run, plans: Plans) -> dict:
+    """Wall p50 and p99 of `repeat` calls of `run` after a warm one, and the SQL cost of one call."""
     run()  # warm: statements compiled, caches filled
-    times = []
+    times, cpu = [], []
     for i in range(repeat):
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         run(i)
         times.append((time.perf_counter() - began) * 1000)
+        cpu.append((time.process_time() - began_cpu) * 1000)
     times.sort()
-    return stats.median(times), times[min(len(times) - 1, int(len(times) * 0.99))]
+    return {"p50": stats.median(times), "p99": times[min(len(times) - 1, int(len(times) * 0.99))],
+            "cpu": stats.median(cpu), "sql": plans.cost(run)}
 
 
 def measure(app, repeat: int, total: int) -> dict:
     ext = app.extensions["cppcc"]
     db, rt = ext["db"], ext["runtime"]
+    plans = Plans(db.engine)
     with db.engine.connect() as conn:
         busiest = conn.scalar(text("SELECT unit_id FROM open_tasks WHERE unit_id IS NOT NULL "
                                    "GROUP BY unit_id ORDER BY count(*) DESC LIMIT 1"))
-        unit_tasks = conn.scalar(text("SELECT count(*) FROM open_tasks WHERE unit_id = :u"), {"u": busiest})
 
     def user(name):
         with UnitOfWork(db) as uow:
@@ -173,8 +188,8 @@ def measure(app, repeat: int, total: int) -> dict:
                 run.result = fn(uow.session, i)
         return run
 
-    figures["待办（最忙单位干事）"] = timed(repeat, call(lambda s, i: queries.list_tasks(s, rt, clerk)))
-    figures["待办（最忙单位干事）"] += (f"{busiest} {unit_tasks}",)
+    run = call(lambda s, i: queries.list_tasks(s, rt, clerk))
+    figures["待办（最忙单位干事）"] = {**timed(repeat, run, plans), "note": f"{busiest} {run.result['total']}"}
     this_year = compute.china_year()
     for label, filters in (("查询：无筛选", {}), ("查询：状态=办理中", {"status": "handling"}),
                            ("查询：本年度", {"year": str(this_year)}), ("查询：承办单位", {"unit": busiest}),
@@ -182,14 +197,45 @@ def measure(app, repeat: int, total: int) -> dict:
                            ("查询：文字“夜市”+年度", {"q": "夜市", "year": str(this_year - 1)}),
                            ("查询：文字“无此词”", {"q": "鲸鱼"}), ("查询：提案者", {"person": "wy0042"})):
         run = call(lambda s, i, f=filters: queries.list_proposals(s, rt, staff, f))
-        figures[label] = timed(repeat, run)
-        figures[label] += (run.result.get("total"),)
+        figures[label] = timed(repeat, run, plans)
+        figures[label]["note"] = f"{run.result['total']}{'+' if run.result['total_capped'] else ''}"
     figures["卷宗（提案详情）"] = timed(repeat, call(
-        lambda s, i: queries.proposal_detail(s, rt, staff, 1 + (i * 7919) % total)))
+        lambda s, i: queries.proposal_detail(s, rt, staff, 1 + (i * 7919) % total)), plans)
     today = overdue.china_today()
     figures["超期报告（近一年）"] = timed(max(repeat // 4, 3), call(
-        lambda s, i: overdue.overdue_report(s, staff, today - timedelta(days=365), today, rt.region.catalogue)))
+        lambda s, i: overdue.overdue_report(s, staff, today - timedelta(days=365), today, rt.region.catalogue)),
+        plans)
     return figures
+
+
+def report(results: dict, sizes: list[int], repeat: int, show_plans: bool) -> None:
+    """The table: per list and size wall p50 / p99 and the SQL's own execution time (EXPLAIN
+    ANALYZE, summed over the call's statements) with the shared buffers it touched, and the
+    median CPU time of this process per call (building the page in Python)."""
+    print(f"\n数据库 PostgreSQL；墙钟 p50 / p99 毫秒（{repeat} 次）｜本进程 CPU 毫秒（中位）｜SQL 执行毫秒"
+          f"（EXPLAIN ANALYZE，各语句之和）与缓冲块数；负载 {os.getloadavg()[0]:.1f}")
+    print(f"{'':22}" + "".join(f"{f'{s:,} 件':>52}" for s in sizes) + "   倍数(p99｜SQL)")
+    for label in results[sizes[0]]:
+        if label == "启动":
+            continue
+        cells = []
+        for s in sizes:
+            f = results[s][label]
+            note = f" [{f['note']}]" if f.get("note") else ""
+            cells.append(f"{f['p50']:6.1f} / {f['p99']:6.1f} ｜ {f['cpu']:5.1f} ｜ {f['sql'].ms:6.1f} "
+                         f"({f['sql'].buffers}){note}")
+        first, last = results[sizes[0]][label], results[sizes[-1]][label]
+        ratio = last["p99"] / max(first["p99"], 0.01)
+        sql_ratio = last["sql"].ms / max(first["sql"].ms, 0.01)
+        print(f"{label:22}" + "".join(f"{c:>52}" for c in cells) + f"   ×{ratio:.2f}｜×{sql_ratio:.2f}")
+    print("服务启动 s / 常驻内存 MB: " + "；".join(
+        f"{s:,} 件 {results[s]['启动'][0]:.2f} s / {results[s]['启动'][1]:.0f} MB" for s in sizes))
+    print(f"本进程常驻内存峰值 {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    if show_plans:
+        for label, f in results[sizes[-1]].items():
+            if label != "启动":
+                print(f"\n—— {label}（{sizes[-1]:,} 件）最费时的语句 {f['sql'].worst_ms:.1f} ms：\n"
+                      + f["sql"].worst_sql + "\n" + "\n".join(f["sql"].worst_plan))
 
 
 def startup(url: str) -> tuple[float, float]:
@@ -205,46 +251,72 @@ def startup(url: str) -> tuple[float, float]:
     return float(seconds), float(mb)
 
 
+def sized_database(url: str, size: int) -> str:
+    """The URL of the database kept for `size` proposals (`<database>_<size>`), created if missing."""
+    base = make_url(url)
+    name = f"{base.database}_{size}"
+    server = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def prepared_app(url: str, emptied: bool):
+    """The app on `url` (its schema brought to the newest revision), emptied first if asked,
+    with the demo's people (the units' clerks, the committee staff) in it."""
+    if emptied:
+        Database(url).drop_schema()
+    app = create_app(Settings.from_env(database_url=url, upload_dir="/tmp/cppcc-bench-scale-uploads"))
+    ext = app.extensions["cppcc"]
+    with UnitOfWork(ext["db"]) as uow:
+        if uow.session.scalar(select(User).where(User.username == "tawei_li")) is None:
+            seed_people(uow.session, ext["runtime"])
+            uow.commit()
+    return app
+
+
+def proposals_stored(db) -> int:
+    with db.engine.connect() as conn:
+        return conn.scalar(text("SELECT coalesce(max(id), 0) FROM proposals"))
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument("--reuse", action="store_true",
+                        help="one database per size (<database>_<size>), created and filled when it does not "
+                             "hold that many proposals, kept afterwards: a second run measures at once")
+    parser.add_argument("--plans", action="store_true", help="print the plan of each list's costliest statement")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
-    Database(args.database_url).drop_schema()
-    settings = Settings.from_env(database_url=args.database_url, upload_dir="/tmp/cppcc-bench-scale-uploads")
-    app = create_app(settings)
-    db, rt = app.extensions["cppcc"]["db"], app.extensions["cppcc"]["runtime"]
-    if db.engine.dialect.name != "postgresql":
+    if not args.database_url.startswith("postgresql"):
         raise SystemExit("bench.scale fills by PostgreSQL bulk SQL: give a postgresql+psycopg:// URL")
-    with UnitOfWork(db) as uow:
-        seed_people(uow.session, rt)
-        uow.commit()
-    units = [u["id"] for u in rt.region.units]
-    results, stored = {}, 0
+    results, stored, app = {}, 0, None
     for size in sizes:
-        began = time.perf_counter()
-        fill(db, units, stored + 1, size)
-        print(f"（批量写入到 {size:,} 件，用时 {time.perf_counter() - began:.0f} s）", flush=True)
-        stored = size
+        url = sized_database(args.database_url, size) if args.reuse else args.database_url
+        if args.reuse or app is None:
+            app = prepared_app(url, emptied=not args.reuse)
+        db = app.extensions["cppcc"]["db"]
+        if args.reuse:
+            stored = proposals_stored(db)  # ids 1..stored: a fill stopped half-way goes on
+            if stored > size:
+                app = prepared_app(url, emptied=True)
+                db, stored = app.extensions["cppcc"]["db"], 0
+        if stored < size:
+            began = time.perf_counter()
+            fill(url, [u["id"] for u in app.extensions["cppcc"]["runtime"].region.units], stored + 1, size)
+            print(f"（批量写入到 {size:,} 件，用时 {time.perf_counter() - began:.0f} s）", flush=True)
+            stored = size
         results[size] = measure(app, args.repeat, size)
-        results[size]["启动"] = startup(args.database_url)
-    print(f"\n数据库 PostgreSQL；p50 / p99 毫秒（{args.repeat} 次）；负载 {os.getloadavg()[0]:.1f}")
-    print(f"{'':24}" + "".join(f"{f'{s:,} 件':>26}" for s in sizes) + "   倍数(p99)")
-    for label in results[sizes[0]]:
-        if label == "启动":
-            continue
-        cells = []
-        for s in sizes:
-            p50, p99, *rest = results[s][label]
-            cells.append(f"{p50:7.1f} / {p99:7.1f}" + (f" [{rest[0]}]" if rest else ""))
-        ratio = results[sizes[-1]][label][1] / max(results[sizes[0]][label][1], 0.01)
-        print(f"{label:24}" + "".join(f"{c:>26}" for c in cells) + f"   ×{ratio:.2f}")
-    print("服务启动 s / 常驻内存 MB: " + "；".join(
-        f"{s:,} 件 {results[s]['启动'][0]:.2f} s / {results[s]['启动'][1]:.0f} MB" for s in sizes))
-    print(f"本进程常驻内存峰值 {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
-    db.engine.dispose()
+        results[size]["启动"] = startup(url)
+        if args.reuse:
+            db.engine.dispose()
+    report(results, sizes, args.repeat, args.plans)
+    app.extensions["cppcc"]["db"].engine.dispose()
 
 
 if __name__ == "__main__":

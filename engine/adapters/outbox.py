@@ -103,7 +103,8 @@ def enqueue(session: Session, region: Region, recipients: list[User], kind: str,
                 row.update(next_attempt_at=due)
             rows.append(row)
     if rows:  # one statement for all of them (the caller's pending changes are flushed first)
-        session.execute(insert(Notification), rows)
+        # render_nulls: rows with other columns left empty are one batch, not one statement per shape
+        session.execute(insert(Notification).execution_options(render_nulls=True), rows)
     return len(rows)
 
 

@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.preprocessing import normalize
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -54,6 +53,15 @@ def _counts(texts: list[str]) -> Any:
     matrix = _VECTORIZER.transform(texts).astype(np.float32).tocsr()
     matrix.data = 1.0 + np.log(matrix.data)
     return matrix
+
+
+def _idf(df: np.ndarray, n: int) -> np.ndarray:
+    """Smoothed inverse document frequencies log((1 + n) / (1 + df)) + 1 (float32), worked out
+    for the n-grams seen; every other column gets the value of df = 0."""
+    idf = np.full(N_FEATURES, np.log(np.array([1.0 + n])).astype(np.float32)[0] + 1, dtype=np.float32)
+    seen = np.flatnonzero(df)
+    idf[seen] = np.log((1 + n) / (1 + df[seen])).astype(np.float32) + 1
+    return idf
 
 
 class TextIndex:
@@ -114,8 +122,7 @@ class TextIndex:
 
     def _reweight(self) -> None:
         n = len(self.ids)
-        self._idf = np.log((1 + n) / (1 + self._df)).astype(np.float32) + 1
-        self._idf_titles = np.log((1 + n) / (1 + self._df_titles)).astype(np.float32) + 1
+        self._idf, self._idf_titles = _idf(self._df, n), _idf(self._df_titles, n)
         full, titles = sparse.vstack(self._full).tocsr(), sparse.vstack(self._titles).tocsr()
         self._full, self._titles = [full], [titles]
         self._weighted = (self._weigh(full, self._idf), self._weigh(titles, self._idf_titles))
@@ -123,7 +130,15 @@ class TextIndex:
 
     @staticmethod
     def _weigh(counts: Any, idf: Any) -> Any:
-        return normalize(counts.multiply(idf).tocsr())
+        """Counts times idf, each row scaled to unit length: work in the stored entries only
+        (never a pass over all N_FEATURES columns)."""
+        weighted = counts.copy()
+        weighted.data = weighted.data * idf[weighted.indices]
+        rows = np.repeat(np.arange(weighted.shape[0]), np.diff(weighted.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=weighted.data.astype(np.float64) ** 2, minlength=weighted.shape[0]))
+        norms[norms == 0] = 1.0
+        weighted.data = (weighted.data / norms[rows]).astype(np.float32)
+        return weighted
 
     # -- asking -----------------------------------------------------------------------------
     def scores(self, text: str, title_only: bool = False) -> np.ndarray:
@@ -132,11 +147,13 @@ class TextIndex:
             return np.zeros(0, dtype=np.float32)
         which = 1 if title_only else 0
         idf = self._idf_titles if title_only else self._idf
-        query = self._weigh(_counts([text]), idf).T
         if self._weighted is None:
             raise RuntimeError("the index was not weighted (refresh first)")
+        weighted = self._weigh(_counts([text]), idf)
+        query = np.zeros(N_FEATURES, dtype=np.float32)  # dense: each block's product is then O(its entries)
+        query[weighted.indices] = weighted.data
         blocks = [self._weighted[which], *(pair[which] for pair in self._recent)]
-        return np.concatenate([np.asarray((block @ query).todense()).ravel() for block in blocks])
+        return np.concatenate([np.asarray(block @ query).ravel() for block in blocks])
 
     def similar(self, text: str, limit: int, min_score: float, title_only: bool = False,
                 exclude: int | None = None, before: int | None = None) -> list[tuple[int, float]]:

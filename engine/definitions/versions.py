@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -29,10 +29,9 @@ from engine.model import clock
 from engine.model.errors import DefinitionError, NotFound
 from engine.model.tables import Case, Deployment, ProcessDefinition, Proposal, User
 from engine.profile import catalogue
+from engine.profile.forms import FormCatalog
+from engine.profile.region import Region
 from engine.rules import permissions
-
-if TYPE_CHECKING:
-    from engine.workflow.runtime import Runtime
 
 log = logging.getLogger(__name__)
 SOURCES = tuple(catalogue.base().codes("deploy_sources"))
@@ -40,6 +39,28 @@ DESIGNER = permissions.DESIGNER
 # who may read, deploy and migrate: engine/rules/permissions.py (may_design, may_read_versions)
 require_designer = permissions.check_designer
 MAX_FILE_CHARS = 2_000_000
+
+
+class Runtime(Protocol):
+    """What the versions need of the loaded process runtime: engine.workflow.runtime.Runtime has it.
+
+    Declared here so that this layer names no type of the layer above it (engine.workflow)."""
+
+    files_registered: bool  # whether the files' version is known to be stored (set by _register_files)
+    current: ProcessBundle  # the latest current version this process has seen
+
+    @property
+    def region(self) -> Region: ...
+
+    @property
+    def forms(self) -> FormCatalog: ...
+
+    @property
+    def files_bundle(self) -> ProcessBundle: ...
+
+    def bundle_for(self, definition: ProcessDefinition) -> ProcessBundle: ...
+
+    def remember(self, bundle: ProcessBundle) -> None: ...
 
 
 def validate(rt: Runtime, files: dict, warnings: list | None = None) -> ProcessBundle:

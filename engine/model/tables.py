@@ -4,7 +4,7 @@ Every time column is a UtcDateTime: it stores UTC and always gives back aware UT
 datetimes, on SQLite (which keeps no offset) as on PostgreSQL (timestamptz)."""
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.model import clock
@@ -261,6 +261,9 @@ class OverdueRecord(Base):
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     detected_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # the records still open, by proposal (the search's 超期 filter): a partial index of a few rows
+    __table_args__ = (Index("ix_overdue_records_open", "proposal_id", postgresql_where=text("resolved_at IS NULL"),
+                            sqlite_where=text("resolved_at IS NULL")),)
 
 
 class Rating(Base):

@@ -2,6 +2,7 @@
 download. Who may see what is decided in engine/rules/permissions.py; uploading is
 the command in engine/services/attachments.py."""
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,14 +33,14 @@ def open_attachment(session: Session, settings: Settings, rt: Runtime, user: Use
     return describe_attachment(row), path
 
 
-def list_attachments(session: Session, proposal_id: int, visible: set[int] | None = None) -> list[dict]:
+def list_attachments(session: Session, proposal_id: int, visible: set[int] | None = None) -> list[dict[str, Any]]:
     """The attachments of a proposal, oldest first; with `visible`, only those ids. The caller
     has checked the user may see the proposal (and, with `visible`, which of its files)."""
     rows = session.scalars(select(Attachment).where(Attachment.proposal_id == proposal_id).order_by(Attachment.id))
     return [describe_attachment(row) for row in rows if visible is None or row.id in visible]
 
 
-def visible_attachments(session: Session, rt: Runtime, user: User, proposal_id: int) -> list[dict]:
+def visible_attachments(session: Session, rt: Runtime, user: User, proposal_id: int) -> list[dict[str, Any]]:
     """The attachments of a proposal that `user` may see, oldest first; NotFound when they
     may not see the proposal."""
     return list_attachments(session, proposal_id, proposal_record(session, rt, user, proposal_id).attachment_ids())

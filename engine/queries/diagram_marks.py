@@ -6,6 +6,8 @@ one: running cases keep the version they started with), and, per diagram, the
 element ids to mark as done and as current, and the bookkeeping steps the viewer
 leaves out (see `bookkeeping_steps`). Who may see a proposal is checked by the caller.
 """
+from typing import Any
+
 from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,15 +15,19 @@ from sqlalchemy.orm import Session
 from engine.definitions.bundle import NS, ROOT_PROCESS, SIDE_PROCESSES
 from engine.model.errors import NotFound
 from engine.model.tables import Case, Event, OpenTask
+from engine.queries.records import ProposalRecord
 from engine.workflow.runtime import Runtime
 
 # Elements of a process that the viewer draws as shapes and can mark.
 _NOT_FLOW_NODES = {"sequenceFlow", "laneSet", "documentation", "extensionElements", "property",
                    "dataObject", "ioSpecification", "association", "textAnnotation"}
-_parsed: dict = {}  # (definition hash, file name) -> [(process id, name, {element ids})]
+# (definition hash, file name) -> [(process id, name, {element ids})], and -> {bookkeeping step ids}
+_parsed: dict[tuple[str, str], list[tuple[str, str, set[str]]]] = {}
+_hidden_steps: dict[tuple[str, str], set[str]] = {}
 
 
-def case_diagram(session: Session, runtime: Runtime, proposal_id: int, record=None) -> dict:
+def case_diagram(session: Session, runtime: Runtime, proposal_id: int,
+                 record: ProposalRecord | None = None) -> dict[str, list[dict[str, Any]]]:
     """The diagrams of a proposal's case, with done and current steps.
 
     Returns {"diagrams": [{"process_id", "name", "file", "xml", "done", "current", "hidden"}]},
@@ -77,7 +83,7 @@ def _mark_call_activities(diagrams: list) -> None:
                 d["done"] = sorted({*d["done"], call.get("id")})
 
 
-def diagram_elements(xml: str) -> list[tuple[str, str, set]]:
+def diagram_elements(xml: str) -> list[tuple[str, str, set[str]]]:
     """The processes of one BPMN file: [(process id, process name, ids of its flow nodes)].
 
     Flow nodes are the tasks, events, gateways and call activities a diagram
@@ -119,10 +125,12 @@ def bookkeeping_steps(xml: str) -> set[str]:
 
 
 def _hidden(definition_hash: str, name: str, xml: str) -> set[str]:
-    key = ("hidden", definition_hash, name)
-    if key not in _parsed:
-        _parsed[key] = bookkeeping_steps(xml)
-    return _parsed[key]
+    key = (definition_hash, name)
+    if key not in _hidden_steps:
+        if len(_hidden_steps) > 64:
+            _hidden_steps.clear()
+        _hidden_steps[key] = bookkeeping_steps(xml)
+    return _hidden_steps[key]
 
 
 def _diagram_files(definition_hash: str, files: dict) -> list[str]:
@@ -132,7 +140,7 @@ def _diagram_files(definition_hash: str, files: dict) -> list[str]:
     return main + [n for n in names if n not in main]
 
 
-def _processes(definition_hash: str, name: str, xml: str):
+def _processes(definition_hash: str, name: str, xml: str) -> list[tuple[str, str, set[str]]]:
     key = (definition_hash, name)
     if key not in _parsed:
         if len(_parsed) > 64:

@@ -7,11 +7,15 @@ is made only from the reply as sent (the engine's 正式答复 step, after every
 a draft, a refused draft or a reply still waiting for approval is never printable as a
 letter. The PDF itself is made by engine/adapters/pdf.py from the region's templates.
 """
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.adapters import pdf
+from engine.adapters.db import UnitOfWork, stored
 from engine.model import clock
 from engine.model.errors import Conflict, Forbidden, InvalidForm, NotFound
 from engine.model.tables import Attachment, Event, Proposal, Unit, User
@@ -29,8 +33,11 @@ SOURCE_LABELS = {"plenary": "大会提案", "ordinary": "平时提案"}
 REPLY_STEP, SIGN_STEP, DRAFT_STEP, ASSIGN_STEP = "send_reply", "head_approve", "reply_draft", "assign"
 
 
-def document(uow, rt: Runtime, user: User, proposal_id: int, kind: str, unit: str | None = None,
-             rater: str | None = None) -> tuple[str, dict, str]:
+Values = dict[str, Any]  # what a document's template is filled in with
+
+
+def document(uow: UnitOfWork, rt: Runtime, user: User, proposal_id: int, kind: str, unit: str | None = None,
+             rater: str | None = None) -> tuple[str, Values, str]:
     """(template name, values, download file name) of document `kind` of a proposal for `user`.
     NotFound when they may not see the proposal; Forbidden when they may not print it;
     Conflict when it does not exist yet (not assigned, reply not sent)."""
@@ -42,25 +49,26 @@ def document(uow, rt: Runtime, user: User, proposal_id: int, kind: str, unit: st
         raise Forbidden(f"您不能打印该提案的{TITLES[kind]}")
     detail = records.proposal_detail(session, rt, user, proposal_id)
     base = _base(session, rt, detail)
-    values = {"assignment": lambda: _assignment(uow, rt, record, detail, unit),
+    makers: dict[str, Callable[[], Values]] = {"assignment": lambda: _assignment(uow, rt, record, detail, unit),
               "reply": lambda: _reply(session, rt, record, detail, unit),
               "rating_form": lambda: _rating_form(session, rt, record, detail, rater),
-              "dossier": lambda: _dossier(session, rt, user, detail)}[kind]()
+              "dossier": lambda: _dossier(session, rt, user, detail)}
+    values = makers[kind]()
     number = detail["number"] or f"未编号{proposal_id}"
     return TEMPLATES[kind], {**base, **values}, f"{TITLES[kind]}_{number}.pdf"
 
 
-def document_pdf(uow, rt: Runtime, user: User, proposal_id: int, kind: str, unit: str | None = None,
+def document_pdf(uow: UnitOfWork, rt: Runtime, user: User, proposal_id: int, kind: str, unit: str | None = None,
                  rater: str | None = None) -> tuple[bytes, str]:
     """(the PDF, its download file name) of document `kind` for `user` (see `document`)."""
     template, values, filename = document(uow, rt, user, proposal_id, kind, unit=unit, rater=rater)
     return pdf.render_pdf(rt.region, template, values), filename
 
 
-def printable(session, user: User, proposal_id: int, detail: dict) -> list[dict]:
+def printable(session: Session, user: User, proposal_id: int, detail: dict[str, Any]) -> list[dict[str, str]]:
     """The documents the proposal's page offers `user` to print: [{kind, slug, title, unit?, rater?}]."""
     view = permissions.viewer(session, user, proposal_id)
-    out = [{"kind": "dossier", "title": "打印档案（PDF）"}]
+    out: list[dict[str, str]] = [{"kind": "dossier", "title": "打印档案（PDF）"}]
     for u in detail["units"]:
         if u["role"] in ("lead", "assist") and permissions.may_print(user, view, "assignment", unit_id=u["unit_id"]):
             out.append({"kind": "assignment", "unit": u["unit_id"], "title": f"交办通知单（{u['unit_name']}）"})
@@ -76,15 +84,15 @@ def printable(session, user: User, proposal_id: int, detail: dict) -> list[dict]
     return [{**d, "slug": SLUGS[d["kind"]]} for d in out]
 
 
-def _is_rating(task: dict) -> bool:
+def _is_rating(task: dict[str, Any]) -> bool:
     return task["name"] == "rate_reply"
 
 
-def _proposer(session, proposal_id: int) -> str | None:
+def _proposer(session: Session, proposal_id: int) -> str | None:
     return session.scalar(select(Proposal.proposer).where(Proposal.id == proposal_id))
 
 
-def _base(session, rt: Runtime, detail: dict) -> dict:
+def _base(session: Session, rt: Runtime, detail: dict[str, Any]) -> Values:
     today = clock.now().astimezone(clock.CHINA).date()
     cosigners = [p["name"] or p["username"] for p in detail["people"] if p["role"] == "cosigner"]
     return {"region_name": rt.region.name, "today": _cn_date(today), "year": today.year,
@@ -95,14 +103,15 @@ def _base(session, rt: Runtime, detail: dict) -> dict:
                          "source": SOURCE_LABELS.get(str(detail.get("source")), "")}}
 
 
-def _assignment(uow, rt, record, detail, unit_id) -> dict:
+def _assignment(uow: UnitOfWork, rt: Runtime, record: records.ProposalRecord, detail: dict[str, Any],
+                unit_id: str | None) -> Values:
     parts = {u["unit_id"]: u for u in detail["units"] if u["role"] in ("lead", "assist")}
     if not parts:
         raise Conflict("该提案尚未交办，没有交办通知单")
     if unit_id not in parts:
         raise InvalidForm("请选择承办单位", [{"field": "unit", "message": "承办单位：应为该提案的主办或协办单位之一"}])
     assign = _last(record.all_events, ASSIGN_STEP)
-    proposal = uow.session.get(Proposal, detail["id"])
+    proposal = stored(uow.session, Proposal, detail["id"])
     leads = [u for u in parts.values() if u["role"] == "lead"]
     try:
         due, _ = extension_tasks.deadlines_of(uow, rt, proposal, leads[0]["unit_id"] if leads else unit_id)
@@ -117,7 +126,8 @@ def _assignment(uow, rt, record, detail, unit_id) -> dict:
             "body": detail["body"], "suggestions": detail["suggestions"]}
 
 
-def _reply(session, rt, record, detail, unit_id) -> dict:
+def _reply(session: Session, rt: Runtime, record: records.ProposalRecord, detail: dict[str, Any],
+           unit_id: str | None) -> Values:
     sent = [e for e in record.events if e.kind == "milestone" and e.task_name == REPLY_STEP
             and (unit_id is None or e.unit_id == unit_id)]
     if not sent:
@@ -133,7 +143,7 @@ def _reply(session, rt, record, detail, unit_id) -> dict:
     files = dict(session.execute(select(Attachment.id, Attachment.filename).where(
         Attachment.proposal_id == detail["id"])).all())
     return {"unit": {"name": unit.name if unit else ""},
-            "reply": {"class": rt.region.labels("reply_classes").get(data.get("reply_class"), ""),
+            "reply": {"class": rt.region.labels("reply_classes").get(data.get("reply_class") or "", ""),
                       "text": data.get("reply_text", ""), "adopted": data.get("adopted_points", ""),
                       "not_adopted": data.get("not_adopted_reasons", ""), "date": _cn_date(reply.at),
                       "attachments": [files[i] for i in data.get("attachments") or [] if i in files]},
@@ -141,7 +151,8 @@ def _reply(session, rt, record, detail, unit_id) -> dict:
             "contact_phone": (contact.phone or "") if contact else ""}
 
 
-def _rating_form(session, rt, record, detail, rater) -> dict:
+def _rating_form(session: Session, rt: Runtime, record: records.ProposalRecord, detail: dict[str, Any],
+                 rater: str | None) -> Values:
     members = {p["username"]: p for p in detail["people"]}
     rater = rater or detail["proposer"]
     if rater not in members:
@@ -153,18 +164,17 @@ def _rating_form(session, rt, record, detail, rater) -> dict:
     units = [u for u in detail["units"] if u["role"] == "assist"]
     return {"rater": members[rater]["name"] or rater,
             "reply": {"unit": _unit_name(session, reply.unit_id), "date": _cn_date(reply.at),
-                      "class": rt.region.labels("reply_classes").get((reply.data or {}).get("reply_class"), "")},
+                      "class": rt.region.labels("reply_classes").get((reply.data or {}).get("reply_class") or "", "")},
             "scale": list(rt.region.labels("satisfaction_scale").values()),
             "assists": [u["unit_name"] for u in units]}
 
 
-def _dossier(session, rt, user, detail) -> dict:
+def _dossier(session: Session, rt: Runtime, user: User, detail: dict[str, Any]) -> Values:
     visible = records.proposal_record(session, rt, user, detail["id"]).attachment_ids()
-    files = [{"filename": a.filename, "size": a.size, "uploaded_by": a.uploaded_by, "uploaded_at": a.uploaded_at}
-             for a in session.scalars(select(Attachment).where(Attachment.proposal_id == detail["id"],
-                                                               Attachment.id.in_(visible)).order_by(Attachment.id))]
+    files = list(session.scalars(select(Attachment).where(Attachment.proposal_id == detail["id"],
+                                                          Attachment.id.in_(visible)).order_by(Attachment.id)))
     names = dict(session.execute(select(User.username, User.name).where(
-        User.username.in_({f["uploaded_by"] for f in files}))).all()) if files else {}
+        User.username.in_({f.uploaded_by for f in files}))).all()) if files else {}
     labels = rt.region.satisfaction_labels()
     steps = [{"title": e["title"], "at": _cn_time(e["at"]), "who": e["actor_name"] or "",
               "unit": e["unit_name"] or "", "rows": _rows(rt, e["data"], e["task_name"], e["kind"])}
@@ -179,11 +189,11 @@ def _dossier(session, rt, user, detail) -> dict:
                          "entered": f"代录（{r['entered_by_name'] or r['entered_by']}录入，附签字扫描件）"
                          if r["entered_by"] else ""} for r in detail["ratings"]],
             "steps": steps,
-            "files": [{"name": f["filename"], "size": f"{f['size'] / 1024:.1f} KB",
-                       "by": names.get(f["uploaded_by"], ""), "at": _cn_time(f["uploaded_at"])} for f in files]}
+            "files": [{"name": f.filename, "size": f"{f.size / 1024:.1f} KB",
+                       "by": names.get(f.uploaded_by, ""), "at": _cn_time(f.uploaded_at)} for f in files]}
 
 
-def _rows(rt, data, task_name, kind) -> list[tuple[str, str]]:
+def _rows(rt: Runtime, data: object, task_name: str | None, kind: str) -> list[tuple[str, str]]:
     """(field title, value as text) of a step's form data, for the fields its form knows."""
     if not isinstance(data, dict) or kind in ("status_changed", "migrated"):
         return []
@@ -217,12 +227,12 @@ def _last(events: list[Event], task_name: str) -> Event | None:
     return next((e for e in reversed(events) if e.task_name == task_name and e.kind == "task_completed"), None)
 
 
-def _unit_name(session, unit_id) -> str:
+def _unit_name(session: Session, unit_id: str | None) -> str:
     unit = session.get(Unit, unit_id) if unit_id else None
     return unit.name if unit else ""
 
 
-def _cn_date(value) -> str:
+def _cn_date(value: date | str | None) -> str:
     """A date (or time, ISO text) as 2026年12月2日, China time."""
     if not value:
         return ""
@@ -233,7 +243,7 @@ def _cn_date(value) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
-def _cn_time(value) -> str:
+def _cn_time(value: datetime | str | None) -> str:
     if not value:
         return ""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value

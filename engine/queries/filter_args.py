@@ -3,9 +3,11 @@ unknown names and repeated values are errors naming the field.
 
 May import: the standard library only.
 """
+from collections.abc import Collection, Mapping
 
 
-def single_values(args: dict, allowed, labels: dict, errors: list) -> dict[str, str]:
+def single_values(args: Mapping[str, object], allowed: Collection[str], labels: Mapping[str, str],
+                  errors: list[dict[str, str]]) -> dict[str, str]:
     """{name: text} of the filters given in `args` ({name: text, or a list of texts as a query
     string gives them}), leaving out empty ones; appends to `errors` one entry per unknown name
     (not in `allowed`) and per name given more than once (`labels` names it in Chinese)."""

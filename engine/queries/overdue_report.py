@@ -6,7 +6,9 @@ read it: engine/rules/permissions.py (`check_supervisor`).
 import csv
 import io
 import re
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -200,12 +202,13 @@ def _summary_rows(report: dict) -> list[list]:
     return rows
 
 
-def _widths(sheet, widths, letter) -> None:
+# openpyxl ships no type information: its sheets and workbooks are Any to mypy.
+def _widths(sheet: Any, widths: Sequence[int], letter: Callable[[int], str]) -> None:
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[letter(index)].width = width
 
 
-def _force_text(book) -> None:
+def _force_text(book: Any) -> None:
     """Store every string as text: a proposal title starting with "=" must not become a formula."""
     for sheet in book.worksheets:
         for row in sheet.iter_rows():
@@ -217,16 +220,16 @@ def _force_text(book) -> None:
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     return _ILLEGAL.sub("", "" if value is None else str(value))
 
 
-def _csv_text(value) -> str:
+def _csv_text(value: object) -> str:
     text = _text(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _excel_time(value: str | None):
+def _excel_time(value: str | None) -> datetime | None:
     if not value:
         return None
     return datetime.fromisoformat(value).astimezone(CHINA).replace(tzinfo=None, microsecond=0)

@@ -1,5 +1,8 @@
 """Who is who, for pages: the unit directory's names, people's names, the people a
 form may offer (co-signers, leaders) and whom the committee may give an open task to."""
+from collections.abc import Iterable
+from typing import TypedDict
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -17,7 +20,15 @@ def people_names(session: Session) -> dict[str, str]:
     return dict(session.execute(select(User.username, User.name)).all())
 
 
-def form_choices(session: Session, user: User | None=None) -> dict:
+class FormChoices(TypedDict):
+    """What a form may offer: (username, name) of proposers and leaders, {unit id: name}."""
+
+    proposers: list[tuple[str, str]]
+    leaders: list[tuple[str, str]]
+    unit_names: dict[str, str]
+
+
+def form_choices(session: Session, user: User | None = None) -> FormChoices:
     """What a form may offer: proposers to invite as co-signers (not `user`), the leaders, the units."""
     proposers = session.scalars(select(User).where(User.roles.like("%proposer%"), User.active.is_(True))
                                 .order_by(User.username))
@@ -42,7 +53,7 @@ def task_candidates(session: Session, task_id: str) -> list[User]:
     return candidates(session, row) if row is not None else []
 
 
-def unassigned_candidates(session: Session, task_ids) -> dict[str, list[User]]:
+def unassigned_candidates(session: Session, task_ids: Iterable[str]) -> dict[str, list[User]]:
     """{task id: candidates} of those open tasks nobody is assigned to (a pool's tasks)."""
     found = {}
     for task_id in task_ids:

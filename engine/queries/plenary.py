@@ -3,26 +3,29 @@ for review or assignment that the user may do, with their likely duplicates
 (for 并案) and suggested units. One query for the page's tasks, one each for
 people, flags and suggestions; no workflow is loaded.
 """
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from engine.model import limits
 from engine.model.errors import EngineError
 from engine.model.tables import Case, OpenTask, Proposal, ProposalPerson, User
 from engine.queries import similar, suggest
 from engine.rules.permissions import my_tasks_clause
+from engine.workflow.runtime import Runtime
 
 MAX_PER_PAGE = 200
 REVIEW_FORM, ASSIGN_FORM = "review", "assign"  # the forms of the two steps (as engine/services/plenary.py)
 STEPS = {"review": REVIEW_FORM, "assign": ASSIGN_FORM}
 
 
-def list_page(session, rt, user: User, category: str | None = None, step: str | None = None,
-              page: int = 1, per_page: int = 50) -> dict:
+def list_page(session: Session, rt: Runtime, user: User, category: str | None = None, step: str | None = None,
+              page: int = 1, per_page: int = 50) -> dict[str, Any]:
     """One page of review and assignment tasks, oldest submission first:
     {"items", "total", "page", "per_page", "counts": {"review": n, "assign": n}}."""
-    errors = []
+    errors: list[dict[str, str]] = []
     if category and category not in rt.region.codes("categories"):
         errors.append({"field": "category", "message": "没有这个提案类别"})
     if step and step not in STEPS:
@@ -54,23 +57,23 @@ def list_page(session, rt, user: User, category: str | None = None, step: str | 
     dupes = similar.flags(session, rt, ids)
     units = suggest.suggest_units(session, rt, proposals)  # a review row may be filed and assigned at once
     categories = rt.region.labels("categories")
-    items = []
+    items: list[dict[str, Any]] = []
     for task, proposal, version in rows:
         items.append({
             "task_id": task.id, "step": forms[task.form], "step_title": task.title, "version": version,
             "claimed_by": task.claimed_by,
             "proposal_id": proposal.id, "number": proposal.number, "title": proposal.title,
-            "category": proposal.category, "category_label": categories.get(proposal.category),
+            "category": proposal.category, "category_label": categories.get(proposal.category or ""),
             "source": proposal.source, "submitted_at": proposal.submitted_at.isoformat(),
             "proposer_name": people[proposal.id]["proposer"], "cosigner_names": people[proposal.id]["cosigners"],
             "is_key": proposal.is_key, "duplicates": dupes.get(proposal.id, []),
-            "suggested": units.get(proposal.id, {"lead": [], "assisting": [], "ranked": []}),
+            "suggested": units.get(proposal.id, suggest.Suggestion(lead=[], assisting=[], ranked=[])),
         })
     total = counts[step] if step else sum(counts.values())
     return {"items": items, "total": total, "page": page, "per_page": per_page, "counts": counts}
 
 
-def _people(session, ids) -> dict:
+def _people(session: Session, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {pid: {"proposer": None, "cosigners": []} for pid in ids}
     if not ids:
         return out

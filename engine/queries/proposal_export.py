@@ -6,15 +6,20 @@ exports what they could page through, at most MAX_ROWS proposals, newest first.
 """
 import io
 from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.model import clock
 from engine.model.tables import Event, Proposal, ProposalPerson, ProposalUnit, Unit, User
 from engine.queries import search
 from engine.rules.permissions import visible_proposals_clause
+from engine.workflow.runtime import Runtime
 
 MAX_ROWS = 20000
 COLUMNS = [("number", "案号", 12), ("title", "案由", 40), ("proposer", "提案者", 12), ("cosigners", "联名人", 20),
@@ -25,7 +30,7 @@ COLUMNS = [("number", "案号", 12), ("title", "案由", 40), ("proposer", "提�
 _DATED = {"review": "filed", "assign": "assigned", "send_reply": "replied"}
 
 
-def export_rows(session, rt, user, filters: dict) -> list[dict]:
+def export_rows(session: Session, rt: Runtime, user: User, filters: Mapping[str, Any]) -> list[dict[str, str]]:
     """The rows of the export: one dict per proposal with the COLUMNS' keys (text values)."""
     where = [visible_proposals_clause(user), *search.proposal_filters(filters)]
     proposals = list(session.scalars(select(Proposal).where(*where)
@@ -33,9 +38,9 @@ def export_rows(session, rt, user, filters: dict) -> list[dict]:
     ids = [p.id for p in proposals]
     names = dict(session.execute(select(User.username, User.name)).all())
     units = dict(session.execute(select(Unit.id, Unit.name)).all())
-    people: defaultdict[int, list] = defaultdict(list)
-    parts: defaultdict[int, defaultdict[str, list]] = defaultdict(lambda: defaultdict(list))
-    dates: defaultdict[int, dict] = defaultdict(dict)
+    people: defaultdict[int, list[str]] = defaultdict(list)
+    parts: defaultdict[int, defaultdict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    dates: defaultdict[int, dict[str, str]] = defaultdict(dict)
     for chunk in _chunks(ids):
         for pid, username, role in session.execute(select(ProposalPerson.proposal_id, ProposalPerson.username,
                                                           ProposalPerson.role).where(ProposalPerson.proposal_id.in_(chunk))):
@@ -46,21 +51,21 @@ def export_rows(session, rt, user, filters: dict) -> list[dict]:
             parts[pid][role].append(units.get(unit_id, unit_id))
         for pid, name, at in session.execute(select(Event.proposal_id, Event.task_name, Event.at).where(
                 Event.proposal_id.in_(chunk), Event.task_name.in_(list(_DATED))).order_by(Event.id)):
-            dates[pid].setdefault(_DATED[name], _day(at))  # the first time (a second reply keeps the first date)
+            dates[pid].setdefault(_DATED[name or ""], _day(at))  # the first time (a second reply keeps the first date)
     categories, classes = rt.region.labels("categories"), rt.region.labels("reply_classes")
     scale = rt.region.satisfaction_labels()
     return [{
         "number": p.number or "", "title": p.title, "proposer": names.get(p.proposer, p.proposer),
-        "cosigners": "、".join(sorted(people[p.id])), "category": categories.get(p.category, p.category or ""),
+        "cosigners": "、".join(sorted(people[p.id])), "category": categories.get(p.category or "", p.category or ""),
         "session": str(getattr(p, "session", None) or ""), "leads": "、".join(parts[p.id]["lead"]),
         "assists": "、".join(parts[p.id]["assist"]), "status": rt.stage_labels.get(p.status, p.status),
-        "reply_class": classes.get(p.reply_class, p.reply_class or ""),
-        "satisfaction": scale.get(p.satisfaction, p.satisfaction or ""), "submitted": _day(p.submitted_at),
+        "reply_class": classes.get(p.reply_class or "", p.reply_class or ""),
+        "satisfaction": scale.get(p.satisfaction or "", p.satisfaction or ""), "submitted": _day(p.submitted_at),
         **{k: dates[p.id].get(k, "") for k in ("filed", "assigned", "replied")},
     } for p in proposals]
 
 
-def export_workbook(session, rt, user, filters: dict) -> bytes:
+def export_workbook(session: Session, rt: Runtime, user: User, filters: Mapping[str, Any]) -> bytes:
     """The search as .xlsx bytes: sheet 提案 with a header row, frozen, one row per proposal."""
     rows = export_rows(session, rt, user, filters)
     book = Workbook()
@@ -80,10 +85,10 @@ def export_workbook(session, rt, user, filters: dict) -> bytes:
     return out.getvalue()
 
 
-def _chunks(ids, size=500):
+def _chunks(ids: Sequence[int], size: int = 500) -> Iterator[Sequence[int]]:
     for start in range(0, len(ids), size):
         yield ids[start:start + size]
 
 
-def _day(moment) -> str:
+def _day(moment: datetime | None) -> str:
     return moment.astimezone(clock.CHINA).date().isoformat() if moment else ""

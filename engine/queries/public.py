@@ -13,24 +13,28 @@ number, year, category, units, the reply class and the reply letter's text: neve
 an approval, a comment, a person's account, name or phone number.
 """
 import re
+from collections.abc import Mapping
 from datetime import datetime, time
+from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
 
 from engine.model import clock
 from engine.model.errors import EngineError
 from engine.model.tables import Event, Proposal, ProposalUnit, Publication, Unit
 from engine.profile import sessions as committee_sessions
 from engine.rules.disclosure import REPLY_STEP, STATUS_LABELS, candidates  # noqa: F401 (shared with the review)
+from engine.workflow.runtime import Runtime
 
 SUMMARY_LENGTH = 160
 PUBLIC_FILTERS = ("year", "session", "category", "unit", "q")
 SESSION_CODE = re.compile(r"^[0-9]{1,3}-[0-9]{1,2}$")
 
 
-def public_filters(args: dict) -> dict:
+def public_filters(args: Mapping[str, str | None]) -> dict[str, str | int]:
     """The public page's filters from query parameters (year, session, category, unit, q); a 400 naming a bad one."""
-    out = {}
+    out: dict[str, str | int] = {}
     for key in PUBLIC_FILTERS:
         value = (args.get(key) or "").strip()
         if not value:
@@ -46,7 +50,8 @@ def public_filters(args: dict) -> dict:
     return out
 
 
-def published(session, rt, filters: dict, page: int = 1, per_page: int = 20) -> dict:
+def published(session: Session, rt: Runtime, filters: Mapping[str, Any], page: int = 1,
+              per_page: int = 20) -> dict[str, Any]:
     """One page of the published replies matching `filters`, newest first: only public fields."""
     now = clock.now()
     where = [Publication.status == "published"]
@@ -72,7 +77,7 @@ def published(session, rt, filters: dict, page: int = 1, per_page: int = 20) -> 
             "total": total, "page": page, "per_page": per_page}
 
 
-def published_one(session, rt, publication_id: int) -> dict | None:
+def published_one(session: Session, rt: Runtime, publication_id: int) -> dict[str, Any] | None:
     """One published reply (public fields), or None."""
     row = session.execute(select(Publication, Proposal, Event).join(Proposal, Proposal.id == Publication.proposal_id)
                           .join(Event, Event.id == Publication.reply_event_id)
@@ -83,7 +88,8 @@ def published_one(session, rt, publication_id: int) -> dict | None:
     return _public_item(session, rt, publication, proposal, reply, clock.now())
 
 
-def _public_item(session, rt, pub: Publication, proposal: Proposal, reply: Event, now) -> dict:
+def _public_item(session: Session, rt: Runtime, pub: Publication, proposal: Proposal, reply: Event,
+                 now: datetime) -> dict[str, Any]:
     data = reply.data if isinstance(reply.data, dict) else {}
     units = session.execute(select(ProposalUnit.role, Unit.name).join(Unit, Unit.id == ProposalUnit.unit_id)
                             .where(ProposalUnit.proposal_id == proposal.id, ProposalUnit.role.in_(("lead", "assist")))
@@ -97,10 +103,10 @@ def _public_item(session, rt, pub: Publication, proposal: Proposal, reply: Event
     return {"id": pub.id, "number": proposal.number, "title": proposal.title,
             "year": proposal.submitted_at.astimezone(clock.CHINA).year,
             "session": committee_sessions.session_label(rt.region, proposal.session),
-            "category": rt.region.labels("categories").get(proposal.category, ""),
+            "category": rt.region.labels("categories").get(proposal.category or "", ""),
             "lead_units": [n for r, n in units if r == "lead"], "assisting_units": [n for r, n in units if r == "assist"],
             "reply_unit": session.scalar(select(Unit.name).where(Unit.id == pub.unit_id)) or "",
-            "reply_class": rt.region.labels("reply_classes").get(data.get("reply_class"), ""),
+            "reply_class": rt.region.labels("reply_classes").get(data.get("reply_class") or "", ""),
             "replied_on": reply.at.astimezone(clock.CHINA).date().isoformat(),
             "published_on": pub.decided_at.astimezone(clock.CHINA).date().isoformat(),
             "summary": summary[:SUMMARY_LENGTH] + ("……" if len(summary) > SUMMARY_LENGTH else ""),
@@ -108,7 +114,7 @@ def _public_item(session, rt, pub: Publication, proposal: Proposal, reply: Event
             "full_text_on": full_at.astimezone(clock.CHINA).date().isoformat() if full_at and not full else None}
 
 
-def public_choices(session, rt) -> dict:
+def public_choices(session: Session, rt: Runtime) -> dict[str, Any]:
     """What the public page's filters offer: the years and sessions with published replies,
     the region's categories, and the units whose replies are published."""
     rows = session.execute(select(Proposal.submitted_at, Publication.unit_id, Proposal.session).join(

@@ -5,11 +5,15 @@ returns plain JSON-ready dicts. Visibility is decided here, once, so every
 entry point (HTTP API, command line) shows the same things to the same people.
 """
 import json
+from collections.abc import Iterable
+from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.exceptions import TaskNotFoundException
-from sqlalchemy import case as sql_case, func, select
+from sqlalchemy import Row, Select, case as sql_case, func, select
+from sqlalchemy.orm import Session
 
+from engine.adapters.db import stored
 from engine.model import clock, limits
 from engine.model.errors import Conflict, EngineError, NotFound
 from engine.model.tables import (
@@ -34,11 +38,13 @@ from engine.workflow.runtime import Runtime
 
 MAX_PER_PAGE = 100
 PROPOSAL_FILTERS = search.PROPOSAL_FILTERS
+Json = dict[str, Any]  # what a page or an API response shows
 
 
-def paging(page=None, per_page=None) -> tuple[int, int]:
+
+def paging(page: str | int | None = None, per_page: str | int | None = None) -> tuple[int, int]:
     """Check page numbers given as text or int; return (page, per_page) or raise a 400."""
-    errors: list[dict] = []
+    errors: list[dict[str, str]] = []
     page_no = limits.parse_positive(page, 1, limits.MAX_PAGE)
     if page_no is None:
         errors.append({"field": "page", "message": f"页码应为 1–{limits.MAX_PAGE} 之间的整数"})
@@ -51,7 +57,7 @@ def paging(page=None, per_page=None) -> tuple[int, int]:
     return page_no, size
 
 
-def user_info(session, user: User) -> dict:
+def user_info(session: Session, user: User) -> Json:
     """The user as shown to clients: username, name, unit and roles."""
     unit = session.get(Unit, user.unit_id) if user.unit_id else None
     return {"username": user.username, "name": user.name, "unit_id": user.unit_id,
@@ -61,7 +67,7 @@ def user_info(session, user: User) -> dict:
 COUNT_CAP = 1000  # a search counts its matches up to this many (list_proposals)
 
 
-def proposal_summary(session, rt: Runtime, proposal_id: int) -> dict:
+def proposal_summary(session: Session, rt: Runtime, proposal_id: int) -> Json:
     """The summary of one proposal, without checking visibility (callers do)."""
     row = session.execute(_summary_select().where(Proposal.id == proposal_id)).one_or_none()
     if row is None:
@@ -69,7 +75,8 @@ def proposal_summary(session, rt: Runtime, proposal_id: int) -> dict:
     return _summary(rt, row)
 
 
-def list_proposals(session, rt: Runtime, user: User, filters: dict, page: int = 1, per_page: int = 20) -> dict:
+def list_proposals(session: Session, rt: Runtime, user: User, filters: dict[str, object], page: int = 1,
+                   per_page: int = 20) -> Json:
     """The proposals `user` may see that match `filters`, newest first, one page.
 
     Filters: engine/queries/search.py (an unknown one, or one given twice, is a 400 naming it).
@@ -80,22 +87,29 @@ def list_proposals(session, rt: Runtime, user: User, filters: dict, page: int = 
     cap = max(COUNT_CAP, page * per_page)
     where = [visible_proposals_clause(user), *search.proposal_filters(filters, region=rt.region)]
     found = session.scalar(select(func.count()).select_from(
-        select(Proposal.id).where(*where).limit(cap + 1).subquery()))
-    rows = session.execute(_summary_select().where(*where)
-                           .order_by(Proposal.submitted_at.desc(), Proposal.id.desc())
-                           .offset((page - 1) * per_page).limit(per_page))
+        select(Proposal.id).where(*where).limit(cap + 1).subquery())) or 0
+    order = (Proposal.submitted_at.desc(), Proposal.id.desc())
+    if found <= cap:  # a few matches: sorted from all of them, never a walk of the date index
+        # hoping to meet them soon (OFFSET 0 plans the subquery on its own: its index, no order)
+        matched = select(Proposal.id, Proposal.submitted_at).where(*where).offset(0).subquery()
+        ids = select(matched.c.id).order_by(matched.c.submitted_at.desc(), matched.c.id.desc())
+    else:  # many: walking the date index newest first meets a page of them soon
+        ids = select(Proposal.id).where(*where).order_by(*order)
+    ids = ids.offset((page - 1) * per_page).limit(per_page)
+    # the page's ids first, then the names of just its rows
+    rows = session.execute(_summary_select().where(Proposal.id.in_(ids.scalar_subquery())).order_by(*order))
     return {"items": [_summary(rt, r) for r in rows], "total": min(found, cap),
             "total_capped": found > cap, "page": page, "per_page": per_page}
 
 
-def proposal_detail(session, rt: Runtime, user: User, proposal_id: int) -> dict:
+def proposal_detail(session: Session, rt: Runtime, user: User, proposal_id: int) -> Json:
     """Everything about one proposal `user` may see: text, people, units, and of its
     timeline and open tasks the steps `user` may see (engine/rules/permissions.py).
 
     Raises NotFound both when it does not exist and when the user may not see it.
     """
     record = proposal_record(session, rt, user, proposal_id)
-    proposal = session.get(Proposal, proposal_id)
+    proposal = stored(session, Proposal, proposal_id)  # proposal_record found it
     people = session.execute(
         select(ProposalPerson.username, User.name, ProposalPerson.role)
         .outerjoin(User, User.username == ProposalPerson.username)
@@ -110,7 +124,7 @@ def proposal_detail(session, rt: Runtime, user: User, proposal_id: int) -> dict:
                                    .where(Rating.proposal_id == proposal_id)
                                    .order_by(Rating.handling_round, Rating.id)))
     unit_names = _unit_names(session, {e.unit_id for e in events} | {r.unit_id for r, _ in ratings})
-    enterers = dict(session.execute(select(User.username, User.name).where(
+    enterers: dict[str | None, str] = dict(session.execute(select(User.username, User.name).where(
         User.username.in_({r.entered_by for r, _ in ratings if r.entered_by}))).all()) if ratings else {}
     return {
         **proposal_summary(session, rt, proposal_id),
@@ -137,7 +151,7 @@ def proposal_detail(session, rt: Runtime, user: User, proposal_id: int) -> dict:
 class ProposalRecord:
     """What one viewer may see of a proposal's record: its events, open tasks and attachment ids."""
 
-    def __init__(self, session, rt: Runtime, user: User, proposal_id: int) -> None:
+    def __init__(self, session: Session, rt: Runtime, user: User, proposal_id: int) -> None:
         self.session, self.rt, self.user, self.proposal_id = session, rt, user, proposal_id
         self.view = permissions.viewer(session, user, proposal_id)
         self.audiences = audiences_of(session, rt, proposal_id)
@@ -161,7 +175,7 @@ class ProposalRecord:
         return permissions.visible_attachment_ids(self.view, files, self.all_events, self.all_open, self.audiences,
                                                   self.rt.forms.attachment_fields(), public)
 
-    def context(self, data: dict, form: str) -> dict:
+    def context(self, data: dict[str, Any], form: str) -> dict[str, Any]:
         """The case data of a task of this proposal the viewer may see (see permissions.visible_context)."""
         schema = self.rt.forms.schemas.get(form, {})
         own = set(schema.get("properties", {})) | {p["x-keys"] for p in schema.get("properties", {}).values()
@@ -170,14 +184,14 @@ class ProposalRecord:
         return permissions.visible_context(self.view, data, self.all_events, self.audiences, own, bundle.collections)
 
 
-def proposal_record(session, rt: Runtime, user: User, proposal_id: int) -> ProposalRecord:
+def proposal_record(session: Session, rt: Runtime, user: User, proposal_id: int) -> ProposalRecord:
     """The record of a proposal as `user` may see it; NotFound when they may not see the proposal."""
     if not permissions.may_see_proposal(session, user, proposal_id):
         raise NotFound("找不到该提案")
     return ProposalRecord(session, rt, user, proposal_id)
 
 
-def audiences_of(session, rt: Runtime, proposal_id: int) -> dict:
+def audiences_of(session: Session, rt: Runtime, proposal_id: int) -> dict[str, Any]:
     """Who sees each step of a proposal: the `audience` of each task in the definition its case
     runs on, overridden by the current definition's (a step's audience is the current rule)."""
     case = session.scalar(select(Case).where(Case.proposal_id == proposal_id, Case.process == "proposal"))
@@ -185,15 +199,16 @@ def audiences_of(session, rt: Runtime, proposal_id: int) -> dict:
     return {**own, **rt.current.audiences}
 
 
-def open_task_rows(session, words: Catalogue, tasks: list[OpenTask], user: User | None = None) -> list[dict]:
+def open_task_rows(session: Session, words: Catalogue, tasks: list[OpenTask], user: User | None = None) -> list[Json]:
     """Open tasks as people read them: what, who does it (the person, or the unit and
     role, or the office, in the words of `words`, the region's catalogue), by when;
     `mine` when `user` may do it."""
     people = {t.assignee for t in tasks if t.assignee} | {t.claimed_by for t in tasks if t.claimed_by}
-    names = dict(session.execute(select(User.username, User.name).where(User.username.in_(people))).all()) \
-        if people else {}
+    names: dict[str | None, str] = dict(session.execute(select(User.username, User.name).where(
+        User.username.in_(people))).all()) if people else {}
     units = _unit_names(session, {t.unit_id for t in tasks})
-    rows, short = [], words.labels("roles", "short")
+    rows: list[Json] = []
+    short = words.labels("roles", "short")
     for t in tasks:
         if t.assignee:
             who = names.get(t.assignee, short.get(t.role, ""))
@@ -209,18 +224,18 @@ def open_task_rows(session, words: Catalogue, tasks: list[OpenTask], user: User 
     return rows
 
 
-def next_steps(session, rt: Runtime, user: User, proposal_id: int) -> dict:
+def next_steps(session: Session, rt: Runtime, user: User, proposal_id: int) -> Json:
     """What happens next on a proposal (after `user` completed a step): its status and
     its open tasks with who does each and by when, `mine` marking those `user` may do."""
-    proposal = session.get(Proposal, proposal_id)
+    proposal = stored(session, Proposal, proposal_id)
     tasks = list(session.scalars(select(OpenTask).where(OpenTask.proposal_id == proposal_id)
                                  .order_by(OpenTask.created_at, OpenTask.id)))
     return {"status": proposal.status, "status_label": rt.stage_labels.get(proposal.status, proposal.status),
             "tasks": open_task_rows(session, rt.region.catalogue, tasks, user)}
 
 
-def list_tasks(session, rt: Runtime, user: User, name: str | None = None, stage: str | None = None,
-               proposal_id: int | None = None, page: int = 1, per_page: int = 20) -> dict:
+def list_tasks(session: Session, rt: Runtime, user: User, name: str | None = None, stage: str | None = None,
+               proposal_id: int | None = None, page: int = 1, per_page: int = 20) -> Json:
     """The open tasks `user` may do, most urgent first (earliest due date, then oldest), one page,
     with a count per task name.
 
@@ -248,7 +263,7 @@ def list_tasks(session, rt: Runtime, user: User, name: str | None = None, stage:
     return {"items": items, "total": total, "page": page, "per_page": per_page, "counts": counts}
 
 
-def open_task(session, rt: Runtime, user: User, task_id: str) -> dict:
+def open_task(session: Session, rt: Runtime, user: User, task_id: str) -> Json:
     """An open task `user` may do, with its form schema, without loading the workflow.
 
     Raises NotFound, Conflict (already completed) or Forbidden, as `task_detail`.
@@ -257,7 +272,7 @@ def open_task(session, rt: Runtime, user: User, task_id: str) -> dict:
     return {**task_item(session, rt, row), "schema": rt.forms.resolved(row.form)}
 
 
-def task_item(session, rt: Runtime, row: OpenTask) -> dict:
+def task_item(session: Session, rt: Runtime, row: OpenTask) -> Json:
     """One open task as task lists show it (its proposal, unit, due date, who claimed it)."""
     proposal = session.execute(select(Proposal.title, Proposal.number).where(Proposal.id == row.proposal_id)).one()
     unit = session.get(Unit, row.unit_id) if row.unit_id else None
@@ -265,15 +280,15 @@ def task_item(session, rt: Runtime, row: OpenTask) -> dict:
     return _task_item(rt, row, proposal.title, proposal.number, unit.name if unit else None, claimer)
 
 
-def task_detail(session, rt: Runtime, user: User, task_id: str) -> dict:
+def task_detail(session: Session, rt: Runtime, user: User, task_id: str) -> Json:
     """One open task `user` may do, with its form schema, prefill data and context.
 
     Raises NotFound (no such task), Conflict (already completed) or Forbidden
     (not the user's task). Loads the case's workflow to read the task's data.
     """
     item = open_task(session, rt, user, task_id)
-    row = session.get(OpenTask, task_id)
-    case = session.get(Case, row.case_id)
+    row = stored(session, OpenTask, task_id)  # open_task found it
+    case = stored(session, Case, row.case_id)
     spec, subprocess_specs = rt.bundle_of_case(session, case).specs_for(case.process)
     workflow = state.load(case.state, spec, subprocess_specs, rt.script_engine(session))
     try:
@@ -293,7 +308,7 @@ def task_detail(session, rt: Runtime, user: User, task_id: str) -> dict:
     }
 
 
-def _previous_answer(session, rt: Runtime, row: OpenTask) -> dict:
+def _previous_answer(session: Session, rt: Runtime, row: OpenTask) -> dict[str, Any]:
     """For a form marked x-prefill-previous (a draft sent back for changes): what was
     last submitted for the same task of the same proposal and unit — by the same person,
     for a task of one person — without yes/no decisions, which are made afresh each time.
@@ -311,27 +326,33 @@ def _previous_answer(session, rt: Runtime, row: OpenTask) -> dict:
     return {k: v for k, v in last.data.items() if k in fields and fields[k].get("type") != "boolean"}
 
 
-def _summary_select():
+SUMMARY_COLUMNS = ("id", "number", "title", "category", "proposer", "status", "is_key", "supervising_leader",
+                   "lead_unit", "reply_class", "satisfaction", "submitted_at", "updated_at")
+
+
+def _summary_select() -> Select[*tuple[Any, ...]]:
+    """The columns a summary shows (plain rows: no ORM object, no body text, per row listed)."""
     lead = Unit.__table__.alias("lead")
-    return (select(Proposal, User.name.label("proposer_name"), lead.c.name.label("lead_unit_name"))
+    return (select(*(getattr(Proposal, c) for c in SUMMARY_COLUMNS), User.name.label("proposer_name"),
+                   lead.c.name.label("lead_unit_name"))
             .outerjoin(User, User.username == Proposal.proposer)
             .outerjoin(lead, lead.c.id == Proposal.lead_unit))
 
 
-def _summary(rt: Runtime, row) -> dict:
-    p = row[0]
+def _summary(rt: Runtime, p: Row[*tuple[Any, ...]]) -> Json:
     return {
         "id": p.id, "number": p.number, "title": p.title,
-        "category": p.category, "category_label": rt.region.labels("categories").get(p.category),
-        "proposer": p.proposer, "proposer_name": row.proposer_name,
+        "category": p.category, "category_label": rt.region.labels("categories").get(p.category or ""),
+        "proposer": p.proposer, "proposer_name": p.proposer_name,
         "status": p.status, "status_label": rt.stage_labels.get(p.status, p.status),
-        "is_key": bool(p.is_key), "supervising_leader": p.supervising_leader, "lead_unit": p.lead_unit, "lead_unit_name": row.lead_unit_name,
+        "is_key": bool(p.is_key), "supervising_leader": p.supervising_leader, "lead_unit": p.lead_unit, "lead_unit_name": p.lead_unit_name,
         "reply_class": p.reply_class, "satisfaction": p.satisfaction,
         "submitted_at": _iso(p.submitted_at), "updated_at": _iso(p.updated_at),
     }
 
 
-def _task_item(rt: Runtime, task: OpenTask, title, number, unit_name, claimer_name=None) -> dict:
+def _task_item(rt: Runtime, task: OpenTask, title: str, number: str | None, unit_name: str | None,
+               claimer_name: str | None = None) -> Json:
     return {"id": task.id, "name": task.name, "title": task.title, "form": task.form, "stage": task.stage,
             "stage_label": rt.stage_labels.get(task.stage, task.stage), "proposal_id": task.proposal_id,
             "proposal_title": title, "proposal_number": number, "unit_id": task.unit_id, "unit_name": unit_name,
@@ -341,13 +362,13 @@ def _task_item(rt: Runtime, task: OpenTask, title, number, unit_name, claimer_na
             "claimed_by": task.claimed_by, "claimed_by_name": (claimer_name or task.claimed_by) if task.claimed_by else None}
 
 
-def _unit_names(session, ids) -> dict:
-    ids = {i for i in ids if i}
-    return dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all()) if ids else {}
+def _unit_names(session: Session, ids: Iterable[str | None]) -> dict[str | None, str]:
+    wanted = {i for i in ids if i}
+    return dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(wanted))).all()) if wanted else {}
 
 
 _iso = clock.utc_iso
 
 
-def _json_safe(data) -> dict:
+def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(data, default=str, ensure_ascii=False))

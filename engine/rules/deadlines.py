@@ -75,6 +75,7 @@ class Deadlines:
         """`calendar` defaults to the region's WorkCalendar."""
         self.region = region
         self.calendar = calendar if calendar is not None else WorkCalendar.for_region(region)
+        self._due_dates: dict[tuple[str, date], date] = {}  # (rule, first day) -> due day: steps ask often
 
     def rule(self, rule: str) -> dict:
         """The rule {unit, count, remind_before?}; KeyError (Chinese message) if the region has none."""
@@ -85,8 +86,14 @@ class Deadlines:
 
     def due_date(self, rule: str, start: datetime) -> date:
         """The day (China time) on which the deadline of `rule` falls."""
-        spec = self.rule(rule)
         begin = _china(start, "起算时间").date()
+        known = self._due_dates.get((rule, begin))
+        if known is None:
+            known = self._due_dates[(rule, begin)] = self._count(rule, begin)
+        return known
+
+    def _count(self, rule: str, begin: date) -> date:
+        spec = self.rule(rule)
         unit, count = spec["unit"], spec["count"]
         if unit == "working_days":
             return self.calendar.add_working_days(begin, int(count))

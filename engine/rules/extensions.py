@@ -17,3 +17,16 @@ def extended_due(session: Session, proposal_id: int, kind: str, unit: str | None
     if unit is not None:
         query = query.where(DeadlineExtension.unit_id == unit)
     return session.scalar(query)
+
+
+def approved_extensions(session: Session, proposal_id: int) -> list[tuple[str, str | None, datetime]]:
+    """The approved extensions of a proposal: [(kind, unit id, extended deadline)]."""
+    return [tuple(row) for row in session.execute(  # type: ignore[misc]
+        select(DeadlineExtension.kind, DeadlineExtension.unit_id, DeadlineExtension.requested_due).where(
+            DeadlineExtension.proposal_id == proposal_id, DeadlineExtension.status == "approved"))]
+
+
+def extended_due_of(approved: list[tuple[str, str | None, datetime]], kind: str, unit: str | None = None) -> datetime | None:
+    """`extended_due` from the rows `approved_extensions` read."""
+    return max((due for k, u, due in approved if k == kind and (unit is None or u == unit) and due is not None),
+               default=None)

@@ -21,6 +21,7 @@ from engine.adapters.db import Database, UnitOfWork
 from engine.model import clock
 from engine.model.errors import DefinitionError, NotFound
 from engine.model.tables import OpenTask, User
+from engine.profile.region import Region
 from engine.rules import permissions
 from engine.services import cases
 from engine.services.accounts import hash_password
@@ -71,7 +72,7 @@ def seed_people(session: Session, runtime: Runtime) -> int:
     return len(accounts)
 
 
-def act(database: Database, runtime: Runtime, username: str, task_name: str, data: dict, proposal_id: int) -> dict:
+def act(database: Database, runtime: Runtime, username: str, task_name: str, data: dict[str, Any], proposal_id: int) -> dict[str, Any]:
     """Complete the open task `task_name` of a proposal as `username` (demo and tests)."""
     with UnitOfWork(database) as uow:
         user = _user(uow, username)
@@ -83,7 +84,7 @@ def act(database: Database, runtime: Runtime, username: str, task_name: str, dat
         return cases.complete_task(uow, runtime, user, row.id, data)
 
 
-def act_as_anyone(database: Database, runtime: Runtime, task_name: str, data: dict, proposal_id: int) -> str:
+def act_as_anyone(database: Database, runtime: Runtime, task_name: str, data: dict[str, Any], proposal_id: int) -> str:
     """Complete the open task `task_name` as the first account allowed to; returns its username."""
     with UnitOfWork(database) as uow:
         row = uow.session.scalar(select(OpenTask).where(
@@ -141,28 +142,28 @@ def on_day(days: int = 0) -> str:
     return (clock.now().astimezone(clock.CHINA).date() + timedelta(days=days)).isoformat()
 
 
-def plan(days: int = 14) -> dict:
+def plan(days: int = 14) -> dict[str, Any]:
     """A handling plan finishing `days` from today (never in the past, before the reply deadline)."""
     return {**PLAN_TEXT, "plan_finish_date": on_day(days)}
 
 
-def consult(**changes: Any) -> dict:
+def consult(**changes: Any) -> dict[str, Any]:
     """A consultation record of today (never in the future)."""
     return {"contact_date": on_day(), **CONSULT_TEXT, **changes}
 
 
-def reply(klass: str, text: str = "经研究，答复如下：……") -> dict:
+def reply(klass: str, text: str = "经研究，答复如下：……") -> dict[str, Any]:
     """Reply-draft form data of class `klass`."""
     return {"reply_class": klass, "reply_text": text, "adopted_points": "已采纳第一、二条建议。",
             "not_adopted_reasons": "", "involves_funds": False}
 
 
-def rating(code: str, comment: str = "办理认真。") -> dict:
+def rating(code: str, comment: str = "办理认真。") -> dict[str, Any]:
     """Rating form data with satisfaction `code`."""
     return {**RATE_OK, "satisfaction": code, "rate_comment": comment}
 
 
-def load_story(runtime: Runtime) -> list[dict]:
+def load_story(runtime: Runtime) -> list[dict[str, Any]]:
     """The region's demo.yaml, checked against its profile (DefinitionError naming file, entry and field)."""
     region = runtime.region
     path = Path(runtime.settings.region_dir) / DEMO_FILE
@@ -185,7 +186,7 @@ def load_story(runtime: Runtime) -> list[dict]:
     return entries
 
 
-def _entry_problems(region, entry) -> list[tuple[str | None, str]]:
+def _entry_problems(region: Region, entry: object) -> list[tuple[str | None, str]]:
     """[(key or None, message)] of one demo.yaml entry checked against the region's profile."""
     if not isinstance(entry, dict):
         return [(None, "应为一个对象（stage、title、proposer、category …）")]
@@ -198,7 +199,7 @@ def _entry_problems(region, entry) -> list[tuple[str | None, str]]:
     return problems + _people_problems(region, entry) + _code_problems(region, entry)
 
 
-def _people_problems(region, entry: dict) -> list[tuple[str | None, str]]:
+def _people_problems(region: Region, entry: dict[str, Any]) -> list[tuple[str | None, str]]:
     """The entry's proposer, co-signers, units and supervising leader, checked."""
     problems: list[tuple[str | None, str]] = []
     if entry.get("proposer") and entry["proposer"] not in PROPOSERS:
@@ -215,7 +216,7 @@ def _people_problems(region, entry: dict) -> list[tuple[str | None, str]]:
     return problems
 
 
-def _code_problems(region, entry: dict) -> list[tuple[str | None, str]]:
+def _code_problems(region: Region, entry: dict[str, Any]) -> list[tuple[str | None, str]]:
     """The entry's category, reply class and rating, checked against the region's lists."""
     lists = {"category": set(region.codes("categories")), "reply_class": set(region.codes("reply_classes")),
              "rating": set(region.codes("satisfaction_scale"))}
@@ -233,7 +234,7 @@ def load_demo(database: Database, runtime: Runtime) -> list[int]:
     return [_walk(database, runtime, entry) for entry in story]
 
 
-def _walk(database, runtime, entry) -> int:
+def _walk(database: Database, runtime: Runtime, entry: dict[str, Any]) -> int:
     region = runtime.region
     stage, category = entry["stage"], entry["category"]
     klass = entry.get("reply_class") or region.codes("reply_classes")[0]

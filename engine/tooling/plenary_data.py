@@ -7,6 +7,7 @@ form, plus "topic" and "twin_of": the index of the proposal a deliberate
 near-duplicate restates, or None). The same seed gives the same session.
 """
 import random
+from typing import TypedDict
 
 # topic: (category, remit-like subjects, sentences with {s}, suggestions with {s})
 TOPICS = {
@@ -100,7 +101,21 @@ SWAPS = [("问题", "难题"), ("加强", "强化"), ("部分", "一些"), ("不
          ("群众", "居民"), ("推进", "推动"), ("较为", "比较"), ("不高", "偏低"), ("完善", "改进")]
 
 
-def _one(rng, topic: str) -> dict:
+class Generated(TypedDict):
+    """A generated proposal: the submission's fields, what it was made from, and the index of
+    the earlier proposal of the list it restates (None for an original)."""
+
+    title: str
+    category: str
+    body: str
+    suggestions: str
+    topic: str
+    subject: str
+    place: str
+    twin_of: int | None
+
+
+def _one(rng: random.Random, topic: str) -> Generated:
     category, subjects, sentences, suggestions = TOPICS[topic]
     s, place = rng.choice(subjects), rng.choice(PLACES)
     mixed = [x.format(s=s) for x in rng.sample(sentences, 2)] + [
@@ -112,7 +127,7 @@ def _one(rng, topic: str) -> dict:
             "suggestions": tips, "topic": topic, "subject": s, "place": place, "twin_of": None}
 
 
-def restate(rng: random.Random, base: dict, index: int) -> dict:
+def restate(rng: random.Random, base: Generated, index: int) -> Generated:
     """The same concern in other words: the sentences reordered and partly reworded,
     one left out and one of the topic's added, the title reworded."""
     category, subjects, sentences, suggestions = TOPICS[base["topic"]]
@@ -129,7 +144,7 @@ def restate(rng: random.Random, base: dict, index: int) -> dict:
             "topic": base["topic"], "subject": s, "place": base["place"], "twin_of": index}
 
 
-def session_proposals(n: int, pairs: int = 0, seed: int = 12) -> list[dict]:
+def session_proposals(n: int, pairs: int = 0, seed: int = 12) -> list[Generated]:
     """`n` proposals of which `pairs` restate an earlier one of the list (placed after it)."""
     rng = random.Random(seed)
     topics = sorted(TOPICS)
@@ -139,6 +154,7 @@ def session_proposals(n: int, pairs: int = 0, seed: int = 12) -> list[dict]:
     return out
 
 
-def form_data(item: dict) -> dict:
+def form_data(item: Generated) -> dict[str, str]:
     """The submission form's fields of a generated proposal."""
-    return {k: item[k] for k in ("title", "category", "body", "suggestions")} | {"source": "plenary"}
+    return {"title": item["title"], "category": item["category"], "body": item["body"],
+            "suggestions": item["suggestions"], "source": "plenary"}

@@ -35,9 +35,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import yaml
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.adapters.db import Database, UnitOfWork
 from engine.model import clock
@@ -53,6 +55,7 @@ from engine.workflow.runtime import Runtime
 PROPOSAL_FIELDS = ("status", "number", "category", "reply_class", "satisfaction", "is_key", "lead_unit",
                    "supervising_leader", "source")
 EXPECT_KEYS = {*PROPOSAL_FIELDS, "open_tasks", "events", "no_events", "due"}
+Spec = dict[str, Any]  # a scenario, a step or an expectation as read from YAML
 WAIT_UNITS = {"working_days", "days", "hours"}
 
 
@@ -142,8 +145,8 @@ def run_file(path: Path, settings: Settings | None = None) -> Outcome:
     return outcome
 
 
-def _check_shape(spec) -> list[str]:
-    problems = []
+def _check_shape(spec: object) -> list[str]:
+    problems: list[str] = []
     if not isinstance(spec, dict):
         return ["文件内容应为一个对象（name、submit、steps、expect）"]
     submit = spec.get("submit")
@@ -166,7 +169,7 @@ def _check_shape(spec) -> list[str]:
     return problems
 
 
-def _step_shape(step) -> list[str]:
+def _step_shape(step: object) -> list[str]:
     if not isinstance(step, dict):
         return ["应写明 task 和 user（或 at、wait、check）"]
     if "at" in step:
@@ -190,7 +193,7 @@ def _step_shape(step) -> list[str]:
     return []
 
 
-def _expect_shape(expect: dict) -> list[str]:
+def _expect_shape(expect: dict[str, Any]) -> list[str]:
     unknown = sorted(set(expect) - EXPECT_KEYS)
     problems = [f"不认识的检查项：{', '.join(unknown)}（可用：{', '.join(sorted(EXPECT_KEYS))}）"] if unknown else []
     if "due" in expect and not isinstance(expect["due"], dict):
@@ -198,14 +201,17 @@ def _expect_shape(expect: dict) -> list[str]:
     return problems
 
 
-def _run(spec, database, rt) -> list[str]:
+def _run(spec: Spec, database: Database, rt: Runtime) -> list[str]:
     with UnitOfWork(database) as uow:
         seed_people(uow.session, rt)
         uow.commit()
     submit = spec["submit"]
     try:
         with UnitOfWork(database) as uow:
-            proposal_id = cases.submit_proposal(uow, rt, _user(uow.session, submit["as"]), _plain(submit["data"])).id
+            proposer = _user(uow.session, submit["as"])
+            if proposer is None:
+                return [f"提交提案（{submit['as']}）失败：没有这个账号"]
+            proposal_id = cases.submit_proposal(uow, rt, proposer, _plain(submit["data"])).id
     except EngineError as err:
         return [f"提交提案（{submit['as']}）失败：{_why(err)}"]
     for n, step in enumerate(spec.get("steps") or [], 1):
@@ -224,7 +230,7 @@ def _run(spec, database, rt) -> list[str]:
     return _compare(database, proposal_id, spec.get("expect") or {})
 
 
-def _do(database, rt, proposal_id, n, step) -> str | None:
+def _do(database: Database, rt: Runtime, proposal_id: int, n: int, step: Spec) -> str | None:
     """Complete one task step; the problem as text, or None."""
     label = f"第 {n} 步（{step['task']}，{step['user']}）"
     with UnitOfWork(database) as uow:
@@ -232,7 +238,7 @@ def _do(database, rt, proposal_id, n, step) -> str | None:
         rows = uow.session.scalars(select(OpenTask).where(OpenTask.proposal_id == proposal_id,
                                                           OpenTask.name == step["task"]))
         row = next((r for r in rows if user is not None and permissions.may_do(user, r)), None)
-        if row is None:
+        if row is None or user is None:
             return f"{label}：此人没有这个待办；当前待办：{_open(uow.session, proposal_id) or '无'}"
         try:
             cases.complete_task(uow, rt, user, row.id, _plain(step.get("data") or {}))
@@ -246,7 +252,7 @@ def _do(database, rt, proposal_id, n, step) -> str | None:
     return None
 
 
-def _move_clock(step, rt) -> None:
+def _move_clock(step: Spec, rt: Runtime) -> None:
     current = clock.moving()
     if "at" in step:
         current.set(_moment(step["at"]))
@@ -261,8 +267,8 @@ def _move_clock(step, rt) -> None:
     current.set(moment)
 
 
-def _compare(database, proposal_id, expect, when: str = "结束时") -> list[str]:
-    problems = []
+def _compare(database: Database, proposal_id: int, expect: Spec, when: str = "结束时") -> list[str]:
+    problems: list[str] = []
     with UnitOfWork(database) as uow:
         proposal = uow.session.get(Proposal, proposal_id)
         for key in PROPOSAL_FIELDS:
@@ -294,11 +300,11 @@ def _compare(database, proposal_id, expect, when: str = "结束时") -> list[str
     return problems
 
 
-def _china_day(moment) -> str:
+def _china_day(moment: datetime | None) -> str:
     return "无期限" if moment is None else moment.astimezone(clock.CHINA).date().isoformat()
 
 
-def _moment(value) -> datetime:
+def _moment(value: object) -> datetime:
     """A scenario time: ISO text (with or without offset: China time), a datetime or a date (09:00)."""
     if isinstance(value, datetime):
         moment = value
@@ -312,7 +318,7 @@ def _moment(value) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=clock.CHINA)
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     """Form data with YAML dates and times as ISO text."""
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
@@ -323,11 +329,11 @@ def _plain(value):
     return value
 
 
-def _user(session, username):
+def _user(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
 
-def _open(session, proposal_id) -> str:
+def _open(session: Session, proposal_id: int) -> str:
     rows = session.scalars(select(OpenTask).where(OpenTask.proposal_id == proposal_id))
     return "、".join(f"{r.name}（{r.assignee or r.unit_id or r.role}）" for r in rows)
 

@@ -9,10 +9,13 @@ against a count that shares no code with engine/queries/statistics.
 """
 import json
 from collections import Counter
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
+from engine.adapters.db import Database
 from engine.tooling.demo import (
     ACCEPT,
     APPROVE,
@@ -27,12 +30,14 @@ from engine.tooling.demo import (
     reply,
     submit,
 )
+from engine.workflow.runtime import Runtime
 
 FACE_TO_FACE = ("meeting", "visit", "inspection")  # the default of a region's statistics.face_to_face
 COMMITTEE, SUPERVISOR = "tawei_li", "dcs_zhou"  # the demo's committee clerk and supervision office
 
 
-def new_proposal(db, rt, proposer, title, category, cosigners=(), source="ordinary") -> int:
+def new_proposal(db: Database, rt: Runtime, proposer: str, title: str, category: str,
+                 cosigners: Collection[str] = (), source: str = "ordinary") -> int:
     """Submit a proposal (co-signers agree at once); returns its id."""
     pid = submit(db, rt, proposer, title, category, f"{title}。现状和问题分析如下：……", "一是……；二是……。", cosigners,
                  source)
@@ -41,7 +46,8 @@ def new_proposal(db, rt, proposer, title, category, cosigners=(), source="ordina
     return pid
 
 
-def file_and_assign(db, rt, pid, category, leads, assists=(), mode=None) -> None:
+def file_and_assign(db: Database, rt: Runtime, pid: int, category: str, leads: Collection[str],
+                    assists: Collection[str] = (), mode: str | None = None) -> None:
     """The committee files the proposal and assigns it to `leads` (with `assists` assisting)."""
     act(db, rt, COMMITTEE, "review", {**FILE, "category": category}, pid)
     mode = mode or ("joint" if assists else "single")
@@ -49,11 +55,13 @@ def file_and_assign(db, rt, pid, category, leads, assists=(), mode=None) -> None
                                       "assisting_unit_ids": list(assists), "is_key": False}, pid)
 
 
-def handle(db, rt, pid, lead, klass, way, rated, proposer, assists=(), cosigners=()) -> None:
+def handle(db: Database, rt: Runtime, pid: int, lead: str, klass: str, way: str, rated: str | None, proposer: str,
+           assists: Collection[str] = (), cosigners: Collection[str] = ()) -> None:
     """The lead accepts, plans, consults (way `way`) as often as the region asks, replies with
     class `klass` through the region's approval chain; the raters rate `rated` (None: nobody
     rates yet, the proposal waits for its rating)."""
-    a = lambda who, task, data: act(db, rt, who, task, data, pid)  # noqa: E731
+    def a(who: str, task: str, data: dict[str, Any]) -> None:
+        act(db, rt, who, task, data, pid)
     a(f"{lead}_clerk", "accept", ACCEPT)
     a(f"{lead}_clerk", "plan_draft", plan())
     a(f"{lead}_head", "plan_approve", APPROVE)
@@ -77,7 +85,7 @@ def handle(db, rt, pid, lead, klass, way, rated, proposer, assists=(), cosigners
         a(rater, "rate_reply", rating(rated))
 
 
-def follow_up(db, rt, pid, lead, done: bool) -> None:
+def follow_up(db: Database, rt: Runtime, pid: int, lead: str, done: bool) -> None:
     """A followed-up reply (跟踪落实): the plan and a progress report; `done`: the work is
     finished and the committee closes the proposal."""
     act(db, rt, f"{lead}_clerk", "followup_plan", {"followup_plan": "分两期实施，年内完成第一期。",
@@ -89,11 +97,12 @@ def follow_up(db, rt, pid, lead, done: bool) -> None:
         act(db, rt, COMMITTEE, "close_confirm", {"close_approved": True}, pid)
 
 
-def _data(value) -> dict:
+def _data(value: dict[str, Any] | str | None) -> dict[str, Any]:
     return value if isinstance(value, dict) else json.loads(value or "null") or {}
 
 
-def independent_counts(session, year: int, face_to_face=FACE_TO_FACE, unrated: str = "unrated") -> dict:
+def independent_counts(session: Session, year: int, face_to_face: Collection[str] = FACE_TO_FACE,
+                       unrated: str = "unrated") -> dict[str, int]:
     """The headline of `year` counted without the engine's statistics: plain SQL rows, counted in Python."""
     proposals = session.execute(text("SELECT id, number, status FROM proposals WHERE year = :y"), {"y": year}).all()
     filed = {p.id for p in proposals if p.number is not None}

@@ -1,6 +1,7 @@
 """Running one case: the runtime (parser, script engine, service-task
 table), one step of a case (`step`), the stored workflow state and its
-state-format upgrade, faults and incidents, and the service tasks the
+state-format upgrade, faults and incidents, what a batch of steps in one
+transaction reads once (`batch_cache`), and the service tasks the
 diagrams call: the table (`service_tasks`) and its plug-ins (`escalation`,
 `extension`). The step looks service tasks up in the runtime's table and never
 imports the plug-ins; the plug-ins may import the step.

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from engine.adapters import outbox as notify
 from engine.model.tables import Proposal, ProposalPerson, Unit, User
 from engine.profile.region import Region
+from engine.workflow.batch_cache import batch_shared
 
 if TYPE_CHECKING:
     from engine.workflow.step import Step
@@ -46,11 +47,9 @@ def labels(region: Region) -> dict:
 
 def people_of(session: Session, proposal_id: int) -> list[User]:
     """The proposer and the co-signers of a proposal (active accounts), proposer first."""
-    rows = session.execute(select(ProposalPerson.username, ProposalPerson.role)
-                           .where(ProposalPerson.proposal_id == proposal_id)).all()
-    names = [u for u, role in sorted(rows, key=lambda r: (r[1] != "proposer", r[0]))]
-    users = {u.username: u for u in session.scalars(select(User).where(User.username.in_(names)))}
-    return [users[n] for n in names if n in users and users[n].active]
+    rows = session.execute(select(User, ProposalPerson.role).join(ProposalPerson, ProposalPerson.username == User.username)
+                           .where(ProposalPerson.proposal_id == proposal_id)).all()  # one read: the people and their accounts
+    return [user for user, role in sorted(rows, key=lambda r: (r[1] != "proposer", r[0].username)) if user.active]
 
 
 def inform(step: Step, task: SpiffTask, kind: str) -> int:
@@ -58,7 +57,8 @@ def inform(step: Step, task: SpiffTask, kind: str) -> int:
     session, region, proposal = step.session, step.rt.region, step.proposal
     data = task.data
     if "unit_names" not in step.memo:  # read once per step, however many of its tasks inform
-        step.memo["unit_names"] = dict(session.execute(select(Unit.id, Unit.name)).all())
+        step.memo["unit_names"] = batch_shared(session, ("unit_names",),
+                                               lambda: dict(session.execute(select(Unit.id, Unit.name)).all()))
         step.memo["people"] = people_of(session, proposal.id)
     unit_names = step.memo["unit_names"]
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -34,8 +35,9 @@ from engine.model.errors import ProcessFault
 from engine.model.eventlog import log
 from engine.model.storable import unstorable
 from engine.model.tables import Case, OpenTask, Proposal, ProposalUnit, Rating, User
-from engine.rules.extensions import extended_due
+from engine.rules.extensions import approved_extensions, extended_due_of
 from engine.workflow import faults, incidents, inform
+from engine.workflow.batch_cache import batch_shared
 from engine.workflow.case_lock import PROPOSAL_PROCESS, lock_case  # noqa: F401  (the step's callers lock with it)
 
 if TYPE_CHECKING:
@@ -70,7 +72,10 @@ class Step:
         """The confined script engine for this case: region helpers, deadlines with
         approved extensions, and the service tasks bound to this step."""
         def extension_due(kind: str, unit: str | None = None) -> datetime | None:
-            return extended_due(self.session, self.proposal.id, kind, unit)
+            # read once per step (an approval re-arms the timers in a step of its own: workflow/extension.py)
+            if "extensions" not in self.memo:
+                self.memo["extensions"] = approved_extensions(self.session, self.proposal.id)
+            return extended_due_of(self.memo["extensions"], kind, unit)
         return self.rt.script_engine(self.session, services=self.rt.service_tasks.bound(self),
                                      extension_due=extension_due, proposal=self.proposal)
 
@@ -193,17 +198,14 @@ class Step:
                                         handling_round=task.data.get("handling_round") or 1, rated_at=self.now,
                                         task_id=str(task.id), entered_by=entered_by, evidence_id=evidence))
 
-    def _set_units(self, units: dict) -> None:
+    def _set_units(self, units: dict) -> None:  # the lead unit: the first lead by id (one read, no flush)
+        rows = {r.unit_id: r for r in self.session.scalars(select(ProposalUnit).where(ProposalUnit.proposal_id == self.proposal.id))}
         for unit_id, role in units.items():
-            row = self.session.get(ProposalUnit, (self.proposal.id, unit_id))
-            if row is None:
-                self.session.add(ProposalUnit(proposal_id=self.proposal.id, unit_id=unit_id, role=role))
+            if unit_id in rows:
+                rows[unit_id].role = role
             else:
-                row.role = role
-        self.session.flush()
-        leads = self.session.scalars(select(ProposalUnit.unit_id).where(
-            ProposalUnit.proposal_id == self.proposal.id, ProposalUnit.role == "lead").order_by(ProposalUnit.unit_id))
-        self.proposal.lead_unit = next(iter(leads), None)
+                self.session.add(rows.setdefault(unit_id, ProposalUnit(proposal_id=self.proposal.id, unit_id=unit_id, role=role)))
+        self.proposal.lead_unit = min((u for u, row in rows.items() if row.role == "lead"), default=None)
 
     # -- storing -------------------------------------------------------------------------
     def save(self, workflow: BpmnWorkflow, refresh_due: bool = False, refresh_meta: bool = False) -> None:
@@ -269,8 +271,9 @@ class Step:
         if new_rows:  # one statement, no ORM objects: nothing in this step reads them back
             self.session.execute(insert(OpenTask), new_rows)
         for values, meta in messages:
+            who = (values["role"], values["unit_id"], values["assignee"])
             notify.enqueue(self.session, self.rt.region,
-                           notify.recipients_for(self.session, values["role"], values["unit_id"], values["assignee"]),
+                           batch_shared(self.session, ("recipients", *who), partial(notify.recipients_for, self.session, *who)),
                            meta.notify, f"新的待办：{meta.title}", f"提案：{self.proposal.title}",
                            proposal_id=self.proposal.id, task_id=values["id"], now=self.now)
         return len(self._open_stages)

@@ -12,40 +12,15 @@ from dataclasses import replace
 
 import pytest
 from contract_check import responses_keep_to_the_document  # noqa: F401 (every test: responses checked)
+from worlds import FORM_DATA, PASSWORD, PEOPLE, PROPOSAL, Services, api_world, seed_people
 
 from api import create_app
 from api.http import attachments
-from engine.adapters.db import Database, UnitOfWork
+from engine.adapters.db import Database
 from engine.model import clock
 from engine.model.settings import Settings
-from engine.services.directory import add_user, sync_units
-from engine.tooling.demo import on_day
 
-PASSWORD = "pw-测试"
-# username: (name, roles, unit)
-PEOPLE = {
-    "wy_chen": ("陈委员", ["proposer"], None),       # author of p1 and p2
-    "wy_lin": ("林委员", ["proposer"], None),        # co-signer of p1 and p2
-    "wy_wu": ("吴委员", ["proposer"], None),         # author of p3 only
-    "tw_li": ("提案委李", ["committee"], None),
-    "zfb_wang": ("政府办王", ["gov_office"], None),
-    "dcs_zhou": ("督查室周", ["supervisor"], None),
-    "deputy_zhao": ("赵副区长", ["deputy_head"], None),
-    "fgw_clerk": ("发改委经办人", ["unit_clerk"], "fgw"),  # lead unit of p1
-    "fgw_head": ("发改委负责人", ["unit_head"], "fgw"),
-    "jw_clerk": ("经委经办人", ["unit_clerk"], "jw"),      # assisting unit of p1
-    "jtw_clerk": ("交通委经办人", ["unit_clerk"], "jtw"),  # no part in any proposal
-}
-PROPOSAL = {"title": "关于加强停车管理的建议", "category": "urban",
-            "body": "停车难问题日益突出，需要综合治理。", "suggestions": "建设立体停车库"}
-# Valid form data for every task the world leaves open.
-FORM_DATA = {
-    "cosigner_confirm": {"agree": True},
-    "review": {"review_decision": "file", "category": "urban"},
-    "consultation": {"contact_date": "2026-11-01", "contact_way": "phone", "contact_people": "张科长",
-                     "contact_content": "电话沟通办理思路", "proposer_view": "赞同", "more_contacts": False},
-    "assist_opinion": {"opinion_text": "同意主办单位意见", "contact_person": "王科长"},
-}
+__all__ = ["FORM_DATA", "PASSWORD", "PEOPLE", "PROPOSAL", "Api"]  # test modules import them from here
 
 
 @pytest.fixture
@@ -75,30 +50,20 @@ def settings(tmp_path, settings_overrides):
                     secret_key=os.environ.get("CPPCC_SECRET_KEY"), **settings_overrides)
 
 
-def _seed(database, runtime) -> None:
-    with UnitOfWork(database) as uow:
-        sync_units(uow.session, runtime.region)
-        for username, (name, roles, unit) in PEOPLE.items():
-            add_user(uow.session, username, name, PASSWORD, roles, unit)
-        uow.commit()
-
-
 @pytest.fixture
 def database(request, settings, runtime, runtimes, templates):
     """The test database, copied from a template: the region's units and PEOPLE, and, for a
-    test that uses `world`, the world's proposals (walked through the API once per process
-    and day, on the real clock, by an app of its own on the template)."""
+    test that uses `world`, the world's proposals (built through the service layer once per
+    process and day, on the real clock, with a runtime of its own on the template)."""
     url = settings.database_url
     world_key = _world_key(request, settings)
     if world_key:
         def build(db):
-            _seed(db, runtime)
-            builder = create_app(replace(settings, database_url=db.url), runtime=runtimes.get(settings),
-                                 database=db)
-            return walk_world(Api(builder))
+            seed_people(db, runtime)
+            return api_world(Services(db, runtimes.get(replace(settings, database_url=db.url))))
         request.node.stash[WORLD] = templates.copy(url, world_key, build)
     else:
-        templates.copy(url, "api people", lambda db: _seed(db, runtime))
+        templates.copy(url, "api people", lambda db: seed_people(db, runtime))
     db = Database(url)
     yield db
     db.engine.dispose()
@@ -108,8 +73,8 @@ WORLD = pytest.StashKey[dict]()
 
 
 def _world_key(request, settings):
-    """The template key of the world for this test, or None when the world must be walked on
-    the test's own app (the test does not ask for it by name, or a moved clock is in use)."""
+    """The template key of the world for this test, or None when the world must be built on
+    the test's own database (the test does not ask for it by name, or a moved clock is in use)."""
     if "world" not in request.fixturenames or not isinstance(clock.current(), clock.SystemClock):
         return None
     day = clock.now().astimezone(clock.CHINA).date().isoformat()  # deadlines count from the day it was walked
@@ -188,36 +153,16 @@ def api(app):
 
 
 @pytest.fixture
-def world(request, api):
-    """Three proposals, walked through the API, leaving four kinds of open task.
+def world(request, database, runtime):
+    """The world of tests/worlds.py `api_world`, built through the service layer: three
+    proposals leaving four kinds of open task.
 
     p1 (陈委员, co-signed by 林委员): filed and assigned to fgw (lead) with jw
        assisting; open: consultation (fgw clerk), assist_opinion (jw clerk).
     p2 (陈委员, co-signer 林委员 invited): open: cosigner_confirm (林委员 only).
     p3 (吴委员): open: review (committee).
-    Returns {"p1": id, ..., "tasks": {task name: task id}}.
+    Returns {"p1": id, ..., "tasks": {task name: task id}}: a copy of the template's (see
+    `database`), or, under a moved clock, built on the test's database at the clock's now.
     """
     made = request.node.stash.get(WORLD, None)
-    return copy.deepcopy(made) if made is not None else walk_world(api)
-
-
-def walk_world(api: Api) -> dict:
-    """Walk the world of `world` through the API; return its ids."""
-    p1 = api.submit("wy_chen", cosigners=["wy_lin"])
-    api.do("wy_lin", "cosigner_confirm", p1, {"agree": True})
-    api.do("tw_li", "review", p1, FORM_DATA["review"])
-    api.do("tw_li", "assign", p1, {"assign_mode": "joint", "lead_unit_ids": ["fgw"],
-                                   "assisting_unit_ids": ["jw"], "is_key": False})
-    api.do("fgw_clerk", "accept", p1, {"accept_decision": "accept"})
-    api.do("fgw_clerk", "plan_draft", p1, {"plan_content": "分步建设立体停车库", "plan_responsible": "张科长",
-                                           "plan_finish_date": on_day(14)})
-    api.do("fgw_head", "plan_approve", p1, {"approved": True})
-    p2 = api.submit("wy_chen", title="关于增设社区养老服务点的建议", cosigners=["wy_lin"])
-    p3 = api.submit("wy_wu", title="关于改善菜市场环境的建议")
-    tasks = {
-        "consultation": api.task_id("fgw_clerk", "consultation", p1),
-        "assist_opinion": api.task_id("jw_clerk", "assist_opinion", p1),
-        "cosigner_confirm": api.task_id("wy_lin", "cosigner_confirm", p2),
-        "review": api.task_id("tw_li", "review", p3),
-    }
-    return {"p1": p1, "p2": p2, "p3": p3, "tasks": tasks}
+    return copy.deepcopy(made) if made is not None else api_world(Services(database, runtime))

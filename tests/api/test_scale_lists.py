@@ -4,12 +4,13 @@ and the overdue report pages its details while its summary covers the whole rang
 from datetime import UTC, datetime, timedelta
 
 from page_client import Browser
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from engine.adapters.db import UnitOfWork
 from engine.model import clock
 from engine.model.tables import OverdueRecord, Proposal
 from engine.queries.records import COUNT_CAP
+from engine.queries.search import text_contains
 
 PASSWORD = "pw-测试"  # the test people's password (tests/api/conftest.py)
 
@@ -57,6 +58,18 @@ def test_a_two_character_chinese_term_is_found(app, api):
     assert found("停") == {parking, both}  # one character: LIKE alone
     assert found("2026-00011") == {elderly}  # the number too
     assert search(api, q="停车")["total"] == 2
+    [rate] = add_proposals(app, ["关于降低100%_费率的建议"], start=20)
+    assert found("0%_") == {rate} and found("%") == {rate} and found("_费") == {rate}  # wildcards are text
+    assert found("0%费") == set()
+
+
+def test_a_text_search_statement_is_compiled_once_for_every_term():
+    """The search's text clauses carry their term as a parameter: two terms make the same
+    cached statement (not compiled afresh per request), with each its own value."""
+    statement = lambda q: select(Proposal.id).where(text_contains(q))  # noqa: E731
+    first, second = statement("停车")._generate_cache_key(), statement("养老")._generate_cache_key()
+    assert first is not None and first == second
+    assert "停车" in [b.value for b in first.bindparams] and "养老" in [b.value for b in second.bindparams]
 
 
 def test_the_overdue_report_pages_its_details(app, api):

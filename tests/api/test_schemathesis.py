@@ -13,6 +13,7 @@ import pytest
 import schemathesis
 from conftest import PASSWORD, PEOPLE, Api  # tests/api/conftest.py
 from hypothesis import HealthCheck, settings
+from worlds import Services, fuzzed_world  # tests/worlds.py
 
 from api import create_app
 from api.http.openapi import document
@@ -40,12 +41,8 @@ def fuzzed_app(tmp_path_factory, runtimes, templates):
             add_user(uow.session, username, name, PASSWORD, roles, unit)
         add_user(uow.session, "designer", "流程设计员", PASSWORD, ["designer"])
         uow.commit()
+    fuzzed_world(Services(database, runtime))  # the state fuzzed from, built without HTTP (tests/worlds.py)
     client = Api(app)
-    first = client.submit("wy_chen", cosigners=["wy_lin"])
-    client.do("wy_lin", "cosigner_confirm", first, {"agree": True})
-    client.do("tw_li", "review", first, {"review_decision": "file", "category": "urban"})
-    client.do("tw_li", "assign", first, {"assign_mode": "single", "lead_unit_ids": ["fgw"], "is_key": False})
-    client.submit("wy_chen", title="关于增设社区养老服务点的建议")
     app.extensions["cppcc_tokens"] = {role: client.headers(role) for role in ROLES}
     yield app
     database.engine.dispose()

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+from worlds import Services
 
 from engine.adapters.db import UnitOfWork
 from engine.model import clock
@@ -59,66 +60,63 @@ def upload(api, username, proposal_id, filename, task_id=None):
                            content_type="multipart/form-data", headers=api.headers(username))
 
 
-def attach(api, username, proposal_id, filename, task_name):
-    response = upload(api, username, proposal_id, filename, api.task_id(username, task_name, proposal_id))
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["id"]
-
-
 @pytest.fixture
 def walked(app, api):
     """The key proposal at the rating (林委员's rating done), and a second one waiting for
-    acceptance past its deadline, so that a reminder and an overdue notice are on record."""
+    acceptance past its deadline, so that a reminder and an overdue notice are on record.
+    Walked through the service layer (tests/worlds.py); what two people see on the way (a
+    task's context, the open tasks while at the government office) is read through the API."""
     db = app.extensions["cppcc"]["db"]
     with UnitOfWork(db) as uow:
         add_user(uow.session, "jw_head", "经委负责人", PASSWORD, ["unit_head"], "jw")
         add_user(uow.session, "deputy_sun", "孙副区长", PASSWORD, ["deputy_head"])
         add_user(uow.session, "designer", "流程设计员", PASSWORD, ["designer"])
         uow.commit()
-    pid = api.submit("wy_chen", cosigners=["wy_lin"])
-    assert upload(api, "wy_chen", pid, "委员调研材料.pdf").status_code == 201
-    api.do("wy_lin", "cosigner_confirm", pid, {"agree": True})
-    assert upload(api, "tw_li", pid, "提案原件扫描件.pdf").status_code == 201
-    api.do("tw_li", "review", pid, {"review_decision": "file", "category": "urban"})
-    api.do("tw_li", "assign", pid, {"assign_mode": "joint", "lead_unit_ids": ["fgw"], "assisting_unit_ids": ["jw"],
-                                    "is_key": True, "supervising_leader": "deputy_zhao"})
-    api.do("fgw_clerk", "accept", pid, {"accept_decision": "accept"})
-    attach(api, "fgw_clerk", pid, "办理方案附件.pdf", "plan_draft")  # a file of the plan's step
-    assert upload(api, "fgw_clerk", pid, "单位内部材料.pdf").status_code == 201
-    api.do("fgw_clerk", "plan_draft", pid, {"plan_content": "INTERNAL-PLAN 分步建设", "plan_responsible": "张科长",
-                                            "plan_finish_date": on_day(14)})
-    api.do("fgw_head", "plan_approve", pid, {"approved": True, "approve_comment": "INTERNAL-PLAN-OK"})
-    minutes = attach(api, "fgw_clerk", pid, "座谈纪要.pdf", "consultation")
-    api.do("fgw_clerk", "consultation", pid, {"contact_date": "2026-05-01", "contact_way": "meeting",
-                                              "contact_people": "陈委员", "contact_content": "面商办理方案",
-                                              "proposer_view": "认可", "more_contacts": False,
-                                              "attachments": [minutes]})
-    api.do("jw_clerk", "assist_opinion", pid, {"opinion_text": "INTERNAL-OPINION 同意", "contact_person": "王科长"})
-    draft_file = attach(api, "fgw_clerk", pid, "答复初稿附件.pdf", "reply_draft")
-    api.do("fgw_clerk", "reply_draft", pid, {"reply_class": "A", "reply_text": "INTERNAL-DRAFT 初稿",
-                                             "involves_funds": True, "attachments": [draft_file]})
-    api.do("jw_head", "cosign_reply", pid, {"agree": True, "cosign_comment": "INTERNAL-COSIGN"})
-    api.do("fgw_head", "head_approve", pid, {"approved": False, "approve_comment": "INTERNAL-HEAD 请重写"})
-    final_file = attach(api, "fgw_clerk", pid, "答复函.pdf", "reply_draft")
-    api.do("fgw_clerk", "reply_draft", pid, {"reply_class": "A", "reply_text": FINAL, "involves_funds": True,
-                                             "attachments": [final_file]})
+    walk = Services(db, app.extensions["cppcc"]["runtime"])
+    pid = walk.submit("wy_chen", cosigners=["wy_lin"])
+    walk.upload("wy_chen", pid, "委员调研材料.pdf", PDF)
+    walk.do("wy_lin", "cosigner_confirm", pid, {"agree": True})
+    walk.upload("tw_li", pid, "提案原件扫描件.pdf", PDF)
+    walk.do("tw_li", "review", pid, {"review_decision": "file", "category": "urban"})
+    walk.do("tw_li", "assign", pid, {"assign_mode": "joint", "lead_unit_ids": ["fgw"], "assisting_unit_ids": ["jw"],
+                                     "is_key": True, "supervising_leader": "deputy_zhao"})
+    walk.do("fgw_clerk", "accept", pid, {"accept_decision": "accept"})
+    walk.upload("fgw_clerk", pid, "办理方案附件.pdf", PDF, "plan_draft")  # a file of the plan's step
+    walk.upload("fgw_clerk", pid, "单位内部材料.pdf", PDF)
+    walk.do("fgw_clerk", "plan_draft", pid, {"plan_content": "INTERNAL-PLAN 分步建设", "plan_responsible": "张科长",
+                                             "plan_finish_date": on_day(14)})
+    walk.do("fgw_head", "plan_approve", pid, {"approved": True, "approve_comment": "INTERNAL-PLAN-OK"})
+    minutes = walk.upload("fgw_clerk", pid, "座谈纪要.pdf", PDF, "consultation")
+    walk.do("fgw_clerk", "consultation", pid, {"contact_date": "2026-05-01", "contact_way": "meeting",
+                                               "contact_people": "陈委员", "contact_content": "面商办理方案",
+                                               "proposer_view": "认可", "more_contacts": False,
+                                               "attachments": [minutes]})
+    walk.do("jw_clerk", "assist_opinion", pid, {"opinion_text": "INTERNAL-OPINION 同意", "contact_person": "王科长"})
+    draft_file = walk.upload("fgw_clerk", pid, "答复初稿附件.pdf", PDF, "reply_draft")
+    walk.do("fgw_clerk", "reply_draft", pid, {"reply_class": "A", "reply_text": "INTERNAL-DRAFT 初稿",
+                                              "involves_funds": True, "attachments": [draft_file]})
+    walk.do("jw_head", "cosign_reply", pid, {"agree": True, "cosign_comment": "INTERNAL-COSIGN"})
+    walk.do("fgw_head", "head_approve", pid, {"approved": False, "approve_comment": "INTERNAL-HEAD 请重写"})
+    final_file = walk.upload("fgw_clerk", pid, "答复函.pdf", PDF, "reply_draft")
+    walk.do("fgw_clerk", "reply_draft", pid, {"reply_class": "A", "reply_text": FINAL, "involves_funds": True,
+                                              "attachments": [final_file]})
     cosign = api.task_id("jw_head", "cosign_reply", pid)
     cosign_context = api.get("jw_head", f"/api/tasks/{cosign}").get_json()["context"]
-    api.do("jw_head", "cosign_reply", pid, {"agree": True})
-    api.do("fgw_head", "head_approve", pid, {"approved": True})
+    walk.do("jw_head", "cosign_reply", pid, {"agree": True})
+    walk.do("fgw_head", "head_approve", pid, {"approved": True})
     while_at_gov = {u: api.get(u, f"/api/proposals/{pid}").get_json()["open_tasks"] for u in EVERYONE}
-    api.do("zfb_wang", "gov_review", pid, {"approved": True, "approve_comment": "INTERNAL-GOV"})
-    api.do("deputy_zhao", "deputy_approve", pid, {"approved": True, "approve_comment": "INTERNAL-DEPUTY"})
-    api.do("dcs_zhou", "supervise_review", pid, {"final_class": "A", "approved": True,
-                                                 "approve_comment": "INTERNAL-SUPERVISE"})
-    api.do("wy_lin", "rate_reply", pid, {"satisfaction": "satisfied", "disclosure_consent": True,
-                                         "assist_ratings": {"jw": "satisfied"}})
+    walk.do("zfb_wang", "gov_review", pid, {"approved": True, "approve_comment": "INTERNAL-GOV"})
+    walk.do("deputy_zhao", "deputy_approve", pid, {"approved": True, "approve_comment": "INTERNAL-DEPUTY"})
+    walk.do("dcs_zhou", "supervise_review", pid, {"final_class": "A", "approved": True,
+                                                  "approve_comment": "INTERNAL-SUPERVISE"})
+    walk.do("wy_lin", "rate_reply", pid, {"satisfaction": "satisfied", "disclosure_consent": True,
+                                          "assist_ratings": {"jw": "satisfied"}})
     # a second proposal waits for fgw's acceptance past its deadline: a reminder and an overdue notice
-    other = api.submit("wy_chen", title="关于增设公交站点的建议", cosigners=["wy_lin"])
-    api.do("wy_lin", "cosigner_confirm", other, {"agree": True})
-    api.do("tw_li", "review", other, {"review_decision": "file", "category": "urban"})
-    api.do("tw_li", "assign", other, {"assign_mode": "joint", "lead_unit_ids": ["fgw"], "assisting_unit_ids": ["jw"],
-                                      "is_key": False})
+    other = walk.submit("wy_chen", title="关于增设公交站点的建议", cosigners=["wy_lin"])
+    walk.do("wy_lin", "cosigner_confirm", other, {"agree": True})
+    walk.do("tw_li", "review", other, {"review_decision": "file", "category": "urban"})
+    walk.do("tw_li", "assign", other, {"assign_mode": "joint", "lead_unit_ids": ["fgw"], "assisting_unit_ids": ["jw"],
+                                       "is_key": False})
     accept_due = datetime.fromisoformat(due_of(api, "fgw_clerk", "accept", other))
     rating_due = datetime.fromisoformat(due_of(api, "wy_chen", "rate_reply", pid))
     assert accept_due < rating_due  # past the acceptance deadline, still within the rating window

@@ -1,5 +1,11 @@
 """Fixtures for lifecycle scenarios driven through the HTTP API, run once per region.
 
+`api` drives a scenario through HTTP, as people do; `services` walks the same steps through
+the service layer (tests/worlds.py), for the state a test starts from when the walk there is
+not what it tests (a reply drafted before its documents are printed...). Both offer the same
+verbs (`submit`, `do`, `open`), so the walks (test_lifecycle.py's `file_and_assign`...)
+run on either.
+
 Every test here runs under each example region (regions/default, regions/binhai):
 the `region` fixture of tests/conftest.py is parametrized, and `facts` names the
 region's own units, classes and ratings the walks use, with what its decision
@@ -7,9 +13,14 @@ tables make of them. The code under test is the same; only the profile differs.
 """
 import pytest
 from region_facts import FACTS
+from sqlalchemy import select
 
 # A fixture that several modules use, registered here for the whole folder.
 from test_unrated import moving as moving
+from worlds import Services as WorldServices
+
+from engine.adapters.db import UnitOfWork
+from engine.model.tables import OpenTask
 
 
 @pytest.fixture(params=sorted(FACTS))
@@ -94,3 +105,43 @@ class Api:
 @pytest.fixture
 def api(app, facts):
     return Api(app.test_client(), app.extensions["cppcc"]["runtime"], facts)
+
+
+class Services(WorldServices):
+    """The verbs of `Api` through the service layer, as the demo people (tests/worlds.py)."""
+
+    BODY = {"title": "关于加强停车管理的建议", "body": "停车难问题日益突出，群众反映强烈，需要综合治理。",
+            "suggestions": "一是建设立体停车库；二是推行错时共享停车。"}
+
+    def __init__(self, database, runtime, facts):
+        super().__init__(database, runtime, self.BODY)
+        self.runtime, self.facts = runtime, facts
+        self.deputies = {u["id"]: u.get("deputy") for u in runtime.region.units}
+        self.min_consultations = runtime.region.setting("min_consultations")
+
+    def submit(self, username, title="关于加强停车管理的建议", category=None, cosigners=(), source=None):
+        return super().submit(username, title=title, category=category or self.facts.category,
+                              cosigners=list(cosigners), **({"source": source} if source else {}))
+
+    def do(self, username, name, proposal_id, data):
+        """Complete the user's open task `name` of a proposal; as `Api.do`, every task the case
+        then has open must have a due date."""
+        result = super().do(username, name, proposal_id, data)
+        undated = [t.name for t in self._open_rows(proposal_id) if t.due_at is None]
+        assert not undated, f"open tasks without a due date: {undated}"
+        return result
+
+    def open(self, proposal_id):
+        """Names of the open tasks of a proposal, sorted."""
+        return sorted(t.name for t in self._open_rows(proposal_id))
+
+    def _open_rows(self, proposal_id):
+        with UnitOfWork(self.db) as uow:
+            return list(uow.session.scalars(select(OpenTask).where(OpenTask.proposal_id == proposal_id)))
+
+
+@pytest.fixture
+def services(app, facts):
+    """Services on the app's database and runtime (the same data the `api` client then sees)."""
+    ext = app.extensions["cppcc"]
+    return Services(ext["db"], ext["runtime"], facts)

@@ -104,6 +104,15 @@ expect: {status: closed, open_tasks: []}
     assert problems == ["结束时 status 应为 'closed'，实际为 'review'", "结束时的待办应为 []，实际为 ['review']"]
 
 
+def test_a_submitter_who_has_no_account_is_explained(tmp_path):
+    bad = tmp_path / "nobody.yaml"
+    bad.write_text("""name: 没有这个委员
+submit: {as: nobody_here, data: {title: 关于某某问题的建议, category: urban, body: 情况说明情况说明情况说明情况说明, suggestions: 建议}}
+steps: []
+""", encoding="utf-8")
+    assert run_file(bad, Settings()).problems == ["提交提案（nobody_here）失败：没有这个账号"]
+
+
 def test_malformed_file(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("steps: [{task: review}]\n", encoding="utf-8")

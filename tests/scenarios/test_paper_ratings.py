@@ -28,10 +28,10 @@ def scan(api, pid, user="tawei_li", name="征询意见表签字件.pdf"):
     return r.get_json()["id"]
 
 
-def test_committee_enters_a_paper_rating_with_its_scan_marked_as_entered(api):
+def test_committee_enters_a_paper_rating_with_its_scan_marked_as_entered(api, services):
     f = api.facts
-    pid = drafted(api)
-    to_rating(api, pid)
+    pid = drafted(services)
+    to_rating(services, pid)
     url = f"/api/proposals/{pid}/paper-ratings"
     assert [m["username"] for m in api.get("tawei_li", url).get_json()["items"]] == ["wy_chen"]
     rating = {**RATE_OK, "satisfaction": f.good}
@@ -62,30 +62,30 @@ def test_committee_enters_a_paper_rating_with_its_scan_marked_as_entered(api):
     assert "代录" in text and "附签字扫描件" in text
 
 
-def test_a_members_own_rating_is_not_marked(api):
+def test_a_members_own_rating_is_not_marked(api, services):
     f = api.facts
-    pid = drafted(api)
-    to_rating(api, pid)
+    pid = drafted(services)
+    to_rating(services, pid)
     api.do("wy_chen", "rate_reply", pid, {**RATE_OK, "satisfaction": f.good})
     ratings = api.proposal(pid)["ratings"]
     assert ratings and all(r["entered_by"] is None for r in ratings)
 
 
-def test_a_unit_account_never_rates_nor_sees_the_rating_form_of_its_own_proposal(api, app):
+def test_a_unit_account_never_rates_nor_sees_the_rating_form_of_its_own_proposal(api, app, services):
     f = api.facts
     ext = app.extensions["cppcc"]
     with UnitOfWork(ext["db"]) as uow:  # a member who works at the lead unit, and co-signs
         add_user(uow.session, "wy_unit", "单位委员", "demo123", ["proposer", "unit_clerk"], f.lead)
         uow.commit()
-    pid = api.submit("wy_chen", cosigners=["wy_unit"])
-    api.do("wy_unit", "cosigner_confirm", pid, {"agree": True})
-    file_and_assign(api, pid)
-    api.do(f"{f.lead}_clerk", "accept", pid, ACCEPT)
-    api.do(f"{f.lead}_clerk", "plan_draft", pid, plan())
-    api.do(f"{f.lead}_head", "plan_approve", pid, APPROVE)
-    consult(api, pid, f.lead)
-    api.do(f"{f.lead}_clerk", "reply_draft", pid, reply(f.plain))
-    to_rating(api, pid)
+    pid = services.submit("wy_chen", cosigners=["wy_unit"])
+    services.do("wy_unit", "cosigner_confirm", pid, {"agree": True})
+    file_and_assign(services, pid)
+    services.do(f"{f.lead}_clerk", "accept", pid, ACCEPT)
+    services.do(f"{f.lead}_clerk", "plan_draft", pid, plan())
+    services.do(f"{f.lead}_head", "plan_approve", pid, APPROVE)
+    consult(services, pid, f.lead)
+    services.do(f"{f.lead}_clerk", "reply_draft", pid, reply(f.plain))
+    to_rating(services, pid)
     staff_view = api.proposal(pid)["open_tasks"]
     theirs = next(t for t in staff_view if t["assignee"] == "wy_unit")
     assert api.tasks("wy_unit", pid) == []  # not in their task list
@@ -99,11 +99,11 @@ def test_a_unit_account_never_rates_nor_sees_the_rating_form_of_its_own_proposal
     api.do("wy_chen", "rate_reply", pid, {**RATE_OK, "satisfaction": f.good})
 
 
-def test_the_rating_statistics_and_their_export_mark_staff_entered_ratings(api):
+def test_the_rating_statistics_and_their_export_mark_staff_entered_ratings(api, services):
     from openpyxl import load_workbook
     f = api.facts
-    pid = drafted(api)
-    to_rating(api, pid)
+    pid = drafted(services)
+    to_rating(services, pid)
     api.post("tawei_li", f"/api/proposals/{pid}/paper-ratings",
              json={"rater": "wy_chen", "scan_attachment_id": scan(api, pid), "rating": {**RATE_OK, "satisfaction": f.good}})
     report = api.get("tawei_li", "/api/reports/ratings").get_json()

@@ -10,10 +10,10 @@ def browser(api, username):
     return Browser(api.client.application.test_client()).login(username)
 
 
-def test_the_dossier_offers_its_documents_and_the_committee_enters_a_paper_rating(api):
+def test_the_dossier_offers_its_documents_and_the_committee_enters_a_paper_rating(api, services):
     f = api.facts
-    pid = drafted(api)
-    to_rating(api, pid)
+    pid = drafted(services)
+    to_rating(services, pid)
     staff = browser(api, "tawei_li")
     page = staff.text(f"/proposals/{pid}")
     assert "打印文书（PDF）" in page and "答复函" in page and "征询意见表" in page and "代录纸质评价" in page
@@ -39,11 +39,11 @@ def test_the_dossier_offers_its_documents_and_the_committee_enters_a_paper_ratin
     assert "征询意见表" not in unit.text(f"/proposals/{pid}")
 
 
-def test_review_publish_and_withdraw_on_the_pages(api):
+def test_review_publish_and_withdraw_on_the_pages(api, services):
     f = api.facts
-    first, second = drafted(api), drafted(api)
+    first, second = drafted(services), drafted(services)
     for pid in (first, second):
-        to_rating(api, pid)
+        to_rating(services, pid)
         api.do("wy_chen", "rate_reply", pid, {"satisfaction": f.good, "disclosure_consent": True,
                                               "assist_ratings": {}, "rate_comment": ""})
     member = browser(api, "wy_chen")

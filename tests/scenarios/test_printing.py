@@ -46,9 +46,9 @@ def drafted(api, assists=()):
     return pid
 
 
-def test_the_four_documents_hold_their_fields(api):
+def test_the_four_documents_hold_their_fields(api, services):
     f = api.facts
-    pid = drafted(api, assists=(f.assists[0],))
+    pid = drafted(services, assists=(f.assists[0],))
     p = api.proposal(pid)
     lead = next(u for u in p["units"] if u["role"] == "lead")
     assist = next(u for u in p["units"] if u["role"] == "assist")
@@ -91,17 +91,17 @@ def test_the_four_documents_hold_their_fields(api):
         assert expected in dossier, expected
 
 
-def test_the_dossier_prints_what_its_viewer_may_see(api):
-    pid = drafted(api)
+def test_the_dossier_prints_what_its_viewer_may_see(api, services):
+    pid = drafted(services)
     member = text_of(pdf(api, "wy_chen", pid, "dossier"))
     staff = text_of(pdf(api, "tawei_li", pid, "dossier"))
     assert "起草答复" in staff and "起草答复" not in member  # a member never sees a draft
     assert REPLY_TEXT.rstrip("。") not in member
 
 
-def test_who_may_print_the_rating_form(api):
+def test_who_may_print_the_rating_form(api, services):
     f = api.facts
-    pid = drafted(api)
+    pid = drafted(services)
     api.do(f"{f.lead}_head", "head_approve", pid, APPROVE)
     supervise(api, pid, f.plain)
     assert pdf(api, "wy_chen", pid, "rating-form").status_code == 200  # the member himself

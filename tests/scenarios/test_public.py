@@ -34,11 +34,11 @@ def reply_id(api, pid):
     return next(i["reply_event_id"] for i in items if i["proposal_id"] == pid)
 
 
-def test_the_public_page_shows_only_published_replies_and_nothing_internal(api):
-    published = rated(api, "关于建设口袋公园的建议")
-    withheld = rated(api, "关于调整公交线路的建议")
-    withdrawn = rated(api, "关于增设路灯的建议")
-    refused = rated(api, "关于整治噪声的建议", consent=False)
+def test_the_public_page_shows_only_published_replies_and_nothing_internal(api, services):
+    published = rated(services, "关于建设口袋公园的建议")
+    withheld = rated(services, "关于调整公交线路的建议")
+    withdrawn = rated(services, "关于增设路灯的建议")
+    refused = rated(services, "关于整治噪声的建议", consent=False)
 
     review = api.get("tawei_li", "/api/publication").get_json()["items"]
     assert {i["proposal_id"] for i in review} == {published, withheld, withdrawn}  # the consented ones
@@ -84,8 +84,8 @@ def test_the_public_page_shows_only_published_replies_and_nothing_internal(api):
     assert any(n["kind"] == "published" for n in notes)
 
 
-def test_public_search_and_headers(api):
-    pid = rated(api, "关于改善停车秩序的建议")
+def test_public_search_and_headers(api, services):
+    pid = rated(services, "关于改善停车秩序的建议")
     api.post("tawei_li", f"/api/publication/{reply_id(api, pid)}/publish", json={})
     year = api.proposal(pid)["submitted_at"][:4]
     unit = api.facts.lead
@@ -105,10 +105,10 @@ def test_public_search_and_headers(api):
     assert api.client.get("/public/999").status_code == 404
 
 
-def test_public_search_by_session(api):
+def test_public_search_by_session(api, services):
     """The public page searches by 届次 as well: the reply's own session (or 平时提案) finds it,
     another session does not, a malformed code is a 400 naming the field."""
-    pid = rated(api, "关于完善社区养老服务的建议")
+    pid = rated(services, "关于完善社区养老服务的建议")
     api.post("tawei_li", f"/api/publication/{reply_id(api, pid)}/publish", json={})
     offered = re.search(r'<select name="session">(.*?)</select>', api.client.get("/public").get_data(as_text=True)).group(1)
     codes = re.findall(r'<option value="([^"]+)"', offered)

@@ -42,9 +42,9 @@ def replied(api, cosigners=("wy_lin",), assists=()):
     return pid
 
 
-def test_a_cosigners_unsatisfied_rating_is_not_dropped(api):
+def test_a_cosigners_unsatisfied_rating_is_not_dropped(api, services):
     f = api.facts
-    pid = replied(api)
+    pid = replied(services)
     api.do("wy_chen", "rate_reply", pid, rating(f.good))
     api.do("wy_lin", "rate_reply", pid, rating(f.bad))
     p = api.proposal(pid)
@@ -53,9 +53,9 @@ def test_a_cosigners_unsatisfied_rating_is_not_dropped(api):
     assert p["status"] == "rehandling"
 
 
-def test_accepted_ratings_of_every_rater_make_the_counted_one(api):
+def test_accepted_ratings_of_every_rater_make_the_counted_one(api, services):
     f = api.facts
-    pid = replied(api)
+    pid = replied(services)
     api.do("wy_lin", "rate_reply", pid, rating(f.fair))
     api.do("wy_chen", "rate_reply", pid, rating(f.good))
     p = api.proposal(pid)
@@ -64,10 +64,10 @@ def test_accepted_ratings_of_every_rater_make_the_counted_one(api):
     assert lead["satisfaction"] == p["satisfaction"]
 
 
-def test_each_raters_rating_of_each_assisting_unit_is_stored_per_unit(api):
+def test_each_raters_rating_of_each_assisting_unit_is_stored_per_unit(api, services):
     f = api.facts
     first, second = f.assists
-    pid = replied(api, assists=f.assists)
+    pid = replied(services, assists=f.assists)
     api.do("wy_chen", "rate_reply", pid, rating(f.good, {first: f.good, second: f.fair}))
     api.do("wy_lin", "rate_reply", pid, rating(f.good, {first: f.fair, second: f.fair}))
     p = api.proposal(pid)
@@ -98,12 +98,12 @@ def dossier(api, pid) -> str:
     return response.get_data(as_text=True)
 
 
-def test_a_second_handling_is_due_by_the_regions_own_rule(api):
+def test_a_second_handling_is_due_by_the_regions_own_rule(api, services):
     """二次办理 is due by the region's second_reply rule from the decision (3 months in 示范区,
     2 in 滨海市), and so is every step of the second reply."""
     from datetime import datetime
     f = api.facts
-    pid = replied(api, cosigners=())
+    pid = replied(services, cosigners=())
     api.do("wy_chen", "rate_reply", pid, rating(f.bad))
     task = api.tasks(f"{f.lead}_clerk", pid, "second_handling")[0]
     decided = datetime.fromisoformat(task["created_at"])

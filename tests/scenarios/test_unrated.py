@@ -50,8 +50,8 @@ def past_the_window(app, api, moving, pid):
     assert timers.run_once(app.extensions["cppcc"]["db"], rt)["failed"] == 0
 
 
-def test_a_rating_never_given_is_closed_by_the_committee_as_unrated(app, api, moving):
-    pid = replied(api)
+def test_a_rating_never_given_is_closed_by_the_committee_as_unrated(app, api, moving, services):
+    pid = replied(services)
     past_the_window(app, api, moving, pid)
     assert api.open(pid) == ["close_unrated"]
     assert api.tasks("wy_chen", pid) == []  # the window is over
@@ -72,9 +72,9 @@ def test_a_rating_never_given_is_closed_by_the_committee_as_unrated(app, api, mo
     assert "close_unrated" in [e["task_name"] for e in timeline]
 
 
-def test_the_ratings_given_count_and_the_committee_may_ask_again(app, api, moving):
+def test_the_ratings_given_count_and_the_committee_may_ask_again(app, api, moving, services):
     f = api.facts
-    pid = replied(api, cosigners=["wy_lin"])
+    pid = replied(services, cosigners=["wy_lin"])
     api.do("wy_lin", "rate_reply", pid, {**RATE_OK, "satisfaction": f.fair})
     past_the_window(app, api, moving, pid)
     assert api.open(pid) == ["close_unrated"]
@@ -92,9 +92,9 @@ def test_the_ratings_given_count_and_the_committee_may_ask_again(app, api, movin
         [("wy_lin", f.fair), ("wy_chen", f.good)])
 
 
-def test_a_region_that_does_not_close_unrated_ratings_keeps_asking(app, api, moving, monkeypatch):
+def test_a_region_that_does_not_close_unrated_ratings_keeps_asking(app, api, moving, monkeypatch, services):
     rt = app.extensions["cppcc"]["runtime"]
     monkeypatch.setitem(rt.region.raw["settings"], "close_unrated_after_window", False)
-    pid = replied(api)
+    pid = replied(services)
     past_the_window(app, api, moving, pid)
     assert api.open(pid) == ["rate_reply"]

@@ -5,6 +5,9 @@ points (api/http/statistics.py, api/web/statistics_pages.py, `cppcc report`) cal
 Everyone who may look (engine/rules/permissions.py `statistics_scope`) sees every unit,
 except a unit head, who sees their own unit's figures and score only.
 """
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,7 +20,7 @@ from engine.queries.statistics.indicators import indicators_of
 from engine.rules import permissions
 
 
-def definitions(region: Region) -> dict:
+def definitions(region: Region) -> dict[str, Any]:
     """Every indicator's label and meaning (口径说明): counts and ratios with numerator and denominator."""
     ind = indicators_of(region)
     return {"counts": {c.code: {"label": c.label, "meaning": c.meaning} for c in ind.counts.values()},
@@ -25,14 +28,15 @@ def definitions(region: Region) -> dict:
                                 "denominator": r.denominator, "percent": not r.average} for r in ind.ratios.values()}}
 
 
-def filters_for(session: Session, region: Region, user: User, args: dict) -> compute.Filters:
+def filters_for(session: Session, region: Region, user: User, args: Mapping[str, object]) -> compute.Filters:
     """The filters of a request, a unit head's forced to their own unit."""
     scope = permissions.statistics_scope(user)
     units = session.scalars(select(Unit.id)).all()
     return compute.parse_filters(args, region, units, forced_unit=scope)
 
 
-def statistics(session: Session, region: Region, user: User, args: dict, stage_labels: dict) -> dict:
+def statistics(session: Session, region: Region, user: User, args: Mapping[str, object],
+               stage_labels: Mapping[str, str]) -> dict[str, Any]:
     """The figures for the request, with the indicator definitions and the choices of the filters."""
     filters = filters_for(session, region, user, args)
     result = compute.year_statistics(session, region, filters, stage_labels)
@@ -42,7 +46,7 @@ def statistics(session: Session, region: Region, user: User, args: dict, stage_l
     return result
 
 
-def choices(session: Session, region: Region, user: User) -> dict:
+def choices(session: Session, region: Region, user: User) -> dict[str, Any]:
     """What the filters offer: years with proposals (and this one), sessions, categories, units."""
     scope = permissions.statistics_scope(user)
     from engine.model.tables import Proposal
@@ -55,7 +59,8 @@ def choices(session: Session, region: Region, user: User) -> dict:
             "units": {u: n for u, n in units if scope is None or u == scope}}
 
 
-def workbook(session: Session, region: Region, user: User, args: dict, stage_labels: dict, tables=None) -> tuple[bytes, str]:
+def workbook(session: Session, region: Region, user: User, args: Mapping[str, object],
+             stage_labels: Mapping[str, str], tables: Sequence[str] | None = None) -> tuple[bytes, str]:
     """The figures as an XLSX workbook and its download name."""
     stats = statistics(session, region, user, args, stage_labels)
     name = f"{stats['filters']['year']}年度" + (f"（{stats['session_label']}）" if stats["session_label"] else "")
@@ -63,7 +68,7 @@ def workbook(session: Session, region: Region, user: User, args: dict, stage_lab
     return data, f"提案办理统计_{stats['filters']['year']}" + ("_" + "_".join(tables) if tables else "") + ".xlsx"
 
 
-def year_of(text) -> int:
+def year_of(text: object) -> int:
     """A year parameter (this year when empty); a bad one is an EngineError naming `year`."""
     if text in (None, ""):
         return compute.china_year()
@@ -73,7 +78,8 @@ def year_of(text) -> int:
     return int(text)
 
 
-def assessment_for(session: Session, region: Region, user: User, year_text, live: bool = False) -> dict:
+def assessment_for(session: Session, region: Region, user: User, year_text: object,
+                   live: bool = False) -> dict[str, Any]:
     """The year's unit scores (a frozen snapshot unless `live`), cut to a unit head's own unit."""
     scope = permissions.statistics_scope(user)
     result = assessment.shown(session, region, year_of(year_text), live=live)
@@ -82,7 +88,8 @@ def assessment_for(session: Session, region: Region, user: User, year_text, live
     return result
 
 
-def annual_report(session: Session, region: Region, user: User, args: dict, stage_labels: dict) -> tuple[bytes, str]:
+def annual_report(session: Session, region: Region, user: User, args: Mapping[str, object],
+                  stage_labels: Mapping[str, str]) -> tuple[bytes, str]:
     """The annual report .docx for the request and its download name (all units: not for a unit head)."""
     if not permissions.may_make_report(user):
         raise Forbidden("只有提案委、政府办、督查室和领导可以生成年度报告")

@@ -7,11 +7,13 @@ per assisting unit, per category, per proposer group (individual or joint), repl
 month against the deadline, the overdue records by kind, and the key proposals with
 their state.
 """
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import case, distinct, exists, func, or_, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, case, distinct, exists, func, or_, select, text
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from engine.model import clock
 from engine.model.errors import EngineError
@@ -26,6 +28,10 @@ FILTERS = ("year", "session", "category", "unit", "key_only")
 LABELS = {"year": "年度", "session": "届次", "category": "类别", "unit": "承办单位", "key_only": "只看重点提案"}
 GROUPS = {"individual": "个人提案", "joint": "联名提案"}
 MAX_LISTED = 500  # key proposals listed
+Counts = dict[str, int]  # {count code: n}
+GroupKey = tuple[Any, ...]  # the values of a grouped query's dimensions (unit, category, group)
+AnySelect = Select[*tuple[Any, ...]]
+Dimension = ColumnElement[Any] | InstrumentedAttribute[Any]  # what a grouped query groups by
 
 
 @dataclass(frozen=True)
@@ -39,7 +45,7 @@ class Filters:
     unit: str | None = None
     key_only: bool = False
 
-    def query(self) -> dict:
+    def query(self) -> dict[str, str]:
         """The filters as the proposal search's query parameters (the list behind a figure)."""
         found = {"year": str(self.year), "session": self.session, "category": self.category, "lead": self.unit,
                  "is_key": "true" if self.key_only else None}
@@ -51,10 +57,11 @@ def china_year(moment: datetime | None = None) -> int:
     return (moment or clock.now()).astimezone(clock.CHINA).year
 
 
-def parse_filters(args: dict, region: Region, unit_ids, forced_unit: str | None = None) -> Filters:
+def parse_filters(args: Mapping[str, object], region: Region, unit_ids: Iterable[str],
+                  forced_unit: str | None = None) -> Filters:
     """Filters from query parameters ({name: text}); unknown, repeated or wrong ones are an
     EngineError naming each field. `forced_unit`: a unit head sees their own unit only."""
-    errors: list[dict] = []
+    errors: list[dict[str, str]] = []
     values = {key: value.strip() for key, value in single_values(args, FILTERS, LABELS, errors).items()}
     year = china_year()
     if "year" in values:
@@ -80,16 +87,16 @@ def parse_filters(args: dict, region: Region, unit_ids, forced_unit: str | None 
                    key_only=key_only in ("true", "1"))
 
 
-def session_clause(code: str):
+def session_clause(code: str) -> ColumnElement[bool]:
     """The proposals of a session code (ORDINARY: 平时提案, stored as such or left empty)."""
     if code == sessions.ORDINARY:
         return or_(f.P.session.is_(None), f.P.session == sessions.ORDINARY)
     return f.P.session == code
 
 
-def proposal_clauses(filters: Filters) -> list:
+def proposal_clauses(filters: Filters) -> list[ColumnElement[bool]]:
     """WHERE clauses on the proposal for the year, session, category and key-only filters."""
-    where = [f.P.year == filters.year]
+    where: list[ColumnElement[bool]] = [f.P.year == filters.year]
     if filters.session:
         where.append(session_clause(filters.session))
     if filters.category:
@@ -99,7 +106,7 @@ def proposal_clauses(filters: Filters) -> list:
     return where
 
 
-def _handling_counts(ind: Indicators, filters: Filters, *dims):
+def _handling_counts(ind: Indicators, filters: Filters, *dims: Dimension) -> tuple[list[str], AnySelect]:
     """One grouped query over the handlings: `dims` then every handling-level count and the sums."""
     codes = [*ind.of_level("handling"), *ind.of_level("sum")]
     columns = [f.count(ind.counts[c].expression) if ind.counts[c].level == "handling"
@@ -112,7 +119,7 @@ def _handling_counts(ind: Indicators, filters: Filters, *dims):
     return codes, stmt
 
 
-def _proposal_counts(ind: Indicators, filters: Filters, *dims):
+def _proposal_counts(ind: Indicators, filters: Filters, *dims: Dimension) -> tuple[list[str], AnySelect]:
     codes = list(ind.of_level("proposal"))
     stmt = select(*dims, *(f.count(ind.counts[c].expression) for c in codes)).select_from(f.P).where(
         *proposal_clauses(filters))
@@ -124,7 +131,7 @@ def _proposal_counts(ind: Indicators, filters: Filters, *dims):
     return codes, stmt
 
 
-def _assist_counts(ind: Indicators, filters: Filters, *dims):
+def _assist_counts(ind: Indicators, filters: Filters, *dims: Dimension) -> tuple[list[str], AnySelect]:
     codes = list(ind.of_level("assist"))
     stmt = f.assist_join(select(*dims, *(f.count(ind.counts[c].expression) for c in codes)).select_from(f.P)).where(
         f.filed(), *proposal_clauses(filters))
@@ -135,16 +142,16 @@ def _assist_counts(ind: Indicators, filters: Filters, *dims):
     return codes, stmt
 
 
-def _rows(session: Session, codes, stmt, dims: int = 0) -> dict:
+def _rows(session: Session, codes: list[str], stmt: AnySelect, dims: int = 0) -> dict[GroupKey, Counts]:
     """{dimension values (a tuple, () when none): {code: int}}."""
     return {tuple(row[:dims]): {c: int(v or 0) for c, v in zip(codes, row[dims:], strict=True)} for row in session.execute(stmt)}
 
 
-def _with_ratios(ind: Indicators, counts: dict) -> dict:
+def _with_ratios(ind: Indicators, counts: Counts) -> dict[str, Any]:
     return {"counts": counts, "ratios": {code: ratio_value(r, counts) for code, r in ind.ratios.items()}}
 
 
-def _empty(ind: Indicators, level: str) -> dict:
+def _empty(ind: Indicators, level: str) -> Counts:
     return {c: 0 for c in ind.of_level(level)}
 
 
@@ -175,7 +182,7 @@ class Grouped:
         self.assists = _rows(session, codes, stmt, 1)
         self.ind = ind
 
-    def handling_sum(self, keep=lambda key: True) -> dict:
+    def handling_sum(self, keep: Callable[[GroupKey], bool] = lambda key: True) -> Counts:
         """The handling counts added up over the groups `keep` accepts ((unit, category, group) keys)."""
         total = {**_empty(self.ind, "handling"), **_empty(self.ind, "sum")}
         for key, counts in self.handlings.items():
@@ -185,7 +192,12 @@ class Grouped:
         return total
 
 
-def _sum(rows, level_empty: dict) -> dict:
+def _at(index: int, value: str) -> Callable[[GroupKey], bool]:
+    """Whether a group's key has `value` at `index` (0 unit, 1 category, 2 proposer group)."""
+    return lambda key: key[index] == value
+
+
+def _sum(rows: Iterable[Counts], level_empty: Counts) -> Counts:
     total = dict(level_empty)
     for counts in rows:
         for code, n in counts.items():
@@ -193,7 +205,7 @@ def _sum(rows, level_empty: dict) -> dict:
     return total
 
 
-def headline(session: Session, ind: Indicators, filters: Filters, grouped: Grouped | None = None) -> dict:
+def headline(session: Session, ind: Indicators, filters: Filters, grouped: Grouped | None = None) -> dict[str, Any]:
     """The counts of all levels and the ratios over the filtered year."""
     grouped = grouped or Grouped(session, ind, filters)
     counts = {**_sum(grouped.proposals.values(), _empty(ind, "proposal")), **grouped.handling_sum(),
@@ -201,14 +213,15 @@ def headline(session: Session, ind: Indicators, filters: Filters, grouped: Group
     return _with_ratios(ind, counts)
 
 
-def by_unit(session: Session, ind: Indicators, filters: Filters, names: dict, grouped: Grouped | None = None) -> list[dict]:
+def by_unit(session: Session, ind: Indicators, filters: Filters, names: Mapping[str, str],
+            grouped: Grouped | None = None) -> list[dict[str, Any]]:
     """A row per lead unit, most handlings first; `half_load` marks the units that together
     carry (at least) half of all handlings, as the report names them."""
     grouped = grouped or Grouped(session, ind, filters)
     leads = sorted({unit for unit, _, _ in grouped.handlings if unit})
-    rows = [(unit, grouped.handling_sum(lambda key, u=unit: key[0] == u)) for unit in leads]
+    rows = [(unit, grouped.handling_sum(_at(0, unit))) for unit in leads]
     rows.sort(key=lambda r: (-r[1]["handlings"], names.get(r[0], r[0])))
-    total, running, result = sum(c["handlings"] for _, c in rows), 0, []
+    total, running, result = sum(c["handlings"] for _, c in rows), 0, list[dict[str, Any]]()
     for unit, counts in rows:
         counts = {**counts, **grouped.assists.get((unit,), _empty(ind, "assist"))}
         half = total > 0 and running * 2 < total
@@ -217,55 +230,57 @@ def by_unit(session: Session, ind: Indicators, filters: Filters, names: dict, gr
     return result
 
 
-def by_assist_unit(session: Session, ind: Indicators, filters: Filters, names: dict, grouped: Grouped | None = None) -> list[dict]:
+def by_assist_unit(session: Session, ind: Indicators, filters: Filters, names: Mapping[str, str],
+                   grouped: Grouped | None = None) -> list[dict[str, Any]]:
     """A row per assisting unit, most parts first."""
     grouped = grouped or Grouped(session, ind, filters)
     rows = sorted(grouped.assists.items(), key=lambda r: (-r[1]["assist_parts"], r[0]))
     return [{"unit": unit, "name": names.get(unit, unit), **_with_ratios(ind, counts)} for (unit,), counts in rows]
 
 
-def by_category(session: Session, ind: Indicators, filters: Filters, grouped: Grouped | None = None) -> list[dict]:
+def by_category(session: Session, ind: Indicators, filters: Filters,
+                grouped: Grouped | None = None) -> list[dict[str, Any]]:
     """A row per category of the region (in its order), with the proposal and handling counts."""
     grouped = grouped or Grouped(session, ind, filters)
-    result = []
+    result: list[dict[str, Any]] = []
     for code, label in ind.region.labels("categories").items():
-        counts = {**grouped.handling_sum(lambda key, c=code: key[1] == c), **_empty(ind, "proposal"),
+        counts = {**grouped.handling_sum(_at(1, code)), **_empty(ind, "proposal"),
                   **grouped.proposals.get((code,), {})}
         result.append({"category": code, "name": label, **_with_ratios(ind, counts)})
     return result
 
 
-def by_group(session: Session, ind: Indicators, filters: Filters, grouped: Grouped | None = None) -> list[dict]:
+def by_group(session: Session, ind: Indicators, filters: Filters, grouped: Grouped | None = None) -> list[dict[str, Any]]:
     """Individual (个人提案) and joint proposals (联名提案, with co-signers)."""
     grouped = grouped or Grouped(session, ind, filters)
     return [{"group": code, "name": label,
-             **_with_ratios(ind, grouped.handling_sum(lambda key, g=code: key[2] == g))}
+             **_with_ratios(ind, grouped.handling_sum(_at(2, code)))}
             for code, label in GROUPS.items()]
 
 
-def _month(session: Session, moment):
+def _month(session: Session, moment: ColumnElement[datetime]) -> ColumnElement[str]:
     """'YYYY-MM' of a stored UTC time on the China calendar, in SQL."""
     if session.get_bind().dialect.name == "postgresql":
         return func.to_char(func.timezone(clock.CHINA_SQL_ZONE, moment), "YYYY-MM")
     return func.strftime("%Y-%m", func.datetime(moment, clock.CHINA_SQLITE_OFFSET))
 
 
-def monthly(session: Session, ind: Indicators, filters: Filters) -> list[dict]:
+def monthly(session: Session, ind: Indicators, filters: Filters) -> list[dict[str, Any]]:
     """Replies per month (China calendar): how many, how many on time, how many late."""
     short_plans(session)
     facts = f.lead_join(select(f.reply_at().label("at"), case((f.late_reply(), 1), else_=0).label("late"))
                         .select_from(f.P)).where(f.filed(), f.replied(), *proposal_clauses(filters))
     if filters.unit:
         facts = facts.where(f.L.unit_id == filters.unit)
-    facts = facts.subquery()
-    month = _month(session, facts.c.at)
-    stmt = (select(month, func.count(), func.coalesce(func.sum(facts.c.late), 0))
-            .where(facts.c.at.is_not(None)).group_by(month).order_by(month))
+    replies = facts.subquery()
+    month = _month(session, replies.c.at)
+    stmt = (select(month, func.count(), func.coalesce(func.sum(replies.c.late), 0))
+            .where(replies.c.at.is_not(None)).group_by(month).order_by(month))
     return [{"month": m, "replied": int(n), "late": int(late), "on_time": int(n) - int(late)}
             for m, n, late in session.execute(stmt)]
 
 
-def overdue_by_kind(session: Session, filters: Filters) -> list[dict]:
+def overdue_by_kind(session: Session, filters: Filters) -> list[dict[str, Any]]:
     """Overdue records of the filtered proposals, per kind: how many and how many units."""
     stmt = (select(OverdueRecord.kind, func.count(), func.count(distinct(OverdueRecord.unit_id)))
             .join(f.P, f.P.id == OverdueRecord.proposal_id).where(f.filed(), *proposal_clauses(filters))
@@ -277,7 +292,7 @@ def overdue_by_kind(session: Session, filters: Filters) -> list[dict]:
             for kind, label in OVERDUE_KINDS.items()]
 
 
-def overdue_units(session: Session, filters: Filters, names: dict) -> list[dict]:
+def overdue_units(session: Session, filters: Filters, names: Mapping[str, str]) -> list[dict[str, Any]]:
     """The units with overdue records (the report names them), most records first."""
     stmt = (select(OverdueRecord.unit_id, OverdueRecord.kind, func.count())
             .join(f.P, f.P.id == OverdueRecord.proposal_id)
@@ -285,15 +300,16 @@ def overdue_units(session: Session, filters: Filters, names: dict) -> list[dict]
             .group_by(OverdueRecord.unit_id, OverdueRecord.kind))
     if filters.unit:
         stmt = stmt.where(OverdueRecord.unit_id == filters.unit)
-    units: dict = {}
+    units: dict[str, Counts] = {}
     for unit, kind, n in session.execute(stmt):
-        units.setdefault(unit, {})[kind] = int(n)
+        units.setdefault(unit or "", {})[kind] = int(n)  # never None: the query leaves those out
     rows = [{"unit": u, "name": names.get(u, u), "kinds": kinds, "records": sum(kinds.values())}
             for u, kinds in units.items()]
     return sorted(rows, key=lambda r: (-r["records"], r["name"]))
 
 
-def key_proposals(session: Session, region: Region, filters: Filters, names: dict, stage_labels: dict) -> list[dict]:
+def key_proposals(session: Session, region: Region, filters: Filters, names: Mapping[str, str],
+                  stage_labels: Mapping[str, str]) -> list[dict[str, Any]]:
     """The key proposals (重点提案) with their lead units, state, reply class and rating."""
     stmt = (select(f.P.id, f.P.number, f.P.title, f.P.status, f.P.reply_class, f.P.satisfaction)
             .where(f.filed(), f.key(), *proposal_clauses(filters)).order_by(f.P.number).limit(MAX_LISTED))
@@ -301,7 +317,7 @@ def key_proposals(session: Session, region: Region, filters: Filters, names: dic
         stmt = stmt.where(exists().where(ProposalUnit.proposal_id == f.P.id, ProposalUnit.role == "lead",
                                          ProposalUnit.unit_id == filters.unit))
     rows = session.execute(stmt).all()
-    leads: dict = {}
+    leads: dict[int, list[str]] = {}
     if rows:
         for pid, unit in session.execute(select(ProposalUnit.proposal_id, ProposalUnit.unit_id).where(
                 ProposalUnit.proposal_id.in_([r.id for r in rows]), ProposalUnit.role == "lead")
@@ -313,12 +329,13 @@ def key_proposals(session: Session, region: Region, filters: Filters, names: dic
              "reply_class": classes.get(r.reply_class), "satisfaction": ratings.get(r.satisfaction)} for r in rows]
 
 
-def unit_names(session: Session) -> dict:
+def unit_names(session: Session) -> dict[str, str]:
     """Unit id → name, from the directory."""
     return dict(session.execute(select(Unit.id, Unit.name)).all())
 
 
-def year_statistics(session: Session, region: Region, filters: Filters, stage_labels: dict | None = None) -> dict:
+def year_statistics(session: Session, region: Region, filters: Filters,
+                    stage_labels: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Everything the 统计分析 page, the API and the report show for `filters`."""
     ind = indicators_of(region)
     names = unit_names(session)

@@ -6,6 +6,8 @@ percentage or mean of the row's ratios), or "text" (a field of the row).
 """
 import io
 import re
+from collections.abc import Sequence
+from typing import Any
 
 from engine.queries.statistics.indicators import Indicators
 
@@ -51,7 +53,7 @@ def columns(ind: Indicators, table: str) -> list[tuple[str, str, str]]:
     raise KeyError(table)
 
 
-def cell(row: dict, kind: str, code: str):
+def cell(row: dict[str, Any], kind: str, code: str) -> Any:
     """The value of one column in one row (None when a ratio has no denominator)."""
     if kind == "count":
         return row["counts"].get(code, 0)
@@ -65,9 +67,9 @@ def cell(row: dict, kind: str, code: str):
     return value
 
 
-def headline_rows(ind: Indicators, stats: dict) -> list[list]:
+def headline_rows(ind: Indicators, stats: dict[str, Any]) -> list[list[Any]]:
     """The headline as rows: indicator, value, numerator, denominator, meaning."""
-    rows = []
+    rows: list[list[Any]] = []
     for code, count in ind.counts.items():
         rows.append([count.label, stats["counts"].get(code, 0), None, None, count.meaning])
     for code, ratio in ind.ratios.items():
@@ -80,13 +82,13 @@ def headline_rows(ind: Indicators, stats: dict) -> list[list]:
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     if isinstance(value, str):
         return _ILLEGAL.sub("", value)
     return value
 
 
-def workbook(ind: Indicators, stats: dict, tables=None, title: str = "") -> bytes:
+def workbook(ind: Indicators, stats: dict[str, Any], tables: Sequence[str] | None = None, title: str = "") -> bytes:
     """An XLSX workbook with one sheet per table of `tables` (all by default); strings stay text."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -119,7 +121,7 @@ def workbook(ind: Indicators, stats: dict, tables=None, title: str = "") -> byte
     return out.getvalue()
 
 
-def assessment_workbook(result: dict) -> bytes:
+def assessment_workbook(result: dict[str, Any]) -> bytes:
     """The unit assessment: sheet 得分排名 (rank, unit, score, each item's points) and 扣分明细."""
     from openpyxl import Workbook
     from openpyxl.styles import Font

@@ -7,6 +7,7 @@ A region renames an indicator with `statistics.labels` and adds ratios with
 `statistics.extra` (numerator: counts added up; denominator: one count) in region.yaml.
 """
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, literal
 
@@ -28,7 +29,7 @@ class Count:
     label: str
     meaning: str
     level: str  # "proposal" (each proposal once) | "handling" (each lead's handling) | "assist" | "sum"
-    expression: ColumnElement[bool]
+    expression: ColumnElement[Any]  # a flag (bool); for level "sum" a number (a scalar subquery)
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ class Indicators:
         if unknown:
             raise ValueError(f"地区配置 {region.code} 的 statistics.extra 引用了不存在的计数：{', '.join(unknown)}")
 
-    def of_level(self, level: str) -> dict:
+    def of_level(self, level: str) -> dict[str, Count]:
         """The counts of one level (proposal, handling, assist, sum)."""
         return {code: c for code, c in self.counts.items() if c.level == level}
 

@@ -2,7 +2,10 @@
 uses the same flag as the count, so a number and its list always agree (a proposal with
 two separate leads is listed once even when both its handlings are counted).
 """
-from sqlalchemy import and_, exists, not_, or_, select
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, not_, or_, select, true
 from sqlalchemy.orm import Session
 
 from engine.model.errors import EngineError
@@ -12,16 +15,18 @@ from engine.queries.statistics import flags as f
 from engine.queries.statistics.indicators import Indicators, indicators_of
 
 MAX_MISSES = 100  # proposals listed as costing points, per item
+Clause = ColumnElement[bool]  # a WHERE clause on the proposal
 
 
-def _lead_exists(condition, lead: str | None):
+def _lead_exists(condition: Clause, lead: str | None) -> Clause:
     where = [f.L.proposal_id == f.P.id, f.L.role == "lead", condition]
     if lead:
         where.append(f.L.unit_id == lead)
     return exists(select(f.L.proposal_id).where(*where).correlate(f.P))
 
 
-def indicator_clause(region: Region, code: str, lead: str | None = None, indicators: Indicators | None = None):
+def indicator_clause(region: Region, code: str, lead: str | None = None,
+                     indicators: Indicators | None = None) -> Clause:
     """A WHERE clause on the proposal: it is counted in `code` (for lead unit `lead`, if given).
     Raises EngineError for a code that names no listable count."""
     ind = indicators or indicators_of(region)
@@ -31,7 +36,7 @@ def indicator_clause(region: Region, code: str, lead: str | None = None, indicat
     count = ind.counts[code]
     if count.level == "proposal":
         clause = count.expression
-        return and_(clause, _lead_exists(True, lead)) if lead else clause
+        return and_(clause, _lead_exists(true(), lead)) if lead else clause
     if count.level == "assist":
         where = [f.A.proposal_id == f.P.id, f.A.role == "assist", count.expression, f.filed()]
         if lead:
@@ -42,12 +47,13 @@ def indicator_clause(region: Region, code: str, lead: str | None = None, indicat
     return and_(f.filed(), _lead_exists(count.expression, lead))
 
 
-def lead_clause(unit: str):
+def lead_clause(unit: str) -> Clause:
     """The proposals `unit` leads (主办)."""
-    return _lead_exists(True, unit)
+    return _lead_exists(true(), unit)
 
 
-def missing(session: Session, ind: Indicators, ratio_code: str, unit: str, where: list) -> list[dict]:
+def missing(session: Session, ind: Indicators, ratio_code: str, unit: str,
+            where: list[Clause]) -> list[dict[str, Any]]:
     """The proposals of lead `unit` in the ratio's denominator but not its numerator (the ones
     that cost points), as {id, number, title}; `where`: the year's filters."""
     ratio = ind.ratios[ratio_code]
@@ -66,7 +72,7 @@ def missing(session: Session, ind: Indicators, ratio_code: str, unit: str, where
     return [{"id": r.id, "number": r.number, "title": r.title} for r in rows]
 
 
-def with_overdue(session: Session, unit: str, kinds, where: list) -> list[dict]:
+def with_overdue(session: Session, unit: str, kinds: Iterable[str], where: list[Clause]) -> list[dict[str, Any]]:
     """The proposals with overdue records of `kinds` against `unit`."""
     stmt = (select(f.P.id, f.P.number, f.P.title).join(OverdueRecord, OverdueRecord.proposal_id == f.P.id)
             .where(OverdueRecord.unit_id == unit, OverdueRecord.kind.in_(list(kinds)), f.filed(), *where)

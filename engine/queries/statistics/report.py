@@ -8,8 +8,10 @@ made with python-docx, in 宋体/黑体, ready to edit in Word or WPS.
 """
 import io
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, StrictUndefined
 from sqlalchemy import select
@@ -41,23 +43,24 @@ def short_label(label: str) -> str:
     return found.group(1) if found else label
 
 
-def percent(part, whole) -> str:
+def percent(part: float | None, whole: float | None) -> str:
     """Whole percent as the report writes shares ('81%'; '—' of nothing)."""
     return f"{round((part or 0) * 100 / whole)}%" if whole else "—"
 
 
-def follow_ups(session: Session, filters: Filters, names: dict, region: Region) -> list[dict]:
+def follow_ups(session: Session, filters: Filters, names: Mapping[str, str], region: Region) -> list[dict[str, Any]]:
     """Replied handlings not yet closed: carried into next year (跟踪落实)."""
     stmt = (f.lead_join(select(f.P.number, f.P.title, f.L.unit_id, f.L.reply_class).select_from(f.P))
             .where(f.filed(), f.replied(), ~f.closed(), *proposal_clauses(filters)).order_by(f.P.number))
     if filters.unit:
         stmt = stmt.where(f.L.unit_id == filters.unit)
     classes = region.labels("reply_classes")
-    return [{"number": n, "title": t, "leads": [names.get(u, u)], "reply_class": classes.get(k, k)}
+    return [{"number": n, "title": t, "leads": [names.get(u, u)], "reply_class": classes.get(k or "", k)}
             for n, t, u, k in session.execute(stmt)]
 
 
-def context(session: Session, region: Region, filters: Filters, stats: dict, now: datetime | None = None) -> dict:
+def context(session: Session, region: Region, filters: Filters, stats: dict[str, Any],
+            now: datetime | None = None) -> dict[str, Any]:
     """What the template may use."""
     c = stats["counts"]
     units = stats["units"]
@@ -83,7 +86,7 @@ def context(session: Session, region: Region, filters: Filters, stats: dict, now
     }
 
 
-def _tables(ind: Indicators, ctx: dict, stats: dict) -> dict:
+def _tables(ind: Indicators, ctx: dict[str, Any], stats: dict[str, Any]) -> dict[str, tuple[list[str], list[list[Any]]]]:
     units = columns(ind, "units")
     keep = {"承办单位", ind.counts["handlings"].label, ind.counts["replied"].label, ind.ratios["on_time_rate"].label,
             ind.ratios["meeting_rate"].label, ind.ratios["acceptable_rate"].label, "承担一半办理量"}
@@ -103,7 +106,7 @@ def _tables(ind: Indicators, ctx: dict, stats: dict) -> dict:
     }
 
 
-def _text(value, kind: str) -> str:
+def _text(value: object, kind: str) -> str:
     if value is None:
         return "—"
     if kind == "ratio":
@@ -111,7 +114,7 @@ def _text(value, kind: str) -> str:
     return str(value)
 
 
-def _fonts(document) -> None:
+def _fonts(document: Any) -> None:  # a python-docx Document (the library ships no types)
     from docx.oxml.ns import qn
     from docx.shared import Pt
 
@@ -124,7 +127,7 @@ def _fonts(document) -> None:
         rpr.get_or_add_rFonts().set(qn("w:eastAsia"), font)
 
 
-def annual_report(session: Session, region: Region, filters: Filters, stage_labels: dict | None = None,
+def annual_report(session: Session, region: Region, filters: Filters, stage_labels: Mapping[str, str] | None = None,
                   now: datetime | None = None) -> bytes:
     """The report for `filters` as .docx bytes."""
     from docx import Document

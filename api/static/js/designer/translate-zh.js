@@ -171,7 +171,8 @@
     // dmn-js: decision tables
     'When': '当', 'And': '且', 'Then': '则', 'Annotation': '注释', 'Annotations': '注释',
     'Hit policy': '命中策略', 'Hit policy:': '命中策略：', 'View DRD': '查看决策需求图',
-    'Unique': '唯一（UNIQUE）', 'First': '首条命中（FIRST）', 'Priority': '优先级（PRIORITY）', 'Any': '任一（ANY）',
+    'Unique': '唯一（UNIQUE）', 'First': '首条命中（FIRST）', 'Priority': '优先级（PRIORITY）',
+    // 'Any' is both a hit policy and a column type; one key serves both (see the type list below)
     'Collect': '收集（COLLECT）', 'Collect (Sum)': '收集求和', 'Collect (Min)': '收集最小值', 'Collect (Max)': '收集最大值',
     'Collect (Count)': '收集计数', 'Rule order': '规则顺序', 'Output order': '输出顺序',
     'Add rule': '添加规则', 'Add rule above': '在上方添加规则', 'Add rule below': '在下方添加规则', 'Remove rule': '删除规则',
@@ -206,7 +207,7 @@
     // dmn-js: the data types offered for a column (its typeRef)
     'string': '文字', 'boolean': '是/否', 'number': '数字', 'integer': '整数', 'long': '长整数', 'double': '小数',
     'date': '日期', 'time': '时间', 'dateTime': '日期时间', 'dayTimeDuration': '时长（日、时）',
-    'yearMonthDuration': '时长（年、月）', 'Any': '任意'
+    'yearMonthDuration': '时长（年、月）', 'Any': '任意（ANY）'
   };
   /* what a decision table shows but dmn-js does not pass through `translate`: the Python
    * truth values in the cells, shown as 是/否 while the cell is not being edited (the cell
