@@ -1,7 +1,8 @@
 """Where a replayed case runs: the real engine over an in-memory database.
 
 Each side of a replay has one SQLite `:memory:` database (`MemoryStore`), made
-once with the full schema (the alembic revisions, as any database), the side's
+once with the full schema (the alembic revisions, as any database: run once per
+process into a template that each side's database is copied from), the side's
 unit directory and its definition version deployed the way an instance deploys
 its files at start-up (engine/definitions/versions.py). A case runs in one
 `ScratchUnitOfWork`: the services' `commit()` only flushes, so every step sees
@@ -15,9 +16,11 @@ through the service layer's own step functions: `submit_proposal`
 (engine/services/cases.py), `complete_loaded` (the core of `complete_task`) and
 `fire_due` (the core of the timer worker's `fire_case`), each on a real
 `engine.workflow.step.Step` with the real service tasks (reminders,
-escalations, co-signing, ratings). The one difference from production is that
-the workflow stays in memory between steps instead of being read back from the
-state the step just stored.
+escalations, co-signing, ratings). The one difference from production is where
+a case's workflow is kept between steps: the side's runtime keeps it in memory
+(`MemoryStates`, the replay's engine.workflow.state.StateStore) instead of
+serializing it into the case's row and reading it back; the step loads and
+stores through it as production's step does through the row.
 """
 from collections.abc import Iterable
 from datetime import datetime
@@ -36,10 +39,24 @@ from engine.model.errors import InvalidForm
 from engine.model.tables import Case, Counter, Event, OpenTask, OverdueRecord, ProcessDefinition, Proposal, Unit, User
 from engine.services import cases, timers
 from engine.services.directory import sync_units
-from engine.workflow import step as steps
+from engine.workflow import state, step as steps
 from engine.workflow.runtime import Runtime
 
 MEMORY_URL = "sqlite://"
+_template: Database | None = None  # the empty schema, migrated once per process
+
+
+def _empty_schema(database: Database) -> None:
+    """Give the in-memory `database` the full schema: the alembic revisions run once per process
+    into a template, copied into each new database (SQLite's backup)."""
+    global _template
+    if _template is None:
+        template = Database(MEMORY_URL)
+        template.create_schema()
+        _template = template
+    with _template.engine.connect() as source, database.engine.connect() as target:
+        # a `:memory:` engine keeps one connection per thread: the copy stays for the thread's sessions
+        source.connection.dbapi_connection.backup(target.connection.dbapi_connection)  # type: ignore[union-attr]
 
 
 class ScratchUnitOfWork(UnitOfWork):
@@ -51,13 +68,43 @@ class ScratchUnitOfWork(UnitOfWork):
         self.session.flush()
 
 
+class MemoryStates:
+    """The replay's state store: each case's live workflow, kept between its steps.
+
+    A step stores its workflow compacted (as production compacts it before dumping it
+    into the row) and the next step loads the same object, bound to its own script
+    engine; nothing is serialized. A case not kept here (none is, before its first
+    step stores it) is read from its row."""
+
+    def __init__(self) -> None:
+        self.workflows: dict[int, BpmnWorkflow] = {}
+
+    def load(self, case: Case, spec: Any, subprocess_specs: dict, script_engine: Any) -> BpmnWorkflow:
+        """The case's kept workflow with the step's script engine (its helpers and service tasks)."""
+        workflow = self.workflows.get(case.id)
+        if workflow is None:
+            return state.IN_ROW.load(case, spec, subprocess_specs, script_engine)
+        workflow.script_engine = script_engine
+        return workflow
+
+    def store(self, case: Case, workflow: BpmnWorkflow) -> None:
+        """Keep the compacted workflow for the case's next step."""
+        state.compact(workflow)
+        self.workflows[case.id] = workflow
+
+    def forget(self) -> None:
+        """Drop every kept workflow (a case was rolled back)."""
+        self.workflows.clear()
+
+
 class MemoryStore:
     """A side's in-memory database: schema, unit directory and definition, made once."""
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
+        self.states = rt.states = MemoryStates()  # the side's steps keep their workflows here
         self.database = Database(MEMORY_URL)
-        self.database.create_schema()
+        _empty_schema(self.database)
         with UnitOfWork(self.database) as uow:
             sync_units(uow.session, rt.region)
             uow.commit()
@@ -82,6 +129,7 @@ class ScratchCase:
         self.proposal: Proposal | None = None
         self.workflow: Any = None  # the case's BpmnWorkflow, once submitted
         self.people: dict[str, User] = {}  # username -> User (those the case acted as)
+        self.rows: list[OpenTask] = []  # the open-task rows last read
 
     def __enter__(self) -> "ScratchCase":
         self.uow.__enter__()
@@ -95,6 +143,7 @@ class ScratchCase:
         session = self.uow.session
         counters = {c.name: c.value for c in session.scalars(select(Counter))} if exc is None else {}
         self.uow.__exit__(exc_type, exc, tb)  # rolls the case back
+        self.store.states.forget()
         if counters:
             with UnitOfWork(self.store.database) as uow:
                 for name, value in counters.items():
@@ -128,11 +177,12 @@ class ScratchCase:
         self.proposal = proposal = cases.submit_proposal(self.uow, self.rt, user, fields)
         self.row = self.session.scalar(select(Case).where(Case.proposal_id == proposal.id,
                                                           Case.process == steps.PROPOSAL_PROCESS))
-        self.workflow = self._step(None, load=True)[1]
+        self.workflow = self._step(None)[1]
 
     def complete(self, task: SpiffTask, meta: TaskMeta, user: User, fields: dict) -> None:
         """Complete a ready user task as `user` with validated form data."""
         step, workflow = self._step(user)
+        step.had_open_task = True  # as complete_open_task: the case was stored with this open task
         before = dict(task.data)
         try:
             cases.complete_loaded(step, workflow, task, meta, fields)
@@ -154,18 +204,19 @@ class ScratchCase:
             raise RuntimeError("the replayed case was not submitted")
         return self.row, self.proposal
 
-    def _step(self, user: User | None, load: bool = False) -> tuple[steps.Step, BpmnWorkflow]:
+    def _step(self, user: User | None) -> tuple[steps.Step, BpmnWorkflow]:
+        """A step on the case as production makes one, and the case's workflow it loaded."""
         row, proposal = self._submitted()
         step = steps.Step(self.uow, self.rt, row, proposal, self.rt.bundle_of_case(self.session, row), user)
-        if load:
-            return step, step.load()
-        self.workflow.script_engine = step.script_engine()  # the step's own helpers and service tasks
+        self.workflow = step.load()
         return step, self.workflow
 
     # -- what the case holds -------------------------------------------------------------
     def open_tasks(self) -> list:
-        """The case's open-task rows."""
-        return list(self.session.scalars(select(OpenTask).where(OpenTask.case_id == self._submitted()[0].id)))
+        """The case's open-task rows (held until the next call: a step that completes one of them
+        finds it in the session, as production's step finds the row the request was checked on)."""
+        self.rows = list(self.session.scalars(select(OpenTask).where(OpenTask.case_id == self._submitted()[0].id)))
+        return self.rows
 
     def next_timer(self) -> datetime | None:
         """When the case's next armed timer is due (aware), or None."""

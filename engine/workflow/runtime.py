@@ -26,7 +26,7 @@ from engine.profile.forms import FormCatalog
 from engine.profile.region import Region, load_region
 from engine.rules.deadlines import Deadlines
 from engine.rules.workcal import WorkCalendar
-from engine.workflow import service_tasks as service_task_table
+from engine.workflow import service_tasks as service_task_table, state
 
 NEVER = "9999-12-31T00:00:00+08:00"
 
@@ -38,6 +38,7 @@ class Runtime:
         self.settings = settings
         # what the diagrams' service tasks call (engine/workflow/service_tasks.py); the step looks them up here
         self.service_tasks = service_tasks if service_tasks is not None else service_task_table.standard()
+        self.states: state.StateStore = state.IN_ROW  # where cases' workflows are kept between steps
         self.region = load_region(settings.region_dir, settings.processes_dir)
         self.forms = FormCatalog(settings.forms_dir, self.region)
         # the definition in processes/ with the region's decision tables: checked at start

@@ -23,11 +23,17 @@ migration of the tables — engine/adapters/schema):
   version migrations (`SpiffWorkflow.bpmn.serializer.migration`, the ones its
   `deserialize_json` runs) are applied first (`upgrade_serializer`), so stored
   cases survive a library upgrade.
+
+Where a case's state is kept between steps is a `StateStore`: production's is
+`IN_ROW` (the state above, in the case's row, read back at every step); a
+replay keeps the live workflow object instead (engine/replay/memory.py). A
+step loads and stores through its runtime's store (`Runtime.states`), so the
+step's code is the same either way.
 """
 import copy
 import threading
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -66,6 +72,34 @@ class _SpecFreeWorkflowConverter(BpmnWorkflowConverter):
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
+
+
+class StateStore(Protocol):
+    """Where a case's workflow is kept between steps (see the module's docstring)."""
+
+    def load(self, case: Any, spec: BpmnProcessSpec, subprocess_specs: dict,
+             script_engine: PythonScriptEngine) -> BpmnWorkflow:
+        """The case's workflow, bound to the step's script engine."""
+
+    def store(self, case: Any, workflow: BpmnWorkflow) -> None:
+        """Keep the workflow as the case's state (compacted), at the end of a step."""
+
+
+class RowStates:
+    """Production's store: the compacted state in the case's row (`cases.state`)."""
+
+    def load(self, case: Any, spec: BpmnProcessSpec, subprocess_specs: dict,
+             script_engine: PythonScriptEngine) -> BpmnWorkflow:
+        """The workflow rebuilt from the row's stored state."""
+        return load(case.state, spec, subprocess_specs, script_engine)
+
+    def store(self, case: Any, workflow: BpmnWorkflow) -> None:
+        """The workflow compacted and dumped into the row."""
+        case.state = dump(workflow)
+        case.state_format = STATE_FORMAT
+
+
+IN_ROW = RowStates()
 
 
 def registry() -> Any:

@@ -36,7 +36,7 @@ from engine.model.eventlog import log
 from engine.model.storable import unstorable
 from engine.model.tables import Case, OpenTask, Proposal, ProposalUnit, Rating, User
 from engine.rules.extensions import approved_extensions, extended_due_of
-from engine.workflow import faults, incidents, inform, state
+from engine.workflow import faults, incidents, inform
 from engine.workflow.batch_cache import batch_shared
 from engine.workflow.case_lock import PROPOSAL_PROCESS, lock_case  # noqa: F401  (the step's callers lock with it)
 
@@ -87,9 +87,9 @@ class Step:
         return workflow
 
     def load(self) -> BpmnWorkflow:
-        """The case's workflow from its stored state."""
+        """The case's workflow from its stored state (where the runtime keeps it: `Runtime.states`)."""
         spec, subprocess_specs = self.bundle.specs_for(self.case.process)
-        return state.load(self.case.state, spec, subprocess_specs, self.script_engine())
+        return self.rt.states.load(self.case, spec, subprocess_specs, self.script_engine())
 
     # -- what happens ------------------------------------------------------------------
     def task_done(self, task: SpiffTask, meta: TaskMeta, fields: dict) -> None:
@@ -221,8 +221,7 @@ class Step:
         self.case.completed_tasks += self.completed
         self.case.next_timer_at = next_timer(workflow)
         _check_storable(workflow)
-        self.case.state = state.dump(workflow)
-        self.case.state_format = state.STATE_FORMAT
+        self.rt.states.store(self.case, workflow)
         self.case.updated_at = self.now
         self.session.flush()
         incidents.after_step(self, workflow, open_tasks)

@@ -164,3 +164,16 @@ def test_the_replay_uses_the_engine_s_own_services():
     for name in ("do_engine_steps", "late_parties", "task_index", "resolves", "refresh_timers", "OverdueRecord("):
         assert name not in source, name
     assert "complete_loaded" in source and "fire_due" in source and "submit_proposal" in source
+
+
+def test_a_replay_side_keeps_its_cases_workflows_in_memory_and_an_instance_in_the_row(runtime):
+    """The one difference from production is where the step stores the workflow (Runtime.states)."""
+    from engine.replay.memory import MemoryStates
+    from engine.workflow import state
+
+    side = replay.baseline_side(runtime)
+    assert isinstance(side.store.states, MemoryStates) and side.rt.states is side.store.states
+    assert runtime.states is state.IN_ROW  # the instance's runtime is not the side's
+    report = replay.replay(replay.generate_year(runtime.region, 2, 2026, "states"), side, side)
+    assert report["errors"] == [] and report["sides"]["baseline"]["tasks"] > 0
+    assert side.store.states.workflows == {}  # each case's workflow is dropped with the case
