@@ -9,7 +9,9 @@ The fake session answers the part of SQLAlchemy's Session that the refusals and 
 writes of the services use: `get`, `get_one`, `add`, `flush` (integer keys numbered),
 `scalar`/`scalars` of a `select` of one entity or one column, its WHERE clause evaluated in
 Python by SQLAlchemy's own evaluator (the one `synchronize_session="evaluate"` uses),
-ordered by plain columns, limited. Anything else — a join, a subquery, EXISTS, an UPDATE,
+ordered by plain columns, limited; and `connection().execute` of a plain INSERT of one mapped
+table (the event log writes its rows so, engine/model/eventlog.py), kept as a row of its class
+and numbered as an added one. Anything else — a join, a subquery, EXISTS, an UPDATE,
 `execute` — raises `NotFaked`: a test that reaches it belongs with a real database
 (tests/engine, tests/api), and never passes on a guess of what SQL would have answered.
 """
@@ -19,12 +21,37 @@ from typing import Any
 from sqlalchemy import Integer, inspect
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm.evaluator import UnevaluatableError, _EvaluatorCompiler
-from sqlalchemy.sql import Select
+from sqlalchemy.orm import Mapper
+from sqlalchemy.sql import Insert, Select
 from sqlalchemy.sql.elements import UnaryExpression
 
 
 class NotFaked(AssertionError):
     """The service asked the fake session for something only a database answers."""
+
+
+class FakeConnection:
+    """The session's connection, for the one statement services send it: a plain INSERT."""
+
+    def __init__(self, session: "FakeSession") -> None:
+        self.session = session
+
+    def execute(self, statement: Any, parameters: dict | None = None) -> None:
+        if not isinstance(statement, Insert) or statement._values or parameters is None:
+            raise NotFaked(f"only a plain INSERT with its parameters is faked: {statement}")
+        model = _mapped_class(statement.table)
+        row = model(**parameters)
+        self.session.add(row)
+        self.session.flush()
+
+
+def _mapped_class(table: Any) -> type:
+    from engine.model.tables import Base
+    for mapper in Base.registry.mappers:
+        assert isinstance(mapper, Mapper)
+        if mapper.local_table is table:
+            return mapper.class_
+    raise NotFaked(f"no mapped class for table {table}")
 
 
 class FakeSession:
@@ -80,6 +107,9 @@ class FakeSession:
 
     def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
         raise NotFaked(f"execute() needs a database: {statement}")
+
+    def connection(self) -> "FakeConnection":
+        return FakeConnection(self)
 
     def get_bind(self) -> Any:
         raise NotFaked("the service asked for the database connection")
