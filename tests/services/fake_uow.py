@@ -20,8 +20,8 @@ from typing import Any
 
 from sqlalchemy import Integer, inspect
 from sqlalchemy.exc import NoResultFound
-from sqlalchemy.orm.evaluator import UnevaluatableError, _EvaluatorCompiler
 from sqlalchemy.orm import Mapper
+from sqlalchemy.orm.evaluator import UnevaluatableError, _EvaluatorCompiler
 from sqlalchemy.sql import Insert, Select
 from sqlalchemy.sql.elements import UnaryExpression
 
