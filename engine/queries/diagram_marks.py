@@ -6,7 +6,8 @@ one: running cases keep the version they started with), and, per diagram, the
 element ids to mark as done and as current, and the bookkeeping steps the viewer
 leaves out (see `bookkeeping_steps`). Who may see a proposal is checked by the caller.
 """
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from lxml import etree
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from engine.workflow.runtime import Runtime
 _NOT_FLOW_NODES = {"sequenceFlow", "laneSet", "documentation", "extensionElements", "property",
                    "dataObject", "ioSpecification", "association", "textAnnotation"}
 # (definition hash, file name) -> [(process id, name, {element ids})], and -> {bookkeeping step ids}
+T = TypeVar("T")
 _parsed: dict[tuple[str, str], list[tuple[str, str, set[str]]]] = {}
 _hidden_steps: dict[tuple[str, str], set[str]] = {}
 
@@ -125,12 +127,16 @@ def bookkeeping_steps(xml: str) -> set[str]:
 
 
 def _hidden(definition_hash: str, name: str, xml: str) -> set[str]:
-    key = (definition_hash, name)
-    if key not in _hidden_steps:
-        if len(_hidden_steps) > 64:
-            _hidden_steps.clear()
-        _hidden_steps[key] = bookkeeping_steps(xml)
-    return _hidden_steps[key]
+    return _remembered(_hidden_steps, (definition_hash, name), lambda: bookkeeping_steps(xml))
+
+
+def _remembered(cache: dict[tuple[str, str], T], key: tuple[str, str], make: Callable[[], T]) -> T:
+    """`cache[key]`, made on first use; a cache past 64 entries starts again (old versions)."""
+    if key not in cache:
+        if len(cache) > 64:
+            cache.clear()
+        cache[key] = make()
+    return cache[key]
 
 
 def _diagram_files(definition_hash: str, files: dict) -> list[str]:
@@ -141,9 +147,4 @@ def _diagram_files(definition_hash: str, files: dict) -> list[str]:
 
 
 def _processes(definition_hash: str, name: str, xml: str) -> list[tuple[str, str, set[str]]]:
-    key = (definition_hash, name)
-    if key not in _parsed:
-        if len(_parsed) > 64:
-            _parsed.clear()
-        _parsed[key] = diagram_elements(xml)
-    return _parsed[key]
+    return _remembered(_parsed, (definition_hash, name), lambda: diagram_elements(xml))
