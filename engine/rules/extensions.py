@@ -3,7 +3,7 @@ the region's rule. Read by the step (the diagrams' `due_date`), by escalation (w
 is late) and by the extension process itself."""
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.model.tables import DeadlineExtension
@@ -11,12 +11,7 @@ from engine.model.tables import DeadlineExtension
 
 def extended_due(session: Session, proposal_id: int, kind: str, unit: str | None = None) -> datetime | None:
     """The approved extended deadline of `kind` for a unit (any unit: the latest), or None."""
-    query = select(func.max(DeadlineExtension.requested_due)).where(
-        DeadlineExtension.proposal_id == proposal_id, DeadlineExtension.kind == kind,
-        DeadlineExtension.status == "approved")
-    if unit is not None:
-        query = query.where(DeadlineExtension.unit_id == unit)
-    return session.scalar(query)
+    return extended_due_of(approved_extensions(session, proposal_id), kind, unit)
 
 
 def approved_extensions(session: Session, proposal_id: int) -> list[tuple[str, str | None, datetime]]:

@@ -28,7 +28,6 @@ from engine.definitions.bundle import ProcessBundle
 from engine.model.eventlog import log
 from engine.model.tables import Event, OpenTask, OverdueRecord, ProposalUnit, Rating, Unit, User
 from engine.profile.catalogue import Catalogue
-from engine.rules.extensions import extended_due
 
 if TYPE_CHECKING:
     from engine.workflow.step import Step
@@ -121,7 +120,7 @@ def escalate(step: Step, kind: str, unit: str | None = None, due: str | None = N
     recorded = 0
     for party in _late(step, kind, unit, leads, since):
         owner = party.lead_unit or party.unit_id
-        due_at = extended_due(step.session, step.proposal.id, kind, owner) if owner else None
+        due_at = step.extension_due(kind, owner) if owner else None
         due_at = due_at or base_due
         if due_at > step.now:
             continue  # an approved extension moved this unit's deadline

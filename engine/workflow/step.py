@@ -71,13 +71,16 @@ class Step:
     def script_engine(self) -> ConfinedScriptEngine:
         """The confined script engine for this case: region helpers, deadlines with
         approved extensions, and the service tasks bound to this step."""
-        def extension_due(kind: str, unit: str | None = None) -> datetime | None:
-            # read once per step (an approval re-arms the timers in a step of its own: workflow/extension.py)
-            if "extensions" not in self.memo:
-                self.memo["extensions"] = approved_extensions(self.session, self.proposal.id)
-            return extended_due_of(self.memo["extensions"], kind, unit)
         return self.rt.script_engine(self.session, services=self.rt.service_tasks.bound(self),
-                                     extension_due=extension_due, proposal=self.proposal)
+                                     extension_due=self.extension_due, proposal=self.proposal)
+
+    def extension_due(self, kind: str, unit: str | None = None) -> datetime | None:
+        """The approved extended deadline of `kind` (for `unit`), or None; the proposal's approved
+        extensions are read once per step (an approval re-arms the timers in a step of its own:
+        workflow/extension.py)."""
+        if "extensions" not in self.memo:
+            self.memo["extensions"] = approved_extensions(self.session, self.proposal.id)
+        return extended_due_of(self.memo["extensions"], kind, unit)
 
     def new_workflow(self, data: dict) -> BpmnWorkflow:
         """A fresh workflow of the case's process with start data."""
