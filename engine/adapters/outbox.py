@@ -32,7 +32,7 @@ e-mail's Message-ID, the SMS gateway's `Idempotency-Key` header and
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, insert, select, update
+from sqlalchemy import ColumnElement, CursorResult, Table, select, update
 from sqlalchemy.orm import Session
 
 from engine.adapters.channels import (
@@ -44,6 +44,7 @@ from engine.adapters.channels import (
 )
 from engine.adapters.db import Database, UnitOfWork
 from engine.model import clock
+from engine.model.base import NO_AUTOFLUSH
 from engine.model.errors import NotFound
 from engine.model.settings import Settings
 from engine.model.tables import Notification, OpenTask, User
@@ -57,6 +58,7 @@ UNCONFIGURED_RETRY = timedelta(minutes=5)  # look again at rows of a channel tha
 NO_USER = "收件人不存在或已停用"
 NOT_CONFIGURED = "渠道未配置"
 _TITLE_MAX, _ERROR_MAX = 300, 2000
+_INSERT = cast(Table, Notification.__table__).insert()
 
 
 def _utc(moment: datetime) -> datetime:
@@ -102,9 +104,9 @@ def enqueue(session: Session, region: Region, recipients: list[User], kind: str,
             else:
                 row.update(next_attempt_at=due)
             rows.append(row)
-    if rows:  # one statement for all of them (the caller's pending changes are flushed first)
-        # render_nulls: rows with other columns left empty are one batch, not one statement per shape
-        session.execute(insert(Notification).execution_options(render_nulls=True), rows)
+    if rows:  # one statement for all of them, on the session's connection: no ORM object is made,
+        # and nothing the caller has pending is flushed for it (the rows name only stored things)
+        session.connection().execute(_INSERT, rows)
     return len(rows)
 
 
@@ -131,7 +133,7 @@ def recipients_for(session: Session, role: str, unit_id: str | None = None, assi
         query = query.where(User.unit_id == unit_id)
     if assignee is not None:
         query = query.where(User.username == assignee)
-    return [u for u in session.scalars(query.order_by(User.username)) if role in u.role_set]
+    return [u for u in session.scalars(query.order_by(User.username), execution_options=NO_AUTOFLUSH) if role in u.role_set]
 
 
 # Delivery

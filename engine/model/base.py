@@ -8,6 +8,12 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime, Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util import immutabledict
+
+# The execution option of a read that needs nothing the transaction has pending (reference
+# data: accounts, units, the people of a proposal, approved extensions): the session does not
+# flush before it, so a case step's changes are flushed once, when the step stores the case.
+NO_AUTOFLUSH = immutabledict({"autoflush": False})
 
 
 class UtcDateTime(TypeDecorator):

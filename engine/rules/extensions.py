@@ -3,7 +3,7 @@ the region's rule. Read by the step (the diagrams' `due_date`), by escalation (w
 is late) and by the extension process itself."""
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.model.tables import DeadlineExtension
@@ -16,9 +16,12 @@ def extended_due(session: Session, proposal_id: int, kind: str, unit: str | None
 
 def approved_extensions(session: Session, proposal_id: int) -> list[tuple[str, str | None, datetime]]:
     """The approved extensions of a proposal: [(kind, unit id, extended deadline)]."""
-    return [tuple(row) for row in session.execute(  # type: ignore[misc]
-        select(DeadlineExtension.kind, DeadlineExtension.unit_id, DeadlineExtension.requested_due).where(
-            DeadlineExtension.proposal_id == proposal_id, DeadlineExtension.status == "approved"))]
+    # on the session's connection: a decision is flushed when taken (workflow/extension.py)
+    return [tuple(row) for row in session.connection().execute(_APPROVED, {"proposal_id": proposal_id})]  # type: ignore[misc]
+
+
+_APPROVED = select(DeadlineExtension.kind, DeadlineExtension.unit_id, DeadlineExtension.requested_due).where(
+    DeadlineExtension.proposal_id == bindparam("proposal_id"), DeadlineExtension.status == "approved")
 
 
 def extended_due_of(approved: list[tuple[str, str | None, datetime]], kind: str, unit: str | None = None) -> datetime | None:

@@ -28,7 +28,7 @@ from engine.model.errors import Conflict, EngineError, Forbidden, InvalidForm
 from engine.model.tables import OpenTask, Proposal, User
 from engine.rules.permissions import may_review_in_batch
 from engine.services import cases
-from engine.workflow import batch_cache
+from engine.workflow import batch_cache, case_lock
 from engine.workflow.runtime import Runtime
 
 REVIEW_FORM, ASSIGN_FORM = "review", "assign"
@@ -73,6 +73,7 @@ def _apply_chunk(database: Database, rt: Runtime, user_id: int, rows: list, firs
             # the driver would begin only at the first write, and a savepoint outside a transaction
             # would commit on release: take the write lock now, so that the savepoints nest
             session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            session.info[case_lock.WRITE_LOCKED] = True  # (the steps need no lock of their own)
         batch_cache.start(session)  # unit names and task recipients read once for the chunk's steps
         user = stored(session, User, user_id)
         # (each row's case is locked together with its definition's hash, and the parsed

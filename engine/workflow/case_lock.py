@@ -3,14 +3,17 @@
 `lock_case` reads the case row afresh, locked for the rest of the transaction, together with
 its definition's hash, so that finding the case's parsed definition reads nothing more.
 """
+import functools
 from typing import cast
 
-from sqlalchemy import CursorResult, Table, select
+from sqlalchemy import CursorResult, Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.model.tables import Case, ProcessDefinition
 
 PROPOSAL_PROCESS = "proposal"
+# session.info key: set by a caller whose SQLite transaction holds the write lock from its start
+WRITE_LOCKED = "cppcc_write_locked"
 
 
 def lock_case(session: Session, case_id: int, skip_locked: bool = False) -> Case | None:
@@ -23,6 +26,8 @@ def lock_case(session: Session, case_id: int, skip_locked: bool = False) -> Case
     so that what it reads next is what the previous writer committed."""
     table = cast(Table, Case.__table__)
     if session.get_bind().dialect.name != "postgresql":
+        if session.info.get(WRITE_LOCKED):  # the transaction began with the write lock (BEGIN IMMEDIATE)
+            return _read(session, case_id)
         taken = session.execute(table.update().where(table.c.id == case_id).values(id=table.c.id))
         return _read(session, case_id) if cast(CursorResult, taken).rowcount else None
     # A proposal's own case (nearly every step): one locked read, which finds nothing when the case
@@ -50,15 +55,21 @@ def _read(session: Session, case_id: int, lock: bool = False, skip_locked: bool 
     """The case row read afresh (on PostgreSQL with `lock`: FOR UPDATE), with its definition's
     hash kept on it as `definition_hash` = (definition id, hash): Runtime.bundle_of_case then
     reads nothing more. `own_only`: only if it is a proposal's own case (else None)."""
+    found = session.execute(_reading(lock, skip_locked, own_only), {"case_id": case_id}).first()
+    if found is None:
+        return None
+    case, definition_hash = cast(Case, found[0]), found[1]
+    case.definition_hash = (case.definition_id, definition_hash)  # type: ignore[attr-defined]  # not a column: read by Runtime.bundle_of_case
+    return case
+
+
+@functools.cache
+def _reading(lock: bool, skip_locked: bool, own_only: bool) -> Select:
+    """The statement `_read` runs, built once per kind (making it costs more than running it)."""
     query = (select(Case, ProcessDefinition.hash).join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
-             .where(Case.id == case_id).execution_options(populate_existing=True))
+             .where(Case.id == bindparam("case_id")).execution_options(populate_existing=True))
     if own_only:
         query = query.where(Case.process == PROPOSAL_PROCESS)
     if lock:
         query = query.with_for_update(skip_locked=skip_locked, of=Case)
-    found = session.execute(query).first()
-    if found is None:
-        return None
-    case, definition_hash = found
-    case.definition_hash = (case.definition_id, definition_hash)  # type: ignore[attr-defined]  # not a column: read by Runtime.bundle_of_case
-    return case
+    return query

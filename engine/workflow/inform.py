@@ -15,10 +15,11 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from SpiffWorkflow.task import Task as SpiffTask
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.adapters import outbox as notify
+from engine.model.base import NO_AUTOFLUSH
 from engine.model.tables import Proposal, ProposalPerson, Unit, User
 from engine.profile.region import Region
 from engine.workflow.batch_cache import batch_shared
@@ -47,9 +48,14 @@ def labels(region: Region) -> dict:
 
 def people_of(session: Session, proposal_id: int) -> list[User]:
     """The proposer and the co-signers of a proposal (active accounts), proposer first."""
-    rows = session.execute(select(User, ProposalPerson.role).join(ProposalPerson, ProposalPerson.username == User.username)
-                           .where(ProposalPerson.proposal_id == proposal_id)).all()  # one read: the people and their accounts
+    rows = session.execute(_PEOPLE, {"proposal_id": proposal_id},
+                           execution_options=NO_AUTOFLUSH).all()  # one read: the people and their accounts
     return [user for user, role in sorted(rows, key=lambda r: (r[1] != "proposer", r[0].username)) if user.active]
+
+
+
+_PEOPLE = (select(User, ProposalPerson.role).join(ProposalPerson, ProposalPerson.username == User.username)
+           .where(ProposalPerson.proposal_id == bindparam("proposal_id")))  # built once
 
 
 def inform(step: Step, task: SpiffTask, kind: str) -> int:
@@ -58,7 +64,7 @@ def inform(step: Step, task: SpiffTask, kind: str) -> int:
     data = task.data
     if "unit_names" not in step.memo:  # read once per step, however many of its tasks inform
         step.memo["unit_names"] = batch_shared(session, ("unit_names",),
-                                               lambda: dict(session.execute(select(Unit.id, Unit.name)).all()))
+                                               lambda: dict(session.execute(select(Unit.id, Unit.name), execution_options=NO_AUTOFLUSH).all()))
         step.memo["people"] = people_of(session, proposal.id)
     unit_names = step.memo["unit_names"]
 

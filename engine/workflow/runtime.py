@@ -9,9 +9,11 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from SpiffWorkflow.task import Task as SpiffTask
+from sqlalchemy import Table, bindparam
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, defer
 
 from engine.definitions import versions
@@ -110,13 +112,7 @@ class Runtime:
             year = clock.now().astimezone(clock.CHINA).year
             code = (proposal.session if proposal is not None else None) or sessions.ORDINARY
             name = numbering.counter_name(region.number_format, year, code)
-            counter = session.get(Counter, name, with_for_update=True)
-            if counter is None:
-                counter = Counter(name=name, value=0)
-                session.add(counter)
-            counter.value += 1
-            session.flush()
-            return numbering.format_number(region.number_format, year, counter.value,
+            return numbering.format_number(region.number_format, year, next_count(session, name),
                                            sessions.number_label(region, code))
 
         return ConfinedScriptEngine(
@@ -125,6 +121,22 @@ class Runtime:
             services={"next_proposal_number": next_proposal_number, **(services or {})},
             limits=self.limits, per_step=True,
         )
+
+
+def next_count(session: Session, name: str) -> int:
+    """Counter `name` moved on by one (made at 1 when new), in one statement on the session's
+    connection: the row stays locked until the transaction ends (two steps numbering at once
+    wait for each other), and nothing the step has pending is flushed for it."""
+    statement = _COUNT_UPSERTS["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
+    return int(session.connection().execute(statement, {"name": name}).scalar_one())
+
+
+_COUNTERS = cast(Table, Counter.__table__)
+# built once (a statement made afresh for every call costs more than running it)
+_COUNT_UPSERTS = {
+    dialect: insert(_COUNTERS).values(name=bindparam("name"), value=1).on_conflict_do_update(
+        index_elements=[_COUNTERS.c.name], set_={"value": _COUNTERS.c.value + 1}).returning(_COUNTERS.c.value)
+    for dialect, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))}
 
 
 def setting_copies(region: Region) -> Callable[[str], Any]:

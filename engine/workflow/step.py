@@ -17,20 +17,24 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, bindparam, select
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.util import identity_key
 
 from engine.adapters import outbox as notify
 from engine.adapters.db import UnitOfWork
 from engine.definitions.bundle import ProcessBundle, TaskMeta
 from engine.definitions.sandbox import ConfinedScriptEngine
 from engine.model import clock
+from engine.model.base import NO_AUTOFLUSH
 from engine.model.errors import ProcessFault
 from engine.model.eventlog import log
 from engine.model.storable import unstorable
@@ -44,6 +48,16 @@ if TYPE_CHECKING:
     from engine.workflow.runtime import Runtime
 
 MAX_ENGINE_ROUNDS = 10
+_OPEN_TASKS = cast(Table, OpenTask.__table__)
+# statements of every step, built once (a statement made afresh costs more than running it)
+_OPEN_IDS = select(_OPEN_TASKS.c.id).where(_OPEN_TASKS.c.case_id == bindparam("case_id"))
+_OPEN_INSERT = _OPEN_TASKS.insert()
+_OPEN_DELETE = _OPEN_TASKS.delete().where(_OPEN_TASKS.c.id.in_(bindparam("ids", expanding=True)))
+_UNITS = select(ProposalUnit).where(ProposalUnit.proposal_id == bindparam("proposal_id"))
+_CASES = cast(Table, Case.__table__)
+_CASE_STEP_COLUMNS = ("next_timer_at", "state", "state_format", "completed", "completed_tasks", "updated_at")
+_CASE_UPDATE = _CASES.update().where(_CASES.c.id == bindparam("case_id"), _CASES.c.version == bindparam("seen")).values(
+    {column: bindparam(column) for column in (*_CASE_STEP_COLUMNS, "version")})
 
 
 class Step:
@@ -175,7 +189,7 @@ class Step:
                 continue
             if column == "unit_satisfaction":
                 for unit_id, code in (value or {}).items():
-                    row = self.session.get(ProposalUnit, (self.proposal.id, unit_id))
+                    row = self._units().get(unit_id)
                     if row is not None:
                         row.satisfaction = code
                 continue
@@ -184,7 +198,7 @@ class Step:
             setattr(self.proposal, column, value)
             lead = task.data.get("lead_unit")
             if column in ("reply_class", "satisfaction") and lead:
-                row = self.session.get(ProposalUnit, (self.proposal.id, lead))
+                row = self._units().get(lead)
                 if row is not None:
                     setattr(row, column, value)
 
@@ -201,8 +215,17 @@ class Step:
                                         handling_round=task.data.get("handling_round") or 1, rated_at=self.now,
                                         task_id=str(task.id), entered_by=entered_by, evidence_id=evidence))
 
-    def _set_units(self, units: dict) -> None:  # the lead unit: the first lead by id (one read, no flush)
-        rows = {r.unit_id: r for r in self.session.scalars(select(ProposalUnit).where(ProposalUnit.proposal_id == self.proposal.id))}
+    def _units(self) -> dict[str, ProposalUnit]:
+        """The proposal's unit rows by unit id, read once per step (without flushing what the step
+        has pending) and kept with the rows the step adds."""
+        if "units" not in self.memo:
+            self.memo["units"] = {r.unit_id: r for r in self.session.scalars(
+                _UNITS, {"proposal_id": self.proposal.id}, execution_options=NO_AUTOFLUSH)}
+        rows: dict[str, ProposalUnit] = self.memo["units"]
+        return rows
+
+    def _set_units(self, units: dict) -> None:  # the lead unit: the first lead by id
+        rows = self._units()
         for unit_id, role in units.items():
             if unit_id in rows:
                 rows[unit_id].role = role
@@ -226,8 +249,23 @@ class Step:
         _check_storable(workflow)
         self.rt.states.store(self.case, workflow)
         self.case.updated_at = self.now
+        self._write_case()
         self.session.flush()
         incidents.after_step(self, workflow, open_tasks)
+
+    def _write_case(self) -> None:
+        """The case row's step columns in one UPDATE on the connection, guarded by the row's
+        version as the ORM's own would be (a concurrent step got there first: StaleDataError), and
+        then known to the session as stored: its flush has nothing left to compare or write for
+        them (comparing the stored state with the new one was most of the flush)."""
+        case = self.case
+        values = {column: getattr(case, column) for column in _CASE_STEP_COLUMNS}
+        values["version"] = case.version + 1
+        written = self.session.connection().execute(_CASE_UPDATE, {**values, "case_id": case.id, "seen": case.version})
+        if written.rowcount != 1:
+            raise StaleDataError(f"UPDATE statement on table 'cases' expected to update 1 row(s); {written.rowcount} were matched.")
+        for column, value in values.items():
+            set_committed_value(case, column, value)
 
     def _record_status(self, workflow: BpmnWorkflow) -> None:
         """The proposal's status from the open stages, logged when it changed."""
@@ -247,10 +285,17 @@ class Step:
         if refresh_due:  # the rows themselves are changed: load them
             existing: dict[str, Any] = {row.id: row for row in self.session.scalars(select(OpenTask).where(OpenTask.case_id == self.case.id))}
         else:
-            existing = dict.fromkeys(self.session.scalars(select(OpenTask.id).where(OpenTask.case_id == self.case.id)))
+            # the ids only, read on the connection: the step's pending changes are flushed once, by `save`
+            existing = dict.fromkeys(self.session.connection().scalars(_OPEN_IDS, {"case_id": self.case.id}))
         gone = set(existing) - set(ready)
         if gone:
-            self.session.execute(delete(OpenTask).where(OpenTask.id.in_(gone)))
+            # on the connection (the ORM's own delete would first match every loaded row against
+            # the criteria); a row of them loaded in this session is then forgotten by it
+            self.session.connection().execute(_OPEN_DELETE, {"ids": list(gone)})
+            for task_id in gone:
+                loaded = self.session.identity_map.get(identity_key(OpenTask, task_id))
+                if loaded is not None:
+                    self.session.expunge(loaded)
         new_rows: list[dict] = []
         messages: list[tuple[dict, TaskMeta]] = []
         self._open_stages = []
@@ -271,8 +316,8 @@ class Step:
                        due_at=self._due(task, meta), claimed_by=None, claimed_at=None, **_described(task, meta))
             new_rows.append(values)
             messages.append((values, meta))
-        if new_rows:  # one statement, no ORM objects: nothing in this step reads them back
-            self.session.execute(insert(OpenTask), new_rows)
+        if new_rows:  # one statement on the connection, no ORM objects: nothing in this step reads them back
+            self.session.connection().execute(_OPEN_INSERT, new_rows)
         for values, meta in messages:
             who = (values["role"], values["unit_id"], values["assignee"])
             notify.enqueue(self.session, self.rt.region,
