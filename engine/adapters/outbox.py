@@ -29,8 +29,9 @@ attempt for one row carries the same idempotency key (`delivery_key`): the
 e-mail's Message-ID, the SMS gateway's `Idempotency-Key` header and
 `message_id` field, so the receiving side can recognise and drop the repeat.
 """
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import ColumnElement, CursorResult, Table, select, update
 from sqlalchemy.orm import Session
@@ -72,7 +73,20 @@ def _iso(moment: datetime | None) -> str | None:
 
 # Writing the outbox
 
-def enqueue(session: Session, region: Region, recipients: list[User], kind: str, title: str, body: str = "",
+class Reachable(Protocol):
+    """Who a message is written for: an account, or a row read with these columns."""
+
+    @property
+    def username(self) -> str: ...
+    @property
+    def active(self) -> bool: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def phone(self) -> str | None: ...
+
+
+def enqueue(session: Session, region: Region, recipients: Sequence[Reachable], kind: str, title: str, body: str = "",
             proposal_id: int | None = None, task_id: str | None = None, *, now: datetime) -> int:
     """Write one Notification per recipient per channel of `kind` (from the region profile).
 
@@ -110,7 +124,7 @@ def enqueue(session: Session, region: Region, recipients: list[User], kind: str,
     return len(rows)
 
 
-def _missing_address(channel: str, user: User | None) -> str | None:
+def _missing_address(channel: str, user: Reachable | None) -> str | None:
     """Why `user` cannot be reached on `channel`, or None."""
     if user is None or not user.active:
         return NO_USER
