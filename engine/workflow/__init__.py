@@ -1,5 +1,6 @@
 """Running one case: the runtime (parser, script engine, service-task
-table), one step of a case (`step`), the stored workflow state and its
+table), one step of a case (`step`) and the open-task rows it keeps (`open_tasks`),
+the case row's lock (`case_lock`), the stored workflow state and its
 state-format upgrade, faults and incidents, what a batch of steps in one
 transaction reads once (`batch_cache`), and the service tasks the
 diagrams call: the table (`service_tasks`) and its plug-ins (`escalation`,

@@ -15,7 +15,7 @@ what the first committed.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
@@ -27,32 +27,24 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.orm.util import identity_key
 
-from engine.adapters import outbox as notify
 from engine.adapters.db import UnitOfWork
 from engine.definitions.bundle import ProcessBundle, TaskMeta
 from engine.definitions.sandbox import ConfinedScriptEngine
 from engine.model import clock
 from engine.model.base import NO_AUTOFLUSH
-from engine.model.errors import ProcessFault
 from engine.model.eventlog import log
 from engine.model.storable import unstorable
 from engine.model.tables import Case, OpenTask, Proposal, ProposalUnit, Rating, User
 from engine.rules.extensions import approved_extensions, extended_due_of
-from engine.workflow import faults, incidents, inform
-from engine.workflow.batch_cache import batch_shared
+from engine.workflow import faults, incidents, inform, open_tasks
 from engine.workflow.case_lock import PROPOSAL_PROCESS, lock_case  # noqa: F401  (the step's callers lock with it)
 
 if TYPE_CHECKING:
     from engine.workflow.runtime import Runtime
 
 MAX_ENGINE_ROUNDS = 10
-_OPEN_TASKS = cast(Table, OpenTask.__table__)
 # statements of every step, built once (a statement made afresh costs more than running it)
-_OPEN_IDS = select(_OPEN_TASKS.c.id).where(_OPEN_TASKS.c.case_id == bindparam("case_id"))
-_OPEN_INSERT = _OPEN_TASKS.insert()
-_OPEN_DELETE = _OPEN_TASKS.delete().where(_OPEN_TASKS.c.id.in_(bindparam("ids", expanding=True)))
 _UNITS = select(ProposalUnit).where(ProposalUnit.proposal_id == bindparam("proposal_id"))
 _CASES = cast(Table, Case.__table__)
 _CASE_STEP_COLUMNS = ("next_timer_at", "state", "state_format", "completed", "completed_tasks", "updated_at")
@@ -171,7 +163,7 @@ class Step:
                              if (m := self.rt.task_meta(self.bundle, t)) is not None]
         self._record_status(workflow)
         row = OpenTask(id=str(task.id), case_id=self.case.id, proposal_id=self.proposal.id, created_at=self.now,
-                       due_at=None, **_described(task, meta))
+                       due_at=None, **open_tasks.described(task, meta))
         self.passed_rows[row.id] = row
         return row
 
@@ -241,7 +233,8 @@ class Step:
         `refresh_meta` also re-reads their title, form, role, unit and assignee
         (the case moved to another definition version). A case left with nothing
         to move it on is recorded as stalled (engine/workflow/incidents.py)."""
-        open_tasks = self._sync_open_tasks(workflow, refresh_due or refresh_meta, refresh_meta)
+        self._open_stages = open_tasks.sync(self.session, self.rt.region, partial(self.rt.task_meta, self.bundle), self.case,
+                                            self.proposal, self.now, workflow, refresh_due or refresh_meta, refresh_meta)
         self._record_status(workflow)
         self.case.completed = workflow.is_completed()
         self.case.completed_tasks += self.completed
@@ -251,7 +244,7 @@ class Step:
         self.case.updated_at = self.now
         self._write_case()
         self.session.flush()
-        incidents.after_step(self, workflow, open_tasks)
+        incidents.after_step(self, workflow, len(self._open_stages))
 
     def _write_case(self) -> None:
         """The case row's step columns in one UPDATE on the connection, guarded by the row's
@@ -279,74 +272,6 @@ class Step:
             log(self.session, self.proposal, "status_changed", None, f"进入“{label}”",
                 data={"from": old_status, "to": self.proposal.status}, at=self.now)
 
-    def _sync_open_tasks(self, workflow: BpmnWorkflow, refresh_due: bool, refresh_meta: bool = False) -> int:
-        """Make the case's open_tasks rows those of its ready user tasks; returns how many."""
-        ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
-        if refresh_due:  # the rows themselves are changed: load them
-            existing: dict[str, Any] = {row.id: row for row in self.session.scalars(select(OpenTask).where(OpenTask.case_id == self.case.id))}
-        else:
-            # the ids only, read on the connection: the step's pending changes are flushed once, by `save`
-            existing = dict.fromkeys(self.session.connection().scalars(_OPEN_IDS, {"case_id": self.case.id}))
-        gone = set(existing) - set(ready)
-        if gone:
-            # on the connection (the ORM's own delete would first match every loaded row against
-            # the criteria); a row of them loaded in this session is then forgotten by it
-            self.session.connection().execute(_OPEN_DELETE, {"ids": list(gone)})
-            for task_id in gone:
-                loaded = self.session.identity_map.get(identity_key(OpenTask, task_id))
-                if loaded is not None:
-                    self.session.expunge(loaded)
-        new_rows: list[dict] = []
-        messages: list[tuple[dict, TaskMeta]] = []
-        self._open_stages = []
-        for task_id, task in ready.items():
-            meta = self.rt.task_meta(self.bundle, task)
-            if meta is None:
-                continue
-            self._open_stages.append(meta.stage)
-            if task_id in existing:
-                row = existing[task_id]
-                if refresh_meta:
-                    for column, value in _described(task, meta).items():
-                        setattr(row, column, value)
-                if refresh_due:
-                    row.due_at = self._due(task, meta)
-                continue
-            values = dict(id=task_id, case_id=self.case.id, proposal_id=self.proposal.id, created_at=self.now,
-                       due_at=self._due(task, meta), claimed_by=None, claimed_at=None, **_described(task, meta))
-            new_rows.append(values)
-            messages.append((values, meta))
-        if new_rows:  # one statement on the connection, no ORM objects: nothing in this step reads them back
-            self.session.connection().execute(_OPEN_INSERT, new_rows)
-        for values, meta in messages:
-            who = (values["role"], values["unit_id"], values["assignee"])
-            notify.enqueue(self.session, self.rt.region,
-                           batch_shared(self.session, ("recipients", *who), partial(notify.recipients_for, self.session, *who)),
-                           meta.notify, f"新的待办：{meta.title}", f"提案：{self.proposal.title}",
-                           proposal_id=self.proposal.id, task_id=values["id"], now=self.now)
-        return len(self._open_stages)
-
-    def _due(self, task: SpiffTask, meta: TaskMeta) -> datetime | None:
-        if not meta.due:
-            return None
-        try:
-            value = faults.evaluate(task, meta.due)
-        except ProcessFault as err:
-            if isinstance(faults.innermost(err), (NameError, KeyError)):
-                return None  # a case started before its deadline data existed has no due date
-            raise
-        if value is None or value == "":
-            return None
-        try:
-            moment = datetime.fromisoformat(value) if isinstance(value, str) else None
-        except ValueError:
-            moment = None
-        if moment is None:
-            raise faults.diagram_fault(ValueError(f"due 属性的值不是日期：{str(value)[:40]}"), task)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=clock.CHINA)
-        return moment.astimezone(UTC)
-
     def _status(self, workflow: BpmnWorkflow) -> str:
         stages = [s for s in self._open_stages if s in self.rt.stages]
         if stages:
@@ -354,21 +279,6 @@ class Step:
         if workflow.is_completed() and workflow.last_task is not None:
             return workflow.last_task.data.get("status", self.proposal.status)
         return self.proposal.status
-
-
-def _described(task: SpiffTask, meta: TaskMeta) -> dict:
-    """The open-task columns a user task's metadata gives (its unit and assignee evaluated)."""
-    return dict(name=meta.name, title=meta.title, form=meta.form, role=meta.role, stage=meta.stage,
-                unit_id=_text(task, "unit", faults.evaluate(task, meta.unit)) if meta.unit else None,
-                assignee=_text(task, "assignee", faults.evaluate(task, meta.assignee)) if meta.assignee else None,
-                lead_unit=task.data.get("lead_unit") if isinstance(task.data.get("lead_unit"), str) else None)
-
-
-def _text(task: SpiffTask, prop: str, value: Any) -> Any:
-    """A unit or assignee value: text (an id or a user name), or None."""
-    if value is None or (isinstance(value, str) and len(value) <= 200):
-        return value
-    raise faults.diagram_fault(ValueError(f"{prop} 属性的值应为单位编码或用户名（文本），实际是 {type(value).__name__}"), task)
 
 
 def _check_storable(workflow: BpmnWorkflow) -> None:
