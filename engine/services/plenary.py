@@ -20,6 +20,7 @@ nothing to do (no decision, no lead unit) is skipped.
 """
 from typing import Any
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -116,9 +117,11 @@ def _apply(uow: UnitOfWork, rt: Runtime, user: User, row: object, result: dict) 
     if unknown:
         raise InvalidForm("行数据无效", [{"field": k, "message": "不支持的字段"} for k in unknown])
     session = uow.session
-    task = session.get(OpenTask, row["task_id"])
-    if task is None or task.form not in (REVIEW_FORM, ASSIGN_FORM):
+    # the open task and its proposal in one read (the step then finds both in the session)
+    found = session.execute(_TASK_AND_PROPOSAL, {"task_id": row["task_id"]}).first()
+    if found is None or found[0].form not in (REVIEW_FORM, ASSIGN_FORM):
         raise Conflict("该提案已不在审查立案或交办环节，请刷新后重试")
+    task, proposal = found
     result["proposal_id"] = task.proposal_id
     version = row.get("version") if isinstance(row.get("version"), int) else None
     leads = row.get("lead_unit_ids") or []
@@ -126,7 +129,6 @@ def _apply(uow: UnitOfWork, rt: Runtime, user: User, row: object, result: dict) 
         if not row.get("decision"):
             result["skipped"] = True
             return False
-        proposal = session.get_one(Proposal, task.proposal_id)
         then = [(ASSIGN_FORM, assign_data(row))] if row["decision"] == "file" and leads else []
         cases.complete_task(uow, rt, user, task.id, review_data(row, proposal), expected_version=version,
                             commit=False, then=then)
@@ -139,6 +141,11 @@ def _apply(uow: UnitOfWork, rt: Runtime, user: User, row: object, result: dict) 
     except InvalidForm as err:
         raise InvalidForm(f"交办：{err.message}", err.errors) from None
     return True
+
+
+
+_TASK_AND_PROPOSAL = (select(OpenTask, Proposal).join(Proposal, Proposal.id == OpenTask.proposal_id)
+                      .where(OpenTask.id == bindparam("task_id")))  # built once
 
 
 def review_data(row: dict, proposal: Proposal) -> dict:

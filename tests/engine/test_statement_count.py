@@ -47,13 +47,13 @@ def test_a_progress_report_costs_at_most_the_counted_statements(walk, database, 
 
 
 # a row of 批量审查交办 (filed and assigned in one case step, in a savepoint of the page's
-# transaction): savepoint; open task; proposal; case with its definition hash; events (review
+# transaction): savepoint; open task with its proposal; case with its definition hash; events (review
 # done, status, assignment done, status); number counter; the people told and their message;
 # unit rows; extensions; open task ids; delete; insert; notification; case; proposal; unit rows
 # written; savepoint released. On SQLite the page's transaction holds the write lock from its
 # start, so the row takes no lock of its own. Read once per page: the clerk's account, the unit
 # names, the recipients of the new task.
-MAX_ROW_STATEMENTS, PAGE_READS = 22, 3
+MAX_ROW_STATEMENTS, PAGE_READS = 21, 3
 
 
 def test_a_plenary_row_is_filed_and_assigned_in_the_counted_statements_with_one_write_of_each_row(walk, database, runtime):
