@@ -44,6 +44,7 @@ from engine.model.tables import User  # noqa: E402
 from engine.queries import (
     overdue_report as overdue,  # noqa: E402
     records as queries,  # noqa: E402
+    task_list,  # noqa: E402
 )
 from engine.queries.statistics import compute  # noqa: E402
 from engine.tooling.demo import seed_people  # noqa: E402
@@ -188,7 +189,7 @@ def measure(app, repeat: int, total: int) -> dict:
                 run.result = fn(uow.session, i)
         return run
 
-    run = call(lambda s, i: queries.list_tasks(s, rt, clerk))
+    run = call(lambda s, i: task_list.list_tasks(s, rt, clerk))
     figures["待办（最忙单位干事）"] = {**timed(repeat, run, plans), "note": f"{busiest} {run.result['total']}"}
     this_year = compute.china_year()
     for label, filters in (("查询：无筛选", {}), ("查询：状态=办理中", {"status": "handling"}),

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from engine.adapters.db import Database, UnitOfWork
 from engine.model.tables import User
-from engine.queries import records as queries
+from engine.queries import task_list
 from engine.services import attachments, cases
 from engine.services.directory import add_user, sync_units
 from engine.tooling.demo import on_day
@@ -81,7 +81,7 @@ class Services:
     def task_id(self, username: str, name: str, proposal_id: int) -> str:
         """The id of the open task `name` of a proposal first in `username`'s task list."""
         with UnitOfWork(self.db) as uow:
-            items = queries.list_tasks(uow.session, self.rt, self.user(uow.session, username), name=name,
+            items = task_list.list_tasks(uow.session, self.rt, self.user(uow.session, username), name=name,
                                        proposal_id=proposal_id)["items"]
         assert items, f"{username} has no task {name} on proposal {proposal_id}"
         return items[0]["id"]

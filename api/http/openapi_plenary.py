@@ -15,6 +15,7 @@ from api.http.openapi_schemas import (
               _query as query,
               _ref as ref,
 )
+from engine.model import limits
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _UNIT_LIST = {"type": "array", "items": STR, "description": "单位编码（地区单位名录）"}
@@ -80,7 +81,8 @@ PATHS = {
         "get": {"summary": "批量审查交办：待审查立案、待交办的提案（提案委）", "operationId": "listBatch", "tags": ["plenary"],
                 "parameters": [query("category", "类别代码"),
                                query("step", "环节", {"type": "string", "enum": ["review", "assign", ""]}),
-                               {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+                               {"name": "page", "in": "query",
+                                "schema": {"type": "integer", "minimum": 1, "maximum": limits.MAX_PAGE, "default": 1}},
                                {"name": "per_page", "in": "query",
                                 "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}],
                 "responses": {"200": json_response(ref("BatchPage"), "一页提案，提交最早的在前，附疑似重复和建议单位"),

@@ -1,8 +1,13 @@
 """The OpenAPI description of the committee's year (api/http/statistics.py), in the style of
 api/http/openapi.py, which merges these paths and schemas into the document."""
 from api.http import openapi_schemas as doc
+from engine.model import limits
 
-_YEAR = {"type": "string", "pattern": "^[0-9]{4}$", "description": "四位年份（提交年度，北京时间）；默认今年"}
+# a year as the engine reads it (engine/model/limits.py: four digits, 1949-2999), or empty for this year
+_YEAR_OR_EMPTY = f"^({limits.YEAR_PATTERN[1:-1]})?$"
+_YEAR = {"type": "string", "pattern": _YEAR_OR_EMPTY, "description": "四位年份（提交年度，北京时间）；默认今年"}
+_BODY_YEAR = {"type": ["string", "integer"], "pattern": _YEAR_OR_EMPTY,
+              "minimum": limits.FIRST_YEAR, "maximum": limits.LAST_YEAR, "description": "四位年份；空值表示今年"}
 _FILTERS = [
     doc._query("year", "年度（提交年度）；默认今年", _YEAR),
     doc._query("session", "届次代码（如 6-1 为六届一次会议），ordinary 为平时提案；空值表示全部"),
@@ -55,10 +60,10 @@ SCHEMAS = {
             "manual": {"type": "array", "items": {"type": "object"}}}, required=["unit", "name", "score", "rank"])},
         "frozen": {"type": ["object", "null"], "description": "已锁定时：锁定人、时间、说明"},
         "may_assess": doc._BOOL}, required=["year", "scheme", "units", "frozen"]),
-    "ManualItem": doc._obj({"year": {"type": ["string", "integer"]}, "unit": doc._STR, "item": doc._STR,
+    "ManualItem": doc._obj({"year": _BODY_YEAR, "unit": doc._STR, "item": doc._STR,
                             "points": {"type": "number"}, "reason": {"type": "string", "minLength": 1, "maxLength": 2000}},
                            required=["unit", "item", "points", "reason"]),
-    "Freeze": doc._obj({"year": {"type": ["string", "integer"]}, "note": {"type": "string", "maxLength": 2000}}, required=[]),
+    "Freeze": doc._obj({"year": _BODY_YEAR, "note": {"type": "string", "maxLength": 2000}}, required=[]),
 }
 
 PATHS = {

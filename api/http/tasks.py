@@ -3,7 +3,7 @@ from flask import Blueprint, Flask, jsonify, request
 
 from api.http.auth import current_user
 from api.http.common import json_body, runtime, unit_of_work
-from engine.queries import records as queries
+from engine.queries import records as queries, task_list
 from engine.services import cases, claims
 
 bp = Blueprint("tasks", __name__, url_prefix="/api/tasks")
@@ -17,7 +17,7 @@ def my_tasks():
         page, per_page = queries.paging(request.args.get("page"), request.args.get("per_page"))
         raw_id = request.args.get("proposal_id")  # checked against the document (api/http/contract.py)
         proposal_id = int(raw_id) if raw_id is not None else None
-        return jsonify(queries.list_tasks(
+        return jsonify(task_list.list_tasks(
             uow.session, runtime(), user, name=request.args.get("name"), stage=request.args.get("stage"),
             proposal_id=proposal_id, page=page, per_page=per_page))
 
@@ -47,7 +47,7 @@ def claim(task_id: str):
     with unit_of_work() as uow:
         user = current_user(uow.session)
         row = claims.claim(uow, user, task_id)
-        return jsonify(queries.task_item(uow.session, runtime(), row))
+        return jsonify(task_list.task_item(uow.session, runtime(), row))
 
 
 @bp.post("/<task_id>/release")
@@ -56,7 +56,7 @@ def release(task_id: str):
     with unit_of_work() as uow:
         user = current_user(uow.session)
         row = claims.release(uow, user, task_id)
-        return jsonify(queries.task_item(uow.session, runtime(), row))
+        return jsonify(task_list.task_item(uow.session, runtime(), row))
 
 
 @bp.post("/<task_id>/assign")
@@ -65,7 +65,7 @@ def assign(task_id: str):
     with unit_of_work() as uow:
         user = current_user(uow.session)
         row = claims.assign(uow, runtime(), user, task_id, json_body()["username"].strip())
-        return jsonify(queries.task_item(uow.session, runtime(), row))
+        return jsonify(task_list.task_item(uow.session, runtime(), row))
 
 
 def init_app(app: Flask) -> None:

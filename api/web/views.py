@@ -17,6 +17,7 @@ from engine.queries import (
     documents,
     people as who,
     records as queries,
+    task_list,
 )
 from engine.queries.statistics.compute import china_year
 from engine.queries.statistics.indicators import indicators_of
@@ -59,7 +60,7 @@ def inbox():
     """My tasks (my unit and role), most urgent first, with filters and counts by type."""
     with acting() as (uow, user):
         name, stage = request.args.get("name") or None, request.args.get("stage") or None
-        result = queries.list_tasks(uow.session, runtime(), user, name=name, stage=stage,
+        result = task_list.list_tasks(uow.session, runtime(), user, name=name, stage=stage,
                                     page=_page(), per_page=PER_PAGE)
         titles = {t["name"]: t["title"] for t in result["items"]}
         titles.update({n: runtime().current.user_tasks[n].title for n in result["counts"]
@@ -78,7 +79,7 @@ def task(task_id):
     errors, data, message, status = {}, None, None, 200
     if request.method == "POST":
         with acting() as (uow, user):
-            detail = queries.open_task(uow.session, runtime(), user, task_id)
+            detail = task_list.open_task(uow.session, runtime(), user, task_id)
         data = parse_form(detail["schema"], request.form)
         version = request.form.get("version", "")
         try:

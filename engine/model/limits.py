@@ -16,6 +16,10 @@ MAX_JSON_BYTES = 2 * 1024 * 1024  # a JSON or form request body (uploads have th
 MAX_FIELD_ERRORS = 50  # field errors listed in one answer; the rest are counted
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)  # dates people may ask about (the clock computes
 # with a day either side: nothing overflows)
+# the years a committee's lists, statistics and scores may be asked for: four digits, 1949-2999
+# (the API document's pattern, YEAR_PATTERN, says the same; tests/unit/test_limits.py checks both)
+FIRST_YEAR, LAST_YEAR = 1949, 2999
+YEAR_PATTERN = "^(19(49|[5-9][0-9])|2[0-9]{3})$"
 _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")  # NUL, and lone surrogates (not encodable as UTF-8)
 
 
@@ -31,6 +35,19 @@ def parse_id(value: object) -> int | None:
     if isinstance(value, int) and 1 <= value <= MAX_ID:
         return value
     return None
+
+
+def parse_year(value: object) -> int | None:
+    """A year given as four ASCII digits (surrounding spaces ignored) or an int, within
+    FIRST_YEAR..LAST_YEAR; else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not (text.isascii() and text.isdigit() and len(text) == 4):
+            return None
+        value = int(text)
+    return value if isinstance(value, int) and FIRST_YEAR <= value <= LAST_YEAR else None
 
 
 def parse_positive(value: object, default: int, maximum: int) -> int | None:

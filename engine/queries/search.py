@@ -186,9 +186,9 @@ def _year_filters(values: Mapping[str, str], region: Region | None, errors: list
     """year, session, lead and indicator: the same clauses the statistics count with."""
     where: list[Clause] = []
     if "year" in values:
-        text = values["year"]
-        if text.isdigit() and len(text) == 4:
-            where.append(Proposal.year == int(text))
+        year = limits.parse_year(values["year"])
+        if year is not None:
+            where.append(Proposal.year == year)
         else:
             errors.append({"field": "year", "message": "年度应为四位年份，如 2026"})
     if "session" in values:

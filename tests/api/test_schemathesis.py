@@ -61,14 +61,22 @@ def fuzzed_app(tmp_path_factory, runtimes, templates):
 # two searches refuse with 400 date ranges that are wrong only together (to before from; the
 # report's three years), which the document states in words: OpenAPI cannot relate two parameters.
 CONTENT_CHECKED = ["submitProposal", "completeTask", "requestExtension", "uploadAttachment", "deployDefinition",
-                   "validateDefinition", "importProposals", "enterPaperRating", "setAssessmentItem", "applyBatch"]
+                   "validateDefinition", "importProposals", "enterPaperRating", "setAssessmentItem", "applyBatch",
+                   "printDocument"]  # a member's rating form names the unit and the rater: region data
+# The statistics' and the annual report's filters name the region's session, category and unit
+# codes, which a region-independent document cannot list: a code the region does not have is a
+# 400 naming the field. (Which generated texts reach them depends on the worker's hash seed, so a
+# run on one process could pass while the parallel suite's did not.)
+# The rating report's period, like the search's and the overdue report's, is refused when its two
+# dates are wrong only together.
+FILTERED = ["listProposals", "overdueReport", "ratingReport", "getStatistics", "getUnitStatistics", "annualReport"]
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 CONFIG = schemathesis.Config.from_dict({
     # the bearer token is the role's, sent with every request (the ignored_auth check sends none)
     "generation": {"allow-x00": False, "with-security-parameters": False},
     "operations": [{"include-operation-id": CONTENT_CHECKED,
                     "checks": {"positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "422"]}}},
-                   {"include-operation-id": ["listProposals", "overdueReport"],
+                   {"include-operation-id": FILTERED,
                     "checks": {"positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "400"]}}}],
 })
 schema = schemathesis.openapi.from_dict(document(), config=CONFIG)

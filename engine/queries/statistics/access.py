@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.model import limits
 from engine.model.errors import EngineError, Forbidden
 from engine.model.tables import Unit, User
 from engine.profile import sessions
@@ -72,10 +73,10 @@ def year_of(text: object) -> int:
     """A year parameter (this year when empty); a bad one is an EngineError naming `year`."""
     if text in (None, ""):
         return compute.china_year()
-    text = str(text).strip()
-    if not (text.isdigit() and len(text) == 4 and 1949 <= int(text) <= 2999):
+    year = limits.parse_year(text if isinstance(text, (int, str)) else str(text))
+    if year is None:
         raise EngineError("年度不正确", errors=[{"field": "year", "message": "年度应为四位年份，如 2026"}])
-    return int(text)
+    return year
 
 
 def assessment_for(session: Session, region: Region, user: User, year_text: object,

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, case, distinct, exists, func, or_, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from engine.model import clock
+from engine.model import clock, limits
 from engine.model.errors import EngineError
 from engine.model.tables import OverdueRecord, ProposalUnit, Unit
 from engine.profile import sessions
@@ -65,11 +65,11 @@ def parse_filters(args: Mapping[str, object], region: Region, unit_ids: Iterable
     values = {key: value.strip() for key, value in single_values(args, FILTERS, LABELS, errors).items()}
     year = china_year()
     if "year" in values:
-        text = values["year"]
-        if not (text.isdigit() and len(text) == 4 and 1949 <= int(text) <= 2999):
+        given = limits.parse_year(values["year"])
+        if given is None:
             errors.append({"field": "year", "message": "年度应为四位年份，如 2026"})
         else:
-            year = int(text)
+            year = given
     choices = sessions.session_choices(region, max(year, china_year()) + 1)
     if "session" in values and values["session"] not in choices:
         errors.append({"field": "session", "message": f"没有届次“{values['session']}”"})
