@@ -17,8 +17,14 @@ import pytest
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("CPPCC_CHROMIUM", "/usr/bin/chromium")
+# Every page the tests open is of one origin (the app on 127.0.0.1), so Chromium's process
+# model for sites and its back-forward cache buy them nothing; turned off, the same pages cost
+# about 30% less of Chromium's CPU (measured once each, load 3-4: test_chinese_pages 56 -> 40 s,
+# test_walk 26 -> 19 s).
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+         "--disable-component-update", "--disable-sync",
+         "--disable-features=BackForwardCache,ProactivelySwapBrowsingInstance,RenderDocument,site-per-process,IsolateOrigins",
+         "--disable-site-isolation-trials"]
 
 
 def _unavailable(reason):
