@@ -38,10 +38,10 @@ def english(page) -> set:
     return {w for w in WORD.findall(page.evaluate("() => document.body.innerText")) if w not in ALLOWED}
 
 
-def test_no_codes_or_english_on_any_page_for_any_role(person):
+def test_no_codes_or_english_on_any_page_for_any_role(accounts):
     leaks = {}
-    for username in HANDLERS:
-        who = person(username)
+    for username in HANDLERS:  # one after another, in one tab
+        who = accounts.person(username)
         page = who.page
         urls = list(PAGES)
         page.goto(who.base + "/tasks")
@@ -76,8 +76,10 @@ def test_the_dossier_diagram_leaves_out_bookkeeping_steps(person):
     page.goto(committee.base + "/proposals")
     page.click("text=关于完善科技型中小企业融资支持的建议") if page.locator(
         "text=关于完善科技型中小企业融资支持的建议").count() else page.locator("a[href^='/proposals/']").first.click()
-    page.wait_for_selector(".bpmn-canvas svg")
-    page.wait_for_timeout(500)
+    # drawn: every canvas's status line is emptied (hidden) in the same callback that hides
+    # the bookkeeping steps, fits and marks the diagram (static/js/diagram.js)
+    page.wait_for_function("() => [...document.querySelectorAll('.bpmn-canvas')].every("
+                           "c => c.querySelector('svg') && c.querySelector('.bpmn-status').hidden)")
     committee.shot("dossier-diagram")
     hidden = page.evaluate("""() => ['count_consultation', 'start_consultation', 'init_handling', 'init_proposal']
         .map(id => [...document.querySelectorAll(`[data-element-id="${id}"]`)].map(e => getComputedStyle(e).display))""")
@@ -92,7 +94,10 @@ def test_the_decision_table_editor_speaks_chinese(person):
     page = designer.page
     page.goto(designer.base + "/designer/edit/approval_chain.dmn")
     page.wait_for_selector("td.input-cell[data-zh]")
-    page.wait_for_timeout(300)
+    # relabelled: the cells are marked 30 ms after dmn-js stops changing the table
+    # (static/js/designer/translate-zh.js), so wait until every truth value cell is
+    page.wait_for_function("() => [...document.querySelectorAll('td.input-cell, td.output-cell')]"
+                           ".every(e => !/^(True|False)$/.test(e.textContent.trim()) || e.dataset.zh)")
     designer.shot("approval-chain")
     untranslated = page.evaluate("""() => [
         ...[...document.querySelectorAll('.input-variable, .output-variable')]

@@ -7,7 +7,8 @@ from engine.tooling.demo import OPINION, consult, plan
 TITLE = "关于推进老旧小区加装电梯的建议"
 
 
-def test_submission_to_closure(person):
+def test_submission_to_closure(accounts):
+    person = accounts.person  # everyone in one tab, each opening their page before reading it
     chen = person("wy_chen")
     chen.page.goto(chen.base + "/proposals/new")
     chen.fill({"title": TITLE, "category": "urban", "body": "老旧小区老年人上下楼困难，加装电梯需求迫切。",
