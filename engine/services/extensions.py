@@ -63,7 +63,7 @@ def request_extension(uow: UnitOfWork, rt: Runtime, user: User, proposal_id: int
     if fields.get("cross_year_note"):
         log(session, proposal, "cross_year", user, "跨年度办理说明（报提案委员会备案）", unit_id=user.unit_id,
             data={"cross_year_note": fields["cross_year_note"]}, at=now)
-        notify.enqueue(session, rt.region, extension_tasks.people_of(session, proposal), "extension", "跨年度办理说明",
+        notify.enqueue(session, rt.region, extension_tasks.people_and_committee(session, proposal), "extension", "跨年度办理说明",
                        fields["cross_year_note"], proposal_id=proposal_id, now=now)
     definition = rt.current_definition(session)
     bundle = rt.bundle_for(definition)

@@ -70,11 +70,9 @@ def _apply_chunk(database: Database, rt: Runtime, user_id: int, rows: list, firs
     """Rows numbered from `first`, in one transaction, each in its own savepoint."""
     with UnitOfWork(database) as uow:
         session = uow.session
-        if session.get_bind().dialect.name == "sqlite":
-            # the driver would begin only at the first write, and a savepoint outside a transaction
-            # would commit on release: take the write lock now, so that the savepoints nest
-            session.connection().exec_driver_sql("BEGIN IMMEDIATE")
-            session.info[case_lock.WRITE_LOCKED] = True  # (the steps need no lock of their own)
+        # SQLite: the write lock from the start, so that the savepoints nest (the driver would begin
+        # only at the first write, and a savepoint outside a transaction would commit on release)
+        case_lock.lock_for_writing(session)
         batch_cache.start(session)  # unit names and task recipients read once for the chunk's steps
         user = stored(session, User, user_id)
         # (each row's case is locked together with its definition's hash, and the parsed
@@ -141,7 +139,6 @@ def _apply(uow: UnitOfWork, rt: Runtime, user: User, row: object, result: dict) 
     except InvalidForm as err:
         raise InvalidForm(f"交办：{err.message}", err.errors) from None
     return True
-
 
 
 _TASK_AND_PROPOSAL = (select(OpenTask, Proposal).join(Proposal, Proposal.id == OpenTask.proposal_id)

@@ -12,8 +12,16 @@ from sqlalchemy.orm import Session
 from engine.model.tables import Case, ProcessDefinition
 
 PROPOSAL_PROCESS = "proposal"
-# session.info key: set by a caller whose SQLite transaction holds the write lock from its start
-WRITE_LOCKED = "cppcc_write_locked"
+_WRITE_LOCKED = "cppcc_write_locked"  # session.info key: `lock_for_writing` took SQLite's write lock
+
+
+def lock_for_writing(session: Session) -> None:
+    """Begin the session's transaction holding the write lock (SQLite: BEGIN IMMEDIATE; on
+    PostgreSQL nothing: rows are locked one by one). Call it before anything is read; the steps
+    of the transaction then take no lock of their own on SQLite."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        session.info[_WRITE_LOCKED] = True
 
 
 def lock_case(session: Session, case_id: int, skip_locked: bool = False) -> Case | None:
@@ -26,7 +34,7 @@ def lock_case(session: Session, case_id: int, skip_locked: bool = False) -> Case
     so that what it reads next is what the previous writer committed."""
     table = cast(Table, Case.__table__)
     if session.get_bind().dialect.name != "postgresql":
-        if session.info.get(WRITE_LOCKED):  # the transaction began with the write lock (BEGIN IMMEDIATE)
+        if session.info.get(_WRITE_LOCKED):  # the transaction holds the write lock (lock_for_writing)
             return _read(session, case_id)
         taken = session.execute(table.update().where(table.c.id == case_id).values(id=table.c.id))
         return _read(session, case_id) if cast(CursorResult, taken).rowcount else None

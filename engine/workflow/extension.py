@@ -108,7 +108,8 @@ def lock_proposal_case(session: Session, proposal_id: int) -> Case | None:
     return steps.lock_case(session, case_id) if case_id is not None else None
 
 
-def people_of(session: Session, proposal: Proposal) -> list[User]:
+def people_and_committee(session: Session, proposal: Proposal) -> list[User]:
+    """Who is told of a cross-year handling note: the proposal's people and the committee's staff."""
     names = session.scalars(select(ProposalPerson.username).where(ProposalPerson.proposal_id == proposal.id))
     committee = notify.recipients_for(session, "committee")
     return list(session.scalars(select(User).where(User.username.in_(list(names))))) + committee

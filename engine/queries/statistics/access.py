@@ -73,7 +73,7 @@ def year_of(text: object) -> int:
     """A year parameter (this year when empty); a bad one is an EngineError naming `year`."""
     if text in (None, ""):
         return compute.china_year()
-    year = limits.parse_year(text if isinstance(text, (int, str)) else str(text))
+    year = limits.parse_year(text)
     if year is None:
         raise EngineError("年度不正确", errors=[{"field": "year", "message": "年度应为四位年份，如 2026"}])
     return year
