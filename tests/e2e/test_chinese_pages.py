@@ -76,10 +76,12 @@ def test_the_dossier_diagram_leaves_out_bookkeeping_steps(person):
     page.goto(committee.base + "/proposals")
     page.click("text=关于完善科技型中小企业融资支持的建议") if page.locator(
         "text=关于完善科技型中小企业融资支持的建议").count() else page.locator("a[href^='/proposals/']").first.click()
+    page.wait_for_url(re.compile(r".*/proposals/\d+$"))  # the dossier, not the list the click left
     # drawn: every canvas's status line is emptied (hidden) in the same callback that hides
-    # the bookkeeping steps, fits and marks the diagram (static/js/diagram.js)
-    page.wait_for_function("() => [...document.querySelectorAll('.bpmn-canvas')].every("
-                           "c => c.querySelector('svg') && c.querySelector('.bpmn-status').hidden)")
+    # the bookkeeping steps, fits and marks the diagram (static/js/diagram.js); there are canvases
+    page.wait_for_function("() => { const cs = [...document.querySelectorAll('.bpmn-canvas')];"
+                           " return cs.length > 0 && cs.every("
+                           "c => c.querySelector('svg') && c.querySelector('.bpmn-status').hidden); }")
     committee.shot("dossier-diagram")
     hidden = page.evaluate("""() => ['count_consultation', 'start_consultation', 'init_handling', 'init_proposal']
         .map(id => [...document.querySelectorAll(`[data-element-id="${id}"]`)].map(e => getComputedStyle(e).display))""")
