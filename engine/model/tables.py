@@ -318,33 +318,6 @@ class DeadlineExtension(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
-class LoginSession(Base):
-    """A login that is still valid: a page session or an API token. The cookie or token
-    carries a random secret; only its SHA-256 is stored. Logging out deletes the row, so a
-    copied cookie or token stops working at once."""
-
-    __tablename__ = "login_sessions"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(10))  # page | api
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
-
-
-class LoginFailure(Base):
-    """One failed login, kept for the lockout window: the limits per account and per
-    address are counted here, so every server process of the database agrees."""
-
-    __tablename__ = "login_failures"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(80))  # as typed (cut to 80 characters)
-    address: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
-    __table_args__ = (Index("ix_login_failures_username", "username", "at"),
-                      Index("ix_login_failures_address", "address", "at"))
-
-
 class Incident(Base):
     """A case found stalled (异常案件): not completed, yet with no open task and no armed
     timer, so nothing would ever move it on. Written by the step that left it so
@@ -369,5 +342,7 @@ def describe_attachment(row: "Attachment") -> dict:
             "task_id": row.task_id, "field": row.field, "url": f"/api/attachments/{row.id}"}
 
 
-# tables of the plenary and disclosure features, in their own module (same Base)
+# tables in modules of their own (same Base), re-exported here: the plenary's, disclosure's and
+# assessment's; the logins'
+from engine.model.tables_login import LoginFailure, LoginSession  # noqa: E402,F401
 from engine.model.tables_public import AssessmentAdjustment, AssessmentSnapshot, ProposalSimilarity, Publication  # noqa: E402,F401
