@@ -21,6 +21,7 @@
     cppcc db-upgrade [--check|--sql] | db-revision -m MSG   schema migrations (alembic; api/cli/schema.py)
     cppcc replay ...            a year of cases against a candidate version or region (api/cli/replay.py)
     cppcc report --year Y OUT.docx | statistics   the annual report and the year's figures (api/cli/statistics.py)
+    cppcc sweep-uploads [--dry-run]   remove uploaded files no attachment refers to (api/cli/uploads.py)
 
 The region is CPPCC_REGION (or --region; default: regions/default).
 
@@ -47,6 +48,7 @@ from api.cli import (
     replay as cli_replay,
     schema as cli_schema,
     statistics as cli_statistics,
+    uploads as cli_uploads,
     versions as cli_versions,
 )
 from api.cli.processes import serve_processes
@@ -274,6 +276,7 @@ def main(argv=None) -> int:
     cli_schema.register(sub)
     cli_plenary.register(sub)
     cli_statistics.register(sub)
+    cli_uploads.register(sub)
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env(database_url=args.database_url, region=args.region)

@@ -6,7 +6,9 @@ their content, never by anything the uploader chose. An upload is streamed in
 chunks into a temporary file in the upload directory, checked (size, type,
 content) on the way, and moved into place with `os.replace` only once it has
 passed every check and its row is flushed: a refused upload leaves no file and
-no row. Identical files uploaded twice share one stored file.
+no row. A batch is all or none: when a later file is refused the rows roll back, and the
+files placed before it stay until `cppcc sweep-uploads` (engine/services/upload_sweep.py)
+removes them. Identical files uploaded twice share one stored file.
 
 Who may see an attachment is decided in engine/rules/permissions.py: whoever may see
 the proposal and the step the file belongs to (a draft's file is not shown to

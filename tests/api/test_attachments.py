@@ -279,3 +279,31 @@ def test_check_attachment_ids(app, api, world):
         assert len(problems) == 4 and all(p.startswith("附件 ID 应为整数") for p in problems)
         # the same message whether it exists elsewhere or not at all: no probing other proposals
         assert check([other])[0].replace(str(other), "N") == check([999999])[0].replace("999999", "N")
+
+
+def test_the_sweep_command_removes_what_a_refused_batch_left_and_keeps_every_attachment(app, api, world, capsys,
+                                                                                         monkeypatch):
+    from api.cli import main
+    p3 = world["p3"]
+    assert upload(api, "tw_li", p3).status_code == 201
+    settings = app.extensions["cppcc"]["settings"]
+    left = b"%PDF-1.4\n% placed, then its batch was refused\n%%EOF\n"
+    with UnitOfWork(app.extensions["cppcc"]["db"]) as uow, pytest.raises(InvalidForm):
+        tw = uow.session.scalar(select(User).where(User.username == "tw_li"))
+        attachments.upload_attachments(uow, settings, tw, p3, [("附件.pdf", io.BytesIO(left), None),
+                                                               ("病毒.exe", io.BytesIO(b"MZ"), None)])
+    files = stored_files(app)
+    assert len(files) == 2 and attachment_rows(app) == 1  # the refused batch's first file stayed
+    for path in files:
+        os.utime(path, (0, 0))  # long ago
+    monkeypatch.setenv("CPPCC_UPLOAD_DIR", str(settings.upload_dir))
+    url = settings.database_url
+    assert main(["--database-url", url, "sweep-uploads", "--dry-run"]) == 0
+    assert "可清理 1 个文件" in capsys.readouterr().out and len(stored_files(app)) == 2
+    assert main(["--database-url", url, "sweep-uploads"]) == 0
+    out = capsys.readouterr().out
+    assert "已清理 1 个文件" in out and "保留 1 个" in out
+    [kept] = stored_files(app)
+    assert kept.read_bytes() == PDF
+    assert api.client.get(api.get("tw_li", f"/api/proposals/{p3}/attachments").get_json()["items"][0]["url"],
+                          headers=api.headers("tw_li")).data == PDF

@@ -27,7 +27,7 @@ def upload(uow, settings, *files, proposal_id=1, **options):
 
 def refusal(settings, *files, **options) -> str:
     """The message of a refused upload, which left no row (nothing committed) and, for a
-    single file, no file (a batch's files placed before the refused one stay on disk)."""
+    single file, no file (a batch's files placed before the refused one stay on disk until swept: test_upload_sweep.py)."""
     uow = FakeUnitOfWork(COMMITTEE, proposal())
     with pytest.raises(InvalidForm) as raised:
         upload(uow, settings, *files, **options)
