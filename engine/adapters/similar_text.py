@@ -8,7 +8,7 @@ typed) are compared with the titles.
 
 One `TextIndex` per database is kept in the process (`index_for`): it reads
 the proposals once, then only those added since (by id), so each lookup costs
-one small query plus a sparse matrix product. The inverse document
+one small query plus a few sparse matrix products. The inverse document
 frequencies are re-weighted when the corpus has grown by a tenth; rows added in
 between are weighted with the previous ones (a small drift, never a wrong
 answer). Several processes each keep their own index of the same table.
@@ -79,13 +79,15 @@ class TextIndex:
     """The proposals of one database, vectorised: full texts and titles."""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # held by whoever refreshes or asks (engine/services/similarity.py)
+        self._query = np.zeros(N_FEATURES, dtype=np.float32)  # the dense query vector, zeroed after each use
         self._reset()
 
     def _reset(self) -> None:
         """Forget every indexed proposal."""
         self.ids: list[int] = []
         self.years: list[int] = []
+        self._ids_array = np.zeros(0, dtype=np.int64)  # `ids` as an array, for the filters of `similar`
         self.last_id = 0
         self._full: list = []  # raw count blocks (CSR)
         self._titles: list = []
@@ -125,11 +127,24 @@ class TextIndex:
         np.add.at(self._df_titles, titles.indices, 1)
         self.ids += [r[0] for r in rows]
         self.years += [r[4] for r in rows]
+        self._ids_array = np.concatenate([self._ids_array, np.fromiter((r[0] for r in rows), np.int64, len(rows))])
         self.last_id = rows[-1][0]
         if self._weighted is None or len(self.ids) > self._weighted_n * (1 + REWEIGHT_GROWTH):
             self._reweight()
         else:
             self._recent.append((self._weigh(full, self._idf), self._weigh(titles, self._idf_titles)))
+            self._merge_recent()
+
+    def _merge_recent(self) -> None:
+        """Keep the blocks added since the last re-weighting few: the last two are stacked into
+        one while the one before holds no more than twice the rows of the last (as a
+        log-structured store merges its runs), so a query multiplies O(log n) blocks, not one
+        per proposal added, and each row is copied O(log n) times."""
+        from scipy import sparse
+        recent = self._recent
+        while len(recent) >= 2 and recent[-2][0].shape[0] <= 2 * recent[-1][0].shape[0]:
+            (full_a, titles_a), (full_b, titles_b) = recent[-2], recent.pop()
+            recent[-1] = (sparse.vstack([full_a, full_b]).tocsr(), sparse.vstack([titles_a, titles_b]).tocsr())
 
     def _reweight(self) -> None:
         from scipy import sparse  # with scikit-learn, on first use (see _vectorizer)
@@ -137,7 +152,8 @@ class TextIndex:
         self._idf, self._idf_titles = _idf(self._df, n), _idf(self._df_titles, n)
         full, titles = sparse.vstack(self._full).tocsr(), sparse.vstack(self._titles).tocsr()
         self._full, self._titles = [full], [titles]
-        self._weighted = (self._weigh(full, self._idf), self._weigh(titles, self._idf_titles))
+        # column-major: a query reads only the columns of its own n-grams (an inverted index)
+        self._weighted = (self._weigh(full, self._idf).tocsc(), self._weigh(titles, self._idf_titles).tocsc())
         self._weighted_n, self._recent = n, []
 
     @staticmethod
@@ -162,17 +178,23 @@ class TextIndex:
         if self._weighted is None:
             raise RuntimeError("the index was not weighted (refresh first)")
         weighted = self._weigh(_counts([text]), idf)
-        query = np.zeros(N_FEATURES, dtype=np.float32)  # dense: each block's product is then O(its entries)
+        # the re-weighted rows: only the columns of the query's n-grams are read, O(their entries)
+        main = np.asarray(self._weighted[which][:, weighted.indices] @ weighted.data).ravel()
+        if not self._recent:
+            return main
+        query = self._query  # the few rows added since, row-major, against a dense query vector
         query[weighted.indices] = weighted.data
-        blocks = [self._weighted[which], *(pair[which] for pair in self._recent)]
-        return np.concatenate([np.asarray(block @ query).ravel() for block in blocks])
+        try:
+            return np.concatenate([main, *(np.asarray(pair[which] @ query).ravel() for pair in self._recent)])
+        finally:
+            query[weighted.indices] = 0.0  # zero again for the next query (callers hold `lock`)
 
     def similar(self, text: str, limit: int, min_score: float, title_only: bool = False,
                 exclude: int | None = None, before: int | None = None) -> list[tuple[int, float]]:
         """The best (proposal id, score) pairs, best first: at least `min_score`, not `exclude`,
         only ids below `before` when given (earlier proposals)."""
         scores = self.scores(text, title_only)
-        ids = np.asarray(self.ids)
+        ids = self._ids_array
         keep = scores >= min_score
         if exclude is not None:
             keep &= ids != exclude

@@ -38,3 +38,23 @@ def test_an_indexed_text_is_its_own_best_match_with_score_one():
     for n in (0, 35):
         found = index.similar(similar_text.full_text(*rows[n][1:4]), 3, 0.2)
         assert found[0][0] == rows[n][0] and abs(found[0][1] - 1.0) < 1e-3
+
+
+def test_rows_added_one_at_a_time_stay_in_few_blocks_and_score_as_one_matrix_would():
+    """The rows added since the last re-weighting are merged as they come (O(log n) blocks), and a
+    query's scores, read column by column from the re-weighted rows, equal one product of the
+    query with every weighted row."""
+    texts = [f"{p['title']} {p['body']} {p['suggestions']}" for p in session_proposals(400, pairs=20, seed=5)]
+    index = TextIndex()
+    rows = [(n + 1, text[:20], text, "", 2026) for n, text in enumerate(texts)]
+    index.add(rows[:300])
+    for row in rows[300:329]:  # under the tenth of growth that re-weights
+        index.add([row])
+    assert index._weighted_n == 300 and sum(pair[0].shape[0] for pair in index._recent) == 29
+    assert len(index._recent) <= 5  # 29 rows: at most one block per bit
+    from scipy import sparse
+    every = sparse.vstack([index._weighted[0].tocsr(), *(pair[0] for pair in index._recent)]).tocsr()
+    query = TextIndex._weigh(_counts([similar_text.full_text(*rows[320][1:4])]), index._idf)
+    expected = np.asarray((every @ query.T).todense()).ravel()
+    assert np.allclose(index.scores(similar_text.full_text(*rows[320][1:4])), expected, atol=1e-6)
+    assert not index._query.any()  # the dense query vector is zero again for the next one
