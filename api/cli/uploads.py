@@ -3,7 +3,7 @@
     cppcc sweep-uploads [--dry-run] [--grace-hours H]
         remove the stored files of uploads that never committed (a refused batch, a killed
         request), older than H hours (default 24); --dry-run lists them and removes nothing.
-        Meant to run daily (cron or a systemd timer: docs/operations.md).
+        The timer worker runs the same sweep daily; this is the sweep by hand (docs/operations.md).
 """
 import argparse
 from datetime import timedelta

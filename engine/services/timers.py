@@ -15,7 +15,8 @@ A definition version is read and looked up once per round, not once per case.
 """
 import logging
 import threading
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy import select, update
@@ -26,6 +27,7 @@ from engine.adapters.db import Database, UnitOfWork, lost_to_concurrent
 from engine.model import clock
 from engine.model.errors import Conflict, EngineError
 from engine.model.tables import Case, Proposal, Unit
+from engine.services.upload_sweep import sweep_uploads
 from engine.workflow import faults, step as steps
 from engine.workflow.runtime import Runtime
 
@@ -33,6 +35,8 @@ log = logging.getLogger(__name__)
 BATCH = 20  # due cases fired in one transaction (PostgreSQL: the rows of one batch are locked)
 # SQLite has one writer: a batch holds the database's write lock, so keep it short for people's steps
 SQLITE_BATCH = 4
+# the worker's sweep of unreferenced upload files: an hour after it starts, then daily
+SWEEP_AFTER, SWEEP_EVERY = timedelta(hours=1), timedelta(days=1)
 
 
 def due_cases(session: Session, now: datetime, limit: int = 50, lock: bool = False) -> list[int]:
@@ -168,12 +172,15 @@ def _claim(session: Session, now: datetime, size: int, tried: set) -> tuple[list
 
 
 class Worker:
-    """Runs `run_once` every `interval` seconds until stopped (a thread or the foreground)."""
+    """Runs `run_once` every `interval` seconds until stopped (a thread or the foreground), and
+    once a day sweeps the upload directory of files no attachment refers to
+    (engine/services/upload_sweep.py), the first time SWEEP_AFTER after it starts."""
 
     def __init__(self, database: Database, rt: Runtime, interval: float = 30.0, who: str = "cppcc worker") -> None:
         self.database, self.rt, self.interval, self.who = database, rt, interval, who
         self._stop = threading.Event()
         self._held: worker_lock.Held | bool | None = None
+        self._next_sweep = time.monotonic() + SWEEP_AFTER.total_seconds()
 
     def claim(self) -> None:
         """Become the database's worker: on SQLite take its worker lock, or raise
@@ -192,7 +199,21 @@ class Worker:
                              result["cases"], result["fired"], result["failed"])
             except Exception:  # keep the worker alive; the case stays due and is retried
                 log.exception("定时任务本轮出错，下一轮重试")
+            if time.monotonic() >= self._next_sweep:
+                self.sweep()
             self._stop.wait(self.interval)
+
+    def sweep(self) -> None:
+        """Sweep the upload directory now (logged), and again a day later; errors are logged."""
+        self._next_sweep = time.monotonic() + SWEEP_EVERY.total_seconds()
+        try:
+            with UnitOfWork(self.database) as uow:
+                result = sweep_uploads(uow.session, self.rt.settings)
+        except Exception:
+            log.exception("清理无引用的上传文件时出错，明天再试")
+            return
+        if result.removed:
+            log.info("已清理无附件引用的上传文件 %d 个（%d 字节）", len(result.removed), result.removed_bytes)
 
     def run_once(self) -> dict:
         """One round (after claiming the database): due timers, then due notifications."""
