@@ -7,8 +7,10 @@ engine all agree on what time it is. Every time is an aware UTC datetime.
 `now()` is the time of the proposals' story (what pages show, when steps happen
 and timers fire); `real_now()` is the outside world's, when outgoing e-mail and
 SMS are due. They differ only under the demo's clock (engine/tooling/demo_clock.py),
-which is real time moved forward; a test's MovableClock moves both.
+which is real time moved forward; a test's MovableClock moves both. `os_seconds()` is the
+operating system's time, for comparing with the times it stamps on files and tasks.
 """
+import time
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Protocol
 
@@ -76,6 +78,13 @@ def now() -> datetime:
 def real_now() -> datetime:
     """The outside world's now (aware UTC): when outgoing messages are due."""
     return _current.real_now()
+
+
+def os_seconds() -> float:
+    """The operating system's time in seconds since the epoch, whatever clock is in use: what
+    the files' modification times and SpiffWorkflow's task stamps (`last_state_change`) are
+    measured in, for comparing with those only (never the time of a proposal's story)."""
+    return time.time()
 
 
 def utc_iso(moment: datetime | None) -> str | None:

@@ -16,9 +16,9 @@ does:
   committed its row since is found there, and the file is put back. Files are named by their
   content, so putting one back over a copy placed meanwhile changes nothing.
 
-File ages are the operating system's (the files' modification times against the real clock,
-`clock.real_now`), never the demo's moved clock: under that clock every new file would look
-old. The database is read only (no transaction to commit); nothing here deletes a row.
+File ages are the operating system's (the files' modification times against
+`clock.os_seconds`), never a moved clock's (the demo's, a test's): under one every new file
+could look old. The database is read only (no transaction to commit); nothing here deletes a row.
 """
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def sweep_uploads(session: Session, settings: Settings, grace: timedelta = DEFAU
     result = SweepResult()
     if not root.is_dir():
         return result
-    cutoff = clock.real_now().timestamp() - grace.total_seconds()
+    cutoff = clock.os_seconds() - grace.total_seconds()
     if not dry_run:
         _put_back_aside(root)
     stored = list(_stored_files(root))

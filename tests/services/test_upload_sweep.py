@@ -108,3 +108,18 @@ def test_a_file_an_upload_claims_while_it_is_checked_is_put_back(settings, uploa
     result = sweep_uploads(session, settings)
     assert len(asked) == 2 and result.removed == [] and result.put_back == 1
     assert stored(settings, LEFT).read_bytes() == LEFT and not list(settings.upload_dir.rglob(f"*{ASIDE}"))
+
+
+def test_file_ages_are_the_operating_systems_whatever_clock_the_engine_uses(settings, uploads):
+    """Under a clock moved years ahead (the demo's, a test's) a file placed just now is still new."""
+    from datetime import UTC, datetime
+
+    from engine.model import clock
+    age(stored(settings, LEFT), 0)
+    previous = clock.current()
+    clock.use(clock.MovableClock(datetime(2040, 1, 1, tzinfo=UTC)))
+    try:
+        assert sweep_uploads(uploads.session, settings).removed == []
+    finally:
+        clock.use(previous)
+    assert stored(settings, LEFT).exists()
