@@ -60,6 +60,9 @@ class Step:
         self.uow, self.session, self.rt, self.case, self.proposal, self.bundle, self.user = (
             uow, uow.session, rt, case, proposal, bundle, user)
         self.now = clock.now()
+        # SpiffWorkflow stamps a task's state changes with the operating system's time; a task
+        # stamped before this step began has data a former step already checked (`_check_storable`)
+        self.began = clock.os_seconds()
         self.completed = 0
         self._open_stages: list = []
         self.last_step: tuple[str, str | None] | None = None  # (title, username or None) of the last thing done in this step
@@ -239,7 +242,7 @@ class Step:
         self.case.completed = workflow.is_completed()
         self.case.completed_tasks += self.completed
         self.case.next_timer_at = next_timer(workflow)
-        _check_storable(workflow)
+        _check_storable(workflow, since=self.began)
         self.rt.states.store(self.case, workflow)
         self.case.updated_at = self.now
         self._write_case()
@@ -281,10 +284,17 @@ class Step:
         return self.proposal.status
 
 
-def _check_storable(workflow: BpmnWorkflow) -> None:
-    """Refuse, naming the task, data that cannot be stored (a DMN result or a script left a set...)."""
+def _check_storable(workflow: BpmnWorkflow, since: float = 0.0) -> None:
+    """Refuse, naming the task, data that cannot be stored (a DMN result or a script left a set...).
+
+    Only the tasks whose state changed at `since` or later (SpiffWorkflow's `last_state_change`,
+    the operating system's seconds) are looked at: a task's data changes only with its state
+    (it runs, or takes its parents' data as it becomes ready or waits), so the others'
+    data is what an earlier step checked and stored (on a big case it was most of the walk)."""
     for wf in (workflow, *workflow.subprocesses.values()):
         for task in wf.tasks.values():
+            if task.last_state_change < since:
+                continue
             why = unstorable(task.data)
             if why:
                 raise faults.diagram_fault(ValueError(f"任务数据中有无法保存的值：{why}"), task)
