@@ -17,6 +17,8 @@ tasks completed per second, and the time of one case on one side; then the
 best repetition.
 """
 import argparse
+import os
+import resource
 import shutil
 import tempfile
 import time
@@ -38,18 +40,25 @@ def deputy_everywhere(processes_dir: Path, into: Path) -> Path:
     return folder
 
 
-def measure(cases: int, year: int, seed: str, baseline, candidate, region) -> dict:
-    """One timed replay: generation and replay seconds, rates, and the report's task counts."""
+def measure(cases: int, year: int, seed: str, baseline, candidate, region, workers: int = 1) -> dict:
+    """One timed replay: generation and replay seconds, rates, and the report's task counts; the
+    CPU time is this process's and its worker processes' (`workers` > 1)."""
     start = time.perf_counter()
     year_cases = replay.generate_year(region, cases, year, seed)
     generated = time.perf_counter() - start
-    start, cpu = time.perf_counter(), time.process_time()
-    report = replay.replay(year_cases, baseline, candidate)
-    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    start, cpu = time.perf_counter(), _cpu()
+    report = replay.replay(year_cases, baseline, candidate, workers=workers)
+    elapsed, cpu = time.perf_counter() - start, _cpu() - cpu
     tasks = report["sides"]["baseline"]["tasks"] + report["sides"]["candidate"]["tasks"]
     return {"generate_s": generated, "replay_s": elapsed, "cpu_s": cpu, "cases_per_s": cases / elapsed, "tasks": tasks,
             "tasks_per_s": tasks / elapsed, "ms_per_case_side": elapsed * 1000 / (2 * cases),
             "changed": len(report["changed"]), "errors": len(report["errors"])}
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished child processes (replay's workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main(argv=None):
@@ -61,6 +70,8 @@ def main(argv=None):
     parser.add_argument("--processes", type=Path, help="candidate diagrams (default: deputy approval for every reply)")
     parser.add_argument("--region", help="candidate region code")
     parser.add_argument("--repeat", type=int, default=1, help="repetitions (default 1)")
+    parser.add_argument("--workers", default="1",
+                        help="worker processes, or several to compare in one run: 1,2 (default 1)")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     rt = Runtime(settings)
@@ -71,18 +82,21 @@ def main(argv=None):
         baseline = replay.baseline_side(rt)
         print(f"baseline {baseline.bundle.hash} ({rt.region.code}), candidate {candidate.bundle.hash} "
               f"({candidate.region.code}); {args.cases} generated cases, each run on both sides")
-        rows = []
+        counts = [int(w) for w in str(args.workers).split(",")]
+        rows: dict[int, list] = {w: [] for w in counts}
         for n in range(args.repeat):
-            row = measure(args.cases, args.year, args.seed, baseline, candidate, rt.region)
-            rows.append(row)
-            print(f"run {n + 1}: generate {row['generate_s']:.2f} s, replay {row['replay_s']:.1f} s "
-                  f"(CPU {row['cpu_s']:.1f} s), "
-                  f"{row['cases_per_s']:.1f} cases/s, {row['tasks_per_s']:.0f} user tasks/s "
-                  f"({row['tasks']} tasks), {row['ms_per_case_side']:.1f} ms per case per side; "
-                  f"{row['changed']} paths changed, {row['errors']} errors")
-    best = max(rows, key=lambda r: r["cases_per_s"])
-    print(f"best: {best['cases_per_s']:.1f} cases/s ({best['replay_s']:.1f} s for {args.cases} cases)")
-
+            for workers in counts:  # the worker counts take turns: compared under the same load
+                row = measure(args.cases, args.year, args.seed, baseline, candidate, rt.region, workers)
+                rows[workers].append(row)
+                print(f"run {n + 1}, {workers} worker process(es): generate {row['generate_s']:.2f} s, "
+                      f"replay {row['replay_s']:.1f} s (CPU {row['cpu_s']:.1f} s), "
+                      f"{row['cases_per_s']:.1f} cases/s, {row['tasks_per_s']:.0f} user tasks/s "
+                      f"({row['tasks']} tasks), {row['ms_per_case_side']:.1f} ms per case per side; "
+                      f"{row['changed']} paths changed, {row['errors']} errors; load {os.getloadavg()[0]:.1f}")
+    for workers, done in rows.items():
+        best = max(done, key=lambda r: r["cases_per_s"])
+        print(f"best with {workers} worker process(es): {best['cases_per_s']:.1f} cases/s "
+              f"({best['replay_s']:.1f} s for {args.cases} cases, {args.cases / best['cpu_s']:.1f} cases per CPU second)")
 
 if __name__ == "__main__":
     main()

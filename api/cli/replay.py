@@ -9,9 +9,11 @@ A candidate is any mix of --processes DIR (a folder of .bpmn/.dmn files),
 --version HASH (a stored version), and --region CODE or --region-dir DIR (a
 region profile, whose decisions/ tables replace those of the same name). The
 baseline is the files on disk with the instance's region. Nothing is written
-to the database.
+to the database. The cases are shared out among --workers processes (default:
+one per core; engine/replay/parallel.py), with the same report as one process.
 """
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -44,6 +46,8 @@ def register(subparsers) -> None:
     p.add_argument("--json", type=Path, metavar="FILE", help="把完整结果（含每件案件）写入 JSON 文件")
     p.add_argument("--limit", type=int, default=20, help="表中最多列出的路径变化案件数（默认 20）")
     p.add_argument("--quiet", action="store_true", help="不显示进度")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
+                   help="同时回放的进程数（默认为本机 CPU 核数；1 为只用本进程）")
     p.set_defaults(func=cmd_replay)
 
 
@@ -95,7 +99,12 @@ def _run(args, settings) -> int:
     if not cases:
         print("没有可回放的案件")
         return 0
-    report = replay.replay(cases, baseline, candidate, versions, about, progress=None if args.quiet else _progress)
+    if args.workers < 1:
+        raise ValueError("--workers 应为至少 1 的进程数")
+    if database is not None:  # read: the worker processes forked for the replay inherit no connection
+        database.engine.dispose()
+    report = replay.replay(cases, baseline, candidate, versions, about, progress=None if args.quiet else _progress,
+                           workers=args.workers)
     if not args.quiet:
         print(file=sys.stderr)
     print(replay.format_report(report, args.limit))

@@ -22,11 +22,13 @@ imports it but the entry points.
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from engine.definitions.bundle import build_bundle, file_origins, read_files, region_decisions
 from engine.model import clock
 from engine.model.errors import DefinitionError
 from engine.model.settings import Settings
+from engine.replay import parallel
 from engine.replay.recorded import RecordedCase, recorded_cases
 from engine.replay.report import build_report, format_report
 from engine.replay.run import CaseRun, Side
@@ -70,25 +72,29 @@ def candidate_side(settings: Settings, processes_dir: str | Path | None = None, 
 
 
 def replay(cases: list, baseline: Side, candidate: Side, versions: dict | None = None, about: dict | None = None,
-           progress: Callable[[int, int], object] | None = None) -> dict:
+           progress: Callable[[int, int], object] | None = None, workers: int = 1) -> dict:
     """Run every case on both sides and return the report (engine/replay/report.py).
 
     `versions` ({hash: files}) holds the versions recorded cases ran on: each
     recorded case is first replayed on its own version at its recorded times
     (engine/replay/recorded.py). `progress(done, total)` is called after each case.
+    `workers` > 1 shares the cases out among that many forked processes, from a
+    command-line process only (engine/replay/parallel.py); the report is the same.
     """
     previous = clock.current()
     clock.use(clock.MovableClock())
     known = set(baseline.bundle.user_tasks)
     references: dict[str, Side | None] = {baseline.bundle.hash: baseline}
+
+    def run_one(case: Any) -> tuple[dict, dict]:
+        if isinstance(case, RecordedCase):
+            return _recorded(case, baseline, candidate, references, versions or {})
+        return (CaseRun(baseline, case, case.answers(baseline.forms, known), case.horizon).run(),
+                CaseRun(candidate, case, case.answers(candidate.forms, known), case.horizon).run())
+
     results_b, results_c = [], []
     try:
-        for n, case in enumerate(cases, 1):
-            if isinstance(case, RecordedCase):
-                b, c = _recorded(case, baseline, candidate, references, versions or {})
-            else:
-                b = CaseRun(baseline, case, case.answers(baseline.forms, known), case.horizon).run()
-                c = CaseRun(candidate, case, case.answers(candidate.forms, known), case.horizon).run()
+        for n, (b, c) in enumerate(parallel.run_cases(run_one, cases, parallel.usable_workers(workers, len(cases))), 1):
             results_b.append(b)
             results_c.append(c)
             if progress:
