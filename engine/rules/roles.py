@@ -8,6 +8,8 @@ from engine.model.errors import Forbidden
 from engine.model.tables import ProposalUnit, User
 
 UNIT_ROLES = {"unit_clerk", "unit_head"}
+# process designers read every proposal (to follow the cases on a version) but have no tasks
+SEE_ALL_ROLES = {"committee", "gov_office", "supervisor", "deputy_head", "designer"}
 SUPERVISION_ROLES = frozenset({"committee", "gov_office", "supervisor"})  # samples and overdue reports
 DESIGNER = "designer"  # the role that edits, deploys and migrates
 VERSION_READERS = {DESIGNER, "committee"}  # may see the versions and which cases run on each
