@@ -28,7 +28,7 @@ from engine.model import clock
 from engine.model.errors import Conflict, EngineError
 from engine.model.tables import Case, Proposal, Unit
 from engine.services.upload_sweep import sweep_uploads
-from engine.workflow import faults, step as steps
+from engine.workflow import batch_cache, faults, step as steps
 from engine.workflow.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -124,6 +124,7 @@ def fire_batch(database: Database, rt: Runtime, size: int, tried: set, bundles: 
     they are always fired one by one."""
     with UnitOfWork(database) as uow:
         session = uow.session
+        batch_cache.start(session)  # a batch changes no unit and no account: who is told is read once
         claimed, side = _claim(session, clock.now(), size, tried)
         ids = [case.id for case in claimed] + side
         if not ids:

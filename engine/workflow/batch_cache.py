@@ -1,8 +1,10 @@
-"""What a batch of steps in one transaction reads once (engine/services/plenary.py).
+"""What a batch of steps in one transaction reads once (engine/services/plenary.py, the timer
+worker's batches in engine/services/timers.py).
 
-A batch (批量审查交办: up to 50 rows, each its own case step, in one transaction)
-changes no units and no accounts, so the unit names a message names and the
-people a new task is told to are the same for all its steps. The batch marks its
+A batch (批量审查交办: up to 50 rows, each its own case step, in one transaction; a timer
+round's batch of due cases) changes no units and no accounts, so the unit names a message
+names and the people a new task, a reminder or an overdue notice is told to are the same for
+all its steps. The batch marks its
 session (`start`); `batch_shared` then keeps what a step read for the next
 steps of the same transaction. Outside a batch it reads every time.
 Imports: nothing of the project.
