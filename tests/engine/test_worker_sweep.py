@@ -1,13 +1,18 @@
 """The timer worker sweeps the upload directory of unreferenced files once a day
 (engine/services/timers.py `Worker`, engine/services/upload_sweep.py), on the real database."""
+import copy
 import os
 import time
+from dataclasses import replace
 
 from engine.services.timers import SWEEP_AFTER, Worker
 
 
-def test_the_worker_sweeps_an_old_unreferenced_file_when_its_sweep_is_due_and_then_waits_a_day(database, runtime, settings):
-    left = settings.upload_dir / "ab" / ("ab" + "0" * 62)
+def test_the_worker_sweeps_an_old_unreferenced_file_when_its_sweep_is_due_and_then_waits_a_day(database, runtime,
+                                                                                                tmp_path):
+    runtime = copy.copy(runtime)  # (this folder's runtime keeps the instance's upload folder: never sweep that)
+    runtime.settings = replace(runtime.settings, upload_dir=tmp_path / "uploads")
+    left = tmp_path / "uploads" / "ab" / ("ab" + "0" * 62)
     left.parent.mkdir(parents=True)
     left.write_bytes(b"placed by an upload that never committed")
     os.utime(left, (0, 0))
