@@ -23,11 +23,13 @@ from engine.workflow.runtime import Runtime
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory):
-    """Settings of the test instance: CPPCC_TEST_DATABASE_URL or a temporary SQLite file."""
+    """Settings of the test instance: CPPCC_TEST_DATABASE_URL or a temporary SQLite file, and
+    uploads in a temporary folder (never the instance's own)."""
     url = os.environ.get("CPPCC_TEST_DATABASE_URL")
+    folder = tmp_path_factory.mktemp("engine")
     if not url:
-        url = f"sqlite:///{tmp_path_factory.mktemp('engine') / 'engine.sqlite3'}"
-    return Settings.from_env(database_url=url)
+        url = f"sqlite:///{folder / 'engine.sqlite3'}"
+    return Settings.from_env(database_url=url, upload_dir=folder / "uploads")
 
 
 @pytest.fixture(scope="session")
