@@ -43,10 +43,13 @@ def _own_database_per_worker() -> None:
 
 _own_database_per_worker()
 
+import compiled_once  # noqa: E402
 from template_db import Runtimes, Templates, people_database  # noqa: E402
 
 from api import create_app  # noqa: E402  (after the hash setting above)
 from engine.model.settings import Settings  # noqa: E402
+
+compiled_once.install()  # URL rules and templates compiled once per process, not per app (tests/compiled_once.py)
 
 # The fixture chain: settings -> runtime -> database -> app -> client. A folder's conftest
 # replaces a link (tests/api: settings and accounts of its own; tests/engine: no app).
