@@ -35,7 +35,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as PoolTim
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine.adapters import schema
+from engine.adapters import json_text, schema
 from engine.model.errors import Conflict, EngineError
 from engine.model.settings import Settings
 from engine.model.tables import Base
@@ -90,7 +90,8 @@ class Database:
                 self.connect_args["options"] = (f"-c statement_timeout={round(limits.statement_timeout * 1000)} "
                                                 f"-c lock_timeout={round(limits.lock_timeout * 1000)}")
             kwargs.update(pool_pre_ping=True, pool_timeout=limits.pool_timeout)
-        self.engine = create_engine(url, connect_args=self.connect_args, **kwargs)
+        self.engine = create_engine(url, connect_args=self.connect_args, json_serializer=json_text.dumps,
+                                    json_deserializer=json_text.loads, **kwargs)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
