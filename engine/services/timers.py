@@ -190,8 +190,21 @@ class Worker:
             self._held = worker_lock.hold_worker(self.database, self.who) or True
 
     def run(self) -> None:
-        """Claim the database, then loop until `stop()`; errors are logged and the loop goes on."""
+        """Claim the database, then loop until `stop()`; errors are logged and the loop goes on.
+        A loop that ends gives the database's worker lock up (SQLite)."""
         self.claim()
+        try:
+            self._loop()
+        finally:
+            self.release()
+
+    def release(self) -> None:
+        """Stop being the database's worker (SQLite: its worker lock is given up); idempotent."""
+        held, self._held = self._held, None
+        if isinstance(held, worker_lock.Held):
+            held.release()
+
+    def _loop(self) -> None:
         while not self._stop.is_set():
             try:
                 result = self.run_once()

@@ -28,6 +28,7 @@ def test_the_committee_finds_a_stalled_case_under_its_nav(app, settings, monkeyp
     assert "关于改善老旧街区照明的建议" in row.inner_text() and "提交协办意见" in row.inner_text()
     assert "待处理" in row.inner_text() and "区规划和自然资源局" in row.inner_text()
     page.click("nav >> text=消息")
+    page.wait_for_url("**/notifications")  # the messages, not the incidents page the click left
     assert "异常案件" in page.inner_text("main")
     committee.shot("incident-message")
     member = person("wy_chen")

@@ -37,6 +37,8 @@ def test_submission_to_closure(accounts):
                                                "disclosure_consent": True}).submit("rate")
     tw.page.goto(tw.base + "/proposals")
     tw.page.click(f"text={TITLE}")
+    tw.page.wait_for_url(re.compile(r".*/proposals/\d+$"))  # the dossier, not the list the click left
+    tw.page.wait_for_load_state()
     tw.shot("dossier")
     html = tw.page.content()
     assert "已办结" in html and "A类（解决或采纳）" in html and "满意" in html

@@ -5,6 +5,7 @@ import os
 import time
 from dataclasses import replace
 
+from engine.adapters import worker_lock
 from engine.services.timers import SWEEP_AFTER, Worker
 
 
@@ -29,3 +30,4 @@ def test_the_worker_sweeps_an_old_unreferenced_file_when_its_sweep_is_due_and_th
         thread.join(timeout=10)
     assert not left.exists()
     assert worker._next_sweep - time.monotonic() > 23 * 3600  # the next one a day later
+    worker_lock.hold_worker(database, "next").release()  # a stopped worker gave the database's lock up
