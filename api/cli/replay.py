@@ -72,6 +72,8 @@ def _run(args, settings) -> int:
         raise ValueError("--generate 应为 1 到 100000 之间的件数")
     if not (args.processes or args.version or args.candidate_region or args.region_dir):
         raise ValueError("请指定候选：--processes 流程文件夹、--version 已存储的版本、--region/--region-dir 地区配置，可以组合")
+    if args.workers < 1:
+        raise ValueError("--workers 应为至少 1 的进程数")
     if args.processes and args.version:
         raise ValueError("--processes 与 --version 只能选择一个")
     rt = Runtime(settings)
@@ -99,8 +101,6 @@ def _run(args, settings) -> int:
     if not cases:
         print("没有可回放的案件")
         return 0
-    if args.workers < 1:
-        raise ValueError("--workers 应为至少 1 的进程数")
     if database is not None:  # read: the worker processes forked for the replay inherit no connection
         database.engine.dispose()
     report = replay.replay(cases, baseline, candidate, versions, about, progress=None if args.quiet else _progress,

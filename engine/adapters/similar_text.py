@@ -85,9 +85,8 @@ class TextIndex:
 
     def _reset(self) -> None:
         """Forget every indexed proposal."""
-        self.ids: list[int] = []
+        self.ids = np.zeros(0, dtype=np.int64)  # the indexed proposals' ids, in index order
         self.years: list[int] = []
-        self._ids_array = np.zeros(0, dtype=np.int64)  # `ids` as an array, for the filters of `similar`
         self.last_id = 0
         self._full: list = []  # raw count blocks (CSR)
         self._titles: list = []
@@ -125,9 +124,8 @@ class TextIndex:
         self._titles.append(titles)
         np.add.at(self._df, full.indices, 1)
         np.add.at(self._df_titles, titles.indices, 1)
-        self.ids += [r[0] for r in rows]
+        self.ids = np.concatenate([self.ids, np.fromiter((r[0] for r in rows), np.int64, len(rows))])
         self.years += [r[4] for r in rows]
-        self._ids_array = np.concatenate([self._ids_array, np.fromiter((r[0] for r in rows), np.int64, len(rows))])
         self.last_id = rows[-1][0]
         if self._weighted is None or len(self.ids) > self._weighted_n * (1 + REWEIGHT_GROWTH):
             self._reweight()
@@ -171,7 +169,7 @@ class TextIndex:
     # -- asking -----------------------------------------------------------------------------
     def scores(self, text: str, title_only: bool = False) -> np.ndarray:
         """Cosine similarity of `text` with every indexed proposal, in `self.ids` order."""
-        if not self.ids:
+        if not len(self.ids):
             return np.zeros(0, dtype=np.float32)
         which = 1 if title_only else 0
         idf = self._idf_titles if title_only else self._idf
@@ -194,7 +192,7 @@ class TextIndex:
         """The best (proposal id, score) pairs, best first: at least `min_score`, not `exclude`,
         only ids below `before` when given (earlier proposals)."""
         scores = self.scores(text, title_only)
-        ids = self._ids_array
+        ids = self.ids
         keep = scores >= min_score
         if exclude is not None:
             keep &= ids != exclude

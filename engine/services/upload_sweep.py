@@ -12,9 +12,10 @@ does:
   the grace period (a day by default: an upload in flight places its file moments before it
   commits), and a temporary file (`.upload-*.part`) older than the grace period;
 - a candidate is first renamed aside, then the database is asked again (each query sees what
-  is committed by then: both databases run at READ COMMITTED) and the file's age read again: an upload of the same content that placed it meanwhile (a fresh file) or has
-  committed its row since is found there, and the file is put back. Files are named by their
-  content, so putting one back over a copy placed meanwhile changes nothing.
+  is committed by then: both databases run at READ COMMITTED) and the file's age read again:
+  an upload of the same content that placed it meanwhile (a fresh file) or has committed its
+  row since is found there, and the file is put back. Files are named by their content, so
+  putting one back over a copy placed meanwhile changes nothing.
 
 File ages are the operating system's (the files' modification times against
 `clock.os_seconds`), never a moved clock's (the demo's, a test's): under one every new file
@@ -68,9 +69,7 @@ def sweep_uploads(session: Session, settings: Settings, grace: timedelta = DEFAU
     stored = list(_stored_files(root))
     referenced = _referenced(session, [digest for digest, _ in stored])
     for digest, path in stored:
-        if digest in referenced:
-            result.kept += 1
-        elif _older(path, cutoff):
+        if digest not in referenced and _older(path, cutoff):
             _remove(session, root, digest, path, cutoff, dry_run, result)
         else:
             result.kept += 1

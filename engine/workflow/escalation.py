@@ -29,6 +29,7 @@ from engine.definitions.bundle import ProcessBundle
 from engine.model.eventlog import log
 from engine.model.tables import Event, OpenTask, OverdueRecord, ProposalUnit, Rating, Unit, User
 from engine.profile.catalogue import Catalogue
+from engine.workflow import open_tasks
 from engine.workflow.batch_cache import batch_shared
 
 if TYPE_CHECKING:
@@ -116,9 +117,9 @@ def escalate(step: Step, kind: str, unit: str | None = None, due: str | None = N
     base_due = datetime.fromisoformat(due).astimezone(UTC) if due else step.now
     words = step.rt.region.catalogue
     label = words.label("deadline_kinds", kind, "action")
-    committee = list(_recipients(step.session, "committee"))
+    committee = list(open_tasks.recipients(step.session, "committee"))
     if step.proposal.is_key and step.proposal.supervising_leader:  # 重点提案: the supervising leader too
-        committee += _recipients(step.session, "deputy_head", assignee=step.proposal.supervising_leader)
+        committee += open_tasks.recipients(step.session, "deputy_head", assignee=step.proposal.supervising_leader)
     recorded = 0
     for party in _late(step, kind, unit, leads, since):
         owner = party.lead_unit or party.unit_id
@@ -212,7 +213,7 @@ def _late(step: Step, kind: str, unit: str | None, leads: bool = False, since: s
         if holding:
             people = []
             for t in holding:
-                people += [p for p in _recipients(session, t.role, t.unit_id, t.assignee) if p not in people]
+                people += [p for p in open_tasks.recipients(session, t.role, t.unit_id, t.assignee) if p not in people]
         else:  # a lead unit with nothing open towards the deadline: all its staff
             people = list(batch_shared(session, ("unit_staff", unit_id), partial(_unit_staff, session, unit_id)))
         parties.append(Party(unit_id, role, holder, lead_unit, people))
@@ -221,14 +222,6 @@ def _late(step: Step, kind: str, unit: str | None, leads: bool = False, since: s
 
 def _unit_staff(session: Session, unit_id: str | None) -> list[User]:
     return list(session.scalars(select(User).where(User.unit_id == unit_id, User.active.is_(True))))
-
-
-def _recipients(session: Session, role: str, unit_id: str | None = None, assignee: str | None = None) -> list[User]:
-    """The people a task of `role` (of `unit_id`, for `assignee`) is told to, read once for all the
-    steps of a batch (the timer worker's, engine/workflow/batch_cache.py), as a new task's are."""
-    found: list[User] = batch_shared(session, ("recipients", role, unit_id, assignee),
-                                     partial(notify.recipients_for, session, role, unit_id, assignee))
-    return found
 
 
 def _same(column: InstrumentedAttribute, value: object) -> ColumnElement[bool]:

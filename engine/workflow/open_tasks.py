@@ -83,11 +83,19 @@ def sync(session: Session, region: Region, meta_of: Callable[[SpiffTask], TaskMe
         session.connection().execute(_INSERT, new_rows)
     for values, meta in messages:
         who = (values["role"], values["unit_id"], values["assignee"])
-        notify.enqueue(session, region,
-                       batch_shared(session, ("recipients", *who), partial(notify.recipients_for, session, *who)),
+        notify.enqueue(session, region, recipients(session, *who),
                        meta.notify, f"新的待办：{meta.title}", f"提案：{proposal.title}",
                        proposal_id=proposal.id, task_id=values["id"], now=now)
     return stages
+
+
+def recipients(session: Session, role: str, unit_id: str | None = None, assignee: str | None = None) -> list[Any]:
+    """The people a task of `role` (of `unit_id`, for `assignee`) is told to (the outbox's
+    rule), read once for all the steps of a batch (engine/workflow/batch_cache.py): a new
+    task's here, a reminder's or an overdue notice's in engine/workflow/escalation.py."""
+    found: list[Any] = batch_shared(session, ("recipients", role, unit_id, assignee),
+                                    partial(notify.recipients_for, session, role, unit_id, assignee))
+    return found
 
 
 def due_of(task: SpiffTask, meta: TaskMeta) -> datetime | None:
