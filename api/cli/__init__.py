@@ -31,7 +31,6 @@ May import: every `engine` package and `api` (to serve). Like the other entry po
 neither commits nor queries: each command calls an `engine.services` command or an
 `engine.queries` read.
 """
-import argparse
 import errno
 import sys
 from datetime import datetime
@@ -51,6 +50,7 @@ from api.cli import (
     uploads as cli_uploads,
     versions as cli_versions,
 )
+from api.cli.parser import CommandParser
 from api.cli.processes import serve_processes
 from engine.adapters.db import Database, Limits, UnitOfWork, unavailable
 from engine.adapters.worker_lock import WorkerBusy
@@ -232,18 +232,18 @@ def cmd_add_user(args, settings):
 
 def main(argv=None) -> int:
     """Entry point of the `cppcc` console command."""
-    parser = argparse.ArgumentParser(prog="cppcc", description="政协提案办理系统")
+    parser = CommandParser(prog="cppcc", description="政协提案办理系统")
     parser.add_argument("--database-url", help="数据库地址（默认读取 CPPCC_DATABASE_URL）")
     parser.add_argument("--region", help="地区（regions/ 下的文件夹名；默认读取 CPPCC_REGION）")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="命令", help="要运行的命令（cppcc 命令 -h：该命令的用法）")
     p = sub.add_parser("init-db", help="创建数据库表")
     p.add_argument("--reset", action="store_true", help="先删除所有表（数据将丢失）")
     p.set_defaults(func=cmd_init_db)
     sub.add_parser("load-demo", help="加载演示数据").set_defaults(func=cmd_load_demo)
     sub.add_parser("check", help="检查流程定义、决策表和表单").set_defaults(func=cmd_check)
     p = sub.add_parser("serve", help="启动服务")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1，仅本机可访问）")
+    p.add_argument("--port", type=int, default=5000, help="端口（默认 5000）")
     p.add_argument("--demo", action="store_true", help="数据库为空时加载演示数据")
     p.add_argument("--no-worker", action="store_true", help="不在本进程中运行定时任务")
     p.add_argument("--processes", type=int, default=1,
@@ -256,7 +256,7 @@ def main(argv=None) -> int:
     p.add_argument("--demo", action="store_true", help="演示：按演示时间（cppcc run-timers --at 拨动的时间）运行")
     p.set_defaults(func=cmd_worker)
     p = sub.add_parser("scenarios", help="运行流程设计人员编写的场景（processes/scenarios/*.yaml）")
-    p.add_argument("files", nargs="*", help="场景文件（默认全部）")
+    p.add_argument("files", nargs="*", metavar="场景文件", help="场景文件（默认全部）")
     p.set_defaults(func=cmd_scenarios)
     p = sub.add_parser("run-timers", help="演示：把时间拨到指定时刻，触发届时到期的提醒和超期")
     p.add_argument("--at", required=True, help="ISO 时间，如 2027-03-01T10:00+08:00")
@@ -265,10 +265,10 @@ def main(argv=None) -> int:
     p.add_argument("--dry-run", action="store_true", help="只列出，不作改动")
     p.set_defaults(func=cmd_repair_cases)
     p = sub.add_parser("add-user", help="添加用户（密码从标准输入读取）")
-    p.add_argument("username")
-    p.add_argument("name")
-    p.add_argument("--role", action="append", required=True)
-    p.add_argument("--unit")
+    p.add_argument("username", metavar="登录名", help="登录名")
+    p.add_argument("name", metavar="姓名", help="姓名")
+    p.add_argument("--role", action="append", required=True, help="角色代码，可多次给出（如 --role proposer）")
+    p.add_argument("--unit", help="所属单位代码（承办单位人员必填）")
     p.set_defaults(func=cmd_add_user)
     cli_versions.register(sub)
     cli_replay.register(sub)

@@ -19,7 +19,7 @@ from engine.workflow.runtime import Runtime
 def register(sub) -> None:
     """Add the command to the `cppcc` parser."""
     p = sub.add_parser("import-proposals", help="从 Excel 导入提案（任何一行有误时不导入）")
-    p.add_argument("file", help="Excel 文件（.xlsx），按模板填写；与 --template 同用时为要写入的模板")
+    p.add_argument("file", metavar="文件", help="Excel 文件（.xlsx），按模板填写；与 --template 同用时为要写入的模板")
     p.add_argument("--dry-run", action="store_true", help="只检查，不导入")
     p.add_argument("--by", help="记为导入人的提案委账号（默认：第一个提案委账号）")
     p.add_argument("--template", action="store_true", help="写出导入模板（含填写说明）")

@@ -29,18 +29,18 @@ def register(sub) -> None:
     (it gives an existing `scenarios` command the region options)."""
     sub.add_parser("regions", help="列出地区配置").set_defaults(func=cmd_regions)
     p = sub.add_parser("export-units", help="把单位名录导出为 Excel（即导入模板）")
-    p.add_argument("file", help="要写入的 .xlsx 文件")
+    p.add_argument("file", metavar="文件", help="要写入的 .xlsx 文件")
     p.add_argument("--region", dest="unit_region", help="地区（默认：当前地区）")
     p.set_defaults(func=cmd_export_units)
     p = sub.add_parser("import-units", help="从 Excel 导入单位名录（任何一行有误时不写入）")
-    p.add_argument("file", help="Excel 文件（.xlsx），表头：单位编码、单位名称、分管副职")
+    p.add_argument("file", metavar="文件", help="Excel 文件（.xlsx），表头：单位编码、单位名称、分管副职")
     p.add_argument("--region", dest="unit_region", help="地区（默认：当前地区）")
     p.add_argument("--dry-run", action="store_true", help="只检查并说明将有哪些变化，不写入")
     p.set_defaults(func=cmd_import_units)
     p = sub.choices.get("scenarios") or sub.add_parser(
         "scenarios", help="运行流程设计人员编写的场景（processes/scenarios 与 regions/<地区>/scenarios）")
     if not any(a.dest == "files" for a in p._actions):
-        p.add_argument("files", nargs="*", help="场景文件（默认：当前地区的全部场景）")
+        p.add_argument("files", nargs="*", metavar="场景文件", help="场景文件（默认：当前地区的全部场景）")
     p.add_argument("--all-regions", action="store_true", help="依次在每个地区下运行该地区的全部场景")
     p.set_defaults(func=cmd_scenarios)
 

@@ -30,8 +30,8 @@ from engine.workflow.runtime import Runtime
 
 def register(subparsers) -> None:
     """Add the `replay` command to the `cppcc` command's subparsers."""
-    p = subparsers.add_parser("replay", help="回放：用一年的案件比较候选流程版本或地区配置与当前版本的差异",
-                              description=__doc__.splitlines()[0])
+    about = "回放：用一年的案件比较候选流程版本或地区配置与当前版本的差异"
+    p = subparsers.add_parser("replay", help=about, description=about)
     cases = p.add_mutually_exclusive_group(required=True)
     cases.add_argument("--generate", type=int, metavar="N", help="生成一年的 N 件提案（按公开的统计分布）")
     cases.add_argument("--recorded", action="store_true", help="使用数据库中已有的全部提案及其办理记录")

@@ -20,7 +20,7 @@ def register(subparsers) -> None:
     """Add `report` and `statistics` to the `cppcc` command's subparsers."""
     p = subparsers.add_parser("report", help="生成年度提案办理情况报告（Word 文档）")
     _filters(p)
-    p.add_argument("output", type=Path, help="输出文件，如 提案办理情况报告.docx")
+    p.add_argument("output", type=Path, metavar="输出文件", help="输出文件，如 提案办理情况报告.docx")
     p.set_defaults(func=cmd_report)
     p = subparsers.add_parser("statistics", help="打印年度统计（JSON），或导出 Excel")
     _filters(p)

@@ -25,7 +25,7 @@ def register(sub) -> None:
     """Add the versions, deploy and migrate commands to the `cppcc` parser."""
     sub.add_parser("versions", help="列出流程定义版本").set_defaults(func=cmd_versions)
     p = sub.add_parser("deploy", help="校验并部署流程定义的新版本")
-    p.add_argument("files", nargs="*", help="要替换或新增的 .bpmn/.dmn 文件（默认：磁盘上的全部流程文件）")
+    p.add_argument("files", nargs="*", metavar="文件", help="要替换或新增的 .bpmn/.dmn 文件（默认：磁盘上的全部流程文件）")
     p.add_argument("--note", default="", help="版本说明")
     p.add_argument("--check-only", action="store_true", help="只校验，不部署")
     p.set_defaults(func=cmd_deploy)
@@ -36,7 +36,7 @@ def register(sub) -> None:
     p.add_argument("--json", help="把结果另存为 JSON 文件")
     p.set_defaults(func=cmd_migrate)
     p = sub.add_parser("export-version", help="把一个版本的文件写到文件夹（默认当前版本）")
-    p.add_argument("directory", help="目标文件夹（已有同名文件会被覆盖）")
+    p.add_argument("directory", metavar="文件夹", help="目标文件夹（已有同名文件会被覆盖）")
     p.add_argument("--version", help="版本号或其前缀（默认当前版本）")
     p.set_defaults(func=cmd_export)
 
