@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Table, select, update
+from sqlalchemy import ColumnElement, CursorResult, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from engine.adapters.channels import (
@@ -142,12 +142,23 @@ def recipients_for(session: Session, role: str, unit_id: str | None = None, assi
     roles, the unit is the user's unit if the task has one, and the user is the
     assignee if the task names one. Ordered by username.
     """
-    query = select(User).where(User.active.is_(True), User.roles.contains(role))
-    if unit_id is not None:
-        query = query.where(User.unit_id == unit_id)
-    if assignee is not None:
-        query = query.where(User.username == assignee)
-    return [u for u in session.scalars(query.order_by(User.username), execution_options=NO_AUTOFLUSH) if role in u.role_set]
+    query = _RECIPIENTS[unit_id is not None, assignee is not None]
+    params = {"role": role, **({"unit_id": unit_id} if unit_id is not None else {}),
+              **({"assignee": assignee} if assignee is not None else {})}
+    return [u for u in session.scalars(query, params, execution_options=NO_AUTOFLUSH) if role in u.role_set]
+
+
+def _recipients_query(by_unit: bool, by_assignee: bool) -> Any:
+    query = select(User).where(User.active.is_(True), User.roles.contains(bindparam("role")))
+    if by_unit:
+        query = query.where(User.unit_id == bindparam("unit_id"))
+    if by_assignee:
+        query = query.where(User.username == bindparam("assignee"))
+    return query.order_by(User.username)
+
+
+# built once (building a statement cost more than running it): by (unit given, assignee given)
+_RECIPIENTS = {(u, a): _recipients_query(u, a) for u in (False, True) for a in (False, True)}
 
 
 # Delivery

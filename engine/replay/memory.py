@@ -29,7 +29,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task as SpiffTask
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.adapters.db import Database, UnitOfWork
@@ -39,7 +39,7 @@ from engine.model.errors import InvalidForm
 from engine.model.tables import Case, Counter, Event, OpenTask, OverdueRecord, ProcessDefinition, Proposal, Unit, User
 from engine.services import cases, timers
 from engine.services.directory import sync_units
-from engine.workflow import state, step as steps
+from engine.workflow import batch_cache, state, step as steps
 from engine.workflow.runtime import Runtime
 
 MEMORY_URL = "sqlite://"
@@ -136,6 +136,9 @@ class ScratchCase:
         # held for the case: the session's identity map keeps only what someone holds, and every
         # step reads the case's definition (its files are large) and the units' names
         self.held = list(self.session.scalars(select(Unit))) + list(self.session.scalars(select(ProcessDefinition)))
+        # the case's steps are one transaction whose accounts change only where `person` changes
+        # them: the people a task is told to are read once, as for a batch (engine/workflow/batch_cache.py)
+        batch_cache.start(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -164,9 +167,12 @@ class ScratchCase:
                                                 unit_id=unit, active=True)
         elif role not in user.role_set:
             user.roles = f"{user.roles},{role}"
+            if user in self.session:
+                batch_cache.start(self.session)  # a stored account's roles changed: read again
         if stored and user not in self.session:
             self.session.add(user)
             self.session.flush()
+            batch_cache.start(self.session)  # a new stored account: read again
         return user
 
     # -- the steps --------------------------------------------------------------------
@@ -215,7 +221,7 @@ class ScratchCase:
     def open_tasks(self) -> list:
         """The case's open-task rows (held until the next call: a step that completes one of them
         finds it in the session, as production's step finds the row the request was checked on)."""
-        self.rows = list(self.session.scalars(select(OpenTask).where(OpenTask.case_id == self._submitted()[0].id)))
+        self.rows = list(self.session.scalars(_OPEN_TASKS, {"case_id": self._submitted()[0].id}))
         return self.rows
 
     def next_timer(self) -> datetime | None:
@@ -239,3 +245,6 @@ class ScratchCase:
             return []
         return list(self.session.scalars(select(Event).where(Event.proposal_id == self.proposal.id)
                                          .order_by(Event.id)))
+
+
+_OPEN_TASKS = select(OpenTask).where(OpenTask.case_id == bindparam("case_id"))  # built once

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from engine.adapters import outbox as notify
@@ -148,18 +148,32 @@ def resolve(step: Step, kind: str, unit: str | None = None, holder: str | None =
     A user task closes those of its unit (or its one person); an engine step that
     meets the deadline (the reply is sent) closes every record of `lead_unit`'s
     handling, whoever held it."""
-    query = select(OverdueRecord).where(OverdueRecord.proposal_id == step.proposal.id, OverdueRecord.kind == kind,
-                                        OverdueRecord.resolved_at.is_(None))
+    params = {"proposal_id": step.proposal.id, "kind": kind}
     if lead_unit is not None:
-        query = query.where(or_(OverdueRecord.lead_unit == lead_unit, OverdueRecord.unit_id == lead_unit))
+        query, params["party"] = _OPEN_RECORDS["lead_unit"], lead_unit
     elif unit is not None:
-        query = query.where(OverdueRecord.unit_id == unit)
+        query, params["party"] = _OPEN_RECORDS["unit"], unit
     elif holder is not None:
-        query = query.where(OverdueRecord.holder == holder)
+        query, params["party"] = _OPEN_RECORDS["holder"], holder
     else:
-        query = query.where(OverdueRecord.unit_id.is_(None), OverdueRecord.holder.is_(None))
-    for record in step.session.scalars(query):
+        query = _OPEN_RECORDS["office"]
+    for record in step.session.scalars(query, params):
         record.resolved_at = step.now
+
+
+def _open_records(whose: str) -> Any:
+    """The unresolved overdue records of a proposal's deadline `kind` held by a party
+    (`party`: a lead unit's handling, a unit, a person; "office": nobody in particular)."""
+    query = select(OverdueRecord).where(OverdueRecord.proposal_id == bindparam("proposal_id"),
+                                        OverdueRecord.kind == bindparam("kind"), OverdueRecord.resolved_at.is_(None))
+    party: Any = bindparam("party")
+    return query.where({
+        "lead_unit": or_(OverdueRecord.lead_unit == party, OverdueRecord.unit_id == party),
+        "unit": OverdueRecord.unit_id == party, "holder": OverdueRecord.holder == party,
+        "office": and_(OverdueRecord.unit_id.is_(None), OverdueRecord.holder.is_(None))}[whose])
+
+
+_OPEN_RECORDS = {whose: _open_records(whose) for whose in ("lead_unit", "unit", "holder", "office")}  # built once
 
 
 def party_name(session: Session, words: Catalogue, unit_id: str | None, role: str | None = None, holder: str | None = None) -> str:
@@ -197,14 +211,12 @@ def _late(step: Step, kind: str, unit: str | None, leads: bool = False, since: s
     """The parties who have not met `kind` yet, with the people to tell."""
     resolvers = [name for name, k in step.bundle.resolves.items() if k == kind]
     session, proposal_id = step.session, step.proposal.id
-    done = select(Event.unit_id).where(Event.proposal_id == proposal_id, Event.task_name.in_(resolvers),
-                                       Event.kind.in_(("task_completed", "milestone")))
+    params: dict[str, Any] = {"proposal_id": proposal_id, "resolvers": resolvers}
     if since:
-        done = done.where(Event.at >= datetime.fromisoformat(since).astimezone(UTC))
-    met = set(session.scalars(done))
-    tasks = list(session.scalars(select(OpenTask).where(OpenTask.proposal_id == proposal_id)))
-    lead_units = list(session.scalars(select(ProposalUnit.unit_id).where(
-        ProposalUnit.proposal_id == proposal_id, ProposalUnit.role == "lead").order_by(ProposalUnit.unit_id)))
+        params["since"] = datetime.fromisoformat(since).astimezone(UTC)
+    met = set(session.scalars(_MET_SINCE if since else _MET, params))
+    tasks = list(session.scalars(_CASE_TASKS, {"proposal_id": proposal_id}))
+    lead_units = list(session.scalars(_LEAD_UNITS, {"proposal_id": proposal_id}))
     parties = []
     for unit_id, role, holder, lead_unit in late_parties(kind, step.bundle, tasks, met, lead_units, unit, leads):
         holding = [t for t in tasks if (t.unit_id, t.role if not t.unit_id else None,
@@ -221,7 +233,21 @@ def _late(step: Step, kind: str, unit: str | None, leads: bool = False, since: s
 
 
 def _unit_staff(session: Session, unit_id: str | None) -> list[User]:
-    return list(session.scalars(select(User).where(User.unit_id == unit_id, User.active.is_(True))))
+    if unit_id is None:  # (as `User.unit_id == None` read: the staff of no unit)
+        return list(session.scalars(_NO_UNIT_STAFF))
+    return list(session.scalars(_UNIT_STAFF, {"unit_id": unit_id}))
+
+
+# built once (building a statement cost more than running it)
+_MET = select(Event.unit_id).where(  # who did a step that meets the deadline
+    Event.proposal_id == bindparam("proposal_id"), Event.task_name.in_(bindparam("resolvers", expanding=True)),
+    Event.kind.in_(("task_completed", "milestone")))
+_MET_SINCE = _MET.where(Event.at >= bindparam("since"))
+_CASE_TASKS = select(OpenTask).where(OpenTask.proposal_id == bindparam("proposal_id"))
+_LEAD_UNITS = select(ProposalUnit.unit_id).where(ProposalUnit.proposal_id == bindparam("proposal_id"),
+                                                 ProposalUnit.role == "lead").order_by(ProposalUnit.unit_id)
+_UNIT_STAFF = select(User).where(User.unit_id == bindparam("unit_id"), User.active.is_(True))
+_NO_UNIT_STAFF = select(User).where(User.unit_id.is_(None), User.active.is_(True))
 
 
 def _same(column: InstrumentedAttribute, value: object) -> ColumnElement[bool]:

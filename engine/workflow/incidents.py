@@ -15,7 +15,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task as SpiffTask
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from engine.adapters import outbox as notify
@@ -58,7 +58,7 @@ def after_step(step: Step, workflow: BpmnWorkflow, open_tasks: int) -> None:
     session, case = step.session, step.case
     if step.had_open_task and not stalled(case, workflow, open_tasks):
         return  # the case was stored with an open task, so it has no open record, and it is not stalled now
-    current = session.scalar(select(Incident).where(Incident.case_id == case.id, Incident.resolved_at.is_(None)))
+    current = session.scalar(_OPEN_INCIDENT, {"case_id": case.id})
     if stalled(case, workflow, open_tasks):
         if current is None:
             _record(step)
@@ -67,6 +67,10 @@ def after_step(step: Step, workflow: BpmnWorkflow, open_tasks: int) -> None:
         current.resolution = step.resolution or "案件已恢复办理"
         log(session, step.proposal, "incident_resolved", step.user, f"异常已解除：{current.resolution}"[:200],
             data={"incident_id": current.id}, at=step.now)
+
+
+_OPEN_INCIDENT = select(Incident).where(Incident.case_id == bindparam("case_id"),
+                                        Incident.resolved_at.is_(None))  # built once
 
 
 def _record(step: Step) -> None:
