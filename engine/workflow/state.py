@@ -46,6 +46,8 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
+from engine.workflow.case_workflow import CaseWorkflow
+
 STATE_FORMAT = 1
 # format -> function(state dict) -> state dict of format + 1
 MIGRATIONS: dict = {}
@@ -65,7 +67,7 @@ class _SpecFreeWorkflowConverter(BpmnWorkflowConverter):
 
     def from_dict(self, dct: dict) -> BpmnWorkflow:
         spec, subprocess_specs = _specs.get()
-        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow = CaseWorkflow(spec, subprocess_specs, deserializing=True)
         workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
         self.set_default_attributes(workflow, dct)
@@ -110,6 +112,7 @@ def registry() -> Any:
         config = dict(SPIFF_CONFIG)
         config[BpmnWorkflow] = _SpecFreeWorkflowConverter
         registry = _local.registry = BpmnWorkflowSerializer.configure(config)
+        registry.typenames[CaseWorkflow] = registry.typenames[BpmnWorkflow]  # stored as a BpmnWorkflow
     return registry
 
 

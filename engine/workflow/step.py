@@ -39,6 +39,7 @@ from engine.model.tables import Case, OpenTask, Proposal, ProposalUnit, Rating, 
 from engine.rules.extensions import approved_extensions, extended_due_of
 from engine.workflow import faults, incidents, inform, open_tasks
 from engine.workflow.case_lock import PROPOSAL_PROCESS, lock_case  # noqa: F401  (the step's callers lock with it)
+from engine.workflow.case_workflow import CaseWorkflow
 
 if TYPE_CHECKING:
     from engine.workflow.runtime import Runtime
@@ -94,7 +95,7 @@ class Step:
     def new_workflow(self, data: dict) -> BpmnWorkflow:
         """A fresh workflow of the case's process with start data."""
         spec, subprocess_specs = self.bundle.specs_for(self.case.process)
-        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine())
+        workflow = CaseWorkflow(spec, subprocess_specs, script_engine=self.script_engine())
         workflow.task_tree.data.update(data)
         return workflow
 

@@ -1,0 +1,64 @@
+"""CaseWorkflow finds a case's tasks by state from its task tables: the same list, in the same
+order, as SpiffWorkflow's walk of the tree, on every call of a replayed year."""
+from collections import Counter
+
+import pytest
+from case_drivers import Flow, script_engine
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+from engine import replay
+from engine.model.settings import Settings
+from engine.workflow import state
+from engine.workflow.case_workflow import CaseWorkflow
+from engine.workflow.runtime import Runtime
+
+
+@pytest.fixture
+def compared(monkeypatch):
+    """Every CaseWorkflow.get_tasks call also walks the tree and must give the same list."""
+    seen: Counter = Counter()
+    fast = CaseWorkflow.get_tasks
+
+    def both(self, first_task=None, **kwargs):
+        mine = fast(self, first_task, **kwargs)
+        walked = BpmnWorkflow.get_tasks(self, first_task, **kwargs)
+        assert [t.id for t in mine] == [t.id for t in walked], kwargs
+        seen["calls"] += 1
+        seen["several"] += len(walked) > 1
+        seen["in subprocesses"] += any(t.workflow is not self for t in walked)
+        return mine
+
+    monkeypatch.setattr(CaseWorkflow, "get_tasks", both)
+    return seen
+
+
+def test_a_replayed_year_finds_the_same_tasks_in_the_same_order(compared, tmp_path):
+    settings = Settings.from_env(database_url=f"sqlite:///{tmp_path / 'unused.sqlite3'}")
+    rt = Runtime(settings)
+    baseline = replay.baseline_side(rt)
+    cases = replay.generate_year(rt.region, 40, 2026, "order")
+    report = replay.replay(cases, baseline, baseline, workers=1)
+    assert not report["errors"]
+    assert compared["calls"] > 1000
+    assert compared["several"] > 50  # the order was put to the test (co-signers, assisting units in parallel)
+    assert compared["in subprocesses"] > 0  # and subprocess tasks found below the task that runs them
+
+
+
+def test_other_questions_go_to_the_walk(bundle):
+    flow = Flow(bundle)
+    workflow = state.load(state.dump(flow.workflow), bundle.spec, bundle.subprocess_specs, script_engine())
+    assert type(workflow) is CaseWorkflow
+    for question in ({"state": TaskState.NOT_FINISHED_MASK}, {"state": TaskState.READY, "spec_name": "review"},
+                     {"manual": True}):
+        assert workflow.get_tasks(**question) == BpmnWorkflow.get_tasks(workflow, **question)
+    assert [t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.READY, manual=True)] == ["review"]
+
+
+def test_stored_as_a_bpmn_workflow(bundle):
+    """Stored states keep SpiffWorkflow's own type name: states stored before load as they did."""
+    stored = state.dump(Flow(bundle).workflow)
+    assert stored["workflow"]["typename"] == "BpmnWorkflow"
+    loaded = state.load(stored, bundle.spec, bundle.subprocess_specs, script_engine())
+    assert state.dump(loaded) == stored
