@@ -49,22 +49,6 @@ class CaseWorkflow(BpmnWorkflow):
             found.sort(key=lambda item: item[0])
         return [task for _, task in found]
 
-    def update_waiting_tasks(self) -> None:
-        """SpiffWorkflow's own walk (after every completed task: each WAITING task re-checks whether
-        it may go on), step for step as its iterator takes it — depth first from the root, a
-        task's children as they are when the walk reaches it, below a task only if it is at
-        least FUTURE, a task updated if it is WAITING when reached — without the iterator's
-        generator and filter objects."""
-        tasks = self.tasks
-        stack: list[tuple[SpiffTask, int]] = [(self.task_tree, 0)]
-        while stack:
-            task, depth = stack.pop()
-            if task._children and task._state >= TaskState.FUTURE and depth < _MAX_DEPTH \
-                    and task.task_spec.name is not None:
-                stack.extend((tasks.get(child), depth + 1) for child in reversed(task._children))
-            if task._state == TaskState.WAITING:
-                task.task_spec._update(task)
-
     def _place(self, task: SpiffTask) -> tuple[int, ...] | None:
         """Where the depth-first walk from the root meets `task` (a key that sorts in the walk's
         order), or None when the walk does not reach it."""

@@ -46,38 +46,6 @@ def test_a_replayed_year_finds_the_same_tasks_in_the_same_order(compared, tmp_pa
 
 
 
-def _without_times(value):
-    if isinstance(value, dict):
-        return {k: _without_times(v) for k, v in value.items() if k != "last_state_change"}
-    if isinstance(value, list):
-        return [_without_times(v) for v in value]
-    return value
-
-
-def test_waiting_tasks_are_updated_as_spiffworkflow_walks_them(monkeypatch, tmp_path):
-    """Before each update of the waiting tasks of a replayed year, a copy of the workflow takes
-    SpiffWorkflow's own walk; afterwards both hold the same tasks in the same states with the same data."""
-    seen: Counter = Counter()
-    fast = CaseWorkflow.update_waiting_tasks
-
-    def both(self):
-        copy = state.load({"format": state.STATE_FORMAT, "spiff_serializer": state.SPIFF_SERIALIZER_VERSION,
-                           "workflow": state.registry().convert(self)},
-                          self.spec, self.subprocess_specs, self.script_engine)
-        BpmnWorkflow.update_waiting_tasks(copy)
-        fast(self)
-        assert _without_times(state.registry().convert(self)) == _without_times(state.registry().convert(copy))
-        seen["calls"] += 1
-        seen["waiting"] += any(t.state == TaskState.WAITING for t in self.tasks.values())
-
-    monkeypatch.setattr(CaseWorkflow, "update_waiting_tasks", both)
-    rt = Runtime(Settings.from_env(database_url=f"sqlite:///{tmp_path / 'unused.sqlite3'}"))
-    baseline = replay.baseline_side(rt)
-    report = replay.replay(replay.generate_year(rt.region, 12, 2026, "waiting"), baseline, baseline, workers=1)
-    assert not report["errors"]
-    assert seen["calls"] > 500 and seen["waiting"] > 100
-
-
 def test_other_questions_go_to_the_walk(bundle):
     flow = Flow(bundle)
     workflow = state.load(state.dump(flow.workflow), bundle.spec, bundle.subprocess_specs, script_engine())
