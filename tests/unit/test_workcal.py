@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from engine.profile.region import Region, load_region
+from engine.rules import workcal
 from engine.rules.workcal import WorkCalendar
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,7 +152,8 @@ def test_year_outside_the_package_falls_back_to_weekdays(cal):
     assert cal.add_working_days(date(2099, 1, 1), 10) == date(2099, 1, 15)
 
 
-def test_fallback_warns_once_per_year(cal, caplog):
+def test_fallback_warns_once_per_year(cal, caplog, monkeypatch):
+    monkeypatch.setattr(workcal, "_warned_years", set())  # whatever another test warned of before
     with caplog.at_level(logging.WARNING, logger="engine.rules.workcal"):
         cal.add_working_days(date(2098, 3, 2), 30)
         WorkCalendar().is_workday(date(2098, 7, 1))

@@ -74,8 +74,8 @@ def test_the_sampling_page_explains_the_check_in_chinese(browser):
     assert "复核方法" in page and "random" not in page and "Python" not in page
 
 
-def test_start_up_warnings_are_chinese(caplog):
-    workcal._warned_years.discard(2098)
+def test_start_up_warnings_are_chinese(caplog, monkeypatch):
+    monkeypatch.setattr(workcal, "_warned_years", set())  # not left marked for the tests after it
     with caplog.at_level(logging.WARNING):
         workcal._warn_uncovered(2098)
     [message] = [r.getMessage() for r in caplog.records if "2098" in r.getMessage()]
