@@ -79,7 +79,7 @@ _XLSX_RESPONSE = {"description": "Excel 文件（Content-Disposition: attachment
 PATHS = {
     "/api/plenary": {
         "get": {"summary": "批量审查交办：待审查立案、待交办的提案（提案委）", "operationId": "listBatch", "tags": ["plenary"],
-                "parameters": [query("category", "类别代码"),
+                "parameters": [query("category", "类别代码（本地区没有的代码：400，指明该字段）"),
                                query("step", "环节", {"type": "string", "enum": ["review", "assign", ""]}),
                                {"name": "page", "in": "query",
                                 "schema": {"type": "integer", "minimum": 1, "maximum": limits.MAX_PAGE, "default": 1}},
