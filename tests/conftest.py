@@ -107,3 +107,22 @@ def app(settings, runtime, database):
 def client(app):
     """A test client of the app (no one logged in)."""
     return app.test_client()
+
+
+@pytest.fixture(autouse=True)
+def task_lookup_checked(monkeypatch):
+    """Every test that runs a case checks CaseWorkflow's table lookup against SpiffWorkflow's own
+    walk of the tree, call by call (engine/workflow/case_workflow.py): the same tasks in the
+    same order, or the test fails where they part."""
+    from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+
+    from engine.workflow.case_workflow import CaseWorkflow
+    fast = CaseWorkflow.get_tasks
+
+    def checked(self, first_task=None, **kwargs):
+        found = fast(self, first_task, **kwargs)
+        walked = BpmnWorkflow.get_tasks(self, first_task, **kwargs)
+        assert [t.id for t in found] == [t.id for t in walked], f"CaseWorkflow.get_tasks{kwargs} differs from the walk"
+        return found
+
+    monkeypatch.setattr(CaseWorkflow, "get_tasks", checked)
