@@ -62,9 +62,9 @@ class CaseWorkflow(BpmnWorkflow):
                     return None  # cut off from its tree
                 if node.workflow is self:
                     break
-                outer = self.get_task_from_id(node.workflow.parent_task_id)  # the task that runs the subprocess
+                outer = self._task(node.workflow.parent_task_id)  # the task that runs the subprocess
                 if outer is None:
-                    return None
+                    return None  # a subprocess whose running task has left the tree
                 path.append(-1)  # the subprocess's tree is walked before the running task's children
                 node = outer
                 continue
@@ -77,3 +77,11 @@ class CaseWorkflow(BpmnWorkflow):
         path.reverse()
         return tuple(path)
 
+    def _task(self, task_id: Any) -> SpiffTask | None:
+        """The task of that id in the workflow or one of its subprocesses, or None
+        (SpiffWorkflow's get_task_from_id raises when it is not there)."""
+        for workflow in (self, *self.subprocesses.values()):
+            task = workflow.tasks.get(task_id)
+            if task is not None:
+                return task
+        return None

@@ -62,3 +62,20 @@ def test_stored_as_a_bpmn_workflow(bundle):
     assert stored["workflow"]["typename"] == "BpmnWorkflow"
     loaded = state.load(stored, bundle.spec, bundle.subprocess_specs, script_engine())
     assert state.dump(loaded) == stored
+
+
+def test_a_subprocess_cut_off_from_the_tree_is_not_found(bundle):
+    """The walk never reaches a subprocess whose running task has left the tree; neither does the lookup."""
+    flow = Flow(bundle)
+    flow.do("review", {"review_decision": "file", "category": "urban"})
+    flow.do("assign", {"assign_mode": "joint", "lead_unit_ids": ["fgw"], "assisting_unit_ids": ["jw"], "is_key": False})
+    workflow = state.load(state.dump(flow.workflow), bundle.spec, bundle.subprocess_specs, script_engine())
+    ready = workflow.get_tasks(state=TaskState.READY)
+    assert any(t.workflow is not workflow for t in ready)  # the handling subprocess's tasks are found
+    sub = next(t.workflow for t in ready if t.workflow is not workflow)
+    runner = workflow._task(sub.parent_task_id)
+    runner.parent._children.remove(runner.id)  # the running task leaves the tree
+    runner.workflow.tasks.pop(runner.id)
+    walked = BpmnWorkflow.get_tasks(workflow, state=TaskState.READY)
+    assert [t.id for t in workflow.get_tasks(state=TaskState.READY)] == [t.id for t in walked]
+    assert not any(t.workflow is sub for t in walked)
