@@ -39,17 +39,18 @@ class CaseWorkflow(BpmnWorkflow):
             return super().get_tasks(first_task, **kwargs)
         manual = kwargs.get("manual")
         found = []
+        positions: dict = {}  # parent id -> {child id: its place}, made once a call (many instances of one task)
         for workflow in (self, *self.subprocesses.values()):
             for task in workflow.tasks.values():
                 if task._state == state and (manual is None or task.task_spec.manual == manual):
-                    place = self._place(task)
+                    place = self._place(task, positions)
                     if place is not None:
                         found.append((place, task))
         if len(found) > 1:
             found.sort(key=lambda item: item[0])
         return [task for _, task in found]
 
-    def _place(self, task: SpiffTask) -> tuple[int, ...] | None:
+    def _place(self, task: SpiffTask, positions: dict) -> tuple[int, ...] | None:
         """Where the depth-first walk from the root meets `task` (a key that sorts in the walk's
         order), or None when the walk does not reach it."""
         path: list[int] = []
@@ -70,7 +71,13 @@ class CaseWorkflow(BpmnWorkflow):
                 continue
             if parent._state < TaskState.FUTURE and parent.id not in self.subprocesses:
                 return None  # the walk does not go below a predicted task
-            path.append(parent._children.index(node.id))
+            places = positions.get(parent.id)
+            if places is None:
+                places = positions[parent.id] = {child: n for n, child in enumerate(parent._children)}
+            place = places.get(node.id)
+            if place is None:
+                return None  # its parent does not list it: the walk does not meet it
+            path.append(place)
             node = parent
         if len(path) >= _MAX_DEPTH:
             return None
