@@ -50,7 +50,7 @@ from api.cli import (
     uploads as cli_uploads,
     versions as cli_versions,
 )
-from api.cli.parser import CommandParser
+from api.cli.parser import COMMAND, CommandParser
 from api.cli.processes import serve_processes
 from engine.adapters.db import Database, Limits, UnitOfWork, unavailable
 from engine.adapters.worker_lock import WorkerBusy
@@ -235,7 +235,7 @@ def main(argv=None) -> int:
     parser = CommandParser(prog="cppcc", description="政协提案办理系统")
     parser.add_argument("--database-url", help="数据库地址（默认读取 CPPCC_DATABASE_URL）")
     parser.add_argument("--region", help="地区（regions/ 下的文件夹名；默认读取 CPPCC_REGION）")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="命令", help="要运行的命令（cppcc 命令 -h：该命令的用法）")
+    sub = parser.add_subparsers(dest="command", required=True, metavar=COMMAND, help="要运行的命令（cppcc 命令 -h：该命令的用法）")
     p = sub.add_parser("init-db", help="创建数据库表")
     p.add_argument("--reset", action="store_true", help="先删除所有表（数据将丢失）")
     p.set_defaults(func=cmd_init_db)

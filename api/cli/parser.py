@@ -20,11 +20,12 @@ USAGE = "用法："
 # the type names argparse puts in "invalid <type> value" (the `type=` function's name)
 _TYPE_NAMES = {"int": "整数", "float": "数字", "Path": "路径", "str": "文本"}
 
+_INVALID_CHOICE = re.compile(r"invalid choice: (.+?) \(choose from (.+)\)", re.S)
 # argparse's messages (Python 3.11's wording), each with its Chinese form; tried in order
 _MESSAGES: list[tuple[re.Pattern, str]] = [
     (re.compile(r"the following arguments are required: (.+)", re.S), "缺少必需的参数：{0}"),
     (re.compile(r"unrecognized arguments: (.+)", re.S), "无法识别的参数：{0}"),
-    (re.compile(r"invalid choice: (.+?) \(choose from (.+)\)", re.S), "无效的取值 {0}（可选：{1}）"),
+    (_INVALID_CHOICE, "无效的取值 {0}（可选：{1}）"),
     (re.compile(r"invalid (\S+) value: (.+)", re.S), "取值 {1} 无效：应为{type}"),
     (re.compile(r"expected one argument"), "需要一个取值"),
     (re.compile(r"expected at most one argument"), "最多只能有一个取值"),
@@ -36,7 +37,7 @@ _MESSAGES: list[tuple[re.Pattern, str]] = [
     (re.compile(r"ignored explicit argument (.+)", re.S), "此选项不接受取值 {0}"),
 ]
 _ARGUMENT = re.compile(r"argument (\S+): (.+)", re.S)
-_INVALID_CHOICE = _MESSAGES[2][0]
+COMMAND = "命令"  # the subcommand's name in messages (its metavar)
 
 
 def chinese(message: str) -> str:
@@ -45,14 +46,14 @@ def chinese(message: str) -> str:
     about = _ARGUMENT.fullmatch(message)
     if about:
         name, what = about.groups()
-        unknown = _INVALID_CHOICE.fullmatch(what) if name in ("command", "命令") else None
+        unknown = _INVALID_CHOICE.fullmatch(what) if name == COMMAND else None
         if unknown:  # cppcc nosuch
             return f"没有命令 {unknown.group(1)}（可用的命令：{unknown.group(2)}）"
         return f"参数 {name}：{chinese(what)}"
     for pattern, text in _MESSAGES:
         found = pattern.fullmatch(message)
         if found:
-            parts = [("命令" if part == "command" else part) for part in found.groups()]
+            parts = found.groups()
             kind = _TYPE_NAMES.get(parts[0], parts[0]) if parts else ""
             return text.format(*parts, type=kind)
     return message

@@ -142,9 +142,8 @@ def recipients_for(session: Session, role: str, unit_id: str | None = None, assi
     roles, the unit is the user's unit if the task has one, and the user is the
     assignee if the task names one. Ordered by username.
     """
-    query = _RECIPIENTS[unit_id is not None, assignee is not None]
-    params = {"role": role, **({"unit_id": unit_id} if unit_id is not None else {}),
-              **({"assignee": assignee} if assignee is not None else {})}
+    query = _RECIPIENTS[unit_id is not None, assignee is not None]  # (a statement ignores what it does not name)
+    params = {"role": role, "unit_id": unit_id, "assignee": assignee}
     return [u for u in session.scalars(query, params, execution_options=NO_AUTOFLUSH) if role in u.role_set]
 
 

@@ -162,17 +162,19 @@ class ScratchCase:
         """The account the case acts as for a task of `role` (made on first use; `stored`: also
         in the database, as co-signers must be)."""
         user = self.people.get(username)
+        changed = False  # a stored account made or given a role: the people a task is told to are read again
         if user is None:
             user = self.people[username] = User(username=username, name=username, password_hash="", roles=role,
                                                 unit_id=unit, active=True)
         elif role not in user.role_set:
             user.roles = f"{user.roles},{role}"
-            if user in self.session:
-                batch_cache.start(self.session)  # a stored account's roles changed: read again
+            changed = user in self.session
         if stored and user not in self.session:
             self.session.add(user)
             self.session.flush()
-            batch_cache.start(self.session)  # a new stored account: read again
+            changed = True
+        if changed:
+            batch_cache.start(self.session)
         return user
 
     # -- the steps --------------------------------------------------------------------

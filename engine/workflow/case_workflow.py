@@ -10,8 +10,8 @@ those questions (a definite state: FUTURE, WAITING, READY or STARTED, with or wi
 order (depth first; a subprocess's tasks right after the task that runs it, before that
 task's children), leaving out what the walk would not reach (below a predicted task, or cut
 off from the tree). Any other question goes to SpiffWorkflow's walk. The answer is the
-same list either way (tests/unit/test_case_workflow.py compares them on every call of a
-replayed year).
+same list either way (every test that runs a case compares them call by call: the
+`task_lookup_checked` fixture of tests/conftest.py; tests/engine/test_case_workflow.py).
 
 The stored form is unchanged: a CaseWorkflow is stored and restored as a BpmnWorkflow
 (engine/workflow/state.py).
